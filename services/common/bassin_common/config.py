@@ -1,0 +1,96 @@
+"""Typed settings read from a YAML file and the environment.
+
+Precedence, lowest first: the defaults below, the YAML file named by ``BASSIN_CONFIG``
+(values may use ``${VAR:default}``, as nameko's own config files do), then
+``BASSIN_<FIELD>`` environment variables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_ENV_REFERENCE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<default>[^}]*))?\}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    # PostgreSQL server URL without a database name; each service appends its own.
+    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432"
+    database_prefix: str = "bassin_"
+    amqp_uri: str = "pyamqp://guest:guest@127.0.0.1:5672/"
+    # Seconds between attempts of a failing event handler; one retry per entry,
+    # then the message goes to the handler's dead-letter queue.
+    retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0)
+    outbox_poll_interval: float = 1.0
+    outbox_batch_size: int = 100
+    max_workers: int = 10
+    log_level: str = "INFO"
+    log_format: str = "json"
+    jwt_secret: str = "change-me-in-production-this-is-only-for-development"
+    jwt_key_id: str = "dev-1"
+    jwt_ttl_seconds: int = 900
+    jwt_issuer: str = "bassin-gateway"
+    jwt_audience: str = "bassin-api"
+    rpc_timeout: float = 10.0
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+
+    def database_name(self, service: str) -> str:
+        return f"{self.database_prefix}{service}"
+
+    def service_database_url(self, service: str) -> str:
+        return f"{self.database_url.rstrip('/')}/{self.database_name(service)}"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(field: dataclasses.Field[Any], raw: Any) -> Any:
+    kind = field.type
+    if kind == "tuple[float, ...]":
+        if isinstance(raw, str):
+            raw = [part for part in raw.split(",") if part.strip()]
+        return tuple(float(part) for part in raw)
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    return str(raw)
+
+
+def _interpolate(value: Any, env: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return _ENV_REFERENCE.sub(lambda m: env.get(m["name"], m["default"] or ""), value)
+    if isinstance(value, dict):
+        return {key: _interpolate(item, env) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(item, env) for item in value]
+    return value
+
+
+def read_yaml(path: str | Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read a YAML file, replacing ``${VAR:default}`` with environment values."""
+    document = yaml.safe_load(Path(path).read_text()) or {}
+    return _interpolate(document, os.environ if env is None else env)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    if config_path := env.get("BASSIN_CONFIG"):
+        values.update({k.lower(): v for k, v in read_yaml(config_path, env).items()})
+    for field in dataclasses.fields(Settings):
+        if (raw := env.get(f"BASSIN_{field.name.upper()}")) is not None:
+            values[field.name] = raw
+    known = {field.name: field for field in dataclasses.fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return Settings(**{name: _coerce(known[name], raw) for name, raw in values.items()})

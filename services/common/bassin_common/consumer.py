@@ -1,0 +1,112 @@
+"""``event_consumer``: nameko event handlers that retry with backoff, then dead-letter.
+
+nameko acknowledges a message whose handler raised (the event is lost) or, with
+``requeue_on_error``, redelivers it at once, forever. Here a failure republishes
+the message to the subscription's retry queue for its attempt; when that queue's
+message expires, RabbitMQ dead-letters it back into the consumer queue. After the
+last delay, or at once for a ``PermanentFailure`` (malformed event), it goes to the
+dead-letter queue with the error, for ``bassin-dead-letters`` to show and replay.
+
+The original is acknowledged only after its copy was confirmed by the broker;
+if that publish fails the original is requeued, never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+
+from nameko.amqp.publish import get_producer
+from nameko.events import SERVICE_POOL, EventHandler
+from nameko.messaging import Consumer
+
+from bassin_common.db import settings_from_nameko
+from bassin_common.errors import PermanentFailure
+from bassin_common.events import Event
+from bassin_common.topology import consumer_queue, find_subscription
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-bassin-attempt"
+ERROR_HEADER = "x-bassin-error"
+FAILED_AT_HEADER = "x-bassin-failed-at"
+
+
+class ReliableEventHandler(EventHandler):
+    def __init__(self, source_service: str, event_type: str, **kwargs: Any) -> None:
+        super().__init__(
+            source_service,
+            event_type,
+            handler_type=SERVICE_POOL,
+            reliable_delivery=True,
+            requeue_on_error=False,
+            **kwargs,
+        )
+
+    def setup(self) -> None:
+        self.subscription = find_subscription(
+            self.source_service, self.event_type, self.container.service_name, self.method_name
+        )
+        self.settings = settings_from_nameko()
+        self.queue = consumer_queue(self.subscription)
+        Consumer.setup(self)  # not EventHandler.setup: the queue comes from the topology
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        try:
+            event = Event.from_message(body)
+        except PermanentFailure as exc:
+            self._divert(message, attempt=0, error=exc)
+            return
+        super().handle_message(event, message)
+
+    def handle_result(self, message: Any, worker_ctx: Any, result: Any = None, exc_info: Any = None):
+        if exc_info is None:
+            self.consumer.ack_message(message)
+        else:
+            attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
+            self._divert(message, attempt, exc_info[1])
+        return result, exc_info
+
+    def _divert(self, message: Any, attempt: int, error: BaseException) -> None:
+        delays = self.settings.retry_delays
+        permanent = isinstance(error, PermanentFailure)
+        headers = dict(message.headers or {})
+        headers[ERROR_HEADER] = "".join(traceback.format_exception_only(error)).strip()[:2000]
+        headers[FAILED_AT_HEADER] = datetime.now(UTC).isoformat()
+        if not permanent and attempt < len(delays):
+            target = self.subscription.retry_queue_name(attempt + 1)
+            expiration: float | None = delays[attempt]
+            headers[ATTEMPT_HEADER] = attempt + 1
+            log.warning(
+                "%s failed (attempt %d), retrying in %.1fs: %s",
+                self.subscription.queue_name, attempt + 1, expiration, headers[ERROR_HEADER],
+            )
+        else:
+            target = self.subscription.dead_letter_queue_name
+            expiration = None
+            log.error(
+                "%s dead-lettered after %d attempt(s): %s",
+                self.subscription.queue_name, attempt + 1, headers[ERROR_HEADER],
+            )
+        try:
+            with get_producer(self.settings.amqp_uri, confirms=True) as producer:
+                producer.publish(
+                    message.body,
+                    exchange="",
+                    routing_key=target,
+                    headers=headers,
+                    content_type=message.content_type,
+                    content_encoding=message.content_encoding,
+                    delivery_mode="persistent",
+                    expiration=expiration,
+                )
+        except Exception:
+            log.exception("could not divert a failed message; requeueing it")
+            self.consumer.requeue_message(message)
+            return
+        self.consumer.ack_message(message)
+
+
+event_consumer = ReliableEventHandler.decorator

@@ -1,0 +1,75 @@
+"""JSON logs that carry the correlation id and the tenant of the work in progress.
+
+``LogContext`` binds them for each nameko worker from its context data (RPC calls and
+events alike carry them); greenlets have their own contextvars, so concurrent workers
+never mix their fields.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+
+_fields: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("bassin_log_fields", default={})
+BOUND_KEYS = ("correlation_id", "tenant_id", "user_id")
+
+
+def bind(**fields: Any) -> contextvars.Token[dict[str, Any]]:
+    return _fields.set({**_fields.get(), **{k: v for k, v in fields.items() if v is not None}})
+
+
+def reset(token: contextvars.Token[dict[str, Any]]) -> None:
+    _fields.reset(token)
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if self.service:
+            entry["service"] = self.service
+        entry.update(_fields.get())
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str = "INFO", service: str = "", fmt: str = "json") -> None:
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter(service))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class LogContext(DependencyProvider):
+    """Binds each worker's correlation id and tenant into its log lines."""
+
+    def worker_setup(self, worker_ctx: Any) -> None:
+        data = worker_ctx.context_data
+        self._tokens = getattr(self, "_tokens", {})
+        self._tokens[worker_ctx] = bind(**{key: data.get(key) for key in BOUND_KEYS})
+
+    def worker_teardown(self, worker_ctx: Any) -> None:
+        token = self._tokens.pop(worker_ctx, None)
+        if token is not None:
+            try:
+                reset(token)
+            except ValueError:
+                pass  # teardown ran in another greenlet; its context dies with the worker

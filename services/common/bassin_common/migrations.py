@@ -1,0 +1,68 @@
+"""Alembic, the same way for every service.
+
+Each service keeps its revisions in ``<service>/migrations/versions`` and a two-line
+``env.py`` calling ``run_env``. ``upgrade`` creates the service's database when it
+does not exist yet, then migrates it to head; the start command and the tests call it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command, context, op
+from alembic.config import Config
+from sqlalchemy import pool
+from sqlalchemy.dialects.postgresql import JSONB
+
+from bassin_common.config import Settings
+from bassin_common.db import ensure_database
+
+
+def alembic_config(migrations_dir: Path, database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(service: str, migrations_dir: Path, settings: Settings) -> None:
+    database_url = settings.service_database_url(service)
+    ensure_database(database_url)
+    command.upgrade(alembic_config(migrations_dir, database_url), "head")
+
+
+def run_env() -> None:
+    """Body of every service's ``migrations/env.py`` (online mode only)."""
+    engine = sa.create_engine(
+        context.config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool
+    )
+    with engine.connect() as connection:
+        context.configure(connection=connection, transaction_per_migration=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+def create_messaging_tables() -> None:
+    """The outbox and inbox tables every service has; call from its first revision."""
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("event_id", sa.Uuid, nullable=False, unique=True),
+        sa.Column("exchange", sa.Text, nullable=False),
+        sa.Column("routing_key", sa.Text, nullable=False),
+        sa.Column("payload", JSONB, nullable=False),
+        sa.Column("headers", JSONB, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index(
+        "outbox_unpublished", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL")
+    )
+    op.create_table(
+        "processed_events",
+        sa.Column("consumer", sa.Text, primary_key=True),
+        sa.Column("event_id", sa.Uuid, primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    )

@@ -1,0 +1,143 @@
+"""The outbox relay: publishes committed outbox rows to RabbitMQ, then marks them sent.
+
+Rows are claimed with ``FOR UPDATE SKIP LOCKED``, so replicas of a service share the
+work without publishing a row twice while it is being handled. Each message is
+published persistent with publisher confirms; the row is marked only after the
+broker confirmed. A crash between the confirm and the mark republishes the row on
+restart: consumers are idempotent, so that is harmless (at-least-once delivery).
+
+The relay sleeps on ``LISTEN bassin_outbox`` (``UnitOfWork.emit`` notifies on commit)
+and polls every ``outbox_poll_interval`` seconds anyway, because a NOTIFY that
+nobody hears — the relay reconnecting, say — is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import eventlet
+import psycopg
+from kombu import Connection
+from nameko.amqp.publish import get_producer
+from nameko.extensions import DependencyProvider
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from bassin_common.config import Settings
+from bassin_common.db import OUTBOX_CHANNEL, assert_cooperative_psycopg, make_engine, settings_from_nameko
+from bassin_common.topology import declare_topology
+
+log = logging.getLogger(__name__)
+
+_CLAIM = text(
+    "SELECT id, exchange, routing_key, payload, headers FROM outbox "
+    "WHERE published_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+)
+_MARK_SENT = text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)")
+_PURGE_OLD = text("DELETE FROM outbox WHERE published_at < now() - make_interval(days => :days)")
+RETENTION_DAYS = 7
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class OutboxPublisher:
+    """Publishes one batch of pending rows; usable without nameko (tests, CLI)."""
+
+    def __init__(self, engine: Engine, amqp_uri: str, batch_size: int) -> None:
+        self.engine = engine
+        self.amqp_uri = amqp_uri
+        self.batch_size = batch_size
+
+    def publish_pending(self) -> int:
+        with self.engine.begin() as conn:
+            rows = conn.execute(_CLAIM, {"limit": self.batch_size}).all()
+            if not rows:
+                return 0
+            with get_producer(self.amqp_uri, confirms=True) as producer:
+                for row in rows:
+                    producer.publish(
+                        row.payload,
+                        exchange=row.exchange,
+                        routing_key=row.routing_key,
+                        headers=row.headers,
+                        serializer="json",
+                        delivery_mode="persistent",
+                        message_id=row.payload["event_id"],
+                        retry=True,
+                        retry_policy={"max_retries": 3},
+                    )
+            conn.execute(_MARK_SENT, {"ids": [row.id for row in rows]})
+        return len(rows)
+
+    def purge_published(self) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(_PURGE_OLD, {"days": RETENTION_DAYS}).rowcount
+
+
+class OutboxRelay(DependencyProvider):
+    """Runs the relay loop in the service container; ``self.outbox`` in the service."""
+
+    def setup(self) -> None:
+        assert_cooperative_psycopg()
+        self.settings: Settings = settings_from_nameko()
+        url = self.settings.service_database_url(self.container.service_name)
+        self.listen_conninfo = make_url(url).set(drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+        self.engine = make_engine(url, pool_size=1)
+        self.publisher = OutboxPublisher(
+            self.engine, self.settings.amqp_uri, self.settings.outbox_batch_size
+        )
+        self._stopping = False
+        self._thread: Any = None
+
+    def start(self) -> None:
+        # Queues first: nothing may be published before its consumers' queues exist.
+        with Connection(self.settings.amqp_uri) as connection:
+            declare_topology(connection, len(self.settings.retry_delays))
+        self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._thread is not None:
+            self._thread.wait()  # finishes the batch in flight (graceful shutdown)
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self._stopping = True
+        if self._thread is not None:
+            self._thread.kill()
+
+    def get_dependency(self, worker_ctx: Any) -> OutboxPublisher:
+        return self.publisher
+
+    def _run(self) -> None:
+        backoff = self.settings.outbox_poll_interval
+        listener: psycopg.Connection | None = None
+        last_purge = 0.0
+        while not self._stopping:
+            try:
+                if listener is None or listener.closed:
+                    listener = psycopg.connect(self.listen_conninfo, autocommit=True)
+                    listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
+                published = self.publisher.publish_pending()
+                if time.monotonic() - last_purge > 3600:
+                    self.publisher.purge_published()
+                    last_purge = time.monotonic()
+                backoff = self.settings.outbox_poll_interval
+                if published < self.publisher.batch_size:
+                    self._wait_for_notify(listener)
+            except Exception:
+                log.exception("outbox relay failed; retrying in %.1fs", backoff)
+                if listener is not None:
+                    listener.close()
+                listener = None
+                eventlet.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        if listener is not None:
+            listener.close()
+
+    def _wait_for_notify(self, listener: psycopg.Connection) -> None:
+        for _ in listener.notifies(timeout=self.settings.outbox_poll_interval, stop_after=1):
+            pass

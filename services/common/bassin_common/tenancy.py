@@ -1,0 +1,109 @@
+"""Who is asking, for which tenant — and the one place where queries get scoped.
+
+The gateway resolves the caller and sends ``tenant_id``, ``user_id``, ``roles`` and
+``correlation_id`` in nameko context data; event envelopes carry the same. Services
+never filter on ``tenant_id`` by hand: ``install_tenant_guard`` adds the criterion to
+every ORM statement touching a ``TenantScoped`` model, stamps new rows, and refuses
+to run at all when the session has no tenant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.types import Uuid
+
+from bassin_common.errors import Forbidden, TenantMissing
+
+TENANT_KEY = "tenant_id"
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    tenant_id: uuid.UUID
+    user_id: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    correlation_id: str | None = None
+
+    @classmethod
+    def from_context_data(cls, data: Mapping[str, Any]) -> RequestContext:
+        raw_tenant = data.get("tenant_id")
+        if not raw_tenant:
+            raise Forbidden("no tenant in the call context")
+        return cls(
+            tenant_id=uuid.UUID(str(raw_tenant)),
+            user_id=data.get("user_id"),
+            roles=frozenset(_as_list(data.get("roles"))),
+            correlation_id=data.get("correlation_id"),
+        )
+
+    def to_context_data(self) -> dict[str, Any]:
+        return {
+            "tenant_id": str(self.tenant_id),
+            "user_id": self.user_id,
+            "roles": sorted(self.roles),
+            "correlation_id": self.correlation_id,
+        }
+
+    def require_role(self, *allowed: str) -> None:
+        if not self.roles.intersection(allowed):
+            raise Forbidden(f"requires one of the roles: {', '.join(allowed)}")
+
+
+def _as_list(raw: Any) -> Iterable[str]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return [part for part in raw.split(",") if part]
+    return [str(part) for part in raw]
+
+
+class TenantScoped:
+    """Mixin for every model owned by a tenant."""
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True, nullable=False)
+
+
+def _tenant_of(session: Session) -> uuid.UUID | None:
+    return session.info.get(TENANT_KEY)
+
+
+def _touches_tenant_data(state: ORMExecuteState) -> bool:
+    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+
+
+def install_tenant_guard(session_factory: Any) -> None:
+    """Scope every ORM statement of sessions from ``session_factory`` to their tenant."""
+
+    @event.listens_for(session_factory, "do_orm_execute")
+    def _scope_statement(state: ORMExecuteState) -> None:
+        if not (state.is_select or state.is_update or state.is_delete):
+            return
+        if not _touches_tenant_data(state):
+            return
+        tenant = _tenant_of(state.session)
+        if tenant is None:
+            raise TenantMissing("query on tenant data from a session without a tenant")
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantScoped, lambda cls: cls.tenant_id == tenant, include_aliases=True
+            )
+        )
+
+    @event.listens_for(session_factory, "before_flush")
+    def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:
+        tenant = _tenant_of(session)
+        for obj in session.new:
+            if not isinstance(obj, TenantScoped):
+                continue
+            if tenant is None:
+                raise TenantMissing(f"new {type(obj).__name__} in a session without a tenant")
+            if obj.tenant_id is None:
+                obj.tenant_id = tenant
+            elif obj.tenant_id != tenant:
+                raise TenantMissing(f"{type(obj).__name__} of another tenant in this session")

@@ -1,0 +1,101 @@
+"""Wire formats of the inventory RPC API (what the gateway sends and receives)."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from inventory.domain import LOCATION_KINDS, validate_thresholds
+
+MONEY = {"places": 2, "as_string": True}
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class LocationInput(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(LOCATION_KINDS))
+
+
+class LocationOutput(Schema):
+    id = fields.UUID()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+
+
+class SupplierInput(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class SupplierOutput(Schema):
+    id = fields.UUID()
+    name = fields.String()
+
+
+class StockLevelInput(StrictSchema):
+    location_id = fields.UUID(required=True)
+    quantity = fields.Integer(required=True, strict=True)
+    minimum = fields.Integer(load_default=0, strict=True)
+    maximum = fields.Integer(load_default=0, strict=True)
+
+    @validates_schema
+    def thresholds_are_coherent(self, data: dict, **_: object) -> None:
+        if errors := validate_thresholds(data.get("minimum", 0), data.get("maximum", 0)):
+            raise ValidationError(errors)
+
+
+class ArticleInput(StrictSchema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    supplier_id = fields.UUID(load_default=None, allow_none=True)
+    purchase_price = fields.Decimal(required=True, validate=validate.Range(min=0), **MONEY)
+    sale_price = fields.Decimal(required=True, validate=validate.Range(min=0), **MONEY)
+    vat_rate = fields.Decimal(load_default="20.00", validate=validate.Range(min=0, max=100), **MONEY)
+    stock = fields.List(fields.Nested(StockLevelInput), load_default=list)
+
+
+class StockLevelOutput(Schema):
+    location_id = fields.UUID()
+    location_code = fields.String()
+    location_name = fields.String()
+    quantity = fields.Integer()
+    minimum = fields.Integer()
+    maximum = fields.Integer()
+
+
+class ArticleOutput(Schema):
+    id = fields.UUID()
+    sku = fields.String()
+    name = fields.String()
+    supplier_id = fields.UUID(allow_none=True)
+    purchase_price = fields.Decimal(**MONEY)
+    sale_price = fields.Decimal(**MONEY)
+    vat_rate = fields.Decimal(**MONEY)
+    stock = fields.List(fields.Nested(StockLevelOutput))
+
+
+class BasketLineOutput(Schema):
+    id = fields.UUID()
+    supplier_id = fields.UUID(allow_none=True)
+    supplier_name = fields.String(allow_none=True)
+    article_id = fields.UUID()
+    sku = fields.String()
+    article_name = fields.String()
+    quantity = fields.Integer()
+    status = fields.String()
+    updated_at = fields.DateTime()
+
+
+class MovementOutput(Schema):
+    id = fields.Integer()
+    article_id = fields.UUID()
+    location_id = fields.UUID()
+    delta = fields.Integer()
+    quantity_after = fields.Integer()
+    reason = fields.String()
+    reference = fields.String(allow_none=True)
+    created_at = fields.DateTime()

@@ -1,0 +1,248 @@
+"""Inventory use cases: each runs in one unit of work and commits once.
+
+The service class calls these; they load and store through the ORM (scoped to the
+unit of work's tenant by ``bassin_common.tenancy``) and apply ``domain`` rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from bassin_common.db import UnitOfWork
+from bassin_common.errors import NotFound, ValidationFailed
+from inventory import events
+from inventory.domain import StockChange, topped_up_quantity
+from inventory.models import Article, Location, StockLevel, StockMovement, Supplier, SupplierBasketLine
+
+
+def create_location(uow: UnitOfWork, data: dict[str, Any]) -> Location:
+    location = Location(**data)
+    uow.session.add(location)
+    uow.session.flush()
+    uow.emit(
+        events.LOCATION_CREATED,
+        events.LocationCreated().dump({"location_id": location.id, **data}),
+    )
+    uow.commit()
+    return location
+
+
+def create_supplier(uow: UnitOfWork, data: dict[str, Any]) -> Supplier:
+    supplier = Supplier(**data)
+    uow.session.add(supplier)
+    uow.commit()
+    return supplier
+
+
+def create_article(uow: UnitOfWork, data: dict[str, Any]) -> Article:
+    stock = data.pop("stock")
+    session = uow.session
+    if session.scalar(select(Article.id).where(Article.sku == data["sku"])):
+        raise ValidationFailed("sku already used", errors={"sku": ["already used by another article"]})
+    if data["supplier_id"] and session.get(Supplier, data["supplier_id"]) is None:
+        raise ValidationFailed("unknown supplier", errors={"supplier_id": ["unknown supplier"]})
+    known_locations = set(session.scalars(select(Location.id)))
+    for index, level in enumerate(stock):
+        if level["location_id"] not in known_locations:
+            raise ValidationFailed(
+                "unknown location", errors={f"stock[{index}].location_id": ["unknown location"]}
+            )
+    article = Article(**data)
+    session.add(article)
+    session.flush()
+    for level in stock:
+        session.add(StockLevel(article_id=article.id, **level))
+        session.add(
+            StockMovement(
+                article_id=article.id,
+                location_id=level["location_id"],
+                delta=level["quantity"],
+                quantity_after=level["quantity"],
+                reason="initial",
+            )
+        )
+    uow.emit(
+        events.ARTICLE_CREATED,
+        events.ArticleCreated().dump({"article_id": article.id, **data}),
+    )
+    uow.commit()
+    return article
+
+
+def get_article(uow: UnitOfWork, article_id: uuid.UUID) -> dict[str, Any]:
+    article = uow.session.get(Article, article_id)
+    # session.get may answer from the identity map without a query; check the tenant.
+    if article is None or article.tenant_id != uow.context.tenant_id:
+        raise NotFound(f"article {article_id} not found")
+    rows = uow.session.execute(
+        select(StockLevel, Location)
+        .join(Location, Location.id == StockLevel.location_id)
+        .where(StockLevel.article_id == article_id)
+        .order_by(Location.code)
+    ).all()
+    stock = [
+        {
+            "location_id": level.location_id,
+            "location_code": location.code,
+            "location_name": location.name,
+            "quantity": level.quantity,
+            "minimum": level.minimum,
+            "maximum": level.maximum,
+        }
+        for level, location in rows
+    ]
+    return {**{c.key: getattr(article, c.key) for c in Article.__table__.columns}, "stock": stock}
+
+
+def decrement_stock(
+    uow: UnitOfWork, article_id: uuid.UUID, location_id: uuid.UUID, quantity: int, reason: str, reference: str
+) -> StockChange:
+    """Take ``quantity`` out in one atomic statement; no read-then-write race.
+
+    An article not stocked at the location yet gets a level there, negative: the
+    sale happened, the shelf count will be corrected by a receipt or an inventory.
+    """
+    statement = (
+        insert(StockLevel)
+        .values(
+            tenant_id=uow.context.tenant_id,
+            article_id=article_id,
+            location_id=location_id,
+            quantity=-quantity,
+            minimum=0,
+            maximum=0,
+        )
+        .on_conflict_do_update(
+            index_elements=[StockLevel.article_id, StockLevel.location_id],
+            set_={"quantity": StockLevel.quantity - quantity},
+            where=StockLevel.tenant_id == uow.context.tenant_id,
+        )
+        .returning(StockLevel.quantity, StockLevel.minimum, StockLevel.maximum)
+    )
+    after, minimum, maximum = uow.session.execute(statement).one()
+    uow.session.add(
+        StockMovement(
+            article_id=article_id,
+            location_id=location_id,
+            delta=-quantity,
+            quantity_after=after,
+            reason=reason,
+            reference=reference,
+        )
+    )
+    return StockChange(article_id, location_id, after + quantity, after, minimum, maximum)
+
+
+def apply_sale(uow: UnitOfWork, sale: dict[str, Any]) -> list[StockChange]:
+    changes = []
+    for line in sale["lines"]:
+        change = decrement_stock(
+            uow, line["article_id"], sale["location_id"], line["quantity"], "sale", str(sale["sale_id"])
+        )
+        _announce(uow, change, "sale", str(sale["sale_id"]))
+        changes.append(change)
+    uow.commit()
+    return changes
+
+
+def _announce(uow: UnitOfWork, change: StockChange, reason: str, reference: str) -> None:
+    uow.emit(
+        events.STOCK_LEVEL_CHANGED,
+        events.StockLevelChanged().dump(
+            {
+                "article_id": change.article_id,
+                "location_id": change.location_id,
+                "quantity": change.after,
+                "previous_quantity": change.before,
+                "minimum": change.minimum,
+                "maximum": change.maximum,
+                "reason": reason,
+                "reference": reference,
+            }
+        ),
+    )
+    if change.crossed_below_minimum:
+        supplier_id = uow.session.scalar(select(Article.supplier_id).where(Article.id == change.article_id))
+        uow.emit(
+            events.REORDER_NEEDED,
+            events.ReorderNeeded().dump(
+                {
+                    "article_id": change.article_id,
+                    "location_id": change.location_id,
+                    "supplier_id": supplier_id,
+                    "quantity_on_hand": change.after,
+                    "minimum": change.minimum,
+                    "maximum": change.maximum,
+                    "suggested_quantity": change.quantity_to_reach_maximum,
+                }
+            ),
+        )
+
+
+def add_to_supplier_basket(uow: UnitOfWork, need: dict[str, Any]) -> SupplierBasketLine:
+    """Add a line for (supplier, article), or top up the open one."""
+    session = uow.session
+    line = session.scalar(
+        select(SupplierBasketLine)
+        .where(
+            SupplierBasketLine.article_id == need["article_id"],
+            SupplierBasketLine.supplier_id.is_not_distinct_from(need["supplier_id"]),
+            SupplierBasketLine.status == "open",
+        )
+        .with_for_update()
+    )
+    if line is None:
+        line = SupplierBasketLine(
+            supplier_id=need["supplier_id"],
+            article_id=need["article_id"],
+            quantity=need["suggested_quantity"],
+        )
+        session.add(line)
+    else:
+        line.quantity = topped_up_quantity(line.quantity, need["suggested_quantity"])
+    uow.commit()
+    return line
+
+
+def supplier_basket(uow: UnitOfWork) -> list[dict[str, Any]]:
+    rows = uow.session.execute(
+        select(SupplierBasketLine, Article, Supplier)
+        .join(Article, Article.id == SupplierBasketLine.article_id)
+        .outerjoin(Supplier, Supplier.id == SupplierBasketLine.supplier_id)
+        .where(SupplierBasketLine.status == "open")
+        .order_by(Supplier.name, Article.sku)
+    ).all()
+    return [
+        {
+            "id": line.id,
+            "supplier_id": line.supplier_id,
+            "supplier_name": supplier.name if supplier else None,
+            "article_id": line.article_id,
+            "sku": article.sku,
+            "article_name": article.name,
+            "quantity": line.quantity,
+            "status": line.status,
+            "updated_at": line.updated_at,
+        }
+        for line, article, supplier in rows
+    ]
+
+
+def list_locations(uow: UnitOfWork) -> list[Location]:
+    return list(uow.session.scalars(select(Location).order_by(Location.code)))
+
+
+def list_suppliers(uow: UnitOfWork) -> list[Supplier]:
+    return list(uow.session.scalars(select(Supplier).order_by(Supplier.name)))
+
+
+def movements(uow: UnitOfWork, article_id: uuid.UUID) -> list[StockMovement]:
+    return list(
+        uow.session.scalars(
+            select(StockMovement).where(StockMovement.article_id == article_id).order_by(StockMovement.id)
+        )
+    )

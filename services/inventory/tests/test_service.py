@@ -1,0 +1,120 @@
+"""The inventory service in a real nameko container, on PostgreSQL and RabbitMQ."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.events import Event
+from bassin_common.testing import publish_event, rpc_client, wait_until
+
+
+def sale(shop: dict[str, Any], article: dict[str, Any], tenant_id: uuid.UUID, quantity: int = 1) -> Event:
+    return Event(
+        event_type="sale_completed",
+        tenant_id=tenant_id,
+        producer="pos",
+        data={
+            "sale_id": str(uuid.uuid4()),
+            "location_id": shop["id"],
+            "lines": [{"article_id": article["id"], "quantity": quantity}],
+        },
+    )
+
+
+def shop_quantity(tenant_id: uuid.UUID, article_id: str) -> int:
+    with rpc_client(tenant_id) as rpc:
+        return rpc.inventory.get_article(article_id)["stock"][0]["quantity"]
+
+
+def test_article_is_created_with_its_stock_and_an_initial_movement(shop_article: dict[str, Any]) -> None:
+    article, shop = shop_article["article"], shop_article["shop"]
+    assert article["stock"] == [
+        {
+            "location_id": shop["id"],
+            "location_code": "MAG",
+            "location_name": "Magasin",
+            "quantity": 1000,
+            "minimum": 850,
+            "maximum": 1200,
+        }
+    ]
+    with rpc_client(shop_article["tenant_id"]) as rpc:
+        ledger = rpc.inventory.list_movements(article["id"])
+    assert [(m["delta"], m["reason"]) for m in ledger] == [(1000, "initial")]
+
+
+def test_sale_completed_decrements_stock_and_writes_the_ledger(shop_article: dict[str, Any], amqp_uri) -> None:
+    tenant_id, shop, article = shop_article["tenant_id"], shop_article["shop"], shop_article["article"]
+    publish_event(amqp_uri, sale(shop, article, tenant_id, quantity=3))
+    wait_until(lambda: shop_quantity(tenant_id, article["id"]) == 997)
+    with rpc_client(tenant_id) as rpc:
+        ledger = rpc.inventory.list_movements(article["id"])
+    assert [(m["delta"], m["quantity_after"], m["reason"]) for m in ledger][-1] == (-3, 997, "sale")
+
+
+def test_duplicate_delivery_changes_nothing_the_second_time(shop_article: dict[str, Any], amqp_uri) -> None:
+    tenant_id, shop, article = shop_article["tenant_id"], shop_article["shop"], shop_article["article"]
+    event = sale(shop, article, tenant_id, quantity=2)
+    publish_event(amqp_uri, event)
+    publish_event(amqp_uri, event)
+    marker = sale(shop, article, tenant_id, quantity=1)  # applied after both copies
+    publish_event(amqp_uri, marker)
+    wait_until(lambda: shop_quantity(tenant_id, article["id"]) <= 997)
+    with rpc_client(tenant_id) as rpc:
+        ledger = rpc.inventory.list_movements(article["id"])
+    assert shop_quantity(tenant_id, article["id"]) == 997
+    assert [m["delta"] for m in ledger] == [1000, -2, -1]
+
+
+def test_crossing_below_minimum_fills_the_supplier_basket_once(shop_article: dict[str, Any], amqp_uri) -> None:
+    tenant_id, shop, article = shop_article["tenant_id"], shop_article["shop"], shop_article["article"]
+    publish_event(amqp_uri, sale(shop, article, tenant_id, quantity=151))  # 1000 -> 849: crossing
+    publish_event(amqp_uri, sale(shop, article, tenant_id, quantity=9))  # 849 -> 840: still below
+    wait_until(lambda: shop_quantity(tenant_id, article["id"]) == 840)
+
+    def basket() -> list[dict[str, Any]]:
+        with rpc_client(tenant_id) as rpc:
+            return rpc.inventory.get_supplier_basket()
+
+    lines = wait_until(basket)
+    assert len(lines) == 1
+    assert lines[0]["article_id"] == article["id"]
+    assert lines[0]["supplier_id"] == shop_article["supplier"]["id"]
+    assert lines[0]["quantity"] == 1200 - 849
+
+
+def test_another_tenant_sees_nothing(shop_article: dict[str, Any]) -> None:
+    intruder = uuid.uuid4()
+    with rpc_client(intruder) as rpc, pytest.raises(NotFound):
+        rpc.inventory.get_article(shop_article["article"]["id"])
+    with rpc_client(intruder) as rpc:
+        assert rpc.inventory.get_supplier_basket() == []
+        assert rpc.inventory.list_movements(shop_article["article"]["id"]) == []
+
+
+def test_invalid_article_names_the_fields_and_writes_nothing(inventory, tenant_id: uuid.UUID) -> None:
+    with rpc_client(tenant_id) as rpc:
+        with pytest.raises(ValidationFailed) as raised:
+            rpc.inventory.create_article(
+                {"sku": "", "name": "Pompe", "purchase_price": "abc", "sale_price": "-1",
+                 "stock": [{"location_id": str(uuid.uuid4()), "quantity": 5, "minimum": 9, "maximum": 3}]}
+            )
+        assert {"sku", "purchase_price", "sale_price", "stock[0].maximum"} <= set(raised.value.errors)
+        with pytest.raises(ValidationFailed) as raised:
+            rpc.inventory.create_article(
+                {"sku": "PMP-1", "name": "Pompe", "purchase_price": "100", "sale_price": "150",
+                 "stock": [{"location_id": str(uuid.uuid4()), "quantity": 5}]}
+            )
+        assert set(raised.value.errors) == {"stock[0].location_id"}
+        assert rpc.inventory.list_locations() == []
+
+
+def test_writes_need_a_stock_role(inventory, tenant_id: uuid.UUID) -> None:
+    from bassin_common.errors import Forbidden
+
+    with rpc_client(tenant_id, roles=("cashier",)) as rpc, pytest.raises(Forbidden):
+        rpc.inventory.create_location({"code": "VAN1", "name": "Camion 1", "kind": "van"})
