@@ -44,6 +44,11 @@ def run_env() -> None:
     engine.dispose()
 
 
+def tenant_column() -> sa.Column:
+    """The ``tenant_id`` column of every tenant-owned table (see ``TenantScoped``)."""
+    return sa.Column("tenant_id", sa.Uuid, nullable=False, index=True)
+
+
 def create_messaging_tables() -> None:
     """The outbox and inbox tables every service has; call from its first revision."""
     op.create_table(

@@ -36,16 +36,21 @@ class SupplierOutput(Schema):
     name = fields.String()
 
 
-class StockLevelInput(StrictSchema):
-    location_id = fields.UUID(required=True)
-    quantity = fields.Integer(required=True, strict=True)
-    minimum = fields.Integer(load_default=0, strict=True)
-    maximum = fields.Integer(load_default=0, strict=True)
+class ThresholdsInput(StrictSchema):
+    minimum = fields.Integer(required=True, strict=True)
+    maximum = fields.Integer(required=True, strict=True)
 
     @validates_schema
     def thresholds_are_coherent(self, data: dict, **_: object) -> None:
         if errors := validate_thresholds(data.get("minimum", 0), data.get("maximum", 0)):
             raise ValidationError(errors)
+
+
+class StockLevelInput(ThresholdsInput):
+    location_id = fields.UUID(required=True)
+    quantity = fields.Integer(required=True, strict=True)
+    minimum = fields.Integer(load_default=0, strict=True)
+    maximum = fields.Integer(load_default=0, strict=True)
 
 
 class ArticleInput(StrictSchema):

@@ -65,6 +65,14 @@ class InventoryService:
             return schemas.ArticleOutput().dump(usecases.get_article(uow, parse_id(article_id)))
 
     @rpc
+    def set_thresholds(self, article_id: str, location_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.db.context.require_role(*STOCK_MANAGERS)
+        data = load_or_reject(schemas.ThresholdsInput(), payload)
+        with self.db.unit_of_work() as uow:
+            article = usecases.set_thresholds(uow, parse_id(article_id), parse_id(location_id), **data)
+            return schemas.ArticleOutput().dump(article)
+
+    @rpc
     def list_movements(self, article_id: str) -> list[dict[str, Any]]:
         with self.db.unit_of_work() as uow:
             found = usecases.movements(uow, parse_id(article_id))

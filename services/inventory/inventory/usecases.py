@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from bassin_common.db import UnitOfWork
@@ -96,6 +96,20 @@ def get_article(uow: UnitOfWork, article_id: uuid.UUID) -> dict[str, Any]:
         for level, location in rows
     ]
     return {**{c.key: getattr(article, c.key) for c in Article.__table__.columns}, "stock": stock}
+
+
+def set_thresholds(
+    uow: UnitOfWork, article_id: uuid.UUID, location_id: uuid.UUID, minimum: int, maximum: int
+) -> dict[str, Any]:
+    updated = uow.session.execute(
+        update(StockLevel)
+        .where(StockLevel.article_id == article_id, StockLevel.location_id == location_id)
+        .values(minimum=minimum, maximum=maximum)
+    )
+    if updated.rowcount == 0:
+        raise NotFound(f"no stock of article {article_id} at location {location_id}")
+    uow.commit()
+    return get_article(uow, article_id)
 
 
 def decrement_stock(

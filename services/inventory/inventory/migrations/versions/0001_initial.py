@@ -7,16 +7,12 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from bassin_common.migrations import create_messaging_tables
+from bassin_common.migrations import create_messaging_tables, tenant_column
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-
-def _tenant() -> sa.Column:
-    return sa.Column("tenant_id", sa.Uuid, nullable=False, index=True)
 
 
 def _created_at(name: str = "created_at") -> sa.Column:
@@ -28,7 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "locations",
         sa.Column("id", sa.Uuid, primary_key=True),
-        _tenant(),
+        tenant_column(),
         sa.Column("code", sa.String(40), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),
@@ -37,13 +33,13 @@ def upgrade() -> None:
     op.create_table(
         "suppliers",
         sa.Column("id", sa.Uuid, primary_key=True),
-        _tenant(),
+        tenant_column(),
         sa.Column("name", sa.String(200), nullable=False),
     )
     op.create_table(
         "articles",
         sa.Column("id", sa.Uuid, primary_key=True),
-        _tenant(),
+        tenant_column(),
         sa.Column("sku", sa.String(60), nullable=False),
         sa.Column("name", sa.String(300), nullable=False),
         sa.Column("supplier_id", sa.Uuid, sa.ForeignKey("suppliers.id")),
@@ -57,7 +53,7 @@ def upgrade() -> None:
         "stock_levels",
         sa.Column("article_id", sa.Uuid, sa.ForeignKey("articles.id"), primary_key=True),
         sa.Column("location_id", sa.Uuid, sa.ForeignKey("locations.id"), primary_key=True),
-        _tenant(),
+        tenant_column(),
         sa.Column("quantity", sa.Integer, nullable=False),
         sa.Column("minimum", sa.Integer, nullable=False, server_default="0"),
         sa.Column("maximum", sa.Integer, nullable=False, server_default="0"),
@@ -66,7 +62,7 @@ def upgrade() -> None:
     op.create_table(
         "stock_movements",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        _tenant(),
+        tenant_column(),
         sa.Column("article_id", sa.Uuid, sa.ForeignKey("articles.id"), nullable=False),
         sa.Column("location_id", sa.Uuid, sa.ForeignKey("locations.id"), nullable=False),
         sa.Column("delta", sa.Integer, nullable=False),
@@ -90,7 +86,7 @@ def upgrade() -> None:
     op.create_table(
         "supplier_basket_lines",
         sa.Column("id", sa.Uuid, primary_key=True),
-        _tenant(),
+        tenant_column(),
         sa.Column("supplier_id", sa.Uuid, sa.ForeignKey("suppliers.id")),
         sa.Column("article_id", sa.Uuid, sa.ForeignKey("articles.id"), nullable=False),
         sa.Column("quantity", sa.Integer, nullable=False),

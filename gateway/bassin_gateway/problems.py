@@ -1,0 +1,61 @@
+"""Every error leaves the gateway as ``application/problem+json`` (RFC 9457).
+
+This is the one place where error types become HTTP statuses.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, jsonify
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
+from werkzeug.exceptions import HTTPException
+
+from bassin_common.errors import BassinError, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str = "", **extra: Any):
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail or title, **extra}
+    if correlation_id := getattr(g, "correlation_id", None):
+        body["correlation_id"] = correlation_id
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    return response
+
+
+def install_problem_handlers(app: Flask) -> None:
+    @app.errorhandler(ValidationFailed)
+    def _invalid(exc: ValidationFailed):
+        return problem(exc.status, exc.title, exc.detail, errors=exc.errors)
+
+    @app.errorhandler(BassinError)
+    def _bassin(exc: BassinError):
+        return problem(exc.status, exc.title, exc.detail)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return problem(exc.code or 500, exc.name, exc.description or "")
+
+    @app.errorhandler(UnknownService)
+    def _unknown_service(exc: UnknownService):
+        return problem(503, "Service unavailable", "a service needed for this request is not running")
+
+    @app.errorhandler(RpcTimeout)
+    def _timeout(exc: RpcTimeout):
+        return problem(504, "Service timeout", "a service did not answer in time")
+
+    @app.errorhandler(RemoteError)
+    def _remote(exc: RemoteError):
+        log.error("unexpected error in a service: %s", exc)
+        return problem(500, "Internal error", "unexpected error; quote the correlation id to support")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error in the gateway")
+        return problem(500, "Internal error", "unexpected error; quote the correlation id to support")

@@ -1,0 +1,26 @@
+"""Building the gateway's long-lived parts from settings (server, tests, admin CLI)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from bassin_common.config import Settings
+from bassin_common.db import make_engine
+from bassin_common.rpc import RpcClient
+from bassin_gateway.app import create_app
+from bassin_gateway.tokens import TokenService
+
+SERVICE_NAME = "gateway"
+POOL_SIZE = 20
+
+
+def gateway_sessions(settings: Settings) -> sessionmaker[Session]:
+    engine = make_engine(settings.service_database_url(SERVICE_NAME), POOL_SIZE)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def build_app(settings: Settings) -> tuple[Flask, RpcClient]:
+    rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout).start()
+    app = create_app(rpc, gateway_sessions(settings), TokenService.from_settings(settings))
+    return app, rpc

@@ -1,0 +1,50 @@
+"""``bassin-gateway``: serve the gateway with eventlet's WSGI server.
+
+Green threads let one process hold many requests waiting on RPC replies at once.
+SIGTERM (and Ctrl-C) stop accepting connections and let requests in flight finish.
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import logging  # noqa: E402
+import signal  # noqa: E402
+
+import eventlet.wsgi  # noqa: E402
+
+from bassin_common.config import load_settings  # noqa: E402
+from bassin_common.db import assert_cooperative_psycopg  # noqa: E402
+from bassin_common.logs import configure_logging  # noqa: E402
+from bassin_gateway.runtime import build_app  # noqa: E402
+
+log = logging.getLogger("bassin_gateway")
+
+
+def main() -> None:
+    settings = load_settings()
+    configure_logging(settings.log_level, "gateway", settings.log_format)
+    assert_cooperative_psycopg()
+    app, rpc = build_app(settings)
+    listener = eventlet.listen((settings.gateway_host, settings.gateway_port))
+    log.info("gateway listening on http://%s:%d", settings.gateway_host, settings.gateway_port)
+
+    def shut_down(signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping", signum)
+        listener.close()
+
+    signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)
+    try:
+        eventlet.wsgi.server(listener, app, log_output=False, max_size=1000)
+    except OSError:
+        pass  # the listener was closed by shut_down
+    finally:
+        rpc.stop()
+        log.info("gateway stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""pos use cases: each runs in one unit of work and commits once."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bassin_common.db import UnitOfWork
+from bassin_common.errors import NotFound, ValidationFailed
+from pos import events
+from pos.domain import CatalogueEntry, PricedSale, price_sale
+from pos.models import CatalogueArticle, Sale, SaleLine, SalePayment, Shop
+
+
+def record_sale(uow: UnitOfWork, data: dict[str, Any], request_id: str | None) -> Sale:
+    """Price, store and announce a paid sale; the same ``request_id`` twice returns the first."""
+    session = uow.session
+    if request_id and (existing := _sale_by_request(uow, request_id)):
+        return existing
+    location_id = _till_location(uow, data["location_id"])
+    article_ids = {line["article_id"] for line in data["lines"]}
+    catalogue = {
+        row.article_id: CatalogueEntry(row.article_id, row.sku, row.name, row.sale_price, row.vat_rate)
+        for row in session.scalars(select(CatalogueArticle).where(CatalogueArticle.article_id.in_(article_ids)))
+    }
+    priced = price_sale(location_id, data["lines"], data["payments"], catalogue)
+    sale = _store(uow, priced, request_id)
+    uow.emit(events.SALE_COMPLETED, events.SaleCompleted().dump(_announcement(sale)))
+    try:
+        uow.commit()
+    except IntegrityError:
+        # The same Idempotency-Key was committed concurrently: answer with that sale.
+        session.rollback()
+        if request_id and (existing := _sale_by_request(uow, request_id)):
+            return existing
+        raise
+    return sale
+
+
+def _sale_by_request(uow: UnitOfWork, request_id: str) -> Sale | None:
+    return uow.session.scalar(select(Sale).where(Sale.request_id == request_id))
+
+
+def _till_location(uow: UnitOfWork, requested: uuid.UUID | None) -> uuid.UUID:
+    shops = list(uow.session.scalars(select(Shop.location_id)))
+    if requested is not None:
+        if requested not in shops:
+            raise ValidationFailed("unknown shop", errors={"location_id": ["unknown shop"]})
+        return requested
+    if len(shops) == 1:
+        return shops[0]
+    reason = "no shop is set up yet" if not shops else "several shops: say which one"
+    raise ValidationFailed(reason, errors={"location_id": [reason]})
+
+
+def _store(uow: UnitOfWork, priced: PricedSale, request_id: str | None) -> Sale:
+    sale = Sale(
+        request_id=request_id,
+        location_id=priced.location_id,
+        total=priced.total,
+        vat_total=priced.vat_total,
+        cashier_id=uow.context.user_id,
+    )
+    sale.lines = [
+        SaleLine(
+            position=position,
+            article_id=line.article_id,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+            total=line.total,
+        )
+        for position, line in enumerate(priced.lines, start=1)
+    ]
+    sale.payments = [
+        SalePayment(position=position, method=payment.method, amount=payment.amount)
+        for position, payment in enumerate(priced.payments, start=1)
+    ]
+    uow.session.add(sale)
+    uow.session.flush()
+    return sale
+
+
+def _announcement(sale: Sale) -> dict[str, Any]:
+    return {
+        "sale_id": sale.id,
+        "location_id": sale.location_id,
+        "total": sale.total,
+        "vat_total": sale.vat_total,
+        "completed_at": sale.completed_at,
+        "lines": [
+            {
+                "article_id": line.article_id,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "vat_rate": line.vat_rate,
+                "total": line.total,
+            }
+            for line in sale.lines
+        ],
+        "payments": [{"method": p.method, "amount": p.amount} for p in sale.payments],
+    }
+
+
+def get_sale(uow: UnitOfWork, sale_id: uuid.UUID) -> Sale:
+    sale = uow.session.scalar(select(Sale).where(Sale.id == sale_id))
+    if sale is None:
+        raise NotFound(f"sale {sale_id} not found")
+    return sale
+
+
+def list_catalogue(uow: UnitOfWork) -> list[CatalogueArticle]:
+    return list(uow.session.scalars(select(CatalogueArticle).order_by(CatalogueArticle.name)))
+
+
+def keep_article(uow: UnitOfWork, article: dict[str, Any]) -> None:
+    session = uow.session
+    row = session.scalar(select(CatalogueArticle).where(CatalogueArticle.article_id == article["article_id"]))
+    if row is None:
+        session.add(CatalogueArticle(**article))
+    else:
+        for key, value in article.items():
+            setattr(row, key, value)
+    uow.commit()
+
+
+def keep_shop(uow: UnitOfWork, location: dict[str, Any]) -> None:
+    if location.pop("kind") != "shop":
+        uow.commit()  # still commit the inbox row: the event was handled
+        return
+    uow.session.add(Shop(**location))
+    uow.commit()

@@ -1,0 +1,152 @@
+"""The first business flow through the gateway: sale -> stock -> supplier basket."""
+
+from __future__ import annotations
+
+import uuid
+
+import eventlet
+import pytest
+
+from bassin_common.testing import wait_until
+from conftest import Company, Stack
+
+
+def test_a_sale_decrements_the_stock_of_each_line_at_the_shop(stack: Stack) -> None:
+    company = stack.new_company()
+    response = company.post("/api/v1/pos/sales", json=company.sale_payload(quantity=3))
+    assert response.status_code == 201, response.get_json()
+    sale = response.get_json()
+    assert sale["total"] == "119.70"
+    assert sale["vat_total"] == "19.95"
+    assert [(line["quantity"], line["unit_price"]) for line in sale["lines"]] == [(3, "39.90")]
+    wait_until(lambda: company.shop_quantity() == 997)
+    ledger = company.get(f"/api/v1/inventory/articles/{company.article['id']}/movements").get_json()
+    assert [(m["delta"], m["reason"], m["reference"]) for m in ledger["movements"]][-1] == (-3, "sale", sale["id"])
+    assert company.get(f"/api/v1/pos/sales/{sale['id']}").get_json()["id"] == sale["id"]
+
+
+def test_a_split_payment_must_add_up_to_the_total(stack: Stack) -> None:
+    company = stack.new_company()
+    payload = company.sale_payload(quantity=2)  # 79.80
+    payload["payments"] = [{"method": "cash", "amount": "50.00"}, {"method": "card", "amount": "29.80"}]
+    assert company.post("/api/v1/pos/sales", json=payload).status_code == 201
+    payload["payments"] = [{"method": "cash", "amount": "50.00"}, {"method": "card", "amount": "20.00"}]
+    refused = company.post("/api/v1/pos/sales", json=payload)
+    assert refused.status_code == 422
+    assert list(refused.get_json()["errors"]) == ["payments"]
+
+
+def test_200_concurrent_sales_apply_exactly_and_reorder_once(stack: Stack) -> None:
+    company = stack.new_company(stock=1000, minimum=850, maximum=1200)
+    pool = eventlet.GreenPool(50)
+    statuses = list(
+        pool.imap(
+            lambda _: company.post("/api/v1/pos/sales", json=company.sale_payload()).status_code, range(200)
+        )
+    )
+    assert statuses == [201] * 200
+    wait_until(lambda: company.shop_quantity() <= 800, timeout=60)
+    assert company.shop_quantity() == 800
+    ledger = company.get(f"/api/v1/inventory/articles/{company.article['id']}/movements").get_json()
+    assert len([m for m in ledger["movements"] if m["reason"] == "sale"]) == 200
+    lines = wait_until(lambda: company.get("/api/v1/inventory/supplier-basket").get_json()["lines"])
+    eventlet.sleep(1)  # a second reorder, were there one, would have landed by now
+    lines = company.get("/api/v1/inventory/supplier-basket").get_json()["lines"]
+    assert len(lines) == 1
+    assert lines[0]["article_id"] == company.article["id"]
+    assert lines[0]["supplier_name"] == "HydroSud Distribution"
+    assert lines[0]["quantity"] == 1200 - 849  # to the maximum, from the crossing
+
+
+def test_the_same_idempotency_key_records_one_sale(stack: Stack) -> None:
+    company = stack.new_company()
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    first = company.post("/api/v1/pos/sales", json=company.sale_payload(2), headers=headers).get_json()
+    again = company.post("/api/v1/pos/sales", json=company.sale_payload(2), headers=headers).get_json()
+    assert again["id"] == first["id"]
+    wait_until(lambda: company.shop_quantity() == 998)
+    eventlet.sleep(1)
+    assert company.shop_quantity() == 998
+
+
+MALFORMED = [
+    ("unknown article", lambda c: {**c.sale_payload(), "lines": [{"article_id": str(uuid.uuid4()), "quantity": 1}]},
+     "lines[0].article_id"),
+    ("negative quantity", lambda c: {**c.sale_payload(), "lines": [{"article_id": c.article["id"], "quantity": -2}]},
+     "lines[0].quantity"),
+    ("missing payment", lambda c: {"lines": c.sale_payload()["lines"]}, "payments"),
+    ("empty payments", lambda c: {**c.sale_payload(), "payments": []}, "payments"),
+    ("quantity as text", lambda c: {**c.sale_payload(), "lines": [{"article_id": c.article["id"], "quantity": "2"}]},
+     "lines[0].quantity"),
+    ("article id not a uuid", lambda c: {**c.sale_payload(), "lines": [{"article_id": 42, "quantity": 1}]},
+     "lines[0].article_id"),
+    ("amount not a number", lambda c: {**c.sale_payload(), "payments": [{"method": "card", "amount": "beaucoup"}]},
+     "payments[0].amount"),
+    ("unknown payment method", lambda c: {**c.sale_payload(), "payments": [{"method": "bitcoin", "amount": "39.90"}]},
+     "payments[0].method"),
+    ("lines not a list", lambda c: {**c.sale_payload(), "lines": "CHL-GAL-5KG"}, "lines"),
+    ("unknown field", lambda c: {**c.sale_payload(), "discount": "10"}, "discount"),
+]
+
+
+@pytest.mark.parametrize(("case", "make_payload", "field"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_a_malformed_sale_is_refused_naming_the_field_and_writes_nothing(stack: Stack, case, make_payload, field):
+    company = stack.new_company()
+    response = company.post("/api/v1/pos/sales", json=make_payload(company))
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert field in problem["errors"], problem
+    assert problem["status"] == 422 and problem["correlation_id"]
+    # Nothing written: a valid sale afterwards is the only movement the ledger gets.
+    assert company.post("/api/v1/pos/sales", json=company.sale_payload()).status_code == 201
+    wait_until(lambda: company.shop_quantity() == 999)
+    ledger = company.get(f"/api/v1/inventory/articles/{company.article['id']}/movements").get_json()
+    assert [m["delta"] for m in ledger["movements"]] == [1000, -1]
+
+
+def test_a_body_that_is_not_json_is_a_400_class_problem(stack: Stack) -> None:
+    company = stack.new_company()
+    response = company.post("/api/v1/pos/sales", data="lines=1", content_type="text/plain")
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"_schema": ["expected a JSON object"]}
+
+
+def test_tenants_cannot_see_or_touch_each_other(stack: Stack) -> None:
+    alpha, beta = stack.new_company(), stack.new_company()
+    sale = alpha.post("/api/v1/pos/sales", json=alpha.sale_payload()).get_json()
+    article_id, shop_id = alpha.article["id"], alpha.shop["id"]
+
+    assert beta.get(f"/api/v1/inventory/articles/{article_id}").status_code == 404
+    assert beta.get(f"/api/v1/inventory/articles/{article_id}/movements").status_code == 404
+    assert beta.get(f"/api/v1/pos/sales/{sale['id']}").status_code == 404
+    changed = beta.put(f"/api/v1/inventory/articles/{article_id}/stock/{shop_id}/thresholds",
+                       json={"minimum": 0, "maximum": 0})
+    assert changed.status_code == 404
+    stolen = beta.post("/api/v1/pos/sales", json={**alpha.sale_payload(), "location_id": beta.shop["id"]})
+    assert stolen.status_code == 422 and "lines[0].article_id" in stolen.get_json()["errors"]
+
+    wait_until(lambda: alpha.shop_quantity() == 999)
+    article = alpha.get(f"/api/v1/inventory/articles/{article_id}").get_json()
+    assert article["stock"][0]["minimum"] == 850
+    assert beta.get("/api/v1/inventory/supplier-basket").get_json() == {"lines": []}
+
+
+def test_authentication_is_required_and_checked(stack: Stack) -> None:
+    company = stack.new_company()
+    url = f"/api/v1/inventory/articles/{company.article['id']}"
+    assert stack.client.get(url).status_code == 401
+    assert stack.client.get(url, headers={"Authorization": "Bearer not-a-jwt"}).status_code == 401
+    tampered = company.token[:-4] + ("AAAA" if not company.token.endswith("AAAA") else "BBBB")
+    assert stack.client.get(url, headers={"Authorization": f"Bearer {tampered}"}).status_code == 401
+    wrong = stack.client.post("/api/v1/auth/login", json={"email": "nobody@example.fr", "password": "x" * 12})
+    assert wrong.status_code == 401 and wrong.mimetype == "application/problem+json"
+    missing = stack.client.post("/api/v1/auth/login", json={"email": "a@b.fr"})
+    assert missing.status_code == 422 and "password" in missing.get_json()["errors"]
+
+
+def test_roles_limit_what_a_user_may_do(stack: Stack) -> None:
+    company = stack.new_company()
+    _, _, cashier_token = stack.new_tenant(roles=("cashier",))
+    cashier = Company(company.tenant_id, stack.client, cashier_token)
+    assert cashier.get("/api/v1/inventory/supplier-basket").status_code == 403
