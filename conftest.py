@@ -159,9 +159,19 @@ class ServiceProcess:
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nameko", "run", "--config", str(REPO / "services/config.yml"),
-             f"{self.service}.service"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+            [
+                sys.executable,
+                "-m",
+                "nameko",
+                "run",
+                "--config",
+                str(REPO / "services/config.yml"),
+                f"{self.service}.service",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
         )
 
     def wait_ready(self, rabbit_manager: Any, vhost: str, timeout: float = 60) -> None:
@@ -190,7 +200,9 @@ class ServiceProcess:
 
 
 @pytest.fixture
-def service_process(service_config: dict[str, Any], test_settings: Settings) -> Iterator[Callable[[str], ServiceProcess]]:
+def service_process(
+    service_config: dict[str, Any], test_settings: Settings
+) -> Iterator[Callable[[str], ServiceProcess]]:
     env = {
         **os.environ,
         "BASSIN_AMQP_URI": service_config["AMQP_URI"],

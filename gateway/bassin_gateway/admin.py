@@ -1,7 +1,7 @@
 """``bassin-admin``: operator commands for identities.
 
-    bassin-admin create-tenant --slug piscines-dupont --name "Piscines Dupont"
-    bassin-admin create-user --tenant piscines-dupont --email a@b.fr --roles manager
+bassin-admin create-tenant --slug piscines-dupont --name "Piscines Dupont"
+bassin-admin create-user --tenant piscines-dupont --email a@b.fr --roles manager
 """
 
 from __future__ import annotations

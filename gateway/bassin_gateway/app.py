@@ -198,4 +198,3 @@ def list_movements(article_id: str):
 @requires(*BUYERS)
 def supplier_basket():
     return jsonify(lines=call("inventory", "get_supplier_basket"))
-

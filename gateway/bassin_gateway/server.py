@@ -10,15 +10,15 @@ import eventlet
 
 eventlet.monkey_patch()
 
-import logging  # noqa: E402
-import signal  # noqa: E402
+import logging
+import signal
 
-import eventlet.wsgi  # noqa: E402
+import eventlet.wsgi
 
-from bassin_common.config import load_settings  # noqa: E402
-from bassin_common.db import assert_cooperative_psycopg  # noqa: E402
-from bassin_common.logs import configure_logging  # noqa: E402
-from bassin_gateway.runtime import build_app  # noqa: E402
+from bassin_common.config import load_settings
+from bassin_common.db import assert_cooperative_psycopg
+from bassin_common.logs import configure_logging
+from bassin_gateway.runtime import build_app
 
 log = logging.getLogger("bassin_gateway")
 

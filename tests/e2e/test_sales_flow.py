@@ -40,9 +40,7 @@ def test_200_concurrent_sales_apply_exactly_and_reorder_once(stack: Stack) -> No
     company = stack.new_company(stock=1000, minimum=850, maximum=1200)
     pool = eventlet.GreenPool(50)
     statuses = list(
-        pool.imap(
-            lambda _: company.post("/api/v1/pos/sales", json=company.sale_payload()).status_code, range(200)
-        )
+        pool.imap(lambda _: company.post("/api/v1/pos/sales", json=company.sale_payload()).status_code, range(200))
     )
     assert statuses == [201] * 200
     wait_until(lambda: company.shop_quantity() <= 800, timeout=60)
@@ -70,20 +68,38 @@ def test_the_same_idempotency_key_records_one_sale(stack: Stack) -> None:
 
 
 MALFORMED = [
-    ("unknown article", lambda c: {**c.sale_payload(), "lines": [{"article_id": str(uuid.uuid4()), "quantity": 1}]},
-     "lines[0].article_id"),
-    ("negative quantity", lambda c: {**c.sale_payload(), "lines": [{"article_id": c.article["id"], "quantity": -2}]},
-     "lines[0].quantity"),
+    (
+        "unknown article",
+        lambda c: {**c.sale_payload(), "lines": [{"article_id": str(uuid.uuid4()), "quantity": 1}]},
+        "lines[0].article_id",
+    ),
+    (
+        "negative quantity",
+        lambda c: {**c.sale_payload(), "lines": [{"article_id": c.article["id"], "quantity": -2}]},
+        "lines[0].quantity",
+    ),
     ("missing payment", lambda c: {"lines": c.sale_payload()["lines"]}, "payments"),
     ("empty payments", lambda c: {**c.sale_payload(), "payments": []}, "payments"),
-    ("quantity as text", lambda c: {**c.sale_payload(), "lines": [{"article_id": c.article["id"], "quantity": "2"}]},
-     "lines[0].quantity"),
-    ("article id not a uuid", lambda c: {**c.sale_payload(), "lines": [{"article_id": 42, "quantity": 1}]},
-     "lines[0].article_id"),
-    ("amount not a number", lambda c: {**c.sale_payload(), "payments": [{"method": "card", "amount": "beaucoup"}]},
-     "payments[0].amount"),
-    ("unknown payment method", lambda c: {**c.sale_payload(), "payments": [{"method": "bitcoin", "amount": "39.90"}]},
-     "payments[0].method"),
+    (
+        "quantity as text",
+        lambda c: {**c.sale_payload(), "lines": [{"article_id": c.article["id"], "quantity": "2"}]},
+        "lines[0].quantity",
+    ),
+    (
+        "article id not a uuid",
+        lambda c: {**c.sale_payload(), "lines": [{"article_id": 42, "quantity": 1}]},
+        "lines[0].article_id",
+    ),
+    (
+        "amount not a number",
+        lambda c: {**c.sale_payload(), "payments": [{"method": "card", "amount": "beaucoup"}]},
+        "payments[0].amount",
+    ),
+    (
+        "unknown payment method",
+        lambda c: {**c.sale_payload(), "payments": [{"method": "bitcoin", "amount": "39.90"}]},
+        "payments[0].method",
+    ),
     ("lines not a list", lambda c: {**c.sale_payload(), "lines": "CHL-GAL-5KG"}, "lines"),
     ("unknown field", lambda c: {**c.sale_payload(), "discount": "10"}, "discount"),
 ]
@@ -120,8 +136,9 @@ def test_tenants_cannot_see_or_touch_each_other(stack: Stack) -> None:
     assert beta.get(f"/api/v1/inventory/articles/{article_id}").status_code == 404
     assert beta.get(f"/api/v1/inventory/articles/{article_id}/movements").status_code == 404
     assert beta.get(f"/api/v1/pos/sales/{sale['id']}").status_code == 404
-    changed = beta.put(f"/api/v1/inventory/articles/{article_id}/stock/{shop_id}/thresholds",
-                       json={"minimum": 0, "maximum": 0})
+    changed = beta.put(
+        f"/api/v1/inventory/articles/{article_id}/stock/{shop_id}/thresholds", json={"minimum": 0, "maximum": 0}
+    )
     assert changed.status_code == 404
     stolen = beta.post("/api/v1/pos/sales", json={**alpha.sale_payload(), "location_id": beta.shop["id"]})
     assert stolen.status_code == 422 and "lines[0].article_id" in stolen.get_json()["errors"]

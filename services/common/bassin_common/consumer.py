@@ -81,14 +81,19 @@ class ReliableEventHandler(EventHandler):
             headers[ATTEMPT_HEADER] = attempt + 1
             log.warning(
                 "%s failed (attempt %d), retrying in %.1fs: %s",
-                self.subscription.queue_name, attempt + 1, expiration, headers[ERROR_HEADER],
+                self.subscription.queue_name,
+                attempt + 1,
+                expiration,
+                headers[ERROR_HEADER],
             )
         else:
             target = self.subscription.dead_letter_queue_name
             expiration = None
             log.error(
                 "%s dead-lettered after %d attempt(s): %s",
-                self.subscription.queue_name, attempt + 1, headers[ERROR_HEADER],
+                self.subscription.queue_name,
+                attempt + 1,
+                headers[ERROR_HEADER],
             )
         try:
             with get_producer(self.settings.amqp_uri, confirms=True) as producer:

@@ -201,4 +201,3 @@ def settings_from_nameko() -> Settings:
     if database_prefix := nameko_config.get("DATABASE_PREFIX"):
         settings = settings.replace(database_prefix=database_prefix)
     return settings
-

@@ -77,7 +77,8 @@ def replay(connection: Connection, queue_name: str | None = None, event_id: str 
                 if event_id and _describe(subscription, message).event_id != event_id:
                     continue  # left unacked: returns to the queue when the channel closes
                 headers = {
-                    k: v for k, v in (message.headers or {}).items()
+                    k: v
+                    for k, v in (message.headers or {}).items()
                     if k not in (ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER)
                 }
                 producer.publish(

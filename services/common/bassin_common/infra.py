@@ -77,9 +77,7 @@ def resolve_infrastructure(repo_root: Path, env: dict[str, str] | None = None) -
 
     if _docker_engine_answers():
         compose = repo_root / "docker-compose.yml"
-        subprocess.run(
-            ["docker", "compose", "-f", str(compose), "up", "-d", "postgres", "rabbitmq"], check=True
-        )
+        subprocess.run(["docker", "compose", "-f", str(compose), "up", "-d", "postgres", "rabbitmq"], check=True)
         if _wait_for("127.0.0.1", 5432, 60) and _wait_for("127.0.0.1", 5672, 60):
             return Infrastructure(LOCAL_DATABASE_URL, LOCAL_AMQP_URI, management_uri, "docker compose")
 

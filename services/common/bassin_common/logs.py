@@ -7,6 +7,7 @@ never mix their fields.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -15,12 +16,12 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
-_fields: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("bassin_log_fields", default={})
+_fields: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("bassin_log_fields")
 BOUND_KEYS = ("correlation_id", "tenant_id", "user_id")
 
 
 def bind(**fields: Any) -> contextvars.Token[dict[str, Any]]:
-    return _fields.set({**_fields.get(), **{k: v for k, v in fields.items() if v is not None}})
+    return _fields.set({**_fields.get({}), **{k: v for k, v in fields.items() if v is not None}})
 
 
 def reset(token: contextvars.Token[dict[str, Any]]) -> None:
@@ -41,7 +42,7 @@ class JsonFormatter(logging.Formatter):
         }
         if self.service:
             entry["service"] = self.service
-        entry.update(_fields.get())
+        entry.update(_fields.get({}))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
@@ -69,7 +70,6 @@ class LogContext(DependencyProvider):
     def worker_teardown(self, worker_ctx: Any) -> None:
         token = self._tokens.pop(worker_ctx, None)
         if token is not None:
-            try:
+            # ValueError: teardown ran in another greenlet; its context dies with the worker.
+            with contextlib.suppress(ValueError):
                 reset(token)
-            except ValueError:
-                pass  # teardown ran in another greenlet; its context dies with the worker

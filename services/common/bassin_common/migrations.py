@@ -34,9 +34,7 @@ def upgrade(service: str, migrations_dir: Path, settings: Settings) -> None:
 
 def run_env() -> None:
     """Body of every service's ``migrations/env.py`` (online mode only)."""
-    engine = sa.create_engine(
-        context.config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool
-    )
+    engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, transaction_per_migration=True)
         with context.begin_transaction():
@@ -62,12 +60,27 @@ def create_messaging_tables() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True)),
     )
-    op.create_index(
-        "outbox_unpublished", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL")
-    )
+    op.create_index("outbox_unpublished", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL"))
     op.create_table(
         "processed_events",
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("event_id", sa.Uuid, primary_key=True),
         sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``bassin-migrate SERVICE [--package PKG]``: create and migrate one service's database."""
+    import argparse
+    import importlib
+
+    from bassin_common.config import load_settings
+
+    parser = argparse.ArgumentParser(prog="bassin-migrate", description=main.__doc__)
+    parser.add_argument("service", help="service name: inventory, pos, gateway…")
+    parser.add_argument("--package", help="Python package holding migrations/ (default: the service name)")
+    args = parser.parse_args(argv)
+    package = importlib.import_module(args.package or args.service)
+    upgrade(args.service, Path(package.__file__).parent / "migrations", load_settings())
+    print(f"{args.service}: migrated")
+    return 0

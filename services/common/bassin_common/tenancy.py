@@ -90,9 +90,7 @@ def install_tenant_guard(session_factory: Any) -> None:
         if tenant is None:
             raise TenantMissing("query on tenant data from a session without a tenant")
         state.statement = state.statement.options(
-            with_loader_criteria(
-                TenantScoped, lambda cls: cls.tenant_id == tenant, include_aliases=True
-            )
+            with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant, include_aliases=True)
         )
 
     @event.listens_for(session_factory, "before_flush")

@@ -45,8 +45,7 @@ TEST_ENVIRONMENT = {
 
 
 def package_migrations_dir(package: str) -> Path:
-    module = importlib.import_module(package)
-    return Path(module.__file__).parent / "migrations"
+    return Path(importlib.import_module(package).__file__).parent / "migrations"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,9 +72,7 @@ def test_settings() -> Iterator[Settings]:
     settings = load_settings().replace(database_prefix=prefix)
     yield settings
     with psycopg.connect(_admin_conninfo(settings), autocommit=True) as conn:
-        names = conn.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)
-        ).fetchall()
+        names = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)).fetchall()
         for (name,) in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

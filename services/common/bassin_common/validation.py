@@ -17,9 +17,7 @@ def load_or_reject(schema: Schema, payload: Any) -> Any:
         return schema.load(payload)
     except ValidationError as exc:
         errors = flatten_marshmallow_errors(exc.messages)
-        raise ValidationFailed(
-            f"invalid field(s): {', '.join(sorted(errors))}", errors=errors
-        ) from exc
+        raise ValidationFailed(f"invalid field(s): {', '.join(sorted(errors))}", errors=errors) from exc
 
 
 def parse_id(raw: Any) -> uuid.UUID:

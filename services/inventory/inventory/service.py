@@ -96,4 +96,3 @@ class InventoryService:
         with self.db.unit_of_work(event.context) as uow:
             if uow.first_delivery(event):
                 usecases.add_to_supplier_basket(uow, need)
-

@@ -48,9 +48,7 @@ def create_article(uow: UnitOfWork, data: dict[str, Any]) -> Article:
     known_locations = set(session.scalars(select(Location.id)))
     for index, level in enumerate(stock):
         if level["location_id"] not in known_locations:
-            raise ValidationFailed(
-                "unknown location", errors={f"stock[{index}].location_id": ["unknown location"]}
-            )
+            raise ValidationFailed("unknown location", errors={f"stock[{index}].location_id": ["unknown location"]})
     article = Article(**data)
     session.add(article)
     session.flush()

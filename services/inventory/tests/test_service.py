@@ -100,14 +100,24 @@ def test_invalid_article_names_the_fields_and_writes_nothing(inventory, tenant_i
     with rpc_client(tenant_id) as rpc:
         with pytest.raises(ValidationFailed) as raised:
             rpc.inventory.create_article(
-                {"sku": "", "name": "Pompe", "purchase_price": "abc", "sale_price": "-1",
-                 "stock": [{"location_id": str(uuid.uuid4()), "quantity": 5, "minimum": 9, "maximum": 3}]}
+                {
+                    "sku": "",
+                    "name": "Pompe",
+                    "purchase_price": "abc",
+                    "sale_price": "-1",
+                    "stock": [{"location_id": str(uuid.uuid4()), "quantity": 5, "minimum": 9, "maximum": 3}],
+                }
             )
         assert {"sku", "purchase_price", "sale_price", "stock[0].maximum"} <= set(raised.value.errors)
         with pytest.raises(ValidationFailed) as raised:
             rpc.inventory.create_article(
-                {"sku": "PMP-1", "name": "Pompe", "purchase_price": "100", "sale_price": "150",
-                 "stock": [{"location_id": str(uuid.uuid4()), "quantity": 5}]}
+                {
+                    "sku": "PMP-1",
+                    "name": "Pompe",
+                    "purchase_price": "100",
+                    "sale_price": "150",
+                    "stock": [{"location_id": str(uuid.uuid4()), "quantity": 5}],
+                }
             )
         assert set(raised.value.errors) == {"stock[0].location_id"}
         assert rpc.inventory.list_locations() == []

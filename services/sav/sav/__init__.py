@@ -1,0 +1,3 @@
+"""After-sales service: tickets from equipment, warranty checks, technician agenda, interventions,
+signed slips, manufacturer returns.
+"""

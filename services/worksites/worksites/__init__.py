@@ -1,0 +1,3 @@
+"""Construction projects: pool types, step templates, the worksite planner, crews, payment schedule
+milestones.
+"""
