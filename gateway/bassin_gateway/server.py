@@ -32,15 +32,14 @@ def main() -> None:
     log.info("gateway listening on http://%s:%d", settings.gateway_host, settings.gateway_port)
 
     def shut_down(signum: int, _frame: object) -> None:
+        # eventlet's WSGI server treats SystemExit as "stop accepting, finish what is in flight".
         log.info("signal %d: stopping", signum)
-        listener.close()
+        raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
     try:
         eventlet.wsgi.server(listener, app, log_output=False, max_size=1000)
-    except OSError:
-        pass  # the listener was closed by shut_down
     finally:
         rpc.stop()
         log.info("gateway stopped")

@@ -7,6 +7,7 @@ does not exist yet, then migrates it to head; the start command and the tests ca
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,10 +27,16 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
     return config
 
 
-def upgrade(service: str, migrations_dir: Path, settings: Settings) -> None:
+def migrations_dir(package: str) -> Path:
+    """Where a service package keeps its alembic environment: ``<package>/migrations``."""
+    return Path(importlib.import_module(package).__file__).parent / "migrations"
+
+
+def upgrade(service: str, settings: Settings, package: str | None = None) -> None:
+    """Create the service's database if missing, then migrate it to head."""
     database_url = settings.service_database_url(service)
     ensure_database(database_url)
-    command.upgrade(alembic_config(migrations_dir, database_url), "head")
+    command.upgrade(alembic_config(migrations_dir(package or service), database_url), "head")
 
 
 def run_env() -> None:
@@ -72,7 +79,6 @@ def create_messaging_tables() -> None:
 def main(argv: list[str] | None = None) -> int:
     """``bassin-migrate SERVICE [--package PKG]``: create and migrate one service's database."""
     import argparse
-    import importlib
 
     from bassin_common.config import load_settings
 
@@ -80,7 +86,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("service", help="service name: inventory, pos, gateway…")
     parser.add_argument("--package", help="Python package holding migrations/ (default: the service name)")
     args = parser.parse_args(argv)
-    package = importlib.import_module(args.package or args.service)
-    upgrade(args.service, Path(package.__file__).parent / "migrations", load_settings())
+    upgrade(args.service, load_settings(), args.package)
     print(f"{args.service}: migrated")
     return 0

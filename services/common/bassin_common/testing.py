@@ -20,7 +20,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -42,10 +41,6 @@ TEST_ENVIRONMENT = {
     "BASSIN_OUTBOX_POLL_INTERVAL": "0.5",
     "BASSIN_LOG_FORMAT": "text",
 }
-
-
-def package_migrations_dir(package: str) -> Path:
-    return Path(importlib.import_module(package).__file__).parent / "migrations"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -86,7 +81,7 @@ def migrate(test_settings: Settings) -> Callable[[str, str], None]:
 
     def run(service: str, package: str | None = None) -> None:
         if service not in done:
-            upgrade(service, package_migrations_dir(package or service), test_settings)
+            upgrade(service, test_settings, package)
             done.add(service)
 
     return run

@@ -1,0 +1,1 @@
+"""Developer tooling: ``./bassin start`` and ``./bassin test`` land here."""
