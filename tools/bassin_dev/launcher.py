@@ -95,7 +95,6 @@ def _environment() -> dict[str, str]:
 def start(args: argparse.Namespace) -> int:
     env = _environment()
     env.setdefault("BASSIN_LOG_FORMAT", "text")
-    env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")  # eventlet's notice, at every start
     env.setdefault("PYTHONUNBUFFERED", "1")
     env["BASSIN_GATEWAY_PORT"] = str(args.port)
     os.environ.update(env)
@@ -143,12 +142,12 @@ def start(args: argparse.Namespace) -> int:
         print("stopped")
 
 
-def run_tests(args: argparse.Namespace) -> int:
+def run_tests(pytest_args: list[str]) -> int:
     os.environ.update(_environment())
     from bassin_common.infra import ensure_rabbit_management
 
     ensure_rabbit_management(os.environ["BASSIN_RABBIT_MANAGEMENT_URI"])
-    command = [sys.executable, "-m", "pytest", "-n", os.environ.get("BASSIN_TEST_WORKERS", "4"), *args.pytest_args]
+    command = [sys.executable, "-m", "pytest", *pytest_args]
     print(" ".join(command))
     return subprocess.call(command, cwd=REPO)
 
@@ -159,10 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     start_parser = commands.add_parser("start", help="run the whole system with a demo tenant")
     start_parser.add_argument("--port", type=int, default=int(os.environ.get("BASSIN_GATEWAY_PORT", 8000)))
     start_parser.add_argument("--no-demo", action="store_true", help="do not load the demo tenant")
-    test_parser = commands.add_parser("test", help="run the whole test suite")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
-    return start(args) if args.command == "start" else run_tests(args)
+    commands.add_parser("test", help="run the whole test suite; other arguments go to pytest")
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "test":
+        return run_tests(extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return start(args)
 
 
 if __name__ == "__main__":
