@@ -53,9 +53,7 @@ def load_demo(settings: Settings) -> DemoLogin:
         if session.scalar(select(Tenant).where(Tenant.slug == DEMO_SLUG)):
             return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, created=False)
         tenant = identities.create_tenant(session, DEMO_SLUG, "Piscines Démo")
-        user = identities.create_user(
-            session, tenant.id, DEMO_EMAIL, DEMO_PASSWORD, "Claire Martin", ["manager"]
-        )
+        user = identities.create_user(session, tenant.id, DEMO_EMAIL, DEMO_PASSWORD, "Claire Martin", ["manager"])
         context = RequestContext(tenant.id, str(user.id), frozenset({"manager"}), "demo-loader")
         with ClusterRpcClient(context_data=context.to_context_data(), timeout=60) as rpc:
             locations = [rpc.inventory.create_location(location) for location in LOCATIONS]

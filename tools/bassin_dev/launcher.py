@@ -17,8 +17,11 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("inventory", "pos")  # the others join as their issues fill them
@@ -38,12 +41,18 @@ def _pump(name: str, stream, width: int) -> None:
         sys.stdout.flush()
 
 
-def _spawn(name: str, command: list[str], env: dict[str, str]) -> Managed:
+def _spawn(name: str, command: list[str], env: dict[str, str], quiet: bool = False) -> Managed:
     process = subprocess.Popen(
-        command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        command,
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL if quiet else subprocess.PIPE,
+        stderr=subprocess.DEVNULL if quiet else subprocess.STDOUT,
+        text=True,
         start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
     )
-    threading.Thread(target=_pump, args=(name, process.stdout, 9), daemon=True).start()
+    if not quiet:
+        threading.Thread(target=_pump, args=(name, process.stdout, 9), daemon=True).start()
     return Managed(name, process)
 
 
@@ -62,6 +71,7 @@ def _stop(managed: list[Managed]) -> None:
 
 
 def _wait_http(url: str, timeout: float, managed: list[Managed]) -> None:
+    """Wait for ``url`` to answer 200, failing early if a process died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for item in managed:
@@ -92,11 +102,10 @@ def _environment() -> dict[str, str]:
     }
 
 
-def start(args: argparse.Namespace) -> int:
-    env = _environment()
-    env.setdefault("BASSIN_LOG_FORMAT", "text")
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    env["BASSIN_GATEWAY_PORT"] = str(args.port)
+@contextmanager
+def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Iterator[RunningSystem]:
+    """Migrate, declare the topology, start every service and the gateway; stop them after."""
+    env = {**env, "BASSIN_GATEWAY_PORT": str(port), "PYTHONUNBUFFERED": "1"}
     os.environ.update(env)
     from bassin_common.config import load_settings
     from bassin_common.migrations import upgrade
@@ -105,41 +114,58 @@ def start(args: argparse.Namespace) -> int:
     settings = load_settings()
     for service, package in MIGRATIONS:
         upgrade(service, settings, package)
-        print(f"database {settings.database_name(service)}: migrated")
+        if not quiet:
+            print(f"database {settings.database_name(service)}: migrated")
     declare_from_settings()
 
     python = sys.executable
     config = str(REPO / "services/config.yml")
-    managed = [_spawn(s, [python, "-m", "nameko", "run", "--config", config, f"{s}.service"], env) for s in SERVICES]
-    managed.append(_spawn("gateway", [python, "-m", "bassin_gateway.server"], env))
+    commands = {s: [python, "-m", "nameko", "run", "--config", config, f"{s}.service"] for s in SERVICES}
+    commands["gateway"] = [python, "-m", "bassin_gateway.server"]
+    managed = [_spawn(name, command, env, quiet) for name, command in commands.items()]
+    try:
+        url = f"http://{settings.gateway_host}:{port}"
+        _wait_http(f"{url}/healthz", 60, managed)
+        yield RunningSystem(url, settings, managed)
+    finally:
+        if not quiet:
+            print("stopping…")
+        _stop(managed)
+        if not quiet:
+            print("stopped")
+
+
+@dataclass
+class RunningSystem:
+    url: str
+    settings: Any
+    managed: list[Managed]
+
+    def exited(self) -> Managed | None:
+        return next((item for item in self.managed if item.process.poll() is not None), None)
+
+
+def start(args: argparse.Namespace) -> int:
+    env = _environment()
+    env.setdefault("BASSIN_LOG_FORMAT", "text")
     stop_requested = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT explicitly: it may arrive ignored
         signal.signal(signum, lambda *_: stop_requested.set())
-    try:
-        url = f"http://{settings.gateway_host}:{args.port}"
-        _wait_http(f"{url}/healthz", 60, managed)
+    with running_system(env, args.port) as system:
         if not args.no_demo:
             from bassin_dev.demo import load_demo
 
-            login = load_demo(settings)
+            login = load_demo(system.settings)
             print(f"demo tenant {'loaded' if login.created else 'already there'}")
-        print(f"\n  Bassin is running: {url}/")
+        print(f"\n  Bassin is running: {system.url}/")
         if not args.no_demo:
             print(f"  Demo login: {login.email} / {login.password}")
         print("  Ctrl-C stops everything.\n")
-        while not stop_requested.is_set():
-            for item in managed:
-                if item.process.poll() is not None:
-                    print(f"{item.name} exited with code {item.process.returncode}: stopping")
-                    return 1
-            stop_requested.wait(0.5)
-        return 0
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        print("stopping…")
-        _stop(managed)
-        print("stopped")
+        while not stop_requested.wait(0.5):
+            if dead := system.exited():
+                print(f"{dead.name} exited with code {dead.process.returncode}: stopping")
+                return 1
+    return 0
 
 
 def run_tests(pytest_args: list[str]) -> int:
