@@ -177,13 +177,13 @@ class Database(DependencyProvider):
         max_workers = int(nameko_config.get("max_workers", self.settings.max_workers))
         self.engine = make_engine(self.settings.service_database_url(service), max_workers)
         self.factory = make_session_factory(self.engine)
+        self._open: dict[Any, DatabaseAccess] = {}
 
     def stop(self) -> None:
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx: Any) -> DatabaseAccess:
         access = DatabaseAccess(self.factory, self.container.service_name, worker_ctx)
-        self._open = getattr(self, "_open", {})
         self._open[worker_ctx] = access
         return access
 

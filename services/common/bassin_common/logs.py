@@ -62,9 +62,11 @@ def configure_logging(level: str = "INFO", service: str = "", fmt: str = "json")
 class LogContext(DependencyProvider):
     """Binds each worker's correlation id and tenant into its log lines."""
 
+    def setup(self) -> None:
+        self._tokens: dict[Any, contextvars.Token[dict[str, Any]]] = {}
+
     def worker_setup(self, worker_ctx: Any) -> None:
         data = worker_ctx.context_data
-        self._tokens = getattr(self, "_tokens", {})
         self._tokens[worker_ctx] = bind(**{key: data.get(key) for key in BOUND_KEYS})
 
     def worker_teardown(self, worker_ctx: Any) -> None:

@@ -9,11 +9,15 @@ Isolation between tests, without recreating databases for each one:
 
 from __future__ import annotations
 
+import warnings
+
+# eventlet announces its deprecation on import; nameko 3 depends on it (docs/adr/0001).
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
 import eventlet
 
 eventlet.monkey_patch()  # before kombu, psycopg and sqlalchemy are imported
 
-import importlib
 import os
 import secrets
 import time

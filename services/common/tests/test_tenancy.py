@@ -1,0 +1,76 @@
+"""The tenant guard on a real database: forgetting the tenant is impossible."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from bassin_common.db import make_engine, make_session_factory
+from bassin_common.errors import TenantMissing
+from bassin_common.tenancy import TENANT_KEY
+from inventory.models import Article, Supplier
+
+
+@pytest.fixture
+def sessions(migrate, test_settings):
+    migrate("inventory")
+    engine = make_engine(test_settings.service_database_url("inventory"), pool_size=2)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def article(sku: str) -> Article:
+    return Article(sku=sku, name=sku, purchase_price=Decimal("1.00"), sale_price=Decimal("2.00"), vat_rate=20)
+
+
+@pytest.fixture
+def two_tenants(sessions):
+    alpha, beta = uuid.uuid4(), uuid.uuid4()
+    ids = {}
+    for tenant in (alpha, beta):
+        with sessions(info={TENANT_KEY: tenant}) as session:
+            row = article(f"SKU-{tenant.hex[:6]}")
+            supplier = Supplier(name="HydroSud")
+            session.add_all([row, supplier])
+            session.commit()
+            ids[tenant] = (row.id, supplier.id)
+    return alpha, beta, ids
+
+
+def test_a_session_without_tenant_cannot_query_tenant_data(sessions) -> None:
+    with sessions() as session, pytest.raises(TenantMissing):
+        session.scalars(select(Article)).all()
+    with sessions() as session, pytest.raises(TenantMissing):
+        session.add(article("X"))
+        session.flush()
+
+
+def test_new_rows_are_stamped_and_other_tenants_rows_refused(sessions) -> None:
+    tenant = uuid.uuid4()
+    with sessions(info={TENANT_KEY: tenant}) as session:
+        row = article("STAMPED")
+        session.add(row)
+        session.flush()
+        assert row.tenant_id == tenant
+        foreign = article("FOREIGN")
+        foreign.tenant_id = uuid.uuid4()
+        session.add(foreign)
+        with pytest.raises(TenantMissing):
+            session.flush()
+
+
+def test_selects_gets_updates_and_deletes_see_only_the_sessions_tenant(sessions, two_tenants) -> None:
+    alpha, beta, ids = two_tenants
+    beta_article, beta_supplier = ids[beta]
+    with sessions(info={TENANT_KEY: alpha}) as session:
+        assert [a.id for a in session.scalars(select(Article))] == [ids[alpha][0]]
+        assert session.get(Supplier, beta_supplier) is None
+        assert session.execute(update(Article).where(Article.id == beta_article).values(name="pwned")).rowcount == 0
+        assert session.execute(delete(Supplier).where(Supplier.id == beta_supplier)).rowcount == 0
+        session.commit()
+    with sessions(info={TENANT_KEY: beta}) as session:
+        assert session.get(Article, beta_article).name != "pwned"
+        assert session.get(Supplier, beta_supplier) is not None
