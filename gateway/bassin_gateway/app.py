@@ -6,6 +6,8 @@ needs several), shape the answer. Business rules live in the services.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -15,11 +17,14 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bassin_common import logs
 from bassin_common.errors import ValidationFailed
 from bassin_common.rpc import RpcClient
 from bassin_gateway import identities
 from bassin_gateway.problems import install_problem_handlers, problem
 from bassin_gateway.tokens import InvalidToken, TokenService
+
+log = logging.getLogger("bassin_gateway.access")
 
 CORRELATION_HEADER = "X-Correlation-Id"
 STAFF = ("manager", "office", "sales", "technician", "cashier")
@@ -38,10 +43,18 @@ def create_app(rpc: RpcClient, sessions: sessionmaker[Session], tokens: TokenSer
     @app.before_request
     def _correlate() -> None:
         g.correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+        g.log_token = logs.bind(correlation_id=g.correlation_id)
+
+    @app.teardown_request
+    def _unbind(_exc: BaseException | None) -> None:
+        if token := g.pop("log_token", None):
+            with contextlib.suppress(ValueError):  # set in another context
+                logs.reset(token)
 
     @app.after_request
     def _echo_correlation(response):
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
+        log.info("%s %s %d", request.method, request.path, response.status_code)
         return response
 
     @app.get("/healthz")
@@ -90,6 +103,7 @@ def requires(*roles: str) -> Callable:
             if not context.roles.intersection(roles):
                 return problem(403, "Forbidden", f"requires one of the roles: {', '.join(roles)}")
             g.context = context
+            logs.bind(tenant_id=str(context.tenant_id), user_id=context.user_id)
             return view(*args, **kwargs)
 
         return wrapper

@@ -35,6 +35,8 @@ class Settings:
     log_format: str = "json"
     jwt_secret: str = "change-me-in-production-this-is-only-for-development"
     jwt_key_id: str = "dev-1"
+    # Keys still accepted while tokens they signed expire: "kid1:secret1,kid2:secret2".
+    jwt_previous_keys: str = ""
     jwt_ttl_seconds: int = 900
     jwt_issuer: str = "bassin-gateway"
     jwt_audience: str = "bassin-api"
