@@ -32,12 +32,11 @@ class TokenService:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenService:
-        return cls(
-            {settings.jwt_key_id: settings.jwt_secret},
-            settings.jwt_issuer,
-            settings.jwt_audience,
-            settings.jwt_ttl_seconds,
-        )
+        keys = {settings.jwt_key_id: settings.jwt_secret}
+        for entry in filter(None, settings.jwt_previous_keys.split(",")):
+            kid, _, secret = entry.partition(":")
+            keys.setdefault(kid.strip(), secret.strip())
+        return cls(keys, settings.jwt_issuer, settings.jwt_audience, settings.jwt_ttl_seconds)
 
     def issue(self, user_id: uuid.UUID, tenant_id: uuid.UUID, roles: list[str]) -> str:
         kid, secret = next(iter(self.keys.items()))
