@@ -182,6 +182,12 @@ def create_article():
     return jsonify(article), 201, {"Location": f"/api/v1/inventory/articles/{article['id']}"}
 
 
+@api.get("/inventory/articles")
+@requires(*STAFF)
+def search_articles():
+    return jsonify(articles=call("inventory", "search_articles", request.args.to_dict()))
+
+
 @api.get("/inventory/articles/<article_id>")
 @requires(*STAFF)
 def get_article(article_id: str):

@@ -6,6 +6,11 @@ SIGTERM (and Ctrl-C) stop accepting connections and let requests in flight finis
 
 from __future__ import annotations
 
+import warnings
+
+# eventlet announces its deprecation on import; nameko 3 depends on it (docs/adr/0001).
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
 import eventlet
 
 eventlet.monkey_patch()

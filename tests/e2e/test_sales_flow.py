@@ -167,3 +167,12 @@ def test_roles_limit_what_a_user_may_do(stack: Stack) -> None:
     _, _, cashier_token = stack.new_tenant(roles=("cashier",))
     cashier = Company(company.tenant_id, stack.client, cashier_token)
     assert cashier.get("/api/v1/inventory/supplier-basket").status_code == 403
+
+
+def test_articles_are_searched_by_sku_or_name_a_page_at_a_time(stack: Stack) -> None:
+    company = stack.new_company()
+    found = company.get("/api/v1/inventory/articles?q=galets").get_json()["articles"]
+    assert [a["sku"] for a in found] == ["CHL-GAL-5KG"]
+    assert company.get("/api/v1/inventory/articles?q=pompe").get_json() == {"articles": []}
+    refused = company.get("/api/v1/inventory/articles?limit=5000")
+    assert refused.status_code == 422 and "limit" in refused.get_json()["errors"]

@@ -9,6 +9,11 @@ test:  find the same infrastructure (enabling RabbitMQ's management API, which
 
 from __future__ import annotations
 
+import warnings
+
+# nameko imports eventlet, which announces its deprecation (docs/adr/0001): not news to a user.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
 import argparse
 import os
 import signal
@@ -105,7 +110,13 @@ def _environment() -> dict[str, str]:
 @contextmanager
 def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Iterator[RunningSystem]:
     """Migrate, declare the topology, start every service and the gateway; stop them after."""
-    env = {**env, "BASSIN_GATEWAY_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **env,
+        "BASSIN_GATEWAY_PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
+        # nameko imports eventlet, which announces its deprecation (docs/adr/0001): once is enough.
+        "PYTHONWARNINGS": env.get("PYTHONWARNINGS", "ignore:::nameko.extensions"),
+    }
     os.environ.update(env)
     from bassin_common.config import load_settings
     from bassin_common.migrations import upgrade

@@ -63,6 +63,21 @@ class ArticleInput(StrictSchema):
     stock = fields.List(fields.Nested(StockLevelInput), load_default=list)
 
 
+class ArticleSearch(StrictSchema):
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class ArticleSummary(Schema):
+    id = fields.UUID()
+    sku = fields.String()
+    name = fields.String()
+    supplier_id = fields.UUID(allow_none=True)
+    sale_price = fields.Decimal(**MONEY)
+    vat_rate = fields.Decimal(**MONEY)
+
+
 class StockLevelOutput(Schema):
     location_id = fields.UUID()
     location_code = fields.String()

@@ -60,6 +60,13 @@ class InventoryService:
             return schemas.ArticleOutput().dump(usecases.get_article(uow, article.id))
 
     @rpc
+    def search_articles(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        search = load_or_reject(schemas.ArticleSearch(), params)
+        with self.db.unit_of_work() as uow:
+            found = usecases.search_articles(uow, search["q"], search["limit"], search["offset"])
+            return schemas.ArticleSummary(many=True).dump(found)
+
+    @rpc
     def get_article(self, article_id: str) -> dict[str, Any]:
         with self.db.unit_of_work() as uow:
             return schemas.ArticleOutput().dump(usecases.get_article(uow, parse_id(article_id)))

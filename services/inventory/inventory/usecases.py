@@ -244,6 +244,15 @@ def supplier_basket(uow: UnitOfWork) -> list[dict[str, Any]]:
     ]
 
 
+def search_articles(uow: UnitOfWork, query: str, limit: int, offset: int) -> list[Article]:
+    """Articles whose SKU or name contains ``query``, by SKU; a page at a time."""
+    statement = select(Article).order_by(Article.sku).limit(limit).offset(offset)
+    if query:
+        pattern = f"%{query}%"
+        statement = statement.where(Article.sku.ilike(pattern) | Article.name.ilike(pattern))
+    return list(uow.session.scalars(statement))
+
+
 def list_locations(uow: UnitOfWork) -> list[Location]:
     return list(uow.session.scalars(select(Location).order_by(Location.code)))
 
