@@ -160,7 +160,8 @@ def start(args: argparse.Namespace) -> int:
     env = _environment()
     env.setdefault("BASSIN_LOG_FORMAT", "text")
     stop_requested = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT explicitly: it may arrive ignored
+    # SIGINT set explicitly: a shell may start us with it ignored; SIGHUP: the terminal closed.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: stop_requested.set())
     with running_system(env, args.port) as system:
         if not args.no_demo:
