@@ -15,6 +15,7 @@ import warnings
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -41,9 +42,11 @@ class Managed:
 
 
 def _pump(name: str, stream, width: int) -> None:
+    """Copy a child's output to ours, prefixed; keep draining even if our terminal is gone."""
     for line in stream:
-        sys.stdout.write(f"{name:<{width}} | {line}")
-        sys.stdout.flush()
+        with contextlib.suppress(OSError):
+            sys.stdout.write(f"{name:<{width}} | {line}")
+            sys.stdout.flush()
 
 
 def _spawn(name: str, command: list[str], env: dict[str, str], quiet: bool = False) -> Managed:
@@ -139,11 +142,12 @@ def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Itera
         _wait_http(f"{url}/healthz", 60, managed)
         yield RunningSystem(url, settings, managed)
     finally:
-        if not quiet:
-            print("stopping…")
+        # The terminal may be gone (SIGHUP): printing must not prevent the stop.
+        with contextlib.suppress(OSError):
+            print("stopping…", flush=True)
         _stop(managed)
-        if not quiet:
-            print("stopped")
+        with contextlib.suppress(OSError):
+            print("stopped", flush=True)
 
 
 @dataclass
