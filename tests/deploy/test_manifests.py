@@ -46,8 +46,9 @@ MIGRATIONS = {
     ("bassin-topology",): "gateway",
 }
 DOCKERFILES = {
-    "inventory": REPO / "services/inventory/Dockerfile",
-    "pos": REPO / "services/pos/Dockerfile",
+    # One Dockerfile for every nameko service, chosen by its SERVICE build argument.
+    "inventory": REPO / "services/Dockerfile",
+    "pos": REPO / "services/Dockerfile",
     "gateway": REPO / "gateway/Dockerfile",
 }
 
@@ -543,7 +544,9 @@ def allowed_in_context(path: str) -> bool:
 
 @pytest.mark.parametrize("service", sorted(DOCKERFILES))
 def test_dockerfile(service: str) -> None:
-    steps = instructions(DOCKERFILES[service])
+    steps = [
+        (keyword, arguments.replace("${SERVICE}", service)) for keyword, arguments in instructions(DOCKERFILES[service])
+    ]
     stages = [arguments for keyword, arguments in steps if keyword == "FROM"]
     assert stages and all(stage.split()[0] == "python:3.11-slim" for stage in stages)
     final = steps[max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM") :]
@@ -568,7 +571,10 @@ def test_dockerfile(service: str) -> None:
 
     (command,) = [arguments for keyword, arguments in final if keyword == "CMD"]
     if service in NAMEKO_SERVICES:
-        assert command == f'["nameko", "run", "--config", "/app/services/config.yml", "{service}.service"]'
+        assert command == (
+            '["sh", "-c", "exec nameko run --config /app/services/config.yml \\"${BASSIN_SERVICE}.service\\""]'
+        )
+        assert f"BASSIN_SERVICE={service}" in environment.replace("${SERVICE}", service)
         assert ("COPY", "services/config.yml /app/services/config.yml") in final
     else:
         assert command == '["bassin-gateway"]'

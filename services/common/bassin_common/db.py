@@ -10,11 +10,12 @@ unless ``commit()`` is called.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from marshmallow import Schema
 from nameko import config as nameko_config
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Engine, create_engine, text
@@ -22,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common.config import Settings, load_settings
-from bassin_common.events import Event
+from bassin_common.events import Event, load_data
 from bassin_common.tenancy import TENANT_KEY, RequestContext, install_tenant_guard
 from bassin_common.topology import event_exchange
 
@@ -161,6 +162,14 @@ class DatabaseAccess:
             yield UnitOfWork(session, context, self._service, self._consumer)
         finally:
             session.close()  # rolls back whatever was not committed
+
+    def apply_once(self, event: Event, schema: Schema, use_case: Callable[[UnitOfWork, Any], Any]) -> None:
+        """The idempotent consumer: validate ``event`` with the consumer's own schema and
+        run ``use_case`` (which commits) unless this consumer already processed the event."""
+        data = load_data(schema, event)
+        with self.unit_of_work(event.context) as uow:
+            if uow.first_delivery(event):
+                use_case(uow, data)
 
     def close(self) -> None:
         for session in self._sessions:

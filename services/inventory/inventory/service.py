@@ -11,7 +11,7 @@ from nameko.rpc import rpc
 
 from bassin_common.consumer import event_consumer
 from bassin_common.db import Database
-from bassin_common.events import Event, load_data
+from bassin_common.events import Event
 from bassin_common.logs import LogContext
 from bassin_common.outbox import OutboxRelay
 from bassin_common.validation import load_or_reject, parse_id
@@ -92,14 +92,8 @@ class InventoryService:
 
     @event_consumer("pos", "sale_completed")
     def on_sale_completed(self, event: Event) -> None:
-        sale = load_data(events.SaleCompletedView(), event)
-        with self.db.unit_of_work(event.context) as uow:
-            if uow.first_delivery(event):
-                usecases.apply_sale(uow, sale)
+        self.db.apply_once(event, events.SaleCompletedView(), usecases.apply_sale)
 
     @event_consumer("inventory", "reorder_needed")
     def on_reorder_needed(self, event: Event) -> None:
-        need = load_data(events.ReorderNeeded(), event)
-        with self.db.unit_of_work(event.context) as uow:
-            if uow.first_delivery(event):
-                usecases.add_to_supplier_basket(uow, need)
+        self.db.apply_once(event, events.ReorderNeeded(), usecases.add_to_supplier_basket)

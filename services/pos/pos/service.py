@@ -8,7 +8,7 @@ from nameko.rpc import rpc
 
 from bassin_common.consumer import event_consumer
 from bassin_common.db import Database
-from bassin_common.events import Event, load_data
+from bassin_common.events import Event
 from bassin_common.logs import LogContext
 from bassin_common.outbox import OutboxRelay
 from bassin_common.validation import load_or_reject, parse_id
@@ -46,14 +46,8 @@ class PosService:
 
     @event_consumer("inventory", "article_created")
     def on_article_created(self, event: Event) -> None:
-        article = load_data(events.ArticleCreatedView(), event)
-        with self.db.unit_of_work(event.context) as uow:
-            if uow.first_delivery(event):
-                usecases.keep_article(uow, article)
+        self.db.apply_once(event, events.ArticleCreatedView(), usecases.keep_article)
 
     @event_consumer("inventory", "location_created")
     def on_location_created(self, event: Event) -> None:
-        location = load_data(events.LocationCreatedView(), event)
-        with self.db.unit_of_work(event.context) as uow:
-            if uow.first_delivery(event):
-                usecases.keep_shop(uow, location)
+        self.db.apply_once(event, events.LocationCreatedView(), usecases.keep_shop)
