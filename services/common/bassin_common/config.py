@@ -24,6 +24,9 @@ class Settings:
     # PostgreSQL server URL without a database name; each service appends its own.
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432"
     database_prefix: str = "bassin_"
+    # Services act in PostgreSQL as this role (SET ROLE on each connection), a role without
+    # superuser or BYPASSRLS, so the row-level security policies apply; "" turns it off.
+    database_role: str = "bassin_service"
     amqp_uri: str = "pyamqp://guest:guest@127.0.0.1:5672/"
     # Seconds between attempts of a failing event handler; one retry per entry,
     # then the message goes to the handler's dead-letter queue.

@@ -18,7 +18,7 @@ import psycopg
 from marshmallow import Schema
 from nameko import config as nameko_config
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,14 +57,24 @@ def ensure_database(database_url: str) -> bool:
     return True
 
 
-def make_engine(database_url: str, pool_size: int) -> Engine:
-    return create_engine(
+def make_engine(database_url: str, pool_size: int, role: str = "") -> Engine:
+    """A pooled engine; with ``role``, every connection acts as that role (row-level security)."""
+    engine = create_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=2,
         pool_pre_ping=True,
         pool_recycle=1800,
     )
+    if role:
+
+        @event.listens_for(engine, "connect")
+        def _act_as_service_role(dbapi_connection: Any, _record: Any) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f'SET ROLE "{role}"')
+            dbapi_connection.commit()
+
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -184,7 +194,8 @@ class Database(DependencyProvider):
         self.settings = settings_from_nameko()
         service = self.container.service_name
         max_workers = int(nameko_config.get("max_workers", self.settings.max_workers))
-        self.engine = make_engine(self.settings.service_database_url(service), max_workers)
+        url = self.settings.service_database_url(service)
+        self.engine = make_engine(url, max_workers, self.settings.database_role)
         self.factory = make_session_factory(self.engine)
         self._open: dict[Any, DatabaseAccess] = {}
 

@@ -33,10 +33,47 @@ def migrations_dir(package: str) -> Path:
 
 
 def upgrade(service: str, settings: Settings, package: str | None = None) -> None:
-    """Create the service's database if missing, then migrate it to head."""
+    """Create the service's database if missing, migrate it to head, grant the service role."""
     database_url = settings.service_database_url(service)
     ensure_database(database_url)
     command.upgrade(alembic_config(migrations_dir(package or service), database_url), "head")
+    if settings.database_role:
+        grant_service_role(database_url, settings.database_role)
+
+
+def grant_service_role(database_url: str, role: str) -> None:
+    """Create the (login-less) role services act as, and let it use this database's tables.
+
+    Run after every migration, so tables added later are granted too. Not a superuser
+    and without BYPASSRLS: row-level security applies to it.
+    """
+    engine = sa.create_engine(database_url, poolclass=pool.NullPool)
+    with engine.begin() as connection:
+        exists = connection.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role})
+        if not exists:
+            try:
+                with connection.begin_nested():
+                    connection.execute(sa.text(f'CREATE ROLE "{role}" NOLOGIN NOBYPASSRLS'))
+            except sa.exc.ProgrammingError:
+                pass  # created concurrently by another service's migration
+        connection.execute(sa.text(f'GRANT "{role}" TO CURRENT_USER'))
+        connection.execute(sa.text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+        connection.execute(sa.text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'))
+        connection.execute(sa.text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
+    engine.dispose()
+
+
+def isolate_tenants(*tables: str) -> None:
+    """Row-level security on tenant tables: rows of other tenants do not exist for the service role.
+
+    The setting is transaction-local and set by ``tenancy``; without it, no row is visible
+    and none may be written. FORCE applies the policy to the table owner too.
+    """
+    visible = "tenant_id = NULLIF(current_setting('bassin.tenant_id', true), '')::uuid"
+    for table in tables:
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({visible}) WITH CHECK ({visible})")
 
 
 def run_env() -> None:

@@ -83,7 +83,7 @@ class OutboxRelay(DependencyProvider):
         self.settings: Settings = settings_from_nameko()
         url = self.settings.service_database_url(self.container.service_name)
         self.listen_conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self.engine = make_engine(url, pool_size=1)
+        self.engine = make_engine(url, pool_size=1, role=self.settings.database_role)
         self.publisher = OutboxPublisher(self.engine, self.settings.amqp_uri, self.settings.outbox_batch_size)
         self._stopping = False
         self._thread: Any = None

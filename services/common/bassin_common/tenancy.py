@@ -1,5 +1,8 @@
 """Who is asking, for which tenant — and the one place where queries get scoped.
 
+Behind it, PostgreSQL row-level security is a second wall (``migrations.isolate_tenants``):
+each transaction tells the database its tenant, and the service role sees nothing else.
+
 The gateway resolves the caller and sends ``tenant_id``, ``user_id``, ``roles`` and
 ``correlation_id`` in nameko context data; event envelopes carry the same. Services
 never filter on ``tenant_id`` by hand: ``install_tenant_guard`` adds the criterion to
@@ -14,13 +17,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 from sqlalchemy.types import Uuid
 
 from bassin_common.errors import Forbidden, TenantMissing
 
 TENANT_KEY = "tenant_id"
+DATABASE_SETTING = "bassin.tenant_id"
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,12 @@ def install_tenant_guard(session_factory: Any) -> None:
         state.statement = state.statement.options(
             with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant, include_aliases=True)
         )
+
+    @event.listens_for(session_factory, "after_begin")
+    def _tell_the_database(session: Session, _transaction: Any, connection: Any) -> None:
+        # The second wall: row-level security policies read this (transaction-local) setting.
+        if (tenant := _tenant_of(session)) is not None:
+            connection.execute(text(f"SELECT set_config('{DATABASE_SETTING}', :tenant, true)"), {"tenant": str(tenant)})
 
     @event.listens_for(session_factory, "before_flush")
     def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:

@@ -74,3 +74,27 @@ def test_selects_gets_updates_and_deletes_see_only_the_sessions_tenant(sessions,
     with sessions(info={TENANT_KEY: beta}) as session:
         assert session.get(Article, beta_article).name != "pwned"
         assert session.get(Supplier, beta_supplier) is not None
+
+
+def test_row_level_security_hides_other_tenants_even_from_raw_sql(migrate, test_settings, two_tenants) -> None:
+    """The second wall: SQL that bypasses the ORM guard still sees one tenant only."""
+    from sqlalchemy import text
+
+    alpha, beta, ids = two_tenants
+    engine = make_engine(test_settings.service_database_url("inventory"), 1, role=test_settings.database_role)
+    sessions = make_session_factory(engine)
+    try:
+        with sessions(info={TENANT_KEY: alpha}) as session:
+            skus = session.scalars(text("SELECT sku FROM articles")).all()
+            assert skus == [f"SKU-{alpha.hex[:6]}"]
+            changed = session.execute(text("UPDATE articles SET name = 'pwned' WHERE id = :id"), {"id": ids[beta][0]})
+            assert changed.rowcount == 0
+            with pytest.raises(Exception, match="row-level security"):
+                session.execute(
+                    text("INSERT INTO suppliers (id, tenant_id, name) VALUES (gen_random_uuid(), :other, 'intrus')"),
+                    {"other": beta},
+                )
+        with sessions() as session:  # no tenant: nothing at all
+            assert session.scalar(text("SELECT count(*) FROM articles")) == 0
+    finally:
+        engine.dispose()
