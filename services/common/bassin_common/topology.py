@@ -47,6 +47,10 @@ class Subscription:
         return f"{self.queue_name}.retry.{attempt}"
 
 
+# Every service that publishes events has its exchange, subscribers or not (yet):
+# publishing to an exchange that does not exist would fail.
+PRODUCERS = ("customers", "worksites", "sav", "inventory", "pos", "notifications")
+
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("pos", "sale_completed", "inventory", "on_sale_completed"),
     Subscription("inventory", "reorder_needed", "inventory", "on_reorder_needed"),
@@ -98,7 +102,7 @@ def dead_letter_queue(subscription: Subscription) -> Queue:
 def declare_topology(connection: Connection, retry_levels: int) -> None:
     """Declare every exchange and queue (idempotent)."""
     channel = connection.default_channel
-    for producer in sorted({s.producer for s in SUBSCRIPTIONS}):
+    for producer in sorted(set(PRODUCERS) | {s.producer for s in SUBSCRIPTIONS}):
         event_exchange(producer)(channel).declare()
     for subscription in SUBSCRIPTIONS:
         consumer_queue(subscription)(channel).declare()
