@@ -23,6 +23,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 import psycopg
 import requests
@@ -43,15 +44,18 @@ def conninfo(settings, database: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def fresh_vhost(management_uri: str) -> None:
+def fresh_vhost(management_uri: str, amqp_uri: str) -> str:
+    """A new, empty vhost for this run; returns the AMQP URI that points at it."""
     base = management_uri.rstrip("/")
+    amqp = urlparse(amqp_uri)
     requests.delete(f"{base}/api/vhosts/{VHOST}", timeout=10)
     requests.put(f"{base}/api/vhosts/{VHOST}", timeout=10).raise_for_status()
     requests.put(
-        f"{base}/api/permissions/{VHOST}/guest",
+        f"{base}/api/permissions/{VHOST}/{amqp.username or 'guest'}",
         json={"configure": ".*", "write": ".*", "read": ".*"},
         timeout=10,
     ).raise_for_status()
+    return urlunparse(amqp._replace(path=f"/{VHOST}"))
 
 
 def drop_bench_databases(settings) -> None:
@@ -193,10 +197,10 @@ def main() -> int:
 
     env = _environment()
     management = env["BASSIN_RABBIT_MANAGEMENT_URI"]
-    fresh_vhost(management)
+    bench_amqp_uri = fresh_vhost(management, env["BASSIN_AMQP_URI"])
     env.update(
         BASSIN_DATABASE_PREFIX=PREFIX,
-        BASSIN_AMQP_URI=env["BASSIN_AMQP_URI"].rstrip("/") + f"/{VHOST}",
+        BASSIN_AMQP_URI=bench_amqp_uri,
         BASSIN_LOG_LEVEL="WARNING",
     )
     from bassin_common.config import load_settings

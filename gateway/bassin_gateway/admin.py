@@ -44,8 +44,17 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         password = getpass.getpass("password: ")
         created_user = identities.create_user(
-            session, found.id, args.email, password, args.full_name or args.email, args.roles.split(",")
+            session,
+            found.id,
+            args.email,
+            password,
+            args.full_name or args.email,
+            [r.strip() for r in args.roles.split(",") if r.strip()],
         )
         session.commit()
         print(created_user.id)
         return 0
+
+
+def _roles(raw: str) -> list[str]:
+    return [role.strip() for role in raw.split(",") if role.strip()]

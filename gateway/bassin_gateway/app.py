@@ -36,7 +36,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def create_app(rpc: RpcClient, sessions: sessionmaker[Session], tokens: TokenService) -> Flask:
     app = Flask(__name__)
-    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # keep the schemas' field order
     app.extensions["bassin"] = {"rpc": rpc, "sessions": sessions, "tokens": tokens}
     install_problem_handlers(app)
 
@@ -138,10 +138,23 @@ def login():
         )
 
 
+IDEMPOTENCY_KEY_MAX_LENGTH = 100
+
+
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ValidationFailed(
+            "invalid Idempotency-Key",
+            errors={"Idempotency-Key": [f"1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters"]},
+        )
+    return key
+
+
 @api.post("/pos/sales")
 @requires(*SELLERS)
 def record_sale():
-    sale = call("pos", "record_sale", json_body(), request_id=request.headers.get("Idempotency-Key"))
+    sale = call("pos", "record_sale", json_body(), request_id=idempotency_key())
     return jsonify(sale), 201, {"Location": f"/api/v1/pos/sales/{sale['id']}"}
 
 

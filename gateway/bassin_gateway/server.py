@@ -6,12 +6,9 @@ SIGTERM (and Ctrl-C) stop accepting connections and let requests in flight finis
 
 from __future__ import annotations
 
-import warnings
-
-# eventlet announces its deprecation on import; nameko 3 depends on it (docs/adr/0001).
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-
 import eventlet
+
+import bassin_common  # noqa: F401  (first: quiets eventlet's notice, picks psycopg's wait function)
 
 eventlet.monkey_patch()
 

@@ -176,3 +176,12 @@ def test_articles_are_searched_by_sku_or_name_a_page_at_a_time(stack: Stack) -> 
     assert company.get("/api/v1/inventory/articles?q=pompe").get_json() == {"articles": []}
     refused = company.get("/api/v1/inventory/articles?limit=5000")
     assert refused.status_code == 422 and "limit" in refused.get_json()["errors"]
+
+
+def test_duplicates_and_oversized_keys_are_client_errors(stack: Stack) -> None:
+    company = stack.new_company()
+    again = company.post("/api/v1/inventory/locations", json={"code": "MAG", "name": "Autre", "kind": "shop"})
+    assert again.status_code == 422 and list(again.get_json()["errors"]) == ["code"]
+    headers = {"Idempotency-Key": "k" * 101}
+    oversized = company.post("/api/v1/pos/sales", json=company.sale_payload(), headers=headers)
+    assert oversized.status_code == 422 and list(oversized.get_json()["errors"]) == ["Idempotency-Key"]

@@ -9,11 +9,6 @@ test:  find the same infrastructure (enabling RabbitMQ's management API, which
 
 from __future__ import annotations
 
-import warnings
-
-# nameko imports eventlet, which announces its deprecation (docs/adr/0001): not news to a user.
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-
 import argparse
 import contextlib
 import os
@@ -98,7 +93,7 @@ def _environment() -> dict[str, str]:
     from bassin_common.infra import InfrastructureMissing, resolve_infrastructure
 
     try:
-        infra = resolve_infrastructure(REPO)
+        infra = resolve_infrastructure()
     except InfrastructureMissing as missing:
         raise SystemExit(f"error: {missing}") from None
     print(f"PostgreSQL and RabbitMQ: {infra.origin}")
@@ -117,7 +112,7 @@ def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Itera
         **env,
         "BASSIN_GATEWAY_PORT": str(port),
         "PYTHONUNBUFFERED": "1",
-        # nameko imports eventlet, which announces its deprecation (docs/adr/0001): once is enough.
+        # `nameko run` imports eventlet before bassin_common can quiet its deprecation notice.
         "PYTHONWARNINGS": env.get("PYTHONWARNINGS", "ignore:::nameko.extensions"),
     }
     os.environ.update(env)

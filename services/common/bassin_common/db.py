@@ -20,14 +20,17 @@ from nameko import config as nameko_config
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common.config import Settings, load_settings
+from bassin_common.errors import Conflict
 from bassin_common.events import Event, load_data
 from bassin_common.tenancy import TENANT_KEY, RequestContext, install_tenant_guard
 from bassin_common.topology import event_exchange
 
 OUTBOX_CHANNEL = "bassin_outbox"
+UNIQUE_VIOLATION = "23505"
 
 
 def assert_cooperative_psycopg() -> None:
@@ -170,6 +173,12 @@ class DatabaseAccess:
         self._sessions.append(session)
         try:
             yield UnitOfWork(session, context, self._service, self._consumer)
+        except IntegrityError as exc:
+            # A uniqueness rule won a race against a use case's own check: the client's
+            # concern (409), not a server fault. Other integrity errors are bugs: 500.
+            if getattr(exc.orig, "sqlstate", None) == UNIQUE_VIOLATION:
+                raise Conflict("this already exists (created concurrently?)") from exc
+            raise
         finally:
             session.close()  # rolls back whatever was not committed
 

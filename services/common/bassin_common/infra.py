@@ -14,7 +14,6 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlparse
 
 LOCAL_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -62,7 +61,36 @@ def _wait_for(host: str, port: int, seconds: float) -> bool:
     return False
 
 
-def resolve_infrastructure(repo_root: Path, env: dict[str, str] | None = None) -> Infrastructure:
+# Development containers, used only when nothing else is found and a Docker engine answers.
+# Plain `docker run` (not compose): it needs no plugin. RabbitMQ's guest user may only log
+# in from loopback, which a published port is not, hence a user of our own.
+DEV_CONTAINERS = {
+    "bassin-dev-postgres": [
+        "-p", "127.0.0.1:5432:5432", "-e", "POSTGRES_HOST_AUTH_METHOD=trust", "postgres:15",
+    ],
+    "bassin-dev-rabbitmq": [
+        "-p", "127.0.0.1:5672:5672", "-p", "127.0.0.1:15672:15672",
+        "-e", "RABBITMQ_DEFAULT_USER=bassin", "-e", "RABBITMQ_DEFAULT_PASS=bassin",
+        "rabbitmq:3.10-management",
+    ],
+}  # fmt: skip
+
+
+def _start_containers() -> Infrastructure:
+    for name, arguments in DEV_CONTAINERS.items():
+        if subprocess.run(["docker", "start", name], capture_output=True).returncode != 0:
+            subprocess.run(["docker", "run", "-d", "--name", name, *arguments], check=True)
+    if not (_wait_for("127.0.0.1", 5432, 90) and _wait_for("127.0.0.1", 5672, 90)):
+        raise InfrastructureMissing("the development containers did not open their ports in 90 s")
+    return Infrastructure(
+        LOCAL_DATABASE_URL,
+        "pyamqp://bassin:bassin@127.0.0.1:5672/",
+        "http://bassin:bassin@127.0.0.1:15672",
+        "docker containers (bassin-dev-postgres, bassin-dev-rabbitmq)",
+    )
+
+
+def resolve_infrastructure(env: dict[str, str] | None = None) -> Infrastructure:
     env = dict(os.environ if env is None else env)
     database_url = env.get("BASSIN_DATABASE_URL")
     amqp_uri = env.get("BASSIN_AMQP_URI")
@@ -76,16 +104,13 @@ def resolve_infrastructure(repo_root: Path, env: dict[str, str] | None = None) -
         )
 
     if _docker_engine_answers():
-        compose = repo_root / "docker-compose.yml"
-        subprocess.run(["docker", "compose", "-f", str(compose), "up", "-d", "postgres", "rabbitmq"], check=True)
-        if _wait_for("127.0.0.1", 5432, 60) and _wait_for("127.0.0.1", 5672, 60):
-            return Infrastructure(LOCAL_DATABASE_URL, LOCAL_AMQP_URI, management_uri, "docker compose")
+        return _start_containers()
 
     raise InfrastructureMissing(
         "Bassin needs PostgreSQL (15+) and RabbitMQ (3.10+). None was found: set "
         "BASSIN_DATABASE_URL and BASSIN_AMQP_URI, or start them on localhost "
         "(PostgreSQL on 5432 with user postgres, RabbitMQ on 5672 with guest/guest), "
-        "or start a Docker engine so that docker-compose.yml can run them."
+        "or start a Docker engine so that development containers can run them."
     )
 
 

@@ -28,6 +28,10 @@ def reset(token: contextvars.Token[dict[str, Any]]) -> None:
     _fields.reset(token)
 
 
+# The service this process runs (one per process in production); set by LogContext.
+_process_service = ""
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -40,8 +44,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if self.service:
-            entry["service"] = self.service
+        if service := self.service or _process_service:
+            entry["service"] = service
         entry.update(_fields.get({}))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -63,6 +67,8 @@ class LogContext(DependencyProvider):
     """Binds each worker's correlation id and tenant into its log lines."""
 
     def setup(self) -> None:
+        global _process_service
+        _process_service = self.container.service_name
         self._tokens: dict[Any, contextvars.Token[dict[str, Any]]] = {}
 
     def worker_setup(self, worker_ctx: Any) -> None:

@@ -37,8 +37,20 @@ def upgrade(service: str, settings: Settings, package: str | None = None) -> Non
     database_url = settings.service_database_url(service)
     ensure_database(database_url)
     command.upgrade(alembic_config(migrations_dir(package or service), database_url), "head")
-    if settings.database_role:
+    if settings.database_role and _has_tenant_isolation(database_url):
         grant_service_role(database_url, settings.database_role)
+
+
+def _has_tenant_isolation(database_url: str) -> bool:
+    """Databases behind row-level security are the ones services use through their role.
+
+    The gateway's (identities, password hashes) has none, and the role gets nothing there.
+    """
+    engine = sa.create_engine(database_url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        found = connection.scalar(sa.text("SELECT EXISTS (SELECT 1 FROM pg_class WHERE relrowsecurity)"))
+    engine.dispose()
+    return bool(found)
 
 
 def grant_service_role(database_url: str, role: str) -> None:

@@ -1,18 +1,13 @@
 """pytest plugin shared by every Bassin test suite (registered as ``bassin``).
 
 Isolation between tests, without recreating databases for each one:
-- each pytest process (xdist worker) gets its own databases, ``bassin_test_<worker>_<rand>_*``,
+- each pytest process gets its own databases, ``bassin_test_<pid>_<rand>_*``,
   created and migrated once, dropped at the end;
 - each test gets its own RabbitMQ vhost (nameko's ``rabbit_config``), an empty outbox
   and inbox, and new tenants — tenant scoping keeps their rows apart.
 """
 
 from __future__ import annotations
-
-import warnings
-
-# eventlet announces its deprecation on import; nameko 3 depends on it (docs/adr/0001).
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import eventlet
 
@@ -48,7 +43,7 @@ TEST_ENVIRONMENT = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    infra = resolve_infrastructure(config.rootpath)
+    infra = resolve_infrastructure()
     os.environ["BASSIN_DATABASE_URL"] = infra.database_url
     os.environ["BASSIN_AMQP_URI"] = infra.amqp_uri
     for key, value in TEST_ENVIRONMENT.items():
@@ -66,8 +61,7 @@ def _admin_conninfo(settings: Settings) -> str:
 
 @pytest.fixture(scope="session")
 def test_settings() -> Iterator[Settings]:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    prefix = f"bassin_test_{worker}_{secrets.token_hex(3)}_"
+    prefix = f"bassin_test_{os.getpid()}_{secrets.token_hex(3)}_"
     settings = load_settings().replace(database_prefix=prefix)
     yield settings
     with psycopg.connect(_admin_conninfo(settings), autocommit=True) as conn:

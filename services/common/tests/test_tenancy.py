@@ -98,3 +98,24 @@ def test_row_level_security_hides_other_tenants_even_from_raw_sql(migrate, test_
             assert session.scalar(text("SELECT count(*) FROM articles")) == 0
     finally:
         engine.dispose()
+
+
+def test_a_uniqueness_race_lost_is_a_conflict_not_a_crash(sessions) -> None:
+    """Two writers pass a use case's own duplicate check; the database refuses the second."""
+    from types import SimpleNamespace
+
+    from bassin_common.db import DatabaseAccess
+    from bassin_common.errors import Conflict
+    from bassin_common.tenancy import RequestContext
+
+    tenant = uuid.uuid4()
+    worker = SimpleNamespace(
+        context_data=RequestContext(tenant).to_context_data(), entrypoint=SimpleNamespace(method_name="test")
+    )
+    access = DatabaseAccess(sessions, "inventory", worker)
+    with access.unit_of_work() as uow:
+        uow.session.add(article("TWICE"))
+        uow.commit()
+    with pytest.raises(Conflict), access.unit_of_work() as uow:
+        uow.session.add(article("TWICE"))
+        uow.commit()

@@ -20,6 +20,8 @@ from inventory.models import Article, Location, StockLevel, StockMovement, Suppl
 
 
 def create_location(uow: UnitOfWork, data: dict[str, Any]) -> Location:
+    if uow.session.scalar(select(Location.id).where(Location.code == data["code"])):
+        raise ValidationFailed("code already used", errors={"code": ["already used by another location"]})
     location = Location(**data)
     uow.session.add(location)
     uow.session.flush()

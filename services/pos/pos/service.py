@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
-from bassin_common.consumer import event_consumer
 from bassin_common.db import Database
+from bassin_common.entrypoints import event_consumer, rpc
 from bassin_common.events import Event
 from bassin_common.logs import LogContext
 from bassin_common.outbox import OutboxRelay
