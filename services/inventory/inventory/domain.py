@@ -3,7 +3,8 @@
 A stock level is *managed* when it has a maximum: that is the quantity a reorder
 brings it back to. It *crosses below its minimum* when a change takes it from at or
 above the minimum to under it — the one moment a reorder is needed. Further sales
-while it stays under do not ask again; a restock above the minimum re-arms it.
+while it stays under do not ask again; a restock above the minimum re-arms it. Raising
+the minimum above the quantity on hand is a crossing as well.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ class StockChange:
     @property
     def quantity_to_reach_maximum(self) -> int:
         return max(self.maximum - self.after, 0)
+
+
+def newly_below_minimum(quantity: int, old_minimum: int, old_maximum: int, minimum: int, maximum: int) -> bool:
+    """Raising a minimum above the stock is a crossing too: the level now needs a reorder."""
+    was_below = old_maximum > 0 and quantity < old_minimum
+    is_below = maximum > 0 and quantity < minimum
+    return is_below and not was_below
 
 
 def topped_up_quantity(current_line_quantity: int | None, needed: int) -> int:

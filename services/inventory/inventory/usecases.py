@@ -9,13 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from bassin_common.db import UnitOfWork
 from bassin_common.errors import NotFound, ValidationFailed
 from inventory import events
-from inventory.domain import StockChange, topped_up_quantity
+from inventory.domain import StockChange, newly_below_minimum, topped_up_quantity
 from inventory.models import Article, Location, StockLevel, StockMovement, Supplier, SupplierBasketLine
 
 
@@ -101,13 +101,17 @@ def get_article(uow: UnitOfWork, article_id: uuid.UUID) -> dict[str, Any]:
 def set_thresholds(
     uow: UnitOfWork, article_id: uuid.UUID, location_id: uuid.UUID, minimum: int, maximum: int
 ) -> dict[str, Any]:
-    updated = uow.session.execute(
-        update(StockLevel)
+    level = uow.session.scalar(
+        select(StockLevel)
         .where(StockLevel.article_id == article_id, StockLevel.location_id == location_id)
-        .values(minimum=minimum, maximum=maximum)
+        .with_for_update()
     )
-    if updated.rowcount == 0:
+    if level is None:
         raise NotFound(f"no stock of article {article_id} at location {location_id}")
+    needs_reorder = newly_below_minimum(level.quantity, level.minimum, level.maximum, minimum, maximum)
+    level.minimum, level.maximum = minimum, maximum
+    if needs_reorder:
+        _ask_for_reorder(uow, StockChange(article_id, location_id, level.quantity, level.quantity, minimum, maximum))
     uow.commit()
     return get_article(uow, article_id)
 
@@ -180,21 +184,25 @@ def _announce(uow: UnitOfWork, change: StockChange, reason: str, reference: str)
         ),
     )
     if change.crossed_below_minimum:
-        supplier_id = uow.session.scalar(select(Article.supplier_id).where(Article.id == change.article_id))
-        uow.emit(
-            events.REORDER_NEEDED,
-            events.ReorderNeeded().dump(
-                {
-                    "article_id": change.article_id,
-                    "location_id": change.location_id,
-                    "supplier_id": supplier_id,
-                    "quantity_on_hand": change.after,
-                    "minimum": change.minimum,
-                    "maximum": change.maximum,
-                    "suggested_quantity": change.quantity_to_reach_maximum,
-                }
-            ),
-        )
+        _ask_for_reorder(uow, change)
+
+
+def _ask_for_reorder(uow: UnitOfWork, change: StockChange) -> None:
+    supplier_id = uow.session.scalar(select(Article.supplier_id).where(Article.id == change.article_id))
+    uow.emit(
+        events.REORDER_NEEDED,
+        events.ReorderNeeded().dump(
+            {
+                "article_id": change.article_id,
+                "location_id": change.location_id,
+                "supplier_id": supplier_id,
+                "quantity_on_hand": change.after,
+                "minimum": change.minimum,
+                "maximum": change.maximum,
+                "suggested_quantity": change.quantity_to_reach_maximum,
+            }
+        ),
+    )
 
 
 def add_to_supplier_basket(uow: UnitOfWork, need: dict[str, Any]) -> SupplierBasketLine:

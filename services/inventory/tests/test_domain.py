@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from inventory.domain import StockChange, topped_up_quantity, validate_thresholds
+from inventory.domain import StockChange, newly_below_minimum, topped_up_quantity, validate_thresholds
 
 ARTICLE, SHOP = uuid.uuid4(), uuid.uuid4()
 
@@ -47,3 +47,10 @@ def test_thresholds_must_be_coherent() -> None:
     assert validate_thresholds(5, 0) == {}
     assert "minimum" in validate_thresholds(-1, 10)
     assert "maximum" in validate_thresholds(10, 5)
+
+
+def test_raising_the_minimum_above_the_stock_asks_for_a_reorder_once() -> None:
+    assert newly_below_minimum(12, old_minimum=10, old_maximum=60, minimum=15, maximum=60)
+    assert not newly_below_minimum(12, old_minimum=15, old_maximum=60, minimum=20, maximum=60)  # already below
+    assert not newly_below_minimum(12, old_minimum=10, old_maximum=60, minimum=12, maximum=60)  # at it
+    assert newly_below_minimum(12, old_minimum=0, old_maximum=0, minimum=15, maximum=40)  # newly managed

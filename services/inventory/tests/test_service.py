@@ -128,3 +128,16 @@ def test_writes_need_a_stock_role(inventory, tenant_id: uuid.UUID) -> None:
 
     with rpc_client(tenant_id, roles=("cashier",)) as rpc, pytest.raises(Forbidden):
         rpc.inventory.create_location({"code": "VAN1", "name": "Camion 1", "kind": "van"})
+
+
+def test_raising_the_minimum_above_the_stock_fills_the_basket(shop_article: dict[str, Any]) -> None:
+    tenant_id, shop, article = shop_article["tenant_id"], shop_article["shop"], shop_article["article"]
+    with rpc_client(tenant_id) as rpc:
+        rpc.inventory.set_thresholds(article["id"], shop["id"], {"minimum": 1100, "maximum": 1500})
+
+    def basket() -> list[dict[str, Any]]:
+        with rpc_client(tenant_id) as rpc:
+            return rpc.inventory.get_supplier_basket()
+
+    [line] = wait_until(basket)
+    assert line["quantity"] == 1500 - 1000
