@@ -87,14 +87,10 @@ class StockLevelOutput(Schema):
     maximum = fields.Integer()
 
 
-class ArticleOutput(Schema):
-    id = fields.UUID()
-    sku = fields.String()
-    name = fields.String()
-    supplier_id = fields.UUID(allow_none=True)
+class ArticleOutput(ArticleSummary):
+    """The whole article: its summary, what it costs, and its stock at every location."""
+
     purchase_price = fields.Decimal(**MONEY)
-    sale_price = fields.Decimal(**MONEY)
-    vat_rate = fields.Decimal(**MONEY)
     stock = fields.List(fields.Nested(StockLevelOutput))
 
 
