@@ -111,6 +111,17 @@ class Stack:
         return company
 
 
+def count_rows(stack: Stack, service: str, table: str, tenant_id: uuid.UUID) -> int:
+    """Rows of one tenant in a service's table, read as the database owner (no RLS)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(stack.settings.service_database_url(service))
+    with engine.connect() as connection:
+        count = connection.scalar(text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"), {"t": tenant_id})
+    engine.dispose()
+    return count
+
+
 def wait_for_till(tenant_id: uuid.UUID, article_id: str) -> None:
     """Wait until pos holds its copy of the article (events are asynchronous)."""
 

@@ -182,3 +182,21 @@ def _cli(args: list[str], amqp_uri: str) -> str:
     with contextlib.redirect_stdout(out):
         assert deadletters.main(["--amqp-uri", amqp_uri, *args]) == 0
     return out.getvalue()
+
+
+def test_an_undecodable_message_is_dead_lettered_not_dropped(stack: Stack, rabbit_manager) -> None:
+    from kombu import Connection
+
+    amqp_uri = stack.settings.amqp_uri
+    stack.new_company()  # the services are up and consuming
+    with Connection(amqp_uri) as connection:
+        connection.Producer().publish(
+            b"{not json",
+            routing_key=SALE_QUEUE,
+            exchange="",
+            content_type="application/json",
+            content_encoding="utf-8",
+        )
+    wait_until(lambda: queue_depth(rabbit_manager, amqp_uri, SALE_QUEUE + ".dead") == 1)
+    [letter] = [json.loads(line) for line in _cli(["list"], amqp_uri).splitlines()]
+    assert "undecodable message" in letter["error"]

@@ -18,6 +18,7 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
+import eventlet
 from nameko.amqp.publish import get_producer
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import Consumer
@@ -25,13 +26,14 @@ from nameko.messaging import Consumer
 from bassin_common.db import settings_from_nameko
 from bassin_common.errors import PermanentFailure
 from bassin_common.events import Event
-from bassin_common.topology import consumer_queue, find_subscription
+from bassin_common.topology import consumer_queue, dead_letter_queue, find_subscription, retry_queue
 
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-bassin-attempt"
 ERROR_HEADER = "x-bassin-error"
 FAILED_AT_HEADER = "x-bassin-failed-at"
+DIVERT_FAILURE_PAUSE = 5.0
 
 
 class ReliableEventHandler(EventHandler):
@@ -52,6 +54,11 @@ class ReliableEventHandler(EventHandler):
         self.settings = settings_from_nameko()
         self.queue = consumer_queue(self.subscription)
         Consumer.setup(self)  # not EventHandler.setup: the queue comes from the topology
+        # kombu acknowledges (drops) a message it cannot decode; dead-letter it instead.
+        self.consumer.on_decode_error = self._on_undecodable
+
+    def _on_undecodable(self, message: Any, error: Exception) -> None:
+        self._divert(message, attempt=0, error=PermanentFailure(f"undecodable message: {error}"))
 
     def handle_message(self, body: Any, message: Any) -> None:
         try:
@@ -76,7 +83,7 @@ class ReliableEventHandler(EventHandler):
         headers[ERROR_HEADER] = "".join(traceback.format_exception_only(error)).strip()[:2000]
         headers[FAILED_AT_HEADER] = datetime.now(UTC).isoformat()
         if not permanent and attempt < len(delays):
-            target = self.subscription.retry_queue_name(attempt + 1)
+            target = retry_queue(self.subscription, attempt + 1)
             expiration: float | None = delays[attempt]
             headers[ATTEMPT_HEADER] = attempt + 1
             log.warning(
@@ -87,7 +94,7 @@ class ReliableEventHandler(EventHandler):
                 headers[ERROR_HEADER],
             )
         else:
-            target = self.subscription.dead_letter_queue_name
+            target = dead_letter_queue(self.subscription)
             expiration = None
             log.error(
                 "%s dead-lettered after %d attempt(s): %s",
@@ -100,7 +107,8 @@ class ReliableEventHandler(EventHandler):
                 producer.publish(
                     message.body,
                     exchange="",
-                    routing_key=target,
+                    routing_key=target.name,
+                    declare=[target],  # a copy sent to a missing queue would vanish silently
                     headers=headers,
                     content_type=message.content_type,
                     content_encoding=message.content_encoding,
@@ -108,7 +116,9 @@ class ReliableEventHandler(EventHandler):
                     expiration=expiration,
                 )
         except Exception:
-            log.exception("could not divert a failed message; requeueing it")
+            # Keep the original (never drop it), but not in a tight redelivery loop.
+            log.exception("could not divert a failed message; requeueing it in %ss", DIVERT_FAILURE_PAUSE)
+            eventlet.sleep(DIVERT_FAILURE_PAUSE)
             self.consumer.requeue_message(message)
             return
         self.consumer.ack_message(message)

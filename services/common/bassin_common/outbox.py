@@ -50,25 +50,39 @@ class OutboxPublisher:
         self.batch_size = batch_size
 
     def publish_pending(self) -> int:
+        confirmed: list[int] = []
+        failure: Exception | None = None
         with self.engine.begin() as conn:
             rows = conn.execute(_CLAIM, {"limit": self.batch_size}).all()
             if not rows:
                 return 0
-            with get_producer(self.amqp_uri, confirms=True) as producer:
-                for row in rows:
-                    producer.publish(
-                        row.payload,
-                        exchange=row.exchange,
-                        routing_key=row.routing_key,
-                        headers=row.headers,
-                        serializer="json",
-                        delivery_mode="persistent",
-                        message_id=row.payload["event_id"],
-                        retry=True,
-                        retry_policy={"max_retries": 3},
-                    )
-            conn.execute(_MARK_SENT, {"ids": [row.id for row in rows]})
-        return len(rows)
+            try:
+                self._publish(rows, confirmed)
+            except Exception as exc:  # the broker refused or went away mid-batch
+                failure = exc
+            if confirmed:
+                # What the broker confirmed is marked even if a later row failed: it is not
+                # published again on the next attempt.
+                conn.execute(_MARK_SENT, {"ids": confirmed})
+        if failure is not None:
+            raise failure
+        return len(confirmed)
+
+    def _publish(self, rows: list[Any], confirmed: list[int]) -> None:
+        with get_producer(self.amqp_uri, confirms=True) as producer:
+            for row in rows:
+                producer.publish(
+                    row.payload,
+                    exchange=row.exchange,
+                    routing_key=row.routing_key,
+                    headers=row.headers,
+                    serializer="json",
+                    delivery_mode="persistent",
+                    message_id=row.payload["event_id"],
+                    retry=True,
+                    retry_policy={"max_retries": 3},
+                )
+                confirmed.append(row.id)
 
     def purge_published(self) -> int:
         with self.engine.begin() as conn:

@@ -102,12 +102,26 @@ class RpcClient:
 
     @staticmethod
     def gather(replies: Iterable[RpcReply]) -> list[Any]:
-        """Results of calls already in flight (started with ``call_async``)."""
-        return [reply.result() for reply in replies]
+        """Results of calls already in flight (started with ``call_async``).
+
+        Every reply is awaited, even after one failed, so none is left pending; then the
+        first error is raised.
+        """
+        results: list[Any] = []
+        first_error: Exception | None = None
+        for reply in replies:
+            try:
+                results.append(reply.result())
+            except Exception as error:
+                results.append(None)
+                first_error = first_error or error
+        if first_error is not None:
+            raise first_error
+        return results
 
     def _on_reply(self, body: dict[str, Any], message: Any) -> None:
         message.ack()
-        reply = self._pending.get(message.properties.get("correlation_id"))
+        reply = self._pending.pop(message.properties.get("correlation_id"), None)
         if reply is not None:
             reply._deliver(body)
 

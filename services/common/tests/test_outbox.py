@@ -52,3 +52,33 @@ def test_two_relays_publish_every_row_exactly_once(migrate, test_settings, servi
     assert sum(published) == EVENTS
     assert all(published), f"one replica did all the work: {published}"
     assert len(received) == EVENTS and set(received) == emitted
+
+
+def test_rows_confirmed_before_a_failure_are_not_published_again(migrate, test_settings) -> None:
+    migrate("inventory")
+    engine = make_engine(test_settings.service_database_url("inventory"), pool_size=2)
+    tenant = uuid.uuid4()
+    with make_session_factory(engine)(info={TENANT_KEY: tenant}) as session:
+        uow = UnitOfWork(session, RequestContext(tenant), "inventory", "test")
+        for n in range(5):
+            uow.emit("stock_level_changed", {"n": n})
+        uow.commit()
+
+    class BrokerDiesAfterTwo(OutboxPublisher):
+        def _publish(self, rows, confirmed) -> None:
+            confirmed.extend(row.id for row in rows[:2])
+            raise ConnectionError("broker went away")
+
+    try:
+        BrokerDiesAfterTwo(engine, "pyamqp://unused", batch_size=10).publish_pending()
+    except ConnectionError:
+        pass
+    else:
+        raise AssertionError("the failure must reach the relay loop (it backs off and retries)")
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        sent = conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"))
+        pending = conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+    engine.dispose()
+    assert (sent, pending) == (2, 3)

@@ -156,11 +156,14 @@ def decrement_stock(
 
 
 def apply_sale(uow: UnitOfWork, sale: dict[str, Any]) -> list[StockChange]:
-    changes = []
+    sold: dict[uuid.UUID, int] = {}
     for line in sale["lines"]:
-        change = decrement_stock(
-            uow, line["article_id"], sale["location_id"], line["quantity"], "sale", str(sale["sale_id"])
-        )
+        sold[line["article_id"]] = sold.get(line["article_id"], 0) + line["quantity"]
+    changes = []
+    # Rows locked in one global order (by article id): two sales of the same articles in
+    # another order would otherwise deadlock, and one of them would burn a retry.
+    for article_id in sorted(sold):
+        change = decrement_stock(uow, article_id, sale["location_id"], sold[article_id], "sale", str(sale["sale_id"]))
         _announce(uow, change, "sale", str(sale["sale_id"]))
         changes.append(change)
     uow.commit()

@@ -27,12 +27,13 @@ def record_sale(uow: UnitOfWork, data: dict[str, Any], request_id: str | None) -
         for row in session.scalars(select(CatalogueArticle).where(CatalogueArticle.article_id.in_(article_ids)))
     }
     priced = price_sale(location_id, data["lines"], data["payments"], catalogue)
-    sale = _store(uow, priced, request_id)
-    uow.emit(events.SALE_COMPLETED, events.SaleCompleted().dump(_announcement(sale)))
     try:
+        sale = _store(uow, priced, request_id)
+        uow.emit(events.SALE_COMPLETED, events.SaleCompleted().dump(_announcement(sale)))
         uow.commit()
     except IntegrityError:
-        # The same Idempotency-Key was committed concurrently: answer with that sale.
+        # The same Idempotency-Key was committed concurrently (a retry racing its first
+        # attempt): the unique index made this one wait, then refused it. Answer with the first.
         session.rollback()
         if request_id and (existing := _sale_by_request(uow, request_id)):
             return existing
