@@ -195,3 +195,29 @@ def test_duplicates_and_oversized_keys_are_client_errors(stack: Stack) -> None:
     headers = {"Idempotency-Key": "k" * 101}
     oversized = company.post("/api/v1/pos/sales", json=company.sale_payload(), headers=headers)
     assert oversized.status_code == 422 and list(oversized.get_json()["errors"]) == ["Idempotency-Key"]
+
+
+def test_values_the_database_cannot_hold_are_refused_by_field(stack: Stack) -> None:
+    company = stack.new_company()
+    article = {"sku": "HUGE", "name": "Énorme", "purchase_price": "1", "sale_price": "1"}
+    cases = [
+        ({**article, "purchase_price": "1e11"}, "purchase_price"),
+        ({**article, "stock": [{"location_id": company.shop["id"], "quantity": 3_000_000_000}]}, "stock[0].quantity"),
+        ({**article, "name": "Pompe\x00"}, "name"),
+        (
+            {**article, "stock": [{"location_id": company.shop["id"], "quantity": 1}] * 2},
+            "stock[1].location_id",
+        ),
+    ]
+    for payload, field in cases:
+        response = company.post("/api/v1/inventory/articles", json=payload)
+        assert response.status_code == 422, (field, response.get_json())
+        assert field in response.get_json()["errors"], (field, response.get_json())
+    search = company.get("/api/v1/inventory/articles?q=%00")
+    assert search.status_code == 422 and "q" in search.get_json()["errors"]
+    big_sale = company.sale_payload()
+    big_sale["lines"][0]["unit_price"] = "9999999999.99"
+    big_sale["lines"][0]["quantity"] = 2
+    big_sale["payments"] = [{"method": "transfer", "amount": "9999999999.99"}]
+    response = company.post("/api/v1/pos/sales", json=big_sale)
+    assert response.status_code == 422 and "lines" in response.get_json()["errors"]

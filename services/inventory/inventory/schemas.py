@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from bassin_common.validation import INTEGER_MAX, MONEY_MAX
 from inventory.domain import LOCATION_KINDS, validate_thresholds
 
 MONEY = {"places": 2, "as_string": True}
+PRICE = validate.Range(min=0, max=MONEY_MAX)
+QUANTITY = validate.Range(min=-INTEGER_MAX, max=INTEGER_MAX)
+THRESHOLD = validate.Range(min=0, max=INTEGER_MAX)
 
 
 class StrictSchema(Schema):
@@ -37,8 +41,8 @@ class SupplierOutput(Schema):
 
 
 class ThresholdsInput(StrictSchema):
-    minimum = fields.Integer(required=True, strict=True)
-    maximum = fields.Integer(required=True, strict=True)
+    minimum = fields.Integer(required=True, strict=True, validate=THRESHOLD)
+    maximum = fields.Integer(required=True, strict=True, validate=THRESHOLD)
 
     @validates_schema
     def thresholds_are_coherent(self, data: dict, **_: object) -> None:
@@ -48,17 +52,17 @@ class ThresholdsInput(StrictSchema):
 
 class StockLevelInput(ThresholdsInput):
     location_id = fields.UUID(required=True)
-    quantity = fields.Integer(required=True, strict=True)
-    minimum = fields.Integer(load_default=0, strict=True)
-    maximum = fields.Integer(load_default=0, strict=True)
+    quantity = fields.Integer(required=True, strict=True, validate=QUANTITY)
+    minimum = fields.Integer(load_default=0, strict=True, validate=THRESHOLD)
+    maximum = fields.Integer(load_default=0, strict=True, validate=THRESHOLD)
 
 
 class ArticleInput(StrictSchema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=60))
     name = fields.String(required=True, validate=validate.Length(min=1, max=300))
     supplier_id = fields.UUID(load_default=None, allow_none=True)
-    purchase_price = fields.Decimal(required=True, validate=validate.Range(min=0), **MONEY)
-    sale_price = fields.Decimal(required=True, validate=validate.Range(min=0), **MONEY)
+    purchase_price = fields.Decimal(required=True, validate=PRICE, **MONEY)
+    sale_price = fields.Decimal(required=True, validate=PRICE, **MONEY)
     vat_rate = fields.Decimal(load_default="20.00", validate=validate.Range(min=0, max=100), **MONEY)
     stock = fields.List(fields.Nested(StockLevelInput), load_default=list)
 
@@ -66,7 +70,7 @@ class ArticleInput(StrictSchema):
 class ArticleSearch(StrictSchema):
     q = fields.String(load_default="", validate=validate.Length(max=100))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=INTEGER_MAX))
 
 
 class ArticleSummary(Schema):

@@ -48,9 +48,16 @@ def create_article(uow: UnitOfWork, data: dict[str, Any]) -> Article:
     if data["supplier_id"] and session.get(Supplier, data["supplier_id"]) is None:
         raise ValidationFailed("unknown supplier", errors={"supplier_id": ["unknown supplier"]})
     known_locations = set(session.scalars(select(Location.id)))
+    seen: set[uuid.UUID] = set()
     for index, level in enumerate(stock):
         if level["location_id"] not in known_locations:
-            raise ValidationFailed("unknown location", errors={f"stock[{index}].location_id": ["unknown location"]})
+            problem = "unknown location"
+        elif level["location_id"] in seen:
+            problem = "location given twice"
+        else:
+            seen.add(level["location_id"])
+            continue
+        raise ValidationFailed(problem, errors={f"stock[{index}].location_id": [problem]})
     article = Article(**data)
     session.add(article)
     session.flush()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from bassin_common.errors import ValidationFailed
+from bassin_common.validation import MONEY_MAX
 
 CENT = Decimal("0.01")
 PAYMENT_METHODS = ("cash", "card", "cheque", "transfer", "voucher")
@@ -97,6 +98,8 @@ def price_sale(
     payments = tuple(Payment(p["method"], money(p["amount"])) for p in requested_payments)
     if not errors:
         sale = PricedSale(location_id, tuple(lines), payments)
+        if any(line.total > MONEY_MAX for line in lines) or sale.total > MONEY_MAX:
+            errors["lines"] = [f"the sale may not exceed {MONEY_MAX}"]
         paid = sum((p.amount for p in payments), Decimal("0.00"))
         if paid != sale.total:
             errors["payments"] = [f"payments add up to {paid} but the sale totals {sale.total}"]

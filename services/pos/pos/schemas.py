@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from bassin_common.validation import MONEY_MAX
 from pos.domain import PAYMENT_METHODS
 
 MONEY = {"places": 2, "as_string": True}
@@ -18,12 +19,12 @@ class SaleLineInput(StrictSchema):
     article_id = fields.UUID(required=True)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100_000))
     # A cashier may sell at another price than the catalogue's (a discount, say).
-    unit_price = fields.Decimal(load_default=None, validate=validate.Range(min=0), **MONEY)
+    unit_price = fields.Decimal(load_default=None, validate=validate.Range(min=0, max=MONEY_MAX), **MONEY)
 
 
 class PaymentInput(StrictSchema):
     method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
-    amount = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False), **MONEY)
+    amount = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False, max=MONEY_MAX), **MONEY)
 
 
 class SaleInput(StrictSchema):
