@@ -83,6 +83,15 @@ class Stack:
         assert response.status_code == 200, response.get_json()
         return tenant.id, email, response.get_json()["access_token"]
 
+    def new_user(self, tenant_id: uuid.UUID, roles: tuple[str, ...]) -> str:
+        """Another user of an existing tenant; returns its token."""
+        email = f"user-{uuid.uuid4().hex[:10]}@example.fr"
+        with self.sessions() as session:
+            identities.create_user(session, tenant_id, email, PASSWORD, "Employé", roles)
+            session.commit()
+        response = self.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        return response.get_json()["access_token"]
+
     def new_company(self, stock: int = 1000, minimum: int = 850, maximum: int = 1200) -> Company:
         tenant_id, _, token = self.new_tenant()
         company = Company(tenant_id, self.client, token)

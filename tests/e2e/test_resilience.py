@@ -32,6 +32,15 @@ def queue_depth(rabbit_manager: Any, amqp_uri: str, name: str) -> int:
     return queues.get(name, {}).get("messages", 0)
 
 
+def handlers_mid_transaction(conninfo: Any) -> int:
+    """Inventory handlers sleeping in the test's trigger: inside a transaction, not yet acked."""
+    database = conninfo.database
+    with psycopg.connect(conninfo.set(database="postgres").render_as_string(hide_password=False)) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event = 'PgSleep'", (database,)
+        ).fetchone()[0]
+
+
 def sale_movements(company: Company) -> list[dict[str, Any]]:
     ledger = company.get(f"/api/v1/inventory/articles/{company.article['id']}/movements").get_json()
     return [m for m in ledger["movements"] if m["reason"] == "sale"]
@@ -112,10 +121,22 @@ def test_sigkill_during_a_stream_of_100_sales_applies_each_exactly_once(
     inventory.start()
     inventory.wait_ready(rabbit_manager, vhost)
     company = pos_stack.new_company(stock=1000, minimum=0, maximum=0)
+    # Each sale takes inventory 50 ms inside its transaction, so the kill lands while
+    # handlers are mid-flight: committed-but-unacked and uncommitted work both exist.
+    conninfo = make_url(pos_stack.settings.service_database_url("inventory")).set(drivername="postgresql")
+    slow = f"slow_{company.tenant_id.hex}"
+    with psycopg.connect(conninfo.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(
+            f"""CREATE FUNCTION {slow}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$;
+                CREATE TRIGGER {slow} BEFORE INSERT ON stock_movements FOR EACH ROW
+                WHEN (NEW.tenant_id = '{company.tenant_id}') EXECUTE FUNCTION {slow}();"""
+        )
 
     def sell(index: int) -> str:
         if index == 30:
-            inventory.kill()  # SIGKILL, mid-stream: no chance to ack or clean up
+            wait_until(lambda: handlers_mid_transaction(conninfo) > 0)
+            inventory.kill()  # SIGKILL, mid-stream, handlers in flight: no chance to ack or clean up
         response = company.post("/api/v1/pos/sales", json=company.sale_payload())
         assert response.status_code == 201
         return response.get_json()["id"]

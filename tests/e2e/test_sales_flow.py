@@ -129,6 +129,8 @@ def test_a_malformed_sale_is_refused_naming_the_field_and_writes_nothing(stack: 
     wait_until(lambda: company.shop_quantity() == 999)
     ledger = company.get(f"/api/v1/inventory/articles/{company.article['id']}/movements").get_json()
     assert [m["delta"] for m in ledger["movements"]] == [1000, -1]
+    assert count_rows(stack, "pos", "sales", company.tenant_id) == 1
+    assert count_rows(stack, "pos", "sale_lines", company.tenant_id) == 1
 
 
 def test_a_body_that_is_not_json_is_a_400_class_problem(stack: Stack) -> None:
@@ -174,9 +176,14 @@ def test_authentication_is_required_and_checked(stack: Stack) -> None:
 
 def test_roles_limit_what_a_user_may_do(stack: Stack) -> None:
     company = stack.new_company()
-    _, _, cashier_token = stack.new_tenant(roles=("cashier",))
-    cashier = Company(company.tenant_id, stack.client, cashier_token)
+    cashier = Company(company.tenant_id, stack.client, stack.new_user(company.tenant_id, ("cashier",)))
+    cashier.article, cashier.shop = company.article, company.shop
+    assert cashier.post("/api/v1/pos/sales", json=cashier.sale_payload()).status_code == 201
+    assert cashier.get(f"/api/v1/inventory/articles/{company.article['id']}").status_code == 200
     assert cashier.get("/api/v1/inventory/supplier-basket").status_code == 403
+    refused = cashier.post("/api/v1/inventory/locations", json={"code": "VAN1", "name": "Camion", "kind": "van"})
+    assert refused.status_code == 403
+    assert [loc["code"] for loc in company.get("/api/v1/inventory/locations").get_json()] == ["MAG"]
 
 
 def test_articles_are_searched_by_sku_or_name_a_page_at_a_time(stack: Stack) -> None:
