@@ -88,6 +88,14 @@ def isolate_tenants(*tables: str) -> None:
         op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({visible}) WITH CHECK ({visible})")
 
 
+def end_tenant_isolation(*tables: str) -> None:
+    """Undo ``isolate_tenants`` (downgrades)."""
+    for table in tables:
+        op.execute(f"DROP POLICY tenant_isolation ON {table}")
+        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
 def run_env() -> None:
     """Body of every service's ``migrations/env.py`` (online mode only)."""
     engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)

@@ -4,9 +4,7 @@ Revision ID: 0002
 Revises: 0001
 """
 
-from alembic import op
-
-from bassin_common.migrations import isolate_tenants
+from bassin_common.migrations import end_tenant_isolation, isolate_tenants
 
 revision = "0002"
 down_revision = "0001"
@@ -21,7 +19,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in TENANT_TABLES:
-        op.execute(f"DROP POLICY tenant_isolation ON {table}")
-        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+    end_tenant_isolation(*TENANT_TABLES)
