@@ -28,10 +28,10 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 import requests
 from kombu import Connection, Queue
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
+from bassin_common.db import psycopg_conninfo
 from bassin_dev.launcher import _environment, running_system
 
 PREFIX = "bassin_bench_"
@@ -40,8 +40,7 @@ PASSWORD = "bench-password-2026"
 
 
 def conninfo(settings, database: str) -> str:
-    url = make_url(settings.database_url).set(drivername="postgresql", database=database)
-    return url.render_as_string(hide_password=False)
+    return psycopg_conninfo(settings.database_url, database)
 
 
 def fresh_vhost(management_uri: str, amqp_uri: str) -> str:

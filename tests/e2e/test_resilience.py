@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bassin_common import deadletters
-from bassin_common.db import UnitOfWork, make_engine, make_session_factory
+from bassin_common.db import UnitOfWork, make_engine, make_session_factory, psycopg_conninfo
 from bassin_common.events import Event
 from bassin_common.outbox import OutboxPublisher
 from bassin_common.tenancy import RequestContext
@@ -32,10 +32,10 @@ def queue_depth(rabbit_manager: Any, amqp_uri: str, name: str) -> int:
     return queues.get(name, {}).get("messages", 0)
 
 
-def handlers_mid_transaction(conninfo: Any) -> int:
+def handlers_mid_transaction(database_url: str) -> int:
     """Inventory handlers sleeping in the test's trigger: inside a transaction, not yet acked."""
-    database = conninfo.database
-    with psycopg.connect(conninfo.set(database="postgres").render_as_string(hide_password=False)) as conn:
+    database = make_url(database_url).database
+    with psycopg.connect(psycopg_conninfo(database_url, "postgres")) as conn:
         return conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event = 'PgSleep'", (database,)
         ).fetchone()[0]
@@ -123,9 +123,9 @@ def test_sigkill_during_a_stream_of_100_sales_applies_each_exactly_once(
     company = pos_stack.new_company(stock=1000, minimum=0, maximum=0)
     # Each sale takes inventory 50 ms inside its transaction, so the kill lands while
     # handlers are mid-flight: committed-but-unacked and uncommitted work both exist.
-    conninfo = make_url(pos_stack.settings.service_database_url("inventory")).set(drivername="postgresql")
+    inventory_url = pos_stack.settings.service_database_url("inventory")
     slow = f"slow_{company.tenant_id.hex}"
-    with psycopg.connect(conninfo.render_as_string(hide_password=False), autocommit=True) as conn:
+    with psycopg.connect(psycopg_conninfo(inventory_url), autocommit=True) as conn:
         conn.execute(
             f"""CREATE FUNCTION {slow}() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$;
@@ -135,7 +135,7 @@ def test_sigkill_during_a_stream_of_100_sales_applies_each_exactly_once(
 
     def sell(index: int) -> str:
         if index == 30:
-            wait_until(lambda: handlers_mid_transaction(conninfo) > 0)
+            wait_until(lambda: handlers_mid_transaction(inventory_url) > 0)
             inventory.kill()  # SIGKILL, mid-stream, handlers in flight: no chance to ack or clean up
         response = company.post("/api/v1/pos/sales", json=company.sale_payload())
         assert response.status_code == 201
@@ -153,8 +153,7 @@ def test_sigkill_during_a_stream_of_100_sales_applies_each_exactly_once(
 def test_a_failing_handler_is_dead_lettered_then_replayed_once_fixed(stack: Stack, rabbit_manager) -> None:
     company = stack.new_company()
     amqp_uri = stack.settings.amqp_uri
-    conninfo = make_url(stack.settings.service_database_url("inventory")).set(drivername="postgresql")
-    conninfo = conninfo.render_as_string(hide_password=False)
+    conninfo = psycopg_conninfo(stack.settings.service_database_url("inventory"))
     trigger = f"reject_{company.tenant_id.hex}"
     with psycopg.connect(conninfo, autocommit=True) as conn:
         # A broken database rule, for this tenant only: every attempt fails.

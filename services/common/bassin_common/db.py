@@ -44,13 +44,19 @@ def assert_cooperative_psycopg() -> None:
         )
 
 
+def psycopg_conninfo(database_url: str, database: str | None = None) -> str:
+    """The libpq form of a SQLAlchemy URL, for plain psycopg connections; optionally
+    for another database of the same server (``postgres`` for administration)."""
+    url = make_url(database_url).set(drivername="postgresql")
+    if database is not None:
+        url = url.set(database=database)
+    return url.render_as_string(hide_password=False)
+
+
 def ensure_database(database_url: str) -> bool:
     """Create the database named in ``database_url`` if missing; True if created."""
-    url = make_url(database_url)
-    name = url.database
-    admin = url.set(drivername="postgresql", database="postgres")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    name = make_url(database_url).database
+    with psycopg.connect(psycopg_conninfo(database_url, "postgres"), autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             return False
         try:
@@ -159,7 +165,6 @@ class DatabaseAccess:
         self._service = service
         self._context_data = worker_ctx.context_data
         self._consumer = f"{service}.{worker_ctx.entrypoint.method_name}"
-        self._sessions: list[Session] = []
 
     @property
     def context(self) -> RequestContext:
@@ -170,7 +175,6 @@ class DatabaseAccess:
     def unit_of_work(self, context: RequestContext | None = None) -> Iterator[UnitOfWork]:
         context = context or self.context
         session = self._factory(info={TENANT_KEY: context.tenant_id})
-        self._sessions.append(session)
         try:
             yield UnitOfWork(session, context, self._service, self._consumer)
         except IntegrityError as exc:
@@ -190,13 +194,9 @@ class DatabaseAccess:
             if uow.first_delivery(event):
                 use_case(uow, data)
 
-    def close(self) -> None:
-        for session in self._sessions:
-            session.close()
-
 
 class Database(DependencyProvider):
-    """Engine per container, one session per unit of work, closed at teardown."""
+    """Engine per container; one session per unit of work, closed when the unit ends."""
 
     def setup(self) -> None:
         assert_cooperative_psycopg()
@@ -206,20 +206,12 @@ class Database(DependencyProvider):
         url = self.settings.service_database_url(service)
         self.engine = make_engine(url, max_workers, self.settings.database_role)
         self.factory = make_session_factory(self.engine)
-        self._open: dict[Any, DatabaseAccess] = {}
 
     def stop(self) -> None:
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx: Any) -> DatabaseAccess:
-        access = DatabaseAccess(self.factory, self.container.service_name, worker_ctx)
-        self._open[worker_ctx] = access
-        return access
-
-    def worker_teardown(self, worker_ctx: Any) -> None:
-        access = self._open.pop(worker_ctx, None)
-        if access is not None:
-            access.close()
+        return DatabaseAccess(self.factory, self.container.service_name, worker_ctx)
 
 
 def settings_from_nameko() -> Settings:

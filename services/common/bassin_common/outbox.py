@@ -23,10 +23,15 @@ from kombu import Connection
 from nameko.amqp.publish import get_producer
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
 from bassin_common.config import Settings
-from bassin_common.db import OUTBOX_CHANNEL, assert_cooperative_psycopg, make_engine, settings_from_nameko
+from bassin_common.db import (
+    OUTBOX_CHANNEL,
+    assert_cooperative_psycopg,
+    make_engine,
+    psycopg_conninfo,
+    settings_from_nameko,
+)
 from bassin_common.topology import declare_topology
 
 log = logging.getLogger(__name__)
@@ -96,7 +101,7 @@ class OutboxRelay(DependencyProvider):
         assert_cooperative_psycopg()
         self.settings: Settings = settings_from_nameko()
         url = self.settings.service_database_url(self.container.service_name)
-        self.listen_conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.listen_conninfo = psycopg_conninfo(url)
         self.engine = make_engine(url, pool_size=1, role=self.settings.database_role)
         self.publisher = OutboxPublisher(self.engine, self.settings.amqp_uri, self.settings.outbox_batch_size)
         self._stopping = False

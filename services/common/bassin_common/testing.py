@@ -26,9 +26,9 @@ import pytest
 from kombu import Connection
 from nameko import config as nameko_config
 from nameko.standalone.rpc import ClusterRpcClient
-from sqlalchemy.engine import make_url
 
 from bassin_common.config import Settings, load_settings
+from bassin_common.db import psycopg_conninfo
 from bassin_common.events import Event
 from bassin_common.infra import ensure_rabbit_management, resolve_infrastructure
 from bassin_common.tenancy import RequestContext
@@ -55,8 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _admin_conninfo(settings: Settings) -> str:
-    url = make_url(settings.database_url).set(drivername="postgresql", database="postgres")
-    return url.render_as_string(hide_password=False)
+    return psycopg_conninfo(settings.database_url, "postgres")
 
 
 @pytest.fixture(scope="session")
@@ -101,8 +100,7 @@ def service_config(rabbit_config: None, test_settings: Settings) -> Iterator[dic
             )
         ]
     for name in names:
-        url = make_url(test_settings.database_url).set(drivername="postgresql", database=name)
-        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        with psycopg.connect(psycopg_conninfo(test_settings.database_url, name), autocommit=True) as conn:
             has_outbox = conn.execute("SELECT to_regclass('outbox')").fetchone()[0]
             if has_outbox:
                 conn.execute("TRUNCATE outbox, processed_events")
