@@ -18,11 +18,14 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common.config import Settings
-from bassin_common.rpc import RpcClient
-from bassin_common.testing import rpc_client, wait_until
+from bassin_common.migrations import upgrade_database
+from bassin_common.registry import installed_services
+from bassin_common.testing import declare_installed_topology, rpc_client, wait_until
 from bassin_gateway import identities
 from bassin_gateway.app import create_app
-from bassin_gateway.runtime import gateway_sessions
+from bassin_gateway.rpc import RpcClient
+from bassin_gateway.runtime import GATEWAY_MIGRATIONS, SERVICE_NAME, gateway_sessions
+from bassin_gateway.settings import load_gateway_settings
 from bassin_gateway.tokens import TokenService
 
 REPO = Path(__file__).parent
@@ -141,10 +144,16 @@ def wait_for_till(tenant_id: uuid.UUID, article_id: str) -> None:
     wait_until(till_knows_article)
 
 
+@pytest.fixture(scope="session")
+def migrate_gateway(test_settings: Settings) -> None:
+    upgrade_database(test_settings.service_database_url(SERVICE_NAME), GATEWAY_MIGRATIONS)
+
+
 @pytest.fixture
-def gateway_app(migrate: Callable[..., None], service_config: dict[str, Any], test_settings: Settings):
-    migrate("gateway", "bassin_gateway")
-    settings = test_settings.replace(amqp_uri=service_config["AMQP_URI"])
+def gateway_app(migrate_gateway: None, service_config: dict[str, Any], test_settings: Settings):
+    settings = load_gateway_settings().replace(
+        database_prefix=test_settings.database_prefix, amqp_uri=service_config["AMQP_URI"]
+    )
     rpc = RpcClient(settings.amqp_uri, timeout=30).start()
     sessions = gateway_sessions(settings)
     app = create_app(rpc, sessions, TokenService.from_settings(settings))
@@ -154,21 +163,26 @@ def gateway_app(migrate: Callable[..., None], service_config: dict[str, Any], te
 
 
 @pytest.fixture
-def stack(gateway_app, migrate: Callable[..., None], service_config: dict[str, Any], runner_factory) -> Stack:
-    """Gateway, inventory and pos in this process, on this test's vhost and databases."""
-    from inventory.service import InventoryService
-    from pos.service import PosService
+def installed(migrate: Callable[[str], None], service_config: dict[str, Any]) -> list[type]:
+    """Every registered service migrated, and its queues declared on this test's vhost, as
+    a release's migration step does; returns their nameko classes."""
+    for service in installed_services():
+        migrate(service.name)
+    declare_installed_topology(service_config["AMQP_URI"])
+    return [service.service_class for service in installed_services()]
 
-    migrate("inventory")
-    migrate("pos")
-    runner = runner_factory(service_config, InventoryService, PosService)
+
+@pytest.fixture
+def stack(gateway_app, installed: list[type], service_config: dict[str, Any], runner_factory) -> Stack:
+    """The gateway and every registered service in this process, on this test's vhost and databases."""
+    runner = runner_factory(service_config, *installed)
     runner.start()
     app, settings, sessions = gateway_app
     return Stack(settings, app.test_client(), sessions)
 
 
 class ServiceProcess:
-    """One service run by ``nameko run`` in its own process, as in production."""
+    """One service run by ``bassin-run`` in its own process, as in production."""
 
     def __init__(self, service: str, env: dict[str, str]) -> None:
         self.service = service
@@ -179,15 +193,7 @@ class ServiceProcess:
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "nameko",
-                "run",
-                "--config",
-                str(REPO / "services/config.yml"),
-                f"{self.service}.service",
-            ],
+            [sys.executable, "-m", "bassin_common.run", self.service],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

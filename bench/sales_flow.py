@@ -31,8 +31,8 @@ from kombu import Connection, Queue
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
-from bassin_common.db import psycopg_conninfo
-from bassin_dev.launcher import _environment, running_system
+from bassin_common.database import psycopg_conninfo
+from bassin_dev.launcher import _infrastructure, running_system
 
 PREFIX = "bassin_bench_"
 VHOST = "bassin_bench"
@@ -194,17 +194,16 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8011)
     args = parser.parse_args()
 
-    env = _environment()
-    management = env["BASSIN_RABBIT_MANAGEMENT_URI"]
-    bench_amqp_uri = fresh_vhost(management, env["BASSIN_AMQP_URI"])
-    env.update(
-        BASSIN_DATABASE_PREFIX=PREFIX,
-        BASSIN_AMQP_URI=bench_amqp_uri,
-        BASSIN_LOG_LEVEL="WARNING",
-    )
     from bassin_common.config import load_settings
 
-    drop_bench_databases(load_settings(env))
+    with _infrastructure() as env:
+        bench_amqp_uri = fresh_vhost(env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"])
+        env.update(BASSIN_DATABASE_PREFIX=PREFIX, BASSIN_AMQP_URI=bench_amqp_uri, BASSIN_LOG_LEVEL="WARNING")
+        drop_bench_databases(load_settings(env))
+        return run(env, args)
+
+
+def run(env: dict[str, str], args: argparse.Namespace) -> int:
     with running_system(env, args.port, quiet=True) as system:
         token, article_id = set_up_tenant(system, stock=args.sales * 2)
         elapsed, accepted = drive_sales(system.url, token, article_id, args.sales, args.concurrency)

@@ -13,6 +13,7 @@ import sys
 from sqlalchemy import select
 
 from bassin_common.config import load_settings
+from bassin_common.permissions import USER_ROLES
 from bassin_gateway import identities
 from bassin_gateway.models import Tenant
 from bassin_gateway.runtime import gateway_sessions
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--tenant", required=True, help="tenant slug")
     user.add_argument("--email", required=True)
     user.add_argument("--full-name", default="")
-    user.add_argument("--roles", required=True, help="comma-separated: " + ",".join(identities.ROLES))
+    user.add_argument("--roles", required=True, help="comma-separated: " + ",".join(USER_ROLES))
     args = parser.parse_args(argv)
 
     sessions = gateway_sessions(load_settings())
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             args.email,
             password,
             args.full_name or args.email,
-            [r.strip() for r in args.roles.split(",") if r.strip()],
+            _roles(args.roles),
         )
         session.commit()
         print(created_user.id)

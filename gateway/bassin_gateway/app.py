@@ -1,13 +1,17 @@
 """The Flask application: authentication, tenancy, and the REST API v1.
 
-Handlers are thin: authenticate, call services by RPC (several at once when a page
-needs several), shape the answer. Business rules live in the services.
+Routes live in ``bassin_gateway.api``, one module per service (its blueprint, named
+``routes``), all registered here: a new service's API is one new file there. Handlers
+are thin: authenticate, call services by RPC (several at once when a page needs
+several), shape the answer. Business rules live in the services.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
+import pkgutil
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -19,19 +23,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common import logs
 from bassin_common.errors import ValidationFailed
-from bassin_common.rpc import RpcClient
-from bassin_gateway import identities
+from bassin_common.permissions import Permission
+from bassin_gateway import api
 from bassin_gateway.problems import install_problem_handlers, problem
+from bassin_gateway.rpc import RpcClient, RpcReply
 from bassin_gateway.tokens import InvalidToken, TokenService
 
 log = logging.getLogger("bassin_gateway.access")
 
 CORRELATION_HEADER = "X-Correlation-Id"
-STAFF = ("manager", "office", "sales", "technician", "cashier")
-SELLERS = ("manager", "office", "sales", "cashier")
-BUYERS = ("manager", "office")
+IDEMPOTENCY_KEY_MAX_LENGTH = 100
 
-api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+def api_blueprints() -> list[Blueprint]:
+    """The ``routes`` blueprint of every module of ``bassin_gateway.api``."""
+    modules = [importlib.import_module(f"{api.__name__}.{m.name}") for m in pkgutil.iter_modules(api.__path__)]
+    return [module.routes for module in modules]
 
 
 def create_app(rpc: RpcClient, sessions: sessionmaker[Session], tokens: TokenService) -> Flask:
@@ -67,27 +74,47 @@ def create_app(rpc: RpcClient, sessions: sessionmaker[Session], tokens: TokenSer
             session.execute(text("SELECT 1"))
         return jsonify(status="ready")
 
-    app.register_blueprint(api)
+    for blueprint in api_blueprints():
+        app.register_blueprint(blueprint)
     return app
 
 
-def _rpc() -> RpcClient:
-    return current_app.extensions["bassin"]["rpc"]
+# --- what route handlers use -----------------------------------------------------------
+
+
+def bassin(name: str) -> Any:
+    return current_app.extensions["bassin"][name]
 
 
 def call(service: str, method: str, *args: Any, **kwargs: Any) -> Any:
-    return _rpc().call(g.context, service, method, *args, **kwargs)
+    """One RPC as the authenticated caller."""
+    return bassin("rpc").call(g.context, service, method, *args, **kwargs)
+
+
+def call_async(service: str, method: str, *args: Any, **kwargs: Any) -> RpcReply:
+    """Start an RPC as the authenticated caller; ``gather`` the replies of several at once."""
+    return bassin("rpc").call_async(g.context, service, method, *args, **kwargs)
+
+
+gather = RpcClient.gather
 
 
 def json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed("the body must be a JSON object", errors={"_schema": ["expected a JSON object"]})
+        raise ValidationFailed.field("_schema", "expected a JSON object")
     return body
 
 
-def requires(*roles: str) -> Callable:
-    """Authenticate the bearer token and require one of ``roles``."""
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ValidationFailed.field("Idempotency-Key", f"1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters")
+    return key
+
+
+def requires(permission: Permission) -> Callable:
+    """Authenticate the bearer token and require one of ``permission``'s roles."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
@@ -97,15 +124,16 @@ def requires(*roles: str) -> Callable:
             if scheme.lower() != "bearer" or not token:
                 return _unauthorized("missing bearer token")
             try:
-                context = current_app.extensions["bassin"]["tokens"].verify(token, g.correlation_id)
+                context = bassin("tokens").verify(token, g.correlation_id)
             except InvalidToken:
                 return _unauthorized("invalid or expired token")
-            if not context.roles.intersection(roles):
-                return problem(403, "Forbidden", f"requires one of the roles: {', '.join(roles)}")
+            if not permission.allows(context.roles):
+                return problem(403, "Forbidden", f"not allowed to {permission}")
             g.context = context
             logs.bind(tenant_id=str(context.tenant_id), user_id=context.user_id)
             return view(*args, **kwargs)
 
+        wrapper.permission = permission  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
@@ -115,119 +143,3 @@ def _unauthorized(detail: str):
     response = problem(401, "Unauthorized", detail)
     response.headers["WWW-Authenticate"] = 'Bearer realm="bassin"'
     return response
-
-
-@api.post("/auth/login")
-def login():
-    body = json_body()
-    errors = {f: ["required"] for f in ("email", "password") if not isinstance(body.get(f), str) or not body[f]}
-    if errors:
-        raise ValidationFailed("email and password are required", errors=errors)
-    bassin = current_app.extensions["bassin"]
-    with bassin["sessions"]() as session:
-        user = identities.authenticate(session, body["email"], body["password"])
-        if user is None:
-            return problem(401, "Unauthorized", "wrong e-mail or password")
-        session.commit()  # a rehashed password, if any
-        token = bassin["tokens"].issue(user.id, user.tenant_id, list(user.roles))
-        return jsonify(
-            access_token=token,
-            token_type="Bearer",
-            expires_in=bassin["tokens"].ttl_seconds,
-            user={"id": str(user.id), "email": user.email, "full_name": user.full_name, "roles": user.roles},
-        )
-
-
-IDEMPOTENCY_KEY_MAX_LENGTH = 100
-
-
-def idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 0 < len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise ValidationFailed(
-            "invalid Idempotency-Key",
-            errors={"Idempotency-Key": [f"1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters"]},
-        )
-    return key
-
-
-@api.post("/pos/sales")
-@requires(*SELLERS)
-def record_sale():
-    sale = call("pos", "record_sale", json_body(), request_id=idempotency_key())
-    return jsonify(sale), 201, {"Location": f"/api/v1/pos/sales/{sale['id']}"}
-
-
-@api.get("/pos/sales/<sale_id>")
-@requires(*STAFF)
-def get_sale(sale_id: str):
-    return jsonify(call("pos", "get_sale", sale_id))
-
-
-@api.get("/inventory/locations")
-@requires(*STAFF)
-def list_locations():
-    return jsonify(call("inventory", "list_locations"))
-
-
-@api.post("/inventory/locations")
-@requires(*BUYERS)
-def create_location():
-    return jsonify(call("inventory", "create_location", json_body())), 201
-
-
-@api.get("/inventory/suppliers")
-@requires(*STAFF)
-def list_suppliers():
-    return jsonify(call("inventory", "list_suppliers"))
-
-
-@api.post("/inventory/suppliers")
-@requires(*BUYERS)
-def create_supplier():
-    return jsonify(call("inventory", "create_supplier", json_body())), 201
-
-
-@api.post("/inventory/articles")
-@requires(*BUYERS)
-def create_article():
-    article = call("inventory", "create_article", json_body())
-    return jsonify(article), 201, {"Location": f"/api/v1/inventory/articles/{article['id']}"}
-
-
-@api.get("/inventory/articles")
-@requires(*STAFF)
-def search_articles():
-    return jsonify(articles=call("inventory", "search_articles", request.args.to_dict()))
-
-
-@api.get("/inventory/articles/<article_id>")
-@requires(*STAFF)
-def get_article(article_id: str):
-    return jsonify(call("inventory", "get_article", article_id))
-
-
-@api.put("/inventory/articles/<article_id>/stock/<location_id>/thresholds")
-@requires(*BUYERS)
-def set_thresholds(article_id: str, location_id: str):
-    return jsonify(call("inventory", "set_thresholds", article_id, location_id, json_body()))
-
-
-@api.get("/inventory/articles/<article_id>/movements")
-@requires(*STAFF)
-def list_movements(article_id: str):
-    # The article and its ledger are fetched in parallel: one round trip, not two.
-    rpc = _rpc()
-    article, movements = rpc.gather(
-        [
-            rpc.call_async(g.context, "inventory", "get_article", article_id),
-            rpc.call_async(g.context, "inventory", "list_movements", article_id),
-        ]
-    )
-    return jsonify(article=article, movements=movements)
-
-
-@api.get("/inventory/supplier-basket")
-@requires(*BUYERS)
-def supplier_basket():
-    return jsonify(lines=call("inventory", "get_supplier_basket"))

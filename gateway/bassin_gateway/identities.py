@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bassin_common.errors import Conflict, ValidationFailed
+from bassin_common.permissions import USER_ROLES
 from bassin_gateway.models import Tenant, User
-
-ROLES = ("manager", "office", "sales", "technician", "cashier", "customer", "partner")
 
 _hasher = PasswordHasher()
 # Verifying against this keeps a login for an unknown e-mail as slow as a wrong password.
@@ -42,14 +41,14 @@ def create_user(
 ) -> User:
     roles = list(roles)
     errors = {}
-    if unknown := sorted(set(roles) - set(ROLES)):
+    if unknown := sorted(set(roles) - set(USER_ROLES)):
         errors["roles"] = [f"unknown role(s): {', '.join(unknown)}"]
     if len(password) < 10:
         errors["password"] = ["at least 10 characters"]
     if "@" not in email:
         errors["email"] = ["not an e-mail address"]
     if errors:
-        raise ValidationFailed("invalid user", errors=errors)
+        raise ValidationFailed.of(errors)
     email = email.strip().lower()
     if session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise Conflict(f"a user with e-mail {email} exists")

@@ -12,11 +12,19 @@ from flask import Flask, g, jsonify
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from werkzeug.exceptions import HTTPException
 
-from bassin_common.errors import BassinError, ValidationFailed
+from bassin_common.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+# Domain errors, raised by the services (or the gateway), as HTTP statuses and titles.
+STATUSES: dict[type[DomainError], tuple[int, str]] = {
+    ValidationFailed: (422, "Invalid input"),
+    NotFound: (404, "Not found"),
+    Forbidden: (403, "Forbidden"),
+    Conflict: (409, "Conflict"),
+}
 
 
 def problem(status: int, title: str, detail: str = "", **extra: Any):
@@ -30,13 +38,11 @@ def problem(status: int, title: str, detail: str = "", **extra: Any):
 
 
 def install_problem_handlers(app: Flask) -> None:
-    @app.errorhandler(ValidationFailed)
-    def _invalid(exc: ValidationFailed):
-        return problem(exc.status, exc.title, exc.detail, errors=exc.errors)
-
-    @app.errorhandler(BassinError)
-    def _bassin(exc: BassinError):
-        return problem(exc.status, exc.title, exc.detail)
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        status, title = next(STATUSES[kind] for kind in type(exc).__mro__ if kind in STATUSES)
+        extra = {"errors": exc.errors} if isinstance(exc, ValidationFailed) else {}
+        return problem(status, title, exc.detail, **extra)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common.config import Settings
-from bassin_common.db import make_engine
-from bassin_common.rpc import RpcClient
+from bassin_common.database import make_engine
 from bassin_gateway.app import create_app
+from bassin_gateway.rpc import RpcClient
+from bassin_gateway.settings import GatewaySettings
 from bassin_gateway.tokens import TokenService
 
-SERVICE_NAME = "gateway"
+SERVICE_NAME = "gateway"  # its database: bassin_gateway
+GATEWAY_MIGRATIONS = Path(__file__).parent / "migrations"
 POOL_SIZE = 20
 
 
@@ -20,7 +24,7 @@ def gateway_sessions(settings: Settings) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def build_app(settings: Settings) -> tuple[Flask, RpcClient]:
+def build_app(settings: GatewaySettings) -> tuple[Flask, RpcClient]:
     rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout).start()
     app = create_app(rpc, gateway_sessions(settings), TokenService.from_settings(settings))
     return app, rpc

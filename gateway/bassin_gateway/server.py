@@ -17,16 +17,16 @@ import signal
 
 import eventlet.wsgi
 
-from bassin_common.config import load_settings
-from bassin_common.db import assert_cooperative_psycopg
+from bassin_common.database import assert_cooperative_psycopg
 from bassin_common.logs import configure_logging
 from bassin_gateway.runtime import build_app
+from bassin_gateway.settings import load_gateway_settings
 
 log = logging.getLogger("bassin_gateway")
 
 
 def main() -> None:
-    settings = load_settings()
+    settings = load_gateway_settings()
     configure_logging(settings.log_level, "gateway", settings.log_format)
     assert_cooperative_psycopg()
     app, rpc = build_app(settings)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import jwt
 
-from bassin_common.config import Settings
 from bassin_common.tenancy import RequestContext
+from bassin_gateway.settings import GatewaySettings
 
 ALGORITHM = "HS256"
 
@@ -31,7 +31,7 @@ class TokenService:
     ttl_seconds: int
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TokenService:
+    def from_settings(cls, settings: GatewaySettings) -> TokenService:
         keys = {settings.jwt_key_id: settings.jwt_secret}
         for entry in filter(None, settings.jwt_previous_keys.split(",")):
             kid, _, secret = entry.partition(":")

@@ -1,6 +1,13 @@
 """The deployment files, checked offline: no cluster, no Docker engine, no PostgreSQL
 or RabbitMQ.
 
+The services expected in them are the registered ones (``bassin_common.registry``) plus
+the gateway; their per-service parts are generated (``tools/bassin_dev/deployfiles.py``).
+Every Kubernetes and compose check runs twice: on the committed files, and on a copy
+rendered for the registered services plus ``unregistered_probe``, a service that exists nowhere
+else, so a new service is known to be hardened, budgeted, migrated and pinned without
+anyone writing its YAML.
+
 - Kubernetes: both overlays are rendered with ``kubectl kustomize`` and the properties
   that matter are checked on the parsed resources (hardening of every container,
   probes, replicas, namespaces, references), then every resource is validated against
@@ -8,6 +15,8 @@ or RabbitMQ.
 - Compose: ``docker-compose.yml`` is parsed with PyYAML (anchors and merge keys
   resolved) and its services, health checks and start-up order are checked.
 - Dockerfiles: base image, non-root user, non-editable installs, what they copy.
+- Generated files: the committed ones are what the registry renders, and nothing written
+  by hand names a service.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ import copy
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,32 +34,91 @@ from typing import Any
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
-K8S = REPO / "deploy" / "k8s"
-COMPOSE_FILE = REPO / "docker-compose.yml"
+from bassin_common.registry import ServiceInfo, installed_services
+from bassin_common.service import BassinService
+from bassin_dev import deployfiles
+from bassin_dev.deployfiles import Names
 
-DEPLOYED = {"inventory", "pos", "gateway"}
-NAMEKO_SERVICES = {"inventory", "pos"}
-SKELETONS = ("customers", "worksites", "sav", "notifications")
+REPO = Path(__file__).resolve().parents[2]
+K8S = Path("deploy/k8s")
+COMPOSE_FILE = Path("docker-compose.yml")
+
+GATEWAY = "gateway"
+GATEWAY_MIGRATION = ("bassin-migrate", "gateway", "--package", "bassin_gateway")
 SECRET_NAME = "bassin-secrets"
 SECRET_KEYS = {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET"}
 OPTIONAL_SECRET_KEYS = {"BASSIN_JWT_PREVIOUS_KEYS"}  # set only during a JWT key rotation
-PROD_REPLICAS = {"gateway": 3, "inventory": 2, "pos": 2}
+GATEWAY_PROD_REPLICAS = 3
+NAMEKO_PROD_REPLICAS = 2
 # The oldest Kubernetes minor the manifests target, and the kubectl shipped here.
 KUBERNETES_VERSIONS = ("1.30", "1.32")
-MIGRATIONS = {
-    # command -> the Deployment whose image must run it (its code owns the migrations)
-    ("bassin-migrate", "inventory"): "inventory",
-    ("bassin-migrate", "pos"): "pos",
-    ("bassin-migrate", "gateway", "--package", "bassin_gateway"): "gateway",
-    ("bassin-topology",): "gateway",
-}
-DOCKERFILES = {
-    # One Dockerfile for every nameko service, chosen by its SERVICE build argument.
-    "inventory": REPO / "services/Dockerfile",
-    "pos": REPO / "services/Dockerfile",
-    "gateway": REPO / "gateway/Dockerfile",
-}
+DOCKERFILE = REPO / "Dockerfile"  # every image, by target: "service" or "gateway"
+
+
+class UnregisteredProbeService(BassinService):
+    """A service that is registered nowhere: what a new one renders into."""
+
+    name = "unregistered_probe"
+
+
+REGISTERED = installed_services()
+WITH_UNREGISTERED_PROBE = (*REGISTERED, ServiceInfo.of(UnregisteredProbeService))
+
+
+# --- the services a copy of the deployment files is for -----------------------------
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """Deployment files (in ``root``) rendered for ``services``, and what follows from them."""
+
+    label: str
+    root: Path
+    services: tuple[Names, ...]
+
+    @property
+    def nameko(self) -> dict[str, Names]:
+        """Every nameko service, by its Kubernetes (and compose) name."""
+        return {names.k8s: names for names in self.services}
+
+    @property
+    def deployed(self) -> set[str]:
+        return {*self.nameko, GATEWAY}
+
+    @property
+    def migrations(self) -> dict[tuple[str, ...], str]:
+        """command -> the Deployment (or compose service) whose image must run it."""
+        return {("bassin-migrate", names.service): names.k8s for names in self.services} | {GATEWAY_MIGRATION: GATEWAY}
+
+    @property
+    def prod_replicas(self) -> dict[str, int]:
+        return {GATEWAY: GATEWAY_PROD_REPLICAS} | dict.fromkeys(self.nameko, NAMEKO_PROD_REPLICAS)
+
+
+def names_of(services: Sequence[Any]) -> tuple[Names, ...]:
+    return tuple(sorted((Names.of(service) for service in services), key=lambda names: names.service))
+
+
+def write_deployment_files(root: Path, services: Sequence[Any]) -> None:
+    """A copy of the deployment files under ``root``, generated for ``services``."""
+    shutil.copytree(REPO / K8S, root / K8S)
+    for derived in deployfiles.derived_files(services):
+        (root / derived.path).parent.mkdir(parents=True, exist_ok=True)
+        (root / derived.path).write_text(derived.text)
+
+
+@pytest.fixture(scope="module")
+def with_unregistered_probe(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    root = tmp_path_factory.mktemp("with-unregistered-probe")
+    write_deployment_files(root, WITH_UNREGISTERED_PROBE)
+    return Deployed("with unregistered_probe", root, names_of(WITH_UNREGISTERED_PROBE))
+
+
+@pytest.fixture(scope="module", params=["registered", "with-unregistered-probe"])
+def deployed(request: pytest.FixtureRequest) -> Deployed:
+    if request.param == "registered":
+        return Deployed("registered", REPO, names_of(REGISTERED))
+    return request.getfixturevalue("with_unregistered_probe")
 
 
 # --- Kubernetes: rendering ---------------------------------------------------------
@@ -62,6 +130,7 @@ class Rendered:
 
     name: str
     resources: tuple[dict[str, Any], ...]
+    source: Deployed
 
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r["kind"] == kind]
@@ -80,29 +149,29 @@ def _kustomize(path: Path) -> tuple[dict[str, Any], ...]:
     kubectl = shutil.which("kubectl")
     assert kubectl is not None
     result = subprocess.run([kubectl, "kustomize", str(path)], capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, f"kubectl kustomize {path.relative_to(REPO)} failed:\n{result.stderr}"
+    assert result.returncode == 0, f"kubectl kustomize {path} failed:\n{result.stderr}"
     return tuple(document for document in yaml.safe_load_all(result.stdout) if document)
 
 
-def render(relative: str) -> Rendered:
+def render(source: Deployed, relative: str) -> Rendered:
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not installed: it renders the kustomize overlays (kubectl kustomize)")
-    return Rendered(relative, _kustomize(K8S / relative))
+    return Rendered(f"{relative} ({source.label})", _kustomize(source.root / K8S / relative), source)
 
 
 @pytest.fixture(params=["overlays/dev", "overlays/prod"], ids=["dev", "prod"])
-def overlay(request: pytest.FixtureRequest) -> Rendered:
-    return render(request.param)
+def overlay(request: pytest.FixtureRequest, deployed: Deployed) -> Rendered:
+    return render(deployed, request.param)
 
 
 @pytest.fixture
-def dev() -> Rendered:
-    return render("overlays/dev")
+def dev(deployed: Deployed) -> Rendered:
+    return render(deployed, "overlays/dev")
 
 
 @pytest.fixture
-def prod() -> Rendered:
-    return render("overlays/prod")
+def prod(deployed: Deployed) -> Rendered:
+    return render(deployed, "overlays/prod")
 
 
 def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
@@ -151,27 +220,44 @@ def selector_matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 # --- Kubernetes: what is deployed --------------------------------------------------
 
 
-def test_the_base_has_no_namespace() -> None:
-    base = render("base")
-    assert "namespace" not in yaml.safe_load((K8S / "base/kustomization.yaml").read_text())
+def test_the_base_has_no_namespace(deployed: Deployed) -> None:
+    base = render(deployed, "base")
+    assert "namespace" not in yaml.safe_load((deployed.root / K8S / "base/kustomization.yaml").read_text())
     assert [r["metadata"]["name"] for r in base.resources if "namespace" in r["metadata"]] == []
 
 
-def test_only_the_built_services_are_deployed(overlay: Rendered) -> None:
-    assert {d["metadata"]["name"] for d in overlay.of_kind("Deployment")} == DEPLOYED
+def test_exactly_the_registered_services_and_the_gateway_are_deployed(overlay: Rendered) -> None:
+    deployments = {d["metadata"]["name"]: d for d in overlay.of_kind("Deployment")}
+    assert set(deployments) == overlay.source.deployed
     assert overlay.of_kind("StatefulSet") == [], "PostgreSQL and RabbitMQ are external services"
-    for resource in overlay.resources:
-        text = yaml.safe_dump(resource)
-        for skeleton in SKELETONS:
-            assert not re.search(rf"\b{skeleton}\b", text), f"{skeleton} is a skeleton and must not be deployed yet"
+    for name in overlay.source.nameko:
+        # The label the nameko-service component's patches select on.
+        assert pod_labels(deployments[name])["app.kubernetes.io/component"] == "service"
 
 
-def test_every_container_is_hardened(overlay: Rendered) -> None:
+def test_a_new_service_gets_its_own_deployment(with_unregistered_probe: Deployed) -> None:
+    """The other checks run on this copy too (hardening, budget, spread, pinning...)."""
+    dev, prod = render(with_unregistered_probe, "overlays/dev"), render(with_unregistered_probe, "overlays/prod")
+    assert (
+        container(dev.get("Deployment", "unregistered-probe"), "unregistered-probe")["image"]
+        == "bassin-unregistered-probe:dev"
+    )
+    assert (
+        container(prod.get("Deployment", "unregistered-probe"), "unregistered-probe")["image"]
+        == "registry.example.com/bassin/unregistered-probe:0.1.0"
+    )
+    assert container(dev.get("Job", "bassin-migrate"), "migrate-unregistered-probe")["command"] == [
+        "bassin-migrate",
+        "unregistered_probe",
+    ]
+
+
+def hardening_problems(rendered: Rendered) -> list[str]:
     problems: list[str] = []
-    for workload in overlay.workloads():
+    for workload in rendered.workloads():
         spec = pod_spec(workload)
         pod_security = spec.get("securityContext", {})
-        where = f"{overlay.name} {workload['kind']}/{workload['metadata']['name']}"
+        where = f"{rendered.name} {workload['kind']}/{workload['metadata']['name']}"
         if pod_security.get("seccompProfile", {}).get("type") != "RuntimeDefault":
             problems.append(f"{where}: seccompProfile is not RuntimeDefault")
         if spec.get("automountServiceAccountToken") is not False:
@@ -216,11 +302,16 @@ def test_every_container_is_hardened(overlay: Rendered) -> None:
                 problems.append(f"{at}: memory request above its limit")
             if cpu_cores(limits["cpu"]) > 2 or memory_bytes(limits["memory"]) > 2**30:
                 problems.append(f"{at}: limits are not modest ({limits})")
+    return problems
+
+
+def test_every_container_is_hardened(overlay: Rendered) -> None:
+    problems = hardening_problems(overlay)
     assert problems == [], "\n".join(problems)
 
 
 def test_the_gateway_has_honest_probes(overlay: Rendered) -> None:
-    gateway = container(overlay.get("Deployment", "gateway"), "gateway")
+    gateway = container(overlay.get("Deployment", GATEWAY), GATEWAY)
     ports = {p["name"]: p["containerPort"] for p in gateway["ports"]}
     env = {e["name"]: e.get("value") for e in gateway.get("env", [])}
 
@@ -234,22 +325,35 @@ def test_the_gateway_has_honest_probes(overlay: Rendered) -> None:
 
 
 def test_the_gateway_service_reaches_the_gateway_pods(overlay: Rendered) -> None:
-    deployment = overlay.get("Deployment", "gateway")
-    service = overlay.get("Service", "gateway")
+    deployment = overlay.get("Deployment", GATEWAY)
+    service = overlay.get("Service", GATEWAY)
     assert selector_matches({"matchLabels": service["spec"]["selector"]}, pod_labels(deployment))
-    named_ports = {p["name"] for p in container(deployment, "gateway")["ports"]}
+    named_ports = {p["name"] for p in container(deployment, GATEWAY)["ports"]}
     for port in service["spec"]["ports"]:
         assert port["targetPort"] in named_ports | {8000}
 
 
 def test_nameko_workers_have_no_fake_network_probe(overlay: Rendered) -> None:
     """A nameko worker listens on no port: an HTTP or TCP probe could only be faked."""
-    for name in NAMEKO_SERVICES:
+    for name in overlay.source.nameko:
         worker = container(overlay.get("Deployment", name), name)
         assert "ports" not in worker
         for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
             probe = worker.get(kind, {})
             assert "httpGet" not in probe and "tcpSocket" not in probe and "grpc" not in probe, f"{name} {kind}"
+
+
+def test_replicas_spread_over_nodes_service_by_service(overlay: Rendered) -> None:
+    """The nameko services share one constraint: matchLabelKeys narrows it to each one's pods."""
+    for deployment in overlay.of_kind("Deployment"):
+        labels = pod_labels(deployment)
+        (constraint,) = pod_spec(deployment)["topologySpreadConstraints"]
+        assert constraint["topologyKey"] == "kubernetes.io/hostname"
+        selected = constraint["labelSelector"]["matchLabels"] | {
+            key: labels[key] for key in constraint.get("matchLabelKeys", [])
+        }
+        assert selector_matches({"matchLabels": selected}, labels)
+        assert selected["app.kubernetes.io/name"] == deployment["metadata"]["name"]
 
 
 def test_pods_get_time_to_stop_gracefully(overlay: Rendered) -> None:
@@ -258,9 +362,9 @@ def test_pods_get_time_to_stop_gracefully(overlay: Rendered) -> None:
         grace = pod_spec(deployment).get("terminationGracePeriodSeconds", 30)
         assert grace >= 30, deployment["metadata"]["name"]
         assert grace > rpc_timeout, "requests in flight need up to the RPC timeout to finish"
-    gateway = container(overlay.get("Deployment", "gateway"), "gateway")
+    gateway = container(overlay.get("Deployment", GATEWAY), GATEWAY)
     sleep = int(gateway["lifecycle"]["preStop"]["exec"]["command"][-1])
-    assert pod_spec(overlay.get("Deployment", "gateway"))["terminationGracePeriodSeconds"] >= sleep + rpc_timeout
+    assert pod_spec(overlay.get("Deployment", GATEWAY))["terminationGracePeriodSeconds"] >= sleep + rpc_timeout
 
 
 def test_every_deployment_has_a_disruption_budget(overlay: Rendered) -> None:
@@ -282,11 +386,14 @@ def test_the_migration_job_migrates_every_deployed_database(overlay: Rendered) -
         d["metadata"]["name"]: container(d, d["metadata"]["name"])["image"] for d in overlay.of_kind("Deployment")
     }
     commands = {tuple(c["command"]): c["image"] for c in all_containers(spec)}
-    assert set(commands) == set(MIGRATIONS)
-    for command, owner in MIGRATIONS.items():
+    migrations = overlay.source.migrations
+    assert set(commands) == set(migrations)
+    for command, owner in migrations.items():
         assert commands[command] == images[owner], f"{' '.join(command)} must run in the {owner} image"
-    # Migrations first (init containers run in order), then the broker topology.
-    assert [tuple(c["command"]) for c in spec["containers"]] == [("bassin-topology",)]
+    # Each service's migration (database, exchange and queues) in an init container, named
+    # after it; the gateway's database last, in the Job's one main container.
+    assert [c["name"] for c in spec["initContainers"]] == [f"migrate-{name}" for name in overlay.source.nameko]
+    assert [tuple(c["command"]) for c in spec["containers"]] == [GATEWAY_MIGRATION]
 
 
 def test_configuration_references_resolve(overlay: Rendered) -> None:
@@ -301,7 +408,7 @@ def test_configuration_references_resolve(overlay: Rendered) -> None:
                     assert source["configMapRef"]["name"] in config_maps
                 if "secretRef" in source:
                     referenced_secrets.add(source["secretRef"]["name"])
-    if overlay.name.endswith("prod"):
+    if overlay.name.startswith("overlays/prod"):
         # Production's Secret is created outside Git: nothing secret is rendered.
         assert secrets == set()
         assert referenced_secrets == {SECRET_NAME}
@@ -318,13 +425,13 @@ def test_the_config_map_holds_no_secrets(overlay: Rendered) -> None:
 
 
 def test_the_secret_example_lists_every_key_with_placeholders(dev: Rendered) -> None:
-    example = yaml.safe_load((K8S / "base/secret.example.yaml").read_text())
+    example = yaml.safe_load((REPO / K8S / "base/secret.example.yaml").read_text())
     assert example["kind"] == "Secret"
     assert example["metadata"]["name"] == SECRET_NAME
     assert set(example["stringData"]) == SECRET_KEYS | OPTIONAL_SECRET_KEYS
     for key in SECRET_KEYS:
         assert "REPLACE_ME" in example["stringData"][key], f"{key} must be an obvious placeholder"
-    base = yaml.safe_load((K8S / "base/kustomization.yaml").read_text())
+    base = yaml.safe_load((REPO / K8S / "base/kustomization.yaml").read_text())
     assert "secret.example.yaml" not in base.get("resources", []), "the example must never be applied"
     # The dev overlay's generated Secret has exactly the same keys.
     (dev_secret,) = dev.of_kind("Secret")
@@ -335,9 +442,8 @@ def test_the_dev_overlay(dev: Rendered) -> None:
     for resource in dev.resources:
         if resource["kind"] != "Namespace":
             assert resource["metadata"]["namespace"] == "bassin-dev"
-    assert {d["metadata"]["name"]: d["spec"]["replicas"] for d in dev.of_kind("Deployment")} == dict.fromkeys(
-        DEPLOYED, 1
-    )
+    replicas = {d["metadata"]["name"]: d["spec"]["replicas"] for d in dev.of_kind("Deployment")}
+    assert replicas == dict.fromkeys(dev.source.deployed, 1)
     assert dev.of_kind("HorizontalPodAutoscaler") == []
 
 
@@ -349,11 +455,11 @@ def test_the_prod_overlay(prod: Rendered) -> None:
             assert resource["metadata"]["namespace"] == "bassin", resource["metadata"]["name"]
 
     replicas = {d["metadata"]["name"]: d["spec"]["replicas"] for d in prod.of_kind("Deployment")}
-    assert replicas == PROD_REPLICAS
+    assert replicas == prod.source.prod_replicas
 
     (autoscaler,) = prod.of_kind("HorizontalPodAutoscaler")
-    assert autoscaler["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "gateway"}
-    assert autoscaler["spec"]["minReplicas"] == PROD_REPLICAS["gateway"]
+    assert autoscaler["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": GATEWAY}
+    assert autoscaler["spec"]["minReplicas"] == GATEWAY_PROD_REPLICAS
     assert autoscaler["spec"]["maxReplicas"] > autoscaler["spec"]["minReplicas"]
     assert [m["resource"]["name"] for m in autoscaler["spec"]["metrics"]] == ["cpu"]
 
@@ -390,7 +496,7 @@ def test_strict_validation_catches_a_misspelt_field(prod: Rendered) -> None:
     validator = pytest.importorskip(
         "kubernetes_validate", reason="kubernetes-validate (PyPI) is not installed: it holds the API schemas"
     )
-    deployment = copy.deepcopy(prod.get("Deployment", "gateway"))
+    deployment = copy.deepcopy(prod.get("Deployment", GATEWAY))
     security = pod_spec(deployment)["containers"][0]["securityContext"]
     security["readOnlyRootFileSystem"] = security.pop("readOnlyRootFilesystem")
     with pytest.raises(validator.ValidationError):
@@ -399,47 +505,55 @@ def test_strict_validation_catches_a_misspelt_field(prod: Rendered) -> None:
 
 # --- Compose -----------------------------------------------------------------------
 
-COMPOSE_SERVICES = {
-    "postgres",
-    "rabbitmq",
-    "migrate-inventory",
-    "migrate-pos",
-    "migrate-gateway",
-    "topology",
-    "inventory",
-    "pos",
-    "gateway",
-}
-ONE_SHOT = {"migrate-inventory", "migrate-pos", "migrate-gateway", "topology"}
-LONG_RUNNING = {"inventory": "migrate-inventory", "pos": "migrate-pos", "gateway": "migrate-gateway"}
+INFRASTRUCTURE = {"postgres", "rabbitmq"}
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
+HEALTHY = {"condition": "service_healthy"}
+COMPLETED = {"condition": "service_completed_successfully"}
+
+
+@dataclass(frozen=True)
+class Compose:
+    document: dict[str, Any]
+    source: Deployed
+
+    @property
+    def services(self) -> dict[str, Any]:
+        return self.document["services"]
+
+    @property
+    def long_running(self) -> dict[str, str]:
+        """Each Bassin service -> its one-shot migration job."""
+        return {name: f"migrate-{name}" for name in self.source.deployed}
+
+    @property
+    def one_shot(self) -> set[str]:
+        return set(self.long_running.values())
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE_FILE.read_text())
+def compose(deployed: Deployed) -> Compose:
+    return Compose(yaml.safe_load((deployed.root / COMPOSE_FILE).read_text()), deployed)
 
 
-def test_compose_runs_the_built_services(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == COMPOSE_SERVICES
-    assert not set(compose["services"]) & set(SKELETONS)
-    assert compose["services"]["postgres"]["image"] == "postgres:15"
-    assert compose["services"]["rabbitmq"]["image"] == "rabbitmq:3.10-management"
+def test_compose_runs_the_registered_services(compose: Compose) -> None:
+    assert set(compose.services) == INFRASTRUCTURE | compose.one_shot | compose.long_running.keys()
+    assert compose.services["postgres"]["image"] == "postgres:15"
+    assert compose.services["rabbitmq"]["image"] == "rabbitmq:3.10-management"
 
 
-def test_compose_infrastructure_has_health_checks(compose: dict[str, Any]) -> None:
-    services = compose["services"]
+def test_compose_infrastructure_has_health_checks(compose: Compose) -> None:
+    services = compose.services
     for name, probe in (("postgres", "pg_isready"), ("rabbitmq", "rabbitmq-diagnostics")):
         check = services[name]["healthcheck"]
         assert probe in " ".join(check["test"])
         assert {"interval", "timeout", "retries"} <= check.keys()
     # PostgreSQL's data survives the container, in a declared named volume.
     volume = next(v.split(":")[0] for v in services["postgres"]["volumes"] if v.endswith(":/var/lib/postgresql/data"))
-    assert volume in compose["volumes"]
+    assert volume in compose.document["volumes"]
 
 
-def test_compose_start_up_order(compose: dict[str, Any]) -> None:
-    services = compose["services"]
+def test_compose_start_up_order(compose: Compose) -> None:
+    services = compose.services
     for name, service in services.items():
         depends_on = service.get("depends_on", {})
         assert isinstance(depends_on, dict), f"{name}: use depends_on with conditions"
@@ -447,54 +561,60 @@ def test_compose_start_up_order(compose: dict[str, Any]) -> None:
             assert target in services, f"{name} depends on unknown {target}"
             condition = rule["condition"]
             assert condition in CONDITIONS
-            if "healthcheck" in services[target] and target not in DEPLOYED:
+            if "healthcheck" in services[target] and target in INFRASTRUCTURE:
                 assert condition == "service_healthy", f"{name} -> {target}"
-            if target in ONE_SHOT:
+            if target in compose.one_shot:
                 assert condition == "service_completed_successfully", f"{name} -> {target}"
 
-    for name in ONE_SHOT:
+    for name in compose.one_shot:
         assert services[name]["restart"] == "no"
-    for name in ONE_SHOT - {"topology"}:
-        assert services[name]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-    assert services["topology"]["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
-    for name, migration in LONG_RUNNING.items():
-        depends_on = services[name]["depends_on"]
-        assert depends_on[migration]["condition"] == "service_completed_successfully"
-        assert depends_on["topology"]["condition"] == "service_completed_successfully"
-        assert depends_on["rabbitmq"]["condition"] == "service_healthy"
+    # A nameko service's migration also declares its exchange and queues.
+    for name in compose.source.nameko:
+        assert services[f"migrate-{name}"]["depends_on"] == {"postgres": HEALTHY, "rabbitmq": HEALTHY}
+    assert services[f"migrate-{GATEWAY}"]["depends_on"] == {"postgres": HEALTHY}
+    for name, migration in compose.long_running.items():
+        # Each service waits for its own migration only; the gateway for no service.
+        assert services[name]["depends_on"] == {"rabbitmq": HEALTHY, migration: COMPLETED}, name
 
 
-def test_compose_jobs_run_the_migrations_in_the_right_images(compose: dict[str, Any]) -> None:
-    services = compose["services"]
-    jobs = {tuple(services[name]["command"]): services[name]["image"] for name in ONE_SHOT}
-    assert set(jobs) == set(MIGRATIONS)
-    for command, owner in MIGRATIONS.items():
+def test_compose_jobs_run_the_migrations_in_the_right_images(compose: Compose) -> None:
+    services = compose.services
+    jobs = {tuple(services[name]["command"]): services[name]["image"] for name in compose.one_shot}
+    assert set(jobs) == set(compose.source.migrations)
+    for command, owner in compose.source.migrations.items():
         assert jobs[command] == services[owner]["image"]
 
 
-def test_compose_services_share_one_environment(compose: dict[str, Any]) -> None:
-    shared = compose["x-bassin-env"]
+def test_compose_services_share_one_environment(compose: Compose) -> None:
+    shared = compose.document["x-bassin-env"]
     assert {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET"} <= shared.keys()
-    for name in ONE_SHOT | LONG_RUNNING.keys():
-        environment = compose["services"][name]["environment"]
+    for name in compose.one_shot | compose.long_running.keys():
+        environment = compose.services[name]["environment"]
         assert {k: environment.get(k) for k in shared} == shared, name
-    gateway = compose["services"]["gateway"]
+    gateway = compose.services[GATEWAY]
     assert gateway["environment"]["BASSIN_GATEWAY_HOST"] == "0.0.0.0"
     assert any(str(port).split(":")[-2:] == ["8000", "8000"] for port in gateway["ports"])
     assert "readyz" in " ".join(gateway["healthcheck"]["test"])
 
 
-def test_compose_hardens_and_builds_the_bassin_containers(compose: dict[str, Any]) -> None:
-    for name in ONE_SHOT | LONG_RUNNING.keys():
-        service = compose["services"][name]
+def test_compose_hardens_and_builds_the_bassin_containers(compose: Compose) -> None:
+    for name in compose.one_shot | compose.long_running.keys():
+        service = compose.services[name]
         assert service["read_only"] is True, name
         assert service["cap_drop"] == ["ALL"], name
         assert "/tmp" in service["tmpfs"], name
         assert "no-new-privileges:true" in service["security_opt"], name
         assert service["build"]["context"] == "."
-        assert (REPO / service["build"]["dockerfile"]).is_file()
-    for name, dockerfile in DOCKERFILES.items():
-        assert REPO / compose["services"][name]["build"]["dockerfile"] == dockerfile
+        assert REPO / service["build"].get("dockerfile", "Dockerfile") == DOCKERFILE
+    for name, names in compose.source.nameko.items():
+        service = compose.services[name]
+        assert service["image"] == f"{names.image}:dev"
+        assert service["build"]["target"] == "service"
+        assert service["build"]["args"] == {"SERVICE": names.service}
+        assert service["stop_grace_period"] == "60s"
+        assert service["restart"] == "unless-stopped"
+    assert compose.services[GATEWAY]["build"]["target"] == "gateway"
+    assert compose.services[GATEWAY]["build"]["args"] == {"PACKAGE": "gateway"}
 
 
 def test_docker_compose_accepts_the_file() -> None:
@@ -503,7 +623,7 @@ def test_docker_compose_accepts_the_file() -> None:
     if binary is None:
         pytest.skip("docker-compose is not installed (Debian package docker-compose)")
     result = subprocess.run(
-        [binary, "-f", str(COMPOSE_FILE), "config", "--quiet"],
+        [binary, "-f", str(REPO / COMPOSE_FILE), "config", "--quiet"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -534,47 +654,133 @@ def instructions(dockerfile: Path) -> list[tuple[str, str]]:
     return result
 
 
+def dockerignore() -> list[str]:
+    lines = (line.strip() for line in (REPO / ".dockerignore").read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def allowed_in_context(path: str) -> bool:
     """True when the root .dockerignore (an allow-list) lets ``path`` into the context."""
-    allowed = [
-        line[1:].rstrip("/") for line in (REPO / ".dockerignore").read_text().splitlines() if line.startswith("!")
-    ]
+    allowed = [line[1:].rstrip("/") for line in dockerignore() if line.startswith("!")]
     return any(path == entry or path.startswith(f"{entry}/") for entry in allowed)
 
 
-@pytest.mark.parametrize("service", sorted(DOCKERFILES))
-def test_dockerfile(service: str) -> None:
-    steps = [
-        (keyword, arguments.replace("${SERVICE}", service)) for keyword, arguments in instructions(DOCKERFILES[service])
-    ]
-    stages = [arguments for keyword, arguments in steps if keyword == "FROM"]
-    assert stages and all(stage.split()[0] == "python:3.11-slim" for stage in stages)
-    final = steps[max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM") :]
+def test_a_new_service_needs_no_dockerignore_line() -> None:
+    assert allowed_in_context("services/unregistered_probe/pyproject.toml")
+    assert allowed_in_context("services/unregistered_probe/unregistered_probe/service.py")
+    # What no image needs stays out even under an allowed folder.
+    assert {"**/tests/", "**/__pycache__/", "**/.venv/"} <= set(dockerignore())
 
-    users = [arguments for keyword, arguments in final if keyword == "USER"]
+
+TARGETS = {names.service: ("service", {"SERVICE": names.service}) for names in names_of(REGISTERED)} | {
+    GATEWAY: ("gateway", {"PACKAGE": "gateway"})
+}
+
+
+def build_steps(target: str, build_arguments: dict[str, str]) -> list[tuple[str, str]]:
+    """The instructions that build ``target``, its build arguments substituted (defaults
+    included), as ``docker build --target`` follows them: the stages it descends from."""
+    steps = instructions(DOCKERFILE)
+    arguments = dict(build_arguments)
+    for keyword, text in steps:  # global ARGs, before the first FROM
+        if keyword == "FROM":
+            break
+        name, _, default = text.partition("=")
+        arguments.setdefault(name, re.sub(r"\$\{(\w+)\}", lambda m: arguments.get(m[1], ""), default.strip('"')))
+    stages: dict[str, list[tuple[str, str]]] = {}
+    parents: dict[str, str] = {}
+    current = ""
+    for keyword, text in steps:
+        if keyword == "FROM":
+            image, _, current = text.partition(" AS ")
+            parents[current], stages[current] = image, []
+        elif current:
+            stages[current].append((keyword, re.sub(r"\$\{?(\w+)\}?", lambda m: arguments.get(m[1], m[0]), text)))
+    chain, stage = [], target
+    while stage in stages:
+        chain.insert(0, [("FROM", parents[stage]), *stages[stage]])
+        stage = parents[stage]
+    followed = [step for stage_steps in chain for step in stage_steps]
+    needed = {text.split("=", 1)[1].split()[0] for keyword, text in followed if "--from=" in text}
+    return [step for name in needed for step in stages[name]] + followed
+
+
+@pytest.mark.parametrize("component", sorted(TARGETS))
+def test_each_image_is_slim_non_root_and_runs_its_component(component: str) -> None:
+    target, build_arguments = TARGETS[component]
+    steps = build_steps(target, build_arguments)
+    bases = {text for keyword, text in steps if keyword == "FROM"}
+    assert bases <= {"python:3.11-slim", "runtime"}, bases
+    users = [text for keyword, text in steps if keyword == "USER"]
     assert users and users[-1].split(":")[0].isdigit() and int(users[-1].split(":")[0]) != 0
-    environment = " ".join(arguments for keyword, arguments in final if keyword == "ENV")
+    environment = " ".join(text for keyword, text in steps if keyword == "ENV")
     assert "PSYCOPG_WAIT_FUNC=wait_select" in environment
 
-    installs = [arguments for keyword, arguments in steps if keyword == "RUN" and "pip install" in arguments]
+    installs = [text for keyword, text in steps if keyword == "RUN" and "pip install" in text]
     assert installs
     for install in installs:
         assert not re.search(r"(^|\s)(-e|--editable)(\s|$)", install)
         assert "./services/common" in install
 
-    for keyword, arguments in steps:
-        if keyword == "COPY" and "--from=" not in arguments:
-            *sources, _ = arguments.split()
+    for keyword, text in steps:
+        if keyword == "COPY" and "--from=" not in text:
+            *sources, _ = text.split()
             for source in sources:
                 assert (REPO / source).exists(), source
                 assert allowed_in_context(source.rstrip("/")), f"{source} is excluded by .dockerignore"
 
-    (command,) = [arguments for keyword, arguments in final if keyword == "CMD"]
-    if service in NAMEKO_SERVICES:
-        assert command == (
-            '["sh", "-c", "exec nameko run --config /app/services/config.yml \\"${BASSIN_SERVICE}.service\\""]'
-        )
-        assert f"BASSIN_SERVICE={service}" in environment.replace("${SERVICE}", service)
-        assert ("COPY", "services/config.yml /app/services/config.yml") in final
-    else:
+    command = [text for keyword, text in steps if keyword == "CMD"][-1]
+    if component == GATEWAY:
         assert command == '["bassin-gateway"]'
+        assert "./gateway" in " ".join(installs)
+    else:
+        # bassin-run finds the service in the registry; its nameko config ships in bassin_common.
+        assert command == '["sh", "-c", "exec bassin-run \\"${BASSIN_SERVICE}\\""]'
+        assert f"BASSIN_SERVICE={component}" in environment
+        assert f"./services/{component}" in " ".join(installs)
+
+
+# --- Generated files ---------------------------------------------------------------
+
+_GENERATED_REGION = re.compile(
+    r"^[ \t]*# --- generated by \./bassin generate: (?P<name>\S+) \(do not edit\) ---\n"
+    r".*?^[ \t]*# --- end of generated: (?P=name) ---$",
+    re.M | re.S,
+)
+HAND_WRITTEN = [  # the documentation (README.md) may name services
+    *sorted(path for path in (REPO / "deploy").rglob("*") if path.is_file() and path.suffix != ".md"),
+    REPO / COMPOSE_FILE,
+    DOCKERFILE,
+    REPO / ".dockerignore",
+]
+
+
+def test_the_generated_deployment_files_are_up_to_date() -> None:
+    stale = [str(d.path) for d in deployfiles.derived_files(REGISTERED) if (REPO / d.path).read_text() != d.text]
+    assert stale == [], "out of date: run ./bassin generate"
+
+
+def test_generating_is_deterministic_and_sorted() -> None:
+    assert deployfiles.derived_files(REGISTERED) == deployfiles.derived_files(tuple(reversed(REGISTERED)))
+
+
+def test_no_hand_written_deployment_file_names_a_service() -> None:
+    """A new service is its own folder plus the line that installs it: nothing to add here."""
+    generated_files = {REPO / d.path for d in deployfiles.derived_files(REGISTERED)}
+    words = {word for names in names_of(REGISTERED) for word in (names.service, names.k8s)}
+    pattern = re.compile(rf"(?<![\w.-])(?:bassin-)?({'|'.join(map(re.escape, sorted(words)))})(?![\w-])")
+    found = []
+    for path in HAND_WRITTEN:
+        if path == REPO / deployfiles.SERVICES_MANIFEST:
+            continue
+        text = path.read_text()
+        if path in generated_files:
+            text = _GENERATED_REGION.sub("", text)
+        found += [f"{path.relative_to(REPO)}: {match[0]!r}" for match in pattern.finditer(text)]
+    assert found == [], "\n".join(found)
+
+
+@pytest.mark.parametrize("name", ["Demo", "_probe", "x" * 60])
+def test_a_name_kubernetes_cannot_take_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="cannot be deployed"):
+        Names.of(ServiceInfo.of(type("Odd", (), {"name": name})))

@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bassin_common import deadletters
-from bassin_common.db import UnitOfWork, make_engine, make_session_factory, psycopg_conninfo
+from bassin_common.database import make_engine, make_session_factory, psycopg_conninfo
 from bassin_common.events import Event
 from bassin_common.outbox import OutboxPublisher
 from bassin_common.tenancy import RequestContext
 from bassin_common.testing import publish_event, wait_until
+from bassin_common.uow import UnitOfWork
 from conftest import Company, Stack, wait_for_till
 
 SALE_QUEUE = "evt-pos-sale_completed--inventory.on_sale_completed"
@@ -47,12 +48,10 @@ def sale_movements(company: Company) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def pos_stack(gateway_app, migrate, service_config, runner_factory) -> Stack:
+def pos_stack(gateway_app, installed, service_config, runner_factory) -> Stack:
     """Gateway and pos in this process; inventory is the test's to start and stop."""
     from pos.service import PosService
 
-    migrate("inventory")
-    migrate("pos")
     runner_factory(service_config, PosService).start()
     app, settings, sessions = gateway_app
     return Stack(settings, app.test_client(), sessions)
@@ -64,10 +63,8 @@ def seed_inventory_directly(stack: Stack, tenant_id: uuid.UUID) -> dict[str, Any
     from inventory import usecases
 
     engine = make_engine(stack.settings.service_database_url("inventory"), pool_size=1)
-    factory = make_session_factory(engine)
     context = RequestContext(tenant_id, "seed", frozenset({"manager"}))
-    with factory(info={"tenant_id": tenant_id}) as session:
-        uow = UnitOfWork(session, context, "inventory", "seed")
+    with UnitOfWork(make_session_factory(engine), context, "inventory") as uow:
         shop = usecases.create_location(uow, {"code": "MAG", "name": "Magasin", "kind": "shop"})
         article = usecases.create_article(
             uow,

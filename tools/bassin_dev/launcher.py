@@ -1,10 +1,15 @@
-"""``./bassin start`` and ``./bassin test`` (the shell script bootstraps the virtualenv first).
+"""``./bassin start``, ``./bassin test`` and the developer's other commands (the shell
+script bootstraps the virtualenv first).
 
-start: find PostgreSQL and RabbitMQ, migrate every database, declare the topology,
-       start every service and the gateway, load the demo tenant, print the URL and
-       login, and stop everything cleanly on Ctrl-C.
-test:  find the same infrastructure (enabling RabbitMQ's management API, which
-       nameko's test fixtures use), then run the whole suite with pytest.
+start:        find PostgreSQL and RabbitMQ, migrate every database and declare every
+              service's queues, start every registered service and the gateway, load the
+              demo tenant, print the URL and login, and stop everything cleanly on Ctrl-C.
+test:         find the same infrastructure (enabling RabbitMQ's management API, which
+              nameko's test fixtures use), then run the whole suite with pytest.
+new-service:  create a working, tested, empty service (``bassin_dev.scaffold``).
+generate:     rewrite what is derived from the service registry (``bassin_dev.generate``).
+
+Services come from the registry (``bassin_common.registry``): nothing here names one.
 """
 
 from __future__ import annotations
@@ -25,8 +30,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICES = ("inventory", "pos")  # the others join as their issues fill them
-MIGRATIONS = (("gateway", "bassin_gateway"), ("inventory", "inventory"), ("pos", "pos"))
 STOP_GRACE_SECONDS = 20
 
 
@@ -89,20 +92,36 @@ def _wait_http(url: str, timeout: float, managed: list[Managed]) -> None:
     raise SystemExit(f"{url} did not answer within {timeout}s")
 
 
-def _environment() -> dict[str, str]:
-    from bassin_common.infra import InfrastructureMissing, resolve_infrastructure
+@contextmanager
+def _infrastructure() -> Iterator[dict[str, str]]:
+    """The environment naming PostgreSQL and RabbitMQ, for as long as the block lasts
+    (throwaway containers, when those are what was found, are removed after it)."""
+    from bassin_dev.infra import InfrastructureMissing, infrastructure
 
     try:
-        infra = resolve_infrastructure()
+        with infrastructure() as infra:
+            print(f"PostgreSQL and RabbitMQ: {infra.origin}")
+            yield {**os.environ, **infra.environment()}
     except InfrastructureMissing as missing:
         raise SystemExit(f"error: {missing}") from None
-    print(f"PostgreSQL and RabbitMQ: {infra.origin}")
-    return {
-        **os.environ,
-        "BASSIN_DATABASE_URL": infra.database_url,
-        "BASSIN_AMQP_URI": infra.amqp_uri,
-        "BASSIN_RABBIT_MANAGEMENT_URI": infra.management_uri,
-    }
+
+
+def migrate_everything(quiet: bool = False) -> Any:
+    """Every database to head and every service's queues declared, as a release's migration
+    step does; returns the settings used."""
+    from bassin_common.config import load_settings
+    from bassin_common.migrations import declare_topology, migrate_service, upgrade_database
+    from bassin_common.registry import installed_services
+    from bassin_gateway.runtime import GATEWAY_MIGRATIONS, SERVICE_NAME
+
+    settings = load_settings()
+    upgrade_database(settings.service_database_url(SERVICE_NAME), GATEWAY_MIGRATIONS)
+    for service in installed_services():
+        migrate_service(service, settings)
+        declare_topology(service, settings)
+        if not quiet:
+            print(f"{service.name}: database {settings.database_name(service.name)} migrated, queues declared")
+    return settings
 
 
 @contextmanager
@@ -112,28 +131,17 @@ def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Itera
         **env,
         "BASSIN_GATEWAY_PORT": str(port),
         "PYTHONUNBUFFERED": "1",
-        # `nameko run` imports eventlet before bassin_common can quiet its deprecation notice.
-        "PYTHONWARNINGS": env.get("PYTHONWARNINGS", "ignore:::nameko.extensions"),
     }
     os.environ.update(env)
-    from bassin_common.config import load_settings
-    from bassin_common.migrations import upgrade
-    from bassin_common.topology import declare_from_settings
+    from bassin_common.registry import installed_services
 
-    settings = load_settings()
-    for service, package in MIGRATIONS:
-        upgrade(service, settings, package)
-        if not quiet:
-            print(f"database {settings.database_name(service)}: migrated")
-    declare_from_settings()
-
+    settings = migrate_everything(quiet)
     python = sys.executable
-    config = str(REPO / "services/config.yml")
-    commands = {s: [python, "-m", "nameko", "run", "--config", config, f"{s}.service"] for s in SERVICES}
+    commands = {service.name: [python, "-m", "bassin_common.run", service.name] for service in installed_services()}
     commands["gateway"] = [python, "-m", "bassin_gateway.server"]
     managed = [_spawn(name, command, env, quiet) for name, command in commands.items()]
     try:
-        url = f"http://{settings.gateway_host}:{port}"
+        url = f"http://127.0.0.1:{port}"
         _wait_http(f"{url}/healthz", 60, managed)
         yield RunningSystem(url, settings, managed)
     finally:
@@ -156,13 +164,11 @@ class RunningSystem:
 
 
 def start(args: argparse.Namespace) -> int:
-    env = _environment()
-    env.setdefault("BASSIN_LOG_FORMAT", "text")
     stop_requested = threading.Event()
     # SIGINT set explicitly: a shell may start us with it ignored; SIGHUP: the terminal closed.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: stop_requested.set())
-    with running_system(env, args.port) as system:
+    with _infrastructure() as env, running_system({"BASSIN_LOG_FORMAT": "text", **env}, args.port) as system:
         if not args.no_demo:
             from bassin_dev.demo import load_demo
 
@@ -180,13 +186,13 @@ def start(args: argparse.Namespace) -> int:
 
 
 def run_tests(pytest_args: list[str]) -> int:
-    os.environ.update(_environment())
-    from bassin_common.infra import ensure_rabbit_management
+    from bassin_dev.infra import ensure_rabbit_management
 
-    ensure_rabbit_management(os.environ["BASSIN_RABBIT_MANAGEMENT_URI"])
-    command = [sys.executable, "-m", "pytest", *pytest_args]
-    print(" ".join(command))
-    return subprocess.call(command, cwd=REPO)
+    with _infrastructure() as env:
+        ensure_rabbit_management(env["BASSIN_RABBIT_MANAGEMENT_URI"])
+        command = [sys.executable, "-m", "pytest", *pytest_args]
+        print(" ".join(command))
+        return subprocess.call(command, cwd=REPO, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,9 +202,21 @@ def main(argv: list[str] | None = None) -> int:
     start_parser.add_argument("--port", type=int, default=int(os.environ.get("BASSIN_GATEWAY_PORT", 8000)))
     start_parser.add_argument("--no-demo", action="store_true", help="do not load the demo tenant")
     commands.add_parser("test", help="run the whole test suite; other arguments go to pytest")
+    new_service = commands.add_parser("new-service", help="create a working, tested, empty service")
+    new_service.add_argument("name", help="lower case, words joined by _ (e.g. demo_probe)")
+    generate = commands.add_parser("generate", help="rewrite the files derived from the service registry")
+    generate.add_argument("--check", action="store_true", help="only say whether they are up to date")
     args, extra = parser.parse_known_args(argv)
     if args.command == "test":
         return run_tests(extra)
+    if args.command == "new-service":
+        from bassin_dev.scaffold import new_service
+
+        return new_service(args.name)
+    if args.command == "generate":
+        from bassin_dev.generate import generate
+
+        return generate(check=args.check)
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return start(args)

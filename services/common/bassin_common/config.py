@@ -1,8 +1,11 @@
 """Typed settings read from a YAML file and the environment.
 
-Precedence, lowest first: the defaults below, the YAML file named by ``BASSIN_CONFIG``
-(values may use ``${VAR:default}``, as nameko's own config files do), then
-``BASSIN_<FIELD>`` environment variables.
+Precedence, lowest first: the defaults of the settings class, the YAML file named by
+``BASSIN_CONFIG`` (values may use ``${VAR:default}``, as nameko's own config files do),
+then ``BASSIN_<FIELD>`` environment variables.
+
+``Settings`` holds what every service process needs; a component with settings of its
+own (the gateway) extends it and loads its subclass with the same ``load_settings``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -36,16 +39,6 @@ class Settings:
     max_workers: int = 10
     log_level: str = "INFO"
     log_format: str = "json"
-    jwt_secret: str = "change-me-in-production-this-is-only-for-development"
-    jwt_key_id: str = "dev-1"
-    # Keys still accepted while tokens they signed expire: "kid1:secret1,kid2:secret2".
-    jwt_previous_keys: str = ""
-    jwt_ttl_seconds: int = 900
-    jwt_issuer: str = "bassin-gateway"
-    jwt_audience: str = "bassin-api"
-    rpc_timeout: float = 10.0
-    gateway_host: str = "127.0.0.1"
-    gateway_port: int = 8000
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}{service}"
@@ -53,8 +46,11 @@ class Settings:
     def service_database_url(self, service: str) -> str:
         return f"{self.database_url.rstrip('/')}/{self.database_name(service)}"
 
-    def replace(self, **changes: Any) -> Settings:
+    def replace(self, **changes: Any) -> Any:
         return dataclasses.replace(self, **changes)
+
+
+SettingsT = TypeVar("SettingsT", bound=Settings)
 
 
 def _coerce(field: dataclasses.Field[Any], raw: Any) -> Any:
@@ -86,16 +82,31 @@ def read_yaml(path: str | Path, env: Mapping[str, str] | None = None) -> dict[st
     return _interpolate(document, os.environ if env is None else env)
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, kind: type[SettingsT] = Settings) -> SettingsT:  # type: ignore[assignment]
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
     if config_path := env.get("BASSIN_CONFIG"):
         values.update({k.lower(): v for k, v in read_yaml(config_path, env).items()})
-    for field in dataclasses.fields(Settings):
-        if (raw := env.get(f"BASSIN_{field.name.upper()}")) is not None:
-            values[field.name] = raw
-    known = {field.name: field for field in dataclasses.fields(Settings)}
+    known = {field.name: field for field in dataclasses.fields(kind)}
+    for name in known:
+        if (raw := env.get(f"BASSIN_{name.upper()}")) is not None:
+            values[name] = raw
     unknown = set(values) - set(known)
     if unknown:
         raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-    return Settings(**{name: _coerce(known[name], raw) for name, raw in values.items()})
+    return kind(**{name: _coerce(known[name], raw) for name, raw in values.items()})
+
+
+def settings_from_nameko() -> Settings:
+    """A service process's settings: the environment's, with nameko's own config winning
+    where they overlap (its ``AMQP_URI``; tests also pass ``DATABASE_PREFIX`` there)."""
+    from nameko import config as nameko_config
+
+    settings = load_settings()
+    if amqp_uri := nameko_config.get("AMQP_URI"):
+        settings = settings.replace(amqp_uri=amqp_uri)
+    if database_prefix := nameko_config.get("DATABASE_PREFIX"):
+        settings = settings.replace(database_prefix=database_prefix)
+    if max_workers := nameko_config.get("max_workers"):
+        settings = settings.replace(max_workers=int(max_workers))
+    return settings

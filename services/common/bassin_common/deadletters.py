@@ -6,6 +6,9 @@
 
 Replaying puts the message back in its consumer queue with the attempt count reset.
 Consumers are idempotent, so replaying an event that was in fact applied is harmless.
+
+It sees the queues of the services installed where it runs: in production, run it in a
+service's own image (``kubectl exec deploy/inventory -- bassin-dead-letters list``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from kombu import Connection
 
 from bassin_common.config import load_settings
 from bassin_common.consumer import ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER
-from bassin_common.topology import SUBSCRIPTIONS, Subscription, dead_letter_queue
+from bassin_common.registry import all_subscriptions
+from bassin_common.topology import Subscription, dead_letter_queue
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def _describe(subscription: Subscription, message: Any) -> DeadLetter:
 
 def list_dead_letters(connection: Connection) -> list[DeadLetter]:
     found: list[DeadLetter] = []
-    for subscription in SUBSCRIPTIONS:
+    for subscription in all_subscriptions():
         with connection.channel() as channel:
             queue = dead_letter_queue(subscription)(channel)
             queue.declare()
@@ -67,7 +71,7 @@ def list_dead_letters(connection: Connection) -> list[DeadLetter]:
 def replay(connection: Connection, queue_name: str | None = None, event_id: str | None = None) -> int:
     replayed = 0
     producer = connection.Producer()
-    for subscription in SUBSCRIPTIONS:
+    for subscription in all_subscriptions():
         if queue_name and queue_name not in (subscription.queue_name, subscription.dead_letter_queue_name):
             continue
         with connection.channel() as channel:

@@ -1,78 +1,63 @@
-"""The typed errors of Bassin.
+"""The errors of Bassin, as the domain raises them.
 
-Services raise these; nameko serialises them over RPC by class name, and the gateway
-maps each to one HTTP status in one place (``bassin_gateway.problems``). Every error
-names what is wrong in terms a client can act on; ``ValidationFailed`` names each field.
+They know nothing of nameko or HTTP. A use case raises ``ValidationFailed`` (naming each
+field at fault), ``NotFound``, ``Forbidden`` or ``Conflict``; the service edge
+(``bassin_common.service``) lets them cross RPC as themselves, and the gateway maps each
+type to one HTTP status in one place (``bassin_gateway.problems``).
+
+Their arguments are plain JSON values, so that the RPC wire format can rebuild them:
+``type(error)(*error.args)`` is the same error.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from nameko.exceptions import get_module_path, registry
+
+class DomainError(Exception):
+    """Base of every error a caller is meant to see and act on."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+
+    @property
+    def detail(self) -> str:
+        return self.args[0] or type(self).__name__
 
 
-class BassinError(Exception):
-    """Base of every error a client is meant to see."""
+class ValidationFailed(DomainError):
+    """Input rejected; ``errors`` maps each field path (``lines[0].quantity``) to its messages."""
 
-    status = 500
-    title = "Internal error"
-
-    def __init__(self, detail: str = "", **extra: Any) -> None:
-        self.detail = detail or self.title
-        self.extra = extra
-        # nameko serialises ``str(exc)``; keep everything needed to rebuild it.
-        super().__init__(json.dumps({"detail": self.detail, **extra}, default=str))
-
-    @classmethod
-    def from_message(cls, message: str) -> BassinError:
-        try:
-            payload = json.loads(message)
-        except (TypeError, ValueError):
-            return cls(message)
-        detail = payload.pop("detail", "")
-        return cls(detail, **payload)
-
-
-def _register(cls: type[BassinError]) -> type[BassinError]:
-    # Lets nameko's RPC client re-raise the same type, with its fields, rather than
-    # a RemoteError: nameko calls the registered factory with the exception's args.
-    registry[get_module_path(cls)] = cls.from_message
-    return cls
-
-
-@_register
-class ValidationFailed(BassinError):
-    """Input rejected; ``errors`` maps each field path to its messages."""
-
-    status = 422
-    title = "Invalid input"
-
-    def __init__(self, detail: str = "", errors: dict[str, list[str]] | None = None, **extra: Any):
-        super().__init__(detail, errors=errors or {}, **extra)
+    def __init__(self, detail: str = "", errors: dict[str, list[str]] | None = None) -> None:
+        Exception.__init__(self, detail, errors or {})
 
     @property
     def errors(self) -> dict[str, list[str]]:
-        return self.extra["errors"]
+        return self.args[1]
+
+    @classmethod
+    def of(cls, errors: dict[str, list[str]]) -> ValidationFailed:
+        """The error for ``errors``, its detail naming the fields."""
+        return cls(f"invalid field(s): {', '.join(sorted(errors))}", errors)
+
+    @classmethod
+    def field(cls, field: str, message: str) -> ValidationFailed:
+        return cls(message, {field: [message]})
 
 
-@_register
-class NotFound(BassinError):
-    status = 404
-    title = "Not found"
+class NotFound(DomainError):
+    """The thing does not exist — or belongs to another tenant, which is the same to the caller."""
 
 
-@_register
-class Forbidden(BassinError):
-    status = 403
-    title = "Forbidden"
+class Forbidden(DomainError):
+    """The caller's roles do not allow this action."""
 
 
-@_register
-class Conflict(BassinError):
-    status = 409
-    title = "Conflict"
+class Conflict(DomainError):
+    """The request contradicts the current state (a duplicate created concurrently, say)."""
+
+
+DOMAIN_ERRORS: tuple[type[DomainError], ...] = (ValidationFailed, NotFound, Forbidden, Conflict)
 
 
 class TenantMissing(RuntimeError):

@@ -1,23 +1,31 @@
-"""The event envelope shared by every service (see docs/events).
+"""Events: the envelope every service shares, how a producer declares an event, and
+how a consumer declares its view of one.
 
-An event is a past-tense fact: ``sale_completed``, ``reorder_needed``. The envelope is
-the same for all; ``data`` is described by the producer's own schema in its
-``events.py``. Consumers keep their own view of ``data`` (no shared contracts library).
+An event is a past-tense fact (``sale_completed``, ``reorder_needed``), declared once, in
+its producer's ``events.py``, as an ``EventSpec``: type, version, the schema of its
+``data``, a one-line description and an example. ``UnitOfWork.emit(spec, data)`` builds
+the event from it; the catalogue (docs/events) and the contract tests read the same specs.
+
+A consumer keeps its own view of the data it reads (no shared contracts library): an
+``EventView`` lists only the fields that consumer uses and ignores the others, so a
+producer may add fields freely. ``bassin_common.testing.contracts`` loads every
+producer's example into every consumer's view, so a breaking change fails the suite.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from bassin_common.errors import PermanentFailure
+from bassin_common.permissions import SYSTEM
 from bassin_common.tenancy import RequestContext
-
-SYSTEM_ROLE = "system"
 
 
 class EnvelopeSchema(Schema):
@@ -32,6 +40,9 @@ class EnvelopeSchema(Schema):
     producer = fields.String(required=True)
     correlation_id = fields.String(load_default=None, allow_none=True)
     data = fields.Dict(required=True)
+
+
+_ENVELOPE = EnvelopeSchema()
 
 
 @dataclass(frozen=True)
@@ -50,25 +61,58 @@ class Event:
         """The context a consumer acts in: the event's tenant, as the system."""
         return RequestContext(
             tenant_id=self.tenant_id,
-            roles=frozenset({SYSTEM_ROLE}),
+            roles=frozenset({SYSTEM}),
             correlation_id=self.correlation_id,
         )
 
     def to_message(self) -> dict[str, Any]:
-        return EnvelopeSchema().dump(self)
+        return _ENVELOPE.dump(self)
 
     @classmethod
     def from_message(cls, body: Any) -> Event:
         try:
-            loaded = EnvelopeSchema().load(body)
+            loaded = _ENVELOPE.load(body)
         except ValidationError as exc:
             raise PermanentFailure(f"malformed event envelope: {exc.messages}") from exc
         return cls(**loaded)
 
+    def seen_through(self, view: Schema) -> Event:
+        """This event with its data loaded by a consumer's view; malformed data is permanent."""
+        try:
+            return replace(self, data=view.load(self.data))
+        except ValidationError as exc:
+            raise PermanentFailure(f"malformed {self.event_type} data: {exc.messages}") from exc
 
-def load_data(schema: Schema, event: Event) -> Any:
-    """Validate an event's data with the consumer's schema; malformed data is permanent."""
-    try:
-        return schema.load(event.data)
-    except ValidationError as exc:
-        raise PermanentFailure(f"malformed {event.event_type} data: {exc.messages}") from exc
+
+class InvalidEvent(ValueError):
+    """A producer tried to emit data its own event schema refuses: a programming error."""
+
+
+@dataclass(frozen=True, eq=False)  # a declaration: equal only to itself
+class EventSpec:
+    """One event a service publishes. Additive changes keep the version; a breaking one
+    is a new event (``<name>_v2``), so consumers of the old one keep working."""
+
+    event_type: str
+    schema: type[Schema]
+    description: str
+    example: Mapping[str, Any]
+    version: int = 1
+
+    @cached_property
+    def _schema(self) -> Schema:
+        return self.schema()
+
+    def serialize(self, data: Any) -> dict[str, Any]:
+        """``data`` in its wire form, checked against the schema."""
+        dumped = self._schema.dump(data)
+        if errors := self._schema.validate(dumped):
+            raise InvalidEvent(f"{self.event_type} data does not match its schema: {errors}")
+        return dumped
+
+
+class EventView(Schema):
+    """Base of a consumer's view of an event's data: fields it does not read are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE

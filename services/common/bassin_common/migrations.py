@@ -1,109 +1,112 @@
-"""Alembic, the same way for every service.
+"""Migrations, the same way for every database.
 
-Each service keeps its revisions in ``<service>/migrations/versions`` and a two-line
-``env.py`` calling ``run_env``. ``upgrade`` creates the service's database when it
-does not exist yet, then migrates it to head; the start command and the tests call it.
+A service database is migrated in three steps (``migrate_service``), all idempotent:
+
+1. the platform's own tables (outbox, inbox), from ``bassin_common/alembic/platform``,
+   tracked in the ``bassin_platform_version`` table, so the platform evolves them once
+   for every service;
+2. the service's revisions, from ``<package>/migrations`` (no ``env.py`` nor template
+   there: the shared ones in ``bassin_common/alembic`` serve every service);
+3. row-level security on every table of its ``TenantScoped`` models, then the grants of
+   the role services act as (ADR 0003).
+
+``bassin-migrate SERVICE`` does that and declares the service's exchange and queues
+(``bassin_common.topology``): a release's migration step runs before any of its
+services, so no event is published before its consumers' queues exist.
+
+``bassin-migrate gateway --package bassin_gateway`` migrates a database that belongs to
+no registered service (the gateway's identities): step 2 only.
+``bassin-migrate SERVICE --new-revision "what changes"`` writes a new, empty revision.
 """
 
 from __future__ import annotations
 
-import importlib
+import argparse
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command, context, op
+from alembic import command, context
 from alembic.config import Config
+from kombu import Connection
 from sqlalchemy import pool
-from sqlalchemy.dialects.postgresql import JSONB
 
-from bassin_common.config import Settings
-from bassin_common.db import ensure_database
+from bassin_common import topology
+from bassin_common.config import Settings, load_settings
+from bassin_common.database import ensure_database
+from bassin_common.registry import ServiceInfo, find_service
+from bassin_common.tenancy import isolate_tenant_tables
+
+ENVIRONMENT = Path(__file__).parent / "alembic"
+PLATFORM_VERSIONS = ENVIRONMENT / "platform"
+PLATFORM_VERSION_TABLE = "bassin_platform_version"
 
 
-def alembic_config(migrations_dir: Path, database_url: str) -> Config:
+def alembic_config(database_url: str, versions: Path, version_table: str = "alembic_version") -> Config:
     config = Config()
-    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("script_location", str(ENVIRONMENT))
+    config.set_main_option("version_locations", str(versions))
+    config.set_main_option("version_table", version_table)
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
 
-def migrations_dir(package: str) -> Path:
-    """Where a service package keeps its alembic environment: ``<package>/migrations``."""
-    return Path(importlib.import_module(package).__file__).parent / "migrations"
-
-
-def upgrade(service: str, settings: Settings, package: str | None = None) -> None:
-    """Create the service's database if missing, migrate it to head, grant the service role."""
-    database_url = settings.service_database_url(service)
-    ensure_database(database_url)
-    command.upgrade(alembic_config(migrations_dir(package or service), database_url), "head")
-    if settings.database_role and _has_tenant_isolation(database_url):
-        grant_service_role(database_url, settings.database_role)
-
-
-def _has_tenant_isolation(database_url: str) -> bool:
-    """Databases behind row-level security are the ones services use through their role.
-
-    The gateway's (identities, password hashes) has none, and the role gets nothing there.
-    """
-    engine = sa.create_engine(database_url, poolclass=pool.NullPool)
+def run_env() -> None:
+    """Body of the shared ``env.py`` (online mode only)."""
+    config = context.config
+    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        found = connection.scalar(sa.text("SELECT EXISTS (SELECT 1 FROM pg_class WHERE relrowsecurity)"))
+        context.configure(
+            connection=connection,
+            transaction_per_migration=True,
+            version_table=config.get_main_option("version_table"),
+        )
+        with context.begin_transaction():
+            context.run_migrations()
     engine.dispose()
-    return bool(found)
 
 
-def grant_service_role(database_url: str, role: str) -> None:
+def upgrade_database(database_url: str, versions: Path, version_table: str = "alembic_version") -> None:
+    """Create the database if missing and migrate it to the head of ``versions``."""
+    ensure_database(database_url)
+    command.upgrade(alembic_config(database_url, versions, version_table), "head")
+
+
+def migrate_service(service: ServiceInfo, settings: Settings) -> None:
+    """The database steps of a service's migration (see the module docstring)."""
+    database_url = settings.service_database_url(service.name)
+    upgrade_database(database_url, PLATFORM_VERSIONS, PLATFORM_VERSION_TABLE)
+    if service.migrations.is_dir():
+        command.upgrade(alembic_config(database_url, service.migrations), "head")
+    engine = sa.create_engine(database_url, poolclass=pool.NullPool)
+    with engine.begin() as connection:
+        isolate_tenant_tables(connection, service.tenant_tables)
+        if settings.database_role:
+            grant_service_role(connection, settings.database_role)
+    engine.dispose()
+
+
+def declare_topology(service: ServiceInfo, settings: Settings) -> None:
+    with Connection(settings.amqp_uri) as connection:
+        topology.declare(connection, service.name, service.subscriptions, len(settings.retry_delays))
+
+
+def grant_service_role(connection: sa.Connection, role: str) -> None:
     """Create the (login-less) role services act as, and let it use this database's tables.
 
     Run after every migration, so tables added later are granted too. Not a superuser
     and without BYPASSRLS: row-level security applies to it.
     """
-    engine = sa.create_engine(database_url, poolclass=pool.NullPool)
-    with engine.begin() as connection:
-        exists = connection.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role})
-        if not exists:
-            try:
-                with connection.begin_nested():
-                    connection.execute(sa.text(f'CREATE ROLE "{role}" NOLOGIN NOBYPASSRLS'))
-            except sa.exc.ProgrammingError:
-                pass  # created concurrently by another service's migration
-        connection.execute(sa.text(f'GRANT "{role}" TO CURRENT_USER'))
-        connection.execute(sa.text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
-        connection.execute(sa.text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'))
-        connection.execute(sa.text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
-    engine.dispose()
-
-
-def isolate_tenants(*tables: str) -> None:
-    """Row-level security on tenant tables: rows of other tenants do not exist for the service role.
-
-    The setting is transaction-local and set by ``tenancy``; without it, no row is visible
-    and none may be written. FORCE applies the policy to the table owner too.
-    """
-    visible = "tenant_id = NULLIF(current_setting('bassin.tenant_id', true), '')::uuid"
-    for table in tables:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({visible}) WITH CHECK ({visible})")
-
-
-def end_tenant_isolation(*tables: str) -> None:
-    """Undo ``isolate_tenants`` (downgrades)."""
-    for table in tables:
-        op.execute(f"DROP POLICY tenant_isolation ON {table}")
-        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-
-
-def run_env() -> None:
-    """Body of every service's ``migrations/env.py`` (online mode only)."""
-    engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
-    with engine.connect() as connection:
-        context.configure(connection=connection, transaction_per_migration=True)
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
+    exists = connection.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role})
+    if not exists:
+        try:
+            with connection.begin_nested():
+                connection.execute(sa.text(f'CREATE ROLE "{role}" NOLOGIN NOBYPASSRLS'))
+        except sa.exc.ProgrammingError:
+            pass  # created concurrently by another service's migration
+    connection.execute(sa.text(f'GRANT "{role}" TO CURRENT_USER'))
+    connection.execute(sa.text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+    connection.execute(sa.text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'))
+    connection.execute(sa.text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
 
 
 def tenant_column() -> sa.Column:
@@ -111,38 +114,41 @@ def tenant_column() -> sa.Column:
     return sa.Column("tenant_id", sa.Uuid, nullable=False, index=True)
 
 
-def create_messaging_tables() -> None:
-    """The outbox and inbox tables every service has; call from its first revision."""
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("event_id", sa.Uuid, nullable=False, unique=True),
-        sa.Column("exchange", sa.Text, nullable=False),
-        sa.Column("routing_key", sa.Text, nullable=False),
-        sa.Column("payload", JSONB, nullable=False),
-        sa.Column("headers", JSONB, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True)),
-    )
-    op.create_index("outbox_unpublished", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL"))
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.Text, primary_key=True),
-        sa.Column("event_id", sa.Uuid, primary_key=True),
-        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-    )
+def created_at(name: str = "created_at") -> sa.Column:
+    """A timestamp column set by the database when the row is written."""
+    return sa.Column(name, sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False)
+
+
+def new_revision(versions: Path, message: str) -> Path:
+    """Write an empty revision after the last one, numbered 0001, 0002…"""
+    existing = sorted(versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
+    number = f"{len(existing) + 1:04d}"
+    config = alembic_config("postgresql://unused", versions)
+    script = command.revision(config, message, rev_id=number)
+    return Path(script.path)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``bassin-migrate SERVICE [--package PKG]``: create and migrate one service's database."""
-    import argparse
-
-    from bassin_common.config import load_settings
-
-    parser = argparse.ArgumentParser(prog="bassin-migrate", description=main.__doc__)
-    parser.add_argument("service", help="service name: inventory, pos, gateway…")
-    parser.add_argument("--package", help="Python package holding migrations/ (default: the service name)")
+    parser = argparse.ArgumentParser(prog="bassin-migrate", description=__doc__.split("\n")[0])
+    parser.add_argument("name", help="a registered service's name, or with --package the database's")
+    parser.add_argument("--package", help="Python package holding migrations/, for a database of no service")
+    parser.add_argument("--new-revision", metavar="MESSAGE", help="write a new empty revision instead")
     args = parser.parse_args(argv)
-    upgrade(args.service, load_settings(), args.package)
-    print(f"{args.service}: migrated")
+    settings = load_settings()
+    if args.package:
+        versions = Path(__import__(args.package).__file__).parent / "migrations"
+        if args.new_revision:
+            print(new_revision(versions, args.new_revision))
+            return 0
+        upgrade_database(settings.service_database_url(args.name), versions)
+        print(f"{args.name}: migrated")
+        return 0
+    service = find_service(args.name)
+    if args.new_revision:
+        service.migrations.mkdir(parents=True, exist_ok=True)
+        print(new_revision(service.migrations, args.new_revision))
+        return 0
+    migrate_service(service, settings)
+    declare_topology(service, settings)
+    print(f"{service.name}: migrated, {len(service.subscriptions)} subscription(s) declared")
     return 0

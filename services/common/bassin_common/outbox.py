@@ -1,20 +1,28 @@
-"""The outbox relay: publishes committed outbox rows to RabbitMQ, then marks them sent.
+"""The transactional outbox: events are written with the change they announce, then
+published by a relay.
 
-Rows are claimed with ``FOR UPDATE SKIP LOCKED``, so replicas of a service share the
-work without publishing a row twice while it is being handled. Each message is
-published persistent with publisher confirms; the row is marked only after the
-broker confirmed. A crash between the confirm and the mark republishes the row on
-restart: consumers are idempotent, so that is harmless (at-least-once delivery).
+Writing (``record``): a unit of work inserts its events into the ``outbox`` table in its
+own transaction and issues ``NOTIFY bassin_outbox``, which PostgreSQL delivers only if
+that transaction commits. A crash can no longer separate a change from its event.
 
-The relay sleeps on ``LISTEN bassin_outbox`` (``UnitOfWork.emit`` notifies on commit)
-and polls every ``outbox_poll_interval`` seconds anyway, because a NOTIFY that
-nobody hears — the relay reconnecting, say — is lost.
+Relaying (``OutboxRelay``, a nameko dependency in every service process): rows are
+claimed with ``FOR UPDATE SKIP LOCKED``, so replicas share the work without publishing a
+row twice while it is being handled. Each message is published persistent with
+publisher confirms; the row is marked only after the broker confirmed. A crash between
+the confirm and the mark republishes the row on restart: consumers are idempotent
+(``bassin_common.inbox``), so that is harmless (at-least-once delivery).
+
+The relay sleeps on ``LISTEN bassin_outbox`` and polls every ``outbox_poll_interval``
+seconds anyway, because a NOTIFY that nobody hears — the relay reconnecting, say — is lost.
+
+The ``outbox`` table belongs to the platform's migrations (``bassin_common.migrations``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import eventlet
@@ -22,28 +30,68 @@ import psycopg
 from kombu import Connection
 from nameko.amqp.publish import get_producer
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, column, insert, table, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+from sqlalchemy.types import Uuid
 
-from bassin_common.config import Settings
-from bassin_common.db import (
-    OUTBOX_CHANNEL,
-    assert_cooperative_psycopg,
-    make_engine,
-    psycopg_conninfo,
-    settings_from_nameko,
-)
-from bassin_common.topology import declare_topology
+from bassin_common import topology
+from bassin_common.config import Settings, settings_from_nameko
+from bassin_common.database import assert_cooperative_psycopg, make_engine, psycopg_conninfo
+from bassin_common.events import Event
+from bassin_common.tenancy import RequestContext
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "bassin_outbox"
+RETENTION_DAYS = 7
+MAX_BACKOFF_SECONDS = 30.0
+
+_OUTBOX = table(
+    "outbox",
+    column("event_id", Uuid),
+    column("exchange"),
+    column("routing_key"),
+    column("payload", JSONB),
+    column("headers", JSONB),
+)
+_NOTIFY = text(f"NOTIFY {CHANNEL}")
 _CLAIM = text(
     "SELECT id, exchange, routing_key, payload, headers FROM outbox "
     "WHERE published_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
 )
 _MARK_SENT = text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)")
 _PURGE_OLD = text("DELETE FROM outbox WHERE published_at < now() - make_interval(days => :days)")
-RETENTION_DAYS = 7
-MAX_BACKOFF_SECONDS = 30.0
+
+
+def message_headers(context: RequestContext) -> dict[str, Any]:
+    """The caller's context as nameko headers, so consumers log and act with it."""
+    return {
+        f"nameko.{key}": value
+        for key, value in context.to_context_data().items()
+        if value is not None and key != "roles"  # a consumer acts as the system, never with the caller's roles
+    }
+
+
+def record(session: Session, events: Sequence[Event], context: RequestContext) -> None:
+    """Write ``events`` to the outbox in the session's transaction and wake the relays on commit."""
+    if not events:
+        return
+    headers = message_headers(context)
+    session.execute(
+        insert(_OUTBOX),
+        [
+            {
+                "event_id": event.event_id,
+                "exchange": topology.event_exchange(event.producer).name,
+                "routing_key": event.event_type,
+                "payload": event.to_message(),
+                "headers": headers,
+            }
+            for event in events
+        ],
+    )
+    session.execute(_NOTIFY)
 
 
 class OutboxPublisher:
@@ -108,9 +156,12 @@ class OutboxRelay(DependencyProvider):
         self._thread: Any = None
 
     def start(self) -> None:
-        # Queues first: nothing may be published before its consumers' queues exist.
+        from bassin_common.registry import ServiceInfo  # the registry reads service classes
+
+        # This service's queues first: it may be the first of a release to run.
+        service = ServiceInfo.of(self.container.service_cls)
         with Connection(self.settings.amqp_uri) as connection:
-            declare_topology(connection, len(self.settings.retry_delays))
+            topology.declare(connection, service.name, service.subscriptions, len(self.settings.retry_delays))
         self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
 
     def stop(self) -> None:
@@ -135,7 +186,7 @@ class OutboxRelay(DependencyProvider):
             try:
                 if listener is None or listener.closed:
                     listener = psycopg.connect(self.listen_conninfo, autocommit=True)
-                    listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
+                    listener.execute(f"LISTEN {CHANNEL}")
                 published = self.publisher.publish_pending()
                 if time.monotonic() - last_purge > 3600:
                     self.publisher.purge_published()

@@ -1,13 +1,16 @@
-"""Who is asking, for which tenant — and the one place where queries get scoped.
-
-Behind it, PostgreSQL row-level security is a second wall (``migrations.isolate_tenants``):
-each transaction tells the database its tenant, and the service role sees nothing else.
+"""Who is asking, for which tenant — and the one place where tenant data gets scoped.
 
 The gateway resolves the caller and sends ``tenant_id``, ``user_id``, ``roles`` and
 ``correlation_id`` in nameko context data; event envelopes carry the same. Services
-never filter on ``tenant_id`` by hand: ``install_tenant_guard`` adds the criterion to
-every ORM statement touching a ``TenantScoped`` model, stamps new rows, and refuses
-to run at all when the session has no tenant.
+never filter on ``tenant_id`` by hand, on two walls:
+
+1. ``install_tenant_guard`` adds the criterion to every ORM statement touching a
+   ``TenantScoped`` model, stamps new rows, and refuses to run at all when the session
+   has no tenant;
+2. PostgreSQL row-level security: every table of a ``TenantScoped`` model gets a forced
+   policy (``isolate_tenant_tables``, run by every migration), and each transaction tells
+   the database its tenant, so the service role sees no other tenant's rows even
+   through raw SQL.
 """
 
 from __future__ import annotations
@@ -17,14 +20,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 from sqlalchemy.types import Uuid
 
 from bassin_common.errors import Forbidden, TenantMissing
+from bassin_common.permissions import Permission
 
 TENANT_KEY = "tenant_id"
 DATABASE_SETTING = "bassin.tenant_id"
+POLICY = "tenant_isolation"
 
 
 @dataclass(frozen=True)
@@ -54,9 +59,9 @@ class RequestContext:
             "correlation_id": self.correlation_id,
         }
 
-    def require_role(self, *allowed: str) -> None:
-        if not self.roles.intersection(allowed):
-            raise Forbidden(f"requires one of the roles: {', '.join(allowed)}")
+    def require(self, permission: Permission) -> None:
+        if not permission.allows(self.roles):
+            raise Forbidden(f"not allowed to {permission}")
 
 
 def _as_list(raw: Any) -> Iterable[str]:
@@ -115,3 +120,63 @@ def install_tenant_guard(session_factory: Any) -> None:
                 obj.tenant_id = tenant
             elif obj.tenant_id != tenant:
                 raise TenantMissing(f"{type(obj).__name__} of another tenant in this session")
+
+
+# --- row-level security -----------------------------------------------------------------
+
+
+def tenant_tables(package: str) -> list[str]:
+    """Tables of the ``TenantScoped`` models defined in ``package`` (import its models first)."""
+    found: set[str] = set()
+    pending = list(TenantScoped.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        table = getattr(cls, "__table__", None)
+        if table is not None and (cls.__module__ == package or cls.__module__.startswith(f"{package}.")):
+            found.add(table.name)
+    return sorted(found)
+
+
+_VISIBLE = f"tenant_id = NULLIF(current_setting('{DATABASE_SETTING}', true), '')::uuid"
+
+
+def isolate_tenant_tables(connection: Connection, tables: Iterable[str]) -> list[str]:
+    """Give each table the forced tenant policy, where it lacks it; returns the tables changed.
+
+    Rows of other tenants do not exist for the service role: without the transaction's
+    setting no row is visible and none may be written. FORCE applies the policy to the
+    table's owner too. Idempotent, so every migration runs it.
+    """
+    changed = []
+    for table in tables:
+        if table in policed_tables(connection):
+            continue
+        connection.execute(text(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY'))
+        connection.execute(text(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY'))
+        connection.execute(text(f'CREATE POLICY {POLICY} ON "{table}" USING ({_VISIBLE}) WITH CHECK ({_VISIBLE})'))
+        changed.append(table)
+    return changed
+
+
+def policed_tables(connection: Connection) -> set[str]:
+    """Tables with row-level security enabled and forced, and the tenant policy."""
+    rows = connection.execute(
+        text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = :policy "
+            "WHERE n.nspname = 'public' AND c.relrowsecurity AND c.relforcerowsecurity"
+        ),
+        {"policy": POLICY},
+    )
+    return {row[0] for row in rows}
+
+
+def tables_with_tenant_column(connection: Connection) -> set[str]:
+    rows = connection.execute(
+        text(
+            "SELECT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND column_name = 'tenant_id'"
+        )
+    )
+    return {row[0] for row in rows}

@@ -5,11 +5,21 @@ Isolation between tests, without recreating databases for each one:
   created and migrated once, dropped at the end;
 - each test gets its own RabbitMQ vhost (nameko's ``rabbit_config``), an empty outbox
   and inbox, and new tenants — tenant scoping keeps their rows apart.
+
+Where the servers are comes from the environment (``./bassin test`` resolves it and
+sets ``BASSIN_DATABASE_URL``, ``BASSIN_AMQP_URI``, ``BASSIN_RABBIT_MANAGEMENT_URI``);
+without it, the local servers' defaults.
+
+Fixtures: ``test_settings``, ``migrate``, ``service_config``, ``tenant_id``, and, made per
+service by ``unit_of_work_fixture(name)``, ``uow``: units of work on that service's test
+database without nameko nor RabbitMQ, whose emitted events a test can inspect.
 """
 
 from __future__ import annotations
 
 import eventlet
+
+import bassin_common  # noqa: F401  (first: quiets eventlet's notice, picks psycopg's wait function)
 
 eventlet.monkey_patch()  # before kombu, psycopg and sqlalchemy are imported
 
@@ -19,6 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -26,14 +37,20 @@ import pytest
 from kombu import Connection
 from nameko import config as nameko_config
 from nameko.standalone.rpc import ClusterRpcClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from bassin_common import topology
 from bassin_common.config import Settings, load_settings
-from bassin_common.db import psycopg_conninfo
-from bassin_common.events import Event
-from bassin_common.infra import ensure_rabbit_management, resolve_infrastructure
+from bassin_common.database import make_engine, make_session_factory, psycopg_conninfo
+from bassin_common.events import Event, EventSpec
+from bassin_common.migrations import migrate_service
+from bassin_common.registry import find_service, installed_services
 from bassin_common.tenancy import RequestContext
-from bassin_common.topology import declare_topology, event_exchange
+from bassin_common.topology import Subscription
+from bassin_common.uow import UnitOfWork
 
+DEFAULT_MANAGEMENT_URI = "http://guest:guest@127.0.0.1:15672"
 TEST_ENVIRONMENT = {
     # Short delays keep retry and dead-letter tests quick; the mechanism is the same.
     "BASSIN_RETRY_DELAYS": "0.2,0.4",
@@ -43,15 +60,11 @@ TEST_ENVIRONMENT = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    infra = resolve_infrastructure()
-    os.environ["BASSIN_DATABASE_URL"] = infra.database_url
-    os.environ["BASSIN_AMQP_URI"] = infra.amqp_uri
     for key, value in TEST_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
-    if not hasattr(config, "workerinput"):  # once, in the controlling process
-        ensure_rabbit_management(infra.management_uri)
-    config.option.RABBIT_AMQP_URI = infra.amqp_uri
-    config.option.RABBIT_API_URI = infra.management_uri
+    settings = load_settings()
+    config.option.RABBIT_AMQP_URI = settings.amqp_uri
+    config.option.RABBIT_API_URI = os.environ.get("BASSIN_RABBIT_MANAGEMENT_URI", DEFAULT_MANAGEMENT_URI)
 
 
 def _admin_conninfo(settings: Settings) -> str:
@@ -70,15 +83,13 @@ def test_settings() -> Iterator[Settings]:
 
 
 @pytest.fixture(scope="session")
-def migrate(test_settings: Settings) -> Callable[[str, str], None]:
-    """``migrate(service, package)``: create and migrate that service's test database once."""
-    from bassin_common.migrations import upgrade
-
+def migrate(test_settings: Settings) -> Callable[[str], None]:
+    """``migrate(service)``: create and migrate a registered service's test database, once."""
     done: set[str] = set()
 
-    def run(service: str, package: str | None = None) -> None:
+    def run(service: str) -> None:
         if service not in done:
-            upgrade(service, test_settings, package)
+            migrate_service(find_service(service), test_settings)
             done.add(service)
 
     return run
@@ -101,8 +112,7 @@ def service_config(rabbit_config: None, test_settings: Settings) -> Iterator[dic
         ]
     for name in names:
         with psycopg.connect(psycopg_conninfo(test_settings.database_url, name), autocommit=True) as conn:
-            has_outbox = conn.execute("SELECT to_regclass('outbox')").fetchone()[0]
-            if has_outbox:
+            if conn.execute("SELECT to_regclass('outbox')").fetchone()[0]:
                 conn.execute("TRUNCATE outbox, processed_events")
     yield {
         "AMQP_URI": nameko_config["AMQP_URI"],
@@ -116,13 +126,74 @@ def tenant_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
+@pytest.fixture(scope="session")
+def service_sessions(test_settings: Settings) -> Iterator[Callable[[str], sessionmaker[Session]]]:
+    """``service_sessions(service)``: tenant-guarded sessions on a service's test database,
+    acting as the service role (row-level security applies), one engine per service."""
+    engines: dict[str, Engine] = {}
+    factories: dict[str, sessionmaker[Session]] = {}
+
+    def sessions(service: str) -> sessionmaker[Session]:
+        if service not in factories:
+            url = test_settings.service_database_url(service)
+            engines[service] = make_engine(url, pool_size=2, role=test_settings.database_role)
+            factories[service] = make_session_factory(engines[service])
+        return factories[service]
+
+    yield sessions
+    for engine in engines.values():
+        engine.dispose()
+
+
+class UnitsOfWork:
+    """Opens units of work on one service's test database, for one tenant by default."""
+
+    def __init__(self, service: str, sessions: sessionmaker[Session], tenant_id: uuid.UUID) -> None:
+        self.service = service
+        self.tenant_id = tenant_id
+        self._sessions = sessions
+
+    def __call__(
+        self, roles: tuple[str, ...] = ("manager",), tenant_id: uuid.UUID | None = None, user_id: str = "test-user"
+    ) -> UnitOfWork:
+        context = RequestContext(tenant_id or self.tenant_id, user_id, frozenset(roles), f"test-{uuid.uuid4()}")
+        return UnitOfWork(self._sessions, context, self.service)
+
+
+def unit_of_work_fixture(service: str) -> Any:
+    """The ``uow`` fixture of a service's tests; in its ``conftest.py``:
+
+        uow = unit_of_work_fixture("inventory")
+
+    then ``with uow() as work: usecases.create_location(work, data)`` and
+    ``work.emitted`` lists the events it emitted.
+    """
+
+    @pytest.fixture
+    def uow(migrate: Callable[[str], None], service_sessions: Any, tenant_id: uuid.UUID) -> UnitsOfWork:
+        migrate(service)
+        return UnitsOfWork(service, service_sessions(service), tenant_id)
+
+    return uow
+
+
+def declare_installed_topology(amqp_uri: str) -> None:
+    """Every installed service's exchange and queues, as the migration step of a release
+    declares them: events published from then on wait for their consumers."""
+    retry_levels = len(load_settings().retry_delays)
+    with Connection(amqp_uri) as connection:
+        for service in installed_services():
+            topology.declare(connection, service.name, service.subscriptions, retry_levels)
+
+
 def publish_event(amqp_uri: str, event: Event) -> None:
     """Publish an event as a producer's relay would (persistent, confirmed)."""
+    declare_installed_topology(amqp_uri)
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
-        declare_topology(connection, len(load_settings().retry_delays))
+        topology.event_exchange(event.producer)(connection.default_channel).declare()
         connection.Producer().publish(
             event.to_message(),
-            exchange=event_exchange(event.producer),
+            exchange=topology.event_exchange(event.producer),
             routing_key=event.event_type,
             serializer="json",
             delivery_mode="persistent",
@@ -148,3 +219,57 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, interval: fl
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {predicate.__doc__ or predicate}")
         eventlet.sleep(interval)
+
+
+# --- event contracts --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One consumer's subscription to one producer's event."""
+
+    subscription: Subscription
+    spec: EventSpec | None  # None: the producer is not installed here, or does not declare the event
+
+    @property
+    def id(self) -> str:
+        s = self.subscription
+        return f"{s.producer}.{s.event_type}->{s.consumer}.{s.handler}"
+
+
+def published_events() -> list[tuple[str, EventSpec]]:
+    """``(producer, spec)`` for every event of every installed service."""
+    return [(service.name, spec) for service in installed_services() for spec in service.published]
+
+
+def event_contracts() -> list[Contract]:
+    specs = {(producer, spec.event_type): spec for producer, spec in published_events()}
+    return [
+        Contract(subscription, specs.get((subscription.producer, subscription.event_type)))
+        for service in installed_services()
+        for subscription in service.subscriptions
+    ]
+
+
+def check_example(spec: EventSpec) -> None:
+    """A producer's example is exactly what its schema produces, and its schema accepts it."""
+    schema = spec.schema()
+    errors = schema.validate(spec.example)
+    assert not errors, f"{spec.event_type}'s example does not match its schema: {errors}"
+    assert schema.dump(schema.load(spec.example)) == dict(spec.example), (
+        f"{spec.event_type}'s example is not in its wire form (dump(load(example)) differs)"
+    )
+
+
+def check_contract(contract: Contract) -> None:
+    """The producer's example loads into the consumer's view: the consumer can read it."""
+    subscription = contract.subscription
+    assert contract.spec is not None, (
+        f"{subscription.consumer}.{subscription.handler} consumes {subscription.producer}/"
+        f"{subscription.event_type}, which {subscription.producer} does not declare in its events.py"
+    )
+    assert subscription.view is not None
+    errors = subscription.view().validate(contract.spec.example)
+    assert not errors, (
+        f"{subscription.consumer} cannot read {subscription.producer}'s {subscription.event_type}: {errors}"
+    )

@@ -1,30 +1,29 @@
-"""Every exchange and queue of Bassin, declared from this one definition.
+"""The exchanges and queues of a service, derived from its own declarations.
 
-nameko declares a consumer's queue only when the consumer starts, so an event
-published before then is dropped by the exchange. Bassin declares the whole
-topology up front — at migration time, and again by every service at start-up,
-before its outbox relay publishes anything — so a queue exists from the moment
-the system is installed. To subscribe a handler to an event, add a line to
-``SUBSCRIPTIONS``; ``event_consumer`` refuses to start a handler missing from it.
+A producer publishes to its topic exchange ``<producer>.events`` with the event type as
+routing key. A consumer subscribes with ``consume(producer, event_type, View, use_case)``;
+each subscription gets a durable queue bound to the producer's exchange, named as
+nameko names its own (``evt-<producer>-<event>--<consumer>.<handler>``), and beside it:
 
-For each subscription queue ``Q`` there are also:
   ``Q.retry.N``  holding queues, one per retry delay, whose messages expire back
                  into ``Q`` through the default exchange;
   ``Q.dead``     the dead-letter queue operators inspect and replay
                  (``bassin-dead-letters``).
+
+nameko declares a consumer's queue only when the consumer starts, so an event published
+before then would be dropped by the exchange. So every service declares its own exchange
+and queues when it is migrated (``bassin-migrate``, before any service of a release
+starts) and again at start, before its outbox relay publishes; ``bassin-topology``
+declares those of every installed service. Declaring is idempotent.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 from kombu import Connection, Exchange, Queue
-
-from bassin_common.config import load_settings
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,8 @@ class Subscription:
     event_type: str
     consumer: str
     handler: str
+    # The consumer's EventView of the data (what the contract tests load examples into).
+    view: type[Any] | None = field(default=None, compare=False)
 
     @property
     def queue_name(self) -> str:
@@ -45,28 +46,6 @@ class Subscription:
 
     def retry_queue_name(self, attempt: int) -> str:
         return f"{self.queue_name}.retry.{attempt}"
-
-
-# Every service that publishes events has its exchange, subscribers or not (yet):
-# publishing to an exchange that does not exist would fail.
-PRODUCERS = ("customers", "worksites", "sav", "inventory", "pos", "notifications")
-
-SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription("pos", "sale_completed", "inventory", "on_sale_completed"),
-    Subscription("inventory", "reorder_needed", "inventory", "on_reorder_needed"),
-    Subscription("inventory", "article_created", "pos", "on_article_created"),
-    Subscription("inventory", "location_created", "pos", "on_location_created"),
-)
-
-
-def find_subscription(producer: str, event_type: str, consumer: str, handler: str) -> Subscription:
-    wanted = Subscription(producer, event_type, consumer, handler)
-    if wanted not in SUBSCRIPTIONS:
-        raise LookupError(
-            f"{consumer}.{handler} handles {producer}/{event_type} but is not in "
-            "bassin_common.topology.SUBSCRIPTIONS: add it there"
-        )
-    return wanted
 
 
 def event_exchange(producer: str) -> Exchange:
@@ -99,28 +78,33 @@ def dead_letter_queue(subscription: Subscription) -> Queue:
     return Queue(subscription.dead_letter_queue_name, durable=True)
 
 
-def declare_topology(connection: Connection, retry_levels: int) -> None:
-    """Declare every exchange and queue (idempotent)."""
+def declare(connection: Connection, service: str, subscriptions: Iterable[Subscription], retry_levels: int) -> None:
+    """Declare ``service``'s own exchange and, for each of its subscriptions, the
+    producer's exchange, the consumer queue, its retry queues and its dead-letter queue."""
     channel = connection.default_channel
-    for producer in sorted(set(PRODUCERS) | {s.producer for s in SUBSCRIPTIONS}):
-        event_exchange(producer)(channel).declare()
-    for subscription in SUBSCRIPTIONS:
+    event_exchange(service)(channel).declare()
+    for subscription in subscriptions:
+        event_exchange(subscription.producer)(channel).declare()
         consumer_queue(subscription)(channel).declare()
         dead_letter_queue(subscription)(channel).declare()
         for attempt in range(1, retry_levels + 1):
             retry_queue(subscription, attempt)(channel).declare()
 
 
-def declare_from_settings(amqp_uri: str | None = None) -> None:
-    settings = load_settings()
-    with Connection(amqp_uri or settings.amqp_uri) as connection:
-        declare_topology(connection, len(settings.retry_delays))
-    log.info("declared topology: %d subscriptions", len(SUBSCRIPTIONS))
+def main(argv: list[str] | None = None) -> int:
+    """``bassin-topology``: declare the exchange and queues of every installed service."""
+    import argparse
 
+    from bassin_common.config import load_settings
+    from bassin_common.registry import installed_services
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Declare Bassin's exchanges and queues.")
+    parser = argparse.ArgumentParser(prog="bassin-topology", description=main.__doc__)
     parser.add_argument("--amqp-uri", help="defaults to BASSIN_AMQP_URI")
-    args = parser.parse_args()
-    declare_from_settings(args.amqp_uri)
-    print(f"declared {len(SUBSCRIPTIONS)} subscriptions")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    services = installed_services()
+    with Connection(args.amqp_uri or settings.amqp_uri) as connection:
+        for service in services:
+            declare(connection, service.name, service.subscriptions, len(settings.retry_delays))
+    print(f"declared {sum(len(s.subscriptions) for s in services)} subscription(s) of {len(services)} service(s)")
+    return 0

@@ -5,33 +5,37 @@ from __future__ import annotations
 import uuid
 
 import eventlet
+from common_test_models import WIDGET_MADE
 from kombu import Connection, Queue
 from sqlalchemy import text
 
-from bassin_common.db import UnitOfWork, make_engine, make_session_factory
+from bassin_common.database import make_engine
 from bassin_common.outbox import OutboxPublisher
-from bassin_common.tenancy import TENANT_KEY, RequestContext
-from bassin_common.topology import declare_topology, event_exchange
+from bassin_common.tenancy import RequestContext
+from bassin_common.topology import event_exchange
+from bassin_common.uow import UnitOfWork
 
 EVENTS = 400
 
 
-def test_two_relays_publish_every_row_exactly_once(migrate, test_settings, service_config) -> None:
-    migrate("inventory")
-    amqp_uri = service_config["AMQP_URI"]
-    engine = make_engine(test_settings.service_database_url("inventory"), pool_size=4)
+def emit_widgets(sessions, count: int) -> tuple[uuid.UUID, set[str]]:
     tenant = uuid.uuid4()
-    with make_session_factory(engine)(info={TENANT_KEY: tenant}) as session:
-        uow = UnitOfWork(session, RequestContext(tenant), "inventory", "test")
-        emitted = {str(uow.emit("stock_level_changed", {"n": n}).event_id) for n in range(EVENTS)}
-        uow.commit()
+    with UnitOfWork(sessions, RequestContext(tenant), "tests") as uow:
+        for n in range(count):
+            uow.emit(WIDGET_MADE, {"widget_id": uuid.uuid4(), "name": f"W-{n}"})
+    return tenant, {str(event.event_id) for event in uow.emitted}
 
-    queue = Queue("test.outbox", exchange=event_exchange("inventory"), routing_key="stock_level_changed")
+
+def test_two_relays_publish_every_row_exactly_once(sessions, platform_database, service_config) -> None:
+    amqp_uri = service_config["AMQP_URI"]
+    _, emitted = emit_widgets(sessions, EVENTS)
+    queue = Queue("test.outbox", exchange=event_exchange("tests"), routing_key="widget_made")
     with Connection(amqp_uri) as connection:
-        declare_topology(connection, 2)
+        event_exchange("tests")(connection.default_channel).declare()
         queue(connection.default_channel).declare()
 
     # Small batches so that both replicas are claiming rows at the same time.
+    engine = make_engine(platform_database, pool_size=4)
     replicas = [OutboxPublisher(engine, amqp_uri, batch_size=10) for _ in range(2)]
     published = [0, 0]
 
@@ -42,34 +46,27 @@ def test_two_relays_publish_every_row_exactly_once(migrate, test_settings, servi
     threads = [eventlet.spawn(relay, index) for index in range(2)]
     for thread in threads:
         thread.wait()
+    engine.dispose()
 
     received = []
     with Connection(amqp_uri) as connection:
         bound = queue(connection.default_channel)
         while (message := bound.get(no_ack=True)) is not None:
             received.append(message.payload["event_id"])
-    engine.dispose()
-
     assert sum(published) == EVENTS
     assert all(published), f"one replica did all the work: {published}"
     assert len(received) == EVENTS and set(received) == emitted
 
 
-def test_rows_confirmed_before_a_failure_are_not_published_again(migrate, test_settings) -> None:
-    migrate("inventory")
-    engine = make_engine(test_settings.service_database_url("inventory"), pool_size=2)
-    tenant = uuid.uuid4()
-    with make_session_factory(engine)(info={TENANT_KEY: tenant}) as session:
-        uow = UnitOfWork(session, RequestContext(tenant), "inventory", "test")
-        for n in range(5):
-            uow.emit("stock_level_changed", {"n": n})
-        uow.commit()
+def test_rows_confirmed_before_a_failure_are_not_published_again(sessions, platform_database, service_config) -> None:
+    tenant, _ = emit_widgets(sessions, 5)
 
     class BrokerDiesAfterTwo(OutboxPublisher):
         def _publish(self, rows, confirmed) -> None:
             confirmed.extend(row.id for row in rows[:2])
             raise ConnectionError("broker went away")
 
+    engine = make_engine(platform_database, pool_size=2)
     try:
         BrokerDiesAfterTwo(engine, "pyamqp://unused", batch_size=10).publish_pending()
     except ConnectionError:

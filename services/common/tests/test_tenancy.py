@@ -1,29 +1,23 @@
-"""The tenant guard on a real database: forgetting the tenant is impossible."""
+"""Tenancy on a real database: forgetting the tenant is impossible, and the database
+hides other tenants' rows even from SQL that bypasses the ORM."""
 
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, select, update
+from common_test_models import Gadget, Widget
+from sqlalchemy import delete, select, text, update
 
-from bassin_common.db import make_engine, make_session_factory
-from bassin_common.errors import TenantMissing
-from bassin_common.tenancy import TENANT_KEY
-from inventory.models import Article, Supplier
-
-
-@pytest.fixture
-def sessions(migrate, test_settings):
-    migrate("inventory")
-    engine = make_engine(test_settings.service_database_url("inventory"), pool_size=2)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-def article(sku: str) -> Article:
-    return Article(sku=sku, name=sku, purchase_price=Decimal("1.00"), sale_price=Decimal("2.00"), vat_rate=20)
+from bassin_common.errors import Conflict, TenantMissing
+from bassin_common.tenancy import (
+    TENANT_KEY,
+    RequestContext,
+    isolate_tenant_tables,
+    policed_tables,
+    tables_with_tenant_column,
+)
+from bassin_common.uow import UnitOfWork
 
 
 @pytest.fixture
@@ -32,90 +26,82 @@ def two_tenants(sessions):
     ids = {}
     for tenant in (alpha, beta):
         with sessions(info={TENANT_KEY: tenant}) as session:
-            row = article(f"SKU-{tenant.hex[:6]}")
-            supplier = Supplier(name="HydroSud")
-            session.add_all([row, supplier])
+            widget, gadget = Widget(name=f"W-{tenant.hex[:6]}"), Gadget(label="G")
+            session.add_all([widget, gadget])
             session.commit()
-            ids[tenant] = (row.id, supplier.id)
+            ids[tenant] = (widget.id, gadget.id)
     return alpha, beta, ids
 
 
 def test_a_session_without_tenant_cannot_query_tenant_data(sessions) -> None:
     with sessions() as session, pytest.raises(TenantMissing):
-        session.scalars(select(Article)).all()
+        session.scalars(select(Widget)).all()
     with sessions() as session, pytest.raises(TenantMissing):
-        session.add(article("X"))
+        session.add(Widget(name="X"))
         session.flush()
 
 
 def test_new_rows_are_stamped_and_other_tenants_rows_refused(sessions) -> None:
     tenant = uuid.uuid4()
     with sessions(info={TENANT_KEY: tenant}) as session:
-        row = article("STAMPED")
+        row = Widget(name="STAMPED")
         session.add(row)
         session.flush()
         assert row.tenant_id == tenant
-        foreign = article("FOREIGN")
-        foreign.tenant_id = uuid.uuid4()
-        session.add(foreign)
+        session.add(Widget(name="FOREIGN", tenant_id=uuid.uuid4()))
         with pytest.raises(TenantMissing):
             session.flush()
 
 
 def test_selects_gets_updates_and_deletes_see_only_the_sessions_tenant(sessions, two_tenants) -> None:
     alpha, beta, ids = two_tenants
-    beta_article, beta_supplier = ids[beta]
+    beta_widget, beta_gadget = ids[beta]
     with sessions(info={TENANT_KEY: alpha}) as session:
-        assert [a.id for a in session.scalars(select(Article))] == [ids[alpha][0]]
-        assert session.get(Supplier, beta_supplier) is None
-        assert session.execute(update(Article).where(Article.id == beta_article).values(name="pwned")).rowcount == 0
-        assert session.execute(delete(Supplier).where(Supplier.id == beta_supplier)).rowcount == 0
+        assert [w.id for w in session.scalars(select(Widget))] == [ids[alpha][0]]
+        assert session.get(Gadget, beta_gadget) is None
+        assert session.execute(update(Widget).where(Widget.id == beta_widget).values(name="pwned")).rowcount == 0
+        assert session.execute(delete(Gadget).where(Gadget.id == beta_gadget)).rowcount == 0
         session.commit()
     with sessions(info={TENANT_KEY: beta}) as session:
-        assert session.get(Article, beta_article).name != "pwned"
-        assert session.get(Supplier, beta_supplier) is not None
+        assert session.get(Widget, beta_widget).name != "pwned"
+        assert session.get(Gadget, beta_gadget) is not None
 
 
-def test_row_level_security_hides_other_tenants_even_from_raw_sql(migrate, test_settings, two_tenants) -> None:
+def test_row_level_security_hides_other_tenants_even_from_raw_sql(sessions, two_tenants) -> None:
     """The second wall: SQL that bypasses the ORM guard still sees one tenant only."""
-    from sqlalchemy import text
-
     alpha, beta, ids = two_tenants
-    engine = make_engine(test_settings.service_database_url("inventory"), 1, role=test_settings.database_role)
-    sessions = make_session_factory(engine)
-    try:
-        with sessions(info={TENANT_KEY: alpha}) as session:
-            skus = session.scalars(text("SELECT sku FROM articles")).all()
-            assert skus == [f"SKU-{alpha.hex[:6]}"]
-            changed = session.execute(text("UPDATE articles SET name = 'pwned' WHERE id = :id"), {"id": ids[beta][0]})
-            assert changed.rowcount == 0
-            with pytest.raises(Exception, match="row-level security"):
-                session.execute(
-                    text("INSERT INTO suppliers (id, tenant_id, name) VALUES (gen_random_uuid(), :other, 'intrus')"),
-                    {"other": beta},
-                )
-        with sessions() as session:  # no tenant: nothing at all
-            assert session.scalar(text("SELECT count(*) FROM articles")) == 0
-    finally:
-        engine.dispose()
+    with sessions(info={TENANT_KEY: alpha}) as session:
+        assert session.scalars(text("SELECT name FROM widgets")).all() == [f"W-{alpha.hex[:6]}"]
+        changed = session.execute(text("UPDATE widgets SET name = 'pwned' WHERE id = :id"), {"id": ids[beta][0]})
+        assert changed.rowcount == 0
+        with pytest.raises(Exception, match="row-level security"):
+            session.execute(
+                text("INSERT INTO gadgets (id, tenant_id, label) VALUES (gen_random_uuid(), :other, 'intrus')"),
+                {"other": beta},
+            )
+    with sessions() as session:  # no tenant: nothing at all
+        assert session.scalar(text("SELECT count(*) FROM widgets")) == 0
+
+
+def test_every_table_of_a_tenant_scoped_model_gets_its_policy_and_a_missing_one_is_seen(
+    owner_sessions, platform_database
+) -> None:
+    with owner_sessions() as session:
+        connection = session.connection()
+        assert {"widgets", "gadgets"} <= policed_tables(connection)
+        # A tenant table made by hand, with no model: the check that guards every service sees it.
+        connection.execute(text("CREATE TABLE stray (id uuid PRIMARY KEY, tenant_id uuid NOT NULL)"))
+        assert "stray" in tables_with_tenant_column(connection) - policed_tables(connection)
+        assert isolate_tenant_tables(connection, ["stray"]) == ["stray"]
+        assert isolate_tenant_tables(connection, ["stray", "widgets"]) == []  # idempotent
+        assert "stray" in policed_tables(connection)
+        session.rollback()
 
 
 def test_a_uniqueness_race_lost_is_a_conflict_not_a_crash(sessions) -> None:
     """Two writers pass a use case's own duplicate check; the database refuses the second."""
-    from types import SimpleNamespace
-
-    from bassin_common.db import DatabaseAccess
-    from bassin_common.errors import Conflict
-    from bassin_common.tenancy import RequestContext
-
-    tenant = uuid.uuid4()
-    worker = SimpleNamespace(
-        context_data=RequestContext(tenant).to_context_data(), entrypoint=SimpleNamespace(method_name="test")
-    )
-    access = DatabaseAccess(sessions, "inventory", worker)
-    with access.unit_of_work() as uow:
-        uow.session.add(article("TWICE"))
-        uow.commit()
-    with pytest.raises(Conflict), access.unit_of_work() as uow:
-        uow.session.add(article("TWICE"))
-        uow.commit()
+    context = RequestContext(uuid.uuid4())
+    with UnitOfWork(sessions, context, "tests") as uow:
+        uow.session.add(Widget(name="TWICE"))
+    with pytest.raises(Conflict), UnitOfWork(sessions, context, "tests") as uow:
+        uow.session.add(Widget(name="TWICE"))

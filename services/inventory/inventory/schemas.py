@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from decimal import Decimal
 
-from bassin_common.validation import INTEGER_MAX, MONEY_MAX
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from bassin_common.schemas import INTEGER_MAX, Money, Percentage, StrictSchema
 from inventory.domain import LOCATION_KINDS, validate_thresholds
 
-MONEY = {"places": 2, "as_string": True}
-PRICE = validate.Range(min=0, max=MONEY_MAX)
 QUANTITY = validate.Range(min=-INTEGER_MAX, max=INTEGER_MAX)
 THRESHOLD = validate.Range(min=0, max=INTEGER_MAX)
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class LocationInput(StrictSchema):
@@ -61,9 +56,9 @@ class ArticleInput(StrictSchema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=60))
     name = fields.String(required=True, validate=validate.Length(min=1, max=300))
     supplier_id = fields.UUID(load_default=None, allow_none=True)
-    purchase_price = fields.Decimal(required=True, validate=PRICE, **MONEY)
-    sale_price = fields.Decimal(required=True, validate=PRICE, **MONEY)
-    vat_rate = fields.Decimal(load_default="20.00", validate=validate.Range(min=0, max=100), **MONEY)
+    purchase_price = Money(required=True)
+    sale_price = Money(required=True)
+    vat_rate = Percentage(load_default=Decimal("20.00"))
     stock = fields.List(fields.Nested(StockLevelInput), load_default=list)
 
 
@@ -78,8 +73,8 @@ class ArticleSummary(Schema):
     sku = fields.String()
     name = fields.String()
     supplier_id = fields.UUID(allow_none=True)
-    sale_price = fields.Decimal(**MONEY)
-    vat_rate = fields.Decimal(**MONEY)
+    sale_price = Money()
+    vat_rate = Percentage()
 
 
 class StockLevelOutput(Schema):
@@ -94,7 +89,7 @@ class StockLevelOutput(Schema):
 class ArticleOutput(ArticleSummary):
     """The whole article: its summary, what it costs, and its stock at every location."""
 
-    purchase_price = fields.Decimal(**MONEY)
+    purchase_price = Money()
     stock = fields.List(fields.Nested(StockLevelOutput))
 
 

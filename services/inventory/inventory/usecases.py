@@ -1,7 +1,8 @@
-"""Inventory use cases: each runs in one unit of work and commits once.
+"""Inventory use cases, each given the unit of work it runs in.
 
 The service class calls these; they load and store through the ORM (scoped to the
-unit of work's tenant by ``bassin_common.tenancy``) and apply ``domain`` rules.
+unit of work's tenant by ``bassin_common.tenancy``), apply ``domain`` rules and emit
+events. They never commit: the unit of work does, when the use case returns.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from bassin_common.db import UnitOfWork
 from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.uow import UnitOfWork
 from inventory import events
 from inventory.domain import StockChange, newly_below_minimum, topped_up_quantity
 from inventory.models import Article, Location, StockLevel, StockMovement, Supplier, SupplierBasketLine
@@ -21,22 +22,18 @@ from inventory.models import Article, Location, StockLevel, StockMovement, Suppl
 
 def create_location(uow: UnitOfWork, data: dict[str, Any]) -> Location:
     if uow.session.scalar(select(Location.id).where(Location.code == data["code"])):
-        raise ValidationFailed("code already used", errors={"code": ["already used by another location"]})
+        raise ValidationFailed.field("code", "already used by another location")
     location = Location(**data)
     uow.session.add(location)
     uow.session.flush()
-    uow.emit(
-        events.LOCATION_CREATED,
-        events.LocationCreated().dump({"location_id": location.id, **data}),
-    )
-    uow.commit()
+    uow.emit(events.LOCATION_CREATED, {"location_id": location.id, **data})
     return location
 
 
 def create_supplier(uow: UnitOfWork, data: dict[str, Any]) -> Supplier:
     supplier = Supplier(**data)
     uow.session.add(supplier)
-    uow.commit()
+    uow.session.flush()
     return supplier
 
 
@@ -44,9 +41,9 @@ def create_article(uow: UnitOfWork, data: dict[str, Any]) -> Article:
     stock = data.pop("stock")
     session = uow.session
     if session.scalar(select(Article.id).where(Article.sku == data["sku"])):
-        raise ValidationFailed("sku already used", errors={"sku": ["already used by another article"]})
+        raise ValidationFailed.field("sku", "already used by another article")
     if data["supplier_id"] and session.get(Supplier, data["supplier_id"]) is None:
-        raise ValidationFailed("unknown supplier", errors={"supplier_id": ["unknown supplier"]})
+        raise ValidationFailed.field("supplier_id", "unknown supplier")
     known_locations = set(session.scalars(select(Location.id)))
     seen: set[uuid.UUID] = set()
     for index, level in enumerate(stock):
@@ -57,7 +54,7 @@ def create_article(uow: UnitOfWork, data: dict[str, Any]) -> Article:
         else:
             seen.add(level["location_id"])
             continue
-        raise ValidationFailed(problem, errors={f"stock[{index}].location_id": [problem]})
+        raise ValidationFailed.field(f"stock[{index}].location_id", problem)
     article = Article(**data)
     session.add(article)
     session.flush()
@@ -72,11 +69,7 @@ def create_article(uow: UnitOfWork, data: dict[str, Any]) -> Article:
                 reason="initial",
             )
         )
-    uow.emit(
-        events.ARTICLE_CREATED,
-        events.ArticleCreated().dump({"article_id": article.id, **data}),
-    )
-    uow.commit()
+    uow.emit(events.ARTICLE_CREATED, {"article_id": article.id, **data})
     return article
 
 
@@ -118,8 +111,7 @@ def set_thresholds(
     needs_reorder = newly_below_minimum(level.quantity, level.minimum, level.maximum, minimum, maximum)
     level.minimum, level.maximum = minimum, maximum
     if needs_reorder:
-        _ask_for_reorder(uow, StockChange(article_id, location_id, level.quantity, level.quantity, minimum, maximum))
-    uow.commit()
+        reorder(uow, StockChange(article_id, location_id, level.quantity, level.quantity, minimum, maximum))
     return get_article(uow, article_id)
 
 
@@ -173,70 +165,67 @@ def apply_sale(uow: UnitOfWork, sale: dict[str, Any]) -> list[StockChange]:
         change = decrement_stock(uow, article_id, sale["location_id"], sold[article_id], "sale", str(sale["sale_id"]))
         _announce(uow, change, "sale", str(sale["sale_id"]))
         changes.append(change)
-    uow.commit()
     return changes
 
 
 def _announce(uow: UnitOfWork, change: StockChange, reason: str, reference: str) -> None:
     uow.emit(
         events.STOCK_LEVEL_CHANGED,
-        events.StockLevelChanged().dump(
-            {
-                "article_id": change.article_id,
-                "location_id": change.location_id,
-                "quantity": change.after,
-                "previous_quantity": change.before,
-                "minimum": change.minimum,
-                "maximum": change.maximum,
-                "reason": reason,
-                "reference": reference,
-            }
-        ),
+        {
+            "article_id": change.article_id,
+            "location_id": change.location_id,
+            "quantity": change.after,
+            "previous_quantity": change.before,
+            "minimum": change.minimum,
+            "maximum": change.maximum,
+            "reason": reason,
+            "reference": reference,
+        },
     )
     if change.crossed_below_minimum:
-        _ask_for_reorder(uow, change)
+        reorder(uow, change)
 
 
-def _ask_for_reorder(uow: UnitOfWork, change: StockChange) -> None:
+def reorder(uow: UnitOfWork, change: StockChange) -> SupplierBasketLine:
+    """A level crossed below its minimum: the supplier basket gets the quantity that brings it
+    back to its maximum, in the same transaction, and ``reorder_needed`` tells the others."""
     supplier_id = uow.session.scalar(select(Article.supplier_id).where(Article.id == change.article_id))
+    line = add_to_supplier_basket(uow, supplier_id, change.article_id, change.quantity_to_reach_maximum)
     uow.emit(
         events.REORDER_NEEDED,
-        events.ReorderNeeded().dump(
-            {
-                "article_id": change.article_id,
-                "location_id": change.location_id,
-                "supplier_id": supplier_id,
-                "quantity_on_hand": change.after,
-                "minimum": change.minimum,
-                "maximum": change.maximum,
-                "suggested_quantity": change.quantity_to_reach_maximum,
-            }
-        ),
+        {
+            "article_id": change.article_id,
+            "location_id": change.location_id,
+            "supplier_id": supplier_id,
+            "quantity_on_hand": change.after,
+            "minimum": change.minimum,
+            "maximum": change.maximum,
+            "suggested_quantity": change.quantity_to_reach_maximum,
+        },
     )
+    return line
 
 
-def add_to_supplier_basket(uow: UnitOfWork, need: dict[str, Any]) -> SupplierBasketLine:
+def add_to_supplier_basket(
+    uow: UnitOfWork, supplier_id: uuid.UUID | None, article_id: uuid.UUID, quantity: int
+) -> SupplierBasketLine:
     """Add a line for (supplier, article), or top up the open one."""
     session = uow.session
     line = session.scalar(
         select(SupplierBasketLine)
         .where(
-            SupplierBasketLine.article_id == need["article_id"],
-            SupplierBasketLine.supplier_id.is_not_distinct_from(need["supplier_id"]),
+            SupplierBasketLine.article_id == article_id,
+            SupplierBasketLine.supplier_id.is_not_distinct_from(supplier_id),
             SupplierBasketLine.status == "open",
         )
         .with_for_update()
     )
     if line is None:
-        line = SupplierBasketLine(
-            supplier_id=need["supplier_id"],
-            article_id=need["article_id"],
-            quantity=need["suggested_quantity"],
-        )
+        line = SupplierBasketLine(supplier_id=supplier_id, article_id=article_id, quantity=quantity)
         session.add(line)
     else:
-        line.quantity = topped_up_quantity(line.quantity, need["suggested_quantity"])
-    uow.commit()
+        line.quantity = topped_up_quantity(line.quantity, quantity)
+    session.flush()
     return line
 
 
@@ -267,9 +256,10 @@ def supplier_basket(uow: UnitOfWork) -> list[dict[str, Any]]:
 def search_articles(uow: UnitOfWork, query: str, limit: int, offset: int) -> list[Article]:
     """Articles whose SKU or name contains ``query``, by SKU; a page at a time."""
     statement = select(Article).order_by(Article.sku).limit(limit).offset(offset)
-    if query:
-        pattern = f"%{query}%"
-        statement = statement.where(Article.sku.ilike(pattern) | Article.name.ilike(pattern))
+    if query:  # % and _ are searched for, not wildcards
+        statement = statement.where(
+            Article.sku.icontains(query, autoescape=True) | Article.name.icontains(query, autoescape=True)
+        )
     return list(uow.session.scalars(statement))
 
 

@@ -1,3 +1,6 @@
+"""Fixtures of the inventory tests: ``uow`` (units of work on inventory's test database,
+no nameko nor RabbitMQ), the service in a nameko container, and a stocked shop behind it."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,8 +10,10 @@ from typing import Any
 import pytest
 from nameko.containers import ServiceContainer
 
-from bassin_common.testing import rpc_client
+from bassin_common.testing import rpc_client, unit_of_work_fixture
 from inventory.service import InventoryService
+
+uow = unit_of_work_fixture("inventory")
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""Reorder rules, without database or broker."""
+"""Inventory's rules without database nor broker: when a stock level crosses below its
+minimum (once), how much a reorder asks, basket lines topped up never lowered, coherent
+thresholds, and raising a minimum above the stock as a crossing."""
 
 import uuid
 

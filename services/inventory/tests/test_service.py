@@ -1,4 +1,12 @@
-"""The inventory service in a real nameko container, on PostgreSQL and RabbitMQ."""
+"""The inventory service in a real nameko container, on PostgreSQL and RabbitMQ.
+
+Covered: an article created over RPC with its stock and initial movement; pos's
+``sale_completed`` taking stock out and writing the ledger, once however often it is
+delivered; a crossing below the minimum filling the supplier basket and writing one
+``reorder_needed`` to the outbox; raising a minimum over RPC; another company seeing
+nothing; invalid input named by field; writes refused to a role without stock rights.
+The use cases themselves are tested without nameko in ``test_usecases.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,7 @@ import eventlet
 import pytest
 from sqlalchemy import create_engine, text
 
-from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.errors import Forbidden, NotFound, ValidationFailed
 from bassin_common.events import Event
 from bassin_common.testing import publish_event, rpc_client, wait_until
 
@@ -143,8 +151,6 @@ def test_invalid_article_names_the_fields_and_writes_nothing(inventory, tenant_i
 
 
 def test_writes_need_a_stock_role(inventory, tenant_id: uuid.UUID) -> None:
-    from bassin_common.errors import Forbidden
-
     with rpc_client(tenant_id, roles=("cashier",)) as rpc, pytest.raises(Forbidden):
         rpc.inventory.create_location({"code": "VAN1", "name": "Camion 1", "kind": "van"})
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from bassin_common.errors import ValidationFailed
-from bassin_common.validation import MONEY_MAX
+from bassin_common.schemas import MONEY_MAX
 
 CENT = Decimal("0.01")
 PAYMENT_METHODS = ("cash", "card", "cheque", "transfer", "voucher")
@@ -104,5 +104,5 @@ def price_sale(
         if paid != sale.total:
             errors["payments"] = [f"payments add up to {paid} but the sale totals {sale.total}"]
     if errors:
-        raise ValidationFailed(f"invalid field(s): {', '.join(sorted(errors))}", errors=errors)
+        raise ValidationFailed.of(errors)
     return sale

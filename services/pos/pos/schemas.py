@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from bassin_common.validation import MONEY_MAX
+from bassin_common.schemas import Money, Percentage, StrictSchema
 from pos.domain import PAYMENT_METHODS
-
-MONEY = {"places": 2, "as_string": True}
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class SaleLineInput(StrictSchema):
     article_id = fields.UUID(required=True)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100_000))
     # A cashier may sell at another price than the catalogue's (a discount, say).
-    unit_price = fields.Decimal(load_default=None, validate=validate.Range(min=0, max=MONEY_MAX), **MONEY)
+    unit_price = Money(load_default=None)
 
 
 class PaymentInput(StrictSchema):
     method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
-    amount = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False, max=MONEY_MAX), **MONEY)
+    amount = Money(required=True, positive=True)
 
 
 class SaleInput(StrictSchema):
@@ -37,22 +30,31 @@ class SaleLineOutput(Schema):
     article_id = fields.UUID()
     description = fields.String()
     quantity = fields.Integer()
-    unit_price = fields.Decimal(**MONEY)
-    vat_rate = fields.Decimal(**MONEY)
-    total = fields.Decimal(**MONEY)
+    unit_price = Money()
+    vat_rate = Percentage()
+    total = Money()
 
 
 class PaymentOutput(Schema):
     method = fields.String()
-    amount = fields.Decimal(**MONEY)
+    amount = Money()
 
 
 class SaleOutput(Schema):
     id = fields.UUID()
     location_id = fields.UUID()
-    total = fields.Decimal(**MONEY)
-    vat_total = fields.Decimal(**MONEY)
+    total = Money()
+    vat_total = Money()
     cashier_id = fields.String(allow_none=True)
     completed_at = fields.DateTime()
     lines = fields.List(fields.Nested(SaleLineOutput))
     payments = fields.List(fields.Nested(PaymentOutput))
+
+
+class CatalogueEntryOutput(Schema):
+    """What the till knows of an article."""
+
+    article_id = fields.UUID()
+    sku = fields.String()
+    name = fields.String()
+    sale_price = Money()

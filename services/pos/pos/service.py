@@ -2,50 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from bassin_common.db import Database
-from bassin_common.entrypoints import event_consumer, rpc
-from bassin_common.events import Event
-from bassin_common.logs import LogContext
-from bassin_common.outbox import OutboxRelay
-from bassin_common.validation import load_or_reject, parse_id
+from bassin_common.permissions import READ_BUSINESS_DATA, RECORD_SALES
+from bassin_common.service import BassinService, consume, rpc
+from bassin_common.uow import UnitOfWork
 from pos import events, schemas, usecases
 
-SELLERS = ("cashier", "manager", "office", "sales")
 
-
-class PosService:
+class PosService(BassinService):
     name = "pos"
 
-    db = Database()
-    outbox = OutboxRelay()
-    log_context = LogContext()
+    @rpc(requires=RECORD_SALES, accepts=schemas.SaleInput, returns=schemas.SaleOutput)
+    def record_sale(self, uow: UnitOfWork, sale: dict[str, Any], request_id: str | None = None) -> Any:
+        return usecases.record_sale(uow, sale, request_id)
 
-    @rpc
-    def record_sale(self, payload: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
-        self.db.context.require_role(*SELLERS)
-        data = load_or_reject(schemas.SaleInput(), payload)
-        with self.db.unit_of_work() as uow:
-            return schemas.SaleOutput().dump(usecases.record_sale(uow, data, request_id))
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.SaleOutput)
+    def get_sale(self, uow: UnitOfWork, sale_id: uuid.UUID) -> Any:
+        return usecases.get_sale(uow, sale_id)
 
-    @rpc
-    def get_sale(self, sale_id: str) -> dict[str, Any]:
-        with self.db.unit_of_work() as uow:
-            return schemas.SaleOutput().dump(usecases.get_sale(uow, parse_id(sale_id)))
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.CatalogueEntryOutput(many=True))
+    def list_catalogue(self, uow: UnitOfWork) -> Any:
+        return usecases.list_catalogue(uow)
 
-    @rpc
-    def list_catalogue(self) -> list[dict[str, Any]]:
-        with self.db.unit_of_work() as uow:
-            return [
-                {"article_id": str(a.article_id), "sku": a.sku, "name": a.name, "sale_price": str(a.sale_price)}
-                for a in usecases.list_catalogue(uow)
-            ]
-
-    @event_consumer("inventory", "article_created")
-    def on_article_created(self, event: Event) -> None:
-        self.db.apply_once(event, events.ArticleCreatedView(), usecases.keep_article)
-
-    @event_consumer("inventory", "location_created")
-    def on_location_created(self, event: Event) -> None:
-        self.db.apply_once(event, events.LocationCreatedView(), usecases.keep_shop)
+    on_article_created = consume("inventory", "article_created", events.ArticleCreatedView, usecases.keep_article)
+    on_location_created = consume("inventory", "location_created", events.LocationCreatedView, usecases.keep_shop)

@@ -1,4 +1,4 @@
-"""pos use cases: each runs in one unit of work and commits once."""
+"""pos use cases, each given the unit of work it runs in (which commits when they return)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bassin_common.db import UnitOfWork
 from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.uow import UnitOfWork
 from pos import events
 from pos.domain import CatalogueEntry, PricedSale, price_sale
 from pos.models import CatalogueArticle, Sale, SaleLine, SalePayment, Shop
@@ -17,27 +17,25 @@ from pos.models import CatalogueArticle, Sale, SaleLine, SalePayment, Shop
 
 def record_sale(uow: UnitOfWork, data: dict[str, Any], request_id: str | None) -> Sale:
     """Price, store and announce a paid sale; the same ``request_id`` twice returns the first."""
-    session = uow.session
     if request_id and (existing := _sale_by_request(uow, request_id)):
         return existing
     location_id = _till_location(uow, data["location_id"])
     article_ids = {line["article_id"] for line in data["lines"]}
     catalogue = {
         row.article_id: CatalogueEntry(row.article_id, row.sku, row.name, row.sale_price, row.vat_rate)
-        for row in session.scalars(select(CatalogueArticle).where(CatalogueArticle.article_id.in_(article_ids)))
+        for row in uow.session.scalars(select(CatalogueArticle).where(CatalogueArticle.article_id.in_(article_ids)))
     }
     priced = price_sale(location_id, data["lines"], data["payments"], catalogue)
     try:
-        sale = _store(uow, priced, request_id)
-        uow.emit(events.SALE_COMPLETED, events.SaleCompleted().dump(_announcement(sale)))
-        uow.commit()
+        with uow.session.begin_nested():
+            sale = _store(uow, priced, request_id)
     except IntegrityError:
         # The same Idempotency-Key was committed concurrently (a retry racing its first
         # attempt): the unique index made this one wait, then refused it. Answer with the first.
-        session.rollback()
         if request_id and (existing := _sale_by_request(uow, request_id)):
             return existing
         raise
+    uow.emit(events.SALE_COMPLETED, sale)
     return sale
 
 
@@ -49,12 +47,13 @@ def _till_location(uow: UnitOfWork, requested: uuid.UUID | None) -> uuid.UUID:
     shops = list(uow.session.scalars(select(Shop.location_id)))
     if requested is not None:
         if requested not in shops:
-            raise ValidationFailed("unknown shop", errors={"location_id": ["unknown shop"]})
+            raise ValidationFailed.field("location_id", "unknown shop")
         return requested
     if len(shops) == 1:
         return shops[0]
-    reason = "no shop is set up yet" if not shops else "several shops: say which one"
-    raise ValidationFailed(reason, errors={"location_id": [reason]})
+    raise ValidationFailed.field(
+        "location_id", "no shop is set up yet" if not shops else "several shops: say which one"
+    )
 
 
 def _store(uow: UnitOfWork, priced: PricedSale, request_id: str | None) -> Sale:
@@ -86,27 +85,6 @@ def _store(uow: UnitOfWork, priced: PricedSale, request_id: str | None) -> Sale:
     return sale
 
 
-def _announcement(sale: Sale) -> dict[str, Any]:
-    return {
-        "sale_id": sale.id,
-        "location_id": sale.location_id,
-        "total": sale.total,
-        "vat_total": sale.vat_total,
-        "completed_at": sale.completed_at,
-        "lines": [
-            {
-                "article_id": line.article_id,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "vat_rate": line.vat_rate,
-                "total": line.total,
-            }
-            for line in sale.lines
-        ],
-        "payments": [{"method": p.method, "amount": p.amount} for p in sale.payments],
-    }
-
-
 def get_sale(uow: UnitOfWork, sale_id: uuid.UUID) -> Sale:
     sale = uow.session.scalar(select(Sale).where(Sale.id == sale_id))
     if sale is None:
@@ -118,20 +96,26 @@ def list_catalogue(uow: UnitOfWork) -> list[CatalogueArticle]:
     return list(uow.session.scalars(select(CatalogueArticle).order_by(CatalogueArticle.name)))
 
 
-def keep_article(uow: UnitOfWork, article: dict[str, Any]) -> None:
-    session = uow.session
-    row = session.scalar(select(CatalogueArticle).where(CatalogueArticle.article_id == article["article_id"]))
+def keep_article(uow: UnitOfWork, article: dict[str, Any]) -> CatalogueArticle:
+    """The till's copy of a catalogue article, created or brought up to date."""
+    return _keep(uow, CatalogueArticle, CatalogueArticle.article_id, article["article_id"], article)
+
+
+def keep_shop(uow: UnitOfWork, location: dict[str, Any]) -> Shop | None:
+    """A location: the till keeps it, created or brought up to date, if it is a shop."""
+    if location["kind"] != "shop":
+        return None
+    copy = {"location_id": location["location_id"], "code": location["code"], "name": location["name"]}
+    return _keep(uow, Shop, Shop.location_id, location["location_id"], copy)
+
+
+def _keep(uow: UnitOfWork, model: type[Any], key: Any, key_value: Any, values: dict[str, Any]) -> Any:
+    row = uow.session.scalar(select(model).where(key == key_value))
     if row is None:
-        session.add(CatalogueArticle(**article))
+        row = model(**values)
+        uow.session.add(row)
     else:
-        for key, value in article.items():
-            setattr(row, key, value)
-    uow.commit()
-
-
-def keep_shop(uow: UnitOfWork, location: dict[str, Any]) -> None:
-    if location.pop("kind") != "shop":
-        uow.commit()  # still commit the inbox row: the event was handled
-        return
-    uow.session.add(Shop(**location))
-    uow.commit()
+        for name, value in values.items():
+            setattr(row, name, value)
+    uow.session.flush()
+    return row

@@ -1,4 +1,6 @@
-"""Till pricing and payment rules, without database or broker."""
+"""Till rules without database nor broker: prices from the catalogue or set by the cashier,
+the VAT they contain, split payments adding up to the total, unknown articles named by
+their line."""
 
 from __future__ import annotations
 

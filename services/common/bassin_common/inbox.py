@@ -1,0 +1,40 @@
+"""The inbox: a consumer applies each event once, however often it is delivered.
+
+RabbitMQ delivers at least once (a relay republishes after a crash, the broker redelivers
+after a consumer dies), so every consumer records ``(consumer, event_id)`` in its
+database's ``processed_events`` table in the same transaction as the event's effect.
+A redelivery finds the row and does nothing; a concurrent duplicate waits on the
+primary key until the first commits, then finds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from bassin_common.events import Event
+from bassin_common.uow import UnitOfWork
+
+_CLAIM = text(
+    "INSERT INTO processed_events (consumer, event_id) VALUES (:consumer, :event_id) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
+def claim(session: Session, consumer: str, event: Event) -> bool:
+    """Mark ``event`` processed by ``consumer`` in this transaction; False if it already was."""
+    return session.execute(_CLAIM, {"consumer": consumer, "event_id": event.event_id}).first() is not None
+
+
+def apply_once(uow: UnitOfWork, consumer: str, event: Event, use_case: Callable[[UnitOfWork, Any], Any]) -> bool:
+    """Run ``use_case(uow, event.data)`` unless ``consumer`` already processed ``event``.
+
+    The claim commits with the use case's effect when the unit of work ends.
+    """
+    if not claim(uow.session, consumer, event):
+        return False
+    use_case(uow, event.data)
+    return True

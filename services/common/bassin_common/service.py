@@ -1,0 +1,178 @@
+"""The nameko edge of a Bassin service: its base class, its entrypoints, its database.
+
+    class InventoryService(BassinService):
+        name = "inventory"
+
+        @rpc(requires=MANAGE_STOCK, accepts=schemas.LocationInput, returns=schemas.LocationOutput)
+        def create_location(self, uow: UnitOfWork, location: dict) -> Location:
+            return usecases.create_location(uow, location)
+
+        on_sale_completed = consume("pos", "sale_completed", events.SaleCompletedView, usecases.apply_sale)
+
+A service class is an adapter of one-line methods. ``rpc`` does the rest, the same way for
+every call: it checks the caller's permission, loads the last argument with the
+``accepts`` schema (refusing bad input with every field named), opens a unit of work in
+the caller's context (committed when the method returns), and dumps the result with the
+``returns`` schema. The declaration — permission, input and output schemas — stays on the
+entrypoint (``RpcDeclaration``), for the API's documentation to read.
+
+``consume`` subscribes a use case to an event: the event's data, loaded through the
+consumer's view, is applied once however often it is delivered (``bassin_common.inbox``),
+retried with backoff when the use case fails, then dead-lettered (``consumer``). There is
+no other way for a service to handle an event, so none can forget to be idempotent.
+Domain errors (``bassin_common.errors``) cross RPC as themselves: ``rpc`` declares them
+expected (logged as the caller's mistake, a warning, not as a fault of the service) and
+they are registered with nameko's serializer, so the caller gets the same type back.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, get_type_hints
+
+from marshmallow import Schema
+from nameko.exceptions import get_module_path, registry
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc as nameko_rpc
+from sqlalchemy import text
+
+from bassin_common import inbox
+from bassin_common.config import settings_from_nameko
+from bassin_common.consumer import event_consumer
+from bassin_common.database import assert_cooperative_psycopg, make_engine, make_session_factory
+from bassin_common.errors import DOMAIN_ERRORS
+from bassin_common.events import Event, EventView
+from bassin_common.logs import LogContext
+from bassin_common.outbox import OutboxRelay
+from bassin_common.permissions import Permission
+from bassin_common.schemas import load_or_reject, parse_id
+from bassin_common.tenancy import RequestContext
+from bassin_common.uow import UnitOfWork
+
+__all__ = ["BassinService", "Database", "RpcDeclaration", "consume", "rpc"]
+
+for _error in DOMAIN_ERRORS:
+    # The caller's nameko client rebuilds these as themselves rather than as RemoteError.
+    registry[get_module_path(_error)] = _error
+
+
+@dataclass(frozen=True)
+class RpcDeclaration:
+    """What an RPC method promises: who may call it, what it takes, what it gives back."""
+
+    requires: Permission
+    accepts: type[Schema] | None
+    returns: Schema
+
+
+def rpc(
+    *, requires: Permission, accepts: type[Schema] | None = None, returns: type[Schema] | Schema
+) -> Callable[[Callable[..., Any]], Any]:
+    """An RPC entrypoint around a method ``(self, uow, *arguments)``.
+
+    On the wire the method takes its arguments without ``uow``. An argument annotated
+    ``uuid.UUID`` arrives as text and is parsed (one that is not an id names nothing: 404).
+    With ``accepts``, that schema loads the payload: the last argument without a default.
+    ``returns`` may be a schema instance (``Output(many=True)`` for a list).
+    """
+    declaration = RpcDeclaration(requires, accepts, returns() if isinstance(returns, type) else returns)
+
+    def decorate(method: Callable[..., Any]) -> Any:
+        itself, _uow, *arguments = inspect.signature(method).parameters.values()
+        on_the_wire = inspect.Signature([itself, *arguments])
+        hints = get_type_hints(method)
+        ids = [p.name for p in arguments if hints.get(p.name) is uuid.UUID]
+        payload = next((p.name for p in reversed(arguments) if p.default is p.empty), None) if accepts else None
+
+        @wraps(method)
+        def entrypoint(self: Any, *args: Any, **kwargs: Any) -> Any:
+            self.db.context.require(requires)
+            call = on_the_wire.bind(self, *args, **kwargs)
+            for name in ids:
+                call.arguments[name] = parse_id(call.arguments[name])
+            if payload is not None:
+                call.arguments[payload] = load_or_reject(accepts(), call.arguments[payload])
+            with self.db.unit_of_work() as uow:
+                return declaration.returns.dump(method(self, uow, *call.args[1:], **call.kwargs))
+
+        entrypoint.__signature__ = on_the_wire  # what nameko checks callers against
+        entrypoint.rpc = declaration  # type: ignore[attr-defined]
+        return nameko_rpc(expected_exceptions=DOMAIN_ERRORS)(entrypoint)
+
+    return decorate
+
+
+def consume(
+    producer: str, event_type: str, view: type[EventView], use_case: Callable[[UnitOfWork, Any], Any]
+) -> Callable[[Any, Event], None]:
+    """A handler applying ``use_case(uow, data)`` once per ``producer``'s ``event_type``;
+    assign it to a class attribute, whose name names the handler (and its queue)."""
+
+    def handler(self: Any, event: Event) -> None:
+        self.db.apply_once(event, use_case)
+
+    handler.use_case = use_case  # type: ignore[attr-defined]
+    return event_consumer(producer, event_type, view)(handler)
+
+
+class DatabaseAccess:
+    """What a worker sees as ``self.db``."""
+
+    def __init__(self, provider: Database, worker_ctx: Any):
+        self._provider = provider
+        self._context_data = worker_ctx.context_data
+        self._consumer = f"{provider.container.service_name}.{worker_ctx.entrypoint.method_name}"
+
+    @property
+    def context(self) -> RequestContext:
+        """The caller's context from nameko context data (RPC entrypoints)."""
+        return RequestContext.from_context_data(self._context_data)
+
+    def unit_of_work(self, context: RequestContext | None = None) -> UnitOfWork:
+        return UnitOfWork(self._provider.sessions, context or self.context, self._provider.container.service_name)
+
+    def apply_once(self, event: Event, use_case: Callable[[UnitOfWork, Any], Any]) -> bool:
+        """The idempotent consumer: run ``use_case(uow, event.data)`` in the event's tenant
+        unless this handler already processed the event; the claim commits with the effect."""
+        with self.unit_of_work(event.context) as uow:
+            return inbox.apply_once(uow, self._consumer, event, use_case)
+
+    def ping(self) -> bool:
+        with self._provider.engine.connect() as connection:
+            return connection.scalar(text("SELECT 1")) == 1
+
+
+class Database(DependencyProvider):
+    """An engine per container (a pool the size of the worker pool) and its session factory."""
+
+    def setup(self) -> None:
+        assert_cooperative_psycopg()
+        settings = settings_from_nameko()
+        url = settings.service_database_url(self.container.service_name)
+        self.engine = make_engine(url, settings.max_workers, settings.database_role)
+        self.sessions = make_session_factory(self.engine)
+
+    def stop(self) -> None:
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx: Any) -> DatabaseAccess:
+        return DatabaseAccess(self, worker_ctx)
+
+
+class BassinService:
+    """Base of every Bassin nameko service: its database, its outbox relay, its log context."""
+
+    name: str
+
+    db = Database()
+    outbox = OutboxRelay()
+    log_context = LogContext()
+
+    @nameko_rpc
+    def health(self) -> dict[str, Any]:
+        """Liveness of this service and its database, for operators and the start command."""
+        return {"service": self.name, "database": "ok" if self.db.ping() else "failing"}

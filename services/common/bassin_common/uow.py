@@ -1,0 +1,80 @@
+"""The unit of work: one transaction, for one tenant, around one use case.
+
+    with UnitOfWork(sessions, context, producer="inventory") as uow:
+        usecases.create_location(uow, data)      # uses uow.session, calls uow.emit(...)
+
+Everything the use case does — its rows, the events it emits (written to the outbox) and,
+for a consumer, the claim of the event it handles (the inbox) — commits together when the
+``with`` block ends without an error, and is rolled back otherwise. Use cases never commit:
+a forgotten commit cannot lose an effect, and a failure cannot half-write one.
+
+A use case that wants to try something and recover from its failure (a unique index
+racing a retry, say) does it in ``uow.session.begin_nested()``: a savepoint, not a rollback
+of the whole unit.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bassin_common import outbox
+from bassin_common.errors import Conflict
+from bassin_common.events import Event, EventSpec
+from bassin_common.tenancy import TENANT_KEY, RequestContext
+
+UNIQUE_VIOLATION = "23505"
+
+
+class UnitOfWork:
+    session: Session
+
+    def __init__(self, sessions: sessionmaker[Session], context: RequestContext, producer: str) -> None:
+        self.context = context
+        self.producer = producer
+        self.emitted: list[Event] = []  # in emission order; what tests inspect
+        self._sessions = sessions
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._sessions(info={TENANT_KEY: self.context.tenant_id})
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, error: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        try:
+            if error is None:
+                outbox.record(self.session, self.emitted, self.context)
+                self.session.commit()
+        except IntegrityError as failure:
+            error = failure
+        finally:
+            self.session.close()  # rolls back whatever was not committed
+        if isinstance(error, IntegrityError) and getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
+            # A uniqueness rule won a race against the use case's own check: the caller's
+            # concern (409), not a server fault. Other integrity errors are bugs.
+            raise Conflict("this already exists (created concurrently?)") from error
+        if error is not None and exc_type is None:
+            raise error
+
+    @property
+    def tenant_id(self) -> Any:
+        return self.context.tenant_id
+
+    def emit(self, spec: EventSpec, data: Any) -> Event:
+        """Record an event (``data``: a mapping, or an object the spec's schema dumps); it
+        is written to the outbox with this unit's changes and published by the relay once
+        they are committed."""
+        event = Event(
+            event_type=spec.event_type,
+            tenant_id=self.context.tenant_id,
+            producer=self.producer,
+            data=spec.serialize(data),
+            version=spec.version,
+            correlation_id=self.context.correlation_id,
+        )
+        self.emitted.append(event)
+        return event

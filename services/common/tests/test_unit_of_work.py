@@ -1,0 +1,93 @@
+"""The unit of work commits what a use case did, with its events, or nothing at all."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from common_test_models import WIDGET_MADE, Widget
+from sqlalchemy import func, select, text
+
+from bassin_common import inbox
+from bassin_common.events import Event, InvalidEvent
+from bassin_common.tenancy import TENANT_KEY, RequestContext
+from bassin_common.uow import UnitOfWork
+
+
+def make_widget(uow: UnitOfWork, name: str) -> Widget:
+    widget = Widget(name=name)
+    uow.session.add(widget)
+    uow.session.flush()
+    uow.emit(WIDGET_MADE, {"widget_id": widget.id, "name": name})
+    return widget
+
+
+def outbox_rows(owner_sessions, tenant: uuid.UUID) -> list[dict]:
+    with owner_sessions() as session:
+        return list(
+            session.scalars(text("SELECT payload FROM outbox WHERE payload->>'tenant_id' = :t"), {"t": str(tenant)})
+        )
+
+
+def widget_count(sessions, tenant: uuid.UUID) -> int:
+    with sessions(info={TENANT_KEY: tenant}) as session:
+        return session.scalar(select(func.count()).select_from(Widget))
+
+
+def test_the_change_and_its_event_commit_together_when_the_use_case_returns(sessions, owner_sessions) -> None:
+    context = RequestContext(uuid.uuid4(), "u-1", frozenset({"manager"}), "corr-1")
+    with UnitOfWork(sessions, context, "tests") as uow:
+        widget = make_widget(uow, "W-1")
+    [event] = uow.emitted
+    assert (event.event_type, event.version, event.producer) == ("widget_made", 1, "tests")
+    assert event.data == {"widget_id": str(widget.id), "name": "W-1"}  # the wire form
+    [payload] = outbox_rows(owner_sessions, context.tenant_id)
+    assert payload["event_id"] == str(event.event_id) and payload["correlation_id"] == "corr-1"
+    assert widget_count(sessions, context.tenant_id) == 1
+
+
+def test_a_failing_use_case_leaves_neither_change_nor_event(sessions, owner_sessions) -> None:
+    context = RequestContext(uuid.uuid4())
+    with pytest.raises(RuntimeError), UnitOfWork(sessions, context, "tests") as uow:
+        make_widget(uow, "W-1")
+        raise RuntimeError("the use case failed after writing")
+    assert widget_count(sessions, context.tenant_id) == 0
+    assert outbox_rows(owner_sessions, context.tenant_id) == []
+
+
+def test_an_event_its_schema_refuses_is_a_programming_error(sessions) -> None:
+    with (
+        pytest.raises(InvalidEvent, match="widget_made"),
+        UnitOfWork(sessions, RequestContext(uuid.uuid4()), "t") as uow,
+    ):
+        uow.emit(WIDGET_MADE, {"name": "no id"})
+
+
+def test_an_event_is_applied_once_however_often_it_arrives(sessions) -> None:
+    tenant = uuid.uuid4()
+    event = Event("widget_ordered", tenant, "elsewhere", {"name": "W-9"})
+    applied = []
+    for _ in range(3):
+        with UnitOfWork(sessions, event.context, "tests") as uow:
+            applied.append(
+                inbox.apply_once(uow, "tests.on_widget_ordered", event, lambda u, d: make_widget(u, d["name"]))
+            )
+    assert applied == [True, False, False]
+    assert widget_count(sessions, tenant) == 1
+    # Another consumer of the same event applies it too: the claim is per consumer.
+    with UnitOfWork(sessions, event.context, "tests") as uow:
+        assert inbox.claim(uow.session, "tests.on_widget_ordered_elsewhere", event)
+
+
+def test_a_failed_application_does_not_claim_the_event(sessions) -> None:
+    event = Event("widget_ordered", uuid.uuid4(), "elsewhere", {"name": "W-9"})
+
+    def failing(uow: UnitOfWork, data: dict) -> None:
+        make_widget(uow, data["name"])
+        raise RuntimeError("broken rule")
+
+    with pytest.raises(RuntimeError), UnitOfWork(sessions, event.context, "tests") as uow:
+        inbox.apply_once(uow, "tests.on_widget_ordered", event, failing)
+    with UnitOfWork(sessions, event.context, "tests") as uow:  # the retry applies it
+        assert inbox.apply_once(uow, "tests.on_widget_ordered", event, lambda u, d: make_widget(u, d["name"]))
+    assert widget_count(sessions, event.tenant_id) == 1

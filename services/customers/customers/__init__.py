@@ -1,3 +1,0 @@
-"""Customer file: customers, contacts, sites, pools, equipment, water analyses, maintenance contracts,
-leads to quotes to orders.
-"""

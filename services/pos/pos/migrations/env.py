@@ -1,3 +1,0 @@
-from bassin_common.migrations import run_env
-
-run_env()

@@ -1,0 +1,279 @@
+"""pos use cases through units of work on the test database, without nameko nor RabbitMQ.
+
+Covered: record_sale (priced from the till's catalogue copy, stored, ``sale_completed``
+emitted in its wire form; the same request id twice, or racing, gives the first sale and
+one event; the shop and the articles refused by field, writing nothing), get_sale,
+list_catalogue, keep_article (creates, then updates) and keep_shop (shops only), each
+scoped to its company.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import eventlet
+import psycopg
+import pytest
+from sqlalchemy import select
+
+from bassin_common.database import psycopg_conninfo
+from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.testing import wait_until
+from pos import schemas, usecases
+from pos.models import Sale, Shop
+
+FromInventory = Any  # the conftest's class, reached through the ``inventory`` fixture
+Till = Any
+
+
+def line(article: uuid.UUID, quantity: int, unit_price: str | None = None) -> dict[str, Any]:
+    return {"article_id": str(article), "quantity": quantity, **({"unit_price": unit_price} if unit_price else {})}
+
+
+def sale_input(lines: list[dict], payments: list[tuple[str, str]], location: uuid.UUID | None = None) -> dict:
+    """What the service hands ``record_sale``: the payload loaded by its schema."""
+    payload = {
+        "location_id": location and str(location),
+        "lines": lines,
+        "payments": [{"method": method, "amount": amount} for method, amount in payments],
+    }
+    return schemas.SaleInput().load(payload)
+
+
+def two_galets(till: Till, location: uuid.UUID | None = None) -> dict:
+    return sale_input([line(till.chlore, 2)], [("card", "79.80")], location)
+
+
+def sales(uow: Any, tenant_id: uuid.UUID | None = None) -> list[tuple[uuid.UUID, str | None, Decimal]]:
+    with uow(tenant_id=tenant_id) as work:
+        return [(sale.id, sale.request_id, sale.total) for sale in work.session.scalars(select(Sale))]
+
+
+def someone_waits_on_a_lock(database_url: str) -> bool:
+    with psycopg.connect(psycopg_conninfo(database_url), autocommit=True) as connection:
+        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        return connection.execute(query).fetchone()[0] > 0
+
+
+# --- record_sale ---------------------------------------------------------------------------
+
+
+def test_a_sale_is_priced_from_the_till_catalogue_stored_and_announced(uow: Any, till: Till) -> None:
+    data = sale_input([line(till.chlore, 3), line(till.pompe, 1)], [("cash", "50.00"), ("card", "598.70")])
+    with uow(roles=("cashier",), user_id="caisse-nimes-1") as work:
+        sale = usecases.record_sale(work, data, None)
+    assert (sale.location_id, sale.total, sale.vat_total, sale.cashier_id) == (
+        till.shop,  # no shop named: the company's only shop
+        Decimal("648.70"),
+        Decimal("108.12"),  # 19.95 + 88.17
+        "caisse-nimes-1",
+    )
+    [event] = work.emitted
+    assert (event.event_type, event.producer, event.tenant_id) == ("sale_completed", "pos", till.tenant_id)
+    assert event.data == {
+        "sale_id": str(sale.id),
+        "location_id": str(till.shop),
+        "total": "648.70",
+        "vat_total": "108.12",
+        "lines": [
+            {
+                "article_id": str(till.chlore),
+                "quantity": 3,
+                "unit_price": "39.90",
+                "vat_rate": "20.00",
+                "total": "119.70",
+            },
+            {
+                "article_id": str(till.pompe),
+                "quantity": 1,
+                "unit_price": "529.00",
+                "vat_rate": "20.00",
+                "total": "529.00",
+            },
+        ],
+        "payments": [{"method": "cash", "amount": "50.00"}, {"method": "card", "amount": "598.70"}],
+        "completed_at": sale.completed_at.isoformat(),
+    }
+    assert sales(uow) == [(sale.id, None, Decimal("648.70"))]
+
+
+def test_the_till_sells_at_its_latest_price_unless_the_cashier_sets_one(
+    uow: Any, till: Till, inventory: FromInventory
+) -> None:
+    with uow() as work:
+        inventory.apply(work, inventory.article(till.chlore, sale_price="42.50"))
+    data = sale_input([line(till.chlore, 2), line(till.chlore, 1, "35.00")], [("cheque", "120.00")], till.shop)
+    with uow(roles=("cashier",)) as work:
+        sale = usecases.record_sale(work, data, None)
+    assert [(sold.position, sold.unit_price, sold.total) for sold in sale.lines] == [
+        (1, Decimal("42.50"), Decimal("85.00")),
+        (2, Decimal("35.00"), Decimal("35.00")),
+    ]
+    assert [line["unit_price"] for line in work.emitted[0].data["lines"]] == ["42.50", "35.00"]
+
+
+def test_the_same_request_id_twice_returns_the_first_sale_and_announces_it_once(
+    uow: Any, till: Till, open_till: Callable[..., Till]
+) -> None:
+    with uow(roles=("cashier",)) as work:
+        first = usecases.record_sale(work, two_galets(till), "ticket-0042")
+    with uow(roles=("cashier",)) as again:  # the till retries, even with another body
+        second = usecases.record_sale(again, sale_input([line(till.pompe, 1)], [("card", "529.00")]), "ticket-0042")
+    assert (second.id, second.total) == (first.id, Decimal("79.80"))
+    assert (len(work.emitted), again.emitted) == (1, [])
+    assert sales(uow) == [(first.id, "ticket-0042", Decimal("79.80"))]
+    other = open_till(uuid.uuid4())
+    with uow(tenant_id=other.tenant_id) as elsewhere:  # request ids are per company
+        theirs = usecases.record_sale(elsewhere, two_galets(other), "ticket-0042")
+    assert theirs.id != first.id
+    assert len(elsewhere.emitted) == 1
+
+
+def test_a_retry_racing_its_first_attempt_gets_the_first_sale(uow: Any, till: Till, test_settings: Any) -> None:
+    def retry() -> tuple[Sale, list]:
+        with uow(roles=("cashier",)) as racing:
+            return usecases.record_sale(racing, two_galets(till), "ticket-0043"), racing.emitted
+
+    with uow(roles=("cashier",)) as work:
+        first = usecases.record_sale(work, two_galets(till), "ticket-0043")
+        retrying = eventlet.spawn(retry)
+        # The retry found no sale yet, and its insert now waits on the unique request id.
+        wait_until(lambda: someone_waits_on_a_lock(test_settings.service_database_url("pos")))
+    second, emitted = retrying.wait()
+    assert (second.id, emitted, len(work.emitted)) == (first.id, [], 1)
+    assert sales(uow) == [(first.id, "ticket-0043", Decimal("79.80"))]
+
+
+REFUSED_SALES: dict[str, tuple[Callable[[Till, Till], dict], str, str]] = {
+    "a van has no till": (lambda t, o: two_galets(t, t.van), "location_id", "unknown shop"),
+    "an unknown shop": (lambda t, o: two_galets(t, uuid.uuid4()), "location_id", "unknown shop"),
+    "another company's shop": (lambda t, o: two_galets(t, o.shop), "location_id", "unknown shop"),
+    "another company's article": (
+        lambda t, o: sale_input([line(t.pompe, 1), line(o.chlore, 1)], [("card", "568.90")]),
+        "lines[1].article_id",
+        "unknown article",
+    ),
+    "payments short of the total": (
+        lambda t, o: sale_input([line(t.chlore, 2)], [("cash", "40.00")]),
+        "payments",
+        "payments add up to 40.00 but the sale totals 79.80",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_SALES))
+def test_a_refused_sale_names_the_field_and_writes_nothing(
+    uow: Any, till: Till, open_till: Callable[..., Till], case: str
+) -> None:
+    build, field, message = REFUSED_SALES[case]
+    data = build(till, open_till(uuid.uuid4()))
+    with pytest.raises(ValidationFailed) as refused, uow(roles=("cashier",)) as work:
+        usecases.record_sale(work, data, "ticket-0044")
+    assert refused.value.errors == {field: [message]}
+    assert work.emitted == []
+    assert sales(uow) == []
+
+
+def test_with_several_shops_the_sale_names_its_shop(uow: Any, till: Till, inventory: FromInventory) -> None:
+    uzes = inventory.location(code="UZE", name="Magasin d'Uzès")
+    with uow() as work:
+        inventory.apply(work, uzes)
+    with pytest.raises(ValidationFailed) as refused, uow(roles=("cashier",)) as work:
+        usecases.record_sale(work, two_galets(till), None)
+    assert refused.value.errors == {"location_id": ["several shops: say which one"]}
+    with uow(roles=("cashier",)) as work:
+        sale = usecases.record_sale(work, two_galets(till, uzes.data["location_id"]), None)
+    assert sale.location_id == uuid.UUID(uzes.data["location_id"])
+    assert work.emitted[0].data["location_id"] == uzes.data["location_id"]
+
+
+def test_a_company_without_a_shop_cannot_sell(uow: Any, inventory: FromInventory) -> None:
+    with uow() as work:
+        chlore = inventory.apply(work, inventory.article())
+    with pytest.raises(ValidationFailed) as refused, uow(roles=("cashier",)) as work:
+        usecases.record_sale(work, sale_input([line(chlore.article_id, 1)], [("cash", "39.90")]), None)
+    assert refused.value.errors == {"location_id": ["no shop is set up yet"]}
+    assert sales(uow) == []
+
+
+# --- get_sale and list_catalogue -------------------------------------------------------------
+
+
+def test_a_sale_is_read_with_its_lines_and_payments_by_its_company_only(uow: Any, till: Till) -> None:
+    data = sale_input([line(till.pompe, 1), line(till.chlore, 2)], [("cheque", "300.00"), ("card", "308.80")])
+    with uow(roles=("cashier",)) as work:
+        recorded = usecases.record_sale(work, data, None)
+    with uow(roles=("technician",)) as work:
+        sale = usecases.get_sale(work, recorded.id)
+    assert (sale.id, sale.total, sale.vat_total) == (recorded.id, Decimal("608.80"), Decimal("101.47"))
+    assert [(sold.position, sold.description, sold.quantity, sold.total) for sold in sale.lines] == [
+        (1, "Pompe de filtration 0,75 CV", 1, Decimal("529.00")),
+        (2, "Chlore lent galets 5 kg", 2, Decimal("79.80")),
+    ]
+    assert [(paid.position, paid.method, paid.amount) for paid in sale.payments] == [
+        (1, "cheque", Decimal("300.00")),
+        (2, "card", Decimal("308.80")),
+    ]
+    with pytest.raises(NotFound), uow(tenant_id=uuid.uuid4()) as work:
+        usecases.get_sale(work, recorded.id)
+    with pytest.raises(NotFound), uow() as work:
+        usecases.get_sale(work, uuid.uuid4())
+
+
+def test_the_catalogue_lists_the_company_s_articles_by_name(
+    uow: Any, till: Till, open_till: Callable[..., Till]
+) -> None:
+    open_till(uuid.uuid4())  # another company, with the same articles under other ids
+    with uow() as work:
+        catalogue = usecases.list_catalogue(work)
+    assert [(entry.name, entry.article_id, entry.sale_price, entry.vat_rate) for entry in catalogue] == [
+        ("Chlore lent galets 5 kg", till.chlore, Decimal("39.90"), Decimal("20.00")),
+        ("Pompe de filtration 0,75 CV", till.pompe, Decimal("529.00"), Decimal("20.00")),
+    ]
+
+
+# --- keeping inventory's catalogue and shops -------------------------------------------------
+
+
+def test_keep_article_creates_the_till_copy_then_brings_it_up_to_date(uow: Any, inventory: FromInventory) -> None:
+    created = inventory.article(**inventory.POMPE)
+    with uow() as work:
+        row = inventory.apply(work, created)
+    assert (row.article_id, row.sku, row.sale_price, row.vat_rate) == (
+        uuid.UUID(created.data["article_id"]),
+        "PMP-075",
+        Decimal("529.00"),
+        Decimal("20.00"),
+    )
+    assert work.emitted == []
+    renamed = inventory.article(
+        row.article_id, **{**inventory.POMPE, "name": "Pompe 0,75 CV mono", "sale_price": "549.00"}
+    )
+    with uow() as work:
+        inventory.apply(work, renamed)
+    with uow() as work:
+        catalogue = usecases.list_catalogue(work)
+    assert [(entry.article_id, entry.name, entry.sale_price) for entry in catalogue] == [
+        (row.article_id, "Pompe 0,75 CV mono", Decimal("549.00"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("place", "kept"),
+    [
+        ({"code": "MAG", "name": "Magasin de Nîmes", "kind": "shop"}, True),
+        ({"code": "CAM-1", "name": "Camion de Julien", "kind": "van"}, False),
+        ({"code": "DEP", "name": "Dépôt de Milhaud", "kind": "warehouse"}, False),
+    ],
+)
+def test_keep_shop_keeps_shops_only(uow: Any, inventory: FromInventory, place: dict[str, str], kept: bool) -> None:
+    created = inventory.location(**place)
+    with uow() as work:
+        shop = inventory.apply(work, created)
+    assert (shop is not None, work.emitted) == (kept, [])
+    with uow() as work:
+        shops = [(shop.location_id, shop.code, shop.name) for shop in work.session.scalars(select(Shop))]
+    assert shops == ([(uuid.UUID(created.data["location_id"]), place["code"], place["name"])] if kept else [])

@@ -1,3 +1,0 @@
-"""After-sales service: tickets from equipment, warranty checks, technician agenda, interventions,
-signed slips, manufacturer returns.
-"""

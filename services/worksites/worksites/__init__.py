@@ -1,3 +1,0 @@
-"""Construction projects: pool types, step templates, the worksite planner, crews, payment schedule
-milestones.
-"""
