@@ -40,7 +40,9 @@ def problem(status: int, title: str, detail: str = "", **extra: Any):
 def install_problem_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        status, title = next(STATUSES[kind] for kind in type(exc).__mro__ if kind in STATUSES)
+        status, title = next(
+            (STATUSES[kind] for kind in type(exc).__mro__ if kind in STATUSES), (500, "Internal error")
+        )
         extra = {"errors": exc.errors} if isinstance(exc, ValidationFailed) else {}
         return problem(status, title, exc.detail, **extra)
 

@@ -22,6 +22,7 @@ from nameko.exceptions import RpcTimeout, UnknownService, deserialize
 from nameko.messaging import encode_to_headers
 from nameko.rpc import get_rpc_exchange
 
+from bassin_common import wire  # noqa: F401  (the services' domain errors arrive as themselves)
 from bassin_common.tenancy import RequestContext
 
 log = logging.getLogger(__name__)

@@ -572,9 +572,11 @@ def test_compose_start_up_order(compose: Compose) -> None:
     for name in compose.source.nameko:
         assert services[f"migrate-{name}"]["depends_on"] == {"postgres": HEALTHY, "rabbitmq": HEALTHY}
     assert services[f"migrate-{GATEWAY}"]["depends_on"] == {"postgres": HEALTHY}
-    for name, migration in compose.long_running.items():
-        # Each service waits for its own migration only; the gateway for no service.
-        assert services[name]["depends_on"] == {"rabbitmq": HEALTHY, migration: COMPLETED}, name
+    every_migration = {f"migrate-{names.k8s}": COMPLETED for names in compose.source.services}
+    for name in compose.source.nameko:
+        # Each service waits for every service's migration (each declares its own queues:
+        # a service may publish as soon as it starts); the gateway for no service.
+        assert services[name]["depends_on"] == {"rabbitmq": HEALTHY, **every_migration}, name
 
 
 def test_compose_jobs_run_the_migrations_in_the_right_images(compose: Compose) -> None:

@@ -16,7 +16,8 @@ below, for every registered service, sorted by name:
 - ``deploy/k8s/overlays/{dev,prod}/kustomization.yaml``, regions ``images`` and
   ``replicas``: its image (tag, and registry in production) and its replica count;
 - ``docker-compose.yml``, region ``nameko-services``: its one-shot job
-  ``migrate-<name>`` and the long-running service.
+  ``migrate-<name>`` and the long-running service; region ``migrations-done``: what
+  every service waits for (the broker and every service's job).
 
 Kubernetes objects, compose services and images are named with ``-`` where the service's
 name has ``_`` (``demo_probe``: Deployment ``demo-probe``, image ``bassin-demo-probe``);
@@ -118,6 +119,12 @@ def _overlay(names: Sequence[Names], tag: str, replicas: int, registry: str | No
     }
 
 
+def _migrations_done(names: Sequence[Names]) -> str:
+    """What every nameko service waits for in compose: the broker and every migration job."""
+    jobs = "".join(f"  migrate-{item.k8s}:\n    condition: service_completed_successfully\n" for item in names)
+    return "  rabbitmq:\n    condition: service_healthy\n" + jobs
+
+
 def _with_regions(path: Path, regions: dict[str, str]) -> Derived:
     """The committed hand-written file at ``path`` with its generated ``regions`` rendered."""
     text = (REPO / path).read_text()
@@ -135,5 +142,11 @@ def derived_files(services: Sequence[Registered]) -> list[Derived]:
         _with_regions(MIGRATE_JOB, {"migrations": init_containers}),
         _with_regions(DEV_OVERLAY, _overlay(names, DEV_TAG, DEV_REPLICAS)),
         _with_regions(PROD_OVERLAY, _overlay(names, PROD_TAG, PROD_REPLICAS, PROD_REGISTRY)),
-        _with_regions(COMPOSE_FILE, {"nameko-services": "\n".join(_each(COMPOSE_TEMPLATE, names))}),
+        _with_regions(
+            COMPOSE_FILE,
+            {
+                "migrations-done": _migrations_done(names),
+                "nameko-services": "\n".join(_each(COMPOSE_TEMPLATE, names)),
+            },
+        ),
     ]

@@ -39,6 +39,7 @@ from bassin_common.tenancy import isolate_tenant_tables
 ENVIRONMENT = Path(__file__).parent / "alembic"
 PLATFORM_VERSIONS = ENVIRONMENT / "platform"
 PLATFORM_VERSION_TABLE = "bassin_platform_version"
+ROLE_EXISTS = {"42710", "23505"}  # duplicate_object, unique_violation
 
 
 def alembic_config(database_url: str, versions: Path, version_table: str = "alembic_version") -> Config:
@@ -80,7 +81,8 @@ def migrate_service(service: ServiceInfo, settings: Settings) -> None:
     engine = sa.create_engine(database_url, poolclass=pool.NullPool)
     with engine.begin() as connection:
         isolate_tenant_tables(connection, service.tenant_tables)
-        if settings.database_role:
+    if settings.database_role:
+        with engine.begin() as connection:
             grant_service_role(connection, settings.database_role)
     engine.dispose()
 
@@ -101,8 +103,11 @@ def grant_service_role(connection: sa.Connection, role: str) -> None:
         try:
             with connection.begin_nested():
                 connection.execute(sa.text(f'CREATE ROLE "{role}" NOLOGIN NOBYPASSRLS'))
-        except sa.exc.ProgrammingError:
-            pass  # created concurrently by another service's migration
+        except sa.exc.DBAPIError as error:
+            # Roles are the cluster's: two databases migrated at once (one job per service)
+            # may both try; the loser sees a duplicate (42710, or 23505 from the catalog).
+            if getattr(error.orig, "sqlstate", None) not in ROLE_EXISTS:
+                raise
     connection.execute(sa.text(f'GRANT "{role}" TO CURRENT_USER'))
     connection.execute(sa.text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
     connection.execute(sa.text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'))

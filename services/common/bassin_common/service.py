@@ -32,15 +32,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, get_type_hints
+from typing import Any, get_args, get_type_hints
 
 from marshmallow import Schema
-from nameko.exceptions import get_module_path, registry
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc as nameko_rpc
 from sqlalchemy import text
 
-from bassin_common import inbox
+from bassin_common import inbox, wire  # noqa: F401  (wire: domain errors cross RPC as themselves)
 from bassin_common.config import settings_from_nameko
 from bassin_common.consumer import event_consumer
 from bassin_common.database import assert_cooperative_psycopg, make_engine, make_session_factory
@@ -54,10 +53,6 @@ from bassin_common.tenancy import RequestContext
 from bassin_common.uow import UnitOfWork
 
 __all__ = ["BassinService", "Database", "RpcDeclaration", "consume", "rpc"]
-
-for _error in DOMAIN_ERRORS:
-    # The caller's nameko client rebuilds these as themselves rather than as RemoteError.
-    registry[get_module_path(_error)] = _error
 
 
 @dataclass(frozen=True)
@@ -85,16 +80,19 @@ def rpc(
         itself, _uow, *arguments = inspect.signature(method).parameters.values()
         on_the_wire = inspect.Signature([itself, *arguments])
         hints = get_type_hints(method)
-        ids = [p.name for p in arguments if hints.get(p.name) is uuid.UUID]
-        payload = next((p.name for p in reversed(arguments) if p.default is p.empty), None) if accepts else None
+        ids = [p.name for p in arguments if uuid.UUID in (hints.get(p.name), *get_args(hints.get(p.name)))]
+        payload = next((p.name for p in reversed(arguments) if p.default is p.empty), None)
+        if accepts is not None and payload is None:
+            raise TypeError(f"{method.__qualname__}: accepts= needs a payload argument without a default")
 
         @wraps(method)
         def entrypoint(self: Any, *args: Any, **kwargs: Any) -> Any:
             self.db.context.require(requires)
             call = on_the_wire.bind(self, *args, **kwargs)
             for name in ids:
-                call.arguments[name] = parse_id(call.arguments[name])
-            if payload is not None:
+                if call.arguments.get(name) is not None:  # an optional id may be left out
+                    call.arguments[name] = parse_id(call.arguments[name])
+            if accepts is not None:
                 call.arguments[payload] = load_or_reject(accepts(), call.arguments[payload])
             with self.db.unit_of_work() as uow:
                 return declaration.returns.dump(method(self, uow, *call.args[1:], **call.kwargs))

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, event, text
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import Uuid
 
 from bassin_common.errors import Forbidden, TenantMissing
@@ -83,7 +84,22 @@ def _tenant_of(session: Session) -> uuid.UUID | None:
 
 
 def _touches_tenant_data(state: ORMExecuteState) -> bool:
-    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+    """Whether the statement reads or writes a tenant table, as an entity or only in its
+    FROM clause (``select(func.count()).select_from(Model)``)."""
+    if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
+        return True
+    tenant_tables = {cls.__table__ for cls in _tenant_scoped_models()}
+    return any(table in tenant_tables for table in find_tables(state.statement, include_joins=True))
+
+
+def _tenant_scoped_models() -> list[type]:
+    found, pending = [], list(TenantScoped.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if hasattr(cls, "__table__"):
+            found.append(cls)
+    return found
 
 
 def install_tenant_guard(session_factory: Any) -> None:
@@ -93,11 +109,13 @@ def install_tenant_guard(session_factory: Any) -> None:
     def _scope_statement(state: ORMExecuteState) -> None:
         if not (state.is_select or state.is_update or state.is_delete):
             return
-        if not _touches_tenant_data(state):
-            return
         tenant = _tenant_of(state.session)
         if tenant is None:
-            raise TenantMissing("query on tenant data from a session without a tenant")
+            if _touches_tenant_data(state):
+                raise TenantMissing("query on tenant data from a session without a tenant")
+            return
+        # Added to every statement of a tenant's session: it filters each tenant table the
+        # statement names, as an entity, in a join or only in its FROM clause.
         state.statement = state.statement.options(
             with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant, include_aliases=True)
         )
@@ -127,15 +145,13 @@ def install_tenant_guard(session_factory: Any) -> None:
 
 def tenant_tables(package: str) -> list[str]:
     """Tables of the ``TenantScoped`` models defined in ``package`` (import its models first)."""
-    found: set[str] = set()
-    pending = list(TenantScoped.__subclasses__())
-    while pending:
-        cls = pending.pop()
-        pending.extend(cls.__subclasses__())
-        table = getattr(cls, "__table__", None)
-        if table is not None and (cls.__module__ == package or cls.__module__.startswith(f"{package}.")):
-            found.add(table.name)
-    return sorted(found)
+    return sorted(
+        {
+            cls.__table__.name
+            for cls in _tenant_scoped_models()
+            if cls.__module__ == package or cls.__module__.startswith(f"{package}.")
+        }
+    )
 
 
 _VISIBLE = f"tenant_id = NULLIF(current_setting('{DATABASE_SETTING}', true), '')::uuid"

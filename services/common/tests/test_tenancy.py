@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from common_test_models import Gadget, Widget
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from bassin_common.errors import Conflict, TenantMissing
 from bassin_common.tenancy import (
@@ -67,6 +67,18 @@ def test_selects_gets_updates_and_deletes_see_only_the_sessions_tenant(sessions,
         assert session.get(Gadget, beta_gadget) is not None
 
 
+def test_the_guard_alone_scopes_counts_and_joins(owner_sessions, two_tenants) -> None:
+    """As the table owner (a superuser here) row-level security does not apply: the ORM
+    guard must filter statements that name a tenant table only in their FROM clause."""
+    alpha, _beta, _ids = two_tenants
+    counting = select(func.count()).select_from(Widget)
+    with owner_sessions(info={TENANT_KEY: alpha}) as session:
+        assert session.scalar(counting) == 1
+        assert session.scalar(select(func.count(Gadget.id)).join(Widget, Widget.tenant_id == Gadget.tenant_id)) == 1
+    with owner_sessions() as session, pytest.raises(TenantMissing):
+        session.scalar(counting)
+
+
 def test_row_level_security_hides_other_tenants_even_from_raw_sql(sessions, two_tenants) -> None:
     """The second wall: SQL that bypasses the ORM guard still sees one tenant only."""
     alpha, beta, ids = two_tenants
@@ -105,3 +117,48 @@ def test_a_uniqueness_race_lost_is_a_conflict_not_a_crash(sessions) -> None:
         uow.session.add(Widget(name="TWICE"))
     with pytest.raises(Conflict), UnitOfWork(sessions, context, "tests") as uow:
         uow.session.add(Widget(name="TWICE"))
+
+
+def test_a_migration_that_loses_the_race_to_create_the_service_role_goes_on(platform_database) -> None:
+    """One migration job per service, started together: both try to create the role (it
+    is the cluster's). Here the second is held until the first commits, then must go on."""
+    import subprocess
+    import sys
+
+    import psycopg
+
+    from bassin_common.database import psycopg_conninfo
+    from bassin_common.testing import wait_until
+
+    role = f"bassin_race_{uuid.uuid4().hex[:8]}"
+    BLOCKED_CREATE_ROLE = (  # noqa: N806
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE ROLE%%'"
+    )
+    second = (
+        "import bassin_common, sqlalchemy as sa; from bassin_common.migrations import grant_service_role;"
+        f"engine = sa.create_engine({platform_database!r}, poolclass=sa.pool.NullPool);"
+        f"connection = engine.connect(); grant_service_role(connection, {role!r}); connection.commit()"
+    )
+    with psycopg.connect(psycopg_conninfo(platform_database)) as first:
+        first.execute(f'CREATE ROLE "{role}" NOLOGIN')  # not committed yet
+        process = subprocess.Popen([sys.executable, "-c", second], stderr=subprocess.PIPE, text=True)
+        try:
+            with psycopg.connect(psycopg_conninfo(platform_database), autocommit=True) as observer:
+
+                def second_waits_for_the_first() -> bool:
+                    """The second migration blocks on the first's uncommitted role."""
+                    return observer.execute(BLOCKED_CREATE_ROLE).fetchone()[0] > 0
+
+                wait_until(second_waits_for_the_first)
+            first.commit()
+            assert process.wait(timeout=30) == 0, process.stderr.read()[-2000:]
+        finally:
+            process.kill()
+            with psycopg.connect(psycopg_conninfo(platform_database), autocommit=True) as cleanup:
+                for statement in (
+                    f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"',
+                    f'REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM "{role}"',
+                    f'REVOKE USAGE ON SCHEMA public FROM "{role}"',
+                    f'DROP ROLE IF EXISTS "{role}"',
+                ):
+                    cleanup.execute(statement)

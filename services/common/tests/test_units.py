@@ -184,6 +184,29 @@ def test_an_rpc_checks_the_permission_loads_the_payload_and_dumps_the_result() -
     assert set(refused.value.errors) == {"price", "colour"}
 
 
+def test_an_rpc_parses_ids_refuses_bad_ones_and_leaves_out_optional_ones() -> None:
+    class Shelves(BassinService):
+        name = "shelves"
+
+        @rpc(requires=READ_BUSINESS_DATA, returns=Thing)
+        def find(self, uow: object, shelf_id: uuid.UUID, near: uuid.UUID | None = None) -> dict:
+            return {"name": f"{type(shelf_id).__name__} {type(near).__name__}", "price": "1"}
+
+    service = Shelves()
+    service.db = FakeDatabase("office")
+    assert Shelves.find(service, str(uuid.uuid4()))["name"] == "UUID NoneType"
+    assert Shelves.find(service, str(uuid.uuid4()), near=str(uuid.uuid4()))["name"] == "UUID UUID"
+    with pytest.raises(NotFound):
+        Shelves.find(service, "not-an-id")
+
+
+def test_an_rpc_that_accepts_input_must_have_a_payload_argument() -> None:
+    with pytest.raises(TypeError, match="payload"):
+
+        @rpc(requires=READ_BUSINESS_DATA, accepts=Thing, returns=Thing)
+        def lenient(self, uow: object, thing: dict | None = None) -> dict: ...
+
+
 def test_an_rpc_declares_its_permission_and_schemas_and_hides_the_unit_of_work() -> None:
     declaration = ProbeService.make.rpc
     assert declaration.requires is MANAGE_STOCK
