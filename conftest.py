@@ -4,16 +4,22 @@ services as separate processes for crash and restart tests."""
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +35,10 @@ from bassin_gateway.settings import load_gateway_settings
 from bassin_gateway.tokens import TokenService
 
 REPO = Path(__file__).parent
+RABBITMQCTL = shutil.which("rabbitmqctl")
+PG_CTLCLUSTER = shutil.which("pg_ctlcluster")
 PASSWORD = "piscine-2026!"
+TEST_SIGNING_KEY = secrets.token_urlsafe(48)  # the gateway refuses to run without a key of its own
 
 
 @dataclass
@@ -51,7 +60,10 @@ class Company:
         return self.client.get(url, headers={**self.auth, **kwargs.pop("headers", {})}, **kwargs)
 
     def post(self, url: str, **kwargs: Any):
-        return self.client.post(url, headers={**self.auth, **kwargs.pop("headers", {})}, **kwargs)
+        """A POST as the till or the office sends it: with a fresh Idempotency-Key unless the
+        test gives its own (or ``None``, to send none)."""
+        headers = {**self.auth, "Idempotency-Key": str(uuid.uuid4()), **kwargs.pop("headers", {})}
+        return self.client.post(url, headers={k: v for k, v in headers.items() if v is not None}, **kwargs)
 
     def put(self, url: str, **kwargs: Any):
         return self.client.put(url, headers={**self.auth, **kwargs.pop("headers", {})}, **kwargs)
@@ -152,11 +164,13 @@ def migrate_gateway(test_settings: Settings) -> None:
 @pytest.fixture
 def gateway_app(migrate_gateway: None, service_config: dict[str, Any], test_settings: Settings):
     settings = load_gateway_settings().replace(
-        database_prefix=test_settings.database_prefix, amqp_uri=service_config["AMQP_URI"]
+        database_prefix=test_settings.database_prefix,
+        amqp_uri=service_config["AMQP_URI"],
+        jwt_secret=TEST_SIGNING_KEY,
     )
     rpc = RpcClient(settings.amqp_uri, timeout=30).start()
     sessions = gateway_sessions(settings)
-    app = create_app(rpc, sessions, TokenService.from_settings(settings))
+    app = create_app(rpc, sessions, TokenService.from_settings(settings), settings)
     yield app, settings, sessions
     rpc.stop()
     sessions.kw["bind"].dispose()
@@ -181,34 +195,30 @@ def stack(gateway_app, installed: list[type], service_config: dict[str, Any], ru
     return Stack(settings, app.test_client(), sessions)
 
 
-class ServiceProcess:
-    """One service run by ``bassin-run`` in its own process, as in production."""
+class ChildProcess:
+    """A Bassin process run as in production, its output kept in a log file."""
 
-    def __init__(self, service: str, env: dict[str, str]) -> None:
-        self.service = service
+    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.command = command
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bassin-{service}-{uuid.uuid4().hex[:6]}.log"
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bassin-{name}-{uuid.uuid4().hex[:6]}.log"
 
     def start(self) -> None:
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bassin_common.run", self.service],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=REPO,
-        )
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
 
-    def wait_ready(self, rabbit_manager: Any, vhost: str, timeout: float = 60) -> None:
-        """Ready when its RPC queue has a consumer: it has declared everything and listens."""
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
 
-        def consuming() -> bool:
-            assert self.process and self.process.poll() is None, self.log_path.read_text()[-3000:]
-            queues = {q["name"]: q for q in rabbit_manager.get_queues(vhost)}
-            return queues.get(f"rpc-{self.service}", {}).get("consumers", 0) > 0
+    def assert_alive(self) -> None:
+        assert self.process and self.process.poll() is None, f"{self.name} died:\n{self.log_tail()}"
 
-        wait_until(consuming, timeout=timeout)
+    def log_tail(self, characters: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-characters:]
 
     def kill(self) -> None:
         assert self.process is not None
@@ -225,23 +235,186 @@ class ServiceProcess:
                 self.process.wait()
 
 
+class ServiceProcess(ChildProcess):
+    """One service run by ``bassin-run``."""
+
+    def __init__(self, service: str, env: dict[str, str]) -> None:
+        super().__init__(service, [sys.executable, "-m", "bassin_common.run", service], env)
+        self.service = service
+
+    def wait_ready(self, rabbit_manager: Any, vhost: str, timeout: float = 60) -> None:
+        """Ready when its RPC queue has a consumer: it has declared everything and listens."""
+
+        def consuming() -> bool:
+            self.assert_alive()
+            queues = {q["name"]: q for q in rabbit_manager.get_queues(vhost)}
+            return queues.get(f"rpc-{self.service}", {}).get("consumers", 0) > 0
+
+        wait_until(consuming, timeout=timeout)
+
+
+class GatewayProcess(ChildProcess):
+    """The gateway run by ``bassin-gateway`` on a free port."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        super().__init__(
+            "gateway", [sys.executable, "-m", "bassin_gateway.server"], {**env, "BASSIN_GATEWAY_PORT": str(self.port)}
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        def answering() -> bool:
+            self.assert_alive()
+            try:
+                return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(answering, timeout=timeout)
+
+
 @pytest.fixture
-def service_process(
-    service_config: dict[str, Any], test_settings: Settings
-) -> Iterator[Callable[[str], ServiceProcess]]:
-    env = {
+def process_environment(service_config: dict[str, Any], test_settings: Settings) -> dict[str, str]:
+    """What a Bassin process of this test needs: its vhost, its databases, a signing key."""
+    return {
         **os.environ,
         "BASSIN_AMQP_URI": service_config["AMQP_URI"],
         "BASSIN_DATABASE_PREFIX": test_settings.database_prefix,
         "BASSIN_LOG_FORMAT": "json",
+        "BASSIN_JWT_SECRET": TEST_SIGNING_KEY,
     }
+
+
+@pytest.fixture
+def service_process(process_environment: dict[str, str]) -> Iterator[Callable[[str], ServiceProcess]]:
     started: list[ServiceProcess] = []
 
     def make(service: str) -> ServiceProcess:
-        process = ServiceProcess(service, env)
+        process = ServiceProcess(service, process_environment)
         started.append(process)
         return process
 
     yield make
     for process in started:
         process.stop()
+
+
+@dataclass
+class LiveStack:
+    """Every registered service and the gateway as separate processes, and one company
+    (a manager, a shop, a supplier, one managed article) created through the HTTP API."""
+
+    url: str
+    gateway: GatewayProcess
+    services: dict[str, ServiceProcess]
+    settings: Settings
+    vhost: str
+    tenant_id: uuid.UUID
+    token: str = ""
+    shop: dict[str, Any] = field(default_factory=dict)
+    article: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def processes(self) -> list[ChildProcess]:
+        return [*self.services.values(), self.gateway]
+
+    def sale(self, quantity: int = 1) -> dict[str, Any]:
+        return {
+            "lines": [{"article_id": self.article["id"], "quantity": quantity}],
+            "payments": [{"method": "card", "amount": f"{Decimal('39.90') * quantity}"}],
+        }
+
+    def sell(self, key: str, quantity: int = 1, timeout: float = 15) -> requests.Response:
+        headers = {**self.auth, "Idempotency-Key": key}
+        return requests.post(f"{self.url}/api/v1/pos/sales", json=self.sale(quantity), headers=headers, timeout=timeout)
+
+    def shop_quantity(self) -> int:
+        article = requests.get(
+            f"{self.url}/api/v1/inventory/articles/{self.article['id']}", headers=self.auth, timeout=15
+        )
+        article.raise_for_status()
+        return next(s["quantity"] for s in article.json()["stock"] if s["location_id"] == self.shop["id"])
+
+
+@pytest.fixture
+def live_stack(
+    installed: list[type],
+    migrate_gateway: None,
+    process_environment: dict[str, str],
+    service_process,
+    rabbit_manager,
+    test_settings: Settings,
+) -> Iterator[LiveStack]:
+    vhost = process_environment["BASSIN_AMQP_URI"].rsplit("/", 1)[1]
+    services = {service.name: service_process(service.name) for service in installed_services()}
+    for process in services.values():
+        process.start()
+    for process in services.values():
+        process.wait_ready(rabbit_manager, vhost)
+    gateway = GatewayProcess({**process_environment, "BASSIN_RPC_TIMEOUT": "5"})
+    gateway.start()
+    try:
+        gateway.wait_ready()
+        sessions = gateway_sessions(test_settings)
+        suffix = uuid.uuid4().hex[:10]
+        with sessions() as session:
+            tenant = identities.create_tenant(session, f"piscines-{suffix}", f"Piscines {suffix}")
+            email = f"gerant-{suffix}@example.fr"
+            identities.create_user(session, tenant.id, email, PASSWORD, "Gérant", ["manager"])
+            session.commit()
+        sessions.kw["bind"].dispose()
+        stack = LiveStack(gateway.url, gateway, services, test_settings, vhost, tenant.id)
+        login = requests.post(f"{stack.url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=30)
+        stack.token = login.json()["access_token"]
+        stack.shop = _created(stack, "locations", {"code": "MAG", "name": "Magasin", "kind": "shop"})
+        supplier = _created(stack, "suppliers", {"name": "HydroSud Distribution"})
+        stack.article = _created(
+            stack,
+            "articles",
+            {
+                "sku": "CHL-GAL-5KG",
+                "name": "Chlore lent galets 5 kg",
+                "supplier_id": supplier["id"],
+                "purchase_price": "24.00",
+                "sale_price": "39.90",
+                "stock": [{"location_id": stack.shop["id"], "quantity": 100_000, "minimum": 0, "maximum": 0}],
+            },
+        )
+        wait_for_till(tenant.id, stack.article["id"])
+        yield stack
+    finally:
+        gateway.stop()
+
+
+def _created(stack: LiveStack, collection: str, body: dict[str, Any]) -> dict[str, Any]:
+    headers = {**stack.auth, "Idempotency-Key": str(uuid.uuid4())}
+    response = requests.post(f"{stack.url}/api/v1/inventory/{collection}", json=body, headers=headers, timeout=30)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+# --- faults of the infrastructure (the local servers; tests restore them) -------------
+
+
+@contextmanager
+def broker_stopped() -> Iterator[None]:
+    """RabbitMQ's application stopped for the block (``rabbitmqctl stop_app``), then started."""
+    subprocess.run([RABBITMQCTL, "stop_app"], check=True, capture_output=True, timeout=60)
+    try:
+        yield
+    finally:
+        subprocess.run([RABBITMQCTL, "start_app"], check=True, capture_output=True, timeout=120)
+        subprocess.run([RABBITMQCTL, "await_startup"], check=True, capture_output=True, timeout=120)
+
+
+def restart_postgres() -> None:
+    """PostgreSQL restarted without a clean shutdown, as after a crash."""
+    (version,) = [path.name for path in Path("/etc/postgresql").iterdir()]
+    command = [PG_CTLCLUSTER, "--skip-systemctl-redirect", version, "main", "restart", "-m", "immediate"]
+    subprocess.run(command, check=True, capture_output=True, timeout=120)

@@ -9,9 +9,14 @@ several), shape the answer. Business rules live in the services.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
+import itertools
+import json
 import logging
 import pkgutil
+import re
+import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -20,19 +25,28 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bassin_common import logs
 from bassin_common.errors import ValidationFailed
 from bassin_common.permissions import Permission
 from bassin_gateway import api
-from bassin_gateway.problems import install_problem_handlers, problem
+from bassin_gateway.logins import LoginLimits
+from bassin_gateway.problems import MalformedRequest, install_problem_handlers, problem
 from bassin_gateway.rpc import RpcClient, RpcReply
+from bassin_gateway.settings import GatewaySettings
 from bassin_gateway.tokens import InvalidToken, TokenService
 
 log = logging.getLogger("bassin_gateway.access")
 
 CORRELATION_HEADER = "X-Correlation-Id"
+# A client's correlation id is taken only in this shape; anything else gets a new one, so
+# no arbitrary bytes of a client reach the logs, the answer's headers or the events.
+CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
+# Visible ASCII only: the key becomes the request's id, in the logs and the services' tables.
+IDEMPOTENCY_KEY = re.compile(rf"[\x21-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}")
 
 
 def api_blueprints() -> list[Blueprint]:
@@ -41,16 +55,38 @@ def api_blueprints() -> list[Blueprint]:
     return [module.routes for module in modules]
 
 
-def create_app(rpc: RpcClient, sessions: sessionmaker[Session], tokens: TokenService) -> Flask:
+def create_app(
+    rpc: RpcClient,
+    sessions: sessionmaker[Session],
+    tokens: TokenService,
+    settings: GatewaySettings | None = None,
+) -> Flask:
+    """The application; ``tokens`` cannot hold a weak key (``TokenService`` refuses it).
+    ``settings`` gives the HTTP and login limits (their defaults without it)."""
+    settings = settings or GatewaySettings()
     app = Flask(__name__)
     app.json.sort_keys = False  # keep the schemas' field order
-    app.extensions["bassin"] = {"rpc": rpc, "sessions": sessions, "tokens": tokens}
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes  # then 413
+    app.config["BASSIN_RETRY_AFTER"] = settings.retry_after_seconds
+    app.config["BASSIN_MAX_JSON_DEPTH"] = settings.max_json_depth
+    if settings.gateway_trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.gateway_trusted_proxies)  # type: ignore[method-assign]
+    app.extensions["bassin"] = {
+        "rpc": rpc,
+        "sessions": sessions,
+        "tokens": tokens,
+        "logins": LoginLimits.from_settings(settings),
+    }
     install_problem_handlers(app)
 
     @app.before_request
     def _correlate() -> None:
-        g.correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-        g.log_token = logs.bind(correlation_id=g.correlation_id)
+        g.correlation_id = _client_correlation_id() or str(uuid.uuid4())
+        # One id and one deadline per HTTP request, for every RPC it makes: the services
+        # de-duplicate idempotent calls on the id, and drop work whose caller gave up.
+        g.request_id = idempotency_key() or str(uuid.uuid4())
+        g.deadline = time.time() + rpc.timeout
+        g.log_token = logs.bind(correlation_id=g.correlation_id, request_id=g.request_id)
 
     @app.teardown_request
     def _unbind(_exc: BaseException | None) -> None:
@@ -100,17 +136,60 @@ gather = RpcClient.gather
 
 
 def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    """The request's JSON object (whatever its Content-Type says): 400 when the body is not
+    UTF-8 JSON or is nested deeper than the limit, 413 when too large, 422 when it is JSON
+    but not an object."""
+    raw = request.get_data(cache=True)
+    try:
+        document = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedRequest.field("_schema", "the body is not UTF-8 text") from None
+    if json_depth(document) > current_app.config["BASSIN_MAX_JSON_DEPTH"]:
+        limit = current_app.config["BASSIN_MAX_JSON_DEPTH"]
+        raise MalformedRequest.field("_schema", f"JSON nested deeper than {limit} levels")
+    try:
+        body = json.loads(document, parse_constant=_not_json)
+    except (ValueError, RecursionError) as error:
+        where = f" at line {error.lineno}, column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+        raise MalformedRequest.field("_schema", f"not valid JSON{where}") from None
     if not isinstance(body, dict):
         raise ValidationFailed.field("_schema", "expected a JSON object")
     return body
 
 
-def idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 0 < len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise ValidationFailed.field("Idempotency-Key", f"1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters")
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_depth(document: str) -> int:
+    """How deep arrays and objects nest in ``document``, brackets inside strings aside;
+    counted before parsing, without recursion (the parser's would fail at ~1,000)."""
+    brackets = _JSON_BRACKET.findall(_JSON_STRING.sub("", document))
+    return max(itertools.accumulate(map(_NESTING.__getitem__, brackets)), default=0)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def idempotency_key(required: bool = False) -> str | None:
+    """The client's ``Idempotency-Key`` (1 to 100 visible ASCII characters, else 422); when
+    ``required``, its absence is a 400 (as the IETF Idempotency-Key draft says)."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        if required:
+            raise MalformedRequest.field(IDEMPOTENCY_HEADER, "required: a new unique value (a UUID) for each request")
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        message = f"1 to {IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters (a UUID, say)"
+        raise ValidationFailed.field(IDEMPOTENCY_HEADER, message)
     return key
+
+
+def _client_correlation_id() -> str | None:
+    value = request.headers.get(CORRELATION_HEADER, "")
+    return value if CORRELATION_ID.fullmatch(value) else None
 
 
 def requires(permission: Permission) -> Callable:
@@ -129,7 +208,7 @@ def requires(permission: Permission) -> Callable:
                 return _unauthorized("invalid or expired token")
             if not permission.allows(context.roles):
                 return problem(403, "Forbidden", f"not allowed to {permission}")
-            g.context = context
+            g.context = dataclasses.replace(context, request_id=g.request_id, deadline=g.deadline)
             logs.bind(tenant_id=str(context.tenant_id), user_id=context.user_id)
             return view(*args, **kwargs)
 

@@ -20,11 +20,13 @@ POOL_SIZE = 20
 
 
 def gateway_sessions(settings: Settings) -> sessionmaker[Session]:
-    engine = make_engine(settings.service_database_url(SERVICE_NAME), POOL_SIZE)
+    engine = make_engine(settings.service_database_url(SERVICE_NAME), POOL_SIZE, settings=settings)
     return sessionmaker(engine, expire_on_commit=False)
 
 
 def build_app(settings: GatewaySettings) -> tuple[Flask, RpcClient]:
-    rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout).start()
-    app = create_app(rpc, gateway_sessions(settings), TokenService.from_settings(settings))
+    """The application and its RPC client (started); refuses a weak signing key first."""
+    tokens = TokenService.from_settings(settings)
+    rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout, publish_timeout=settings.rpc_publish_timeout)
+    app = create_app(rpc.start(), gateway_sessions(settings), tokens, settings)
     return app, rpc

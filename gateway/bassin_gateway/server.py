@@ -1,7 +1,12 @@
 """``bassin-gateway``: serve the gateway with eventlet's WSGI server.
 
 Green threads let one process hold many requests waiting on RPC replies at once.
-SIGTERM (and Ctrl-C) stop accepting connections and let requests in flight finish.
+
+It refuses to start without a signing key of the operator's own (``settings.signing_keys``).
+SIGTERM (or Ctrl-C) drains it: the listening socket is closed at once, so new connections
+are refused; idle keep-alive connections are closed; requests in flight get up to
+``drain_seconds`` to finish (a second signal cuts that short); then the RPC client stops
+and the process exits 0.
 """
 
 from __future__ import annotations
@@ -12,39 +17,106 @@ import bassin_common  # noqa: F401  (first: quiets eventlet's notice, picks psyc
 
 eventlet.monkey_patch()
 
+import contextlib
 import logging
+import os
 import signal
+from typing import Any
 
 import eventlet.wsgi
+from eventlet.hubs import trampoline
+from eventlet.patcher import original
+from eventlet.queue import Empty, LightQueue
 
 from bassin_common.database import assert_cooperative_psycopg
 from bassin_common.logs import configure_logging
 from bassin_gateway.runtime import build_app
-from bassin_gateway.settings import load_gateway_settings
+from bassin_gateway.settings import InsecureSettings, load_gateway_settings, signing_keys
 
 log = logging.getLogger("bassin_gateway")
+
+_unpatched_os = original("os")
+
+MAX_CONNECTIONS = 1000
+SERVER_ENDED = 0  # on the stops queue: the server's loop returned (anything else: a signal)
 
 
 def main() -> None:
     settings = load_gateway_settings()
     configure_logging(settings.log_level, "gateway", settings.log_format)
+    try:
+        signing_keys(settings)
+    except InsecureSettings as error:
+        raise SystemExit(f"bassin-gateway: refusing to start: {error}") from None
     assert_cooperative_psycopg()
     app, rpc = build_app(settings)
     listener = eventlet.listen((settings.gateway_host, settings.gateway_port))
+    stops = _stop_signals(signal.SIGTERM, signal.SIGINT)
+    pool = eventlet.GreenPool(MAX_CONNECTIONS)
+    server = eventlet.spawn(
+        eventlet.wsgi.server,
+        listener,
+        app,
+        log_output=False,
+        custom_pool=pool,
+        socket_timeout=settings.http_socket_timeout,
+    )
+    server.link(lambda _server: stops.put(SERVER_ENDED))
     log.info("gateway listening on http://%s:%d", settings.gateway_host, settings.gateway_port)
-
-    def shut_down(signum: int, _frame: object) -> None:
-        # eventlet's WSGI server treats SystemExit as "stop accepting, finish what is in flight".
-        log.info("signal %d: stopping", signum)
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, shut_down)
-    signal.signal(signal.SIGINT, shut_down)
     try:
-        eventlet.wsgi.server(listener, app, log_output=False, max_size=1000)
+        signum = stops.get()
+        if signum == SERVER_ENDED:
+            server.wait()  # it ends by itself only by failing: raise what it died of
+        else:
+            log.info(
+                "signal %d: draining, up to %gs, %d connection(s) open", signum, settings.drain_seconds, pool.running()
+            )
+            _drain(server, listener, stops, settings.drain_seconds, pool)
     finally:
         rpc.stop()
         log.info("gateway stopped")
+
+
+def _drain(server: Any, listener: Any, stops: LightQueue, seconds: float, pool: eventlet.GreenPool) -> None:
+    # eventlet's server ends its accept loop on SystemExit, closes idle connections and
+    # waits for the requests in flight; closing the listener refuses new connections now.
+    server.kill(SystemExit)
+    listener.close()
+    try:
+        drained = stops.get(timeout=seconds) == SERVER_ENDED
+    except Empty:
+        drained = False
+    if drained:
+        log.info("requests in flight finished")
+    else:
+        log.warning("stopping with %d request(s) still in flight", pool.running())
+
+
+def _stop_signals(*signums: int) -> LightQueue:
+    """A queue that receives each of ``signums`` as it arrives.
+
+    A signal handler runs in whatever green thread (or the hub) happens to be running, so
+    it only writes the signal's number to a pipe; a green thread reads it from there.
+    """
+    stops: LightQueue = LightQueue()
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    os.set_blocking(write_end, False)
+
+    def watch() -> None:
+        while True:
+            trampoline(read_end, read=True)
+            for signum in os.read(read_end, 64):
+                stops.put(signum)
+
+    def handle(number: int, _frame: object) -> None:
+        with contextlib.suppress(BlockingIOError):  # the pipe is full: a signal is pending anyway
+            _unpatched_os.write(write_end, bytes([number]))  # the green write would wait on the hub
+
+    for signum in signums:
+        signal.signal(signum, handle)
+    eventlet.spawn(watch)
+    return stops
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 One algorithm is allowed (HS256), never taken from the token; issuer, audience and
 expiry are required and checked; the ``kid`` header selects the key, so a new key can
-be introduced while tokens signed with the previous one are still honoured.
+be introduced while tokens signed with the previous one are still honoured. There is no
+default key: a token service (so an application) is never built with a key that is
+missing, shorter than 32 bytes or published in this repository
+(``settings.check_signing_keys``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 import jwt
 
 from bassin_common.tenancy import RequestContext
-from bassin_gateway.settings import GatewaySettings
+from bassin_gateway.settings import GatewaySettings, check_signing_keys, signing_keys
 
 ALGORITHM = "HS256"
 
@@ -30,13 +33,12 @@ class TokenService:
     audience: str
     ttl_seconds: int
 
+    def __post_init__(self) -> None:
+        check_signing_keys(self.keys)
+
     @classmethod
     def from_settings(cls, settings: GatewaySettings) -> TokenService:
-        keys = {settings.jwt_key_id: settings.jwt_secret}
-        for entry in filter(None, settings.jwt_previous_keys.split(",")):
-            kid, _, secret = entry.partition(":")
-            keys.setdefault(kid.strip(), secret.strip())
-        return cls(keys, settings.jwt_issuer, settings.jwt_audience, settings.jwt_ttl_seconds)
+        return cls(signing_keys(settings), settings.jwt_issuer, settings.jwt_audience, settings.jwt_ttl_seconds)
 
     def issue(self, user_id: uuid.UUID, tenant_id: uuid.UUID, roles: list[str]) -> str:
         kid, secret = next(iter(self.keys.items()))

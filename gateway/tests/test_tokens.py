@@ -86,7 +86,13 @@ def test_a_previous_key_still_verifies_during_rotation() -> None:
 def test_previous_keys_come_from_settings() -> None:
     from bassin_gateway.settings import load_gateway_settings
 
-    settings = load_gateway_settings({"BASSIN_JWT_KEY_ID": "k2", "BASSIN_JWT_PREVIOUS_KEYS": f"k1:{SECRET}"})
+    settings = load_gateway_settings(
+        {
+            "BASSIN_JWT_SECRET": "the-new-secret-that-is-long-enough-too",
+            "BASSIN_JWT_KEY_ID": "k2",
+            "BASSIN_JWT_PREVIOUS_KEYS": f"k1:{SECRET}",
+        }
+    )
     rotated = TokenService.from_settings(settings)
     assert list(rotated.keys) == ["k2", "k1"]
     assert rotated.verify(service().issue(uuid.uuid4(), uuid.uuid4(), ["office"]), "c").roles == {"office"}

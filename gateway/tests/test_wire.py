@@ -8,8 +8,8 @@ import sys
 GATEWAY_ONLY = """
 import bassin_gateway.server  # what the gateway's image runs
 from nameko.exceptions import deserialize, serialize
-from bassin_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-errors = [ValidationFailed("bad", {"q": ["too long"]}), NotFound("x"), Forbidden("x"), Conflict("x")]
+from bassin_common.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
+errors = [ValidationFailed("bad", {"q": ["too long"]}), NotFound("x"), Forbidden("x"), Conflict("x"), Unavailable("x")]
 for error in errors:
     rebuilt = deserialize(serialize(error))
     assert type(rebuilt) is type(error), (type(error).__name__, type(rebuilt).__name__)

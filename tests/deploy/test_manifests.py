@@ -22,6 +22,7 @@ anyone writing its YAML.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
 import subprocess
@@ -624,15 +625,16 @@ def test_docker_compose_accepts_the_file() -> None:
     binary = shutil.which("docker-compose")
     if binary is None:
         pytest.skip("docker-compose is not installed (Debian package docker-compose)")
-    result = subprocess.run(
-        [binary, "-f", str(REPO / COMPOSE_FILE), "config", "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr
+
+    def config(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "BASSIN_JWT_SECRET"} | extra_env
+        command = [binary, "-f", str(REPO / COMPOSE_FILE), "config", "--quiet"]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False, cwd=REPO, env=env)
+
+    accepted = config({"BASSIN_JWT_SECRET": "a-key-of-the-operators-own-" + "x" * 32})
+    assert accepted.returncode == 0, accepted.stderr
+    refused = config({})  # no signing key: compose itself refuses, naming it
+    assert refused.returncode != 0 and "BASSIN_JWT_SECRET" in refused.stderr
 
 
 # --- Dockerfiles -------------------------------------------------------------------

@@ -133,11 +133,16 @@ def test_a_malformed_sale_is_refused_naming_the_field_and_writes_nothing(stack: 
     assert count_rows(stack, "pos", "sale_lines", company.tenant_id) == 1
 
 
-def test_a_body_that_is_not_json_is_a_400_class_problem(stack: Stack) -> None:
+def test_a_body_that_is_not_json_is_a_400_problem_and_a_sale_needs_a_key(stack: Stack) -> None:
     company = stack.new_company()
     response = company.post("/api/v1/pos/sales", data="lines=1", content_type="text/plain")
-    assert response.status_code == 422
-    assert response.get_json()["errors"] == {"_schema": ["expected a JSON object"]}
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert "_schema" in response.get_json()["errors"]
+    not_an_object = company.post("/api/v1/pos/sales", json=["lines"])
+    assert not_an_object.status_code == 422 and "_schema" in not_an_object.get_json()["errors"]
+    keyless = company.post("/api/v1/pos/sales", json=company.sale_payload(), headers={"Idempotency-Key": None})
+    assert keyless.status_code == 400 and "Idempotency-Key" in keyless.get_json()["errors"]
+    assert count_rows(stack, "pos", "sales", company.tenant_id) == 0
 
 
 def test_tenants_cannot_see_or_touch_each_other(stack: Stack) -> None:

@@ -17,6 +17,8 @@ api.forward("GET", "/sales/<sale_id>", "get_sale", READ_BUSINESS_DATA)
 @routes.post("/sales")
 @requires(RECORD_SALES)
 def record_sale():
-    # The till's Idempotency-Key: a retried sale is answered with the first one.
-    sale = call("pos", "record_sale", json_body(), request_id=idempotency_key())
+    # A sale must be safe to send again (the till lost the answer): the Idempotency-Key
+    # is required, and travels as the call's request id; a retry gets the first sale.
+    idempotency_key(required=True)
+    sale = call("pos", "record_sale", json_body())
     return jsonify(sale), 201, {"Location": f"{api.prefix}/sales/{sale['id']}"}

@@ -36,6 +36,26 @@ class Settings:
     retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0)
     outbox_poll_interval: float = 1.0
     outbox_batch_size: int = 100
+    # The relay's wait after a failure doubles up to this, so it resumes within about this
+    # long once the broker or the database is back.
+    outbox_max_backoff: float = 2.0
+    # A row the broker refuses this many times (its exchange deleted, say) is set aside,
+    # for ``bassin-outbox list|replay``, instead of holding back the rows behind it.
+    outbox_max_attempts: int = 10
+    # Retention, in days, of what the relay's hourly housekeeping purges: published outbox
+    # rows, processed events (the inbox: longer than any redelivery or replay), processed
+    # RPC requests (how long a request id is remembered).
+    outbox_retention_days: float = 7.0
+    inbox_retention_days: float = 30.0
+    request_retention_days: float = 7.0
+    # Seconds. PostgreSQL: to connect; for one statement; waiting for a lock; a session
+    # left idle inside a transaction (0 turns one off). Migrations use only the first.
+    database_connect_timeout: float = 5.0
+    database_statement_timeout: float = 15.0
+    database_lock_timeout: float = 5.0
+    database_idle_in_transaction_timeout: float = 60.0
+    # Seconds to wait for RabbitMQ to confirm a publish (outbox, RPC replies, retries).
+    amqp_confirm_timeout: float = 10.0
     max_workers: int = 10
     log_level: str = "INFO"
     log_format: str = "json"

@@ -13,6 +13,12 @@ message expires, RabbitMQ dead-letters it back into the consumer queue. After th
 last delay, or at once for a ``PermanentFailure`` (a malformed event), it goes to the
 dead-letter queue with the error, for ``bassin-dead-letters`` to show and replay.
 
+A *transient* failure (``bassin_common.faults``: the database or the broker unreachable,
+a failover in progress) is the infrastructure's, not the event's: it goes to a retry
+queue without spending an attempt, climbing the same delays and then staying at the
+longest, for as long as it takes. So a PostgreSQL failover of a minute or two delays
+events but never dead-letters them; only failures of the handler itself are counted.
+
 The original is acknowledged only after its copy was confirmed by the broker;
 if that publish fails the original is requeued, never dropped.
 """
@@ -20,19 +26,20 @@ if that publish fails the original is requeued, never dropped.
 from __future__ import annotations
 
 import logging
-import traceback
 from datetime import UTC, datetime
 from typing import Any
 
 import eventlet
 from marshmallow import Schema
-from nameko.amqp.publish import get_producer
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import Consumer
 
+from bassin_common.broker import confirmed_producer, publish_options, settle
 from bassin_common.config import settings_from_nameko
 from bassin_common.errors import PermanentFailure
 from bassin_common.events import Event, EventView
+from bassin_common.faults import is_transient
+from bassin_common.logs import describe
 from bassin_common.topology import Subscription, consumer_queue, dead_letter_queue, retry_queue
 
 log = logging.getLogger(__name__)
@@ -40,6 +47,7 @@ log = logging.getLogger(__name__)
 ATTEMPT_HEADER = "x-bassin-attempt"
 ERROR_HEADER = "x-bassin-error"
 FAILED_AT_HEADER = "x-bassin-failed-at"
+TRANSIENT_HEADER = "x-bassin-transient-failures"  # they count no attempt; they pick the delay
 DIVERT_FAILURE_PAUSE = 5.0
 
 
@@ -80,7 +88,7 @@ class ReliableEventHandler(EventHandler):
 
     def handle_result(self, message: Any, worker_ctx: Any, result: Any = None, exc_info: Any = None):
         if exc_info is None:
-            self.consumer.ack_message(message)
+            settle(self.consumer.ack_message, message)
         else:
             attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
             self._divert(message, attempt, exc_info[1])
@@ -89,13 +97,31 @@ class ReliableEventHandler(EventHandler):
     def _divert(self, message: Any, attempt: int, error: BaseException) -> None:
         delays = self.settings.retry_delays
         permanent = isinstance(error, PermanentFailure)
+        transient = not permanent and is_transient(error)
         headers = dict(message.headers or {})
-        headers[ERROR_HEADER] = "".join(traceback.format_exception_only(error)).strip()[:2000]
+        headers[ERROR_HEADER] = describe(error)
         headers[FAILED_AT_HEADER] = datetime.now(UTC).isoformat()
         name = self.queue_subscription.queue_name
-        if not permanent and attempt < len(delays):
+        if transient and not delays:  # no retry queue to wait in: wait here
+            log.warning("%s could not reach a dependency; requeueing in %ss", name, DIVERT_FAILURE_PAUSE)
+            self._requeue_later(message)
+            return
+        if transient:
+            failures = int(headers.get(TRANSIENT_HEADER, 0)) + 1
+            level = min(failures, len(delays))  # the delays, then the longest for ever
+            target = retry_queue(self.queue_subscription, level)
+            expiration: float | None = delays[level - 1]
+            headers[TRANSIENT_HEADER] = failures
+            log.warning(
+                "%s could not reach a dependency (%d time(s); attempts left unchanged), retrying in %.1fs: %s",
+                name,
+                failures,
+                expiration,
+                headers[ERROR_HEADER],
+            )
+        elif not permanent and attempt < len(delays):
             target = retry_queue(self.queue_subscription, attempt + 1)
-            expiration: float | None = delays[attempt]
+            expiration = delays[attempt]
             headers[ATTEMPT_HEADER] = attempt + 1
             log.warning(
                 "%s failed (attempt %d), retrying in %.1fs: %s", name, attempt + 1, expiration, headers[ERROR_HEADER]
@@ -105,7 +131,7 @@ class ReliableEventHandler(EventHandler):
             expiration = None
             log.error("%s dead-lettered after %d attempt(s): %s", name, attempt + 1, headers[ERROR_HEADER])
         try:
-            with get_producer(self.settings.amqp_uri, confirms=True) as producer:
+            with confirmed_producer(self.settings.amqp_uri) as producer:
                 producer.publish(
                     message.body,
                     exchange="",
@@ -116,14 +142,22 @@ class ReliableEventHandler(EventHandler):
                     content_encoding=message.content_encoding,
                     delivery_mode="persistent",
                     expiration=expiration,
+                    **publish_options(self.settings),
                 )
-        except Exception:
+        except Exception as failure:
             # Keep the original (never drop it), but not in a tight redelivery loop.
-            log.exception("could not divert a failed message; requeueing it in %ss", DIVERT_FAILURE_PAUSE)
-            eventlet.sleep(DIVERT_FAILURE_PAUSE)
-            self.consumer.requeue_message(message)
+            log.warning(
+                "could not divert a failed message (%s); requeueing it in %ss",
+                describe(failure),
+                DIVERT_FAILURE_PAUSE,
+            )
+            self._requeue_later(message)
             return
-        self.consumer.ack_message(message)
+        settle(self.consumer.ack_message, message)
+
+    def _requeue_later(self, message: Any) -> None:
+        eventlet.sleep(DIVERT_FAILURE_PAUSE)
+        settle(self.consumer.requeue_message, message)
 
 
 event_consumer = ReliableEventHandler.decorator

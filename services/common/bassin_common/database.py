@@ -6,14 +6,27 @@ Plain SQLAlchemy and psycopg; the nameko provider that hands sessions to workers
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bassin_common.tenancy import install_tenant_guard
+from bassin_common.config import Settings
+from bassin_common.tenancy import as_housekeeping, install_tenant_guard
+
+# TCP keepalives and a user timeout: a connection whose server vanished (a failover) is
+# noticed within about 30 s, waiting for an answer or sending, instead of after the
+# kernel's hours of keepalive or retransmission.
+_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30000,  # ms
+}
 
 
 def assert_cooperative_psycopg() -> None:
@@ -36,10 +49,30 @@ def psycopg_conninfo(database_url: str, database: str | None = None) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def ensure_database(database_url: str) -> bool:
+def connect_arguments(settings: Settings | None = None, *, migrating: bool = False) -> dict[str, Any]:
+    """libpq parameters of every connection the platform opens: the connect timeout and
+    keepalives, and the server-side limits of ``settings`` (their defaults without it).
+
+    A migration may rewrite a large table, and waits for its locks rather than failing a
+    release half-way: it gets no statement, lock or idle-in-transaction limit at all (set
+    explicitly, so that a limit set on the role or database does not apply either).
+    """
+    settings = settings or Settings()
+    limits = {
+        "statement_timeout": 0 if migrating else settings.database_statement_timeout,
+        "lock_timeout": 0 if migrating else settings.database_lock_timeout,
+        "idle_in_transaction_session_timeout": 0 if migrating else settings.database_idle_in_transaction_timeout,
+    }
+    options = " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in limits.items())
+    # libpq takes whole seconds and treats anything under 2 as 2.
+    return {"connect_timeout": max(2, math.ceil(settings.database_connect_timeout)), "options": options, **_KEEPALIVES}
+
+
+def ensure_database(database_url: str, settings: Settings | None = None) -> bool:
     """Create the database named in ``database_url`` if missing; True if created."""
     name = make_url(database_url).database
-    with psycopg.connect(psycopg_conninfo(database_url, "postgres"), autocommit=True) as conn:
+    conninfo = psycopg_conninfo(database_url, "postgres")
+    with psycopg.connect(conninfo, autocommit=True, **connect_arguments(settings, migrating=True)) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             return False
         try:
@@ -49,14 +82,20 @@ def ensure_database(database_url: str) -> bool:
     return True
 
 
-def make_engine(database_url: str, pool_size: int, role: str = "") -> Engine:
-    """A pooled engine; with ``role``, every connection acts as that role (row-level security)."""
+def make_engine(database_url: str, pool_size: int, role: str = "", settings: Settings | None = None) -> Engine:
+    """A pooled engine; with ``role``, every connection acts as that role (row-level security).
+
+    Every connection has the timeouts of ``settings`` (``connect_arguments``), their
+    defaults when none are given: no statement, lock wait or forgotten transaction of a
+    service holds a connection, or its locks, for ever.
+    """
     engine = create_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=2,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args=connect_arguments(settings),
     )
     if role:
 
@@ -67,6 +106,24 @@ def make_engine(database_url: str, pool_size: int, role: str = "") -> Engine:
             dbapi_connection.commit()
 
     return engine
+
+
+def delete_in_batches(engine: Engine, table: str, older_than: str, days: float, batch: int = 5000) -> int:
+    """Delete the rows of ``table`` whose ``older_than`` column is more than ``days`` old, a
+    batch per transaction (each far under the statement timeout), every tenant's (a
+    housekeeping transaction: ``tenancy.allow_housekeeping``); returns how many."""
+    statement = text(
+        f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} "
+        f"WHERE {older_than} < now() - make_interval(secs => :seconds) LIMIT :batch))"
+    )
+    deleted = 0
+    while True:
+        with engine.begin() as connection:
+            as_housekeeping(connection)
+            count = connection.execute(statement, {"seconds": days * 86400, "batch": batch}).rowcount
+        deleted += count
+        if count < batch:
+            return deleted
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -22,7 +22,7 @@ from typing import Any
 from kombu import Connection
 
 from bassin_common.config import load_settings
-from bassin_common.consumer import ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER
+from bassin_common.consumer import ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, TRANSIENT_HEADER
 from bassin_common.registry import all_subscriptions
 from bassin_common.topology import Subscription, dead_letter_queue
 
@@ -83,7 +83,7 @@ def replay(connection: Connection, queue_name: str | None = None, event_id: str 
                 headers = {
                     k: v
                     for k, v in (message.headers or {}).items()
-                    if k not in (ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER)
+                    if k not in (ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, TRANSIENT_HEADER)
                 }
                 producer.publish(
                     message.body,

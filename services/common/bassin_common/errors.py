@@ -1,7 +1,8 @@
 """The errors of Bassin, as the domain raises them.
 
 They know nothing of nameko or HTTP. A use case raises ``ValidationFailed`` (naming each
-field at fault), ``NotFound``, ``Forbidden`` or ``Conflict``; the service edge
+field at fault), ``NotFound``, ``Forbidden`` or ``Conflict``; the service edge adds ``Unavailable`` when a
+database or the broker cannot be reached right now (``bassin_common.faults``). The edge
 (``bassin_common.service``) lets them cross RPC as themselves, and the gateway maps each
 type to one HTTP status in one place (``bassin_gateway.problems``).
 
@@ -57,7 +58,12 @@ class Conflict(DomainError):
     """The request contradicts the current state (a duplicate created concurrently, say)."""
 
 
-DOMAIN_ERRORS: tuple[type[DomainError], ...] = (ValidationFailed, NotFound, Forbidden, Conflict)
+class Unavailable(DomainError):
+    """A dependency (the database, the broker) cannot be reached right now, or the caller
+    stopped waiting: nothing was done, and the same request may be tried again later."""
+
+
+DOMAIN_ERRORS: tuple[type[DomainError], ...] = (ValidationFailed, NotFound, Forbidden, Conflict, Unavailable)
 
 
 class TenantMissing(RuntimeError):

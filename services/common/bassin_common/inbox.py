@@ -5,18 +5,26 @@ after a consumer dies), so every consumer records ``(consumer, event_id)`` in it
 database's ``processed_events`` table in the same transaction as the event's effect.
 A redelivery finds the row and does nothing; a concurrent duplicate waits on the
 primary key until the first commits, then finds it.
+
+Claims are kept ``inbox_retention_days`` (30 by default; the outbox relay's hourly
+housekeeping purges older ones): longer than any redelivery, retry, or republication of
+published outbox rows (kept 7 days), so a duplicate always finds its claim. A dead letter
+replayed after that window is applied even if an earlier copy had been (ADR 0002).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from bassin_common.database import delete_in_batches
 from bassin_common.events import Event
-from bassin_common.uow import UnitOfWork
+
+if TYPE_CHECKING:  # the unit of work writes the outbox, whose relay purges this table
+    from bassin_common.uow import UnitOfWork
 
 _CLAIM = text(
     "INSERT INTO processed_events (consumer, event_id) VALUES (:consumer, :event_id) "
@@ -38,3 +46,8 @@ def apply_once(uow: UnitOfWork, consumer: str, event: Event, use_case: Callable[
         return False
     use_case(uow, event.data)
     return True
+
+
+def purge(engine: Engine, days: float) -> int:
+    """Forget claims older than ``days``; returns how many."""
+    return delete_in_batches(engine, "processed_events", "processed_at", days)

@@ -2,7 +2,7 @@
 
 A service database is migrated in three steps (``migrate_service``), all idempotent:
 
-1. the platform's own tables (outbox, inbox), from ``bassin_common/alembic/platform``,
+1. the platform's own tables (outbox, inbox, processed RPC requests), from ``bassin_common/alembic/platform``,
    tracked in the ``bassin_platform_version`` table, so the platform evolves them once
    for every service;
 2. the service's revisions, from ``<package>/migrations`` (no ``env.py`` nor template
@@ -32,7 +32,7 @@ from sqlalchemy import pool
 
 from bassin_common import topology
 from bassin_common.config import Settings, load_settings
-from bassin_common.database import ensure_database
+from bassin_common.database import connect_arguments, ensure_database
 from bassin_common.registry import ServiceInfo, find_service
 from bassin_common.tenancy import isolate_tenant_tables
 
@@ -42,8 +42,11 @@ PLATFORM_VERSION_TABLE = "bassin_platform_version"
 ROLE_EXISTS = {"42710", "23505"}  # duplicate_object, unique_violation
 
 
-def alembic_config(database_url: str, versions: Path, version_table: str = "alembic_version") -> Config:
+def alembic_config(
+    database_url: str, versions: Path, version_table: str = "alembic_version", settings: Settings | None = None
+) -> Config:
     config = Config()
+    config.attributes["settings"] = settings
     config.set_main_option("script_location", str(ENVIRONMENT))
     config.set_main_option("version_locations", str(versions))
     config.set_main_option("version_table", version_table)
@@ -54,7 +57,7 @@ def alembic_config(database_url: str, versions: Path, version_table: str = "alem
 def run_env() -> None:
     """Body of the shared ``env.py`` (online mode only)."""
     config = context.config
-    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    engine = migration_engine(config.get_main_option("sqlalchemy.url"), config.attributes.get("settings"))
     with engine.connect() as connection:
         context.configure(
             connection=connection,
@@ -66,19 +69,29 @@ def run_env() -> None:
     engine.dispose()
 
 
-def upgrade_database(database_url: str, versions: Path, version_table: str = "alembic_version") -> None:
+def migration_engine(database_url: str, settings: Settings | None = None) -> sa.Engine:
+    """An engine for migrating: the connect timeout, but no statement, lock or idle limit
+    (a migration may rewrite a large table; it must not be cut half-way)."""
+    return sa.create_engine(
+        database_url, poolclass=pool.NullPool, connect_args=connect_arguments(settings, migrating=True)
+    )
+
+
+def upgrade_database(
+    database_url: str, versions: Path, version_table: str = "alembic_version", settings: Settings | None = None
+) -> None:
     """Create the database if missing and migrate it to the head of ``versions``."""
-    ensure_database(database_url)
-    command.upgrade(alembic_config(database_url, versions, version_table), "head")
+    ensure_database(database_url, settings)
+    command.upgrade(alembic_config(database_url, versions, version_table, settings), "head")
 
 
 def migrate_service(service: ServiceInfo, settings: Settings) -> None:
     """The database steps of a service's migration (see the module docstring)."""
     database_url = settings.service_database_url(service.name)
-    upgrade_database(database_url, PLATFORM_VERSIONS, PLATFORM_VERSION_TABLE)
+    upgrade_database(database_url, PLATFORM_VERSIONS, PLATFORM_VERSION_TABLE, settings)
     if service.migrations.is_dir():
-        command.upgrade(alembic_config(database_url, service.migrations), "head")
-    engine = sa.create_engine(database_url, poolclass=pool.NullPool)
+        command.upgrade(alembic_config(database_url, service.migrations, settings=settings), "head")
+    engine = migration_engine(database_url, settings)
     with engine.begin() as connection:
         isolate_tenant_tables(connection, service.tenant_tables)
     if settings.database_role:
@@ -145,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.new_revision:
             print(new_revision(versions, args.new_revision))
             return 0
-        upgrade_database(settings.service_database_url(args.name), versions)
+        upgrade_database(settings.service_database_url(args.name), versions, settings=settings)
         print(f"{args.name}: migrated")
         return 0
     service = find_service(args.name)

@@ -14,38 +14,67 @@ the confirm and the mark republishes the row on restart: consumers are idempoten
 
 The relay sleeps on ``LISTEN bassin_outbox`` and polls every ``outbox_poll_interval``
 seconds anyway, because a NOTIFY that nobody hears — the relay reconnecting, say — is lost.
+When the broker or the database fails, it retries with a backoff capped at
+``outbox_max_backoff`` (2 s), so it resumes within about that once they are back.
+
+A row the broker itself refuses (its exchange was deleted, the message is too large: a
+channel error or a negative confirm for that message, not a lost connection) counts an
+attempt, with its error; after ``outbox_max_attempts`` it is set aside (``set_aside_at``)
+and the relay skips it, so it no longer holds back the rows behind it. Operators see and
+re-queue such rows with ``bassin-outbox list`` and ``bassin-outbox replay``.
+
+Once an hour the relay does the housekeeping of its database: it deletes published rows
+(``outbox_retention_days``), the inbox's claims (``inbox_retention_days``) and the
+processed RPC requests (``request_retention_days``) older than their retention.
 
 The ``outbox`` table belongs to the platform's migrations (``bassin_common.migrations``).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import logging
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
 
+import amqp.exceptions
 import eventlet
 import psycopg
 from kombu import Connection
-from nameko.amqp.publish import get_producer
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Engine, column, insert, table, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Uuid
 
-from bassin_common import topology
-from bassin_common.config import Settings, settings_from_nameko
-from bassin_common.database import assert_cooperative_psycopg, make_engine, psycopg_conninfo
+from bassin_common import idempotency, inbox, topology
+from bassin_common.broker import FAIL_FAST, confirmed_producer, publish_options
+from bassin_common.config import Settings, load_settings, settings_from_nameko
+from bassin_common.database import (
+    assert_cooperative_psycopg,
+    connect_arguments,
+    delete_in_batches,
+    make_engine,
+    psycopg_conninfo,
+)
 from bassin_common.events import Event
+from bassin_common.faults import is_transient
+from bassin_common.logs import describe
 from bassin_common.tenancy import RequestContext
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "bassin_outbox"
-RETENTION_DAYS = 7
-MAX_BACKOFF_SECONDS = 30.0
+HOUSEKEEPING_INTERVAL = 3600.0
+# The broker refused this message itself; anything else (a lost connection, a timeout)
+# is not the row's fault and counts no attempt.
+REFUSALS: tuple[type[BaseException], ...] = (amqp.exceptions.ChannelError, amqp.exceptions.MessageNacked)
+# Context fields that stay with the call: a consumer acts as the system (never with the
+# caller's roles), on its own time (not the caller's deadline), as its own request.
+_CALLER_ONLY = ("roles", "request_id", "deadline")
 
 _OUTBOX = table(
     "outbox",
@@ -58,10 +87,14 @@ _OUTBOX = table(
 _NOTIFY = text(f"NOTIFY {CHANNEL}")
 _CLAIM = text(
     "SELECT id, exchange, routing_key, payload, headers FROM outbox "
-    "WHERE published_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+    "WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
 )
 _MARK_SENT = text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)")
-_PURGE_OLD = text("DELETE FROM outbox WHERE published_at < now() - make_interval(days => :days)")
+_COUNT_REFUSAL = text(
+    "UPDATE outbox SET attempts = attempts + 1, last_error = :error, "
+    "set_aside_at = CASE WHEN attempts + 1 >= :max_attempts THEN now() END "
+    "WHERE id = :id RETURNING attempts, set_aside_at IS NOT NULL AS set_aside"
+)
 
 
 def message_headers(context: RequestContext) -> dict[str, Any]:
@@ -69,7 +102,7 @@ def message_headers(context: RequestContext) -> dict[str, Any]:
     return {
         f"nameko.{key}": value
         for key, value in context.to_context_data().items()
-        if value is not None and key != "roles"  # a consumer acts as the system, never with the caller's roles
+        if value is not None and key not in _CALLER_ONLY
     }
 
 
@@ -97,49 +130,84 @@ def record(session: Session, events: Sequence[Event], context: RequestContext) -
 class OutboxPublisher:
     """Publishes one batch of pending rows; usable without nameko (tests, CLI)."""
 
-    def __init__(self, engine: Engine, amqp_uri: str, batch_size: int) -> None:
+    def __init__(self, engine: Engine, amqp_uri: str, batch_size: int, settings: Settings | None = None) -> None:
         self.engine = engine
         self.amqp_uri = amqp_uri
         self.batch_size = batch_size
+        self.settings = settings or Settings()
 
     def publish_pending(self) -> int:
+        """Publish a batch; returns how many rows the broker confirmed. A row it refused
+        counts an attempt and the batch goes on; a lost broker stops the batch (raised
+        after what was confirmed is marked)."""
         confirmed: list[int] = []
+        refused: list[tuple[Any, BaseException]] = []
         failure: Exception | None = None
         with self.engine.begin() as conn:
             rows = conn.execute(_CLAIM, {"limit": self.batch_size}).all()
             if not rows:
                 return 0
             try:
-                self._publish(rows, confirmed)
-            except Exception as exc:  # the broker refused or went away mid-batch
+                self._publish(rows, confirmed, refused)
+            except Exception as exc:  # the broker went away mid-batch
                 failure = exc
             if confirmed:
                 # What the broker confirmed is marked even if a later row failed: it is not
                 # published again on the next attempt.
                 conn.execute(_MARK_SENT, {"ids": confirmed})
+            for row, error in refused:
+                self._count_refusal(conn, row, error)
         if failure is not None:
             raise failure
         return len(confirmed)
 
-    def _publish(self, rows: list[Any], confirmed: list[int]) -> None:
-        with get_producer(self.amqp_uri, confirms=True) as producer:
-            for row in rows:
-                producer.publish(
-                    row.payload,
-                    exchange=row.exchange,
-                    routing_key=row.routing_key,
-                    headers=row.headers,
-                    serializer="json",
-                    delivery_mode="persistent",
-                    message_id=row.payload["event_id"],
-                    retry=True,
-                    retry_policy={"max_retries": 3},
-                )
-                confirmed.append(row.id)
+    def _publish(self, rows: list[Any], confirmed: list[int], refused: list[tuple[Any, BaseException]]) -> None:
+        options = publish_options(self.settings)
+        # The claim's transaction is idle while the batch is published: stop well before
+        # PostgreSQL's idle-in-transaction limit would end the session (and the marks).
+        idle_limit = self.settings.database_idle_in_transaction_timeout
+        give_up_at = time.monotonic() + idle_limit / 2 if idle_limit > 0 else float("inf")
+        pending = list(rows)
+        while pending and time.monotonic() < give_up_at:
+            # A refusal closes the channel: the rest of the batch goes on a fresh one.
+            with confirmed_producer(self.amqp_uri) as producer:
+                while pending and time.monotonic() < give_up_at:
+                    row = pending.pop(0)
+                    try:
+                        producer.publish(
+                            row.payload,
+                            exchange=row.exchange,
+                            routing_key=row.routing_key,
+                            headers=row.headers,
+                            serializer="json",
+                            delivery_mode="persistent",
+                            message_id=row.payload["event_id"],
+                            **options,
+                        )
+                    except REFUSALS as refusal:
+                        refused.append((row, refusal))
+                        break
+                    confirmed.append(row.id)
+
+    def _count_refusal(self, conn: Any, row: Any, error: BaseException) -> None:
+        params = {"id": row.id, "error": describe(error), "max_attempts": self.settings.outbox_max_attempts}
+        attempts, set_aside = conn.execute(_COUNT_REFUSAL, params).one()
+        where = f"outbox row {row.id} ({row.routing_key} to {row.exchange}, event {row.payload.get('event_id')})"
+        if set_aside:
+            log.error("%s set aside after %d refusals: %s; see bassin-outbox list", where, attempts, params["error"])
+        else:
+            log.warning(
+                "%s refused by the broker (%d/%d): %s", where, attempts, params["max_attempts"], params["error"]
+            )
 
     def purge_published(self) -> int:
-        with self.engine.begin() as conn:
-            return conn.execute(_PURGE_OLD, {"days": RETENTION_DAYS}).rowcount
+        return delete_in_batches(self.engine, "outbox", "published_at", self.settings.outbox_retention_days)
+
+    def housekeeping(self) -> None:
+        """Delete what has outlived its retention: published rows, inbox claims, processed requests."""
+        self.purge_published()
+        inbox.purge(self.engine, self.settings.inbox_retention_days)
+        idempotency.purge(self.engine, self.settings.request_retention_days)
 
 
 class OutboxRelay(DependencyProvider):
@@ -150,19 +218,30 @@ class OutboxRelay(DependencyProvider):
         self.settings: Settings = settings_from_nameko()
         url = self.settings.service_database_url(self.container.service_name)
         self.listen_conninfo = psycopg_conninfo(url)
-        self.engine = make_engine(url, pool_size=1, role=self.settings.database_role)
-        self.publisher = OutboxPublisher(self.engine, self.settings.amqp_uri, self.settings.outbox_batch_size)
+        self.engine = make_engine(url, pool_size=1, role=self.settings.database_role, settings=self.settings)
+        self.publisher = OutboxPublisher(
+            self.engine, self.settings.amqp_uri, self.settings.outbox_batch_size, self.settings
+        )
         self._stopping = False
+        self._declared = False
         self._thread: Any = None
 
     def start(self) -> None:
+        # This service's queues first: it may be the first of a release to run. With the
+        # broker away, the relay's thread declares them before it publishes anything.
+        try:
+            self._declare()
+        except Exception as error:
+            log.warning("could not declare the exchange and queues yet (%s); the relay will", describe(error))
+        self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+
+    def _declare(self) -> None:
         from bassin_common.registry import ServiceInfo  # the registry reads service classes
 
-        # This service's queues first: it may be the first of a release to run.
         service = ServiceInfo.of(self.container.service_cls)
-        with Connection(self.settings.amqp_uri) as connection:
+        with Connection(self.settings.amqp_uri, transport_options=dict(FAIL_FAST)) as connection:
             topology.declare(connection, service.name, service.subscriptions, len(self.settings.retry_delays))
-        self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+        self._declared = True
 
     def stop(self) -> None:
         self._stopping = True
@@ -179,31 +258,102 @@ class OutboxRelay(DependencyProvider):
         return self.publisher
 
     def _run(self) -> None:
-        backoff = self.settings.outbox_poll_interval
+        first_wait = min(self.settings.outbox_poll_interval, self.settings.outbox_max_backoff)
+        backoff = first_wait
         listener: psycopg.Connection | None = None
-        last_purge = 0.0
+        last_housekeeping = 0.0
         while not self._stopping:
             try:
+                if not self._declared:
+                    self._declare()
                 if listener is None or listener.closed:
-                    listener = psycopg.connect(self.listen_conninfo, autocommit=True)
+                    listener = psycopg.connect(
+                        self.listen_conninfo, autocommit=True, **connect_arguments(self.settings)
+                    )
                     listener.execute(f"LISTEN {CHANNEL}")
                 published = self.publisher.publish_pending()
-                if time.monotonic() - last_purge > 3600:
-                    self.publisher.purge_published()
-                    last_purge = time.monotonic()
-                backoff = self.settings.outbox_poll_interval
+                if time.monotonic() - last_housekeeping > HOUSEKEEPING_INTERVAL:
+                    self.publisher.housekeeping()
+                    last_housekeeping = time.monotonic()
+                backoff = first_wait
                 if published < self.publisher.batch_size:
                     self._wait_for_notify(listener)
-            except Exception:
-                log.exception("outbox relay failed; retrying in %.1fs", backoff)
+            except Exception as error:
+                if is_transient(error):  # the broker or the database away: expected, no traceback
+                    log.warning("outbox relay: %s; retrying in %.1fs", describe(error), backoff)
+                else:
+                    log.exception("outbox relay failed; retrying in %.1fs", backoff)
                 if listener is not None:
                     listener.close()
                 listener = None
                 eventlet.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                backoff = min(backoff * 2, self.settings.outbox_max_backoff)
         if listener is not None:
             listener.close()
 
     def _wait_for_notify(self, listener: psycopg.Connection) -> None:
         for _ in listener.notifies(timeout=self.settings.outbox_poll_interval, stop_after=1):
             pass
+
+
+# --- bassin-outbox: rows set aside ---------------------------------------------------------
+
+_SET_ASIDE = text(
+    "SELECT id, event_id, exchange, routing_key, payload->>'tenant_id' AS tenant_id, attempts, last_error, "
+    "created_at, set_aside_at FROM outbox WHERE set_aside_at IS NOT NULL ORDER BY id"
+)
+_REPLAY = text(
+    "UPDATE outbox SET set_aside_at = NULL, attempts = 0, last_error = NULL "
+    "WHERE set_aside_at IS NOT NULL AND (:all OR id = :id OR event_id = CAST(:event_id AS uuid))"
+)
+
+
+def set_aside(engine: Engine) -> list[dict[str, Any]]:
+    """The rows the relay set aside, oldest first."""
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(_SET_ASIDE)]
+
+
+def replay(engine: Engine, row_id: int | None = None, event_id: str | None = None) -> int:
+    """Put set-aside rows back in line (all of them without ``row_id`` nor ``event_id``),
+    with a full set of attempts; returns how many. Their relay is woken at once."""
+    with engine.begin() as conn:
+        params = {"all": row_id is None and event_id is None, "id": row_id, "event_id": event_id}
+        count = conn.execute(_REPLAY, params).rowcount
+        conn.execute(_NOTIFY)
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``bassin-outbox``: list and replay the outbox rows the broker kept refusing."""
+    from bassin_common.registry import find_service, installed_services
+
+    parser = argparse.ArgumentParser(prog="bassin-outbox", description=main.__doc__)
+    parser.add_argument("--service", help="one installed service (default: every one installed here)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="show the rows set aside, one JSON line each")
+    replay_parser = commands.add_parser("replay", help="put rows set aside back in line")
+    replay_parser.add_argument("--id", type=int, help="only this row")
+    replay_parser.add_argument("--event-id", help="only this event")
+    replay_parser.add_argument("--all", action="store_true", help="every row set aside")
+    args = parser.parse_args(argv)
+    if args.command == "replay" and not (args.id or args.event_id or args.all):
+        parser.error("replay needs --id, --event-id or --all")
+
+    settings = load_settings()
+    services = [find_service(args.service)] if args.service else list(installed_services())
+    total = 0
+    for service in services:
+        url = settings.service_database_url(service.name)
+        engine = make_engine(url, pool_size=1, role=settings.database_role, settings=settings)
+        try:
+            if args.command == "replay":
+                total += replay(engine, args.id, args.event_id)
+                continue
+            for row in set_aside(engine):
+                print(json.dumps({"service": service.name, **row}, default=str))
+                total += 1
+        finally:
+            engine.dispose()
+    print(f"{total} row(s) {'set aside' if args.command == 'list' else 'replayed'}", file=sys.stderr)
+    return 0

@@ -4,12 +4,14 @@ with every field at fault named.
 - ``StrictSchema``: input schemas refuse unknown fields (a typo is an error, not ignored).
 - ``Money``: a decimal amount with two places, as a string on the wire (``"39.90"``),
   never a float; bounded by what a ``NUMERIC(12, 2)`` column holds. ``Percentage`` likewise.
+  Both refuse a value that two places cannot hold exactly (``"12.345"``), naming the
+  field, rather than rounding it: ``"12"``, ``"12.3"`` and ``"12.30"`` are all ``12.30``.
 """
 
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -26,20 +28,37 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-class Money(fields.Decimal):
+class TwoPlaces(fields.Decimal):
+    """A decimal with two places, a string on the wire; input with more places than that
+    is refused, never rounded (``"39.9049"`` is not ``39.90``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(places=2, as_string=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        exact = fields.Decimal(as_string=True).deserialize(value)  # unrounded, same errors
+        try:
+            rounded = exact.quantize(self.places)
+        except InvalidOperation:  # too many digits for any places: refused below as invalid
+            rounded = exact
+        if exact != rounded:
+            raise ValidationError("at most 2 decimal places")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Money(TwoPlaces):
     """An amount in euros: two places, a string on the wire, within what the database holds;
     ``positive`` refuses zero too."""
 
     def __init__(self, *, positive: bool = False, **kwargs: Any) -> None:
-        bounds = validate.Range(min=0, min_inclusive=not positive, max=MONEY_MAX)
-        super().__init__(places=2, as_string=True, validate=bounds, **kwargs)
+        super().__init__(validate=validate.Range(min=0, min_inclusive=not positive, max=MONEY_MAX), **kwargs)
 
 
-class Percentage(fields.Decimal):
+class Percentage(TwoPlaces):
     """A rate in percent (VAT: ``"20.00"``), two places, from 0 to 100."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(places=2, as_string=True, validate=validate.Range(min=0, max=100), **kwargs)
+        super().__init__(validate=validate.Range(min=0, max=100), **kwargs)
 
 
 def _nul_characters(value: Any, path: str = "") -> dict[str, list[str]]:

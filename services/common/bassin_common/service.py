@@ -23,29 +23,48 @@ no other way for a service to handle an event, so none can forget to be idempote
 Domain errors (``bassin_common.errors``) cross RPC as themselves: ``rpc`` declares them
 expected (logged as the caller's mistake, a warning, not as a fault of the service) and
 they are registered with nameko's serializer, so the caller gets the same type back.
+
+The edge also survives the infrastructure (ADR 0002, 0004):
+
+- a call whose caller has stopped waiting (its context's ``deadline`` passed) is not run;
+- a transient failure (the database or the broker unreachable: ``bassin_common.faults``)
+  reaches the caller as ``Unavailable`` (503, retry later), not as a fault;
+- ``rpc(..., idempotent=True)`` runs a call once per request id (``bassin_common.idempotency``);
+- a reply that cannot be published (the broker gone) is logged and its request requeued
+  rather than acknowledged, and the container lives on (nameko's own consumer lets the
+  exception kill it): the broker redelivers the request, and an idempotent RPC answers
+  it with the response it stored, without running again.
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, get_args, get_type_hints
 
+import eventlet
 from marshmallow import Schema
+from nameko import config as nameko_config
+from nameko.constants import AMQP_SSL_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc as nameko_rpc
+from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 from sqlalchemy import text
 
-from bassin_common import inbox, wire  # noqa: F401  (wire: domain errors cross RPC as themselves)
-from bassin_common.config import settings_from_nameko
+from bassin_common import idempotency, inbox, wire  # noqa: F401  (wire: domain errors cross RPC as themselves)
+from bassin_common.broker import FailFastPublisher, settle
+from bassin_common.config import Settings, settings_from_nameko
 from bassin_common.consumer import event_consumer
 from bassin_common.database import assert_cooperative_psycopg, make_engine, make_session_factory
-from bassin_common.errors import DOMAIN_ERRORS
+from bassin_common.errors import DOMAIN_ERRORS, DomainError, Unavailable
 from bassin_common.events import Event, EventView
-from bassin_common.logs import LogContext
+from bassin_common.faults import is_transient
+from bassin_common.logs import LogContext, describe
 from bassin_common.outbox import OutboxRelay
 from bassin_common.permissions import Permission
 from bassin_common.schemas import load_or_reject, parse_id
@@ -53,6 +72,70 @@ from bassin_common.tenancy import RequestContext
 from bassin_common.uow import UnitOfWork
 
 __all__ = ["BassinService", "Database", "RpcDeclaration", "consume", "rpc"]
+
+log = logging.getLogger(__name__)
+
+REPLY_FAILURE_PAUSE = 1.0  # seconds before a request whose reply failed goes back to the queue
+
+
+class ReplyingRpcConsumer(RpcConsumer):
+    """nameko's RPC consumer, except for a reply it cannot publish: logged, the request
+    requeued instead of acknowledged (redelivered, now or once the broker is back), and
+    the container kept alive. Replies wait at most ``amqp_confirm_timeout`` for their
+    confirm and do not sit through nameko's reconnection attempts."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.settings: Settings = settings_from_nameko()
+
+    def handle_result(self, message: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
+        responder = Responder(
+            self.amqp_uri,
+            get_rpc_exchange(),
+            message,
+            ssl=nameko_config.get(AMQP_SSL_CONFIG_KEY),
+            login_method=nameko_config.get(LOGIN_METHOD_CONFIG_KEY),
+        )
+        timeout = self.settings.amqp_confirm_timeout
+        responder.publisher_cls = partial(FailFastPublisher, timeout=timeout, confirm_timeout=timeout)  # type: ignore[assignment]
+        try:
+            result, exc_info = responder.send_response(result, exc_info)
+        except Exception as error:
+            log.warning(
+                "could not publish the reply to %s (%s); requeueing the request in %ss",
+                message.delivery_info.get("routing_key"),
+                describe(error),
+                REPLY_FAILURE_PAUSE,
+            )
+            eventlet.sleep(REPLY_FAILURE_PAUSE)  # not a tight loop if the broker stays away
+            settle(self.consumer.requeue_message, message)
+            return result, exc_info
+        settle(self.consumer.ack_message, message)
+        return result, exc_info
+
+
+class BassinRpc(Rpc):
+    """nameko's ``Rpc`` entrypoint on ``ReplyingRpcConsumer``. Every RPC of a service must
+    use it (``rpc`` below, ``edge_rpc``): the consumer is shared per class, and two
+    consumers of one queue would each receive calls meant for the other's methods."""
+
+    rpc_consumer = ReplyingRpcConsumer()
+
+
+edge_rpc = BassinRpc.decorator
+
+
+@contextmanager
+def _transient_as_unavailable(call: str) -> Iterator[None]:
+    try:
+        yield
+    except DomainError:
+        raise
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        log.warning("%s: a dependency is unreachable: %s", call, describe(error))
+        raise Unavailable("a database or the message broker is unreachable right now; try again shortly") from error
 
 
 @dataclass(frozen=True)
@@ -65,7 +148,11 @@ class RpcDeclaration:
 
 
 def rpc(
-    *, requires: Permission, accepts: type[Schema] | None = None, returns: type[Schema] | Schema
+    *,
+    requires: Permission,
+    accepts: type[Schema] | None = None,
+    returns: type[Schema] | Schema,
+    idempotent: bool = False,
 ) -> Callable[[Callable[..., Any]], Any]:
     """An RPC entrypoint around a method ``(self, uow, *arguments)``.
 
@@ -73,6 +160,8 @@ def rpc(
     ``uuid.UUID`` arrives as text and is parsed (one that is not an id names nothing: 404).
     With ``accepts``, that schema loads the payload: the last argument without a default.
     ``returns`` may be a schema instance (``Output(many=True)`` for a list).
+    ``idempotent``: a call runs once per request id of its context, repeats get the first
+    response (``bassin_common.idempotency``); every create and command should say so.
     """
     declaration = RpcDeclaration(requires, accepts, returns() if isinstance(returns, type) else returns)
 
@@ -87,19 +176,32 @@ def rpc(
 
         @wraps(method)
         def entrypoint(self: Any, *args: Any, **kwargs: Any) -> Any:
-            self.db.context.require(requires)
+            context = self.db.context
+            if context.caller_gave_up():
+                late = time.time() - (context.deadline or 0)
+                log.warning("%s not run: its caller stopped waiting %.1fs ago", method.__name__, late)
+                raise Unavailable("the caller stopped waiting before this request was run")
+            context.require(requires)
             call = on_the_wire.bind(self, *args, **kwargs)
+            # What the caller sent, before parsing: what a repeat of the request must match.
+            sent = {k: v for k, v in call.arguments.items() if k != itself.name} if idempotent else {}
             for name in ids:
                 if call.arguments.get(name) is not None:  # an optional id may be left out
                     call.arguments[name] = parse_id(call.arguments[name])
             if accepts is not None:
                 call.arguments[payload] = load_or_reject(accepts(), call.arguments[payload])
-            with self.db.unit_of_work() as uow:
-                return declaration.returns.dump(method(self, uow, *call.args[1:], **call.kwargs))
+            with _transient_as_unavailable(method.__name__), self.db.unit_of_work() as uow:
+
+                def respond() -> Any:
+                    return declaration.returns.dump(method(self, uow, *call.args[1:], **call.kwargs))
+
+                if not idempotent:
+                    return respond()
+                return idempotency.run_once(uow, method.__name__, idempotency.fingerprint(sent), respond)
 
         entrypoint.__signature__ = on_the_wire  # what nameko checks callers against
         entrypoint.rpc = declaration  # type: ignore[attr-defined]
-        return nameko_rpc(expected_exceptions=DOMAIN_ERRORS)(entrypoint)
+        return edge_rpc(expected_exceptions=DOMAIN_ERRORS)(entrypoint)
 
     return decorate
 
@@ -151,7 +253,7 @@ class Database(DependencyProvider):
         assert_cooperative_psycopg()
         settings = settings_from_nameko()
         url = settings.service_database_url(self.container.service_name)
-        self.engine = make_engine(url, settings.max_workers, settings.database_role)
+        self.engine = make_engine(url, settings.max_workers, settings.database_role, settings)
         self.sessions = make_session_factory(self.engine)
 
     def stop(self) -> None:
@@ -170,7 +272,7 @@ class BassinService:
     outbox = OutboxRelay()
     log_context = LogContext()
 
-    @nameko_rpc
+    @edge_rpc
     def health(self) -> dict[str, Any]:
         """Liveness of this service and its database, for operators and the start command."""
         return {"service": self.name, "database": "ok" if self.db.ping() else "failing"}

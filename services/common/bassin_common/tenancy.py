@@ -1,7 +1,8 @@
 """Who is asking, for which tenant — and the one place where tenant data gets scoped.
 
-The gateway resolves the caller and sends ``tenant_id``, ``user_id``, ``roles`` and
-``correlation_id`` in nameko context data; event envelopes carry the same. Services
+The gateway resolves the caller and sends ``tenant_id``, ``user_id``, ``roles``,
+``correlation_id``, ``request_id`` and ``deadline`` in nameko context data; event envelopes
+carry the tenant and the correlation id. Services
 never filter on ``tenant_id`` by hand, on two walls:
 
 1. ``install_tenant_guard`` adds the criterion to every ORM statement touching a
@@ -15,6 +16,7 @@ never filter on ``tenant_id`` by hand, on two walls:
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,14 +33,23 @@ from bassin_common.permissions import Permission
 TENANT_KEY = "tenant_id"
 DATABASE_SETTING = "bassin.tenant_id"
 POLICY = "tenant_isolation"
+# A transaction that sets this (``as_housekeeping``) may read and delete every tenant's rows
+# of the tables that allow it (``allow_housekeeping``): the relay's retention purges.
+HOUSEKEEPING_SETTING = "bassin.housekeeping"
 
 
 @dataclass(frozen=True)
 class RequestContext:
+    """Who calls, for which tenant; from the gateway also ``request_id`` (the client's
+    ``Idempotency-Key``, or an id the gateway gives the HTTP request: what idempotent RPCs
+    de-duplicate on) and ``deadline`` (UNIX time, seconds, when the caller stops waiting)."""
+
     tenant_id: uuid.UUID
     user_id: str | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     correlation_id: str | None = None
+    request_id: str | None = None
+    deadline: float | None = None
 
     @classmethod
     def from_context_data(cls, data: Mapping[str, Any]) -> RequestContext:
@@ -50,6 +61,8 @@ class RequestContext:
             user_id=data.get("user_id"),
             roles=frozenset(_as_list(data.get("roles"))),
             correlation_id=data.get("correlation_id"),
+            request_id=str(data["request_id"]) if data.get("request_id") else None,
+            deadline=_as_time(data.get("deadline")),
         )
 
     def to_context_data(self) -> dict[str, Any]:
@@ -58,11 +71,24 @@ class RequestContext:
             "user_id": self.user_id,
             "roles": sorted(self.roles),
             "correlation_id": self.correlation_id,
+            "request_id": self.request_id,
+            "deadline": self.deadline,
         }
 
     def require(self, permission: Permission) -> None:
         if not permission.allows(self.roles):
             raise Forbidden(f"not allowed to {permission}")
+
+    def caller_gave_up(self, now: float | None = None) -> bool:
+        """Whether the caller's deadline has passed: nobody waits for the answer any more."""
+        return self.deadline is not None and (time.time() if now is None else now) > self.deadline
+
+
+def _as_time(raw: Any) -> float | None:
+    try:
+        return float(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None  # a deadline that cannot be read is no deadline (the AMQP expiry remains)
 
 
 def _as_list(raw: Any) -> Iterable[str]:
@@ -196,3 +222,21 @@ def tables_with_tenant_column(connection: Connection) -> set[str]:
         )
     )
     return {row[0] for row in rows}
+
+
+_HOUSEKEEPING = f"current_setting('{HOUSEKEEPING_SETTING}', true) = 'on'"
+
+
+def allow_housekeeping(connection: Connection, table: str) -> None:
+    """Let a transaction that declared itself housekeeping (``as_housekeeping``) read and
+    delete the rows of every tenant in ``table``, a tenant table the platform purges across
+    tenants (``processed_requests``); it still cannot insert or update them. Permissive
+    policies add up: every other transaction sees its tenant's rows only."""
+    for command in ("SELECT", "DELETE"):
+        name = f"housekeeping_{command.lower()}"
+        connection.execute(text(f'CREATE POLICY {name} ON "{table}" FOR {command} USING ({_HOUSEKEEPING})'))
+
+
+def as_housekeeping(connection: Connection) -> None:
+    """Declare the current transaction housekeeping (see ``allow_housekeeping``)."""
+    connection.execute(text(f"SELECT set_config('{HOUSEKEEPING_SETTING}', 'on', true)"))

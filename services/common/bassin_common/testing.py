@@ -99,8 +99,8 @@ def migrate(test_settings: Settings) -> Callable[[str], None]:
 def service_config(rabbit_config: None, test_settings: Settings) -> Iterator[dict[str, Any]]:
     """nameko config for service containers: this test's vhost and databases.
 
-    Empties outbox and inbox tables left by earlier tests of this process, so that
-    a relay in this test never publishes another test's events.
+    Empties the platform tables (outbox, inbox, processed requests) left by earlier tests
+    of this process, so that a relay in this test never publishes another test's events.
     """
     with psycopg.connect(_admin_conninfo(test_settings), autocommit=True) as conn:
         names = [
@@ -112,8 +112,8 @@ def service_config(rabbit_config: None, test_settings: Settings) -> Iterator[dic
         ]
     for name in names:
         with psycopg.connect(psycopg_conninfo(test_settings.database_url, name), autocommit=True) as conn:
-            if conn.execute("SELECT to_regclass('outbox')").fetchone()[0]:
-                conn.execute("TRUNCATE outbox, processed_events")
+            if conn.execute("SELECT to_regclass('processed_requests')").fetchone()[0]:
+                conn.execute("TRUNCATE outbox, processed_events, processed_requests")
     yield {
         "AMQP_URI": nameko_config["AMQP_URI"],
         "DATABASE_PREFIX": test_settings.database_prefix,
@@ -154,9 +154,15 @@ class UnitsOfWork:
         self._sessions = sessions
 
     def __call__(
-        self, roles: tuple[str, ...] = ("manager",), tenant_id: uuid.UUID | None = None, user_id: str = "test-user"
+        self,
+        roles: tuple[str, ...] = ("manager",),
+        tenant_id: uuid.UUID | None = None,
+        user_id: str = "test-user",
+        request_id: str | None = None,
     ) -> UnitOfWork:
-        context = RequestContext(tenant_id or self.tenant_id, user_id, frozenset(roles), f"test-{uuid.uuid4()}")
+        context = RequestContext(
+            tenant_id or self.tenant_id, user_id, frozenset(roles), f"test-{uuid.uuid4()}", request_id
+        )
         return UnitOfWork(self._sessions, context, self.service)
 
 
@@ -202,9 +208,16 @@ def publish_event(amqp_uri: str, event: Event) -> None:
 
 
 @contextmanager
-def rpc_client(tenant: uuid.UUID, roles: tuple[str, ...] = ("manager",), user_id: str = "test-user"):
-    """A standalone RPC client calling as a user of ``tenant`` (what the gateway sends)."""
-    context = RequestContext(tenant, user_id, frozenset(roles), f"test-{uuid.uuid4()}")
+def rpc_client(
+    tenant: uuid.UUID,
+    roles: tuple[str, ...] = ("manager",),
+    user_id: str = "test-user",
+    request_id: str | None = None,
+    deadline: float | None = None,
+):
+    """A standalone RPC client calling as a user of ``tenant`` (what the gateway sends);
+    every call it makes carries ``request_id`` and ``deadline`` when given."""
+    context = RequestContext(tenant, user_id, frozenset(roles), f"test-{uuid.uuid4()}", request_id, deadline)
     with ClusterRpcClient(context_data=context.to_context_data(), timeout=30) as client:
         yield client
 

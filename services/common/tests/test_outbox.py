@@ -1,16 +1,24 @@
-"""The outbox relay: replicas share the rows and never publish one twice."""
+"""The outbox relay: replicas share the rows and never publish one twice; a row the broker
+refuses is set aside after a few attempts, without holding back the others, and replayed
+by an operator; the relay comes back quickly after a failure, and keeps its database tidy."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from types import SimpleNamespace
 
 import eventlet
-from common_test_models import WIDGET_MADE
+import pytest
+from common_test_models import PLATFORM_TESTS, WIDGET_MADE
 from kombu import Connection, Queue
 from sqlalchemy import text
 
-from bassin_common.database import make_engine
-from bassin_common.outbox import OutboxPublisher
+from bassin_common import outbox
+from bassin_common.config import Settings
+from bassin_common.database import make_engine, psycopg_conninfo
+from bassin_common.faults import is_transient
+from bassin_common.outbox import OutboxPublisher, OutboxRelay
 from bassin_common.tenancy import RequestContext
 from bassin_common.topology import event_exchange
 from bassin_common.uow import UnitOfWork
@@ -62,7 +70,7 @@ def test_rows_confirmed_before_a_failure_are_not_published_again(sessions, platf
     tenant, _ = emit_widgets(sessions, 5)
 
     class BrokerDiesAfterTwo(OutboxPublisher):
-        def _publish(self, rows, confirmed) -> None:
+        def _publish(self, rows, confirmed, refused) -> None:
             confirmed.extend(row.id for row in rows[:2])
             raise ConnectionError("broker went away")
 
@@ -82,3 +90,152 @@ def test_rows_confirmed_before_a_failure_are_not_published_again(sessions, platf
         pending = conn.scalar(counting, {"t": str(tenant), "pending": True})
     engine.dispose()
     assert (sent, pending) == (2, 3)
+
+
+# --- rows the broker refuses -----------------------------------------------------------------
+
+
+def emit_one(sessions, producer: str, tenant: uuid.UUID) -> str:
+    with UnitOfWork(sessions, RequestContext(tenant), producer) as uow:
+        uow.emit(WIDGET_MADE, {"widget_id": uuid.uuid4(), "name": producer})
+    return str(uow.emitted[0].event_id)
+
+
+def drain(amqp_uri: str, queue: Queue) -> list[str]:
+    with Connection(amqp_uri) as connection:
+        bound = queue(connection.default_channel)
+        received = []
+        while (message := bound.get(no_ack=True)) is not None:
+            received.append(message.payload["event_id"])
+        return received
+
+
+def outbox_row(engine, event_id: str) -> tuple[int, bool, bool, str | None]:
+    query = "SELECT attempts, set_aside_at IS NOT NULL, published_at IS NOT NULL, last_error FROM outbox"
+    with engine.connect() as conn:
+        return tuple(conn.execute(text(f"{query} WHERE event_id = :e"), {"e": event_id}).one())
+
+
+def test_a_row_the_broker_refuses_is_set_aside_without_holding_back_the_others_then_replayed(
+    sessions, platform_database, service_config, test_settings, monkeypatch, capsys
+) -> None:
+    amqp_uri, tenant = service_config["AMQP_URI"], uuid.uuid4()
+    kept = Queue("test.kept", exchange=event_exchange("tests"), routing_key="widget_made")
+    doomed = Queue("test.doomed", exchange=event_exchange("doomed"), routing_key="widget_made")
+    with Connection(amqp_uri) as connection:
+        channel = connection.default_channel
+        kept(channel).declare()
+        doomed(channel).declare()
+        channel.exchange_delete("doomed.events")  # deleted by hand
+    before = emit_one(sessions, "tests", tenant)
+    poison = emit_one(sessions, "doomed", tenant)
+    after = emit_one(sessions, "tests", tenant)
+
+    engine = make_engine(platform_database, pool_size=2)
+    publisher = OutboxPublisher(engine, amqp_uri, batch_size=10, settings=Settings(outbox_max_attempts=3))
+    assert publisher.publish_pending() == 2  # the rows on either side of the refused one
+    assert drain(amqp_uri, kept) == [before, after]
+    attempts, set_aside, published, error = outbox_row(engine, poison)
+    assert (attempts, set_aside, published) == (1, False, False)
+    assert "NOT_FOUND" in error and "doomed.events" in error
+    assert [publisher.publish_pending() for _ in range(3)] == [0, 0, 0]
+    assert outbox_row(engine, poison)[:3] == (3, True, False)  # set aside at the third refusal: not tried again
+
+    # The operator sees it, restores the exchange and replays it.
+    monkeypatch.setenv("BASSIN_DATABASE_PREFIX", test_settings.database_prefix)
+    monkeypatch.setattr("bassin_common.registry.find_service", lambda name: SimpleNamespace(name=name))
+    assert outbox.main(["--service", PLATFORM_TESTS, "list"]) == 0
+    [listed] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (listed["event_id"], listed["exchange"], listed["attempts"]) == (poison, "doomed.events", 3)
+    assert listed["tenant_id"] == str(tenant) and "NOT_FOUND" in listed["last_error"]
+    with Connection(amqp_uri) as connection:
+        doomed(connection.default_channel).declare()
+    assert outbox.main(["--service", PLATFORM_TESTS, "replay", "--event-id", poison]) == 0
+    assert outbox_row(engine, poison) == (0, False, False, None)
+    assert publisher.publish_pending() == 1
+    assert drain(amqp_uri, doomed) == [poison]
+    assert outbox.set_aside(engine) == []
+    engine.dispose()
+
+
+def test_a_lost_broker_counts_no_attempt_against_the_rows(sessions, platform_database, service_config) -> None:
+    emit_one(sessions, "tests", uuid.uuid4())
+    engine = make_engine(platform_database, pool_size=2)
+    publisher = OutboxPublisher(engine, "pyamqp://guest:guest@127.0.0.1:1/", batch_size=10)  # nothing listens
+    for _ in range(3):
+        with pytest.raises(Exception) as failure:
+            publisher.publish_pending()
+        assert is_transient(failure.value)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT max(attempts), count(set_aside_at) FROM outbox")).one() == (0, 0)
+    engine.dispose()
+
+
+def test_the_relay_backs_off_at_most_outbox_max_backoff(platform_database, monkeypatch) -> None:
+    relay = OutboxRelay()
+    relay.settings = Settings(outbox_poll_interval=0.5, outbox_max_backoff=2.0)
+    relay.listen_conninfo = psycopg_conninfo(platform_database)
+    relay._declared, relay._stopping = True, False
+    waits: list[float] = []
+
+    class BrokerAway:
+        batch_size = 10
+        calls = 0
+
+        def publish_pending(self) -> int:
+            self.calls += 1
+            if self.calls <= 5:
+                raise ConnectionRefusedError(111, "Connection refused")
+            relay._stopping = True  # back: one batch, then the test ends
+            return 0
+
+        def housekeeping(self) -> None:
+            pass
+
+    relay.publisher = BrokerAway()
+    monkeypatch.setattr("bassin_common.outbox.eventlet.sleep", waits.append)
+    relay._run()
+    assert waits == [0.5, 1.0, 2.0, 2.0, 2.0]
+
+
+def test_housekeeping_purges_what_outlived_its_retention_in_every_tenant(
+    sessions, owner_sessions, platform_database, test_settings
+) -> None:
+    tenant = uuid.uuid4()
+    old_event, new_event = uuid.uuid4(), uuid.uuid4()
+    published = [emit_one(sessions, "tests", tenant) for _ in range(2)]
+    with owner_sessions() as session:
+        ages = [("8 days", published[0]), ("6 days", published[1])]
+        for age, event_id in ages:
+            query = f"UPDATE outbox SET published_at = now() - interval '{age}' WHERE event_id = :e"
+            session.execute(text(query), {"e": event_id})
+        session.execute(
+            text(
+                "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES "
+                "('tests.old', :old, now() - interval '31 days'), ('tests.new', :new, now() - interval '29 days')"
+            ),
+            {"old": old_event, "new": new_event},
+        )
+        session.execute(
+            text(
+                "INSERT INTO processed_requests (tenant_id, rpc, request_id, fingerprint, created_at) VALUES "
+                "(:t, 'make', 'old', 'f', now() - interval '8 days'), "
+                "(:t, 'make', 'new', 'f', now() - interval '6 days')"
+            ),
+            {"t": tenant},
+        )
+        session.commit()
+    engine = make_engine(platform_database, pool_size=1, role=test_settings.database_role)  # as the relay
+    OutboxPublisher(engine, "pyamqp://unused", batch_size=10).housekeeping()  # defaults: 7 and 30 days
+    engine.dispose()
+    with owner_sessions() as session:
+        left = session.scalars(
+            text("SELECT event_id::text FROM outbox WHERE payload->>'tenant_id' = :t"), {"t": str(tenant)}
+        )
+        assert list(left) == [published[1]]
+        claims = session.scalars(text("SELECT consumer FROM processed_events WHERE consumer LIKE 'tests.%'"))
+        assert list(claims) == ["tests.new"]
+        requests = session.scalars(
+            text("SELECT request_id FROM processed_requests WHERE tenant_id = :t"), {"t": tenant}
+        )
+        assert list(requests) == ["new"]

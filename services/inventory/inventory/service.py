@@ -1,8 +1,9 @@
 """The inventory nameko service: RPC and event entrypoints, nothing else.
 
 Each RPC method hands its unit of work and loaded input to a use case; ``rpc`` checks the
-permission, loads the input and dumps the result with the declared schemas. Each event it
-consumes is applied once by a use case.
+permission, loads the input and dumps the result with the declared schemas. Creates and
+commands are idempotent: a request retried or redelivered with its request id runs once.
+Each event it consumes is applied once by a use case.
 """
 
 from __future__ import annotations
@@ -19,19 +20,19 @@ from inventory import events, schemas, usecases
 class InventoryService(BassinService):
     name = "inventory"
 
-    @rpc(requires=MANAGE_STOCK, accepts=schemas.LocationInput, returns=schemas.LocationOutput)
+    @rpc(requires=MANAGE_STOCK, accepts=schemas.LocationInput, returns=schemas.LocationOutput, idempotent=True)
     def create_location(self, uow: UnitOfWork, location: dict[str, Any]) -> Any:
         return usecases.create_location(uow, location)
 
-    @rpc(requires=MANAGE_STOCK, accepts=schemas.SupplierInput, returns=schemas.SupplierOutput)
+    @rpc(requires=MANAGE_STOCK, accepts=schemas.SupplierInput, returns=schemas.SupplierOutput, idempotent=True)
     def create_supplier(self, uow: UnitOfWork, supplier: dict[str, Any]) -> Any:
         return usecases.create_supplier(uow, supplier)
 
-    @rpc(requires=MANAGE_STOCK, accepts=schemas.ArticleInput, returns=schemas.ArticleOutput)
+    @rpc(requires=MANAGE_STOCK, accepts=schemas.ArticleInput, returns=schemas.ArticleOutput, idempotent=True)
     def create_article(self, uow: UnitOfWork, article: dict[str, Any]) -> Any:
         return usecases.get_article(uow, usecases.create_article(uow, article).id)
 
-    @rpc(requires=MANAGE_STOCK, accepts=schemas.ThresholdsInput, returns=schemas.ArticleOutput)
+    @rpc(requires=MANAGE_STOCK, accepts=schemas.ThresholdsInput, returns=schemas.ArticleOutput, idempotent=True)
     def set_thresholds(
         self, uow: UnitOfWork, article_id: uuid.UUID, location_id: uuid.UUID, thresholds: dict[str, Any]
     ) -> Any:

@@ -4,7 +4,8 @@ Covered: an article created over RPC with its stock and initial movement; pos's
 ``sale_completed`` taking stock out and writing the ledger, once however often it is
 delivered; a crossing below the minimum filling the supplier basket and writing one
 ``reorder_needed`` to the outbox; raising a minimum over RPC; another company seeing
-nothing; invalid input named by field; writes refused to a role without stock rights.
+nothing; invalid input named by field; writes refused to a role without stock rights;
+every create and command retried with its request id applied once.
 The use cases themselves are tested without nameko in ``test_usecases.py``.
 """
 
@@ -166,3 +167,35 @@ def test_raising_the_minimum_above_the_stock_fills_the_basket(shop_article: dict
 
     [line] = wait_until(basket)
     assert line["quantity"] == 1500 - 1000
+
+
+CREATES = {
+    "create_location": lambda ids: ({"code": "VAN1", "name": "Camion 1", "kind": "van"},),
+    "create_supplier": lambda ids: ({"name": "Piscines Diffusion"},),
+    "create_article": lambda ids: ({"sku": "PMP-1", "name": "Pompe", "purchase_price": "100", "sale_price": "150"},),
+    "set_thresholds": lambda ids: (ids["article"]["id"], ids["shop"]["id"], {"minimum": 900, "maximum": 1300}),
+}
+
+
+@pytest.mark.parametrize("method", list(CREATES))
+def test_a_create_or_command_retried_with_its_request_id_is_applied_once(
+    shop_article: dict[str, Any], test_settings, method: str
+) -> None:
+    tenant_id = shop_article["tenant_id"]
+    arguments = CREATES[method](shop_article)
+    with rpc_client(tenant_id, request_id=f"retry-{method}") as rpc:
+        first = getattr(rpc.inventory, method)(*arguments)
+        assert getattr(rpc.inventory, method)(*arguments) == first  # a retry: the first answer
+    with rpc_client(tenant_id) as rpc:
+        counts = [
+            len(rpc.inventory.list_locations()),
+            len(rpc.inventory.list_suppliers()),
+            len(rpc.inventory.search_articles({})),
+        ]
+    created = [method == "create_location", method == "create_supplier", method == "create_article"]
+    assert counts == [1 + once for once in created]
+    processed = "SELECT count(*) FROM processed_requests WHERE request_id = :r"
+    engine = create_engine(test_settings.service_database_url("inventory"))
+    with engine.connect() as connection:
+        assert connection.scalar(text(processed), {"r": f"retry-{method}"}) == 1
+    engine.dispose()

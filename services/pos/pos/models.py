@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Numeric, String, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bassin_common.tenancy import TenantScoped
@@ -40,10 +40,11 @@ class Shop(TenantScoped, Base):
 
 class Sale(TenantScoped, Base):
     __tablename__ = "sales"
-    __table_args__ = (UniqueConstraint("tenant_id", "request_id"),)
+    __table_args__ = (Index("sales_request_id", "tenant_id", "request_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    # The client's Idempotency-Key: the same key twice returns the first sale.
+    # The id of the request that recorded the sale (the till's Idempotency-Key), for tracing.
+    # Not unique: the platform de-duplicates requests (processed_requests), for a while.
     request_id: Mapped[str | None] = mapped_column(String(100))
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shops.location_id"))
     total: Mapped[Decimal] = mapped_column(Numeric(12, 2))

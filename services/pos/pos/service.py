@@ -14,9 +14,9 @@ from pos import events, schemas, usecases
 class PosService(BassinService):
     name = "pos"
 
-    @rpc(requires=RECORD_SALES, accepts=schemas.SaleInput, returns=schemas.SaleOutput)
-    def record_sale(self, uow: UnitOfWork, sale: dict[str, Any], request_id: str | None = None) -> Any:
-        return usecases.record_sale(uow, sale, request_id)
+    @rpc(requires=RECORD_SALES, accepts=schemas.SaleInput, returns=schemas.SaleOutput, idempotent=True)
+    def record_sale(self, uow: UnitOfWork, sale: dict[str, Any]) -> Any:
+        return usecases.record_sale(uow, sale)
 
     @rpc(requires=READ_BUSINESS_DATA, returns=schemas.SaleOutput)
     def get_sale(self, uow: UnitOfWork, sale_id: uuid.UUID) -> Any:

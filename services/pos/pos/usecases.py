@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bassin_common.errors import NotFound, ValidationFailed
 from bassin_common.uow import UnitOfWork
@@ -15,10 +14,10 @@ from pos.domain import CatalogueEntry, PricedSale, price_sale
 from pos.models import CatalogueArticle, Sale, SaleLine, SalePayment, Shop
 
 
-def record_sale(uow: UnitOfWork, data: dict[str, Any], request_id: str | None) -> Sale:
-    """Price, store and announce a paid sale; the same ``request_id`` twice returns the first."""
-    if request_id and (existing := _sale_by_request(uow, request_id)):
-        return existing
+def record_sale(uow: UnitOfWork, data: dict[str, Any]) -> Sale:
+    """Price, store and announce a paid sale. The sale keeps the id of the request that
+    recorded it (the till's ``Idempotency-Key``), for tracing; the service's RPC records a
+    request once however often it arrives (``rpc(..., idempotent=True)``)."""
     location_id = _till_location(uow, data["location_id"])
     article_ids = {line["article_id"] for line in data["lines"]}
     catalogue = {
@@ -26,21 +25,9 @@ def record_sale(uow: UnitOfWork, data: dict[str, Any], request_id: str | None) -
         for row in uow.session.scalars(select(CatalogueArticle).where(CatalogueArticle.article_id.in_(article_ids)))
     }
     priced = price_sale(location_id, data["lines"], data["payments"], catalogue)
-    try:
-        with uow.session.begin_nested():
-            sale = _store(uow, priced, request_id)
-    except IntegrityError:
-        # The same Idempotency-Key was committed concurrently (a retry racing its first
-        # attempt): the unique index made this one wait, then refused it. Answer with the first.
-        if request_id and (existing := _sale_by_request(uow, request_id)):
-            return existing
-        raise
+    sale = _store(uow, priced)
     uow.emit(events.SALE_COMPLETED, sale)
     return sale
-
-
-def _sale_by_request(uow: UnitOfWork, request_id: str) -> Sale | None:
-    return uow.session.scalar(select(Sale).where(Sale.request_id == request_id))
 
 
 def _till_location(uow: UnitOfWork, requested: uuid.UUID | None) -> uuid.UUID:
@@ -56,9 +43,9 @@ def _till_location(uow: UnitOfWork, requested: uuid.UUID | None) -> uuid.UUID:
     )
 
 
-def _store(uow: UnitOfWork, priced: PricedSale, request_id: str | None) -> Sale:
+def _store(uow: UnitOfWork, priced: PricedSale) -> Sale:
     sale = Sale(
-        request_id=request_id,
+        request_id=uow.context.request_id,
         location_id=priced.location_id,
         total=priced.total,
         vat_total=priced.vat_total,

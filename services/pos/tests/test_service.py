@@ -9,6 +9,7 @@ the same request id) writes one ``sale_completed`` to pos's outbox.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, text
 
-from bassin_common.errors import DomainError, Forbidden
+from bassin_common.errors import DomainError, Forbidden, ValidationFailed
 from bassin_common.events import Event
 from bassin_common.testing import publish_event, rpc_client
 
@@ -150,9 +151,14 @@ def test_a_later_article_created_updates_the_till_copy(
 
 
 def test_a_sale_writes_one_sale_completed_to_the_outbox(pos: ServiceContainer, till: Till, test_settings: Any) -> None:
-    with rpc_client(till.tenant_id, roles=("cashier",)) as rpc:
-        sale = rpc.pos.record_sale(two_galets(till), "ticket-0042")
-        assert rpc.pos.record_sale(two_galets(till), "ticket-0042") == sale  # a retry of the same sale
+    with rpc_client(till.tenant_id, roles=("cashier",), request_id="ticket-0042") as rpc:
+        sale = rpc.pos.record_sale(two_galets(till))
+        assert rpc.pos.record_sale(two_galets(till)) == sale  # a retry of the same sale
+        with pytest.raises(ValidationFailed) as refused:  # the same key for another sale
+            rpc.pos.record_sale({**two_galets(till), "payments": [{"method": "cash", "amount": "79.80"}]})
+    assert refused.value.errors == {"Idempotency-Key": ["reused with a different request"]}
+    recorded = "SELECT id, request_id FROM sales WHERE tenant_id = :tenant"
+    assert as_owner(test_settings, recorded, tenant=till.tenant_id) == [(uuid.UUID(sale["id"]), "ticket-0042")]
     written = "SELECT exchange, routing_key, payload FROM outbox WHERE payload->>'tenant_id' = :tenant"
     [(exchange, routing_key, payload)] = as_owner(test_settings, written, tenant=str(till.tenant_id))
     assert (exchange, routing_key, payload["event_type"], payload["producer"]) == (

@@ -1,8 +1,8 @@
 """pos use cases through units of work on the test database, without nameko nor RabbitMQ.
 
-Covered: record_sale (priced from the till's catalogue copy, stored, ``sale_completed``
-emitted in its wire form; the same request id twice, or racing, gives the first sale and
-one event; the shop and the articles refused by field, writing nothing), get_sale,
+Covered: record_sale (priced from the till's catalogue copy, stored with the id of the
+request that recorded it, ``sale_completed`` emitted in its wire form; the shop and the
+articles refused by field, writing nothing), get_sale,
 list_catalogue, keep_article (creates, then updates) and keep_shop (shops only), each
 scoped to its company.
 """
@@ -14,14 +14,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import eventlet
-import psycopg
 import pytest
 from sqlalchemy import select
 
-from bassin_common.database import psycopg_conninfo
 from bassin_common.errors import NotFound, ValidationFailed
-from bassin_common.testing import wait_until
 from pos import schemas, usecases
 from pos.models import Sale, Shop
 
@@ -52,19 +48,13 @@ def sales(uow: Any, tenant_id: uuid.UUID | None = None) -> list[tuple[uuid.UUID,
         return [(sale.id, sale.request_id, sale.total) for sale in work.session.scalars(select(Sale))]
 
 
-def someone_waits_on_a_lock(database_url: str) -> bool:
-    with psycopg.connect(psycopg_conninfo(database_url), autocommit=True) as connection:
-        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        return connection.execute(query).fetchone()[0] > 0
-
-
 # --- record_sale ---------------------------------------------------------------------------
 
 
 def test_a_sale_is_priced_from_the_till_catalogue_stored_and_announced(uow: Any, till: Till) -> None:
     data = sale_input([line(till.chlore, 3), line(till.pompe, 1)], [("cash", "50.00"), ("card", "598.70")])
     with uow(roles=("cashier",), user_id="caisse-nimes-1") as work:
-        sale = usecases.record_sale(work, data, None)
+        sale = usecases.record_sale(work, data)
     assert (sale.location_id, sale.total, sale.vat_total, sale.cashier_id) == (
         till.shop,  # no shop named: the company's only shop
         Decimal("648.70"),
@@ -107,7 +97,7 @@ def test_the_till_sells_at_its_latest_price_unless_the_cashier_sets_one(
         inventory.apply(work, inventory.article(till.chlore, sale_price="42.50"))
     data = sale_input([line(till.chlore, 2), line(till.chlore, 1, "35.00")], [("cheque", "120.00")], till.shop)
     with uow(roles=("cashier",)) as work:
-        sale = usecases.record_sale(work, data, None)
+        sale = usecases.record_sale(work, data)
     assert [(sold.position, sold.unit_price, sold.total) for sold in sale.lines] == [
         (1, Decimal("42.50"), Decimal("85.00")),
         (2, Decimal("35.00"), Decimal("35.00")),
@@ -115,36 +105,15 @@ def test_the_till_sells_at_its_latest_price_unless_the_cashier_sets_one(
     assert [line["unit_price"] for line in work.emitted[0].data["lines"]] == ["42.50", "35.00"]
 
 
-def test_the_same_request_id_twice_returns_the_first_sale_and_announces_it_once(
-    uow: Any, till: Till, open_till: Callable[..., Till]
-) -> None:
-    with uow(roles=("cashier",)) as work:
-        first = usecases.record_sale(work, two_galets(till), "ticket-0042")
-    with uow(roles=("cashier",)) as again:  # the till retries, even with another body
-        second = usecases.record_sale(again, sale_input([line(till.pompe, 1)], [("card", "529.00")]), "ticket-0042")
-    assert (second.id, second.total) == (first.id, Decimal("79.80"))
-    assert (len(work.emitted), again.emitted) == (1, [])
-    assert sales(uow) == [(first.id, "ticket-0042", Decimal("79.80"))]
-    other = open_till(uuid.uuid4())
-    with uow(tenant_id=other.tenant_id) as elsewhere:  # request ids are per company
-        theirs = usecases.record_sale(elsewhere, two_galets(other), "ticket-0042")
-    assert theirs.id != first.id
-    assert len(elsewhere.emitted) == 1
-
-
-def test_a_retry_racing_its_first_attempt_gets_the_first_sale(uow: Any, till: Till, test_settings: Any) -> None:
-    def retry() -> tuple[Sale, list]:
-        with uow(roles=("cashier",)) as racing:
-            return usecases.record_sale(racing, two_galets(till), "ticket-0043"), racing.emitted
-
-    with uow(roles=("cashier",)) as work:
-        first = usecases.record_sale(work, two_galets(till), "ticket-0043")
-        retrying = eventlet.spawn(retry)
-        # The retry found no sale yet, and its insert now waits on the unique request id.
-        wait_until(lambda: someone_waits_on_a_lock(test_settings.service_database_url("pos")))
-    second, emitted = retrying.wait()
-    assert (second.id, emitted, len(work.emitted)) == (first.id, [], 1)
-    assert sales(uow) == [(first.id, "ticket-0043", Decimal("79.80"))]
+def test_a_sale_keeps_the_id_of_the_request_that_recorded_it(uow: Any, till: Till) -> None:
+    with uow(roles=("cashier",), request_id="ticket-0042") as work:
+        sale = usecases.record_sale(work, two_galets(till))
+    with uow(roles=("cashier",)) as work:  # an internal caller gives none
+        other = usecases.record_sale(work, two_galets(till))
+    assert sorted(sales(uow), key=lambda row: row[1] or "") == [
+        (other.id, None, Decimal("79.80")),
+        (sale.id, "ticket-0042", Decimal("79.80")),
+    ]
 
 
 REFUSED_SALES: dict[str, tuple[Callable[[Till, Till], dict], str, str]] = {
@@ -171,7 +140,7 @@ def test_a_refused_sale_names_the_field_and_writes_nothing(
     build, field, message = REFUSED_SALES[case]
     data = build(till, open_till(uuid.uuid4()))
     with pytest.raises(ValidationFailed) as refused, uow(roles=("cashier",)) as work:
-        usecases.record_sale(work, data, "ticket-0044")
+        usecases.record_sale(work, data)
     assert refused.value.errors == {field: [message]}
     assert work.emitted == []
     assert sales(uow) == []
@@ -182,10 +151,10 @@ def test_with_several_shops_the_sale_names_its_shop(uow: Any, till: Till, invent
     with uow() as work:
         inventory.apply(work, uzes)
     with pytest.raises(ValidationFailed) as refused, uow(roles=("cashier",)) as work:
-        usecases.record_sale(work, two_galets(till), None)
+        usecases.record_sale(work, two_galets(till))
     assert refused.value.errors == {"location_id": ["several shops: say which one"]}
     with uow(roles=("cashier",)) as work:
-        sale = usecases.record_sale(work, two_galets(till, uzes.data["location_id"]), None)
+        sale = usecases.record_sale(work, two_galets(till, uzes.data["location_id"]))
     assert sale.location_id == uuid.UUID(uzes.data["location_id"])
     assert work.emitted[0].data["location_id"] == uzes.data["location_id"]
 
@@ -194,7 +163,7 @@ def test_a_company_without_a_shop_cannot_sell(uow: Any, inventory: FromInventory
     with uow() as work:
         chlore = inventory.apply(work, inventory.article())
     with pytest.raises(ValidationFailed) as refused, uow(roles=("cashier",)) as work:
-        usecases.record_sale(work, sale_input([line(chlore.article_id, 1)], [("cash", "39.90")]), None)
+        usecases.record_sale(work, sale_input([line(chlore.article_id, 1)], [("cash", "39.90")]))
     assert refused.value.errors == {"location_id": ["no shop is set up yet"]}
     assert sales(uow) == []
 
@@ -205,7 +174,7 @@ def test_a_company_without_a_shop_cannot_sell(uow: Any, inventory: FromInventory
 def test_a_sale_is_read_with_its_lines_and_payments_by_its_company_only(uow: Any, till: Till) -> None:
     data = sale_input([line(till.pompe, 1), line(till.chlore, 2)], [("cheque", "300.00"), ("card", "308.80")])
     with uow(roles=("cashier",)) as work:
-        recorded = usecases.record_sale(work, data, None)
+        recorded = usecases.record_sale(work, data)
     with uow(roles=("technician",)) as work:
         sale = usecases.get_sale(work, recorded.id)
     assert (sale.id, sale.total, sale.vat_total) == (recorded.id, Decimal("608.80"), Decimal("101.47"))
