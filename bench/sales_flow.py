@@ -1,27 +1,42 @@
 """bench/sales_flow: sales through the gateway, down to the stock, against the raw limits.
 
-    .venv/bin/python bench/sales_flow.py [--sales 600] [--concurrency 20]
+    .venv/bin/python bench/sales_flow.py [--seconds 20] [--clients 1,8,32]
 
-Starts the whole system on its own databases (``bassin_bench_*``) and RabbitMQ vhost,
-drives N sales through the gateway over HTTP with C concurrent clients, and reports:
-- sales/s accepted (HTTP 201) and sales/s fully applied to stock;
-- p50/p99 of sale -> stock latency: the ledger movement's commit time minus the
-  sale's, both read from PostgreSQL's clock;
-- next to the raw limits measured in the same run on the same servers: single-row
-  UPDATE transactions/s on PostgreSQL (same concurrency) and confirmed persistent
-  publishes/s on RabbitMQ (one channel, a confirm per message, as the outbox relay
-  publishes), each as a ratio.
+Needs ``wrk`` (Debian: ``apt install wrk``) and ``pgbench`` (PostgreSQL's client tools).
+Starts the whole system as ``./bassin start`` does, on its own databases
+(``bassin_bench_*``) and RabbitMQ vhost, with one company of 10 articles, and prints in
+one table, for each number of concurrent clients:
+
+- sales/s accepted (HTTP 201) and sales/s applied to stock (until the last movement);
+- p50/p99 of the HTTP answer (wrk) and of sale -> stock (the ledger movement's
+  transaction time minus the sale's, both from PostgreSQL's clock);
+- CPU milliseconds per sale of each process (gateway, each service, RabbitMQ,
+  PostgreSQL), read from /proc before and after, and in total;
+
+then the same-run baselines on the same servers — PostgreSQL single-row update TPS
+(``pgbench -N``, 8 clients), RabbitMQ confirmed persistent publishes/s (one channel, a
+confirm per message), the gateway's ``/healthz`` req/s (wrk, 32 connections) — with
+Bassin's ratio to each, and a reconciliation line: sales recorded = movements applied =
+stock dropped. It stops everything it started, on success or failure.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
 import sys
-import threading
+import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -37,6 +52,11 @@ from bassin_dev.launcher import _infrastructure, running_system
 PREFIX = "bassin_bench_"
 VHOST = "bassin_bench"
 PASSWORD = "bench-password-2026"
+ARTICLES = 10
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- the system and its company ------------------------------------------------------
 
 
 def conninfo(settings, database: str) -> str:
@@ -63,32 +83,285 @@ def drop_bench_databases(settings) -> None:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
-def postgres_update_rate(settings, concurrency: int, seconds: float) -> float:
-    """Single-row UPDATE transactions/s, autocommit, ``concurrency`` connections."""
-    database = conninfo(settings, f"{PREFIX}inventory")
-    with psycopg.connect(database, autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_counter (id int PRIMARY KEY, n bigint)")
-        conn.execute(
-            "INSERT INTO bench_counter SELECT i, 0 FROM generate_series(0, %s) i ON CONFLICT DO NOTHING",
-            (concurrency,),
+@dataclass
+class Company:
+    tenant_id: uuid.UUID
+    token: str
+    shop_id: str
+    articles: list[dict]  # id and sale price
+
+
+def set_up_company(system, stock: int) -> Company:
+    from bassin_gateway import identities
+    from bassin_gateway.runtime import gateway_sessions
+
+    suffix = uuid.uuid4().hex[:8]
+    email = f"bench-{suffix}@example.fr"
+    sessions = gateway_sessions(system.settings)
+    with sessions() as session:
+        tenant = identities.create_tenant(session, f"bench-{suffix}", "Bench")
+        identities.create_user(session, tenant.id, email, PASSWORD, "Bench", ["manager"])
+        session.commit()
+    sessions.kw["bind"].dispose()
+    http = requests.Session()
+    token = http.post(f"{system.url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()
+    http.headers["Authorization"] = f"Bearer {token['access_token']}"
+
+    def create(collection: str, body: dict) -> dict:
+        response = http.post(
+            f"{system.url}/api/v1/inventory/{collection}", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
         )
-    counts = [0] * concurrency
-    deadline = time.monotonic() + seconds
+        response.raise_for_status()
+        return response.json()
 
-    def worker(index: int) -> None:
-        with psycopg.connect(database, autocommit=True) as conn:
-            while time.monotonic() < deadline:
-                # A row per worker: the database's own limit, without lock waits.
-                conn.execute("UPDATE bench_counter SET n = n + 1 WHERE id = %s", (index,))
-                counts[index] += 1
+    shop = create("locations", {"code": "MAG", "name": "Magasin", "kind": "shop"})
+    articles = []
+    for number in range(ARTICLES):
+        price = f"{9.90 + number * 3:.2f}"
+        article = create(
+            "articles",
+            {
+                "sku": f"ART-{number:03d}",
+                "name": f"Article {number}",
+                "purchase_price": "5.00",
+                "sale_price": price,
+                "stock": [{"location_id": shop["id"], "quantity": stock}],
+            },
+        )
+        articles.append({"id": article["id"], "price": price})
+    # The till learns of articles by events: wait until it can sell the last one.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sell_once(system.url, token["access_token"], articles[-1]) == 201:
+            return Company(tenant.id, token["access_token"], shop["id"], articles)
+        time.sleep(0.2)
+    raise SystemExit("the till never learnt of the articles")
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.monotonic() - started)
+
+def sale_body(articles: list[dict], rng: random.Random) -> dict:
+    """One or two lines, paid by card."""
+    lines = rng.sample(articles, rng.choice((1, 2)))
+    total = sum(float(a["price"]) for a in lines)
+    return {
+        "lines": [{"article_id": a["id"], "quantity": 1} for a in lines],
+        "payments": [{"method": "card", "amount": f"{total:.2f}"}],
+    }
+
+
+def sell_once(url: str, token: str, article: dict) -> int:
+    body = {
+        "lines": [{"article_id": article["id"], "quantity": 1}],
+        "payments": [{"method": "card", "amount": article["price"]}],
+    }
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+    return requests.post(f"{url}/api/v1/pos/sales", json=body, headers=headers, timeout=30).status_code
+
+
+# --- load with wrk ---------------------------------------------------------------------
+
+WRK_SCRIPT = """
+local bodies = {bodies}
+local token = "{token}"
+local counter = 0
+local thread_id = 0
+local next_id = 0
+
+function setup(thread)
+  next_id = next_id + 1
+  thread:set("id", next_id)
+end
+
+function init(args)
+  thread_id = id
+end
+
+function request()
+  counter = counter + 1
+  local body = bodies[(counter % #bodies) + 1]
+  local headers = {{}}
+  headers["Content-Type"] = "application/json"
+  headers["Authorization"] = "Bearer " .. token
+  headers["Idempotency-Key"] = "{run}-" .. thread_id .. "-" .. counter
+  return wrk.format("POST", "/api/v1/pos/sales", headers, body)
+end
+"""
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    failed: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def accepted(self) -> int:
+        return self.requests - self.failed
+
+
+def _milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(url: str, connections: int, seconds: float, script: Path | None = None) -> WrkResult:
+    command = ["wrk", "--latency", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    total = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", output)[1])
+    elapsed = _milliseconds(re.search(r"requests in ([\d.]+\w+)", output)[1]) / 1000
+    failed = int(m[1]) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
+    failed += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    p50 = _milliseconds(re.search(r"50%\s+([\d.]+\w+)", output)[1])
+    p99 = _milliseconds(re.search(r"99%\s+([\d.]+\w+)", output)[1])
+    return WrkResult(total, failed, elapsed, p50, p99)
+
+
+def wrk_script(company: Company, directory: Path) -> Path:
+    rng = random.Random(2026)
+    bodies = [json.dumps(sale_body(company.articles, rng)) for _ in range(50)]
+    lua_bodies = "{" + ", ".join(json.dumps(body) for body in bodies) + "}"
+    path = directory / "sale.lua"
+    path.write_text(WRK_SCRIPT.format(bodies=lua_bodies, token=company.token, run=uuid.uuid4().hex[:8]))
+    return path
+
+
+# --- CPU from /proc ---------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def _pids_of(command: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == command:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by each process of the system, between two readings."""
+
+    def __init__(self, system) -> None:
+        self.groups = {item.name: [item.process.pid] for item in system.managed}
+        self.groups["RabbitMQ"] = _pids_of("beam.smp")
+        self.groups["PostgreSQL"] = []  # its backends come and go: found at each reading
+
+    def read(self) -> dict[str, float]:
+        self.groups["PostgreSQL"] = _pids_of("postgres")
+        return {name: sum(_cpu_seconds(pid) for pid in pids) for name, pids in self.groups.items()}
+
+
+# --- after the load: what reached the stock --------------------------------------------
+
+
+def database_now(settings) -> datetime:
+    with psycopg.connect(conninfo(settings, f"{PREFIX}pos")) as pos:
+        return pos.execute("SELECT now()").fetchone()[0]
+
+
+@dataclass
+class Applied:
+    recorded: int  # sales since the step began
+    applied: int  # of those, the ones whose stock movement exists
+    latencies: list[float]  # sale -> stock, seconds
+    last_movement: datetime | None
+
+
+def applied_since(settings, company: Company, since: datetime) -> Applied:
+    """The company's sales since ``since`` (PostgreSQL's clock) and their stock movements."""
+    with psycopg.connect(conninfo(settings, f"{PREFIX}pos")) as pos:
+        sales = dict(
+            pos.execute(
+                "SELECT id::text, completed_at FROM sales WHERE tenant_id = %s AND completed_at >= %s",
+                (company.tenant_id, since),
+            ).fetchall()
+        )
+    with psycopg.connect(conninfo(settings, f"{PREFIX}inventory")) as inventory:
+        moved = dict(
+            inventory.execute(
+                "SELECT reference, min(created_at) FROM stock_movements "
+                "WHERE tenant_id = %s AND reason = 'sale' AND created_at >= %s GROUP BY reference",
+                (company.tenant_id, since),
+            ).fetchall()
+        )
+    latencies = [(moved[sale] - at).total_seconds() for sale, at in sales.items() if sale in moved]
+    return Applied(len(sales), len(latencies), latencies, max(moved.values(), default=None))
+
+
+def wait_applied(settings, company: Company, since: datetime, timeout: float = 120) -> Applied:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = applied_since(settings, company, since)
+        if result.applied == result.recorded or time.monotonic() > deadline:
+            return result
+        time.sleep(0.5)
+
+
+def reconcile(settings, company: Company, initial_stock: int) -> tuple[int, int, int, int, int]:
+    """(sales recorded, sales with a movement, units sold, units moved, units gone from stock)."""
+    with psycopg.connect(conninfo(settings, f"{PREFIX}pos")) as pos:
+        sales, sold = pos.execute(
+            "SELECT count(DISTINCT s.id), coalesce(sum(l.quantity), 0) FROM sales s "
+            "JOIN sale_lines l ON l.sale_id = s.id WHERE s.tenant_id = %s",
+            (company.tenant_id,),
+        ).fetchone()
+    with psycopg.connect(conninfo(settings, f"{PREFIX}inventory")) as inventory:
+        moved_sales, moved = inventory.execute(
+            "SELECT count(DISTINCT reference), coalesce(-sum(delta), 0) FROM stock_movements "
+            "WHERE tenant_id = %s AND reason = 'sale'",
+            (company.tenant_id,),
+        ).fetchone()
+        left = inventory.execute(
+            "SELECT sum(quantity) FROM stock_levels WHERE tenant_id = %s", (company.tenant_id,)
+        ).fetchone()[0]
+    return sales, moved_sales, sold, moved, initial_stock * ARTICLES - left
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)] if ordered else float("nan")
+
+
+# --- baselines --------------------------------------------------------------------------
+
+
+@contextmanager
+def pgbench_database(settings) -> Iterator[str]:
+    name = f"{PREFIX}pgbench"
+    with psycopg.connect(conninfo(settings, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield conninfo(settings, name)
+    finally:
+        with psycopg.connect(conninfo(settings, "postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgres_update_tps(settings, seconds: float) -> float:
+    """pgbench's simple-update transactions (-N), 8 clients: PostgreSQL's own limit here."""
+    with pgbench_database(settings) as database:
+        subprocess.run(["pgbench", "-i", "-q", "-s", "2", database], check=True, capture_output=True)
+        output = subprocess.run(
+            ["pgbench", "-N", "-c", "8", "-j", "2", "-T", str(int(seconds)), database],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    return float(re.search(r"tps = ([\d.]+)", output)[1])
 
 
 def rabbit_confirmed_publish_rate(amqp_uri: str, messages: int) -> float:
@@ -105,130 +378,112 @@ def rabbit_confirmed_publish_rate(amqp_uri: str, messages: int) -> float:
     return messages / elapsed
 
 
-def set_up_tenant(system, stock: int) -> tuple[str, str]:
-    from bassin_gateway import identities
-    from bassin_gateway.runtime import gateway_sessions
+# --- the run ----------------------------------------------------------------------------
 
-    suffix = uuid.uuid4().hex[:8]
-    email = f"bench-{suffix}@example.fr"
-    sessions = gateway_sessions(system.settings)
-    with sessions() as session:
-        tenant = identities.create_tenant(session, f"bench-{suffix}", "Bench")
-        identities.create_user(session, tenant.id, email, PASSWORD, "Bench", ["manager"])
-        session.commit()
-    http = requests.Session()
-    token = http.post(f"{system.url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()
-    http.headers["Authorization"] = f"Bearer {token['access_token']}"
-    shop = http.post(
-        f"{system.url}/api/v1/inventory/locations", json={"code": "MAG", "name": "Magasin", "kind": "shop"}
+
+@dataclass
+class Step:
+    clients: int
+    http: WrkResult
+    recorded: int
+    applied: int
+    applied_per_second: float
+    stock_p50_ms: float
+    stock_p99_ms: float
+    cpu_ms: dict[str, float]
+
+
+def run_step(system, company: Company, clients: int, seconds: float, script: Path) -> Step:
+    since = database_now(system.settings)
+    meter = CpuMeter(system)
+    cpu_before = meter.read()
+    http = wrk(f"{system.url}/api/v1/pos/sales", clients, seconds, script)
+    done = wait_applied(system.settings, company, since)
+    cpu_after = meter.read()
+    span = (done.last_movement - since).total_seconds() if done.last_movement else float("inf")
+    sales = max(done.recorded, 1)
+    return Step(
+        clients,
+        http,
+        done.recorded,
+        done.applied,
+        done.applied / span,
+        percentile(done.latencies, 0.5) * 1000,
+        percentile(done.latencies, 0.99) * 1000,
+        {name: (cpu_after[name] - cpu_before[name]) * 1000 / sales for name in cpu_after},
     )
-    article = http.post(
-        f"{system.url}/api/v1/inventory/articles",
-        json={
-            "sku": "BENCH-1",
-            "name": "Chlore choc 1 kg",
-            "purchase_price": "9.50",
-            "sale_price": "16.90",
-            "stock": [{"location_id": shop.json()["id"], "quantity": stock}],
-        },
-    ).json()
-    deadline = time.monotonic() + 30
-    sale = {
-        "lines": [{"article_id": article["id"], "quantity": 1}],
-        "payments": [{"method": "card", "amount": "16.90"}],
-    }
-    while time.monotonic() < deadline:  # the till learns of the article by an event
-        if http.post(f"{system.url}/api/v1/pos/sales", json=sale).status_code == 201:
-            break
-        time.sleep(0.2)
-    return token["access_token"], article["id"]
 
 
-def drive_sales(url: str, token: str, article_id: str, sales: int, concurrency: int) -> tuple[float, int]:
-    payload = {
-        "lines": [{"article_id": article_id, "quantity": 1}],
-        "payments": [{"method": "card", "amount": "16.90"}],
-    }
-    local = threading.local()
-
-    def sell(_: int) -> int:
-        if not hasattr(local, "http"):
-            local.http = requests.Session()
-            local.http.headers["Authorization"] = f"Bearer {token}"
-        return local.http.post(f"{url}/api/v1/pos/sales", json=payload).status_code
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(concurrency) as pool:
-        statuses = list(pool.map(sell, range(sales)))
-    return time.monotonic() - started, statuses.count(201)
-
-
-def applied_latencies(settings, expected: int, timeout: float) -> tuple[list[float], float]:
-    """Seconds from each sale's commit to its ledger movement's; and the span of it all."""
-    pos_db, inventory_db = conninfo(settings, f"{PREFIX}pos"), conninfo(settings, f"{PREFIX}inventory")
-    deadline = time.monotonic() + timeout
-    with psycopg.connect(inventory_db) as inventory, psycopg.connect(pos_db) as pos:
-        while True:
-            moved = dict(
-                inventory.execute("SELECT reference, created_at FROM stock_movements WHERE reason = 'sale'").fetchall()
-            )
-            inventory.commit()
-            if len(moved) >= expected or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        sold = dict(pos.execute("SELECT id::text, completed_at FROM sales").fetchall())
-    latencies = [(moved[sale_id] - at).total_seconds() for sale_id, at in sold.items() if sale_id in moved]
-    span = (max(moved.values()) - min(sold.values())).total_seconds()
-    return latencies, span
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)]
+def report(steps: list[Step], baselines: dict[str, float], reconciliation: tuple[int, int, int, int, int]) -> None:
+    names = list(steps[0].cpu_ms)
+    print("\nbench/sales_flow: sales through the gateway to the stock (10 articles, 1-2 lines, card)")
+    header = (
+        f"{'clients':>7} {'accepted/s':>10} {'applied/s':>9} {'HTTP p50':>9} {'p99':>7} {'stock p50':>9} {'p99':>7}"
+    )
+    print(header + "".join(f" {name[:10]:>10}" for name in names) + f" {'CPU total':>9}")
+    for step in steps:
+        accepted_rate = step.http.accepted / step.http.seconds
+        cells = (
+            f"{step.clients:>7} {accepted_rate:>10.1f} {step.applied_per_second:>9.1f} "
+            f"{step.http.p50_ms:>7.1f}ms {step.http.p99_ms:>5.0f}ms "
+            f"{step.stock_p50_ms:>7.1f}ms {step.stock_p99_ms:>5.0f}ms"
+        )
+        total = sum(step.cpu_ms.values())
+        print(cells + "".join(f" {step.cpu_ms[name]:>8.2f}ms" for name in names) + f" {total:>7.2f}ms")
+        if step.http.failed or step.applied != step.recorded:
+            print(f"        ({step.http.failed} not accepted; {step.recorded - step.applied} not applied to stock)")
+    print("  (CPU: milliseconds per sale, all processes of each part; stock: sale -> stock movement)")
+    best = max(step.http.accepted / step.http.seconds for step in steps)
+    print("same-run baselines, and Bassin's best accepted/s as a ratio of each:")
+    for name, value in baselines.items():
+        print(f"  {name:<48} {value:9.1f}/s   ratio {best / value:.3f}")
+    sales, moved_sales, sold, moved, gone = reconciliation
+    verdict = "ok" if sales == moved_sales and sold == moved == gone else "MISMATCH"
+    print(
+        f"reconciliation: sales recorded {sales} = sales applied {moved_sales}; "
+        f"units sold {sold} = units moved {moved} = units gone from stock {gone} ({verdict})"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sales", type=int, default=600)
-    parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--port", type=int, default=8011)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20, help="load per step (default 20)")
+    parser.add_argument("--clients", default="1,8,32", help="concurrent clients per step (default 1,8,32)")
+    parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-
+    for tool in ("wrk", "pgbench"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"bench/sales_flow needs {tool} (Debian: apt install {tool})")
     from bassin_common.config import load_settings
 
     with _infrastructure() as env:
-        bench_amqp_uri = fresh_vhost(env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"])
-        env.update(BASSIN_DATABASE_PREFIX=PREFIX, BASSIN_AMQP_URI=bench_amqp_uri, BASSIN_LOG_LEVEL="WARNING")
+        env.update(
+            BASSIN_DATABASE_PREFIX=PREFIX,
+            BASSIN_AMQP_URI=fresh_vhost(env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"]),
+            BASSIN_LOG_LEVEL="WARNING",
+        )
         drop_bench_databases(load_settings(env))
-        return run(env, args)
-
-
-def run(env: dict[str, str], args: argparse.Namespace) -> int:
-    with running_system(env, args.port, quiet=True) as system:
-        token, article_id = set_up_tenant(system, stock=args.sales * 2)
-        elapsed, accepted = drive_sales(system.url, token, article_id, args.sales, args.concurrency)
-        latencies, span = applied_latencies(system.settings, accepted + 1, timeout=120)
-        applied = len(latencies) - 1  # minus the warm-up sale
-        pg_rate = postgres_update_rate(system.settings, args.concurrency, seconds=5)
-        rabbit_rate = rabbit_confirmed_publish_rate(system.settings.amqp_uri, 2000)
-    accepted_rate, applied_rate = accepted / elapsed, applied / span
-    print(f"\nbench/sales_flow: {args.sales} sales, {args.concurrency} concurrent clients")
-    print(f"  sales accepted        {accepted_rate:8.1f} /s   ({accepted} of {args.sales} got 201)")
-    print(f"  sales applied         {applied_rate:8.1f} /s   ({applied} applied to stock)")
-    print(
-        f"  sale -> stock latency p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
-        f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
-    )
-    print("  raw limits, same run:")
-    print(f"    PostgreSQL single-row UPDATE tx  {pg_rate:8.1f} /s")
-    print(f"    RabbitMQ confirmed publishes     {rabbit_rate:8.1f} /s")
-    print("  ratios:")
-    print(f"    accepted / PostgreSQL   {accepted_rate / pg_rate:.3f}")
-    print(f"    applied  / PostgreSQL   {applied_rate / pg_rate:.3f}")
-    print(f"    accepted / RabbitMQ     {accepted_rate / rabbit_rate:.3f}")
-    print(f"    applied  / RabbitMQ     {applied_rate / rabbit_rate:.3f}")
-    print(f"  mean latency {statistics.mean(latencies) * 1000:.0f} ms")
-    return 0 if accepted == args.sales and applied == accepted else 1
+        stock = 1_000_000
+        with running_system(env, args.port, quiet=True) as system, tempfile.TemporaryDirectory() as directory:
+            company = set_up_company(system, stock)
+            script = wrk_script(company, Path(directory))
+            warm_up = database_now(system.settings)
+            wrk(f"{system.url}/api/v1/pos/sales", 4, 3, script)
+            wait_applied(system.settings, company, warm_up)
+            steps = [run_step(system, company, int(c), args.seconds, script) for c in args.clients.split(",")]
+            reconciliation = reconcile(system.settings, company, stock)
+            baselines = {
+                "PostgreSQL single-row update TPS (pgbench -N, 8)": postgres_update_tps(system.settings, 5),
+                "RabbitMQ confirmed persistent publishes": rabbit_confirmed_publish_rate(
+                    system.settings.amqp_uri, 2000
+                ),
+                "gateway /healthz (wrk, 32 connections)": wrk(f"{system.url}/healthz", 32, 5).accepted / 5,
+            }
+        report(steps, baselines, reconciliation)
+        drop_bench_databases(load_settings(env))
+    sales, moved_sales, sold, moved, gone = reconciliation
+    ok = all(step.http.failed == 0 for step in steps) and sales == moved_sales and sold == moved == gone
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

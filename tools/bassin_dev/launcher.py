@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -25,18 +26,24 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 STOP_GRACE_SECONDS = 20
+LOCAL_SIGNING_KEY = REPO / ".bassin" / "jwt-secret"  # .bassin/ is ignored by Git
+# A child that exits is started again, but not forever: this many times within the window.
+MAX_RESTARTS = 5
+RESTART_WINDOW_SECONDS = 60.0
 
 
 @dataclass
 class Managed:
     name: str
     process: subprocess.Popen[str]
+    command: list[str]
+    restarts: list[float] = field(default_factory=list)
 
 
 def _pump(name: str, stream, width: int) -> None:
@@ -48,6 +55,10 @@ def _pump(name: str, stream, width: int) -> None:
 
 
 def _spawn(name: str, command: list[str], env: dict[str, str], quiet: bool = False) -> Managed:
+    return Managed(name, _popen(name, command, env, quiet), command)
+
+
+def _popen(name: str, command: list[str], env: dict[str, str], quiet: bool) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         command,
         env=env,
@@ -59,7 +70,7 @@ def _spawn(name: str, command: list[str], env: dict[str, str], quiet: bool = Fal
     )
     if not quiet:
         threading.Thread(target=_pump, args=(name, process.stdout, 9), daemon=True).start()
-    return Managed(name, process)
+    return process
 
 
 def _stop(managed: list[Managed]) -> None:
@@ -92,16 +103,29 @@ def _wait_http(url: str, timeout: float, managed: list[Managed]) -> None:
     raise SystemExit(f"{url} did not answer within {timeout}s")
 
 
+def local_signing_key() -> str:
+    """The gateway's token key on a developer's machine: random, made once, kept in
+    .bassin/ (out of Git). The gateway refuses to start without a key of its own."""
+    if not LOCAL_SIGNING_KEY.exists():
+        LOCAL_SIGNING_KEY.parent.mkdir(exist_ok=True)
+        LOCAL_SIGNING_KEY.touch(mode=0o600)
+        LOCAL_SIGNING_KEY.write_text(secrets.token_urlsafe(48))
+    return LOCAL_SIGNING_KEY.read_text().strip()
+
+
 @contextmanager
 def _infrastructure() -> Iterator[dict[str, str]]:
     """The environment naming PostgreSQL and RabbitMQ, for as long as the block lasts
-    (throwaway containers, when those are what was found, are removed after it)."""
+    (throwaway containers, when those are what was found, are removed after it), and the
+    gateway's local signing key unless one is set."""
     from bassin_dev.infra import InfrastructureMissing, infrastructure
 
     try:
         with infrastructure() as infra:
             print(f"PostgreSQL and RabbitMQ: {infra.origin}")
-            yield {**os.environ, **infra.environment()}
+            env = {**os.environ, **infra.environment()}
+            env.setdefault("BASSIN_JWT_SECRET", local_signing_key())
+            yield env
     except InfrastructureMissing as missing:
         raise SystemExit(f"error: {missing}") from None
 
@@ -143,7 +167,7 @@ def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Itera
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_http(f"{url}/healthz", 60, managed)
-        yield RunningSystem(url, settings, managed)
+        yield RunningSystem(url, settings, managed, env, quiet)
     finally:
         # The terminal may be gone (SIGHUP): printing must not prevent the stop.
         with contextlib.suppress(OSError):
@@ -158,9 +182,25 @@ class RunningSystem:
     url: str
     settings: Any
     managed: list[Managed]
+    env: dict[str, str]
+    quiet: bool = False
 
-    def exited(self) -> Managed | None:
-        return next((item for item in self.managed if item.process.poll() is not None), None)
+    def restart_exited(self) -> Managed | None:
+        """Start again every child that exited; the one that exited too often, if any."""
+        now = time.monotonic()
+        for item in self.managed:
+            if (code := item.process.poll()) is None:
+                continue
+            item.restarts = [t for t in item.restarts if now - t < RESTART_WINDOW_SECONDS]
+            if len(item.restarts) >= MAX_RESTARTS:
+                return item
+            item.restarts.append(now)
+            print(
+                f"{item.name} exited with code {code}: starting it again "
+                f"({len(item.restarts)} of {MAX_RESTARTS} restarts allowed in {RESTART_WINDOW_SECONDS:.0f} s)"
+            )
+            item.process = _popen(item.name, item.command, self.env, self.quiet)
+        return None
 
 
 def start(args: argparse.Namespace) -> int:
@@ -179,8 +219,11 @@ def start(args: argparse.Namespace) -> int:
             print(f"  Demo login: {login.email} / {login.password}")
         print("  Ctrl-C stops everything.\n")
         while not stop_requested.wait(0.5):
-            if dead := system.exited():
-                print(f"{dead.name} exited with code {dead.process.returncode}: stopping")
+            if failing := system.restart_exited():
+                print(
+                    f"{failing.name} keeps exiting (code {failing.process.returncode}, {MAX_RESTARTS} restarts "
+                    f"in {RESTART_WINDOW_SECONDS:.0f} s): stopping everything; its log is above"
+                )
                 return 1
     return 0
 
