@@ -172,7 +172,7 @@ function setup(thread)
 end
 
 function init(args)
-  thread_id = id
+  thread_id = args[1] .. "-" .. id
 end
 
 function request()
@@ -181,7 +181,7 @@ function request()
   local headers = {{}}
   headers["Content-Type"] = "application/json"
   headers["Authorization"] = "Bearer " .. token
-  headers["Idempotency-Key"] = "{run}-" .. thread_id .. "-" .. counter
+  headers["Idempotency-Key"] = thread_id .. "-" .. counter
   return wrk.format("POST", "/api/v1/pos/sales", headers, body)
 end
 """
@@ -206,10 +206,14 @@ def _milliseconds(text: str) -> float:
 
 
 def wrk(url: str, connections: int, seconds: float, script: Path | None = None) -> WrkResult:
-    command = ["wrk", "--latency", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s"]
+    command = ["wrk", "--latency", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{round(seconds)}s"]
+    arguments = []
     if script is not None:
         command += ["-s", str(script)]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+        arguments = ["--", uuid.uuid4().hex[:12]]  # this run's keys: every sale a new one
+    output = subprocess.run([*command, url, *arguments], capture_output=True, text=True, check=True).stdout
+    if os.environ.get("BENCH_SHOW_WRK"):
+        print(output)
     total = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", output)[1])
     elapsed = _milliseconds(re.search(r"requests in ([\d.]+\w+)", output)[1]) / 1000
     failed = int(m[1]) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
@@ -224,7 +228,7 @@ def wrk_script(company: Company, directory: Path) -> Path:
     bodies = [json.dumps(sale_body(company.articles, rng)) for _ in range(50)]
     lua_bodies = "{" + ", ".join(json.dumps(body) for body in bodies) + "}"
     path = directory / "sale.lua"
-    path.write_text(WRK_SCRIPT.format(bodies=lua_bodies, token=company.token, run=uuid.uuid4().hex[:8]))
+    path.write_text(WRK_SCRIPT.format(bodies=lua_bodies, token=company.token))
     return path
 
 
@@ -450,6 +454,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20, help="load per step (default 20)")
     parser.add_argument("--clients", default="1,8,32", help="concurrent clients per step (default 1,8,32)")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--verbose", action="store_true", help="show the processes' logs")
     args = parser.parse_args()
     for tool in ("wrk", "pgbench"):
         if shutil.which(tool) is None:
@@ -464,7 +469,8 @@ def main() -> int:
         )
         drop_bench_databases(load_settings(env))
         stock = 1_000_000
-        with running_system(env, args.port, quiet=True) as system, tempfile.TemporaryDirectory() as directory:
+        quiet = not args.verbose
+        with running_system(env, args.port, quiet=quiet) as system, tempfile.TemporaryDirectory() as directory:
             company = set_up_company(system, stock)
             script = wrk_script(company, Path(directory))
             warm_up = database_now(system.settings)

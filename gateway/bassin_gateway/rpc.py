@@ -38,7 +38,7 @@ import kombu.exceptions
 from eventlet.event import Event as GreenEvent
 from eventlet.semaphore import Semaphore
 from kombu import Connection, Consumer, Producer, Queue
-from nameko.constants import PERSISTENT
+from nameko.constants import NON_PERSISTENT as TRANSIENT
 from nameko.exceptions import RpcTimeout, UnknownService, deserialize
 from nameko.messaging import encode_to_headers
 from nameko.rpc import get_rpc_exchange
@@ -225,7 +225,9 @@ class _Link:
         self.producer.publish(
             body,
             serializer="json",
-            delivery_mode=PERSISTENT,
+            # Transient: a request lives at most until its deadline, so it needs no disk;
+            # one lost with the broker is a timeout, retried with the same request id.
+            delivery_mode=TRANSIENT,
             mandatory=True,
             # Dropped by the broker, unconsumed, once its caller no longer waits.
             expiration=max(deadline - time.time(), 0.001),

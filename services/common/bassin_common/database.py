@@ -93,7 +93,9 @@ def make_engine(database_url: str, pool_size: int, role: str = "", settings: Set
         database_url,
         pool_size=pool_size,
         max_overflow=2,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per transaction. A connection the server
+        # dropped fails its next use once; SQLAlchemy then discards the whole pool, and the
+        # failure is transient (503 to a caller, a retry for a consumer): faults.py.
         pool_recycle=1800,
         connect_args=connect_arguments(settings),
     )

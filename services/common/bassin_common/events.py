@@ -104,11 +104,33 @@ class EventSpec:
         return self.schema()
 
     def serialize(self, data: Any) -> dict[str, Any]:
-        """``data`` in its wire form, checked against the schema."""
+        """``data`` in its wire form, checked against the schema.
+
+        The dump converts every value it finds (a value it cannot convert raises), but it
+        silently leaves out what the producer forgot: so the check is that every required
+        field is there, nested ones included — not a second, full load of the result.
+        """
         dumped = self._schema.dump(data)
-        if errors := self._schema.validate(dumped):
-            raise InvalidEvent(f"{self.event_type} data does not match its schema: {errors}")
+        if missing := _missing_required(self._schema, dumped):
+            raise InvalidEvent(f"{self.event_type} data lacks required field(s): {', '.join(missing)}")
         return dumped
+
+
+def _missing_required(schema: Schema, dumped: Mapping[str, Any], path: str = "") -> list[str]:
+    missing = []
+    for name, declared in schema.fields.items():
+        key = declared.data_key or name
+        value = dumped.get(key)
+        if value is None:
+            if declared.required and not (key in dumped and declared.allow_none):
+                missing.append(f"{path}{key}")
+            continue
+        inner = declared.inner if isinstance(declared, fields.List) else declared
+        if isinstance(inner, fields.Nested):
+            items = value if isinstance(declared, fields.List) or inner.many else [value]
+            for index, item in enumerate(items):
+                missing += _missing_required(inner.schema, item, f"{path}{key}[{index}].")
+    return missing
 
 
 class EventView(Schema):

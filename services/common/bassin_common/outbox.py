@@ -2,8 +2,7 @@
 published by a relay.
 
 Writing (``record``): a unit of work inserts its events into the ``outbox`` table in its
-own transaction and issues ``NOTIFY bassin_outbox``, which PostgreSQL delivers only if
-that transaction commits. A crash can no longer separate a change from its event.
+own transaction. A crash can no longer separate a change from its event.
 
 Relaying (``OutboxRelay``, a nameko dependency in every service process): rows are
 claimed with ``FOR UPDATE SKIP LOCKED``, so replicas share the work without publishing a
@@ -12,8 +11,11 @@ publisher confirms; the row is marked only after the broker confirmed. A crash b
 the confirm and the mark republishes the row on restart: consumers are idempotent
 (``bassin_common.inbox``), so that is harmless (at-least-once delivery).
 
-The relay sleeps on ``LISTEN bassin_outbox`` and polls every ``outbox_poll_interval``
-seconds anyway, because a NOTIFY that nobody hears — the relay reconnecting, say — is lost.
+Once a unit of work that wrote events has committed, it wakes its own process's relay
+(``OutboxRelay.wake``), which publishes at once; otherwise the relay polls every
+``outbox_poll_interval`` seconds, which is how rows written elsewhere — another replica
+whose relay died, ``bassin-outbox replay`` — are picked up. No ``NOTIFY``: it would cost a
+statement per transaction and serialise commits on PostgreSQL's notification lock.
 When the broker or the database fails, it retries with a backoff capped at
 ``outbox_max_backoff`` (2 s), so it resumes within about that once they are back.
 
@@ -42,7 +44,7 @@ from typing import Any
 
 import amqp.exceptions
 import eventlet
-import psycopg
+from eventlet.event import Event as GreenEvent
 from kombu import Connection
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Engine, column, insert, table, text
@@ -55,10 +57,8 @@ from bassin_common.broker import FAIL_FAST, confirmed_producer, publish_options
 from bassin_common.config import Settings, load_settings, settings_from_nameko
 from bassin_common.database import (
     assert_cooperative_psycopg,
-    connect_arguments,
     delete_in_batches,
     make_engine,
-    psycopg_conninfo,
 )
 from bassin_common.events import Event
 from bassin_common.faults import is_transient
@@ -67,7 +67,6 @@ from bassin_common.tenancy import RequestContext
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "bassin_outbox"
 HOUSEKEEPING_INTERVAL = 3600.0
 # The broker refused this message itself; anything else (a lost connection, a timeout)
 # is not the row's fault and counts no attempt.
@@ -84,7 +83,6 @@ _OUTBOX = table(
     column("payload", JSONB),
     column("headers", JSONB),
 )
-_NOTIFY = text(f"NOTIFY {CHANNEL}")
 _CLAIM = text(
     "SELECT id, exchange, routing_key, payload, headers FROM outbox "
     "WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
@@ -107,7 +105,7 @@ def message_headers(context: RequestContext) -> dict[str, Any]:
 
 
 def record(session: Session, events: Sequence[Event], context: RequestContext) -> None:
-    """Write ``events`` to the outbox in the session's transaction and wake the relays on commit."""
+    """Write ``events`` to the outbox in the session's transaction."""
     if not events:
         return
     headers = message_headers(context)
@@ -124,7 +122,6 @@ def record(session: Session, events: Sequence[Event], context: RequestContext) -
             for event in events
         ],
     )
-    session.execute(_NOTIFY)
 
 
 class OutboxPublisher:
@@ -217,7 +214,6 @@ class OutboxRelay(DependencyProvider):
         assert_cooperative_psycopg()
         self.settings: Settings = settings_from_nameko()
         url = self.settings.service_database_url(self.container.service_name)
-        self.listen_conninfo = psycopg_conninfo(url)
         self.engine = make_engine(url, pool_size=1, role=self.settings.database_role, settings=self.settings)
         self.publisher = OutboxPublisher(
             self.engine, self.settings.amqp_uri, self.settings.outbox_batch_size, self.settings
@@ -225,6 +221,7 @@ class OutboxRelay(DependencyProvider):
         self._stopping = False
         self._declared = False
         self._thread: Any = None
+        self._woken = GreenEvent()
 
     def start(self) -> None:
         # This service's queues first: it may be the first of a release to run. With the
@@ -257,43 +254,35 @@ class OutboxRelay(DependencyProvider):
     def get_dependency(self, worker_ctx: Any) -> OutboxPublisher:
         return self.publisher
 
+    def wake(self) -> None:
+        """Rows were just committed in this process: publish them now, not at the next poll."""
+        if not self._woken.ready():
+            self._woken.send()
+
     def _run(self) -> None:
         first_wait = min(self.settings.outbox_poll_interval, self.settings.outbox_max_backoff)
         backoff = first_wait
-        listener: psycopg.Connection | None = None
         last_housekeeping = 0.0
         while not self._stopping:
             try:
                 if not self._declared:
                     self._declare()
-                if listener is None or listener.closed:
-                    listener = psycopg.connect(
-                        self.listen_conninfo, autocommit=True, **connect_arguments(self.settings)
-                    )
-                    listener.execute(f"LISTEN {CHANNEL}")
+                self._woken = GreenEvent()  # a wake-up from now on is for rows not yet claimed
                 published = self.publisher.publish_pending()
                 if time.monotonic() - last_housekeeping > HOUSEKEEPING_INTERVAL:
                     self.publisher.housekeeping()
                     last_housekeeping = time.monotonic()
                 backoff = first_wait
                 if published < self.publisher.batch_size:
-                    self._wait_for_notify(listener)
+                    with eventlet.Timeout(self.settings.outbox_poll_interval, False):
+                        self._woken.wait()
             except Exception as error:
                 if is_transient(error):  # the broker or the database away: expected, no traceback
                     log.warning("outbox relay: %s; retrying in %.1fs", describe(error), backoff)
                 else:
                     log.exception("outbox relay failed; retrying in %.1fs", backoff)
-                if listener is not None:
-                    listener.close()
-                listener = None
                 eventlet.sleep(backoff)
                 backoff = min(backoff * 2, self.settings.outbox_max_backoff)
-        if listener is not None:
-            listener.close()
-
-    def _wait_for_notify(self, listener: psycopg.Connection) -> None:
-        for _ in listener.notifies(timeout=self.settings.outbox_poll_interval, stop_after=1):
-            pass
 
 
 # --- bassin-outbox: rows set aside ---------------------------------------------------------
@@ -316,12 +305,10 @@ def set_aside(engine: Engine) -> list[dict[str, Any]]:
 
 def replay(engine: Engine, row_id: int | None = None, event_id: str | None = None) -> int:
     """Put set-aside rows back in line (all of them without ``row_id`` nor ``event_id``),
-    with a full set of attempts; returns how many. Their relay is woken at once."""
+    with a full set of attempts; returns how many. Their relay takes them at its next poll."""
     with engine.begin() as conn:
         params = {"all": row_id is None and event_id is None, "id": row_id, "event_id": event_id}
-        count = conn.execute(_REPLAY, params).rowcount
-        conn.execute(_NOTIFY)
-    return count
+        return conn.execute(_REPLAY, params).rowcount
 
 
 def main(argv: list[str] | None = None) -> int:

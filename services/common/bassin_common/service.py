@@ -81,8 +81,8 @@ REPLY_FAILURE_PAUSE = 1.0  # seconds before a request whose reply failed goes ba
 class ReplyingRpcConsumer(RpcConsumer):
     """nameko's RPC consumer, except for a reply it cannot publish: logged, the request
     requeued instead of acknowledged (redelivered, now or once the broker is back), and
-    the container kept alive. Replies wait at most ``amqp_confirm_timeout`` for their
-    confirm and do not sit through nameko's reconnection attempts."""
+    the container kept alive. Replies are published without waiting for a confirm, and do
+    not sit through nameko's reconnection attempts."""
 
     def setup(self) -> None:
         super().setup()
@@ -97,7 +97,9 @@ class ReplyingRpcConsumer(RpcConsumer):
             login_method=nameko_config.get(LOGIN_METHOD_CONFIG_KEY),
         )
         timeout = self.settings.amqp_confirm_timeout
-        responder.publisher_cls = partial(FailFastPublisher, timeout=timeout, confirm_timeout=timeout)  # type: ignore[assignment]
+        # No confirm to wait for: a reply lost with the broker is a caller's timeout, retried
+        # with the same request id; a connection already gone still fails the publish here.
+        responder.publisher_cls = partial(FailFastPublisher, use_confirms=False, timeout=timeout)  # type: ignore[assignment]
         try:
             result, exc_info = responder.send_response(result, exc_info)
         except Exception as error:
@@ -233,7 +235,10 @@ class DatabaseAccess:
         return RequestContext.from_context_data(self._context_data)
 
     def unit_of_work(self, context: RequestContext | None = None) -> UnitOfWork:
-        return UnitOfWork(self._provider.sessions, context or self.context, self._provider.container.service_name)
+        provider = self._provider
+        return UnitOfWork(
+            provider.sessions, context or self.context, provider.container.service_name, provider.wake_relay
+        )
 
     def apply_once(self, event: Event, use_case: Callable[[UnitOfWork, Any], Any]) -> bool:
         """The idempotent consumer: run ``use_case(uow, event.data)`` in the event's tenant
@@ -255,6 +260,8 @@ class Database(DependencyProvider):
         url = settings.service_database_url(self.container.service_name)
         self.engine = make_engine(url, settings.max_workers, settings.database_role, settings)
         self.sessions = make_session_factory(self.engine)
+        relays = [d for d in self.container.dependencies if isinstance(d, OutboxRelay)]
+        self.wake_relay = relays[0].wake if relays else None
 
     def stop(self) -> None:
         self.engine.dispose()

@@ -15,6 +15,7 @@ of the whole unit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -32,11 +33,19 @@ UNIQUE_VIOLATION = "23505"
 class UnitOfWork:
     session: Session
 
-    def __init__(self, sessions: sessionmaker[Session], context: RequestContext, producer: str) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        context: RequestContext,
+        producer: str,
+        after_events: Callable[[], None] | None = None,
+    ) -> None:
         self.context = context
         self.producer = producer
         self.emitted: list[Event] = []  # in emission order; what tests inspect
         self._sessions = sessions
+        # Called once events are committed (the service's relay publishes them at once).
+        self._after_events = after_events
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions(info={TENANT_KEY: self.context.tenant_id})
@@ -59,6 +68,8 @@ class UnitOfWork:
             raise Conflict("this already exists (created concurrently?)") from error
         if error is not None and exc_type is None:
             raise error
+        if error is None and self.emitted and self._after_events is not None:
+            self._after_events()
 
     @property
     def tenant_id(self) -> Any:

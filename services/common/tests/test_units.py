@@ -417,3 +417,27 @@ def test_a_services_subscriptions_come_from_its_own_declarations() -> None:
     assert subscription.view is SomeView
     assert subscription.queue_name == "evt-elsewhere-thing_done--probe.on_thing_done"
     assert subscription.retry_queue_name(2) == f"{subscription.queue_name}.retry.2"
+
+
+def test_an_event_missing_a_required_field_is_refused_even_nested() -> None:
+    from marshmallow import Schema
+
+    from bassin_common.events import EventSpec, InvalidEvent
+
+    class Line(Schema):
+        article_id = fields.UUID(required=True)
+        quantity = fields.Integer(required=True)
+
+    class Sold(Schema):
+        sale_id = fields.UUID(required=True)
+        note = fields.String(required=True, allow_none=True)
+        lines = fields.List(fields.Nested(Line), required=True)
+
+    spec = EventSpec("sold", Sold, "Sold (a test event).", example={})
+    article = uuid.uuid4()
+    complete = {"sale_id": uuid.uuid4(), "note": None, "lines": [{"article_id": article, "quantity": 2}]}
+    assert spec.serialize(complete)["lines"] == [{"article_id": str(article), "quantity": 2}]
+    with pytest.raises(InvalidEvent, match=r"lines\[0\]\.quantity"):
+        spec.serialize({**complete, "lines": [{"article_id": article}]})
+    with pytest.raises(InvalidEvent, match="note"):
+        spec.serialize({k: v for k, v in complete.items() if k != "note"})

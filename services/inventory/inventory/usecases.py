@@ -10,8 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text
 
 from bassin_common.errors import NotFound, ValidationFailed
 from bassin_common.uow import UnitOfWork
@@ -115,42 +114,45 @@ def set_thresholds(
     return get_article(uow, article_id)
 
 
+_DECREMENT = text(
+    """
+    WITH level AS (
+        INSERT INTO stock_levels (tenant_id, article_id, location_id, quantity, minimum, maximum)
+        VALUES (:tenant_id, :article_id, :location_id, -CAST(:quantity AS integer), 0, 0)
+        ON CONFLICT (article_id, location_id) DO UPDATE SET quantity = stock_levels.quantity - :quantity
+        WHERE stock_levels.tenant_id = :tenant_id
+        RETURNING quantity, minimum, maximum
+    ), movement AS (
+        INSERT INTO stock_movements (tenant_id, article_id, location_id, delta, quantity_after, reason, reference)
+        SELECT :tenant_id, :article_id, :location_id, -CAST(:quantity AS integer), quantity, :reason, :reference
+        FROM level
+    )
+    SELECT quantity, minimum, maximum FROM level
+    """
+)
+
+
 def decrement_stock(
     uow: UnitOfWork, article_id: uuid.UUID, location_id: uuid.UUID, quantity: int, reason: str, reference: str
 ) -> StockChange:
-    """Take ``quantity`` out in one atomic statement; no read-then-write race.
+    """Take ``quantity`` out and write the ledger's movement, in one atomic statement: no
+    read-then-write race, and one round trip.
 
     An article not stocked at the location yet gets a level there, negative: the
     sale happened, the shelf count will be corrected by a receipt or an inventory.
+    Core SQL, so the tenant is named here (row-level security checks it too).
     """
-    statement = (
-        insert(StockLevel)
-        .values(
-            tenant_id=uow.context.tenant_id,
-            article_id=article_id,
-            location_id=location_id,
-            quantity=-quantity,
-            minimum=0,
-            maximum=0,
-        )
-        .on_conflict_do_update(
-            index_elements=[StockLevel.article_id, StockLevel.location_id],
-            set_={"quantity": StockLevel.quantity - quantity},
-            where=StockLevel.tenant_id == uow.context.tenant_id,
-        )
-        .returning(StockLevel.quantity, StockLevel.minimum, StockLevel.maximum)
-    )
-    after, minimum, maximum = uow.session.execute(statement).one()
-    uow.session.add(
-        StockMovement(
-            article_id=article_id,
-            location_id=location_id,
-            delta=-quantity,
-            quantity_after=after,
-            reason=reason,
-            reference=reference,
-        )
-    )
+    after, minimum, maximum = uow.session.execute(
+        _DECREMENT,
+        {
+            "tenant_id": uow.context.tenant_id,
+            "article_id": article_id,
+            "location_id": location_id,
+            "quantity": quantity,
+            "reason": reason,
+            "reference": reference,
+        },
+    ).one()
     return StockChange(article_id, location_id, after + quantity, after, minimum, maximum)
 
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bassin_common.errors import NotFound, ValidationFailed
 from bassin_common.uow import UnitOfWork
 from pos import events
-from pos.domain import CatalogueEntry, PricedSale, price_sale
+from pos.domain import CatalogueEntry, Payment, PricedLine, PricedSale, price_sale
 from pos.models import CatalogueArticle, Sale, SaleLine, SalePayment, Shop
 
 
-def record_sale(uow: UnitOfWork, data: dict[str, Any]) -> Sale:
+def record_sale(uow: UnitOfWork, data: dict[str, Any]) -> RecordedSale:
     """Price, store and announce a paid sale. The sale keeps the id of the request that
     recorded it (the till's ``Idempotency-Key``), for tracing; the service's RPC records a
     request once however often it arrives (``rpc(..., idempotent=True)``)."""
@@ -43,33 +46,72 @@ def _till_location(uow: UnitOfWork, requested: uuid.UUID | None) -> uuid.UUID:
     )
 
 
-def _store(uow: UnitOfWork, priced: PricedSale) -> Sale:
-    sale = Sale(
-        request_id=uow.context.request_id,
-        location_id=priced.location_id,
-        total=priced.total,
-        vat_total=priced.vat_total,
-        cashier_id=uow.context.user_id,
-    )
-    sale.lines = [
-        SaleLine(
-            position=position,
-            article_id=line.article_id,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            vat_rate=line.vat_rate,
-            total=line.total,
+@dataclass(frozen=True)
+class RecordedSale:
+    """A sale as stored, what the till is answered and ``sale_completed`` carries."""
+
+    id: uuid.UUID
+    location_id: uuid.UUID
+    total: Decimal
+    vat_total: Decimal
+    cashier_id: str | None
+    completed_at: datetime
+    lines: tuple[PricedLine, ...]
+    payments: tuple[Payment, ...]
+
+
+def _store(uow: UnitOfWork, priced: PricedSale) -> RecordedSale:
+    """Three INSERTs (the sale, its lines, its payments): the till's hot path, so plain Core
+    statements on the tables, not the ORM's unit of work nor its bulk inserts (a fifth of
+    pos's CPU per sale, profiled). The tenant is named, as Core needs."""
+    sale_id, tenant = uuid.uuid4(), uow.context.tenant_id
+    completed_at = uow.session.execute(
+        insert(Sale.__table__)
+        .values(
+            id=sale_id,
+            tenant_id=tenant,
+            request_id=uow.context.request_id,
+            location_id=priced.location_id,
+            total=priced.total,
+            vat_total=priced.vat_total,
+            cashier_id=uow.context.user_id,
         )
-        for position, line in enumerate(priced.lines, start=1)
-    ]
-    sale.payments = [
-        SalePayment(position=position, method=payment.method, amount=payment.amount)
-        for position, payment in enumerate(priced.payments, start=1)
-    ]
-    uow.session.add(sale)
-    uow.session.flush()
-    return sale
+        .returning(Sale.__table__.c.completed_at)
+    ).scalar_one()
+    uow.session.execute(
+        insert(SaleLine.__table__),
+        [
+            {
+                "tenant_id": tenant,
+                "sale_id": sale_id,
+                "position": position,
+                "article_id": line.article_id,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "vat_rate": line.vat_rate,
+                "total": line.total,
+            }
+            for position, line in enumerate(priced.lines, start=1)
+        ],
+    )
+    uow.session.execute(
+        insert(SalePayment.__table__),
+        [
+            {"tenant_id": tenant, "sale_id": sale_id, "position": position, "method": p.method, "amount": p.amount}
+            for position, p in enumerate(priced.payments, start=1)
+        ],
+    )
+    return RecordedSale(
+        sale_id,
+        priced.location_id,
+        priced.total,
+        priced.vat_total,
+        uow.context.user_id,
+        completed_at,
+        priced.lines,
+        priced.payments,
+    )
 
 
 def get_sale(uow: UnitOfWork, sale_id: uuid.UUID) -> Sale:

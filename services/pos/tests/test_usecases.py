@@ -98,7 +98,7 @@ def test_the_till_sells_at_its_latest_price_unless_the_cashier_sets_one(
     data = sale_input([line(till.chlore, 2), line(till.chlore, 1, "35.00")], [("cheque", "120.00")], till.shop)
     with uow(roles=("cashier",)) as work:
         sale = usecases.record_sale(work, data)
-    assert [(sold.position, sold.unit_price, sold.total) for sold in sale.lines] == [
+    assert [(position, sold.unit_price, sold.total) for position, sold in enumerate(sale.lines, 1)] == [
         (1, Decimal("42.50"), Decimal("85.00")),
         (2, Decimal("35.00"), Decimal("35.00")),
     ]
