@@ -8,8 +8,20 @@ A forwarded route authenticates the caller, checks the permission, and calls
 ``<service>.<method>`` with the URL's path parameters in order, then the query string
 (``query=True``) or the JSON body (``body=True``); the answer is the method's result as
 JSON, under ``wrap`` when given, with ``status``, and a ``Location`` header made from the
-result when ``location`` is given. Routes that do more (several calls at once, headers) are ordinary view functions
-on ``api.blueprint``. Each route stays described by its ``Forward`` entry.
+result when ``location`` is given.
+
+Routes that do more (several calls at once, headers, the gateway's own data) are view
+functions declared with ``api.view``, which registers them, applies the permission and
+keeps their description (``View``): summary, the schemas of what they take and give —
+named ``"package.module:Schema"``, resolved only by the API document's generator, since
+the gateway holds no service — and the other statuses they answer.
+
+    @api.view("GET", "/articles/<article_id>/movements", READ_BUSINESS_DATA,
+              summary="An article and its ledger", response="inventory.schemas:ArticleLedger")
+    def list_movements(article_id: str): ...
+
+Every route of the API is a ``Forward`` or a ``View`` of some ``ServiceApi``: what the
+OpenAPI document, and the tests generated from it, are made from.
 """
 
 from __future__ import annotations
@@ -39,12 +51,41 @@ class Forward:
     location: str | None = None  # the new resource's path under the prefix, formatted with the result
 
 
+@dataclass(frozen=True)
+class View:
+    """A route handled by a view function of the gateway, as documented."""
+
+    http_method: str
+    rule: str  # under the API's prefix
+    requires: Permission | None  # None: open to anyone (logging in)
+    summary: str
+    request: str | None = None  # "package.module:Schema" of the JSON body
+    query: str | None = None  # "package.module:Schema" of the query string
+    response: str | None = None  # "package.module:Schema", or a list of one for an array
+    status: int = 200
+    statuses: tuple[int, ...] = ()  # the other statuses it answers (errors, 202...)
+    headers: tuple[str, ...] = ()  # request headers it reads (Idempotency-Key, If-Match...)
+
+
 class ServiceApi:
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, prefix: str | None = None) -> None:
         self.service = service
-        self.prefix = f"{API_PREFIX}/{service.replace('_', '-')}"
+        self.prefix = f"{API_PREFIX}/{prefix or service.replace('_', '-')}"
         self.blueprint = Blueprint(service, __name__, url_prefix=self.prefix)
         self.forwards: list[Forward] = []
+        self.views: list[View] = []
+
+    def view(self, http_method: str, rule: str, permission: Permission | None, **description: Any) -> Any:
+        """Register the decorated function as the view of ``http_method rule``."""
+
+        def register(function: Any) -> Any:
+            route = View(http_method, rule, permission, **description)
+            handler = function if permission is None else requires(permission)(function)
+            self.blueprint.add_url_rule(rule, endpoint=function.__name__, view_func=handler, methods=[http_method])
+            self.views.append(route)
+            return function
+
+        return register
 
     def forward(self, http_method: str, rule: str, rpc_method: str, permission: Permission, **options: Any) -> None:
         route = Forward(http_method, rule, self.service, rpc_method, permission, **options)

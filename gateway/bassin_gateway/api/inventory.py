@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from bassin_common.permissions import MANAGE_STOCK, READ_BUSINESS_DATA
-from bassin_gateway.app import call_async, gather, requires
+from bassin_gateway.app import call_async, gather
 from bassin_gateway.routing import ServiceApi
 
 api = ServiceApi("inventory")
@@ -22,8 +22,14 @@ api.forward("PUT", "/articles/<article_id>/stock/<location_id>/thresholds", "set
 api.forward("GET", "/supplier-basket", "get_supplier_basket", MANAGE_STOCK, wrap="lines")
 
 
-@routes.get("/articles/<article_id>/movements")
-@requires(READ_BUSINESS_DATA)
+@api.view(
+    "GET",
+    "/articles/<article_id>/movements",
+    READ_BUSINESS_DATA,
+    summary="An article and its stock movements (the ledger), fetched together",
+    response="bassin_gateway.documents:ArticleLedger",
+    statuses=(404,),
+)
 def list_movements(article_id: str):
     # The article and its ledger are fetched in parallel: one round trip, not two.
     article, movements = gather(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from bassin_common.permissions import READ_BUSINESS_DATA, RECORD_SALES
-from bassin_gateway.app import call, idempotency_key, json_body, requires
+from bassin_gateway.app import call, idempotency_key, json_body
 from bassin_gateway.routing import ServiceApi
 
 api = ServiceApi("pos")
@@ -14,8 +14,17 @@ routes = api.blueprint
 api.forward("GET", "/sales/<sale_id>", "get_sale", READ_BUSINESS_DATA)
 
 
-@routes.post("/sales")
-@requires(RECORD_SALES)
+@api.view(
+    "POST",
+    "/sales",
+    RECORD_SALES,
+    summary="Record a paid sale at a till (retried safely with the same Idempotency-Key)",
+    request="pos.schemas:SaleInput",
+    response="pos.schemas:SaleOutput",
+    status=201,
+    statuses=(400, 422),
+    headers=("Idempotency-Key",),
+)
 def record_sale():
     # A sale must be safe to send again (the till lost the answer): the Idempotency-Key
     # is required, and travels as the call's request id; a retry gets the first sale.
