@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from bassin_common.errors import ValidationFailed
+from bassin_common.money import money, vat_included_in
 from bassin_common.schemas import MONEY_MAX
 
-CENT = Decimal("0.01")
 PAYMENT_METHODS = ("cash", "card", "cheque", "transfer", "voucher")
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,7 @@ class PricedLine:
 
     @property
     def vat_amount(self) -> Decimal:
-        return money(self.total * self.vat_rate / (100 + self.vat_rate))
+        return vat_included_in(self.total, self.vat_rate)
 
 
 @dataclass(frozen=True)
