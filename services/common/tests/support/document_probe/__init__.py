@@ -1,0 +1,1 @@
+"""A package of templates for the document tests (on pytest's pythonpath)."""
