@@ -68,9 +68,30 @@ class Company:
     def put(self, url: str, **kwargs: Any):
         return self.client.put(url, headers={**self.auth, **kwargs.pop("headers", {})}, **kwargs)
 
+    def edit(self, url: str, read_from: str | None = None, **kwargs: Any):
+        """A PUT as a screen sends it: with the ETag of ``read_from`` (``url`` unless given),
+        read just before, as ``If-Match``."""
+        etag = self.get(read_from or url).headers["ETag"]
+        return self.put(url, headers={"If-Match": etag, **kwargs.pop("headers", {})}, **kwargs)
+
+    def every(self, url: str) -> list[dict[str, Any]]:
+        """Every item of a list of the API, read page after page."""
+
+        def page(query: dict[str, Any]) -> dict[str, Any]:
+            response = self.get(url, query_string=query)
+            assert response.status_code == 200, response.get_json()
+            return response.get_json()
+
+        return every_item(page)
+
+    def stock_level(self) -> dict[str, Any]:
+        """The article's stock at the shop, with its ``ETag``."""
+        response = self.get(f"/api/v1/inventory/articles/{self.article['id']}/stock/{self.shop['id']}")
+        assert response.status_code == 200, response.get_json()
+        return {**response.get_json(), "etag": response.headers["ETag"]}
+
     def shop_quantity(self) -> int:
-        article = self.get(f"/api/v1/inventory/articles/{self.article['id']}").get_json()
-        return next(s["quantity"] for s in article["stock"] if s["location_id"] == self.shop["id"])
+        return self.stock_level()["quantity"]
 
     def sale_payload(self, quantity: int = 1) -> dict[str, Any]:
         total = f"{39.90 * quantity:.2f}"
@@ -78,6 +99,19 @@ class Company:
             "lines": [{"article_id": self.article["id"], "quantity": quantity}],
             "payments": [{"method": "card", "amount": total}],
         }
+
+
+def every_item(read_page: Callable[[dict[str, Any]], dict[str, Any]], limit: int = 200) -> list[dict[str, Any]]:
+    """Every item of a list, ``read_page(query)`` after ``read_page(query)`` as a client reads
+    them: the largest pages, each next one from the previous page's ``next`` (as ``cursor``)."""
+    items: list[dict[str, Any]] = []
+    query: dict[str, Any] = {"limit": limit}
+    while True:
+        page = read_page(query)
+        items += page["items"]
+        if page["next"] is None:
+            return items
+        query = {**query, "cursor": page["next"]}
 
 
 @dataclass
@@ -151,7 +185,7 @@ def wait_for_till(tenant_id: uuid.UUID, article_id: str) -> None:
 
     def till_knows_article() -> bool:
         with rpc_client(tenant_id) as rpc:
-            return any(a["article_id"] == article_id for a in rpc.pos.list_catalogue())
+            return any(a["article_id"] == article_id for a in every_item(rpc.pos.list_catalogue))
 
     wait_until(till_knows_article)
 
@@ -334,12 +368,24 @@ class LiveStack:
         headers = {**self.auth, "Idempotency-Key": key}
         return requests.post(f"{self.url}/api/v1/pos/sales", json=self.sale(quantity), headers=headers, timeout=timeout)
 
+    def every(self, url: str) -> list[dict[str, Any]]:
+        """Every item of a list of the API, read page after page."""
+
+        def page(query: dict[str, Any]) -> dict[str, Any]:
+            response = requests.get(f"{self.url}{url}", params=query, headers=self.auth, timeout=15)
+            response.raise_for_status()
+            return response.json()
+
+        return every_item(page)
+
     def shop_quantity(self) -> int:
-        article = requests.get(
-            f"{self.url}/api/v1/inventory/articles/{self.article['id']}", headers=self.auth, timeout=15
+        level = requests.get(
+            f"{self.url}/api/v1/inventory/articles/{self.article['id']}/stock/{self.shop['id']}",
+            headers=self.auth,
+            timeout=15,
         )
-        article.raise_for_status()
-        return next(s["quantity"] for s in article.json()["stock"] if s["location_id"] == self.shop["id"])
+        level.raise_for_status()
+        return level.json()["quantity"]
 
 
 @pytest.fixture

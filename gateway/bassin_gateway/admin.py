@@ -2,6 +2,9 @@
 
 bassin-admin create-tenant --slug piscines-dupont --name "Piscines Dupont"
 bassin-admin create-user --tenant piscines-dupont --email a@b.fr --roles manager
+
+A company's first manager is made here; they invite the others through the API (users,
+customers' portal accounts, partners' API keys).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import uuid
 
 from sqlalchemy import select
 
@@ -30,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--email", required=True)
     user.add_argument("--full-name", default="")
     user.add_argument("--roles", required=True, help="comma-separated: " + ",".join(USER_ROLES))
+    user.add_argument("--customer-id", type=uuid.UUID, help="with --roles customer: the customer's id")
     args = parser.parse_args(argv)
 
     sessions = gateway_sessions(load_settings())
@@ -51,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             password,
             args.full_name or args.email,
             _roles(args.roles),
+            customer_id=args.customer_id,
         )
         session.commit()
         print(created_user.id)

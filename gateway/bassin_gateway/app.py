@@ -22,20 +22,26 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import eventlet
 from flask import Blueprint, Flask, current_app, g, jsonify, request
-from sqlalchemy import text
+from kombu import Connection as BrokerConnection
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bassin_common import logs
 from bassin_common.errors import ValidationFailed
 from bassin_common.permissions import Permission
+from bassin_common.tenancy import RequestContext
 from bassin_gateway import api
+from bassin_gateway import sessions as login_sessions
 from bassin_gateway.logins import LoginLimits
+from bassin_gateway.mail import mailer_from_settings
 from bassin_gateway.problems import MalformedRequest, install_problem_handlers, problem
-from bassin_gateway.rpc import RpcClient, RpcReply
+from bassin_gateway.rpc import BrokerUnavailable, RpcClient, RpcReply
 from bassin_gateway.settings import GatewaySettings
-from bassin_gateway.tokens import InvalidToken, TokenService
+from bassin_gateway.tokens import API_KEY_PREFIX, InvalidToken, TokenService
 
 log = logging.getLogger("bassin_gateway.access")
 
@@ -49,10 +55,29 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 100
 IDEMPOTENCY_KEY = re.compile(rf"[\x21-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}")
 
 
+def _api_modules() -> list[Any]:
+    return [importlib.import_module(f"{api.__name__}.{m.name}") for m in pkgutil.iter_modules(api.__path__)]
+
+
 def api_blueprints() -> list[Blueprint]:
     """The ``routes`` blueprint of every module of ``bassin_gateway.api``."""
-    modules = [importlib.import_module(f"{api.__name__}.{m.name}") for m in pkgutil.iter_modules(api.__path__)]
-    return [module.routes for module in modules]
+    return [module.routes for module in _api_modules()]
+
+
+def route_tables() -> list[Any]:
+    """The route table (``ServiceApi``) of every module of ``bassin_gateway.api``."""
+    from bassin_gateway.routing import ServiceApi
+
+    return [value for module in _api_modules() for value in vars(module).values() if isinstance(value, ServiceApi)]
+
+
+def called_services() -> list[str]:
+    """The services the API's routes call: those of every route table but the gateway's own
+    (``GatewayApi``). The gateway holds no registry of services: its routes are what it
+    knows of them."""
+    from bassin_gateway.own_routes import GatewayApi
+
+    return sorted({table.service for table in route_tables() if not isinstance(table, GatewayApi)})
 
 
 def create_app(
@@ -76,8 +101,11 @@ def create_app(
         "sessions": sessions,
         "tokens": tokens,
         "logins": LoginLimits.from_settings(settings),
+        "settings": settings,
+        "mailer": mailer_from_settings(settings),
     }
     install_problem_handlers(app)
+    app.register_error_handler(NotAuthenticated, _unauthorized)
 
     @app.before_request
     def _correlate() -> None:
@@ -104,11 +132,23 @@ def create_app(
     def healthz():
         return jsonify(status="ok")
 
+    services = called_services()
+
     @app.get("/readyz")
     def readyz():
-        with sessions() as session:
-            session.execute(text("SELECT 1"))
-        return jsonify(status="ready")
+        # Ready (200) while the gateway's own database and the broker answer: then it
+        # serves every route whose service is up, and answers 503 on the others. A service
+        # down makes it "degraded", not unready: taking every replica out of the load
+        # balancer for one service would stop logins and the other services' screens too.
+        checks = readiness(rpc, sessions, settings, services, g.correlation_id)
+        failing = [name for name, check in _flat(checks) if check["status"] != "ok"]
+        if not failing:
+            return jsonify(status="ready", checks=checks)
+        if checks["database"]["status"] == checks["broker"]["status"] == "ok":
+            return jsonify(status="degraded", detail=f"failing: {', '.join(failing)}", checks=checks)
+        response = problem(503, "Service unavailable", f"not ready: {', '.join(failing)}", checks=checks)
+        response.headers["Retry-After"] = str(settings.retry_after_seconds)
+        return response
 
     for blueprint in api_blueprints():
         app.register_blueprint(blueprint)
@@ -192,22 +232,20 @@ def _client_correlation_id() -> str | None:
     return value if CORRELATION_ID.fullmatch(value) else None
 
 
+class NotAuthenticated(Exception):
+    """No credential, or one that opens nothing (401)."""
+
+
 def requires(permission: Permission) -> Callable:
-    """Authenticate the bearer token and require one of ``permission``'s roles."""
+    """Authenticate the caller and require ``permission`` as the caller's tenant grants it
+    (its permission table, within the platform's limits)."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token:
-                return _unauthorized("missing bearer token")
-            try:
-                context = bassin("tokens").verify(token, g.correlation_id)
-            except InvalidToken:
-                return _unauthorized("invalid or expired token")
-            if not permission.allows(context.roles):
-                return problem(403, "Forbidden", f"not allowed to {permission}")
+            context, grants = authenticate()
+            if not permission.allows(context.roles, grants.get(permission.name)):
+                return problem(403, "Forbidden", f"not allowed to {permission.action}")
             g.context = dataclasses.replace(context, request_id=g.request_id, deadline=g.deadline)
             logs.bind(tenant_id=str(context.tenant_id), user_id=context.user_id)
             return view(*args, **kwargs)
@@ -218,7 +256,114 @@ def requires(permission: Permission) -> Callable:
     return decorate
 
 
-def _unauthorized(detail: str):
-    response = problem(401, "Unauthorized", detail)
+def authenticate() -> tuple[RequestContext, dict[str, list[str]]]:
+    """The caller of this request and its tenant's permission table, from its credential:
+    ``Authorization: Bearer`` with an access token (a person) or an API key (a partner,
+    ``bassin_pk_…``). An access token's signature is checked first; then one indexed query
+    checks that its session and user are still live — or that the API key exists and is not
+    revoked — and brings the table (``bassin_gateway.sessions``)."""
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise NotAuthenticated("missing bearer token")
+    if credential.startswith(API_KEY_PREFIX):
+        with _autocommit() as connection:
+            partner = login_sessions.partner_caller(connection, credential, g.correlation_id)
+        if partner is None:
+            raise NotAuthenticated("unknown or revoked API key")
+        return partner
+    try:
+        token = bassin("tokens").verify(credential, g.correlation_id)
+    except InvalidToken:
+        raise NotAuthenticated("invalid or expired token") from None
+    with _autocommit() as connection:
+        grants = login_sessions.live_caller(connection, token)
+    if grants is None:
+        raise NotAuthenticated("the session is over (logged out, or the account changed): log in again")
+    return token.context, grants
+
+
+def _autocommit() -> Any:
+    """A connection of the gateway's pool for one read: no transaction, so one round trip."""
+    engine: Engine = bassin("sessions").kw["bind"]
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _unauthorized(error: NotAuthenticated):
+    response = problem(401, "Unauthorized", str(error))
     response.headers["WWW-Authenticate"] = 'Bearer realm="bassin"'
     return response
+
+
+# --- readiness --------------------------------------------------------------------------------
+
+
+class NotReady(Exception):
+    """A check's answer says it is not ready (a service's database failing)."""
+
+
+HEALTH_CALLER = uuid.UUID(int=0)  # the tenant a health call names: none (health reads no data)
+
+
+def readiness(
+    rpc: RpcClient, sessions: sessionmaker[Session], settings: GatewaySettings, services: list[str], correlation_id: str
+) -> dict[str, Any]:
+    """The gateway's database, the broker and each service, checked at once, each for
+    ``readiness_timeout_seconds`` at most: ``{"status": "ok"}`` or ``{"status": "failing",
+    "detail": ...}`` each. A check that overruns is left to finish on its own (each has
+    its own timeout) rather than interrupted in the middle of a connection."""
+    timeout = settings.readiness_timeout_seconds
+    context = RequestContext(HEALTH_CALLER, correlation_id=correlation_id, deadline=time.time() + timeout)
+
+    def database() -> None:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+
+    def broker() -> None:
+        with BrokerConnection(settings.amqp_uri, connect_timeout=timeout) as connection:
+            connection.connect()
+
+    def service(name: str) -> Callable[[], None]:
+        def health() -> None:
+            answer = rpc.call_async(context, name, "health").result()
+            if answer.get("database") != "ok":
+                raise NotReady(f"its database is {answer.get('database', 'unknown')}")
+
+        return health
+
+    probes = {"database": database, "broker": broker, **{f"service {name}": service(name) for name in services}}
+    threads = {name: eventlet.spawn(probe) for name, probe in probes.items()}
+    deadline = time.monotonic() + timeout
+    results = {name: _outcome(thread, deadline, timeout) for name, thread in threads.items()}
+    return {
+        "database": results["database"],
+        "broker": results["broker"],
+        "services": {name: results[f"service {name}"] for name in services},
+    }
+
+
+def _outcome(thread: Any, deadline: float, timeout: float) -> dict[str, Any]:
+    try:
+        with eventlet.Timeout(max(deadline - time.monotonic(), 0)):
+            thread.wait()
+    except eventlet.Timeout:
+        return {"status": "failing", "detail": f"no answer within {timeout:g}s"}
+    except UnknownService:
+        return {"status": "failing", "detail": "not running: nothing consumes its requests"}
+    except RpcTimeout:
+        return {"status": "failing", "detail": f"no answer within {timeout:g}s"}
+    except BrokerUnavailable:
+        return {"status": "failing", "detail": "the broker did not take the request"}
+    except RemoteError as error:
+        return {"status": "failing", "detail": f"it failed: {error.exc_type}"}
+    except NotReady as error:
+        return {"status": "failing", "detail": str(error)}
+    except Exception as error:
+        log.warning("not ready: %s", logs.describe(error))
+        return {"status": "failing", "detail": f"it failed: {type(error).__name__}"}
+    return {"status": "ok"}
+
+
+def _flat(checks: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    services = [(f"service {name}", check) for name, check in checks["services"].items()]
+    return [("database", checks["database"]), ("broker", checks["broker"]), *services]

@@ -16,7 +16,16 @@ from flask import Flask, current_app, g, jsonify
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from werkzeug.exceptions import HTTPException
 
-from bassin_common.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable, ValidationFailed
+from bassin_common.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unavailable,
+    ValidationFailed,
+)
 from bassin_common.faults import is_transient
 from bassin_gateway.rpc import BrokerUnavailable
 
@@ -47,6 +56,8 @@ STATUSES: dict[type[DomainError], tuple[int, str]] = {
     NotFound: (404, "Not found"),
     Forbidden: (403, "Forbidden"),
     Conflict: (409, "Conflict"),
+    PreconditionFailed: (412, "Precondition failed"),
+    PreconditionRequired: (428, "Precondition required"),
     Unavailable: (503, "Service unavailable"),
 }
 

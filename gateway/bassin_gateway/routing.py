@@ -1,7 +1,7 @@
 """A service's HTTP API as a route table: most routes only forward to one RPC.
 
     api = ServiceApi("inventory")
-    api.forward("GET", "/articles/<article_id>", "get_article", READ_BUSINESS_DATA)
+    api.forward("GET", "/articles", "search_articles", READ_BUSINESS_DATA, query=True, summary="Search articles")
     api.forward("POST", "/articles", "create_article", MANAGE_STOCK, body=True, status=201, location="/articles/{id}")
 
 A forwarded route authenticates the caller, checks the permission, and calls
@@ -12,16 +12,24 @@ result when ``location`` is given.
 
 Routes that do more (several calls at once, headers, the gateway's own data) are view
 functions declared with ``api.view``, which registers them, applies the permission and
-keeps their description (``View``): summary, the schemas of what they take and give —
-named ``"package.module:Schema"``, resolved only by the API document's generator, since
-the gateway holds no service — and the other statuses they answer.
+keeps their description (``View``): summary, the RPC they call (``rpc``: its declaration
+types the path parameters and gives the schemas not named), the schemas of what they take
+and give — named ``"package.module:Schema"``, resolved only by the API document's
+generator, since the gateway holds no service —, the headers they read and send, and the
+other statuses they answer.
 
-    @api.view("GET", "/articles/<article_id>/movements", READ_BUSINESS_DATA,
-              summary="An article and its ledger", response="inventory.schemas:ArticleLedger")
-    def list_movements(article_id: str): ...
+    @api.view("GET", "/articles/<article_id>/stock/<location_id>", READ_BUSINESS_DATA,
+              rpc="get_stock_level", summary="An article's stock at one location", response_headers=("ETag",))
+    def get_stock_level(article_id: str, location_id: str): ...
 
 Every route of the API is a ``Forward`` or a ``View`` of some ``ServiceApi``: what the
-OpenAPI document, and the tests generated from it, are made from.
+OpenAPI document (``tools/bassin_dev/openapi.py``), and the tests generated from it, are
+made from. The conventions they follow are in docs/api-conventions.md.
+
+Optimistic concurrency (``ETag`` / ``If-Match``): a resource that can be updated has a
+version; its reads answer it as ``ETag`` (``versioned``), and its updates pass the
+client's ``If-Match`` (``if_match``) to the service, which compares it with the row
+locked (412 when stale, 428 when missing).
 """
 
 from __future__ import annotations
@@ -29,8 +37,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
+from bassin_common.errors import PreconditionRequired
 from bassin_common.permissions import Permission
 from bassin_gateway.app import call, json_body, requires
 
@@ -49,6 +58,7 @@ class Forward:
     wrap: str | None = None
     status: int = 200
     location: str | None = None  # the new resource's path under the prefix, formatted with the result
+    summary: str = ""  # for the API document
 
 
 @dataclass(frozen=True)
@@ -56,15 +66,18 @@ class View:
     """A route handled by a view function of the gateway, as documented."""
 
     http_method: str
-    rule: str  # under the API's prefix
+    rule: str  # under the service's prefix
     requires: Permission | None  # None: open to anyone (logging in)
     summary: str
+    name: str = ""  # the view function's (its operation's id), set by ``ServiceApi.view``
+    rpc: str | None = None  # the RPC of the service it calls: types the path, gives the schemas not named
     request: str | None = None  # "package.module:Schema" of the JSON body
     query: str | None = None  # "package.module:Schema" of the query string
     response: str | None = None  # "package.module:Schema", or a list of one for an array
     status: int = 200
     statuses: tuple[int, ...] = ()  # the other statuses it answers (errors, 202...)
     headers: tuple[str, ...] = ()  # request headers it reads (Idempotency-Key, If-Match...)
+    response_headers: tuple[str, ...] = ()  # headers of its answer (Location, ETag...)
 
 
 class ServiceApi:
@@ -79,7 +92,7 @@ class ServiceApi:
         """Register the decorated function as the view of ``http_method rule``."""
 
         def register(function: Any) -> Any:
-            route = View(http_method, rule, permission, **description)
+            route = View(http_method, rule, permission, name=function.__name__, **description)
             handler = function if permission is None else requires(permission)(function)
             self.blueprint.add_url_rule(rule, endpoint=function.__name__, view_func=handler, methods=[http_method])
             self.views.append(route)
@@ -109,3 +122,28 @@ def _forwarding_view(route: Forward, prefix: str) -> Any:
         return jsonify({route.wrap: result} if route.wrap else result), route.status, headers
 
     return view
+
+
+# --- ETag / If-Match -------------------------------------------------------------------
+
+
+def versioned(resource: dict[str, Any], status: int = 200) -> Response:
+    """``resource`` as JSON with its ``version`` as a strong ``ETag``."""
+    response = jsonify(resource)
+    response.status_code = status
+    response.set_etag(str(resource["version"]))
+    return response
+
+
+def if_match() -> list[str]:
+    """The versions the client's ``If-Match`` names, for the service to compare under lock;
+    a weak tag is kept as sent (``W/"3"``), so it never matches (RFC 9110 compares If-Match
+    strongly). Without the header, or with ``*`` (which names no version), 428."""
+    if "If-Match" not in request.headers or request.if_match.star_tag:
+        raise PreconditionRequired(
+            "send If-Match with the ETag you read: this update would otherwise overwrite changes you have not seen"
+        )
+    tags = request.if_match
+    strong = {tag for tag in tags.as_set() if tag}  # an empty tag ("") names no version
+    weak = {tag for tag in tags.as_set(include_weak=True) if tag} - strong
+    return sorted(strong) + sorted(f'W/"{tag}"' for tag in weak)

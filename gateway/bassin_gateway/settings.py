@@ -64,6 +64,24 @@ class GatewaySettings(Settings):
     login_account_free_failures: int = 5
     login_account_lock_seconds: float = 1.0
     login_account_max_lock_seconds: float = 900.0
+    # A session's refresh token: its lifetime (each refresh gives a new one, for as long).
+    refresh_ttl_seconds: int = 14 * 24 * 3600
+    # The links e-mailed to invite someone and to reset a password: their lifetime, and
+    # where people open Bassin (the links' base).
+    invitation_ttl_hours: float = 72.0
+    password_reset_ttl_hours: float = 1.0
+    public_url: str = "http://127.0.0.1:8000"
+    # Sending e-mail. Without a host, the gateway logs each message instead, link included
+    # ("console" mode, for development: never where the logs are shared).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Bassin <ne-pas-repondre@bassin.invalid>"
+    smtp_security: str = "starttls"  # starttls, tls (implicit, port 465) or none
+    smtp_timeout: float = 10.0
+    # /readyz: how long each check (database, broker, each service) may take.
+    readiness_timeout_seconds: float = 2.0
 
 
 def load_gateway_settings(env: Mapping[str, str] | None = None) -> GatewaySettings:

@@ -1,6 +1,6 @@
-"""Fixtures of the gateway's tests: settings with a signing key, an application on a
-stand-in RPC client, tokens, and a TCP proxy in front of RabbitMQ that a test can freeze
-or cut (the broker under an alarm, or gone)."""
+"""Fixtures of the gateway's tests: settings with a signing key, the gateway's test
+database, an application on a stand-in RPC client, tokens of real users, and a TCP proxy in
+front of RabbitMQ that a test can freeze or cut (the broker under an alarm, or gone)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,13 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
+from bassin_common.config import Settings
+from bassin_common.database import make_engine
 from bassin_common.tenancy import RequestContext
+from bassin_gateway import identities
 from bassin_gateway.app import create_app
+from bassin_gateway.models import LoginSession
+from bassin_gateway.runtime import gateway_sessions
 from bassin_gateway.settings import GatewaySettings
 from bassin_gateway.tokens import TokenService
 
@@ -67,34 +72,55 @@ UNREACHABLE_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:9/bassin_gateway
 
 
 @pytest.fixture
-def stand_in_app(gateway_settings) -> Callable[..., tuple[Flask, StandInRpc]]:
+def gateway_database(migrate_gateway: None, test_settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Sessions of the gateway's test database, migrated."""
+    sessions = gateway_sessions(test_settings)
+    yield sessions
+    sessions.kw["bind"].dispose()
+
+
+@pytest.fixture
+def unreachable_database(gateway_settings) -> Iterator[sessionmaker[Session]]:
+    """Sessions of a database on a port where nothing listens."""
+    settings = gateway_settings(database_connect_timeout=2)
+    engine = make_engine(UNREACHABLE_DATABASE, 1, settings=settings)
+    yield sessionmaker(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def stand_in_app(gateway_settings, gateway_database) -> Callable[..., tuple[Flask, StandInRpc]]:
     """``stand_in_app(sessions=None, **settings)``: the gateway on a stand-in RPC client;
-    without ``sessions``, its database is a port where nothing listens."""
-    engines = []
+    without ``sessions``, on the gateway's test database."""
 
     def make(sessions: sessionmaker[Session] | None = None, **changes: Any) -> tuple[Flask, StandInRpc]:
         settings = gateway_settings(**changes)
         rpc = StandInRpc(settings.rpc_timeout)
-        if sessions is None:
-            from bassin_common.database import make_engine
-
-            engine = make_engine(UNREACHABLE_DATABASE, 1, settings=settings.replace(database_connect_timeout=2))
-            engines.append(engine)
-            sessions = sessionmaker(engine)
+        sessions = sessions or gateway_database
         return create_app(rpc, sessions, TokenService.from_settings(settings), settings), rpc  # type: ignore[arg-type]
 
-    yield make
-    for engine in engines:
-        engine.dispose()
+    return make
 
 
 @pytest.fixture
-def bearer(gateway_settings) -> Callable[..., dict[str, str]]:
-    """``bearer(*roles)``: an Authorization header for a user of a new tenant."""
+def bearer(gateway_settings, gateway_database) -> Callable[..., dict[str, str]]:
+    """``bearer(*roles)``: an Authorization header for a new user of a new tenant, with a
+    session open in the gateway's test database (the gateway checks it on every request)."""
 
     def make(*roles: str) -> dict[str, str]:
+        roles = roles or ("manager",)
+        customer_id = uuid.uuid4() if "customer" in roles else None
+        suffix = uuid.uuid4().hex[:12]
+        with gateway_database() as session:
+            tenant = identities.create_tenant(session, f"t-{suffix}", f"Piscines {suffix}")
+            user = identities.create_user(
+                session, tenant.id, f"u-{suffix}@example.fr", None, "Test", roles, customer_id=customer_id
+            )
+            login = LoginSession(user_id=user.id)
+            session.add(login)
+            session.commit()
         tokens = TokenService.from_settings(gateway_settings())
-        token = tokens.issue(uuid.uuid4(), uuid.uuid4(), list(roles or ("manager",)))
+        token = tokens.issue(user.id, tenant.id, list(roles), login.id, customer_id)
         return {"Authorization": f"Bearer {token}"}
 
     return make
@@ -166,3 +192,44 @@ def broker_proxy(service_config: dict[str, Any]) -> Iterator[BrokerProxy]:
     proxy = BrokerProxy(service_config["AMQP_URI"])
     yield proxy
     proxy.close()
+
+
+# --- identities: companies, users, logins through the API -------------------------------------
+
+PASSWORD = "bonne-saison-2026"
+
+
+class Identities:
+    """Companies and users in the gateway's test database, and logins through an app."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def new_company(self) -> tuple[uuid.UUID, str]:
+        """A company and its manager; returns (tenant id, the manager's e-mail)."""
+        suffix = uuid.uuid4().hex[:12]
+        with self.sessions() as session:
+            tenant = identities.create_tenant(session, f"piscines-{suffix}", f"Piscines {suffix}")
+            session.commit()
+        return tenant.id, self.add_user(tenant.id, "manager")
+
+    def add_user(self, tenant_id: uuid.UUID, *roles: str, customer_id: uuid.UUID | None = None) -> str:
+        """A user with a password (``PASSWORD``); returns their e-mail."""
+        email = f"{roles[0]}-{uuid.uuid4().hex[:12]}@example.fr"
+        with self.sessions() as session:
+            identities.create_user(session, tenant_id, email, PASSWORD, roles[0].title(), roles, customer_id)
+            session.commit()
+        return email
+
+    @staticmethod
+    def login(app: Flask, email: str, password: str = PASSWORD) -> dict[str, Any]:
+        """The login's answer (asserting it succeeded), with ``auth``: its Authorization header."""
+        response = app.test_client().post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.get_json()
+        answer = response.get_json()
+        return {**answer, "auth": {"Authorization": f"Bearer {answer['access_token']}"}}
+
+
+@pytest.fixture
+def people(gateway_database) -> Identities:
+    return Identities(gateway_database)

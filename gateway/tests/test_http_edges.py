@@ -11,6 +11,8 @@ import pytest
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from bassin_common.errors import Unavailable
+from bassin_common.permissions import READ_BUSINESS_DATA
+from bassin_gateway.app import call_async, gather, requires
 from bassin_gateway.rpc import BrokerUnavailable
 
 ARTICLE = "/api/v1/inventory/articles/3f0c6a1e-2b1d-4a7e-9d3c-7b7f1f6c2e10"
@@ -58,8 +60,8 @@ def test_a_request_the_broker_does_not_take_is_a_503_with_retry_after(stand_in_a
     assert response.headers["Retry-After"] == "5"
 
 
-def test_the_gateways_own_database_unreachable_is_a_503_at_readyz_and_login(stand_in_app):
-    app, _ = stand_in_app()  # its database: a port where nothing listens
+def test_the_gateways_own_database_unreachable_is_a_503_at_readyz_and_login(stand_in_app, unreachable_database):
+    app, _ = stand_in_app(unreachable_database)
     client = app.test_client()
     ready = client.get("/readyz")
     assert_problem(ready, 503)
@@ -189,9 +191,14 @@ def test_the_idempotency_key_travels_as_the_request_id_not_as_an_argument(stand_
 
 def test_without_a_key_each_request_gets_its_own_id_shared_by_its_calls(stand_in_app, bearer):
     app, rpc = stand_in_app()
+
+    @requires(READ_BUSINESS_DATA)
+    def aggregate():  # a screen's view asking two services at once
+        return {"both": gather([call_async("inventory", "get_article", "a"), call_async("pos", "get_sale", "b")])}
+
+    app.add_url_rule("/api/v1/test/aggregate", view_func=aggregate)
     client, headers = app.test_client(), bearer()
-    rpc.outcome = {"id": "an-article"}
-    client.get(f"{ARTICLE}/movements", headers=headers)  # two calls in parallel
+    assert client.get("/api/v1/test/aggregate", headers=headers).status_code == 200
     client.post(LOCATIONS, json={"code": "MAG", "name": "Magasin", "kind": "shop"}, headers=headers)
     first, second, third = (call[0] for call in rpc.calls)
     assert first.request_id == second.request_id and first.deadline == second.deadline

@@ -186,8 +186,8 @@ def test_successful_logins_do_not_use_up_the_address(stand_in_app, sessions, new
     assert [login(app, email, address="198.51.100.20").status_code for _ in range(6)] == [200] * 6
 
 
-def test_the_database_down_does_not_use_up_the_address(stand_in_app):
-    app, _ = stand_in_app(login_address_burst=2)  # a database where nothing listens
+def test_the_database_down_does_not_use_up_the_address(stand_in_app, unreachable_database):
+    app, _ = stand_in_app(unreachable_database, login_address_burst=2)
     statuses = [login(app, "a@example.fr", "wrong-password", "198.51.100.30").status_code for _ in range(4)]
     assert statuses == [503] * 4
 

@@ -212,12 +212,12 @@ def test_connections_dropped_while_idle_are_replaced_without_failing_a_call(
 
 
 def test_a_service_answering_unavailable_is_a_503_with_retry_after(
-    clients, service_config, runner_factory, gateway_settings, bearer
+    clients, service_config, runner_factory, gateway_settings, gateway_database, bearer
 ):
     runner_factory(service_config, Inventory).start()
     settings = gateway_settings(retry_after_seconds=3)
     client = clients(service_config["AMQP_URI"], timeout=5)
-    app = create_app(client, None, TokenService.from_settings(settings), settings)  # type: ignore[arg-type]
+    app = create_app(client, gateway_database, TokenService.from_settings(settings), settings)
     response = app.test_client().get(f"/api/v1/inventory/articles/{uuid.uuid4()}", headers=bearer())
     assert response.status_code == 503 and response.mimetype == "application/problem+json"
     assert response.headers["Retry-After"] == "3"

@@ -89,11 +89,16 @@ class Gateway:
 
 
 @pytest.fixture
-def gateway(tmp_path, service_config, gateway_settings) -> Iterator[Any]:
+def gateway(tmp_path, service_config, gateway_settings, test_settings, migrate_gateway) -> Iterator[Any]:
     started: list[Gateway] = []
 
     def start(**settings: str) -> Gateway:
-        settings = {"amqp_uri": service_config["AMQP_URI"], "jwt_secret": gateway_settings().jwt_secret, **settings}
+        settings = {
+            "amqp_uri": service_config["AMQP_URI"],
+            "jwt_secret": gateway_settings().jwt_secret,
+            "database_prefix": test_settings.database_prefix,  # where ``bearer`` opens its sessions
+            **settings,
+        }
         process = Gateway(tmp_path, **settings)
         started.append(process)
         process.wait_ready()

@@ -8,8 +8,8 @@ import sys
 GATEWAY_ONLY = """
 import bassin_gateway.server  # what the gateway's image runs
 from nameko.exceptions import deserialize, serialize
-from bassin_common.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
-errors = [ValidationFailed("bad", {"q": ["too long"]}), NotFound("x"), Forbidden("x"), Conflict("x"), Unavailable("x")]
+from bassin_common.errors import DOMAIN_ERRORS, ValidationFailed
+errors = [ValidationFailed("bad", {"q": ["too long"]}), *(kind("x") for kind in DOMAIN_ERRORS)]
 for error in errors:
     rebuilt = deserialize(serialize(error))
     assert type(rebuilt) is type(error), (type(error).__name__, type(rebuilt).__name__)

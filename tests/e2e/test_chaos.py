@@ -105,14 +105,13 @@ def recorded_sales(stack: LiveStack) -> list[str]:
 
 
 def sale_movements(stack: LiveStack) -> list[str]:
-    ledger = requests.get(
-        f"{stack.url}/api/v1/inventory/articles/{stack.article['id']}/movements", headers=stack.auth, timeout=15
-    ).json()
-    return [m["reference"] for m in ledger["movements"] if m["reason"] == "sale"]
+    ledger = stack.every(f"/api/v1/inventory/articles/{stack.article['id']}/movements")
+    return [m["reference"] for m in ledger if m["reason"] == "sale"]
 
 
 @pytest.mark.e2e
 @pytest.mark.skipif(not (RABBITMQCTL and PG_CTLCLUSTER), reason="needs the local RabbitMQ and PostgreSQL to control")
+@pytest.mark.disruptive
 def test_sales_survive_killed_processes_a_broker_restart_and_a_database_restart(
     live_stack: LiveStack, rabbit_manager
 ) -> None:

@@ -105,7 +105,8 @@ def test_a_flood_of_wrong_logins_gets_429s_and_the_gateway_keeps_serving(live_st
     assert set(statuses) <= {401, 429}, sorted(set(statuses))
     peak = peak_memory(stack.gateway.pid)
     print(
-        f"\nlogin flood: {statuses.count(429)} of {len(statuses)} answered 429; gateway peak memory {peak / 2**20:.0f} MiB"
+        f"\nlogin flood: {statuses.count(429)} of {len(statuses)} answered 429;"
+        f" gateway peak memory {peak / 2**20:.0f} MiB"
     )
     assert peak < GATEWAY_MEMORY_LIMIT
     assert requests.get(f"{stack.url}/healthz", timeout=5).ok
@@ -128,6 +129,7 @@ def test_with_pos_stopped_a_sale_fails_and_is_never_recorded_later(live_stack: L
 
 @pytest.mark.e2e
 @needs_local_broker
+@pytest.mark.disruptive
 def test_sales_held_in_pos_while_the_broker_restarts_are_recorded_once(live_stack: LiveStack) -> None:
     stack = live_stack
     pos, inventory = stack.services["pos"], stack.services["inventory"]
@@ -174,6 +176,7 @@ def test_sales_held_in_pos_while_the_broker_restarts_are_recorded_once(live_stac
 
 @pytest.mark.e2e
 @needs_local_broker
+@pytest.mark.disruptive
 def test_a_broker_alarm_makes_requests_fail_fast_with_503(live_stack: LiveStack) -> None:
     stack = live_stack
     watermark = subprocess.run(

@@ -43,8 +43,9 @@ def handlers_mid_transaction(database_url: str) -> int:
 
 
 def sale_movements(company: Company) -> list[dict[str, Any]]:
-    ledger = company.get(f"/api/v1/inventory/articles/{company.article['id']}/movements").get_json()
-    return [m for m in ledger["movements"] if m["reason"] == "sale"]
+    """The article's sale movements, oldest first (the ledger lists the newest first)."""
+    ledger = company.every(f"/api/v1/inventory/articles/{company.article['id']}/movements")
+    return [m for m in reversed(ledger) if m["reason"] == "sale"]
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ def test_a_sale_decrements_the_stock_of_each_line_at_the_shop(stack: Stack) -> N
     assert sale["vat_total"] == "19.95"
     assert [(line["quantity"], line["unit_price"]) for line in sale["lines"]] == [(3, "39.90")]
     wait_until(lambda: company.shop_quantity() == 997)
-    ledger = company.get(f"/api/v1/inventory/articles/{company.article['id']}/movements").get_json()
-    assert [(m["delta"], m["reason"], m["reference"]) for m in ledger["movements"]][-1] == (-3, "sale", sale["id"])
+    newest, *_ = company.every(f"/api/v1/inventory/articles/{company.article['id']}/movements")
+    assert (newest["delta"], newest["reason"], newest["reference"]) == (-3, "sale", sale["id"])
     assert company.get(f"/api/v1/pos/sales/{sale['id']}").get_json()["id"] == sale["id"]
 
 
@@ -45,11 +45,11 @@ def test_200_concurrent_sales_apply_exactly_and_reorder_once(stack: Stack) -> No
     assert statuses == [201] * 200
     wait_until(lambda: company.shop_quantity() <= 800, timeout=60)
     assert company.shop_quantity() == 800
-    ledger = company.get(f"/api/v1/inventory/articles/{company.article['id']}/movements").get_json()
-    assert len([m for m in ledger["movements"] if m["reason"] == "sale"]) == 200
-    lines = wait_until(lambda: company.get("/api/v1/inventory/supplier-basket").get_json()["lines"])
+    ledger = company.every(f"/api/v1/inventory/articles/{company.article['id']}/movements")  # 2 pages
+    assert len([m for m in ledger if m["reason"] == "sale"]) == 200
+    lines = wait_until(lambda: company.every("/api/v1/inventory/supplier-basket/lines"))
     eventlet.sleep(1)  # a second reorder, were there one, would have landed by now
-    lines = company.get("/api/v1/inventory/supplier-basket").get_json()["lines"]
+    lines = company.every("/api/v1/inventory/supplier-basket/lines")
     assert len(lines) == 1
     assert lines[0]["article_id"] == company.article["id"]
     assert lines[0]["supplier_name"] == "HydroSud Distribution"
@@ -127,8 +127,8 @@ def test_a_malformed_sale_is_refused_naming_the_field_and_writes_nothing(stack: 
     # Nothing written: a valid sale afterwards is the only movement the ledger gets.
     assert company.post("/api/v1/pos/sales", json=company.sale_payload()).status_code == 201
     wait_until(lambda: company.shop_quantity() == 999)
-    ledger = company.get(f"/api/v1/inventory/articles/{company.article['id']}/movements").get_json()
-    assert [m["delta"] for m in ledger["movements"]] == [1000, -1]
+    ledger = company.every(f"/api/v1/inventory/articles/{company.article['id']}/movements")
+    assert [m["delta"] for m in ledger] == [-1, 1000]  # newest first
     assert count_rows(stack, "pos", "sales", company.tenant_id) == 1
     assert count_rows(stack, "pos", "sale_lines", company.tenant_id) == 1
 
@@ -153,8 +153,11 @@ def test_tenants_cannot_see_or_touch_each_other(stack: Stack) -> None:
     assert beta.get(f"/api/v1/inventory/articles/{article_id}").status_code == 404
     assert beta.get(f"/api/v1/inventory/articles/{article_id}/movements").status_code == 404
     assert beta.get(f"/api/v1/pos/sales/{sale['id']}").status_code == 404
+    assert beta.get(f"/api/v1/inventory/articles/{article_id}/stock/{shop_id}").status_code == 404
     changed = beta.put(
-        f"/api/v1/inventory/articles/{article_id}/stock/{shop_id}/thresholds", json={"minimum": 0, "maximum": 0}
+        f"/api/v1/inventory/articles/{article_id}/stock/{shop_id}/thresholds",
+        json={"minimum": 0, "maximum": 0},
+        headers={"If-Match": alpha.stock_level()["etag"]},
     )
     assert changed.status_code == 404
     stolen = beta.post("/api/v1/pos/sales", json={**alpha.sale_payload(), "location_id": beta.shop["id"]})
@@ -163,7 +166,7 @@ def test_tenants_cannot_see_or_touch_each_other(stack: Stack) -> None:
     wait_until(lambda: alpha.shop_quantity() == 999)
     article = alpha.get(f"/api/v1/inventory/articles/{article_id}").get_json()
     assert article["stock"][0]["minimum"] == 850
-    assert beta.get("/api/v1/inventory/supplier-basket").get_json() == {"lines": []}
+    assert beta.get("/api/v1/inventory/supplier-basket/lines").get_json() == {"items": [], "next": None}
 
 
 def test_authentication_is_required_and_checked(stack: Stack) -> None:
@@ -185,17 +188,17 @@ def test_roles_limit_what_a_user_may_do(stack: Stack) -> None:
     cashier.article, cashier.shop = company.article, company.shop
     assert cashier.post("/api/v1/pos/sales", json=cashier.sale_payload()).status_code == 201
     assert cashier.get(f"/api/v1/inventory/articles/{company.article['id']}").status_code == 200
-    assert cashier.get("/api/v1/inventory/supplier-basket").status_code == 403
+    assert cashier.get("/api/v1/inventory/supplier-basket/lines").status_code == 403
     refused = cashier.post("/api/v1/inventory/locations", json={"code": "VAN1", "name": "Camion", "kind": "van"})
     assert refused.status_code == 403
-    assert [loc["code"] for loc in company.get("/api/v1/inventory/locations").get_json()] == ["MAG"]
+    assert [loc["code"] for loc in company.get("/api/v1/inventory/locations").get_json()["items"]] == ["MAG"]
 
 
 def test_articles_are_searched_by_sku_or_name_a_page_at_a_time(stack: Stack) -> None:
     company = stack.new_company()
-    found = company.get("/api/v1/inventory/articles?q=galets").get_json()["articles"]
+    found = company.get("/api/v1/inventory/articles?q=galets").get_json()["items"]
     assert [a["sku"] for a in found] == ["CHL-GAL-5KG"]
-    assert company.get("/api/v1/inventory/articles?q=pompe").get_json() == {"articles": []}
+    assert company.get("/api/v1/inventory/articles?q=pompe").get_json() == {"items": [], "next": None}
     refused = company.get("/api/v1/inventory/articles?limit=5000")
     assert refused.status_code == 422 and "limit" in refused.get_json()["errors"]
 

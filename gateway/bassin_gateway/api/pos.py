@@ -1,4 +1,4 @@
-"""The till: recording a paid sale, reading one back."""
+"""The till: recording a paid sale, reading sales back, the articles the till sells."""
 
 from __future__ import annotations
 
@@ -11,19 +11,22 @@ from bassin_gateway.routing import ServiceApi
 api = ServiceApi("pos")
 routes = api.blueprint
 
-api.forward("GET", "/sales/<sale_id>", "get_sale", READ_BUSINESS_DATA)
+api.forward("GET", "/sales", "list_sales", READ_BUSINESS_DATA, query=True, summary="Sales, newest first, by date range")
+api.forward("GET", "/sales/<sale_id>", "get_sale", READ_BUSINESS_DATA, summary="A sale, with its lines and payments")
+api.forward(
+    "GET", "/articles", "list_catalogue", READ_BUSINESS_DATA, query=True, summary="What the till sells, by name"
+)
 
 
 @api.view(
     "POST",
     "/sales",
     RECORD_SALES,
+    rpc="record_sale",
     summary="Record a paid sale at a till (retried safely with the same Idempotency-Key)",
-    request="pos.schemas:SaleInput",
-    response="pos.schemas:SaleOutput",
     status=201,
-    statuses=(400, 422),
     headers=("Idempotency-Key",),
+    response_headers=("Location",),
 )
 def record_sale():
     # A sale must be safe to send again (the till lost the answer): the Idempotency-Key

@@ -1,7 +1,8 @@
 """The errors of Bassin, as the domain raises them.
 
 They know nothing of nameko or HTTP. A use case raises ``ValidationFailed`` (naming each
-field at fault), ``NotFound``, ``Forbidden`` or ``Conflict``; the service edge adds ``Unavailable`` when a
+field at fault), ``NotFound``, ``Forbidden``, ``Conflict``, ``PreconditionFailed`` or
+``PreconditionRequired`` (an update's ``If-Match``); the service edge adds ``Unavailable`` when a
 database or the broker cannot be reached right now (``bassin_common.faults``). The edge
 (``bassin_common.service``) lets them cross RPC as themselves, and the gateway maps each
 type to one HTTP status in one place (``bassin_gateway.problems``).
@@ -58,12 +59,30 @@ class Conflict(DomainError):
     """The request contradicts the current state (a duplicate created concurrently, say)."""
 
 
+class PreconditionFailed(DomainError):
+    """The caller's precondition does not hold: the ``If-Match`` version it read is no
+    longer the current one (someone else changed the thing since). Read it again."""
+
+
+class PreconditionRequired(DomainError):
+    """An update without the version it was made from (no ``If-Match``): refused, since it
+    could silently overwrite a change the caller never saw."""
+
+
 class Unavailable(DomainError):
     """A dependency (the database, the broker) cannot be reached right now, or the caller
     stopped waiting: nothing was done, and the same request may be tried again later."""
 
 
-DOMAIN_ERRORS: tuple[type[DomainError], ...] = (ValidationFailed, NotFound, Forbidden, Conflict, Unavailable)
+DOMAIN_ERRORS: tuple[type[DomainError], ...] = (
+    ValidationFailed,
+    NotFound,
+    Forbidden,
+    Conflict,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unavailable,
+)
 
 
 class TenantMissing(RuntimeError):

@@ -42,7 +42,12 @@ HOUSEKEEPING_SETTING = "bassin.housekeeping"
 class RequestContext:
     """Who calls, for which tenant; from the gateway also ``request_id`` (the client's
     ``Idempotency-Key``, or an id the gateway gives the HTTP request: what idempotent RPCs
-    de-duplicate on) and ``deadline`` (UNIX time, seconds, when the caller stops waiting)."""
+    de-duplicate on) and ``deadline`` (UNIX time, seconds, when the caller stops waiting).
+
+    A customer's portal account calls with ``customer_id``, the one customer whose data it
+    may see; a partner (a manufacturer's API key) with ``brand``, the one brand whose data
+    it may see (its ``user_id`` is the key's id). A service scopes what such a caller reads
+    by these, as it scopes every caller by ``tenant_id``."""
 
     tenant_id: uuid.UUID
     user_id: str | None = None
@@ -50,6 +55,8 @@ class RequestContext:
     correlation_id: str | None = None
     request_id: str | None = None
     deadline: float | None = None
+    customer_id: uuid.UUID | None = None
+    brand: str | None = None
 
     @classmethod
     def from_context_data(cls, data: Mapping[str, Any]) -> RequestContext:
@@ -63,6 +70,8 @@ class RequestContext:
             correlation_id=data.get("correlation_id"),
             request_id=str(data["request_id"]) if data.get("request_id") else None,
             deadline=_as_time(data.get("deadline")),
+            customer_id=uuid.UUID(str(data["customer_id"])) if data.get("customer_id") else None,
+            brand=str(data["brand"]) if data.get("brand") else None,
         )
 
     def to_context_data(self) -> dict[str, Any]:
@@ -73,11 +82,15 @@ class RequestContext:
             "correlation_id": self.correlation_id,
             "request_id": self.request_id,
             "deadline": self.deadline,
+            "customer_id": str(self.customer_id) if self.customer_id else None,
+            "brand": self.brand,
         }
 
     def require(self, permission: Permission) -> None:
-        if not permission.allows(self.roles):
-            raise Forbidden(f"not allowed to {permission}")
+        """Refuse an action beyond the platform's limit for the caller's roles. Which of the
+        roles a tenant lets take it is the gateway's check (``Permission.allows``)."""
+        if not permission.within_limit(self.roles):
+            raise Forbidden(f"not allowed to {permission.action} (roles: {', '.join(sorted(permission.grantable))})")
 
     def caller_gave_up(self, now: float | None = None) -> bool:
         """Whether the caller's deadline has passed: nobody waits for the answer any more."""

@@ -59,6 +59,10 @@ class StockLevel(TenantScoped, Base):
     quantity: Mapped[int]
     minimum: Mapped[int] = mapped_column(default=0)
     maximum: Mapped[int] = mapped_column(default=0)
+    # The version of what a person edits (the thresholds), raised by each such edit: the
+    # level's ETag. Sales and receipts move the quantity without touching it, so an edit
+    # is refused only when another edit came first, not whenever the till sold something.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class StockMovement(TenantScoped, Base):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import MANAGE_STOCK, READ_BUSINESS_DATA
 from bassin_common.service import BassinService, consume, rpc
 from bassin_common.uow import UnitOfWork
@@ -32,34 +33,43 @@ class InventoryService(BassinService):
     def create_article(self, uow: UnitOfWork, article: dict[str, Any]) -> Any:
         return usecases.get_article(uow, usecases.create_article(uow, article).id)
 
-    @rpc(requires=MANAGE_STOCK, accepts=schemas.ThresholdsInput, returns=schemas.ArticleOutput, idempotent=True)
+    @rpc(requires=MANAGE_STOCK, accepts=schemas.ThresholdsInput, returns=schemas.StockLevelOutput, idempotent=True)
     def set_thresholds(
-        self, uow: UnitOfWork, article_id: uuid.UUID, location_id: uuid.UUID, thresholds: dict[str, Any]
+        self,
+        uow: UnitOfWork,
+        article_id: uuid.UUID,
+        location_id: uuid.UUID,
+        if_match: list[str],
+        thresholds: dict[str, Any],
     ) -> Any:
-        return usecases.set_thresholds(uow, article_id, location_id, **thresholds)
+        return usecases.set_thresholds(uow, article_id, location_id, if_match, **thresholds)
 
-    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.LocationOutput(many=True))
-    def list_locations(self, uow: UnitOfWork) -> Any:
-        return usecases.list_locations(uow)
+    @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.LocationOutput))
+    def list_locations(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.list_locations(uow, page)
 
-    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.SupplierOutput(many=True))
-    def list_suppliers(self, uow: UnitOfWork) -> Any:
-        return usecases.list_suppliers(uow)
+    @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.SupplierOutput))
+    def list_suppliers(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.list_suppliers(uow, page)
 
-    @rpc(requires=READ_BUSINESS_DATA, accepts=schemas.ArticleSearch, returns=schemas.ArticleSummary(many=True))
+    @rpc(requires=READ_BUSINESS_DATA, accepts=schemas.ArticleSearch, returns=page_of(schemas.ArticleSummary))
     def search_articles(self, uow: UnitOfWork, search: dict[str, Any]) -> Any:
-        return usecases.search_articles(uow, search["q"], search["limit"], search["offset"])
+        return usecases.search_articles(uow, search)
 
     @rpc(requires=READ_BUSINESS_DATA, returns=schemas.ArticleOutput)
     def get_article(self, uow: UnitOfWork, article_id: uuid.UUID) -> Any:
         return usecases.get_article(uow, article_id)
 
-    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.MovementOutput(many=True))
-    def list_movements(self, uow: UnitOfWork, article_id: uuid.UUID) -> Any:
-        return usecases.movements(uow, article_id)
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.StockLevelOutput)
+    def get_stock_level(self, uow: UnitOfWork, article_id: uuid.UUID, location_id: uuid.UUID) -> Any:
+        return usecases.get_stock_level(uow, article_id, location_id)
 
-    @rpc(requires=MANAGE_STOCK, returns=schemas.BasketLineOutput(many=True))
-    def get_supplier_basket(self, uow: UnitOfWork) -> Any:
-        return usecases.supplier_basket(uow)
+    @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.MovementOutput))
+    def list_movements(self, uow: UnitOfWork, article_id: uuid.UUID, page: dict[str, Any]) -> Any:
+        return usecases.movements(uow, article_id, page)
+
+    @rpc(requires=MANAGE_STOCK, accepts=PageQuery, returns=page_of(schemas.BasketLineOutput))
+    def get_supplier_basket(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.supplier_basket(uow, page)
 
     on_sale_completed = consume("pos", "sale_completed", events.SaleCompletedView, usecases.apply_sale)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
+from bassin_common.versions import require_version
 from inventory import events
 from inventory.domain import StockChange, newly_below_minimum, topped_up_quantity
 from inventory.models import Article, Location, StockLevel, StockMovement, Supplier, SupplierBasketLine
@@ -72,46 +74,77 @@ def create_article(uow: UnitOfWork, data: dict[str, Any]) -> Article:
     return article
 
 
-def get_article(uow: UnitOfWork, article_id: uuid.UUID) -> dict[str, Any]:
+def _article(uow: UnitOfWork, article_id: uuid.UUID) -> Article:
     article = uow.session.get(Article, article_id)
     # session.get may answer from the identity map without a query; check the tenant.
     if article is None or article.tenant_id != uow.context.tenant_id:
         raise NotFound(f"article {article_id} not found")
+    return article
+
+
+def _stock_entry(level: StockLevel, location: Location) -> dict[str, Any]:
+    return {
+        "location_id": level.location_id,
+        "location_code": location.code,
+        "location_name": location.name,
+        "quantity": level.quantity,
+        "minimum": level.minimum,
+        "maximum": level.maximum,
+        "version": level.version,
+    }
+
+
+def get_article(uow: UnitOfWork, article_id: uuid.UUID) -> dict[str, Any]:
+    article = _article(uow, article_id)
     rows = uow.session.execute(
         select(StockLevel, Location)
         .join(Location, Location.id == StockLevel.location_id)
         .where(StockLevel.article_id == article_id)
         .order_by(Location.code)
     ).all()
-    stock = [
-        {
-            "location_id": level.location_id,
-            "location_code": location.code,
-            "location_name": location.name,
-            "quantity": level.quantity,
-            "minimum": level.minimum,
-            "maximum": level.maximum,
-        }
-        for level, location in rows
-    ]
+    stock = [_stock_entry(level, location) for level, location in rows]
     return {**{c.key: getattr(article, c.key) for c in Article.__table__.columns}, "stock": stock}
 
 
-def set_thresholds(
-    uow: UnitOfWork, article_id: uuid.UUID, location_id: uuid.UUID, minimum: int, maximum: int
-) -> dict[str, Any]:
-    level = uow.session.scalar(
-        select(StockLevel)
+def get_stock_level(uow: UnitOfWork, article_id: uuid.UUID, location_id: uuid.UUID) -> dict[str, Any]:
+    """An article's stock at one location, with its version (its ETag)."""
+    return _stock_entry(*_stock_level(uow, article_id, location_id))
+
+
+def _stock_level(
+    uow: UnitOfWork, article_id: uuid.UUID, location_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[StockLevel, Location]:
+    statement = (
+        select(StockLevel, Location)
+        .join(Location, Location.id == StockLevel.location_id)
         .where(StockLevel.article_id == article_id, StockLevel.location_id == location_id)
-        .with_for_update()
     )
-    if level is None:
+    if for_update:  # and read again once locked, even if this session had loaded it
+        statement = statement.with_for_update(of=StockLevel).execution_options(populate_existing=True)
+    row = uow.session.execute(statement).first()
+    if row is None:
         raise NotFound(f"no stock of article {article_id} at location {location_id}")
+    return row.tuple()
+
+
+def set_thresholds(
+    uow: UnitOfWork,
+    article_id: uuid.UUID,
+    location_id: uuid.UUID,
+    if_match: list[str],
+    minimum: int,
+    maximum: int,
+) -> dict[str, Any]:
+    """Change a level's thresholds if it is still at a version of ``if_match`` (the ETags the
+    caller read), compared with the level's row locked: of two edits made from the same
+    version, the second waits for the first, then finds the version moved and fails."""
+    level, location = _stock_level(uow, article_id, location_id, for_update=True)
+    require_version(level.version, if_match, "stock level")
     needs_reorder = newly_below_minimum(level.quantity, level.minimum, level.maximum, minimum, maximum)
-    level.minimum, level.maximum = minimum, maximum
+    level.minimum, level.maximum, level.version = minimum, maximum, level.version + 1
     if needs_reorder:
         reorder(uow, StockChange(article_id, location_id, level.quantity, level.quantity, minimum, maximum))
-    return get_article(uow, article_id)
+    return _stock_entry(level, location)
 
 
 _DECREMENT = text(
@@ -231,15 +264,17 @@ def add_to_supplier_basket(
     return line
 
 
-def supplier_basket(uow: UnitOfWork) -> list[dict[str, Any]]:
-    rows = uow.session.execute(
+def supplier_basket(uow: UnitOfWork, page: dict[str, Any]) -> Page[dict[str, Any]]:
+    """The open lines by supplier name (lines without a supplier last), then SKU."""
+    statement = (
         select(SupplierBasketLine, Article, Supplier)
         .join(Article, Article.id == SupplierBasketLine.article_id)
         .outerjoin(Supplier, Supplier.id == SupplierBasketLine.supplier_id)
         .where(SupplierBasketLine.status == "open")
-        .order_by(Supplier.name, Article.sku)
-    ).all()
-    return [
+    )
+    order = (Supplier.name.is_(None), func.coalesce(Supplier.name, ""), Article.sku, SupplierBasketLine.id)
+    found = read_page(uow.session, statement, order, page)
+    lines = [
         {
             "id": line.id,
             "supplier_id": line.supplier_id,
@@ -251,31 +286,31 @@ def supplier_basket(uow: UnitOfWork) -> list[dict[str, Any]]:
             "status": line.status,
             "updated_at": line.updated_at,
         }
-        for line, article, supplier in rows
+        for line, article, supplier in found.items
     ]
+    return Page(lines, found.next)
 
 
-def search_articles(uow: UnitOfWork, query: str, limit: int, offset: int) -> list[Article]:
-    """Articles whose SKU or name contains ``query``, by SKU; a page at a time."""
-    statement = select(Article).order_by(Article.sku).limit(limit).offset(offset)
-    if query:  # % and _ are searched for, not wildcards
+def search_articles(uow: UnitOfWork, search: dict[str, Any]) -> Page[Article]:
+    """Articles whose SKU or name contains ``search["q"]``, by SKU; a page at a time."""
+    statement = select(Article)
+    if query := search["q"]:  # % and _ are searched for, not wildcards
         statement = statement.where(
             Article.sku.icontains(query, autoescape=True) | Article.name.icontains(query, autoescape=True)
         )
-    return list(uow.session.scalars(statement))
+    return read_page(uow.session, statement, (Article.sku, Article.id), search)
 
 
-def list_locations(uow: UnitOfWork) -> list[Location]:
-    return list(uow.session.scalars(select(Location).order_by(Location.code)))
+def list_locations(uow: UnitOfWork, page: dict[str, Any]) -> Page[Location]:
+    return read_page(uow.session, select(Location), (Location.code, Location.id), page)
 
 
-def list_suppliers(uow: UnitOfWork) -> list[Supplier]:
-    return list(uow.session.scalars(select(Supplier).order_by(Supplier.name)))
+def list_suppliers(uow: UnitOfWork, page: dict[str, Any]) -> Page[Supplier]:
+    return read_page(uow.session, select(Supplier), (Supplier.name, Supplier.id), page)
 
 
-def movements(uow: UnitOfWork, article_id: uuid.UUID) -> list[StockMovement]:
-    return list(
-        uow.session.scalars(
-            select(StockMovement).where(StockMovement.article_id == article_id).order_by(StockMovement.id)
-        )
-    )
+def movements(uow: UnitOfWork, article_id: uuid.UUID, page: dict[str, Any]) -> Page[StockMovement]:
+    """An article's ledger, newest movement first (404 for an article the company lacks)."""
+    _article(uow, article_id)
+    statement = select(StockMovement).where(StockMovement.article_id == article_id)
+    return read_page(uow.session, statement, (StockMovement.id,), page, descending=True)

@@ -5,7 +5,8 @@ Covered: an article created over RPC with its stock and initial movement; pos's
 delivered; a crossing below the minimum filling the supplier basket and writing one
 ``reorder_needed`` to the outbox; raising a minimum over RPC; another company seeing
 nothing; invalid input named by field; writes refused to a role without stock rights;
-every create and command retried with its request id applied once.
+every create and command retried with its request id applied once; lists answered a page
+at a time; a threshold edit from a stale version refused.
 The use cases themselves are tested without nameko in ``test_usecases.py``.
 """
 
@@ -18,7 +19,7 @@ import eventlet
 import pytest
 from sqlalchemy import create_engine, text
 
-from bassin_common.errors import Forbidden, NotFound, ValidationFailed
+from bassin_common.errors import Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from bassin_common.events import Event
 from bassin_common.testing import publish_event, rpc_client, wait_until
 
@@ -51,11 +52,12 @@ def test_article_is_created_with_its_stock_and_an_initial_movement(shop_article:
             "quantity": 1000,
             "minimum": 850,
             "maximum": 1200,
+            "version": 1,
         }
     ]
     with rpc_client(shop_article["tenant_id"]) as rpc:
-        ledger = rpc.inventory.list_movements(article["id"])
-    assert [(m["delta"], m["reason"]) for m in ledger] == [(1000, "initial")]
+        ledger = rpc.inventory.list_movements(article["id"], {})
+    assert ledger == {"items": [{**ledger["items"][0], "delta": 1000, "reason": "initial"}], "next": None}
 
 
 def test_sale_completed_decrements_stock_and_writes_the_ledger(shop_article: dict[str, Any], amqp_uri) -> None:
@@ -63,8 +65,9 @@ def test_sale_completed_decrements_stock_and_writes_the_ledger(shop_article: dic
     publish_event(amqp_uri, sale(shop, article, tenant_id, quantity=3))
     wait_until(lambda: shop_quantity(tenant_id, article["id"]) == 997)
     with rpc_client(tenant_id) as rpc:
-        ledger = rpc.inventory.list_movements(article["id"])
-    assert [(m["delta"], m["quantity_after"], m["reason"]) for m in ledger][-1] == (-3, 997, "sale")
+        ledger = rpc.inventory.list_movements(article["id"], {})["items"]  # newest first
+    newest = ledger[0]
+    assert (newest["delta"], newest["quantity_after"], newest["reason"]) == (-3, 997, "sale")
 
 
 def test_duplicate_delivery_changes_nothing_the_second_time(shop_article: dict[str, Any], amqp_uri) -> None:
@@ -76,9 +79,9 @@ def test_duplicate_delivery_changes_nothing_the_second_time(shop_article: dict[s
     publish_event(amqp_uri, event)
     eventlet.sleep(1)  # handlers run concurrently: give a wrong second application time to land
     with rpc_client(tenant_id) as rpc:
-        ledger = rpc.inventory.list_movements(article["id"])
+        ledger = rpc.inventory.list_movements(article["id"], {})["items"]
     assert shop_quantity(tenant_id, article["id"]) == 998
-    assert [m["delta"] for m in ledger] == [1000, -2]
+    assert [m["delta"] for m in ledger] == [-2, 1000]
 
 
 def reorders_emitted(test_settings, tenant_id: uuid.UUID) -> int:
@@ -105,7 +108,7 @@ def test_crossing_below_minimum_fills_the_supplier_basket_once(
 
     def basket() -> list[dict[str, Any]]:
         with rpc_client(tenant_id) as rpc:
-            return rpc.inventory.get_supplier_basket()
+            return rpc.inventory.get_supplier_basket({})["items"]
 
     lines = wait_until(basket)
     assert reorders_emitted(test_settings, tenant_id) == 1
@@ -120,8 +123,11 @@ def test_another_tenant_sees_nothing(shop_article: dict[str, Any]) -> None:
     with rpc_client(intruder) as rpc, pytest.raises(NotFound):
         rpc.inventory.get_article(shop_article["article"]["id"])
     with rpc_client(intruder) as rpc:
-        assert rpc.inventory.get_supplier_basket() == []
-        assert rpc.inventory.list_movements(shop_article["article"]["id"]) == []
+        assert rpc.inventory.get_supplier_basket({}) == {"items": [], "next": None}
+        with pytest.raises(NotFound):
+            rpc.inventory.list_movements(shop_article["article"]["id"], {})
+        with pytest.raises(NotFound):
+            rpc.inventory.get_stock_level(shop_article["article"]["id"], shop_article["shop"]["id"])
 
 
 def test_invalid_article_names_the_fields_and_writes_nothing(inventory, tenant_id: uuid.UUID) -> None:
@@ -148,7 +154,7 @@ def test_invalid_article_names_the_fields_and_writes_nothing(inventory, tenant_i
                 }
             )
         assert set(raised.value.errors) == {"stock[0].location_id"}
-        assert rpc.inventory.list_locations() == []
+        assert rpc.inventory.list_locations({}) == {"items": [], "next": None}
 
 
 def test_writes_need_a_stock_role(inventory, tenant_id: uuid.UUID) -> None:
@@ -159,11 +165,20 @@ def test_writes_need_a_stock_role(inventory, tenant_id: uuid.UUID) -> None:
 def test_raising_the_minimum_above_the_stock_fills_the_basket(shop_article: dict[str, Any]) -> None:
     tenant_id, shop, article = shop_article["tenant_id"], shop_article["shop"], shop_article["article"]
     with rpc_client(tenant_id) as rpc:
-        rpc.inventory.set_thresholds(article["id"], shop["id"], {"minimum": 1100, "maximum": 1500})
+        level = rpc.inventory.get_stock_level(article["id"], shop["id"])
+        changed = rpc.inventory.set_thresholds(
+            article["id"], shop["id"], [str(level["version"])], {"minimum": 1100, "maximum": 1500}
+        )
+        assert (changed["minimum"], changed["version"]) == (1100, level["version"] + 1)
+        lower = {"minimum": 1, "maximum": 9}
+        with pytest.raises(PreconditionFailed):  # made from the version read before: stale now
+            rpc.inventory.set_thresholds(article["id"], shop["id"], [str(level["version"])], lower)
+        with pytest.raises(PreconditionRequired):
+            rpc.inventory.set_thresholds(article["id"], shop["id"], [], lower)
 
     def basket() -> list[dict[str, Any]]:
         with rpc_client(tenant_id) as rpc:
-            return rpc.inventory.get_supplier_basket()
+            return rpc.inventory.get_supplier_basket({})["items"]
 
     [line] = wait_until(basket)
     assert line["quantity"] == 1500 - 1000
@@ -173,7 +188,7 @@ CREATES = {
     "create_location": lambda ids: ({"code": "VAN1", "name": "Camion 1", "kind": "van"},),
     "create_supplier": lambda ids: ({"name": "Piscines Diffusion"},),
     "create_article": lambda ids: ({"sku": "PMP-1", "name": "Pompe", "purchase_price": "100", "sale_price": "150"},),
-    "set_thresholds": lambda ids: (ids["article"]["id"], ids["shop"]["id"], {"minimum": 900, "maximum": 1300}),
+    "set_thresholds": lambda ids: (ids["article"]["id"], ids["shop"]["id"], ["1"], {"minimum": 900, "maximum": 1300}),
 }
 
 
@@ -188,9 +203,9 @@ def test_a_create_or_command_retried_with_its_request_id_is_applied_once(
         assert getattr(rpc.inventory, method)(*arguments) == first  # a retry: the first answer
     with rpc_client(tenant_id) as rpc:
         counts = [
-            len(rpc.inventory.list_locations()),
-            len(rpc.inventory.list_suppliers()),
-            len(rpc.inventory.search_articles({})),
+            len(rpc.inventory.list_locations({})["items"]),
+            len(rpc.inventory.list_suppliers({})["items"]),
+            len(rpc.inventory.search_articles({})["items"]),
         ]
     created = [method == "create_location", method == "create_supplier", method == "create_article"]
     assert counts == [1 + once for once in created]

@@ -2,11 +2,12 @@
 RabbitMQ: what each one writes, what it refuses (naming the field, writing nothing) and
 the events it emits, in their wire form.
 
-Covered: create_location, create_supplier, create_article, get_article, set_thresholds,
-decrement_stock (atomic under concurrent sales), apply_sale (the reorder in the same unit
-of work, once per crossing), reorder, add_to_supplier_basket, supplier_basket,
-search_articles, list_locations, list_suppliers, movements; and tenant isolation of each
-read.
+Covered: create_location, create_supplier, create_article, get_article, get_stock_level,
+set_thresholds (If-Match compared under lock, the version raised), decrement_stock (atomic
+under concurrent sales), apply_sale (the reorder in the same unit of work, once per
+crossing), reorder, add_to_supplier_basket, supplier_basket, search_articles,
+list_locations, list_suppliers, movements — every list read by keyset pages, here two
+items at a time — and tenant isolation of each read.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bassin_common.database import psycopg_conninfo
-from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from bassin_common.events import Event
+from bassin_common.pagination import Page, PageQuery
+from bassin_common.schemas import load_or_reject
 from bassin_common.testing import wait_until
 from inventory import events, schemas, usecases
 from inventory.domain import StockChange
@@ -63,6 +66,20 @@ def article_input(article: dict[str, str], supplier: uuid.UUID | None = None, st
 
 def add_article(work: Any, article: dict[str, str], supplier: uuid.UUID | None = None, stock: list | None = None):
     return usecases.create_article(work, article_input(article, supplier, stock)).id
+
+
+def every(read: Callable[[dict[str, Any]], Page], limit: int = 2, **query: Any) -> list[Any]:
+    """Every item of a list, read page after page (``limit`` at a time) as a client does."""
+    items: list[Any] = []
+    cursor = None
+    while True:
+        page = read(PageQuery().load({"limit": limit, **({"cursor": cursor} if cursor else {})}) | query)
+        assert len(page.items) <= limit
+        items += page.items
+        if page.next is None:
+            return items
+        assert page.items, "a page with a next page is not empty"
+        cursor = page.next
 
 
 def of_type(emitted: list[Event], event_type: str) -> list[dict[str, Any]]:
@@ -133,14 +150,20 @@ def stock_at(uow: Any, article: uuid.UUID, location: uuid.UUID) -> tuple[int, in
 
 def basket(uow: Any) -> list[tuple[uuid.UUID | None, uuid.UUID, int]]:
     with uow() as work:
-        return [(line["supplier_id"], line["article_id"], line["quantity"]) for line in usecases.supplier_basket(work)]
+        lines = every(lambda page: usecases.supplier_basket(work, page))
+        return [(line["supplier_id"], line["article_id"], line["quantity"]) for line in lines]
 
 
 def ledger(uow: Any, article: uuid.UUID) -> list[tuple[uuid.UUID, int, int, str, str | None]]:
+    """An article's movements, oldest first (the list gives the newest first)."""
     with uow() as work:
-        return [
-            (m.location_id, m.delta, m.quantity_after, m.reason, m.reference) for m in usecases.movements(work, article)
-        ]
+        movements = every(lambda page: usecases.movements(work, article, page))
+    return [(m.location_id, m.delta, m.quantity_after, m.reason, m.reference) for m in reversed(movements)]
+
+
+def thresholds(work: Any, shelf: Shelf, minimum: int, maximum: int, version: int = 1) -> dict[str, Any]:
+    """Set the shelf's thresholds as an edit made from ``version`` (its If-Match)."""
+    return usecases.set_thresholds(work, shelf.article, shelf.shop, [str(version)], minimum, maximum)
 
 
 def level_changed(shelf: Shelf, sold: Sold, before: int, after: int) -> dict[str, Any]:
@@ -178,20 +201,22 @@ def test_a_location_code_is_used_once_per_company(uow: Any) -> None:
     with uow(tenant_id=uuid.uuid4()) as other:
         add_location(other, MAGASIN)  # another company has its own codes
     with uow() as work:
-        assert [location.name for location in usecases.list_locations(work)] == ["Magasin de Nîmes"]
+        assert [location.name for location in every(lambda page: usecases.list_locations(work, page))] == [
+            "Magasin de Nîmes"
+        ]
 
 
 def test_locations_are_listed_by_code_for_their_company_only(uow: Any) -> None:
     with uow() as work:
         ids = {place["code"]: add_location(work, place) for place in (MAGASIN, DEPOT, CAMION)}
     with uow() as work:
-        assert [(loc.code, loc.id, loc.kind) for loc in usecases.list_locations(work)] == [
+        assert [(loc.code, loc.id, loc.kind) for loc in every(lambda page: usecases.list_locations(work, page))] == [
             ("CAM-1", ids["CAM-1"], "van"),
             ("DEP", ids["DEP"], "warehouse"),
             ("MAG", ids["MAG"], "shop"),
         ]
     with uow(tenant_id=uuid.uuid4()) as other:
-        assert usecases.list_locations(other) == []
+        assert every(lambda page: usecases.list_locations(other, page)) == []
 
 
 def test_suppliers_are_created_silently_and_listed_by_name(uow: Any) -> None:
@@ -199,9 +224,9 @@ def test_suppliers_are_created_silently_and_listed_by_name(uow: Any) -> None:
         ids = {name: add_supplier(work, name) for name in ("Piscinelle Pro", "HydroSud Distribution", "Aquafiltre")}
     assert work.emitted == []
     with uow() as work:
-        assert [(s.name, s.id) for s in usecases.list_suppliers(work)] == sorted(ids.items())
+        assert [(s.name, s.id) for s in every(lambda page: usecases.list_suppliers(work, page))] == sorted(ids.items())
     with uow(tenant_id=uuid.uuid4()) as other:
-        assert usecases.list_suppliers(other) == []
+        assert every(lambda page: usecases.list_suppliers(other, page)) == []
 
 
 # --- articles ----------------------------------------------------------------------------
@@ -281,7 +306,9 @@ def test_a_refused_article_names_the_field_and_writes_nothing(
     assert message in refused.value.errors[field][0]
     assert work.emitted == []
     with uow() as work:
-        assert [article.id for article in usecases.search_articles(work, "", 50, 0)] == [shelf.article]
+        assert [article.id for article in every(lambda page: usecases.search_articles(work, page), q="")] == [
+            shelf.article
+        ]
         assert work.session.scalar(select(func.count()).select_from(StockMovement)) == 1  # the shelf's initial
 
 
@@ -289,7 +316,9 @@ def test_a_refused_article_names_the_field_and_writes_nothing(
     "read",
     [
         pytest.param(lambda work, s: usecases.get_article(work, s.article), id="get_article"),
-        pytest.param(lambda work, s: usecases.set_thresholds(work, s.article, s.shop, 900, 1300), id="set_thresholds"),
+        pytest.param(lambda work, s: usecases.get_stock_level(work, s.article, s.shop), id="get_stock_level"),
+        pytest.param(lambda work, s: thresholds(work, s, 900, 1300), id="set_thresholds"),
+        pytest.param(lambda work, s: usecases.movements(work, s.article, PageQuery().load({})), id="movements"),
     ],
 )
 def test_another_company_s_article_is_not_found(uow: Any, shelf: Shelf, read: Callable) -> None:
@@ -304,7 +333,11 @@ def test_unknown_articles_and_unstocked_locations_are_not_found(uow: Any, shelf:
     with uow() as work:
         van = add_location(work, CAMION)
     with pytest.raises(NotFound, match="at location"), uow() as work:
-        usecases.set_thresholds(work, shelf.article, van, 5, 20)
+        usecases.set_thresholds(work, shelf.article, van, ["1"], 5, 20)
+    with pytest.raises(NotFound, match="at location"), uow() as work:
+        usecases.get_stock_level(work, shelf.article, van)
+    with pytest.raises(NotFound), uow() as work:
+        usecases.movements(work, uuid.uuid4(), PageQuery().load({}))
 
 
 @pytest.fixture
@@ -319,23 +352,62 @@ def catalogue(uow: Any, shelf: Shelf) -> dict[str, uuid.UUID]:
 
 
 @pytest.mark.parametrize(
-    ("query", "limit", "offset", "skus"),
+    ("query", "skus"),
     [
-        ("CHL", 50, 0, ["CHL-CHOC-1KG", "CHL-GAL-5KG"]),  # by SKU, in SKU order
-        ("pompe", 50, 0, ["PMP-075"]),  # by name, whatever the case; not the other company's
-        ("µm", 50, 0, ["CART-50"]),
-        ("robot", 50, 0, []),
-        ("", 2, 0, ["CART-50", "CHL-CHOC-1KG"]),  # a page at a time
-        ("", 2, 2, ["CHL-GAL-5KG", "PMP-075"]),
-        ("", 2, 4, []),
+        ("CHL", ["CHL-CHOC-1KG", "CHL-GAL-5KG"]),  # by SKU, in SKU order
+        ("pompe", ["PMP-075"]),  # by name, whatever the case; not the other company's
+        ("µm", ["CART-50"]),
+        ("robot", []),
+        ("", ["CART-50", "CHL-CHOC-1KG", "CHL-GAL-5KG", "PMP-075"]),  # two pages of two, then none
     ],
 )
 def test_search_articles_by_sku_or_name_a_page_at_a_time(
-    uow: Any, catalogue: dict[str, uuid.UUID], query: str, limit: int, offset: int, skus: list[str]
+    uow: Any, catalogue: dict[str, uuid.UUID], query: str, skus: list[str]
 ) -> None:
     with uow() as work:
-        found = usecases.search_articles(work, query, limit, offset)
+        found = every(lambda page: usecases.search_articles(work, page), q=query)
     assert [(article.sku, article.id) for article in found] == [(sku, catalogue[sku]) for sku in skus]
+
+
+def test_a_page_starts_after_the_last_row_of_the_previous_one_whatever_changed_between(
+    uow: Any, catalogue: dict[str, uuid.UUID]
+) -> None:
+    first_page = PageQuery().load({"limit": 2})
+    with uow() as work:
+        first = usecases.search_articles(work, first_page | {"q": ""})
+    assert [article.sku for article in first.items] == ["CART-50", "CHL-CHOC-1KG"]
+    with uow() as work:  # added before the cursor, and after it, while the client reads page 1
+        add_article(work, {**CHOC, "sku": "AAA-1", "name": "Anti-algues 1 L"})
+        add_article(work, {**CHOC, "sku": "ZZZ-1", "name": "Zéolithe 25 kg"})
+    with uow() as work:
+        second = usecases.search_articles(work, PageQuery().load({"limit": 2, "cursor": first.next}) | {"q": ""})
+        third = usecases.search_articles(work, PageQuery().load({"limit": 2, "cursor": second.next}) | {"q": ""})
+    assert [article.sku for article in second.items] == ["CHL-GAL-5KG", "PMP-075"]  # nothing skipped nor repeated
+    assert ([article.sku for article in third.items], third.next) == (["ZZZ-1"], None)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "pas-un-curseur",  # not base64 JSON
+        "WyJNQUciXQ",  # ["MAG"]: one key, the list has two
+        "WzEsMl0",  # [1, 2]: not a SKU and an id
+        "eyJza3UiOiJNQUcifQ",  # {"sku": "MAG"}
+    ],
+)
+def test_a_cursor_that_is_not_one_of_the_list_is_refused_naming_it(uow: Any, shelf: Shelf, cursor: str) -> None:
+    with pytest.raises(ValidationFailed) as refused, uow() as work:
+        usecases.search_articles(work, PageQuery().load({"cursor": cursor}) | {"q": ""})
+    assert list(refused.value.errors) == ["cursor"]
+
+
+def test_a_page_holds_at_most_the_maximum_and_a_list_of_a_page_has_no_next(uow: Any, shelf: Shelf) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        load_or_reject(schemas.ArticleSearch(), {"limit": 201})  # as the service loads it; MAX_LIMIT is 200
+    assert list(refused.value.errors) == ["limit"]
+    with uow() as work:
+        page = usecases.list_locations(work, PageQuery().load({}))
+    assert (len(page.items), page.next) == (1, None)
 
 
 # --- thresholds ----------------------------------------------------------------------------
@@ -343,8 +415,8 @@ def test_search_articles_by_sku_or_name_a_page_at_a_time(
 
 def test_raising_the_minimum_above_the_stock_asks_for_a_reorder_once(uow: Any, shelf: Shelf) -> None:
     with uow() as work:
-        article = usecases.set_thresholds(work, shelf.article, shelf.shop, 1100, 1500)
-    assert [(s["quantity"], s["minimum"], s["maximum"]) for s in article["stock"]] == [(1000, 1100, 1500)]
+        level = thresholds(work, shelf, 1100, 1500)
+    assert (level["quantity"], level["minimum"], level["maximum"], level["version"]) == (1000, 1100, 1500, 2)
     assert event_types(work.emitted) == ["reorder_needed"]
     assert of_type(work.emitted, "reorder_needed") == [
         {
@@ -359,11 +431,11 @@ def test_raising_the_minimum_above_the_stock_asks_for_a_reorder_once(uow: Any, s
     ]
     assert basket(uow) == [(shelf.supplier, shelf.article, 500)]
     with uow() as work:  # still below: not a new crossing
-        usecases.set_thresholds(work, shelf.article, shelf.shop, 1150, 1500)
+        thresholds(work, shelf, 1150, 1500, version=2)
     assert work.emitted == []
     assert basket(uow) == [(shelf.supplier, shelf.article, 500)]
     with uow() as work:  # back above the stock: no reorder, and the line is not lowered
-        usecases.set_thresholds(work, shelf.article, shelf.shop, 900, 1200)
+        thresholds(work, shelf, 900, 1200, version=3)
     assert work.emitted == []
     assert basket(uow) == [(shelf.supplier, shelf.article, 500)]
     assert stock_at(uow, shelf.article, shelf.shop) == (1000, 900, 1200)
@@ -371,10 +443,40 @@ def test_raising_the_minimum_above_the_stock_asks_for_a_reorder_once(uow: Any, s
 
 def test_lowering_thresholds_above_the_stock_changes_no_basket(uow: Any, shelf: Shelf) -> None:
     with uow() as work:
-        usecases.set_thresholds(work, shelf.article, shelf.shop, 0, 0)  # no longer managed
+        thresholds(work, shelf, 0, 0)  # no longer managed
     assert work.emitted == []
     assert basket(uow) == []
     assert stock_at(uow, shelf.article, shelf.shop) == (1000, 0, 0)
+
+
+def test_an_edit_made_from_an_older_version_is_refused_and_changes_nothing(uow: Any, shelf: Shelf) -> None:
+    with uow() as work:
+        read = usecases.get_stock_level(work, shelf.article, shelf.shop)
+    assert (read["location_code"], read["quantity"], read["version"]) == ("MAG", 1000, 1)
+    with uow() as work:  # another buyer's edit, made from version 1
+        assert thresholds(work, shelf, 800, 1200)["version"] == 2
+    with pytest.raises(PreconditionFailed, match="now version 2"), uow() as work:
+        thresholds(work, shelf, 1100, 1500)  # this one was made from version 1 too
+    assert work.emitted == []
+    assert stock_at(uow, shelf.article, shelf.shop) == (1000, 800, 1200)
+    assert basket(uow) == []
+    with pytest.raises(PreconditionRequired), uow() as work:
+        usecases.set_thresholds(work, shelf.article, shelf.shop, [], 1100, 1500)
+    with pytest.raises(PreconditionFailed), uow() as work:
+        usecases.set_thresholds(work, shelf.article, shelf.shop, ['W/"2"'], 1100, 1500)  # weak: never matches
+    with uow() as work:  # any of the versions named may match
+        assert usecases.set_thresholds(work, shelf.article, shelf.shop, ["7", "2"], 1100, 1500)["version"] == 3
+
+
+def test_sales_move_the_quantity_not_the_version(uow: Any, shelf: Shelf) -> None:
+    sell(uow, shelf.shop, (shelf.article, 3))
+    with uow() as work:
+        level = usecases.get_stock_level(work, shelf.article, shelf.shop)
+        article = usecases.get_article(work, shelf.article)
+    assert (level["quantity"], level["version"]) == (997, 1)
+    assert article["stock"] == [{key: level[key] for key in article["stock"][0]}]
+    with uow() as work:  # an edit read before the sale still applies
+        assert thresholds(work, shelf, 900, 1200)["version"] == 2
 
 
 # --- sales ---------------------------------------------------------------------------------
@@ -556,7 +658,7 @@ def test_the_basket_lists_open_lines_by_supplier_then_sku(uow: Any, shelf: Shelf
         ]:
             usecases.add_to_supplier_basket(work, supplier, article, quantity)
     with uow() as work:
-        lines = usecases.supplier_basket(work)
+        lines = every(lambda page: usecases.supplier_basket(work, page))  # two pages of two
     assert [(line["supplier_name"], line["sku"], line["article_name"], line["quantity"]) for line in lines] == [
         ("Aquafiltre", "CHL-CHOC-1KG", "Chlore choc granulés 1 kg", 30),
         ("HydroSud Distribution", "CART-50", "Cartouche filtrante 50 µm", 24),
@@ -565,7 +667,7 @@ def test_the_basket_lists_open_lines_by_supplier_then_sku(uow: Any, shelf: Shelf
     ]
     assert {line["status"] for line in lines} == {"open"}
     with uow(tenant_id=uuid.uuid4()) as other:
-        assert usecases.supplier_basket(other) == []
+        assert every(lambda page: usecases.supplier_basket(other, page)) == []
 
 
 def test_an_ordered_line_leaves_the_basket_and_a_new_need_opens_another(uow: Any, shelf: Shelf) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import READ_BUSINESS_DATA, RECORD_SALES
 from bassin_common.service import BassinService, consume, rpc
 from bassin_common.uow import UnitOfWork
@@ -22,9 +23,13 @@ class PosService(BassinService):
     def get_sale(self, uow: UnitOfWork, sale_id: uuid.UUID) -> Any:
         return usecases.get_sale(uow, sale_id)
 
-    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.CatalogueEntryOutput(many=True))
-    def list_catalogue(self, uow: UnitOfWork) -> Any:
-        return usecases.list_catalogue(uow)
+    @rpc(requires=READ_BUSINESS_DATA, accepts=schemas.SaleQuery, returns=page_of(schemas.SaleSummary))
+    def list_sales(self, uow: UnitOfWork, query: dict[str, Any]) -> Any:
+        return usecases.list_sales(uow, query)
+
+    @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.CatalogueEntryOutput))
+    def list_catalogue(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.list_catalogue(uow, page)
 
     on_article_created = consume("inventory", "article_created", events.ArticleCreatedView, usecases.keep_article)
     on_location_created = consume("inventory", "location_created", events.LocationCreatedView, usecases.keep_shop)

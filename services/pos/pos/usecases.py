@@ -9,8 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import lazyload
 
 from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from pos import events
 from pos.domain import CatalogueEntry, Payment, PricedLine, PricedSale, price_sale
@@ -121,8 +123,18 @@ def get_sale(uow: UnitOfWork, sale_id: uuid.UUID) -> Sale:
     return sale
 
 
-def list_catalogue(uow: UnitOfWork) -> list[CatalogueArticle]:
-    return list(uow.session.scalars(select(CatalogueArticle).order_by(CatalogueArticle.name)))
+def list_sales(uow: UnitOfWork, query: dict[str, Any]) -> Page[Sale]:
+    """The company's sales, newest first, those completed in ``[since, until)`` when given."""
+    statement = select(Sale).options(lazyload(Sale.lines), lazyload(Sale.payments))  # a summary: not read
+    if query["since"] is not None:
+        statement = statement.where(Sale.completed_at >= query["since"])
+    if query["until"] is not None:
+        statement = statement.where(Sale.completed_at < query["until"])
+    return read_page(uow.session, statement, (Sale.completed_at, Sale.id), query, descending=True)
+
+
+def list_catalogue(uow: UnitOfWork, page: dict[str, Any]) -> Page[CatalogueArticle]:
+    return read_page(uow.session, select(CatalogueArticle), (CatalogueArticle.name, CatalogueArticle.article_id), page)
 
 
 def keep_article(uow: UnitOfWork, article: dict[str, Any]) -> CatalogueArticle:

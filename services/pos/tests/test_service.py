@@ -83,7 +83,8 @@ def test_who_may_record_and_read_a_sale(
 def test_a_call_without_a_tenant_is_forbidden(pos: ServiceContainer, till: Till, test_settings: Any) -> None:
     with ClusterRpcClient(context_data={"user_id": "intrus", "roles": ["manager"]}, timeout=30) as rpc:
         assert outcome(rpc.pos.record_sale, two_galets(till)) is Forbidden
-        assert outcome(rpc.pos.list_catalogue) is Forbidden
+        assert outcome(rpc.pos.list_catalogue, {}) is Forbidden
+        assert outcome(rpc.pos.list_sales, {}) is Forbidden
     assert as_owner(test_settings, "SELECT count(*) FROM sales WHERE tenant_id = :t", t=till.tenant_id)[0][0] == 0
 
 
@@ -137,14 +138,17 @@ def test_a_later_article_created_updates_the_till_copy(
     deliver(pos, "on_article_created", first, amqp_uri)
     deliver(pos, "on_article_created", inventory.article(first.data["article_id"], sale_price="42.50"), amqp_uri)
     with rpc_client(inventory.tenant_id, roles=("cashier",)) as rpc:
-        assert rpc.pos.list_catalogue() == [
-            {
-                "article_id": first.data["article_id"],
-                "sku": "CHL-GAL-5KG",
-                "name": "Chlore lent galets 5 kg",
-                "sale_price": "42.50",
-            }
-        ]
+        assert rpc.pos.list_catalogue({}) == {
+            "items": [
+                {
+                    "article_id": first.data["article_id"],
+                    "sku": "CHL-GAL-5KG",
+                    "name": "Chlore lent galets 5 kg",
+                    "sale_price": "42.50",
+                }
+            ],
+            "next": None,
+        }
 
 
 # --- the outbox ----------------------------------------------------------------------------

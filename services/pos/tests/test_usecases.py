@@ -2,15 +2,16 @@
 
 Covered: record_sale (priced from the till's catalogue copy, stored with the id of the
 request that recorded it, ``sale_completed`` emitted in its wire form; the shop and the
-articles refused by field, writing nothing), get_sale,
-list_catalogue, keep_article (creates, then updates) and keep_shop (shops only), each
-scoped to its company.
+articles refused by field, writing nothing), get_sale, list_sales (newest first, by date
+range, a page at a time), list_catalogue, keep_article (creates, then updates) and
+keep_shop (shops only), each scoped to its company.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.pagination import PageQuery
+from bassin_common.schemas import load_or_reject
 from pos import schemas, usecases
 from pos.models import Sale, Shop
 
@@ -168,7 +171,7 @@ def test_a_company_without_a_shop_cannot_sell(uow: Any, inventory: FromInventory
     assert sales(uow) == []
 
 
-# --- get_sale and list_catalogue -------------------------------------------------------------
+# --- get_sale, list_sales and list_catalogue ---------------------------------------------------
 
 
 def test_a_sale_is_read_with_its_lines_and_payments_by_its_company_only(uow: Any, till: Till) -> None:
@@ -192,16 +195,66 @@ def test_a_sale_is_read_with_its_lines_and_payments_by_its_company_only(uow: Any
         usecases.get_sale(work, uuid.uuid4())
 
 
+def sold_on(uow: Any, till: Till, *days: str) -> list[uuid.UUID]:
+    """One sale completed at noon (UTC) on each day, in that order; their ids."""
+    ids = []
+    for day in days:
+        with uow(roles=("cashier",)) as work:
+            sale = usecases.record_sale(work, two_galets(till))
+        with uow() as work:
+            work.session.get(Sale, sale.id).completed_at = datetime.fromisoformat(f"{day}T12:00:00+00:00")
+        ids.append(sale.id)
+    return ids
+
+
+def sale_pages(uow: Any, limit: int, **query: str) -> list[list[uuid.UUID]]:
+    """The ids of each page of ``list_sales``, read as a client does."""
+    pages, cursor = [], None
+    while True:
+        page_query = {"limit": limit, **query, **({"cursor": cursor} if cursor else {})}
+        loaded = load_or_reject(schemas.SaleQuery(), page_query)
+        with uow() as work:
+            page = usecases.list_sales(work, loaded)
+        pages.append([sale.id for sale in page.items])
+        if (cursor := page.next) is None:
+            return pages
+
+
+def test_sales_are_listed_newest_first_a_page_at_a_time_by_date_range(
+    uow: Any, till: Till, open_till: Callable[..., Till]
+) -> None:
+    july_1, july_14, july_14_again, august_1 = sold_on(uow, till, "2026-07-01", *["2026-07-14"] * 2, "2026-08-01")
+    elsewhere = open_till(uuid.uuid4())  # another company's sales are not seen
+    with uow(tenant_id=elsewhere.tenant_id, roles=("cashier",)) as work:
+        usecases.record_sale(work, two_galets(elsewhere))
+    assert sale_pages(uow, 3) == [[august_1, *sorted([july_14, july_14_again], reverse=True)], [july_1]]
+    july = {"since": "2026-07-01T00:00:00+02:00", "until": "2026-08-01T00:00:00+02:00"}
+    assert sale_pages(uow, 1, **july) == [[max(july_14, july_14_again)], [min(july_14, july_14_again)], [july_1]]
+    since_july_14 = sale_pages(uow, 50, since="2026-07-14T00:00:00+02:00")
+    assert since_july_14 == [[august_1, *sorted([july_14, july_14_again], reverse=True)]]
+    assert sale_pages(uow, 50, until="2026-07-02T00:00:00Z") == [[july_1]]
+    with pytest.raises(ValidationFailed) as refused:
+        load_or_reject(schemas.SaleQuery(), {"since": "2026-08-01T00:00:00Z", "until": "2026-07-01T00:00:00Z"})
+    assert list(refused.value.errors) == ["until"]
+    with pytest.raises(ValidationFailed) as refused:  # an instant, with its offset: whose midnight is a date?
+        load_or_reject(schemas.SaleQuery(), {"since": "2026-07-14"})
+    assert list(refused.value.errors) == ["since"]
+    with uow(tenant_id=uuid.uuid4()) as work:
+        assert usecases.list_sales(work, load_or_reject(schemas.SaleQuery(), {})).items == []
+
+
 def test_the_catalogue_lists_the_company_s_articles_by_name(
     uow: Any, till: Till, open_till: Callable[..., Till]
 ) -> None:
     open_till(uuid.uuid4())  # another company, with the same articles under other ids
     with uow() as work:
-        catalogue = usecases.list_catalogue(work)
-    assert [(entry.name, entry.article_id, entry.sale_price, entry.vat_rate) for entry in catalogue] == [
+        first = usecases.list_catalogue(work, PageQuery().load({"limit": 1}))
+        second = usecases.list_catalogue(work, PageQuery().load({"limit": 1, "cursor": first.next}))
+    assert [(entry.name, entry.article_id, entry.sale_price, entry.vat_rate) for entry in first.items] == [
         ("Chlore lent galets 5 kg", till.chlore, Decimal("39.90"), Decimal("20.00")),
-        ("Pompe de filtration 0,75 CV", till.pompe, Decimal("529.00"), Decimal("20.00")),
     ]
+    assert [(entry.name, entry.article_id) for entry in second.items] == [("Pompe de filtration 0,75 CV", till.pompe)]
+    assert second.next is None
 
 
 # --- keeping inventory's catalogue and shops -------------------------------------------------
@@ -224,7 +277,7 @@ def test_keep_article_creates_the_till_copy_then_brings_it_up_to_date(uow: Any, 
     with uow() as work:
         inventory.apply(work, renamed)
     with uow() as work:
-        catalogue = usecases.list_catalogue(work)
+        catalogue = usecases.list_catalogue(work, PageQuery().load({})).items
     assert [(entry.article_id, entry.name, entry.sale_price) for entry in catalogue] == [
         (row.article_id, "Pompe 0,75 CV mono", Decimal("549.00"))
     ]
