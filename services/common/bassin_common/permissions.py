@@ -53,7 +53,7 @@ class Permission:
         if not self.required <= self.roles:
             raise ValueError(f"{self.name}: a required role must hold it by default")
         if not self.grantable.isdisjoint(STAFF) and not self.grantable.isdisjoint({CUSTOMER, PARTNER}):
-            raise ValueError(f"{self.name}: an action is for staff, or for customers and partners, not both")
+            raise ValueError(f"{self.name}: an action is for staff, or for the customer and partner roles, not both")
 
     def allows(self, roles: Iterable[str], granted: Iterable[str] | None = None) -> bool:
         """Whether ``roles`` may take this action: by the tenant's ``granted`` roles when it
@@ -96,7 +96,7 @@ MANAGE_USERS = Permission(
 
 # --- customers (the customer file, water care, contracts, the sales pipeline) ---------------
 MANAGE_CUSTOMERS = Permission(
-    "create and edit customers, their sites, pools, equipment and maintenance contracts",
+    "create and edit customer files: their sites, pools, equipment and maintenance contracts",
     frozenset({MANAGER, OFFICE, SALES}),
     name="manage_customers",
     # A tenant may let technicians fix a file on site, and the shop's cashiers create one.

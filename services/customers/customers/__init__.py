@@ -1,0 +1,1 @@
+"""The customers service of Bassin (see ../README.md)."""

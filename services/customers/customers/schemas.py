@@ -1,0 +1,1 @@
+"""Wire formats of the customers RPC API (what the gateway sends and receives)."""

@@ -1,0 +1,1 @@
+"""customers use cases, each given the unit of work it runs in (which commits when they return)."""

@@ -1,0 +1,180 @@
+"""The customer file's rules, without database or broker: pool volumes, water targets,
+the Langelier index against the trade's published table, the dosage in the tenant's own
+products, warranty and end-of-life dates, contract terms."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bassin_common.errors import ValidationFailed
+from customers.domain import (
+    Badge,
+    Balance,
+    Category,
+    Coating,
+    ContractTerm,
+    Level,
+    Parameter,
+    Product,
+    Role,
+    Shape,
+    Treatment,
+    add_months,
+    assess,
+    badge,
+    default_targets,
+    end_of_life,
+    langelier_index,
+    pool_volume,
+    recommend,
+    targets_for,
+    warranty_end,
+)
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("shape", "length", "width", "depth", "volume"),
+    [
+        (Shape.RECTANGLE, "8", "4", "1.5", "48.0"),
+        (Shape.ROUND, "4.6", "0", "1.2", "19.9"),  # π x 2.3² x 1.2
+        (Shape.OVAL, "6.1", "3.66", "1.2", "21.0"),  # π x 3.05 x 1.83 x 1.2
+        (Shape.FREEFORM, "9", "4.5", "1.4", "48.2"),  # its bounding box x 0.85
+    ],
+)
+def test_the_volume_follows_the_shape(shape: Shape, length: str, width: str, depth: str, volume: str) -> None:
+    assert pool_volume(shape, D(length), D(width), D(depth)) == D(volume)
+
+
+def test_a_dimension_that_is_not_positive_is_refused_by_name() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        pool_volume(Shape.RECTANGLE, D("8"), D("-4"), D("0"))
+    assert set(refused.value.errors) == {"width", "mean_depth"}
+
+
+# The trade's table form: SI = pH + TF + CF + AF - 12.1, with the published factors
+# (temperature, calcium hardness, total alkalinity) rounded to a tenth: the continuous
+# formula must agree within that resolution.
+TABLE_EXAMPLES = [
+    # pH, °C, CH, TA, table SI
+    ("7.5", 29, 300, 100, "0.2"),
+    ("7.2", 24, 200, 75, "-0.5"),
+    ("7.8", 16, 400, 150, "0.5"),
+    ("7.0", 12, 100, 50, "-1.5"),
+    ("7.6", 34, 250, 125, "0.4"),
+]
+
+
+@pytest.mark.parametrize(("ph", "temperature", "hardness", "alkalinity", "table"), TABLE_EXAMPLES)
+def test_the_langelier_index_agrees_with_the_published_table(ph, temperature, hardness, alkalinity, table) -> None:
+    index = langelier_index(D(ph), D(temperature), D(hardness), D(alkalinity), tds=D(1000))
+    assert abs(index - D(table)) <= D("0.15"), (index, table)
+
+
+def test_the_balance_is_told_from_the_index() -> None:
+    def balance(ph: str) -> Balance:
+        measured = {
+            Parameter.PH: D(ph),
+            Parameter.TEMPERATURE: D(26),
+            Parameter.CALCIUM_HARDNESS: D(250),
+            Parameter.TOTAL_ALKALINITY: D(100),
+        }
+        return assess(measured, default_targets(Coating.TILES, Treatment.CHLORINE), Treatment.CHLORINE).balance
+
+    assert (balance("6.8"), balance("7.5"), balance("8.2")) == (Balance.CORROSIVE, Balance.BALANCED, Balance.SCALING)
+
+
+def test_targets_depend_on_coating_and_treatment_and_tenants_may_change_them() -> None:
+    liner = default_targets(Coating.LINER, Treatment.CHLORINE)
+    tiles = default_targets(Coating.TILES, Treatment.SALT)
+    assert (liner[Parameter.CALCIUM_HARDNESS].low, tiles[Parameter.CALCIUM_HARDNESS].low) == (D(150), D(200))
+    assert Parameter.SALT not in liner and tiles[Parameter.SALT].aim == D(3200)
+    assert tiles[Parameter.CYANURIC_ACID].high <= D(75) < liner[Parameter.CYANURIC_ACID].high + 30
+    bromine = default_targets(Coating.TILES, Treatment.BROMINE)
+    assert Parameter.FREE_CHLORINE not in bromine and Parameter.BROMINE in bromine
+    from customers.domain import Target
+
+    own = targets_for(Coating.LINER, Treatment.CHLORINE, {Parameter.PH: Target(D("7.0"), D("7.4"))})
+    assert (own[Parameter.PH].high, own[Parameter.TOTAL_ALKALINITY]) == (D("7.4"), liner[Parameter.TOTAL_ALKALINITY])
+
+
+def test_impossible_values_are_refused_by_parameter() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        assess({Parameter.PH: D(42), Parameter.TEMPERATURE: D(99)}, {}, Treatment.CHLORINE)
+    assert set(refused.value.errors) == {"ph", "temperature"}
+
+
+SHOP = {
+    Role.PH_PLUS: Product(Role.PH_PLUS, "art-ph-plus", "pH plus poudre 5 kg"),
+    Role.PH_MINUS: Product(Role.PH_MINUS, "art-ph-moins", "pH moins poudre 6 kg"),
+    Role.ALKALINITY_PLUS: Product(Role.ALKALINITY_PLUS, "art-tac", "TAC plus 5 kg"),
+    Role.CHLORINE_SHOCK: Product(Role.CHLORINE_SHOCK, "art-choc", "Chlore choc granulés 1 kg"),
+}
+
+
+def test_low_ph_and_too_much_stabiliser_give_a_dose_of_the_tenants_product_and_a_renewal() -> None:
+    measured = {Parameter.PH: D("6.8"), Parameter.CYANURIC_ACID: D(110), Parameter.FREE_CHLORINE: D("1.5")}
+    assessment = assess(measured, default_targets(Coating.LINER, Treatment.CHLORINE), Treatment.CHLORINE)
+    assert [(r.parameter, r.level) for r in assessment.problems] == [
+        (Parameter.PH, Level.LOW),
+        (Parameter.CYANURIC_ACID, Level.HIGH),
+    ]
+    ph, stabiliser = recommend(assessment, D(48), SHOP)
+    # 0.6 pH to the aim of 7.4, 100 g per m³ per pH unit, 48 m³.
+    assert (ph.article_id, ph.quantity, ph.unit) == ("art-ph-plus", D(2880), "g")
+    assert "2880 g de pH plus poudre 5 kg" in ph.advice
+    assert stabiliser.quantity is None and "Renouveler environ 55 %" in stabiliser.advice  # 1 - 50/110
+
+
+def test_alkalinity_is_corrected_before_the_ph_and_chloramines_get_a_shock() -> None:
+    measured = {Parameter.PH: D("7.9"), Parameter.TOTAL_ALKALINITY: D(60), Parameter.COMBINED_CHLORINE: D("1.0")}
+    assessment = assess(measured, default_targets(Coating.TILES, Treatment.CHLORINE), Treatment.CHLORINE)
+    advice = recommend(assessment, D(48), SHOP)
+    assert [a.parameter for a in advice] == [Parameter.TOTAL_ALKALINITY, Parameter.PH, Parameter.COMBINED_CHLORINE]
+    assert advice[0].quantity == D(3460)  # 40 mg/L x 1.8 g/m³ x 48 m³ = 3456, to 10 g
+    assert advice[1].article_id == "art-ph-moins" and advice[1].quantity == D(2400)
+    assert advice[2].article_id == "art-choc" and advice[2].quantity == D(740)  # 10 mg/L / 0.65 x 48
+
+
+def test_a_correction_with_no_product_chosen_says_so() -> None:
+    assessment = assess(
+        {Parameter.CALCIUM_HARDNESS: D(100)}, default_targets(Coating.LINER, Treatment.CHLORINE), Treatment.CHLORINE
+    )
+    [advice] = recommend(assessment, D(30), SHOP)
+    assert advice.quantity is None and "aucun produit" in advice.advice
+
+
+def test_too_much_chlorine_means_waiting_not_renewing() -> None:
+    assessment = assess(
+        {Parameter.FREE_CHLORINE: D(6)}, default_targets(Coating.LINER, Treatment.CHLORINE), Treatment.CHLORINE
+    )
+    [advice] = recommend(assessment, D(30), SHOP)
+    assert advice.quantity is None and "ne plus en ajouter" in advice.advice
+
+
+def test_warranty_and_end_of_life_dates_and_their_badges() -> None:
+    installed = date(2024, 1, 31)
+    assert add_months(installed, 1) == date(2024, 2, 29)
+    assert warranty_end(installed, 36) == date(2027, 1, 31)
+    assert warranty_end(installed, None) == date(2026, 1, 31)  # the legal 2 years
+    assert end_of_life(installed, Category.HEAT_PUMP) == date(2036, 1, 31)
+    assert end_of_life(installed, Category.HEAT_PUMP, {Category.HEAT_PUMP: 15}) == date(2039, 1, 31)
+    today = date(2026, 11, 29)
+    assert badge(date(2027, 6, 1), today) is Badge.GREEN
+    assert badge(date(2027, 2, 27), today) is Badge.ORANGE  # within 90 days
+    assert badge(date(2026, 11, 28), today) is Badge.RED
+
+
+def test_a_contract_expires_and_renews_for_a_period_of_the_same_length() -> None:
+    season = ContractTerm(date(2026, 4, 1), date(2027, 3, 31), tacit_renewal=True)
+    assert season.expiring(date(2027, 3, 10)) and not season.expiring(date(2027, 1, 10))
+    assert not season.expiring(date(2027, 4, 2))
+    assert season.renewed() == ContractTerm(date(2027, 4, 1), date(2028, 3, 31), tacit_renewal=True)  # 2028 leaps
+    summer = ContractTerm(date(2026, 5, 15), date(2026, 9, 20), tacit_renewal=False)  # not whole months: in days
+    assert summer.renewed() == ContractTerm(date(2026, 9, 21), date(2027, 1, 27), tacit_renewal=False)
+    with pytest.raises(ValidationFailed, match="after the start"):
+        ContractTerm(date(2026, 4, 1), date(2026, 4, 1), tacit_renewal=False)

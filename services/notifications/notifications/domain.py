@@ -1,0 +1,1 @@
+"""notifications rules, as plain Python: no database, no broker."""

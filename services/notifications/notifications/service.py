@@ -1,0 +1,9 @@
+"""The notifications nameko service: RPC and event entrypoints, nothing else."""
+
+from __future__ import annotations
+
+from bassin_common.service import BassinService
+
+
+class NotificationsService(BassinService):
+    name = "notifications"

@@ -1,0 +1,1 @@
+"""The sav service of Bassin (see ../README.md)."""

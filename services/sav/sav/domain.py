@@ -1,0 +1,1 @@
+"""sav rules, as plain Python: no database, no broker."""

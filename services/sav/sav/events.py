@@ -1,0 +1,2 @@
+"""The events sav publishes (an ``EventSpec`` each), and its views of those it consumes
+(an ``EventView`` each)."""

@@ -1,0 +1,9 @@
+"""The sav nameko service: RPC and event entrypoints, nothing else."""
+
+from __future__ import annotations
+
+from bassin_common.service import BassinService
+
+
+class SavService(BassinService):
+    name = "sav"

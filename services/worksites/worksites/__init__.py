@@ -1,0 +1,1 @@
+"""The worksites service of Bassin (see ../README.md)."""

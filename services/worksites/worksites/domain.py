@@ -1,0 +1,1 @@
+"""worksites rules, as plain Python: no database, no broker."""
