@@ -1,11 +1,6 @@
-"""E-mail: invitations and password resets, in French (the people who read them use
-Bassin in French).
-
-``SmtpMailer`` sends through the SMTP server of the settings (``BASSIN_SMTP_*``): STARTTLS
-(port 587) by default, implicit TLS (``tls``, port 465), or none (a relay on the same
-host, a test server). Without ``BASSIN_SMTP_HOST`` the gateway runs in **console mode**
-(``ConsoleMailer``): each message is written to the log, link included, instead of being
-sent — for development only, said at start-up and in every such log line.
+"""The gateway's e-mails: invitations and password resets, in French (the people who read
+them use Bassin in French), sent through ``bassin_common.mail`` (SMTP, or the log in
+console mode).
 
 Messages leave after the request's transaction has committed, in a green thread of their
 own (``send_later``): the answer does not wait for the SMTP server, so it takes the same
@@ -17,98 +12,20 @@ the user asks for another reset.
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import make_msgid
-from typing import Any, Protocol
+from typing import Any
 
 import eventlet
 
 from bassin_common.logs import describe
+from bassin_common.mail import ConsoleMailer, Mailer, Message, SmtpMailer, mailer_from_settings
 from bassin_gateway.settings import GatewaySettings
+
+__all__ = ["ConsoleMailer", "Mailer", "Message", "SmtpMailer", "mailer_from_settings", "send_later"]
 
 log = logging.getLogger(__name__)
 
-SECURITY = ("starttls", "tls", "none")
 SENDING_AT_ONCE = 10  # messages in flight per process; more wait for a free slot
-
-
-@dataclass(frozen=True)
-class Message:
-    to: str
-    subject: str
-    body: str
-
-
-class Mailer(Protocol):
-    def send(self, message: Message) -> None: ...
-
-
-@dataclass(frozen=True)
-class SmtpMailer:
-    host: str
-    port: int
-    sender: str
-    security: str = "starttls"
-    user: str = ""
-    password: str = ""
-    timeout: float = 10.0
-
-    def __post_init__(self) -> None:
-        if self.security not in SECURITY:
-            raise ValueError(f"BASSIN_SMTP_SECURITY: one of {', '.join(SECURITY)}, not {self.security!r}")
-
-    def send(self, message: Message) -> None:
-        email = EmailMessage()
-        email["From"] = self.sender
-        email["To"] = message.to
-        email["Subject"] = message.subject
-        email["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2].strip("> ") or None)
-        email.set_content(message.body)
-        context = ssl.create_default_context()
-        if self.security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-        else:
-            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with client:
-            if self.security == "starttls":
-                client.starttls(context=context)
-            if self.user:
-                client.login(self.user, self.password)
-            client.send_message(email)
-
-
-class ConsoleMailer:
-    """Console mode: messages are logged, never sent."""
-
-    def send(self, message: Message) -> None:
-        log.warning(
-            "CONSOLE MAIL MODE (BASSIN_SMTP_HOST is not set): this e-mail is NOT sent, only logged.\n"
-            "To: %s\nSubject: %s\n\n%s",
-            message.to,
-            message.subject,
-            message.body,
-        )
-
-
-def mailer_from_settings(settings: GatewaySettings) -> Mailer:
-    if not settings.smtp_host:
-        log.warning("e-mail in console mode: BASSIN_SMTP_HOST is not set, e-mails are logged instead of sent")
-        return ConsoleMailer()
-    return SmtpMailer(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        sender=settings.smtp_from,
-        security=settings.smtp_security,
-        user=settings.smtp_user,
-        password=settings.smtp_password,
-        timeout=settings.smtp_timeout,
-    )
-
-
 _sending = eventlet.GreenPool(SENDING_AT_ONCE)
 
 

@@ -71,15 +71,7 @@ class GatewaySettings(Settings):
     invitation_ttl_hours: float = 72.0
     password_reset_ttl_hours: float = 1.0
     public_url: str = "http://127.0.0.1:8000"
-    # Sending e-mail. Without a host, the gateway logs each message instead, link included
-    # ("console" mode, for development: never where the logs are shared).
-    smtp_host: str = ""
-    smtp_port: int = 587
-    smtp_user: str = ""
-    smtp_password: str = ""
-    smtp_from: str = "Bassin <ne-pas-repondre@bassin.invalid>"
-    smtp_security: str = "starttls"  # starttls, tls (implicit, port 465) or none
-    smtp_timeout: float = 10.0
+    # (Sending e-mail: the smtp_* settings of every process, bassin_common.config.)
     # /readyz: how long each check (database, broker, each service) may take.
     readiness_timeout_seconds: float = 2.0
 

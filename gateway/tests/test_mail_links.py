@@ -4,17 +4,10 @@ the e-mail received, and works once (issue #19)."""
 
 from __future__ import annotations
 
-import email.policy
 import logging
-import mailbox
 import re
-import socket
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
-from pathlib import Path
 
 import eventlet
 import pytest
@@ -26,53 +19,6 @@ from bassin_gateway.models import OneTimeToken
 
 NEW_PASSWORD = "nouvelle-saison-2027"
 TOKEN_IN_LINK = re.compile(r"https://app\.bassin\.test/(invitation|password-reset)#token=([A-Za-z0-9_-]+)")
-
-
-class SmtpServer:
-    """aiosmtpd writing what it receives to a Maildir."""
-
-    def __init__(self, directory: Path) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.maildir = directory / "maildir"
-        self.handler = ["-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}", *self.handler],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_until(self._listening, timeout=20)
-
-    def _listening(self) -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-        except OSError:
-            return False
-        return True
-
-    def received(self) -> list[EmailMessage]:
-        if not self.maildir.exists():
-            return []
-        box = mailbox.Maildir(self.maildir, factory=None, create=False)
-        return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box.iterkeys()]
-
-    def wait_for(self, to: str) -> EmailMessage:
-        def arrived() -> EmailMessage | None:
-            return next((message for message in self.received() if message["To"] == to), None)
-
-        return wait_until(arrived, timeout=20)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def smtp_server(tmp_path) -> Iterator[SmtpServer]:
-    server = SmtpServer(tmp_path)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -59,6 +59,15 @@ class Settings:
     max_workers: int = 10
     log_level: str = "INFO"
     log_format: str = "json"
+    # Sending e-mail (bassin_common.mail). Without a host, each message is logged instead
+    # ("console" mode, for development: never where the logs are shared).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Bassin <ne-pas-repondre@bassin.invalid>"
+    smtp_security: str = "starttls"  # starttls, tls (implicit, port 465) or none
+    smtp_timeout: float = 10.0
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}{service}"

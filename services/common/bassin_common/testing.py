@@ -10,9 +10,11 @@ Where the servers are comes from the environment (``./bassin test`` resolves it 
 sets ``BASSIN_DATABASE_URL``, ``BASSIN_AMQP_URI``, ``BASSIN_RABBIT_MANAGEMENT_URI``);
 without it, the local servers' defaults.
 
-Fixtures: ``test_settings``, ``migrate``, ``service_config``, ``tenant_id``, and, made per
-service by ``unit_of_work_fixture(name)``, ``uow``: units of work on that service's test
-database without nameko nor RabbitMQ, whose emitted events a test can inspect.
+Fixtures: ``test_settings``, ``migrate``, ``service_config``, ``tenant_id``,
+``smtp_server`` (a real SMTP server, aiosmtpd, whose received messages a test reads), and,
+made per service by ``unit_of_work_fixture(name)``, ``uow``: units of work on that
+service's test database without nameko nor RabbitMQ, whose emitted events a test can
+inspect.
 """
 
 from __future__ import annotations
@@ -23,13 +25,20 @@ import bassin_common  # noqa: F401  (first: quiets eventlet's notice, picks psyc
 
 eventlet.monkey_patch()  # before kombu, psycopg and sqlalchemy are imported
 
+import email.policy
+import mailbox
 import os
 import secrets
+import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -286,3 +295,54 @@ def check_contract(contract: Contract) -> None:
     assert not errors, (
         f"{subscription.consumer} cannot read {subscription.producer}'s {subscription.event_type}: {errors}"
     )
+
+
+# --- a real SMTP server ----------------------------------------------------------------------
+
+
+class SmtpServer:
+    """aiosmtpd writing what it receives to a Maildir, in a process of its own (it runs on
+    asyncio, the tests on eventlet)."""
+
+    def __init__(self, directory: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.maildir = directory / "maildir"
+        self.handler = ["-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}", *self.handler],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(self._listening, timeout=20)
+
+    def _listening(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+        except OSError:
+            return False
+        return True
+
+    def received(self) -> list[EmailMessage]:
+        if not self.maildir.exists():
+            return []
+        box = mailbox.Maildir(self.maildir, factory=None, create=False)
+        return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box.iterkeys()]
+
+    def wait_for(self, to: str) -> EmailMessage:
+        def arrived() -> EmailMessage | None:
+            return next((message for message in self.received() if message["To"] == to), None)
+
+        return wait_until(arrived, timeout=20)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def smtp_server(tmp_path) -> Iterator[SmtpServer]:
+    server = SmtpServer(tmp_path)
+    yield server
+    server.stop()
