@@ -14,6 +14,8 @@ Quantities are ``Decimal``; volumes in m³, concentrations in mg/L (ppm), temper
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -47,10 +49,44 @@ class Treatment(StrEnum):
     UV = "uv"
 
 
+class Filtration(StrEnum):
+    SAND = "sand"
+    CARTRIDGE = "cartridge"
+    GLASS = "glass"
+    DIATOM = "diatom"
+
+
+class SafetyDevice(StrEnum):
+    """The safety device French law requires of an in-ground private pool (NF P90-306 to -309)."""
+
+    BARRIER = "barrier"
+    ALARM = "alarm"
+    COVER = "cover"
+    SHELTER = "shelter"
+    NONE_REQUIRED = "none_required"  # an above-ground pool out of reach, a public one...
+
+
+class EquipmentStatus(StrEnum):
+    IN_SERVICE = "in_service"
+    REPLACED = "replaced"
+    REMOVED = "removed"
+
+
 # A free form is measured as its bounding rectangle; this share of it holds water (a
 # common rule of thumb for kidney and L shapes). A measured volume overrides it.
 FREEFORM_FILL = Decimal("0.85")
 TENTH = Decimal("0.1")
+
+
+def pool_volume_or_measured(
+    shape: Shape, length: Decimal, width: Decimal, mean_depth: Decimal, measured: Decimal | None
+) -> Decimal:
+    """The volume the water care uses: the one measured (by a water meter), when given,
+    else the one the dimensions give. Either way the dimensions must be possible."""
+    computed = pool_volume(shape, length, width, mean_depth)
+    if measured is not None and measured <= 0:
+        raise ValidationFailed.field("volume_override_m3", "must be more than 0")
+    return measured if measured is not None else computed
 
 
 def pool_volume(shape: Shape, length: Decimal, width: Decimal, mean_depth: Decimal) -> Decimal:
@@ -485,3 +521,118 @@ class ContractTerm:
         if starts.day == self.starts_on.day:
             return replace(self, starts_on=starts, ends_on=add_months(starts, months) - timedelta(days=1))
         return replace(self, starts_on=starts, ends_on=starts + (self.ends_on - self.starts_on))
+
+
+# --- customers and their search ----------------------------------------------------------
+
+
+class Kind(StrEnum):
+    PRIVATE = "private"
+    COMPANY = "company"
+
+
+class Source(StrEnum):
+    """How the customer came to the shop."""
+
+    WALK_IN = "walk_in"
+    WEB = "web"
+    PHONE = "phone"
+    REFERRAL = "referral"
+    NETWORK = "network"  # the franchise network, a manufacturer's lead
+    OTHER = "other"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    SMS = "sms"
+    POST = "post"
+
+
+# Letters that do not decompose into a base letter and an accent.
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "\u0131": "i"})
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_PHONE_DIGITS = re.compile(r"\d")
+MAX_TERM = 60  # longer words are searched by their first letters
+
+
+def fold(text: str) -> str:
+    """``text`` as search compares it: lower case, without accents ("Hélène" → "helene")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``: "Jean-Luc D'Hôtel" → ["jean", "luc", "d", "hotel"]."""
+    return [word[:MAX_TERM] for word in _WORD.findall(fold(text))]
+
+
+def phone_terms(phone: str) -> set[str]:
+    """A phone number by its digits, national and international: "+33 6 12 34 56 78" is
+    found by "0612", "612 34" and "+336"."""
+    digits = "".join(_PHONE_DIGITS.findall(phone))
+    if not digits:
+        return set()
+    found = {digits}
+    if phone.strip().startswith("+33") or digits.startswith("0033"):
+        national = "0" + digits.removeprefix("00").removeprefix("33")
+        found |= {national, national[1:]}
+    elif digits.startswith("0") and len(digits) == 10:
+        found |= {digits[1:], "33" + digits[1:]}
+    return {term[:MAX_TERM] for term in found}
+
+
+def serial_term(serial: str) -> str:
+    """A serial number as search compares it: folded, without spaces nor separators."""
+    return "".join(_WORD.findall(fold(serial)))[:MAX_TERM]
+
+
+def query_terms(query: str) -> list[str]:
+    """What a search box holds, as the prefixes each customer must match (all of them).
+
+    A query that looks like a phone number (digits, spaces, dots, a +) is one term of its
+    digits; an e-mail address is one term; else each word is a term."""
+    query = query.strip()
+    if re.fullmatch(r"\+?[\d .\-()]{4,}", query):
+        digits = "".join(_PHONE_DIGITS.findall(query))
+        return [digits.removeprefix("00")[:MAX_TERM]]
+    if "@" in query:
+        return [fold(query)[:MAX_TERM]]
+    return sorted(set(words(query)), key=len, reverse=True)[:5]  # the longest ones narrow most
+
+
+def search_terms(
+    names: list[str],
+    emails: list[str],
+    phones: list[str],
+    places: list[str],
+) -> set[str]:
+    """Every term a customer is found by: the words of its names (people, company, city),
+    its e-mail addresses (whole, and their parts), its phone numbers, its postcodes."""
+    terms: set[str] = set()
+    for text in (*names, *places):
+        terms.update(words(text))
+    for email in emails:
+        folded = fold(email.strip())
+        terms.add(folded[:MAX_TERM])
+        terms.update(words(folded))
+    for phone in phones:
+        terms |= phone_terms(phone)
+    terms.discard("")
+    return terms
+
+
+def display_name(kind: Kind, company_name: str | None, first_name: str | None, last_name: str | None) -> str:
+    """How the customer file is titled: the company's name, or "LAST First"."""
+    if kind is Kind.COMPANY:
+        if not (company_name or "").strip():
+            raise ValidationFailed.field("company_name", "required for a company")
+        return company_name.strip()
+    if not (last_name or "").strip():
+        raise ValidationFailed.field("last_name", "required for a private customer")
+    return " ".join(part.strip() for part in (last_name.upper(), first_name or "") if part and part.strip())
+
+
+def sort_key(name: str) -> str:
+    """The order of the customer list: by name, regardless of accents and case."""
+    return " ".join(words(name))[:200] or "~"

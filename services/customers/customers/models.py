@@ -2,8 +2,164 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Identity, Numeric, String, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bassin_common.tenancy import TenantScoped
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class Customer(TenantScoped, Base):
+    """A customer file (fiche client): a private person or a company."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(20))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    display_name: Mapped[str] = mapped_column(String(200))
+    sort_name: Mapped[str] = mapped_column(String(200))  # folded: the list's order
+    siren: Mapped[str | None] = mapped_column(String(9))
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    emails: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)  # [{address, label}]
+    phones: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)  # [{number, label}]
+    preferred_channel: Mapped[str | None] = mapped_column(String(10))
+    consent_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    billing_line1: Mapped[str] = mapped_column(String(200))
+    billing_line2: Mapped[str | None] = mapped_column(String(200))
+    billing_postcode: Mapped[str] = mapped_column(String(10))
+    billing_city: Mapped[str] = mapped_column(String(100))
+    billing_country: Mapped[str] = mapped_column(String(2))
+    source: Mapped[str] = mapped_column(String(20))
+    salesperson_id: Mapped[uuid.UUID | None]
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Site(TenantScoped, Base):
+    """Where a customer's pool is: an address and how to get in."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    label: Mapped[str] = mapped_column(String(100))
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str] = mapped_column(String(10))
+    city: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))
+    access_notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TimelineEntry(TenantScoped, Base):
+    """One line of a customer's timeline: a note, a call, a sale, an intervention, a quote..."""
+
+    __tablename__ = "timeline_entries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    kind: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str | None] = mapped_column(String(100))
+    reference: Mapped[str | None] = mapped_column(String(100))
+
+
+class SearchTerm(TenantScoped, Base):
+    """One word a customer is found by (folded: no accents, lower case), compared by prefix
+    through a b-tree in the "C" collation; an equipment's serial number names its equipment."""
+
+    __tablename__ = "search_terms"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    term: Mapped[str] = mapped_column(String(60, collation="C"))
+    equipment_id: Mapped[uuid.UUID | None]
+
+
+class Pool(TenantScoped, Base):
+    """A pool at a site: its shape and dimensions give its volume, unless one was measured."""
+
+    __tablename__ = "pools"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    pool_type: Mapped[str] = mapped_column(String(40))
+    shape: Mapped[str] = mapped_column(String(20))
+    length_m: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    width_m: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    mean_depth_m: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+    computed_volume_m3: Mapped[Decimal] = mapped_column(Numeric(7, 1))
+    volume_override_m3: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
+    coating: Mapped[str] = mapped_column(String(20))
+    filtration: Mapped[str] = mapped_column(String(20))
+    treatment: Mapped[str] = mapped_column(String(20))
+    heating: Mapped[str | None] = mapped_column(String(60))
+    cover: Mapped[str | None] = mapped_column(String(60))
+    safety_device: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @property
+    def volume_m3(self) -> Decimal:
+        return self.volume_override_m3 if self.volume_override_m3 is not None else self.computed_volume_m3
+
+
+class Equipment(TenantScoped, Base):
+    """A piece of equipment of a pool; a replaced one stays, pointing to its successor."""
+
+    __tablename__ = "equipment"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pools.id"))
+    category: Mapped[str] = mapped_column(String(30))
+    brand: Mapped[str] = mapped_column(String(60))
+    brand_key: Mapped[str] = mapped_column(String(60))  # folded, for uniqueness
+    model: Mapped[str] = mapped_column(String(100))
+    serial_number: Mapped[str | None] = mapped_column(String(60))
+    serial_key: Mapped[str | None] = mapped_column(String(60))  # folded, without separators
+    supplier: Mapped[str | None] = mapped_column(String(100))
+    installed_on: Mapped[date]
+    purchase_document: Mapped[str | None] = mapped_column(String(100))
+    warranty_months: Mapped[int]
+    warranty_ends_on: Mapped[date]
+    lifetime_years: Mapped[int]
+    end_of_life_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="in_service")
+    replaces_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("equipment.id"))
+    replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("equipment.id"))
+    out_of_service_on: Mapped[date | None]
+    end_of_life_notified_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class EquipmentLifetime(TenantScoped, Base):
+    """A tenant's own expected lifetime for a category of equipment (DOMAIN.md's otherwise)."""
+
+    __tablename__ = "equipment_lifetimes"
+
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    years: Mapped[int]

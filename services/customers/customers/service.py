@@ -1,9 +1,59 @@
-"""The customers nameko service: RPC and event entrypoints, nothing else."""
+"""The customers nameko service: RPC and event entrypoints, nothing else.
+
+Each RPC method hands its unit of work and loaded input to a use case; ``rpc`` checks the
+permission, loads the input and dumps the result with the declared schemas. Creates are
+idempotent: a request retried with its request id runs once.
+"""
 
 from __future__ import annotations
 
-from bassin_common.service import BassinService
+import uuid
+from typing import Any
+
+from bassin_common.pagination import PageQuery, page_of
+from bassin_common.permissions import MANAGE_CUSTOMERS, READ_BUSINESS_DATA, READ_OWN_CUSTOMER_ACCOUNT
+from bassin_common.service import BassinService, rpc
+from bassin_common.uow import UnitOfWork
+from customers import schemas, usecases
 
 
 class CustomersService(BassinService):
     name = "customers"
+
+    # --- customers ---------------------------------------------------------------------
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.CustomerInput, returns=schemas.CustomerOutput, idempotent=True)
+    def create_customer(self, uow: UnitOfWork, customer: dict[str, Any]) -> Any:
+        return usecases.create_customer(uow, customer)
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.CustomerFields, returns=schemas.CustomerOutput, idempotent=True)
+    def update_customer(
+        self, uow: UnitOfWork, customer_id: uuid.UUID, if_match: list[str], customer: dict[str, Any]
+    ) -> Any:
+        return usecases.update_customer(uow, customer_id, if_match, customer)
+
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.CustomerOutput)
+    def get_customer(self, uow: UnitOfWork, customer_id: uuid.UUID) -> Any:
+        return usecases.get_customer(uow, customer_id)
+
+    @rpc(requires=READ_BUSINESS_DATA, accepts=schemas.CustomerSearch, returns=page_of(schemas.CustomerSummary))
+    def search_customers(self, uow: UnitOfWork, search: dict[str, Any]) -> Any:
+        return usecases.search_customers(uow, search)
+
+    @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, returns=schemas.CustomerOutput)
+    def get_own_customer(self, uow: UnitOfWork) -> Any:
+        return usecases.get_own_customer(uow)
+
+    # --- sites and timeline ------------------------------------------------------------
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.SiteInput, returns=schemas.SiteOutput, idempotent=True)
+    def add_site(self, uow: UnitOfWork, customer_id: uuid.UUID, site: dict[str, Any]) -> Any:
+        return usecases.add_site(uow, customer_id, site)
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.NoteInput, returns=schemas.TimelineEntryOutput, idempotent=True)
+    def add_note(self, uow: UnitOfWork, customer_id: uuid.UUID, note: dict[str, Any]) -> Any:
+        return usecases.add_note(uow, customer_id, note)
+
+    @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.TimelineEntryOutput))
+    def list_timeline(self, uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> Any:
+        return usecases.timeline(uow, customer_id, page)

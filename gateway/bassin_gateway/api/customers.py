@@ -1,0 +1,136 @@
+"""The customer file: customers, their sites and timeline, searched by name, phone, e-mail,
+city, postcode or equipment serial number; and the portal's view of one's own file.
+
+A customer's salesperson is a staff user of the company: the gateway, which holds the
+users, checks it (422 naming ``salesperson_id``) before the service records it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, g, jsonify
+
+from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.permissions import CUSTOMER, MANAGE_CUSTOMERS, READ_BUSINESS_DATA, READ_OWN_CUSTOMER_ACCOUNT
+from bassin_gateway import identities
+from bassin_gateway.app import bassin, call, json_body
+from bassin_gateway.routing import ServiceApi, if_match, versioned
+
+api = ServiceApi("customers")
+# The portal's reads of the customer's own file, under /api/v1/portal (the API conventions).
+portal = ServiceApi("customers", prefix="portal")
+routes = Blueprint("customers_and_portal", __name__)
+routes.register_blueprint(api.blueprint)
+routes.register_blueprint(portal.blueprint, name="customers_portal")
+
+READ, MANAGE = READ_BUSINESS_DATA, MANAGE_CUSTOMERS
+
+api.forward(
+    "GET",
+    "/customers",
+    "search_customers",
+    READ,
+    query=True,
+    summary="Customers by name, searched by name, phone, e-mail, city, postcode or equipment serial number",
+)
+api.forward(
+    "POST",
+    "/customers/<customer_id>/sites",
+    "add_site",
+    MANAGE,
+    body=True,
+    status=201,
+    summary="Add a site (where a pool is) to a customer",
+)
+api.forward(
+    "POST",
+    "/customers/<customer_id>/notes",
+    "add_note",
+    MANAGE,
+    body=True,
+    status=201,
+    summary="Write a note, call or visit in a customer's timeline",
+)
+api.forward(
+    "GET",
+    "/customers/<customer_id>/timeline",
+    "list_timeline",
+    READ,
+    query=True,
+    summary="A customer's timeline (notes, sales, interventions, equipment...), newest first",
+)
+
+
+def check_salesperson(body: Any) -> None:
+    """A salesperson named in ``body`` is an active staff user of the caller's company."""
+    chosen = body.get("salesperson_id") if isinstance(body, dict) else None
+    if not isinstance(chosen, str):
+        return  # absent, null, or not text: the service's schema answers
+    try:
+        with bassin("sessions")() as session:
+            user = identities.tenant_user(session, g.context.tenant_id, uuid.UUID(chosen))
+    except (ValueError, NotFound):
+        raise ValidationFailed.field("salesperson_id", "not a user of this company") from None
+    if not user.active or CUSTOMER in user.roles:
+        raise ValidationFailed.field("salesperson_id", "not an active staff user of this company")
+
+
+@api.view(
+    "POST",
+    "/customers",
+    MANAGE,
+    rpc="create_customer",
+    summary="Open a customer file, with its sites",
+    status=201,
+    response_headers=("Location",),
+    statuses=(422,),
+)
+def create_customer():
+    body = json_body()
+    check_salesperson(body)
+    customer = call("customers", "create_customer", body)
+    return jsonify(customer), 201, {"Location": f"{api.prefix}/customers/{customer['id']}"}
+
+
+@api.view(
+    "GET",
+    "/customers/<customer_id>",
+    READ,
+    rpc="get_customer",
+    summary="A customer file, with its sites, and the ETag that an update sends back",
+    response_headers=("ETag",),
+)
+def get_customer(customer_id: str):
+    return versioned(call("customers", "get_customer", customer_id))
+
+
+@api.view(
+    "PUT",
+    "/customers/<customer_id>",
+    MANAGE,
+    rpc="update_customer",
+    summary="Change a customer file's own fields, if unchanged since read",
+    headers=("If-Match",),
+    response_headers=("ETag",),
+    statuses=(422,),
+)
+def update_customer(customer_id: str):
+    expected = if_match()
+    body = json_body()
+    check_salesperson(body)
+    return versioned(call("customers", "update_customer", customer_id, expected, body))
+
+
+@portal.view(
+    "GET",
+    "/customer",
+    READ_OWN_CUSTOMER_ACCOUNT,
+    rpc="get_own_customer",
+    summary="The portal account's own customer file",
+    response_headers=("ETag",),
+    statuses=(404,),
+)
+def my_customer_file():
+    return versioned(call("customers", "get_own_customer"))

@@ -1,0 +1,113 @@
+"""The customer file through the gateway, with every service running: a customer with a
+site, searched without accents; edits with ETag/If-Match; portal invitations checked
+against the company's customers; the portal's own file."""
+
+from __future__ import annotations
+
+import uuid
+from copy import deepcopy
+from typing import Any
+
+from bassin_gateway import identities
+from conftest import PASSWORD, Company, Stack, count_rows
+
+CUSTOMERS = "/api/v1/customers/customers"
+HELENE = {
+    "kind": "private",
+    "first_name": "Hélène",
+    "last_name": "Durand",
+    "emails": [{"address": "helene.durand@orange.fr"}],
+    "phones": [{"number": "06 12 34 56 78", "label": "portable"}],
+    "consent": {"email": True, "sms": True},
+    "billing_address": {"line1": "12 chemin des Oliviers", "postcode": "30900", "city": "Nîmes"},
+    "tags": ["entretien"],
+    "sites": [{"label": "Mas", "line1": "Route d'Uzès", "postcode": "30190", "city": "Saint-Chaptes"}],
+}
+
+
+def new_customer(company: Company, **changes: Any) -> dict[str, Any]:
+    response = company.post(CUSTOMERS, json={**deepcopy(HELENE), **changes})
+    assert response.status_code == 201, response.get_json()
+    assert response.headers["Location"].endswith(response.get_json()["id"])
+    return response.get_json()
+
+
+def test_a_customer_with_a_site_is_found_without_accents_and_edited_with_its_etag(stack: Stack) -> None:
+    company = stack.new_company()
+    created = new_customer(company)
+    new_customer(company, first_name="Jérôme", last_name="Martin", emails=[], phones=[], sites=[])
+
+    found = company.get(CUSTOMERS, query_string={"q": "HELENE nimes"}).get_json()
+    assert [c["display_name"] for c in found["items"]] == ["DURAND Hélène"]
+    assert company.get(CUSTOMERS, query_string={"q": "0612"}).get_json()["items"][0]["id"] == created["id"]
+    everyone = company.every(CUSTOMERS)
+    assert [c["display_name"] for c in everyone] == ["DURAND Hélène", "MARTIN Jérôme"]
+
+    url = f"{CUSTOMERS}/{created['id']}"
+    read = company.get(url)
+    assert read.headers["ETag"] == '"1"'
+    assert read.get_json()["sites"][0]["city"] == "Saint-Chaptes"
+    body = {k: v for k, v in HELENE.items() if k != "sites"} | {"last_name": "Leroy"}
+    assert company.put(url, json=body).status_code == 428
+    assert company.put(url, json=body, headers={"If-Match": '"9"'}).status_code == 412
+    edited = company.edit(url, json=body)
+    assert edited.status_code == 200, edited.get_json()
+    assert (edited.get_json()["display_name"], edited.headers["ETag"]) == ("LEROY Hélène", '"2"')
+
+    site = company.post(f"{url}/sites", json={"line1": "Plage", "postcode": "34280", "city": "La Grande-Motte"})
+    assert site.status_code == 201, site.get_json()
+    assert company.get(CUSTOMERS, query_string={"q": "grande motte"}).get_json()["items"][0]["id"] == created["id"]
+    note = company.post(f"{url}/notes", json={"kind": "call", "text": "Veut un devis de pompe à chaleur."})
+    assert note.status_code == 201, note.get_json()
+    timeline = company.get(f"{url}/timeline").get_json()["items"]
+    assert [entry["kind"] for entry in timeline] == ["call", "created"]
+
+
+def test_bad_customer_input_names_the_field_and_writes_nothing(stack: Stack) -> None:
+    company = stack.new_company()
+    other = stack.new_company()
+    for change, field in [
+        ({"last_name": ""}, "last_name"),
+        ({"billing_address": {"line1": "x", "postcode": "ABCDE", "city": "Nîmes"}}, "billing_address.postcode"),
+        ({"emails": [{"address": "pas-une-adresse"}]}, "emails[0].address"),
+        ({"salesperson_id": str(uuid.uuid4())}, "salesperson_id"),
+        ({"salesperson_id": str(company_manager(stack, other))}, "salesperson_id"),
+    ]:
+        response = company.post(CUSTOMERS, json={**deepcopy(HELENE), **change})
+        assert response.status_code == 422, (change, response.get_json())
+        assert field in str(response.get_json()), (field, response.get_json())
+    assert count_rows(stack, "customers", "customers", company.tenant_id) == 0
+    ours = new_customer(company, salesperson_id=str(company_manager(stack, company)))
+    assert ours["salesperson_id"] == str(company_manager(stack, company))
+    assert company.get(f"{CUSTOMERS}/{new_customer(other)['id']}").status_code == 404
+
+
+def company_manager(stack: Stack, company: Company) -> uuid.UUID:
+    users = company.get("/api/v1/users").get_json()["items"]
+    return uuid.UUID(next(user["id"] for user in users if "manager" in user["roles"]))
+
+
+def test_a_portal_invitation_names_one_of_the_companys_customers_who_then_reads_their_own_file(stack: Stack) -> None:
+    company, other = stack.new_company(), stack.new_company()
+    ours, theirs = new_customer(company), new_customer(other)
+    invitation = {"email": "helene.durand@orange.fr", "full_name": "Hélène Durand", "roles": ["customer"]}
+    for customer_id in (str(uuid.uuid4()), theirs["id"]):
+        refused = company.post("/api/v1/users", json={**invitation, "customer_id": customer_id})
+        assert refused.status_code == 422, refused.get_json()
+        assert "customer_id" in refused.get_json()["errors"], refused.get_json()
+    assert count_rows(stack, "gateway", "users", company.tenant_id) == 1  # the manager only
+    invited = company.post("/api/v1/users", json={**invitation, "customer_id": ours["id"]})
+    assert invited.status_code == 201, invited.get_json()
+
+    email = f"client-{uuid.uuid4().hex[:8]}@example.fr"
+    with stack.sessions() as session:
+        identities.create_user(
+            session, company.tenant_id, email, PASSWORD, "Client", ["customer"], uuid.UUID(ours["id"])
+        )
+        session.commit()
+    token = stack.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).get_json()
+    portal = {"Authorization": f"Bearer {token['access_token']}"}
+    own = stack.client.get("/api/v1/portal/customer", headers=portal)
+    assert own.status_code == 200, own.get_json()
+    assert own.get_json()["id"] == ours["id"]
+    assert stack.client.get(f"{CUSTOMERS}/{ours['id']}", headers=portal).status_code == 403
