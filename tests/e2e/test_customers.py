@@ -111,3 +111,89 @@ def test_a_portal_invitation_names_one_of_the_companys_customers_who_then_reads_
     assert own.status_code == 200, own.get_json()
     assert own.get_json()["id"] == ours["id"]
     assert stack.client.get(f"{CUSTOMERS}/{ours['id']}", headers=portal).status_code == 403
+
+
+POOL = {
+    "shape": "rectangle",
+    "length_m": "8",
+    "width_m": "4",
+    "mean_depth_m": "1.5",
+    "coating": "liner",
+    "filtration": "sand",
+    "treatment": "salt",
+    "safety_device": "cover",
+}
+EQUIPMENT = [
+    {
+        "category": "pump",
+        "brand": "Pentair",
+        "model": "SuperFlo VS",
+        "serial_number": "PF-88123",
+        "installed_on": "2024-04-15",
+    },
+    {"category": "sand_filter", "brand": "Hayward", "model": "Pro Side 600", "installed_on": "2024-04-15"},
+    {
+        "category": "heat_pump",
+        "brand": "Hayward",
+        "model": "EnergyLine Pro 9 kW",
+        "serial_number": "HP-2024-001742",
+        "installed_on": "2024-04-15",
+        "warranty_months": 36,
+    },
+]
+
+
+def new_pool(company: Company, customer: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    response = company.post("/api/v1/customers/pools", json={**POOL, "site_id": customer["sites"][0]["id"], **changes})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_customer_with_a_site_a_pool_and_three_pieces_of_equipment(stack: Stack) -> None:
+    company, other = stack.new_company(), stack.new_company()
+    customer = new_customer(company)
+    pool = new_pool(company, customer)
+    assert pool["volume_m3"] == "48.0"
+    for equipment in EQUIPMENT:
+        response = company.post(f"/api/v1/customers/pools/{pool['id']}/equipment", json=equipment)
+        assert response.status_code == 201, response.get_json()
+    heat_pump = response.get_json()
+    assert (heat_pump["warranty_ends_on"], heat_pump["end_of_life_on"]) == ("2027-04-15", "2036-04-15")
+
+    file = company.get(f"{CUSTOMERS}/{customer['id']}").get_json()
+    assert [e["category"] for e in file["pools"][0]["equipment"]] == ["pump", "sand_filter", "heat_pump"]
+    found = company.get(CUSTOMERS, query_string={"q": "HP-2024-0017"}).get_json()["items"]
+    assert [c["id"] for c in found] == [customer["id"]]
+
+    # A duplicate serial of the same brand, impossible dimensions, another company's site:
+    # refused naming the field, nothing written.
+    before = count_rows(stack, "customers", "equipment", company.tenant_id)
+    duplicate = company.post(
+        f"/api/v1/customers/pools/{pool['id']}/equipment", json={**EQUIPMENT[2], "serial_number": "hp 2024 001742"}
+    )
+    assert duplicate.status_code == 422 and "serial_number" in duplicate.get_json()["errors"], duplicate.get_json()
+    assert count_rows(stack, "customers", "equipment", company.tenant_id) == before
+    pools_before = count_rows(stack, "customers", "pools", company.tenant_id)
+    for change, field in [
+        ({"length_m": "-8"}, "length_m"),
+        ({"site_id": new_customer(other)["sites"][0]["id"]}, "site_id"),
+    ]:
+        refused = company.post(
+            "/api/v1/customers/pools", json={**POOL, "site_id": customer["sites"][0]["id"], **change}
+        )
+        assert refused.status_code == 422 and field in refused.get_json()["errors"], refused.get_json()
+    assert count_rows(stack, "customers", "pools", company.tenant_id) == pools_before
+    unknown = company.post(f"/api/v1/customers/pools/{uuid.uuid4()}/equipment", json=EQUIPMENT[0])
+    assert unknown.status_code == 404
+
+    # Replacing the heat pump keeps the old one in the pool's history.
+    replacement = {**EQUIPMENT[2], "serial_number": "HP-2026-000009", "installed_on": "2026-05-01"}
+    new = company.post(f"/api/v1/customers/equipment/{heat_pump['id']}/replacement", json=replacement)
+    assert new.status_code == 201, new.get_json()
+    history = company.get(f"/api/v1/customers/pools/{pool['id']}").get_json()["equipment"]
+    assert [(e["category"], e["status"]) for e in history][2:] == [
+        ("heat_pump", "replaced"),
+        ("heat_pump", "in_service"),
+    ]
+    edited = company.edit(f"/api/v1/customers/pools/{pool['id']}", json={**POOL, "volume_override_m3": "45.5"})
+    assert (edited.status_code, edited.get_json()["volume_m3"]) == (200, "45.5")

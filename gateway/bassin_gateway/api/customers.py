@@ -134,3 +134,78 @@ def update_customer(customer_id: str):
 )
 def my_customer_file():
     return versioned(call("customers", "get_own_customer"))
+
+
+# --- pools and equipment ---------------------------------------------------------------------
+
+api.forward(
+    "POST",
+    "/pools",
+    "create_pool",
+    MANAGE,
+    body=True,
+    status=201,
+    location="/pools/{id}",
+    summary="Register a pool at one of a customer's sites; its volume is computed from its shape and dimensions",
+)
+api.forward(
+    "POST",
+    "/pools/<pool_id>/equipment",
+    "install_equipment",
+    MANAGE,
+    body=True,
+    status=201,
+    location="/equipment/{id}",
+    summary="Register a piece of equipment on a pool: warranty end and end of life computed",
+)
+api.forward("GET", "/equipment/<equipment_id>", "get_equipment", READ, summary="A piece of equipment")
+api.forward(
+    "POST",
+    "/equipment/<equipment_id>/replacement",
+    "replace_equipment",
+    MANAGE,
+    body=True,
+    status=201,
+    location="/equipment/{id}",
+    summary="Replace a piece of equipment in service by a new one; the old one stays in the history",
+)
+api.forward(
+    "GET",
+    "/equipment-lifetimes",
+    "get_equipment_lifetimes",
+    READ,
+    summary="Expected lifetimes by equipment category: the company's, else the trade's",
+)
+api.forward(
+    "PUT",
+    "/equipment-lifetimes",
+    "set_equipment_lifetimes",
+    MANAGE,
+    body=True,
+    summary="Set the company's expected lifetimes of some equipment categories (for new equipment)",
+)
+
+
+@api.view(
+    "GET",
+    "/pools/<pool_id>",
+    READ,
+    rpc="get_pool",
+    summary="A pool, its volume and its equipment (replaced pieces included), with its ETag",
+    response_headers=("ETag",),
+)
+def get_pool(pool_id: str):
+    return versioned(call("customers", "get_pool", pool_id))
+
+
+@api.view(
+    "PUT",
+    "/pools/<pool_id>",
+    MANAGE,
+    rpc="update_pool",
+    summary="Change a pool's description and dimensions, if unchanged since read",
+    headers=("If-Match",),
+    response_headers=("ETag",),
+)
+def update_pool(pool_id: str):
+    return versioned(call("customers", "update_pool", pool_id, if_match(), json_body()))

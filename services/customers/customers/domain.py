@@ -598,7 +598,17 @@ def query_terms(query: str) -> list[str]:
         return [digits.removeprefix("00")[:MAX_TERM]]
     if "@" in query:
         return [fold(query)[:MAX_TERM]]
-    return sorted(set(words(query)), key=len, reverse=True)[:5]  # the longest ones narrow most
+    return sorted(set(words(query)), key=lambda word: (-len(word), word))[:5]  # the longest narrow most
+
+
+def query_alternatives(query: str) -> list[list[str]]:
+    """The ways ``query`` may match: its terms all together, or, when it holds digits, the
+    whole of it as a serial number typed with separators ("HP-2024 0017")."""
+    alternatives = [query_terms(query)]
+    serial = serial_term(query)
+    if any(c.isdigit() for c in serial) and [serial] not in alternatives:
+        alternatives.append([serial])
+    return [terms for terms in alternatives if terms]
 
 
 def search_terms(

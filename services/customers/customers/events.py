@@ -76,3 +76,50 @@ CUSTOMER_UPDATED = EventSpec(
     "A customer file changed: the whole of what customer_created carries, as it is now.",
     example=CUSTOMER_EXAMPLE,
 )
+
+POOL = "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c05"
+EQUIPMENT = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b06"
+
+
+class EquipmentInstalled(Schema):
+    equipment_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+    pool_id = fields.UUID(required=True)
+    category = fields.String(required=True)
+    brand = fields.String(required=True)
+    model = fields.String(required=True)
+    serial_number = fields.String(required=True, allow_none=True)
+    installed_on = fields.Date(required=True)
+    warranty_ends_on = fields.Date(required=True)
+    end_of_life_on = fields.Date()
+
+
+class EquipmentReplaced(EquipmentInstalled):
+    replaced_equipment_id = fields.UUID(required=True)
+
+
+EQUIPMENT_EXAMPLE = {
+    "equipment_id": EQUIPMENT,
+    "customer_id": CUSTOMER,
+    "pool_id": POOL,
+    "category": "heat_pump",
+    "brand": "Hayward",
+    "model": "EnergyLine Pro 9 kW",
+    "serial_number": "HP-2024-001742",
+    "installed_on": "2026-04-15",
+    "warranty_ends_on": "2029-04-15",
+    "end_of_life_on": "2038-04-15",
+}
+
+EQUIPMENT_INSTALLED = EventSpec(
+    "equipment_installed",
+    EquipmentInstalled,
+    "A piece of equipment was registered on a customer's pool, with its warranty end (sav checks warranties).",
+    example=EQUIPMENT_EXAMPLE,
+)
+EQUIPMENT_REPLACED = EventSpec(
+    "equipment_replaced",
+    EquipmentReplaced,
+    "A piece of equipment replaced another on the same pool; the replaced one stays in the history.",
+    example={**EQUIPMENT_EXAMPLE, "replaced_equipment_id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c07"},
+)

@@ -6,13 +6,14 @@ with the ids of the events' examples."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from bassin_common.pagination import PageQuery
 from bassin_common.schemas import StrictSchema
-from customers.domain import Channel, Kind, Source
-from customers.events import CUSTOMER, SITE
+from customers.domain import Category, Channel, Coating, Filtration, Kind, SafetyDevice, Shape, Source, Treatment
+from customers.events import CUSTOMER, EQUIPMENT, POOL, SITE
 
 TIMELINE_ENTRY = "5e4d3c2b-1a09-4f8e-9d7c-6b5a4f3e2d03"
 POSTCODE_FR = re.compile(r"\d{5}")
@@ -207,6 +208,7 @@ class CustomerOutput(CustomerSummary):
     source = fields.String(metadata={"example": "walk_in"})
     salesperson_id = fields.UUID(allow_none=True, metadata={"example": None})
     sites = fields.List(fields.Nested(SiteOutput))
+    pools = fields.List(fields.Nested(lambda: PoolOutput()))
     version = fields.Integer(metadata={"example": 1, "description": "Changes with each change of the file: its ETag."})
     created_at = fields.DateTime(metadata={"example": "2026-04-02T09:15:00+00:00"})
     erased = fields.Boolean(metadata={"example": False, "description": "Anonymised at the customer's request (GDPR)."})
@@ -236,3 +238,173 @@ class TimelineEntryOutput(Schema):
     text = fields.String(metadata={"example": "Appelle pour l'ouverture de la piscine mi-avril."})
     author_id = fields.String(allow_none=True, metadata={"example": "2b1c0d9e-8f7a-4b6c-9d5e-4f3a2b1c0d04"})
     reference = fields.String(allow_none=True, metadata={"example": None})
+
+
+# --- pools and equipment -----------------------------------------------------------------
+
+POSITIVE = validate.Range(min=0, min_inclusive=False)
+
+
+def _metres(example: str, maximum: str, **kwargs) -> fields.Decimal:
+    return fields.Decimal(
+        as_string=True,
+        places=2,
+        validate=validate.Range(min=0, min_inclusive=False, max=Decimal(maximum)),
+        metadata={"example": example},
+        **kwargs,
+    )
+
+
+class PoolFields(StrictSchema):
+    """A pool: its shape and dimensions give its volume (a round pool's diameter is its
+    length), unless a measured ``volume_override_m3`` is given."""
+
+    name = fields.String(
+        load_default="Piscine", validate=validate.Length(min=1, max=100), metadata={"example": "Piscine"}
+    )
+    pool_type = fields.String(
+        load_default="in_ground",
+        validate=validate.Length(min=1, max=40),
+        metadata={"example": "in_ground", "description": "in_ground, above_ground, semi_buried, or a pool type's code"},
+    )
+    shape = fields.String(
+        required=True, validate=validate.OneOf([s.value for s in Shape]), metadata={"example": "rectangle"}
+    )
+    length_m = _metres("8.00", "100", required=True)
+    width_m = fields.Decimal(
+        as_string=True,
+        places=2,
+        load_default=Decimal(0),
+        validate=validate.Range(min=0, max=Decimal(100)),
+        metadata={"example": "4.00", "description": "Not used for a round pool."},
+    )
+    mean_depth_m = _metres("1.50", "10", required=True)
+    volume_override_m3 = fields.Decimal(
+        as_string=True,
+        places=1,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=Decimal(100000)),
+        metadata={"example": None, "description": "A measured volume, used instead of the computed one."},
+    )
+    coating = fields.String(
+        required=True, validate=validate.OneOf([c.value for c in Coating]), metadata={"example": "liner"}
+    )
+    filtration = fields.String(
+        required=True, validate=validate.OneOf([f.value for f in Filtration]), metadata={"example": "sand"}
+    )
+    treatment = fields.String(
+        required=True, validate=validate.OneOf([t.value for t in Treatment]), metadata={"example": "salt"}
+    )
+    heating = _optional(60, "pompe à chaleur")
+    cover = _optional(60, "volet immergé")
+    safety_device = fields.String(
+        required=True, validate=validate.OneOf([d.value for d in SafetyDevice]), metadata={"example": "cover"}
+    )
+
+
+class PoolInput(PoolFields):
+    site_id = fields.UUID(required=True, metadata={"example": SITE})
+
+
+class EquipmentInput(StrictSchema):
+    """A piece of equipment installed on a pool. The warranty runs ``warranty_months`` from
+    the install date (24, the legal guarantee, when not given); the end of life comes from
+    the category's lifetime (the company's, else the trade's) unless ``lifetime_years`` is given."""
+
+    category = fields.String(
+        required=True, validate=validate.OneOf([c.value for c in Category]), metadata={"example": "heat_pump"}
+    )
+    brand = _text(60, "Hayward", required=True)
+    model = _text(100, "EnergyLine Pro 9 kW", required=True)
+    serial_number = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=60),
+        metadata={"example": "HP-2024-001742", "description": "Unique per brand in the company."},
+    )
+    supplier = _optional(100, "HydroSud Distribution")
+    installed_on = fields.Date(required=True, metadata={"example": "2026-04-15"})
+    purchase_document = _optional(100, "FA-2026-00412")
+    warranty_months = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=600),
+        metadata={"example": 36},
+    )
+    lifetime_years = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=50),
+        metadata={"example": None},
+    )
+
+
+class EquipmentOutput(Schema):
+    id = fields.UUID(metadata={"example": EQUIPMENT})
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    pool_id = fields.UUID(metadata={"example": POOL})
+    category = fields.String(metadata={"example": "heat_pump"})
+    brand = fields.String(metadata={"example": "Hayward"})
+    model = fields.String(metadata={"example": "EnergyLine Pro 9 kW"})
+    serial_number = fields.String(allow_none=True, metadata={"example": "HP-2024-001742"})
+    supplier = fields.String(allow_none=True, metadata={"example": "HydroSud Distribution"})
+    installed_on = fields.Date(metadata={"example": "2026-04-15"})
+    purchase_document = fields.String(allow_none=True, metadata={"example": "FA-2026-00412"})
+    warranty_months = fields.Integer(metadata={"example": 36})
+    warranty_ends_on = fields.Date(metadata={"example": "2029-04-15"})
+    warranty_badge = fields.String(
+        metadata={"example": "green", "description": "green, orange (within 90 days), red (ended)"}
+    )
+    lifetime_years = fields.Integer(metadata={"example": 12})
+    end_of_life_on = fields.Date(metadata={"example": "2038-04-15"})
+    end_of_life_badge = fields.String(metadata={"example": "green"})
+    status = fields.String(metadata={"example": "in_service", "description": "in_service, replaced, removed"})
+    replaces_id = fields.UUID(allow_none=True, metadata={"example": None})
+    replaced_by_id = fields.UUID(allow_none=True, metadata={"example": None})
+    out_of_service_on = fields.Date(allow_none=True, metadata={"example": None})
+
+
+class PoolOutput(Schema):
+    """A pool, its volume (the measured one if any, else the computed one), and its
+    equipment, replaced pieces included (the history); ``version`` is its ETag."""
+
+    id = fields.UUID(metadata={"example": POOL})
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    site_id = fields.UUID(metadata={"example": SITE})
+    name = fields.String(metadata={"example": "Piscine"})
+    pool_type = fields.String(metadata={"example": "in_ground"})
+    shape = fields.String(metadata={"example": "rectangle"})
+    length_m = fields.Decimal(as_string=True, metadata={"example": "8.00"})
+    width_m = fields.Decimal(as_string=True, metadata={"example": "4.00"})
+    mean_depth_m = fields.Decimal(as_string=True, metadata={"example": "1.50"})
+    computed_volume_m3 = fields.Decimal(as_string=True, metadata={"example": "48.0"})
+    volume_override_m3 = fields.Decimal(as_string=True, allow_none=True, metadata={"example": None})
+    volume_m3 = fields.Decimal(as_string=True, metadata={"example": "48.0"})
+    coating = fields.String(metadata={"example": "liner"})
+    filtration = fields.String(metadata={"example": "sand"})
+    treatment = fields.String(metadata={"example": "salt"})
+    heating = fields.String(allow_none=True, metadata={"example": "pompe à chaleur"})
+    cover = fields.String(allow_none=True, metadata={"example": "volet immergé"})
+    safety_device = fields.String(metadata={"example": "cover"})
+    version = fields.Integer(metadata={"example": 1})
+    equipment = fields.List(fields.Nested(EquipmentOutput))
+
+
+class LifetimesInput(StrictSchema):
+    """The company's expected lifetimes, in years, by equipment category (the trade's for the others)."""
+
+    lifetimes = fields.Dict(
+        keys=fields.String(validate=validate.OneOf([c.value for c in Category])),
+        values=fields.Integer(strict=True, validate=validate.Range(min=1, max=50)),
+        required=True,
+        metadata={"example": {"heat_pump": 14, "salt_chlorinator": 6}},
+    )
+
+
+class LifetimesOutput(Schema):
+    lifetimes = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"example": {"pump": 10, "heat_pump": 14}}
+    )

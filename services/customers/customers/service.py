@@ -57,3 +57,37 @@ class CustomersService(BassinService):
     @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.TimelineEntryOutput))
     def list_timeline(self, uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> Any:
         return usecases.timeline(uow, customer_id, page)
+
+    # --- pools and equipment -----------------------------------------------------------
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.PoolInput, returns=schemas.PoolOutput, idempotent=True)
+    def create_pool(self, uow: UnitOfWork, pool: dict[str, Any]) -> Any:
+        return usecases.create_pool(uow, pool)
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.PoolFields, returns=schemas.PoolOutput, idempotent=True)
+    def update_pool(self, uow: UnitOfWork, pool_id: uuid.UUID, if_match: list[str], pool: dict[str, Any]) -> Any:
+        return usecases.update_pool(uow, pool_id, if_match, pool)
+
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.PoolOutput)
+    def get_pool(self, uow: UnitOfWork, pool_id: uuid.UUID) -> Any:
+        return usecases.get_pool(uow, pool_id)
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.EquipmentInput, returns=schemas.EquipmentOutput, idempotent=True)
+    def install_equipment(self, uow: UnitOfWork, pool_id: uuid.UUID, equipment: dict[str, Any]) -> Any:
+        return usecases.install_equipment(uow, pool_id, equipment)
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.EquipmentInput, returns=schemas.EquipmentOutput, idempotent=True)
+    def replace_equipment(self, uow: UnitOfWork, equipment_id: uuid.UUID, equipment: dict[str, Any]) -> Any:
+        return usecases.replace_equipment(uow, equipment_id, equipment)
+
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.EquipmentOutput)
+    def get_equipment(self, uow: UnitOfWork, equipment_id: uuid.UUID) -> Any:
+        return usecases.get_equipment(uow, equipment_id)
+
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.LifetimesOutput)
+    def get_equipment_lifetimes(self, uow: UnitOfWork) -> Any:
+        return usecases.get_lifetimes(uow)
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.LifetimesInput, returns=schemas.LifetimesOutput, idempotent=True)
+    def set_equipment_lifetimes(self, uow: UnitOfWork, lifetimes: dict[str, Any]) -> Any:
+        return usecases.set_lifetimes(uow, lifetimes)

@@ -7,16 +7,17 @@ They load and store through the ORM (scoped to the unit of work's tenant by
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 
-from bassin_common.errors import NotFound
+from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
 from customers import domain, events
-from customers.models import Customer, SearchTerm, Site, TimelineEntry
+from customers.models import Customer, Equipment, EquipmentLifetime, Pool, SearchTerm, Site, TimelineEntry
 
 TOP_OF_UNICODE = chr(0x10FFFF)  # after every prefix's continuations, in the "C" collation
 
@@ -154,6 +155,12 @@ def customer_file(uow: UnitOfWork, customer: Customer) -> dict[str, Any]:
         "consent": {"email": customer.consent_email, "sms": customer.consent_sms},
         "billing_address": _billing_address(customer),
         "sites": [columns(site) for site in sites],
+        "pools": [
+            pool_file(uow, pool)
+            for pool in uow.session.scalars(
+                select(Pool).where(Pool.customer_id == customer.id).order_by(Pool.created_at, Pool.id)
+            ).all()
+        ],
         "erased": customer.erased_at is not None,
     }
 
@@ -183,14 +190,18 @@ def index_customer(uow: UnitOfWork, customer: Customer) -> None:
     uow.session.add_all(SearchTerm(customer_id=customer.id, term=term) for term in sorted(terms))
 
 
+def _matching(term: str) -> Any:
+    """Customers with a term starting with ``term``: a range of the b-tree."""
+    return Customer.id.in_(
+        select(SearchTerm.customer_id).where(SearchTerm.term >= term, SearchTerm.term < term + TOP_OF_UNICODE)
+    )
+
+
 def search_customers(uow: UnitOfWork, search: dict[str, Any]) -> Page[dict[str, Any]]:
     """Customers by name, matching every term of ``search["q"]`` by prefix; a page at a time."""
     statement = select(Customer).where(Customer.erased_at.is_(None))
-    for term in domain.query_terms(search["q"]):
-        matching = select(SearchTerm.customer_id).where(
-            SearchTerm.term >= term, SearchTerm.term < term + TOP_OF_UNICODE
-        )
-        statement = statement.where(Customer.id.in_(matching))
+    if alternatives := domain.query_alternatives(search["q"]):
+        statement = statement.where(or_(*(and_(*map(_matching, terms)) for terms in alternatives)))
     if search.get("tag"):
         statement = statement.where(Customer.tags.any(search["tag"]))
     found = read_page(uow.session, statement, (Customer.sort_name, Customer.id), search)
@@ -239,3 +250,186 @@ def timeline(uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> P
     customer_row(uow, customer_id)
     statement = select(TimelineEntry).where(TimelineEntry.customer_id == customer_id)
     return read_page(uow.session, statement, (TimelineEntry.at, TimelineEntry.id), page, descending=True)
+
+
+# --- pools -------------------------------------------------------------------------------
+
+
+def _set_pool_fields(pool: Pool, data: dict[str, Any]) -> None:
+    shape = domain.Shape(data["shape"])
+    width = data["width_m"] if shape is not domain.Shape.ROUND else data["length_m"]
+    if shape is not domain.Shape.ROUND and data["width_m"] <= 0:
+        raise ValidationFailed.field("width_m", "must be more than 0")
+    computed = domain.pool_volume(shape, data["length_m"], width, data["mean_depth_m"])
+    for key in ("name", "pool_type", "shape", "length_m", "mean_depth_m", "volume_override_m3", "coating"):
+        setattr(pool, key, data[key])
+    for key in ("filtration", "treatment", "heating", "cover", "safety_device"):
+        setattr(pool, key, data[key])
+    pool.width_m = width
+    pool.computed_volume_m3 = computed
+
+
+def create_pool(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    site = uow.session.scalar(select(Site).where(Site.id == data.pop("site_id")))
+    if site is None:
+        raise ValidationFailed.field("site_id", "no such site in this company")
+    customer = customer_row(uow, site.customer_id)
+    pool = Pool(customer_id=customer.id, site_id=site.id, version=1)
+    _set_pool_fields(pool, data)
+    uow.session.add(pool)
+    uow.session.flush()
+    _timeline(uow, customer.id, "pool", f"Bassin enregistré : {pool.name}, {pool.volume_m3} m³.", str(pool.id))
+    return pool_file(uow, pool)
+
+
+def update_pool(uow: UnitOfWork, pool_id: uuid.UUID, if_match: list[str], data: dict[str, Any]) -> dict[str, Any]:
+    pool = pool_row(uow, pool_id, for_update=True)
+    require_version(pool.version, if_match, "pool")
+    _set_pool_fields(pool, data)
+    pool.version += 1
+    return pool_file(uow, pool)
+
+
+def pool_row(uow: UnitOfWork, pool_id: uuid.UUID, *, for_update: bool = False) -> Pool:
+    statement = (
+        select(Pool)
+        .join(Customer, Customer.id == Pool.customer_id)
+        .where(Pool.id == pool_id, Customer.erased_at.is_(None))
+    )
+    if for_update:
+        statement = statement.with_for_update(of=Pool).execution_options(populate_existing=True)
+    pool = uow.session.scalar(statement)
+    if pool is None:
+        raise NotFound(f"pool {pool_id} not found")
+    return pool
+
+
+def get_pool(uow: UnitOfWork, pool_id: uuid.UUID) -> dict[str, Any]:
+    return pool_file(uow, pool_row(uow, pool_id))
+
+
+def pool_file(uow: UnitOfWork, pool: Pool) -> dict[str, Any]:
+    uow.session.flush()
+    equipment = uow.session.scalars(
+        select(Equipment).where(Equipment.pool_id == pool.id).order_by(Equipment.installed_on, Equipment.created_at)
+    )
+    return {**columns(pool), "volume_m3": pool.volume_m3, "equipment": [equipment_view(e) for e in equipment]}
+
+
+# --- equipment ---------------------------------------------------------------------------
+
+
+def lifetimes(uow: UnitOfWork) -> dict[domain.Category, int]:
+    """The company's lifetimes, over the trade's."""
+    chosen = {domain.Category(row.category): row.years for row in uow.session.scalars(select(EquipmentLifetime))}
+    return {**domain.DEFAULT_LIFETIMES, **chosen}
+
+
+def get_lifetimes(uow: UnitOfWork) -> dict[str, Any]:
+    return {"lifetimes": {str(category): years for category, years in lifetimes(uow).items()}}
+
+
+def set_lifetimes(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    for category, years in data["lifetimes"].items():
+        row = uow.session.scalar(select(EquipmentLifetime).where(EquipmentLifetime.category == category))
+        if row is None:
+            uow.session.add(EquipmentLifetime(category=category, years=years))
+        else:
+            row.years = years
+    uow.session.flush()
+    return get_lifetimes(uow)
+
+
+def equipment_view(equipment: Equipment, today: date | None = None) -> dict[str, Any]:
+    today = today or date.today()
+    return {
+        **columns(equipment),
+        "warranty_badge": domain.badge(equipment.warranty_ends_on, today),
+        "end_of_life_badge": domain.badge(equipment.end_of_life_on, today),
+    }
+
+
+def _new_equipment(uow: UnitOfWork, pool: Pool, data: dict[str, Any]) -> Equipment:
+    category = domain.Category(data["category"])
+    serial_key = domain.serial_term(data["serial_number"]) if data["serial_number"] else None
+    brand_key = domain.fold(data["brand"]).strip()
+    if serial_key and uow.session.scalar(
+        select(Equipment.id).where(Equipment.brand_key == brand_key, Equipment.serial_key == serial_key)
+    ):
+        raise ValidationFailed.field("serial_number", f"already registered for a {data['brand']} equipment")
+    warranty_months = data["warranty_months"] if data["warranty_months"] is not None else domain.DEFAULT_WARRANTY_MONTHS
+    years = data["lifetime_years"] or lifetimes(uow)[category]
+    equipment = Equipment(
+        id=uuid.uuid4(),
+        customer_id=pool.customer_id,
+        pool_id=pool.id,
+        category=category.value,
+        brand=data["brand"],
+        brand_key=brand_key,
+        model=data["model"],
+        serial_number=data["serial_number"],
+        serial_key=serial_key,
+        supplier=data["supplier"],
+        installed_on=data["installed_on"],
+        purchase_document=data["purchase_document"],
+        warranty_months=warranty_months,
+        warranty_ends_on=domain.warranty_end(data["installed_on"], warranty_months),
+        lifetime_years=years,
+        end_of_life_on=domain.end_of_life(data["installed_on"], category, {category: years}),
+        status=domain.EquipmentStatus.IN_SERVICE.value,
+    )
+    uow.session.add(equipment)
+    uow.session.flush()
+    if serial_key:
+        uow.session.add(SearchTerm(customer_id=pool.customer_id, term=serial_key, equipment_id=equipment.id))
+    return equipment
+
+
+def _equipment_event(equipment: Equipment) -> dict[str, Any]:
+    return {"equipment_id": equipment.id, **columns(equipment)}
+
+
+def install_equipment(uow: UnitOfWork, pool_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    pool = pool_row(uow, pool_id)
+    equipment = _new_equipment(uow, pool, data)
+    text = f"Équipement installé : {equipment.brand} {equipment.model}"
+    _timeline(uow, pool.customer_id, "equipment", text + ".", str(equipment.id))
+    uow.emit(events.EQUIPMENT_INSTALLED, _equipment_event(equipment))
+    return equipment_view(equipment)
+
+
+def equipment_row(uow: UnitOfWork, equipment_id: uuid.UUID, *, for_update: bool = False) -> Equipment:
+    statement = (
+        select(Equipment)
+        .join(Customer, Customer.id == Equipment.customer_id)
+        .where(Equipment.id == equipment_id, Customer.erased_at.is_(None))
+    )
+    if for_update:
+        statement = statement.with_for_update(of=Equipment).execution_options(populate_existing=True)
+    equipment = uow.session.scalar(statement)
+    if equipment is None:
+        raise NotFound(f"equipment {equipment_id} not found")
+    return equipment
+
+
+def get_equipment(uow: UnitOfWork, equipment_id: uuid.UUID) -> dict[str, Any]:
+    return equipment_view(equipment_row(uow, equipment_id))
+
+
+def replace_equipment(uow: UnitOfWork, equipment_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """Install ``data`` on the same pool in place of an equipment in service, which stays in
+    the history as replaced (out of service on the new one's install date)."""
+    old = equipment_row(uow, equipment_id, for_update=True)
+    if old.status != domain.EquipmentStatus.IN_SERVICE:
+        raise Conflict(f"this equipment is {old.status} already")
+    if data["installed_on"] < old.installed_on:
+        raise ValidationFailed.field("installed_on", "before the replaced equipment was installed")
+    pool = pool_row(uow, old.pool_id)
+    new = _new_equipment(uow, pool, data)
+    new.replaces_id = old.id
+    old.status, old.replaced_by_id = domain.EquipmentStatus.REPLACED.value, new.id
+    old.out_of_service_on = data["installed_on"]
+    text = f"Équipement remplacé : {old.brand} {old.model} par {new.brand} {new.model}."
+    _timeline(uow, pool.customer_id, "equipment", text, str(new.id))
+    uow.emit(events.EQUIPMENT_REPLACED, {**_equipment_event(new), "replaced_equipment_id": old.id})
+    return equipment_view(new)

@@ -33,6 +33,7 @@ from customers.domain import (
     langelier_index,
     phone_terms,
     pool_volume,
+    query_alternatives,
     query_terms,
     recommend,
     search_terms,
@@ -217,3 +218,9 @@ def test_a_display_name_needs_a_last_name_or_a_company_name() -> None:
         with pytest.raises(ValidationFailed) as refused:
             display_name(kind, " ", None, " ")
         assert field in refused.value.errors
+
+
+def test_a_query_with_digits_may_be_a_serial_number_typed_with_separators() -> None:
+    assert query_alternatives("HP-2024 0017") == [["0017", "2024", "hp"], ["hp20240017"]]
+    assert query_alternatives("helene") == [["helene"]]
+    assert query_alternatives("  ") == []

@@ -14,9 +14,28 @@ CUSTOMER = {
     "sites": [{"line1": "12 chemin des Oliviers", "postcode": "30900", "city": "Nîmes"}],
 }
 
+POOL = {
+    "shape": "rectangle",
+    "length_m": "8",
+    "width_m": "4",
+    "mean_depth_m": "1.5",
+    "coating": "liner",
+    "filtration": "sand",
+    "treatment": "chlorine",
+    "safety_device": "alarm",
+}
+EQUIPMENT = {"category": "pump", "brand": "Pentair", "model": "SuperFlo", "installed_on": "2024-05-02"}
+
 
 def resources(stack: Stack, company: Company) -> dict[str, str]:
     customer = company.post("/api/v1/customers/customers", json=CUSTOMER)
     assert customer.status_code == 201, customer.get_json()
     body = customer.get_json()
-    return {"customer_id": body["id"], "site_id": body["sites"][0]["id"]}
+    site_id = body["sites"][0]["id"]
+    pool = company.post("/api/v1/customers/pools", json={**POOL, "site_id": site_id})
+    assert pool.status_code == 201, pool.get_json()
+    pool_id = pool.get_json()["id"]
+    equipment = company.post(f"/api/v1/customers/pools/{pool_id}/equipment", json=EQUIPMENT)
+    assert equipment.status_code == 201, equipment.get_json()
+    equipment_id = equipment.get_json()["id"]
+    return {"customer_id": body["id"], "site_id": site_id, "pool_id": pool_id, "equipment_id": equipment_id}
