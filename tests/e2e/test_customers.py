@@ -8,6 +8,7 @@ import uuid
 from copy import deepcopy
 from typing import Any
 
+from bassin_common.testing import wait_until
 from bassin_gateway import identities
 from conftest import PASSWORD, Company, Stack, count_rows
 
@@ -197,3 +198,36 @@ def test_a_customer_with_a_site_a_pool_and_three_pieces_of_equipment(stack: Stac
     ]
     edited = company.edit(f"/api/v1/customers/pools/{pool['id']}", json={**POOL, "volume_override_m3": "45.5"})
     assert (edited.status_code, edited.get_json()["volume_m3"]) == (200, "45.5")
+
+
+def test_an_analysis_with_low_ph_and_high_stabiliser_recommends_the_companys_product(stack: Stack) -> None:
+    company = stack.new_company()
+    pool = new_pool(company, new_customer(company), treatment="chlorine")
+    products = {"products": [{"role": "ph_plus", "article_id": company.article["id"], "dose": "120"}]}
+    wait_until(lambda: company.put("/api/v1/customers/water-products", json=products).status_code == 200)
+    values = {
+        "ph": "6.8",
+        "total_alkalinity": "100",
+        "calcium_hardness": "200",
+        "cyanuric_acid": "95",
+        "temperature": "26",
+    }
+    recorded = company.post(f"/api/v1/customers/pools/{pool['id']}/analyses", json=values)
+    assert recorded.status_code == 201, recorded.get_json()
+    body = recorded.get_json()
+    assert body["problems"] == ["ph_low", "cyanuric_acid_high"]
+    dose = body["recommendation"][0]
+    # 0.6 pH x 120 g/m³ (the company's own dose) x 48 m³ = 3,456 g, to the nearest 10 g.
+    assert (dose["article_id"], dose["article_name"], dose["quantity"]) == (
+        company.article["id"],
+        "Chlore lent galets 5 kg",
+        "3460",
+    )
+    history = company.get(f"/api/v1/customers/pools/{pool['id']}/analyses").get_json()["items"]
+    assert [a["id"] for a in history] == [body["id"]]
+
+    before = count_rows(stack, "customers", "water_analyses", company.tenant_id)
+    refused = company.post(f"/api/v1/customers/pools/{pool['id']}/analyses", json={**values, "ph": "42"})
+    assert refused.status_code == 422 and "ph" in refused.get_json()["errors"], refused.get_json()
+    assert company.post(f"/api/v1/customers/pools/{uuid.uuid4()}/analyses", json=values).status_code == 404
+    assert count_rows(stack, "customers", "water_analyses", company.tenant_id) == before

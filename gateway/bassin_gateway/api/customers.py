@@ -13,7 +13,13 @@ from typing import Any
 from flask import Blueprint, g, jsonify
 
 from bassin_common.errors import NotFound, ValidationFailed
-from bassin_common.permissions import CUSTOMER, MANAGE_CUSTOMERS, READ_BUSINESS_DATA, READ_OWN_CUSTOMER_ACCOUNT
+from bassin_common.permissions import (
+    CUSTOMER,
+    MANAGE_CUSTOMERS,
+    READ_BUSINESS_DATA,
+    READ_OWN_CUSTOMER_ACCOUNT,
+    RECORD_WATER_ANALYSES,
+)
 from bassin_gateway import identities
 from bassin_gateway.app import bassin, call, json_body
 from bassin_gateway.routing import ServiceApi, if_match, versioned
@@ -209,3 +215,49 @@ def get_pool(pool_id: str):
 )
 def update_pool(pool_id: str):
     return versioned(call("customers", "update_pool", pool_id, if_match(), json_body()))
+
+
+# --- water care ------------------------------------------------------------------------------
+
+WATER = RECORD_WATER_ANALYSES
+api.forward(
+    "POST",
+    "/pools/<pool_id>/analyses",
+    "record_analysis",
+    WATER,
+    body=True,
+    status=201,
+    location="/analyses/{id}",
+    summary="Record a water analysis: values against the pool's targets, LSI, doses of the company's products",
+)
+api.forward(
+    "GET",
+    "/pools/<pool_id>/analyses",
+    "list_analyses",
+    WATER,
+    query=True,
+    summary="A pool's water analyses, newest first (each with the previous one's problems, solved or not)",
+)
+api.forward("GET", "/analyses/<analysis_id>", "get_analysis", WATER, summary="A water analysis and its advice")
+api.forward(
+    "GET", "/water-products", "get_water_products", WATER, summary="The company's articles for each job on the water"
+)
+api.forward(
+    "PUT",
+    "/water-products",
+    "set_water_products",
+    MANAGE,
+    body=True,
+    summary="Choose the company's articles (and their doses) for jobs on the water: pH plus, shock...",
+)
+api.forward(
+    "GET", "/water-targets", "get_water_targets", WATER, summary="The company's own water targets (over the trade's)"
+)
+api.forward(
+    "PUT",
+    "/water-targets",
+    "set_water_targets",
+    MANAGE,
+    body=True,
+    summary="Set the company's own target ranges, for any or one coating and treatment",
+)

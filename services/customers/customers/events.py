@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from bassin_common.events import EventSpec
+from bassin_common.events import EventSpec, EventView
 
 # The examples' ids: one customer of a pool shop near Nîmes.
 CUSTOMER = "3f2a9c1e-7b4d-4e8a-9c21-5d6e7f8a9b01"
@@ -123,3 +123,51 @@ EQUIPMENT_REPLACED = EventSpec(
     "A piece of equipment replaced another on the same pool; the replaced one stays in the history.",
     example={**EQUIPMENT_EXAMPLE, "replaced_equipment_id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c07"},
 )
+
+ANALYSIS = "1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a08"
+PH_MINUS = "2c3d4e5f-6071-4829-9b0c-1d2e3f4a5b09"
+
+
+class Dose(Schema):
+    article_id = fields.UUID(required=True)
+    quantity = fields.Decimal(required=True, as_string=True)
+    unit = fields.String(required=True)
+
+
+class WaterAnalysisRecorded(Schema):
+    analysis_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+    pool_id = fields.UUID(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    problems = fields.List(fields.String(), required=True)
+    recommendation = fields.List(fields.Nested(Dose), required=True)
+    lsi = fields.Decimal(as_string=True, allow_none=True)
+
+
+WATER_ANALYSIS_RECORDED = EventSpec(
+    "water_analysis_recorded",
+    WaterAnalysisRecorded,
+    "A pool's water was analysed: the values out of their targets (parameter_low/high) and the doses of "
+    "the company's products that correct them (the till can make a basket of them).",
+    example={
+        "analysis_id": ANALYSIS,
+        "customer_id": CUSTOMER,
+        "pool_id": POOL,
+        "recorded_at": "2026-06-12T10:05:00+00:00",
+        "problems": ["ph_low", "cyanuric_acid_high"],
+        "recommendation": [{"article_id": PH_MINUS, "quantity": "380", "unit": "g"}],
+        "lsi": "-0.52",
+    },
+)
+
+# --- consumed ---------------------------------------------------------------------------
+
+
+class ArticleView(EventView):
+    """What customers keeps of inventory's articles: what water products and quotes name."""
+
+    article_id = fields.UUID(required=True)
+    sku = fields.String(required=True)
+    name = fields.String(required=True)
+    sale_price = fields.Decimal(required=True, as_string=True)
+    vat_rate = fields.Decimal(required=True, as_string=True)

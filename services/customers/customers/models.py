@@ -163,3 +163,64 @@ class EquipmentLifetime(TenantScoped, Base):
     category: Mapped[str] = mapped_column(String(30), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     years: Mapped[int]
+
+
+class Article(TenantScoped, Base):
+    """The company's catalogue as inventory announces it (a copy): what water products and
+    quote lines name."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(300))
+    sale_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # VAT included
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+
+
+class WaterProduct(TenantScoped, Base):
+    """Which of the company's articles does a job on the water (pH minus, shock...), and how
+    much of it moves its parameter by one unit in one m³ (the trade's figure when null)."""
+
+    __tablename__ = "water_products"
+
+    role: Mapped[str] = mapped_column(String(30), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    article_id: Mapped[uuid.UUID]
+    unit: Mapped[str] = mapped_column(String(5))
+    dose: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+
+
+class WaterTarget(TenantScoped, Base):
+    """A company's own target range for one parameter, for a coating and a treatment
+    ("*": any), over the trade's defaults."""
+
+    __tablename__ = "water_targets"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    parameter: Mapped[str] = mapped_column(String(30), primary_key=True)
+    coating: Mapped[str] = mapped_column(String(20), primary_key=True)
+    treatment: Mapped[str] = mapped_column(String(20), primary_key=True)
+    low: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    high: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    aim: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+
+
+class WaterAnalysis(TenantScoped, Base):
+    """One analysis of a pool's water, as assessed when recorded (targets, LSI, advice)."""
+
+    __tablename__ = "water_analyses"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pools.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20))
+    volume_m3: Mapped[Decimal] = mapped_column(Numeric(7, 1))
+    readings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)  # parameter, value, level, low, high
+    lsi: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    balance: Mapped[str | None] = mapped_column(String(20))
+    problems: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    recommendation: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)

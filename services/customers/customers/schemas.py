@@ -12,8 +12,20 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from bassin_common.pagination import PageQuery
 from bassin_common.schemas import StrictSchema
-from customers.domain import Category, Channel, Coating, Filtration, Kind, SafetyDevice, Shape, Source, Treatment
-from customers.events import CUSTOMER, EQUIPMENT, POOL, SITE
+from customers.domain import (
+    Category,
+    Channel,
+    Coating,
+    Filtration,
+    Kind,
+    Parameter,
+    Role,
+    SafetyDevice,
+    Shape,
+    Source,
+    Treatment,
+)
+from customers.events import ANALYSIS, CUSTOMER, EQUIPMENT, POOL, SITE
 
 TIMELINE_ENTRY = "5e4d3c2b-1a09-4f8e-9d7c-6b5a4f3e2d03"
 POSTCODE_FR = re.compile(r"\d{5}")
@@ -408,3 +420,150 @@ class LifetimesOutput(Schema):
     lifetimes = fields.Dict(
         keys=fields.String(), values=fields.Integer(), metadata={"example": {"pump": 10, "heat_pump": 14}}
     )
+
+
+# --- water care --------------------------------------------------------------------------
+
+
+def _measure(example: str | None, description: str) -> fields.Decimal:
+    return fields.Decimal(
+        as_string=True, load_default=None, allow_none=True, metadata={"example": example, "description": description}
+    )
+
+
+class AnalysisInput(StrictSchema):
+    """An analysis of a pool's water: the values measured (any of them; at least one)."""
+
+    source = fields.String(
+        load_default="shop_station",
+        validate=validate.OneOf(["shop_station", "technician", "customer"]),
+        metadata={"example": "shop_station"},
+    )
+    recorded_at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={"example": None})
+    ph = _measure("6.8", "pH")
+    free_chlorine = _measure("1.2", "mg/L")
+    combined_chlorine = _measure("0.2", "mg/L")
+    total_alkalinity = _measure("90", "TAC, mg/L CaCO3")
+    calcium_hardness = _measure("220", "TH, mg/L CaCO3")
+    cyanuric_acid = _measure("95", "stabiliser, mg/L")
+    salt = _measure(None, "mg/L")
+    temperature = _measure("26", "°C")
+    tds = _measure(None, "mg/L")
+    bromine = _measure(None, "mg/L")
+    active_oxygen = _measure(None, "mg/L")
+
+
+class ReadingOutput(Schema):
+    parameter = fields.String(metadata={"example": "ph"})
+    value = fields.Decimal(as_string=True, metadata={"example": "6.8"})
+    level = fields.String(metadata={"example": "low", "description": "low, ok, high"})
+    low = fields.Decimal(as_string=True, allow_none=True, metadata={"example": "7.2"})
+    high = fields.Decimal(as_string=True, allow_none=True, metadata={"example": "7.6"})
+
+
+class AdviceOutput(Schema):
+    parameter = fields.String(metadata={"example": "ph"})
+    advice = fields.String(metadata={"example": "Faire monter le pH : ajouter 290 g de pH plus."})
+    article_id = fields.UUID(allow_none=True, metadata={"example": "2c3d4e5f-6071-4829-9b0c-1d2e3f4a5b09"})
+    article_name = fields.String(allow_none=True, metadata={"example": "pH plus 5 kg"})
+    quantity = fields.Decimal(as_string=True, allow_none=True, metadata={"example": "290"})
+    unit = fields.String(allow_none=True, metadata={"example": "g"})
+
+
+class PreviousOutput(Schema):
+    """The previous analysis's problems, as the next visit asks: solved or not?"""
+
+    analysis_id = fields.UUID(metadata={"example": "0f1e2d3c-4b5a-4968-8776-655443322110"})
+    recorded_at = fields.DateTime(metadata={"example": "2026-05-30T16:20:00+00:00"})
+    problems = fields.List(fields.String(), metadata={"example": ["ph_low", "free_chlorine_low"]})
+    solved = fields.List(fields.String(), metadata={"example": ["free_chlorine_low"]})
+    persisting = fields.List(fields.String(), metadata={"example": ["ph_low"]})
+
+
+class AnalysisOutput(Schema):
+    id = fields.UUID(metadata={"example": ANALYSIS})
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    pool_id = fields.UUID(metadata={"example": POOL})
+    recorded_at = fields.DateTime(metadata={"example": "2026-06-12T10:05:00+00:00"})
+    recorded_by = fields.String(allow_none=True, metadata={"example": None})
+    source = fields.String(metadata={"example": "shop_station"})
+    volume_m3 = fields.Decimal(as_string=True, metadata={"example": "48.0"})
+    readings = fields.List(fields.Nested(ReadingOutput))
+    lsi = fields.Decimal(as_string=True, allow_none=True, metadata={"example": "-0.52"})
+    balance = fields.String(
+        allow_none=True, metadata={"example": "corrosive", "description": "corrosive, balanced, scaling"}
+    )
+    problems = fields.List(fields.String(), metadata={"example": ["ph_low", "cyanuric_acid_high"]})
+    recommendation = fields.List(fields.Nested(AdviceOutput))
+    previous = fields.Nested(PreviousOutput, allow_none=True)
+
+
+class WaterProductInput(StrictSchema):
+    role = fields.String(
+        required=True, validate=validate.OneOf([r.value for r in Role]), metadata={"example": "ph_plus"}
+    )
+    article_id = fields.UUID(required=True, metadata={"example": "0c9b7a41-5e2f-4d3a-8f61-7a2b9c4d5e22"})
+    unit = fields.String(load_default="g", validate=validate.OneOf(["g", "mL"]), metadata={"example": "g"})
+    dose = fields.Decimal(
+        as_string=True,
+        places=3,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=Decimal(10000)),
+        metadata={"example": None, "description": "g or mL per m³ per unit of the parameter; null: the trade's figure"},
+    )
+
+
+class WaterProductsInput(StrictSchema):
+    """The company's articles for each job on the water (those not named are kept)."""
+
+    products = fields.List(fields.Nested(WaterProductInput), required=True, validate=validate.Length(min=1, max=20))
+
+
+class WaterProductOutput(Schema):
+    role = fields.String(metadata={"example": "ph_plus"})
+    article_id = fields.UUID(metadata={"example": "0c9b7a41-5e2f-4d3a-8f61-7a2b9c4d5e22"})
+    article_name = fields.String(metadata={"example": "pH plus 5 kg"})
+    unit = fields.String(metadata={"example": "g"})
+    dose = fields.Decimal(as_string=True, allow_none=True, metadata={"example": None})
+    dose_per_unit = fields.Decimal(as_string=True, metadata={"example": "100"})
+
+
+class WaterProductsOutput(Schema):
+    products = fields.List(fields.Nested(WaterProductOutput))
+
+
+class WaterTargetInput(StrictSchema):
+    parameter = fields.String(
+        required=True, validate=validate.OneOf([p.value for p in Parameter]), metadata={"example": "ph"}
+    )
+    coating = fields.String(
+        load_default="*", validate=validate.OneOf(["*", *[c.value for c in Coating]]), metadata={"example": "*"}
+    )
+    treatment = fields.String(
+        load_default="*", validate=validate.OneOf(["*", *[t.value for t in Treatment]]), metadata={"example": "*"}
+    )
+    low = fields.Decimal(
+        as_string=True, required=True, validate=validate.Range(min=0, max=20000), metadata={"example": "7.2"}
+    )
+    high = fields.Decimal(
+        as_string=True, required=True, validate=validate.Range(min=0, max=20000), metadata={"example": "7.4"}
+    )
+    aim = fields.Decimal(as_string=True, load_default=None, allow_none=True, metadata={"example": "7.3"})
+
+    @validates_schema
+    def coherent(self, data: dict, **_: object) -> None:
+        if data["low"] > data["high"]:
+            raise ValidationError({"high": ["must not be below low"]})
+        if data.get("aim") is not None and not data["low"] <= data["aim"] <= data["high"]:
+            raise ValidationError({"aim": ["must be between low and high"]})
+
+
+class WaterTargetsInput(StrictSchema):
+    """The company's own targets, over the trade's (a specific coating or treatment wins over "*")."""
+
+    targets = fields.List(fields.Nested(WaterTargetInput), required=True, validate=validate.Length(min=1, max=100))
+
+
+class WaterTargetsOutput(Schema):
+    targets = fields.List(fields.Nested(WaterTargetInput))

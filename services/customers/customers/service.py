@@ -11,10 +11,15 @@ import uuid
 from typing import Any
 
 from bassin_common.pagination import PageQuery, page_of
-from bassin_common.permissions import MANAGE_CUSTOMERS, READ_BUSINESS_DATA, READ_OWN_CUSTOMER_ACCOUNT
-from bassin_common.service import BassinService, rpc
+from bassin_common.permissions import (
+    MANAGE_CUSTOMERS,
+    READ_BUSINESS_DATA,
+    READ_OWN_CUSTOMER_ACCOUNT,
+    RECORD_WATER_ANALYSES,
+)
+from bassin_common.service import BassinService, consume, rpc
 from bassin_common.uow import UnitOfWork
-from customers import schemas, usecases
+from customers import events, schemas, usecases
 
 
 class CustomersService(BassinService):
@@ -91,3 +96,45 @@ class CustomersService(BassinService):
     @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.LifetimesInput, returns=schemas.LifetimesOutput, idempotent=True)
     def set_equipment_lifetimes(self, uow: UnitOfWork, lifetimes: dict[str, Any]) -> Any:
         return usecases.set_lifetimes(uow, lifetimes)
+
+    # --- water care --------------------------------------------------------------------
+
+    @rpc(requires=RECORD_WATER_ANALYSES, accepts=schemas.AnalysisInput, returns=schemas.AnalysisOutput, idempotent=True)
+    def record_analysis(self, uow: UnitOfWork, pool_id: uuid.UUID, analysis: dict[str, Any]) -> Any:
+        return usecases.record_analysis(uow, pool_id, analysis)
+
+    @rpc(requires=RECORD_WATER_ANALYSES, returns=schemas.AnalysisOutput)
+    def get_analysis(self, uow: UnitOfWork, analysis_id: uuid.UUID) -> Any:
+        return usecases.get_analysis(uow, analysis_id)
+
+    @rpc(requires=RECORD_WATER_ANALYSES, accepts=PageQuery, returns=page_of(schemas.AnalysisOutput))
+    def list_analyses(self, uow: UnitOfWork, pool_id: uuid.UUID, page: dict[str, Any]) -> Any:
+        return usecases.pool_analyses(uow, pool_id, page)
+
+    @rpc(requires=RECORD_WATER_ANALYSES, returns=schemas.WaterProductsOutput)
+    def get_water_products(self, uow: UnitOfWork) -> Any:
+        return usecases.get_water_products(uow)
+
+    @rpc(
+        requires=MANAGE_CUSTOMERS,
+        accepts=schemas.WaterProductsInput,
+        returns=schemas.WaterProductsOutput,
+        idempotent=True,
+    )
+    def set_water_products(self, uow: UnitOfWork, products: dict[str, Any]) -> Any:
+        return usecases.set_water_products(uow, products)
+
+    @rpc(requires=RECORD_WATER_ANALYSES, returns=schemas.WaterTargetsOutput)
+    def get_water_targets(self, uow: UnitOfWork) -> Any:
+        return usecases.get_water_targets(uow)
+
+    @rpc(
+        requires=MANAGE_CUSTOMERS,
+        accepts=schemas.WaterTargetsInput,
+        returns=schemas.WaterTargetsOutput,
+        idempotent=True,
+    )
+    def set_water_targets(self, uow: UnitOfWork, targets: dict[str, Any]) -> Any:
+        return usecases.set_water_targets(uow, targets)
+
+    on_article_created = consume("inventory", "article_created", events.ArticleView, usecases.copy_article)

@@ -7,17 +7,29 @@ They load and store through the ORM (scoped to the unit of work's tenant by
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, literal, or_, select, tuple_
 
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
 from customers import domain, events
-from customers.models import Customer, Equipment, EquipmentLifetime, Pool, SearchTerm, Site, TimelineEntry
+from customers.models import (
+    Article,
+    Customer,
+    Equipment,
+    EquipmentLifetime,
+    Pool,
+    SearchTerm,
+    Site,
+    TimelineEntry,
+    WaterAnalysis,
+    WaterProduct,
+    WaterTarget,
+)
 
 TOP_OF_UNICODE = chr(0x10FFFF)  # after every prefix's continuations, in the "C" collation
 
@@ -433,3 +445,211 @@ def replace_equipment(uow: UnitOfWork, equipment_id: uuid.UUID, data: dict[str, 
     _timeline(uow, pool.customer_id, "equipment", text, str(new.id))
     uow.emit(events.EQUIPMENT_REPLACED, {**_equipment_event(new), "replaced_equipment_id": old.id})
     return equipment_view(new)
+
+
+# --- the catalogue copy ------------------------------------------------------------------
+
+
+def copy_article(uow: UnitOfWork, article: dict[str, Any]) -> None:
+    """Keep inventory's article (created, or its price or name changed) as it is now."""
+    row = uow.session.scalar(select(Article).where(Article.id == article["article_id"]))
+    if row is None:
+        row = Article(id=article["article_id"])
+        uow.session.add(row)
+    row.sku, row.name = article["sku"], article["name"]
+    row.sale_price, row.vat_rate = article["sale_price"], article["vat_rate"]
+
+
+def article_row(uow: UnitOfWork, article_id: uuid.UUID, field: str) -> Article:
+    article = uow.session.scalar(select(Article).where(Article.id == article_id))
+    if article is None:
+        raise ValidationFailed.field(field, "no such article in this company's catalogue")
+    return article
+
+
+# --- water care --------------------------------------------------------------------------
+
+
+def water_products(uow: UnitOfWork) -> dict[domain.Role, domain.Product]:
+    rows = uow.session.execute(select(WaterProduct, Article).join(Article, Article.id == WaterProduct.article_id))
+    return {
+        domain.Role(product.role): domain.Product(
+            domain.Role(product.role), str(article.id), article.name, product.unit, product.dose
+        )
+        for product, article in rows
+    }
+
+
+def get_water_products(uow: UnitOfWork) -> dict[str, Any]:
+    products = sorted(water_products(uow).values(), key=lambda p: p.role)
+    return {
+        "products": [
+            {
+                "role": p.role,
+                "article_id": p.article_id,
+                "article_name": p.name,
+                "unit": p.unit,
+                "dose": p.dose,
+                "dose_per_unit": p.dose_per_unit,
+            }
+            for p in products
+        ]
+    }
+
+
+def set_water_products(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    for index, chosen in enumerate(data["products"]):
+        article_row(uow, chosen["article_id"], f"products[{index}].article_id")
+        row = uow.session.scalar(select(WaterProduct).where(WaterProduct.role == chosen["role"]))
+        if row is None:
+            row = WaterProduct(role=chosen["role"])
+            uow.session.add(row)
+        row.article_id, row.unit, row.dose = chosen["article_id"], chosen["unit"], chosen["dose"]
+    uow.session.flush()
+    return get_water_products(uow)
+
+
+def _target_rows(uow: UnitOfWork) -> list[WaterTarget]:
+    return list(uow.session.scalars(select(WaterTarget).order_by(WaterTarget.parameter)))
+
+
+def get_water_targets(uow: UnitOfWork) -> dict[str, Any]:
+    return {"targets": [columns(row) for row in _target_rows(uow)]}
+
+
+def set_water_targets(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    for target in data["targets"]:
+        key = (target["parameter"], target["coating"], target["treatment"])
+        row = uow.session.scalar(
+            select(WaterTarget).where(
+                WaterTarget.parameter == key[0], WaterTarget.coating == key[1], WaterTarget.treatment == key[2]
+            )
+        )
+        if row is None:
+            row = WaterTarget(parameter=key[0], coating=key[1], treatment=key[2])
+            uow.session.add(row)
+        row.low, row.high, row.aim = target["low"], target["high"], target["aim"]
+    uow.session.flush()
+    return get_water_targets(uow)
+
+
+def pool_targets(uow: UnitOfWork, pool: Pool) -> dict[domain.Parameter, domain.Target]:
+    """The trade's targets for the pool's coating and treatment, under the company's own
+    (for any coating or treatment first, then the more specific ones)."""
+    rows = [r for r in _target_rows(uow) if r.coating in ("*", pool.coating) and r.treatment in ("*", pool.treatment)]
+    rows.sort(key=lambda r: (r.coating != "*") + (r.treatment != "*"))
+    overrides = {domain.Parameter(r.parameter): domain.Target(r.low, r.high, r.aim) for r in rows}
+    return domain.targets_for(domain.Coating(pool.coating), domain.Treatment(pool.treatment), overrides)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def record_analysis(uow: UnitOfWork, pool_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """Assess the values against the pool's targets, compute the LSI and the doses of the
+    company's products for the pool's volume; the previous analysis's problems come back."""
+    pool = pool_row(uow, pool_id)
+    measurements = {p: data[p.value] for p in domain.Parameter if data.get(p.value) is not None}
+    treatment = domain.Treatment(pool.treatment)
+    assessment = domain.assess(measurements, pool_targets(uow, pool), treatment)
+    advice = domain.recommend(assessment, pool.volume_m3, water_products(uow))
+    analysis = WaterAnalysis(
+        id=uuid.uuid4(),
+        customer_id=pool.customer_id,
+        pool_id=pool.id,
+        recorded_at=data["recorded_at"] or datetime.now(UTC),
+        recorded_by=uow.context.user_id,
+        source=data["source"],
+        volume_m3=pool.volume_m3,
+        readings=[
+            {
+                "parameter": r.parameter.value,
+                "value": str(r.value),
+                "level": r.level.value,
+                "low": _text_or_none(r.target and r.target.low),
+                "high": _text_or_none(r.target and r.target.high),
+            }
+            for r in assessment.readings
+        ],
+        lsi=assessment.lsi,
+        balance=assessment.balance,
+        problems=[f"{r.parameter.value}_{r.level.value}" for r in assessment.problems],
+        recommendation=[
+            {
+                "parameter": a.parameter.value,
+                "advice": a.advice,
+                "article_id": a.article_id,
+                "article_name": a.article_name,
+                "quantity": _text_or_none(a.quantity),
+                "unit": a.unit,
+            }
+            for a in advice
+        ],
+    )
+    uow.session.add(analysis)
+    uow.session.flush()
+    summary = ", ".join(analysis.problems) or "eau équilibrée"
+    _timeline(uow, pool.customer_id, "analysis", f"Analyse d'eau : {summary}.", str(analysis.id))
+    uow.emit(
+        events.WATER_ANALYSIS_RECORDED,
+        {
+            "analysis_id": analysis.id,
+            "customer_id": analysis.customer_id,
+            "pool_id": analysis.pool_id,
+            "recorded_at": analysis.recorded_at,
+            "problems": analysis.problems,
+            "recommendation": [
+                {"article_id": a["article_id"], "quantity": a["quantity"], "unit": a["unit"]}
+                for a in analysis.recommendation
+                if a["article_id"] is not None
+            ],
+            "lsi": analysis.lsi,
+        },
+    )
+    return analysis_view(uow, analysis)
+
+
+def _previous(uow: UnitOfWork, analysis: WaterAnalysis) -> WaterAnalysis | None:
+    keys = tuple_(WaterAnalysis.recorded_at, WaterAnalysis.id)
+    return uow.session.scalar(
+        select(WaterAnalysis)
+        .where(
+            WaterAnalysis.pool_id == analysis.pool_id,
+            keys < tuple_(literal(analysis.recorded_at), literal(analysis.id)),
+        )
+        .order_by(WaterAnalysis.recorded_at.desc(), WaterAnalysis.id.desc())
+        .limit(1)
+    )
+
+
+def analysis_view(uow: UnitOfWork, analysis: WaterAnalysis) -> dict[str, Any]:
+    previous = _previous(uow, analysis)
+    return {
+        **columns(analysis),
+        "previous": None
+        if previous is None
+        else {
+            "analysis_id": previous.id,
+            "recorded_at": previous.recorded_at,
+            "problems": previous.problems,
+            "solved": [p for p in previous.problems if p not in analysis.problems],
+            "persisting": [p for p in previous.problems if p in analysis.problems],
+        },
+    }
+
+
+def get_analysis(uow: UnitOfWork, analysis_id: uuid.UUID) -> dict[str, Any]:
+    analysis = uow.session.scalar(select(WaterAnalysis).where(WaterAnalysis.id == analysis_id))
+    if analysis is None:
+        raise NotFound(f"analysis {analysis_id} not found")
+    pool_row(uow, analysis.pool_id)  # an erased customer's analyses are gone with them
+    return analysis_view(uow, analysis)
+
+
+def pool_analyses(uow: UnitOfWork, pool_id: uuid.UUID, page: dict[str, Any]) -> Page[dict[str, Any]]:
+    """A pool's analyses, newest first: its history, each with what changed since the one before."""
+    pool_row(uow, pool_id)
+    statement = select(WaterAnalysis).where(WaterAnalysis.pool_id == pool_id)
+    found = read_page(uow.session, statement, (WaterAnalysis.recorded_at, WaterAnalysis.id), page, descending=True)
+    return Page([analysis_view(uow, analysis) for analysis in found.items], found.next)

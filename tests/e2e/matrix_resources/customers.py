@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bassin_common.testing import wait_until
 from conftest import Company, Stack
 
 CUSTOMER = {
@@ -38,4 +39,24 @@ def resources(stack: Stack, company: Company) -> dict[str, str]:
     equipment = company.post(f"/api/v1/customers/pools/{pool_id}/equipment", json=EQUIPMENT)
     assert equipment.status_code == 201, equipment.get_json()
     equipment_id = equipment.get_json()["id"]
-    return {"customer_id": body["id"], "site_id": site_id, "pool_id": pool_id, "equipment_id": equipment_id}
+    analysis = company.post(f"/api/v1/customers/pools/{pool_id}/analyses", json={"ph": "7.0", "temperature": "24"})
+    assert analysis.status_code == 201, analysis.get_json()
+    wait_for_article_copy(company)
+    return {
+        "customer_id": body["id"],
+        "site_id": site_id,
+        "pool_id": pool_id,
+        "equipment_id": equipment_id,
+        "analysis_id": analysis.get_json()["id"],
+    }
+
+
+def wait_for_article_copy(company: Company) -> None:
+    """customers names the company's article (water products, quotes) once its copy came."""
+    product = {"products": [{"role": "ph_plus", "article_id": company.article["id"]}]}
+    wait_until(
+        lambda: (
+            company.client.put("/api/v1/customers/water-products", json=product, headers=company.auth).status_code
+            == 200
+        )
+    )
