@@ -16,6 +16,7 @@ from bassin_common.errors import NotFound, ValidationFailed
 from bassin_common.permissions import (
     CUSTOMER,
     MANAGE_CUSTOMERS,
+    MANAGE_SALES_PIPELINE,
     READ_BUSINESS_DATA,
     READ_OWN_CUSTOMER_ACCOUNT,
     RECORD_WATER_ANALYSES,
@@ -261,3 +262,85 @@ api.forward(
     body=True,
     summary="Set the company's own target ranges, for any or one coating and treatment",
 )
+
+
+# --- the sales pipeline ----------------------------------------------------------------------
+
+SELL = MANAGE_SALES_PIPELINE
+api.forward("GET", "/leads", "list_leads", SELL, query=True, summary="Leads, the latest first contacts first")
+api.forward("GET", "/leads/<lead_id>", "get_lead", SELL, summary="A lead")
+api.forward(
+    "POST",
+    "/leads/<lead_id>/follow-ups",
+    "follow_up_lead",
+    SELL,
+    body=True,
+    status=201,
+    summary="Record a follow-up of a lead (in the customer's timeline) and when to call next",
+)
+api.forward(
+    "POST", "/leads/<lead_id>/lost", "mark_lead_lost", SELL, body=True, summary="Mark a lead lost, with the reason"
+)
+api.forward(
+    "POST",
+    "/quotes",
+    "create_quote",
+    SELL,
+    body=True,
+    status=201,
+    location="/quotes/{id}",
+    summary="Prepare a quote (lines from the catalogue or free, discounts, VAT, validity)",
+)
+api.forward(
+    "POST",
+    "/quotes/<quote_id>/revisions",
+    "revise_quote",
+    SELL,
+    body=True,
+    status=201,
+    location="/quotes/{id}",
+    summary="Make the next version of a quote not yet decided; the revised one is superseded",
+)
+api.forward("GET", "/quotes/<quote_id>", "get_quote", SELL, summary="A version of a quote, and its order once accepted")
+api.forward(
+    "GET",
+    "/customers/<customer_id>/quotes",
+    "list_customer_quotes",
+    SELL,
+    query=True,
+    summary="A customer's quotes, every version, newest first",
+)
+api.forward("POST", "/quotes/<quote_id>/send", "send_quote", SELL, summary="Mark a draft quote sent to the customer")
+api.forward(
+    "POST",
+    "/quotes/<quote_id>/accept",
+    "accept_quote",
+    SELL,
+    summary="The customer accepted a sent quote: it becomes an order (order_confirmed), once",
+)
+api.forward("POST", "/quotes/<quote_id>/decline", "decline_quote", SELL, summary="The customer declined a sent quote")
+api.forward(
+    "GET",
+    "/pipeline/figures",
+    "pipeline_figures",
+    SELL,
+    query=True,
+    summary="Conversion figures of the leads first contacted in a period",
+)
+
+
+@api.view(
+    "POST",
+    "/leads",
+    SELL,
+    rpc="record_first_contact",
+    summary="Record a prospect's first contact (a lead) on a customer file",
+    status=201,
+    response_headers=("Location",),
+    statuses=(404, 422),
+)
+def record_first_contact():
+    body = json_body()
+    check_salesperson(body)
+    lead = call("customers", "record_first_contact", body)
+    return jsonify(lead), 201, {"Location": f"{api.prefix}/leads/{lead['id']}"}

@@ -646,3 +646,100 @@ def display_name(kind: Kind, company_name: str | None, first_name: str | None, l
 def sort_key(name: str) -> str:
     """The order of the customer list: by name, regardless of accents and case."""
     return " ".join(words(name))[:200] or "~"
+
+
+# --- the sales pipeline ------------------------------------------------------------------
+
+
+class OrderKind(StrEnum):
+    CONSTRUCTION = "construction"
+    SERVICE = "service"
+    PRODUCTS = "products"
+
+
+class LeadStatus(StrEnum):
+    OPEN = "open"
+    QUOTED = "quoted"
+    WON = "won"
+    LOST = "lost"
+
+
+class QuoteStatus(StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SUPERSEDED = "superseded"
+
+
+QUOTE_VALIDITY = timedelta(days=30)
+# The schedule a construction quote proposes when it gives none (DOMAIN.md's example);
+# the step codes are the construction template's.
+DEFAULT_PAYMENT_SCHEDULE = (
+    ("order", Decimal(30)),
+    ("structure", Decimal(40)),
+    ("waterproofing", Decimal(25)),
+    ("handover", Decimal(5)),
+)
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    description: str
+    quantity: Decimal
+    unit_price_excl_vat: Decimal
+    vat_rate: Decimal  # percent
+    discount_percent: Decimal = Decimal(0)
+    article_id: str | None = None
+
+    @property
+    def total_excl_vat(self) -> Decimal:
+        return _cents(self.quantity * self.unit_price_excl_vat * (HUNDRED - self.discount_percent) / HUNDRED)
+
+
+@dataclass(frozen=True)
+class Totals:
+    excl_vat: Decimal
+    vat: Decimal
+    incl_vat: Decimal
+    vat_by_rate: dict[Decimal, Decimal]
+
+
+def quote_totals(lines: list[QuoteLine]) -> Totals:
+    """The totals a French quote shows: lines without VAT, VAT per rate on each rate's base
+    (rounded once per rate, as on an invoice), and the sum with VAT."""
+    if not lines:
+        raise ValidationFailed.field("lines", "a quote has at least one line")
+    bases: dict[Decimal, Decimal] = {}
+    for line in lines:
+        bases[line.vat_rate] = bases.get(line.vat_rate, Decimal(0)) + line.total_excl_vat
+    vat_by_rate = {rate: _cents(base * rate / HUNDRED) for rate, base in sorted(bases.items())}
+    excl = _cents(sum(bases.values(), Decimal(0)))
+    vat = _cents(sum(vat_by_rate.values(), Decimal(0)))
+    return Totals(excl, vat, excl + vat, vat_by_rate)
+
+
+def price_excl_vat(price_incl_vat: Decimal, vat_rate: Decimal) -> Decimal:
+    """A shelf price (VAT included) as a quote's unit price without VAT."""
+    return _cents(price_incl_vat * HUNDRED / (HUNDRED + vat_rate))
+
+
+def check_payment_schedule(schedule: list[tuple[str, Decimal]]) -> None:
+    if not schedule:
+        raise ValidationFailed.field("payment_schedule", "at least one step")
+    if sum((percent for _, percent in schedule), Decimal(0)) != HUNDRED:
+        raise ValidationFailed.field("payment_schedule", "the percentages must add up to 100")
+    codes = [code for code, _ in schedule]
+    if len(set(codes)) != len(codes):
+        raise ValidationFailed.field("payment_schedule", "a step appears twice")
+
+
+def check_validity(valid_until: date, today: date) -> None:
+    if valid_until < today:
+        raise ValidationFailed.field("valid_until", "already past")

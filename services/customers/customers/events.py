@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from bassin_common.events import EventSpec, EventView
+from bassin_common.schemas import Money, Percentage
 
 # The examples' ids: one customer of a pool shop near Nîmes.
 CUSTOMER = "3f2a9c1e-7b4d-4e8a-9c21-5d6e7f8a9b01"
@@ -171,3 +172,153 @@ class ArticleView(EventView):
     name = fields.String(required=True)
     sale_price = fields.Decimal(required=True, as_string=True)
     vat_rate = fields.Decimal(required=True, as_string=True)
+
+
+# --- the sales pipeline (published) -----------------------------------------------------
+
+LEAD = "4d5e6f70-8192-4a3b-9c4d-5e6f7a8b9c10"
+QUOTE = "5e6f7081-92a3-4b4c-8d5e-6f7a8b9c0d11"
+ORDER = "6f708192-a3b4-4c5d-9e6f-7a8b9c0d1e12"
+
+
+class FirstContactRecorded(Schema):
+    lead_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+    source = fields.String(required=True)
+    contacted_on = fields.Date(required=True)
+    salesperson_id = fields.UUID(required=True, allow_none=True)
+    subject = fields.String()
+
+
+FIRST_CONTACT_RECORDED = EventSpec(
+    "first_contact_recorded",
+    FirstContactRecorded,
+    "A prospect made a first contact (notifications plans the follow-up call).",
+    example={
+        "lead_id": LEAD,
+        "customer_id": CUSTOMER,
+        "source": "web",
+        "contacted_on": "2026-03-02",
+        "salesperson_id": None,
+        "subject": "Piscine enterrée 8 x 4",
+    },
+)
+
+
+class QuoteSent(Schema):
+    quote_id = fields.UUID(required=True)
+    lead_id = fields.UUID(required=True, allow_none=True)
+    customer_id = fields.UUID(required=True)
+    number = fields.String()
+    version = fields.Integer(required=True)
+    total_excl_vat = Money(required=True)
+    total_incl_vat = Money(required=True)
+    valid_until = fields.Date(required=True)
+
+
+QUOTE_SENT = EventSpec(
+    "quote_sent",
+    QuoteSent,
+    "A version of a quote was sent to the customer, valid until a date.",
+    example={
+        "quote_id": QUOTE,
+        "lead_id": LEAD,
+        "customer_id": CUSTOMER,
+        "number": "D-2026-0007",
+        "version": 2,
+        "total_excl_vat": "32500.00",
+        "total_incl_vat": "39000.00",
+        "valid_until": "2026-04-15",
+    },
+)
+
+
+class OrderLine(Schema):
+    article_id = fields.UUID(required=True, allow_none=True)
+    description = fields.String(required=True)
+    quantity = fields.Decimal(required=True, as_string=True)
+    unit_price_excl_vat = Money(required=True)
+    vat_rate = Percentage(required=True)
+    total_excl_vat = Money(required=True)
+
+
+class OrderedPool(Schema):
+    pool_type_code = fields.String(required=True)
+    shape = fields.String(required=True)
+    length_m = fields.Decimal(required=True, as_string=True)
+    width_m = fields.Decimal(required=True, as_string=True)
+    mean_depth_m = fields.Decimal(required=True, as_string=True)
+    volume_m3 = fields.Decimal(required=True, as_string=True)
+    coating = fields.String(required=True)
+    filtration = fields.String(required=True)
+    treatment = fields.String(required=True)
+    options = fields.List(fields.String(), required=True)
+
+
+class ScheduleStep(Schema):
+    step_code = fields.String(required=True)
+    percent = Percentage(required=True)
+
+
+class OrderConfirmed(Schema):
+    order_id = fields.UUID(required=True)
+    quote_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True, allow_none=True)
+    kind = fields.String(required=True)
+    confirmed_at = fields.AwareDateTime(required=True)
+    lines = fields.List(fields.Nested(OrderLine), required=True)
+    total_excl_vat = Money(required=True)
+    vat_total = Money(required=True)
+    total_incl_vat = Money(required=True)
+    pool = fields.Nested(OrderedPool, allow_none=True)
+    payment_schedule = fields.List(fields.Nested(ScheduleStep), allow_none=True)
+    promised_filling_date = fields.Date(allow_none=True)
+
+
+ORDER_CONFIRMED = EventSpec(
+    "order_confirmed",
+    OrderConfirmed,
+    "A customer accepted a quote: the order, its lines and totals; for a construction, the pool to build, "
+    "the payment schedule and the promised filling date (worksites creates the project from it).",
+    example={
+        "order_id": ORDER,
+        "quote_id": QUOTE,
+        "customer_id": CUSTOMER,
+        "site_id": SITE,
+        "kind": "construction",
+        "confirmed_at": "2026-04-02T15:30:00+00:00",
+        "lines": [
+            {
+                "article_id": None,
+                "description": "Piscine béton 8 x 4, liner 75/100",
+                "quantity": "1",
+                "unit_price_excl_vat": "32500.00",
+                "vat_rate": "20.00",
+                "total_excl_vat": "32500.00",
+            }
+        ],
+        "total_excl_vat": "32500.00",
+        "vat_total": "6500.00",
+        "total_incl_vat": "39000.00",
+        "pool": {
+            "pool_type_code": "BETON-8x4",
+            "shape": "rectangle",
+            "length_m": "8.00",
+            "width_m": "4.00",
+            "mean_depth_m": "1.50",
+            "volume_m3": "48.0",
+            "coating": "liner",
+            "filtration": "sand",
+            "treatment": "salt",
+            "options": ["volet immergé", "pompe à chaleur"],
+        },
+        "payment_schedule": [
+            {"step_code": "order", "percent": "30.00"},
+            {"step_code": "structure", "percent": "40.00"},
+            {"step_code": "waterproofing", "percent": "25.00"},
+            {"step_code": "handover", "percent": "5.00"},
+        ],
+        "promised_filling_date": "2026-06-20",
+    },
+)

@@ -224,3 +224,63 @@ class WaterAnalysis(TenantScoped, Base):
     balance: Mapped[str | None] = mapped_column(String(20))
     problems: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
     recommendation: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+
+
+class Lead(TenantScoped, Base):
+    """A prospect's request, from the first contact to an order or a loss."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20))
+    contacted_on: Mapped[date]
+    salesperson_id: Mapped[uuid.UUID | None]
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    lost_reason: Mapped[str | None] = mapped_column(String(500))
+    next_follow_up_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Quote(TenantScoped, Base):
+    """One version of a quote (devis); a revision is a new row of the same number."""
+
+    __tablename__ = "quotes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    number: Mapped[str] = mapped_column(String(30))
+    version: Mapped[int]
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id"))
+    site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    valid_until: Mapped[date]
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    total_excl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    total_incl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    pool: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    payment_schedule: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    promised_filling_date: Mapped[date | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Order(TenantScoped, Base):
+    """An accepted quote: what the company now owes the customer. One per quote."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id"), unique=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    total_excl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    total_incl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))

@@ -11,13 +11,14 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from bassin_common.pagination import PageQuery
-from bassin_common.schemas import StrictSchema
+from bassin_common.schemas import Money, Percentage, StrictSchema
 from customers.domain import (
     Category,
     Channel,
     Coating,
     Filtration,
     Kind,
+    OrderKind,
     Parameter,
     Role,
     SafetyDevice,
@@ -25,7 +26,7 @@ from customers.domain import (
     Source,
     Treatment,
 )
-from customers.events import ANALYSIS, CUSTOMER, EQUIPMENT, POOL, SITE
+from customers.events import ANALYSIS, CUSTOMER, EQUIPMENT, LEAD, POOL, QUOTE, SITE
 
 TIMELINE_ENTRY = "5e4d3c2b-1a09-4f8e-9d7c-6b5a4f3e2d03"
 POSTCODE_FR = re.compile(r"\d{5}")
@@ -567,3 +568,188 @@ class WaterTargetsInput(StrictSchema):
 
 class WaterTargetsOutput(Schema):
     targets = fields.List(fields.Nested(WaterTargetInput))
+
+
+# --- the sales pipeline ------------------------------------------------------------------
+
+
+class LeadInput(StrictSchema):
+    """A prospect's first contact, for an existing customer file (a prospect is a customer
+    file that has not bought yet)."""
+
+    customer_id = fields.UUID(required=True, metadata={"example": CUSTOMER})
+    subject = _text(200, "Piscine enterrée 8 x 4 avec volet", required=True)
+    source = fields.String(
+        load_default=Source.WALK_IN.value,
+        validate=validate.OneOf([s.value for s in Source]),
+        metadata={"example": "web"},
+    )
+    contacted_on = fields.Date(
+        load_default=None, allow_none=True, metadata={"example": "2026-03-02", "description": "Today when not given."}
+    )
+    salesperson_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": None})
+    next_follow_up_on = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-03-09"})
+
+
+class FollowUpInput(StrictSchema):
+    text = _text(4000, "Rappelé : attend le retour du permis avant de signer.", required=True)
+    next_follow_up_on = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-03-20"})
+
+
+class LostInput(StrictSchema):
+    reason = _text(500, "Parti chez un concurrent moins cher", required=True)
+
+
+class LeadOutput(Schema):
+    id = fields.UUID(metadata={"example": LEAD})
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    subject = fields.String(metadata={"example": "Piscine enterrée 8 x 4 avec volet"})
+    source = fields.String(metadata={"example": "web"})
+    contacted_on = fields.Date(metadata={"example": "2026-03-02"})
+    salesperson_id = fields.UUID(allow_none=True, metadata={"example": None})
+    status = fields.String(metadata={"example": "open", "description": "open, quoted, won, lost"})
+    lost_reason = fields.String(allow_none=True, metadata={"example": None})
+    next_follow_up_on = fields.Date(allow_none=True, metadata={"example": "2026-03-09"})
+
+
+class QuoteLineInput(StrictSchema):
+    """A line: an article of the catalogue (its name and price copied unless given) or free text."""
+
+    article_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"example": "0c9b7a41-5e2f-4d3a-8f61-7a2b9c4d5e22"}
+    )
+    description = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=300), metadata={"example": None}
+    )
+    quantity = fields.Decimal(
+        as_string=True,
+        places=3,
+        required=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=Decimal(1000000)),
+        metadata={"example": "2"},
+    )
+    unit_price_excl_vat = Money(load_default=None, allow_none=True, metadata={"example": None})
+    vat_rate = Percentage(load_default=None, allow_none=True, metadata={"example": None})
+    discount_percent = Percentage(load_default=Decimal(0), metadata={"example": "0.00"})
+
+
+class PoolSpecInput(StrictSchema):
+    """The pool a construction quote builds."""
+
+    pool_type_code = _text(40, "BETON-8x4", required=True)
+    shape = fields.String(
+        required=True, validate=validate.OneOf([s.value for s in Shape]), metadata={"example": "rectangle"}
+    )
+    length_m = _metres("8.00", "100", required=True)
+    width_m = fields.Decimal(
+        as_string=True,
+        places=2,
+        load_default=Decimal(0),
+        validate=validate.Range(min=0, max=Decimal(100)),
+        metadata={"example": "4.00"},
+    )
+    mean_depth_m = _metres("1.50", "10", required=True)
+    coating = fields.String(
+        required=True, validate=validate.OneOf([c.value for c in Coating]), metadata={"example": "liner"}
+    )
+    filtration = fields.String(
+        required=True, validate=validate.OneOf([f.value for f in Filtration]), metadata={"example": "sand"}
+    )
+    treatment = fields.String(
+        required=True, validate=validate.OneOf([t.value for t in Treatment]), metadata={"example": "salt"}
+    )
+    options = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        load_default=list,
+        metadata={"example": ["volet immergé"]},
+    )
+
+
+class ScheduleStepInput(StrictSchema):
+    step_code = _text(40, "order", required=True)
+    percent = Percentage(required=True, metadata={"example": "30.00"})
+
+
+class QuoteFields(StrictSchema):
+    """A quote's content: for a construction, the site, the pool and the payment schedule
+    (DOMAIN.md's 30/40/25/5 when not given)."""
+
+    kind = fields.String(
+        required=True, validate=validate.OneOf([k.value for k in OrderKind]), metadata={"example": "construction"}
+    )
+    site_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": SITE})
+    valid_until = fields.Date(
+        load_default=None, allow_none=True, metadata={"example": None, "description": "30 days when not given."}
+    )
+    lines = fields.List(fields.Nested(QuoteLineInput), required=True, validate=validate.Length(min=1, max=200))
+    pool = fields.Nested(PoolSpecInput, load_default=None, allow_none=True)
+    payment_schedule = fields.List(
+        fields.Nested(ScheduleStepInput),
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "example": [
+                {"step_code": "order", "percent": "30.00"},
+                {"step_code": "structure", "percent": "40.00"},
+                {"step_code": "waterproofing", "percent": "25.00"},
+                {"step_code": "handover", "percent": "5.00"},
+            ],
+            "description": "Percentages adding up to 100, by step of the construction template.",
+        },
+    )
+    promised_filling_date = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-06-20"})
+    notes = _optional(4000, "Terrassement compris ; évacuation des terres en sus.")
+
+
+class QuoteInput(QuoteFields):
+    customer_id = fields.UUID(required=True, metadata={"example": CUSTOMER})
+    lead_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": LEAD})
+
+
+class QuoteLineOutput(Schema):
+    article_id = fields.UUID(allow_none=True, metadata={"example": None})
+    description = fields.String(metadata={"example": "Piscine béton 8 x 4, liner 75/100"})
+    quantity = fields.Decimal(as_string=True, metadata={"example": "1"})
+    unit_price_excl_vat = Money(metadata={"example": "32500.00"})
+    vat_rate = Percentage(metadata={"example": "20.00"})
+    discount_percent = Percentage(metadata={"example": "0.00"})
+    total_excl_vat = Money(metadata={"example": "32500.00"})
+
+
+class QuoteOutput(Schema):
+    id = fields.UUID(metadata={"example": QUOTE})
+    number = fields.String(metadata={"example": "D-2026-0007"})
+    version = fields.Integer(metadata={"example": 1})
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    lead_id = fields.UUID(allow_none=True, metadata={"example": LEAD})
+    site_id = fields.UUID(allow_none=True, metadata={"example": SITE})
+    kind = fields.String(metadata={"example": "construction"})
+    status = fields.String(metadata={"example": "draft", "description": "draft, sent, accepted, declined, superseded"})
+    valid_until = fields.Date(metadata={"example": "2026-04-15"})
+    lines = fields.List(fields.Nested(QuoteLineOutput))
+    total_excl_vat = Money(metadata={"example": "32500.00"})
+    vat_total = Money(metadata={"example": "6500.00"})
+    total_incl_vat = Money(metadata={"example": "39000.00"})
+    pool = fields.Dict(allow_none=True, metadata={"example": None})
+    payment_schedule = fields.List(fields.Nested(ScheduleStepInput), allow_none=True)
+    promised_filling_date = fields.Date(allow_none=True, metadata={"example": "2026-06-20"})
+    notes = fields.String(allow_none=True, metadata={"example": None})
+    order_id = fields.UUID(allow_none=True, metadata={"example": None, "description": "The order, once accepted."})
+
+
+class PipelineFigures(Schema):
+    """Conversion figures of the pipeline, over the leads first contacted in a period."""
+
+    leads = fields.Integer(metadata={"example": 40})
+    quoted = fields.Integer(metadata={"example": 22})
+    won = fields.Integer(metadata={"example": 9})
+    lost = fields.Integer(metadata={"example": 8})
+    open = fields.Integer(metadata={"example": 23})
+    quote_rate = Percentage(metadata={"example": "55.00", "description": "Leads that got a quote, in %."})
+    win_rate = Percentage(metadata={"example": "22.50", "description": "Leads that ordered, in %."})
+    ordered_excl_vat = Money(metadata={"example": "291000.00"})
+
+
+class FiguresQuery(StrictSchema):
+    since = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-01-01"})
+    until = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-12-31"})

@@ -13,6 +13,7 @@ from typing import Any
 from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import (
     MANAGE_CUSTOMERS,
+    MANAGE_SALES_PIPELINE,
     READ_BUSINESS_DATA,
     READ_OWN_CUSTOMER_ACCOUNT,
     RECORD_WATER_ANALYSES,
@@ -138,3 +139,57 @@ class CustomersService(BassinService):
         return usecases.set_water_targets(uow, targets)
 
     on_article_created = consume("inventory", "article_created", events.ArticleView, usecases.copy_article)
+
+    # --- the sales pipeline ------------------------------------------------------------
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, accepts=schemas.LeadInput, returns=schemas.LeadOutput, idempotent=True)
+    def record_first_contact(self, uow: UnitOfWork, lead: dict[str, Any]) -> Any:
+        return usecases.record_first_contact(uow, lead)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, accepts=PageQuery, returns=page_of(schemas.LeadOutput))
+    def list_leads(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.list_leads(uow, page)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, returns=schemas.LeadOutput)
+    def get_lead(self, uow: UnitOfWork, lead_id: uuid.UUID) -> Any:
+        return usecases.get_lead(uow, lead_id)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, accepts=schemas.FollowUpInput, returns=schemas.LeadOutput, idempotent=True)
+    def follow_up_lead(self, uow: UnitOfWork, lead_id: uuid.UUID, follow_up: dict[str, Any]) -> Any:
+        return usecases.follow_up(uow, lead_id, follow_up)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, accepts=schemas.LostInput, returns=schemas.LeadOutput, idempotent=True)
+    def mark_lead_lost(self, uow: UnitOfWork, lead_id: uuid.UUID, lost: dict[str, Any]) -> Any:
+        return usecases.mark_lost(uow, lead_id, lost)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, accepts=schemas.QuoteInput, returns=schemas.QuoteOutput, idempotent=True)
+    def create_quote(self, uow: UnitOfWork, quote: dict[str, Any]) -> Any:
+        return usecases.create_quote(uow, quote)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, accepts=schemas.QuoteFields, returns=schemas.QuoteOutput, idempotent=True)
+    def revise_quote(self, uow: UnitOfWork, quote_id: uuid.UUID, quote: dict[str, Any]) -> Any:
+        return usecases.revise_quote(uow, quote_id, quote)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, returns=schemas.QuoteOutput)
+    def get_quote(self, uow: UnitOfWork, quote_id: uuid.UUID) -> Any:
+        return usecases.get_quote(uow, quote_id)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, accepts=PageQuery, returns=page_of(schemas.QuoteOutput))
+    def list_customer_quotes(self, uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> Any:
+        return usecases.customer_quotes(uow, customer_id, page)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, returns=schemas.QuoteOutput, idempotent=True)
+    def send_quote(self, uow: UnitOfWork, quote_id: uuid.UUID) -> Any:
+        return usecases.send_quote(uow, quote_id)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, returns=schemas.QuoteOutput, idempotent=True)
+    def accept_quote(self, uow: UnitOfWork, quote_id: uuid.UUID) -> Any:
+        return usecases.accept_quote(uow, quote_id)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, returns=schemas.QuoteOutput, idempotent=True)
+    def decline_quote(self, uow: UnitOfWork, quote_id: uuid.UUID) -> Any:
+        return usecases.decline_quote(uow, quote_id)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, accepts=schemas.FiguresQuery, returns=schemas.PipelineFigures)
+    def pipeline_figures(self, uow: UnitOfWork, query: dict[str, Any]) -> Any:
+        return usecases.pipeline_figures(uow, query)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, literal, or_, select, tuple_
+from sqlalchemy import and_, delete, func, literal, or_, select, tuple_
 
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
@@ -22,7 +23,10 @@ from customers.models import (
     Customer,
     Equipment,
     EquipmentLifetime,
+    Lead,
+    Order,
     Pool,
+    Quote,
     SearchTerm,
     Site,
     TimelineEntry,
@@ -653,3 +657,299 @@ def pool_analyses(uow: UnitOfWork, pool_id: uuid.UUID, page: dict[str, Any]) -> 
     statement = select(WaterAnalysis).where(WaterAnalysis.pool_id == pool_id)
     found = read_page(uow.session, statement, (WaterAnalysis.recorded_at, WaterAnalysis.id), page, descending=True)
     return Page([analysis_view(uow, analysis) for analysis in found.items], found.next)
+
+
+# --- the sales pipeline ------------------------------------------------------------------
+
+
+def record_first_contact(uow: UnitOfWork, data: dict[str, Any]) -> Lead:
+    customer = customer_row(uow, data["customer_id"])
+    lead = Lead(
+        customer_id=customer.id,
+        subject=data["subject"],
+        source=data["source"],
+        contacted_on=data["contacted_on"] or date.today(),
+        salesperson_id=data["salesperson_id"] or customer.salesperson_id,
+        status=domain.LeadStatus.OPEN.value,
+        next_follow_up_on=data["next_follow_up_on"],
+    )
+    uow.session.add(lead)
+    uow.session.flush()
+    _timeline(uow, customer.id, "lead", f"Premier contact : {lead.subject}.", str(lead.id))
+    uow.emit(events.FIRST_CONTACT_RECORDED, {"lead_id": lead.id, **columns(lead)})
+    return lead
+
+
+def lead_row(uow: UnitOfWork, lead_id: uuid.UUID, *, for_update: bool = False) -> Lead:
+    statement = (
+        select(Lead)
+        .join(Customer, Customer.id == Lead.customer_id)
+        .where(Lead.id == lead_id, Customer.erased_at.is_(None))
+    )
+    if for_update:
+        statement = statement.with_for_update(of=Lead).execution_options(populate_existing=True)
+    lead = uow.session.scalar(statement)
+    if lead is None:
+        raise NotFound(f"lead {lead_id} not found")
+    return lead
+
+
+def get_lead(uow: UnitOfWork, lead_id: uuid.UUID) -> Lead:
+    return lead_row(uow, lead_id)
+
+
+def list_leads(uow: UnitOfWork, page: dict[str, Any]) -> Page[Lead]:
+    """Leads, the latest first contacts first."""
+    return read_page(uow.session, select(Lead), (Lead.contacted_on, Lead.id), page, descending=True)
+
+
+def follow_up(uow: UnitOfWork, lead_id: uuid.UUID, data: dict[str, Any]) -> Lead:
+    lead = lead_row(uow, lead_id, for_update=True)
+    lead.next_follow_up_on = data["next_follow_up_on"]
+    _timeline(uow, lead.customer_id, "follow_up", data["text"], str(lead.id))
+    return lead
+
+
+def mark_lost(uow: UnitOfWork, lead_id: uuid.UUID, data: dict[str, Any]) -> Lead:
+    lead = lead_row(uow, lead_id, for_update=True)
+    if lead.status == domain.LeadStatus.WON:
+        raise Conflict("this lead was won: it has an order")
+    lead.status, lead.lost_reason, lead.next_follow_up_on = domain.LeadStatus.LOST.value, data["reason"], None
+    _timeline(uow, lead.customer_id, "lead", f"Affaire perdue : {data['reason']}.", str(lead.id))
+    return lead
+
+
+def _quote_lines(uow: UnitOfWork, lines: list[dict[str, Any]]) -> list[domain.QuoteLine]:
+    """Each line with its catalogue article's name, price (without VAT) and rate, unless given."""
+    made = []
+    for index, line in enumerate(lines):
+        description, price, rate = line["description"], line["unit_price_excl_vat"], line["vat_rate"]
+        article_id = None
+        if line["article_id"] is not None:
+            article = article_row(uow, line["article_id"], f"lines[{index}].article_id")
+            article_id = str(article.id)
+            rate = article.vat_rate if rate is None else rate
+            description = description or article.name
+            price = domain.price_excl_vat(article.sale_price, article.vat_rate) if price is None else price
+        if description is None:
+            raise ValidationFailed.field(f"lines[{index}].description", "required for a line without an article")
+        if price is None:
+            raise ValidationFailed.field(
+                f"lines[{index}].unit_price_excl_vat", "required for a line without an article"
+            )
+        rate = Decimal(20) if rate is None else rate
+        made.append(domain.QuoteLine(description, line["quantity"], price, rate, line["discount_percent"], article_id))
+    return made
+
+
+def _fill_quote(uow: UnitOfWork, quote: Quote, data: dict[str, Any]) -> None:
+    kind = domain.OrderKind(data["kind"])
+    site_id = data["site_id"]
+    if site_id is not None:
+        site = uow.session.scalar(select(Site).where(Site.id == site_id, Site.customer_id == quote.customer_id))
+        if site is None:
+            raise ValidationFailed.field("site_id", "not a site of this customer")
+    lines = _quote_lines(uow, data["lines"])
+    totals = domain.quote_totals(lines)
+    pool = schedule = None
+    if kind is domain.OrderKind.CONSTRUCTION:
+        if site_id is None:
+            raise ValidationFailed.field("site_id", "a construction is built at one of the customer's sites")
+        if data["pool"] is None:
+            raise ValidationFailed.field("pool", "a construction quote says which pool it builds")
+        spec = data["pool"]
+        shape = domain.Shape(spec["shape"])
+        width = spec["length_m"] if shape is domain.Shape.ROUND else spec["width_m"]
+        volume = domain.pool_volume(shape, spec["length_m"], width, spec["mean_depth_m"])
+        pool = {k: str(v) if isinstance(v, Decimal) else v for k, v in {**spec, "width_m": width}.items()}
+        pool["volume_m3"] = str(volume)
+        steps = data["payment_schedule"] or [
+            {"step_code": code, "percent": percent} for code, percent in domain.DEFAULT_PAYMENT_SCHEDULE
+        ]
+        domain.check_payment_schedule([(s["step_code"], s["percent"]) for s in steps])
+        schedule = [{"step_code": s["step_code"], "percent": str(s["percent"])} for s in steps]
+    valid_until = data["valid_until"] or date.today() + domain.QUOTE_VALIDITY
+    domain.check_validity(valid_until, date.today())
+    quote.kind, quote.site_id, quote.valid_until = kind.value, site_id, valid_until
+    quote.lines = [
+        {
+            "article_id": line.article_id,
+            "description": line.description,
+            "quantity": str(line.quantity.normalize()),
+            "unit_price_excl_vat": str(line.unit_price_excl_vat),
+            "vat_rate": str(line.vat_rate),
+            "discount_percent": str(line.discount_percent),
+            "total_excl_vat": str(line.total_excl_vat),
+        }
+        for line in lines
+    ]
+    quote.total_excl_vat, quote.vat_total, quote.total_incl_vat = totals.excl_vat, totals.vat, totals.incl_vat
+    quote.pool, quote.payment_schedule = pool, schedule
+    quote.promised_filling_date, quote.notes = data["promised_filling_date"], data["notes"]
+
+
+def create_quote(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    customer = customer_row(uow, data["customer_id"])
+    lead = None
+    if data["lead_id"] is not None:
+        lead = uow.session.scalar(select(Lead).where(Lead.id == data["lead_id"], Lead.customer_id == customer.id))
+        if lead is None:
+            raise ValidationFailed.field("lead_id", "not a lead of this customer")
+    year = date.today().year
+    numbers = uow.session.scalar(
+        select(func.count(func.distinct(Quote.number))).where(Quote.number.startswith(f"D-{year}-"))
+    )
+    quote = Quote(
+        number=f"D-{year}-{numbers + 1:04d}",
+        version=1,
+        customer_id=customer.id,
+        lead_id=lead.id if lead else None,
+        status=domain.QuoteStatus.DRAFT.value,
+    )
+    _fill_quote(uow, quote, data)
+    uow.session.add(quote)
+    if lead is not None and lead.status == domain.LeadStatus.OPEN:
+        lead.status = domain.LeadStatus.QUOTED.value
+    uow.session.flush()
+    _timeline(uow, customer.id, "quote", f"Devis {quote.number} préparé.", str(quote.id))
+    return quote_view(uow, quote)
+
+
+def quote_row(uow: UnitOfWork, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote:
+    statement = (
+        select(Quote)
+        .join(Customer, Customer.id == Quote.customer_id)
+        .where(Quote.id == quote_id, Customer.erased_at.is_(None))
+    )
+    if for_update:
+        statement = statement.with_for_update(of=Quote).execution_options(populate_existing=True)
+    quote = uow.session.scalar(statement)
+    if quote is None:
+        raise NotFound(f"quote {quote_id} not found")
+    return quote
+
+
+def quote_view(uow: UnitOfWork, quote: Quote) -> dict[str, Any]:
+    order_id = uow.session.scalar(select(Order.id).where(Order.quote_id == quote.id))
+    return {**columns(quote), "order_id": order_id}
+
+
+def get_quote(uow: UnitOfWork, quote_id: uuid.UUID) -> dict[str, Any]:
+    return quote_view(uow, quote_row(uow, quote_id))
+
+
+def customer_quotes(uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> Page[dict[str, Any]]:
+    customer_row(uow, customer_id)
+    statement = select(Quote).where(Quote.customer_id == customer_id)
+    found = read_page(uow.session, statement, (Quote.created_at, Quote.id), page, descending=True)
+    return Page([quote_view(uow, quote) for quote in found.items], found.next)
+
+
+def revise_quote(uow: UnitOfWork, quote_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """A new version of a quote not yet decided; the one it replaces is superseded."""
+    previous = quote_row(uow, quote_id, for_update=True)
+    if previous.status not in (domain.QuoteStatus.DRAFT, domain.QuoteStatus.SENT):
+        raise Conflict(f"this version is {previous.status}: revise the latest one, before it is decided")
+    quote = Quote(
+        number=previous.number,
+        version=previous.version + 1,
+        customer_id=previous.customer_id,
+        lead_id=previous.lead_id,
+        status=domain.QuoteStatus.DRAFT.value,
+    )
+    _fill_quote(uow, quote, data)
+    previous.status = domain.QuoteStatus.SUPERSEDED.value
+    uow.session.add(quote)
+    uow.session.flush()
+    _timeline(uow, quote.customer_id, "quote", f"Devis {quote.number} v{quote.version} préparé.", str(quote.id))
+    return quote_view(uow, quote)
+
+
+def send_quote(uow: UnitOfWork, quote_id: uuid.UUID) -> dict[str, Any]:
+    quote = quote_row(uow, quote_id, for_update=True)
+    if quote.status != domain.QuoteStatus.DRAFT:
+        raise Conflict(f"this quote is {quote.status}: only a draft is sent")
+    domain.check_validity(quote.valid_until, date.today())
+    quote.status, quote.sent_at = domain.QuoteStatus.SENT.value, datetime.now(UTC)
+    _timeline(uow, quote.customer_id, "quote", f"Devis {quote.number} v{quote.version} envoyé.", str(quote.id))
+    uow.emit(events.QUOTE_SENT, {"quote_id": quote.id, **columns(quote)})
+    return quote_view(uow, quote)
+
+
+def accept_quote(uow: UnitOfWork, quote_id: uuid.UUID) -> dict[str, Any]:
+    """The customer signed: the quote becomes an order, once (a second acceptance is refused),
+    and ``order_confirmed`` tells worksites, inventory and billing."""
+    quote = quote_row(uow, quote_id, for_update=True)
+    if quote.status != domain.QuoteStatus.SENT:
+        raise Conflict(f"this quote is {quote.status}: only a sent quote is accepted")
+    if quote.valid_until < date.today():
+        raise Conflict(f"this quote expired on {quote.valid_until}: send a new version")
+    now = datetime.now(UTC)
+    quote.status, quote.decided_at = domain.QuoteStatus.ACCEPTED.value, now
+    order = Order(
+        quote_id=quote.id,
+        customer_id=quote.customer_id,
+        site_id=quote.site_id,
+        kind=quote.kind,
+        confirmed_at=now,
+        total_excl_vat=quote.total_excl_vat,
+        vat_total=quote.vat_total,
+        total_incl_vat=quote.total_incl_vat,
+    )
+    uow.session.add(order)
+    if quote.lead_id is not None:
+        lead_row(uow, quote.lead_id, for_update=True).status = domain.LeadStatus.WON.value
+    uow.session.flush()
+    _timeline(uow, quote.customer_id, "order", f"Commande sur le devis {quote.number} v{quote.version}.", str(order.id))
+    uow.emit(
+        events.ORDER_CONFIRMED,
+        {
+            "order_id": order.id,
+            **columns(order),
+            "lines": quote.lines,
+            "pool": quote.pool,
+            "payment_schedule": quote.payment_schedule,
+            "promised_filling_date": quote.promised_filling_date,
+        },
+    )
+    return quote_view(uow, quote)
+
+
+def decline_quote(uow: UnitOfWork, quote_id: uuid.UUID) -> dict[str, Any]:
+    quote = quote_row(uow, quote_id, for_update=True)
+    if quote.status != domain.QuoteStatus.SENT:
+        raise Conflict(f"this quote is {quote.status}: only a sent quote is declined")
+    quote.status, quote.decided_at = domain.QuoteStatus.DECLINED.value, datetime.now(UTC)
+    _timeline(uow, quote.customer_id, "quote", f"Devis {quote.number} v{quote.version} refusé.", str(quote.id))
+    return quote_view(uow, quote)
+
+
+def pipeline_figures(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
+    """How leads first contacted in the period went: quoted, won, lost, still open."""
+    statement = select(Lead.status, func.count()).group_by(Lead.status)
+    ordered = select(func.coalesce(func.sum(Order.total_excl_vat), 0)).join(Quote, Quote.id == Order.quote_id)
+    ordered = ordered.join(Lead, Lead.id == Quote.lead_id)
+    if query["since"] is not None:
+        statement = statement.where(Lead.contacted_on >= query["since"])
+        ordered = ordered.where(Lead.contacted_on >= query["since"])
+    if query["until"] is not None:
+        statement = statement.where(Lead.contacted_on <= query["until"])
+        ordered = ordered.where(Lead.contacted_on <= query["until"])
+    counts = {status: count for status, count in uow.session.execute(statement)}
+    leads = sum(counts.values())
+    won, lost = counts.get("won", 0), counts.get("lost", 0)
+    quoted = counts.get("quoted", 0) + won
+
+    def rate(part: int) -> Decimal:
+        return (Decimal(100) * part / leads).quantize(Decimal("0.01")) if leads else Decimal(0)
+
+    return {
+        "leads": leads,
+        "quoted": quoted,
+        "won": won,
+        "lost": lost,
+        "open": counts.get("open", 0) + counts.get("quoted", 0),
+        "quote_rate": rate(quoted),
+        "win_rate": rate(won),
+        "ordered_excl_vat": uow.session.scalar(ordered),
+    }

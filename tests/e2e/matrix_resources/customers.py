@@ -42,7 +42,20 @@ def resources(stack: Stack, company: Company) -> dict[str, str]:
     analysis = company.post(f"/api/v1/customers/pools/{pool_id}/analyses", json={"ph": "7.0", "temperature": "24"})
     assert analysis.status_code == 201, analysis.get_json()
     wait_for_article_copy(company)
+    lead = company.post("/api/v1/customers/leads", json={"customer_id": body["id"], "subject": "Piscine 8 x 4"})
+    assert lead.status_code == 201, lead.get_json()
+    quote = company.post(
+        "/api/v1/customers/quotes",
+        json={
+            "customer_id": body["id"],
+            "kind": "service",
+            "lines": [{"description": "Ouverture de piscine", "quantity": "1", "unit_price_excl_vat": "120.00"}],
+        },
+    )
+    assert quote.status_code == 201, quote.get_json()
     return {
+        "lead_id": lead.get_json()["id"],
+        "quote_id": quote.get_json()["id"],
         "customer_id": body["id"],
         "site_id": site_id,
         "pool_id": pool_id,
