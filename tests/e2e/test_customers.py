@@ -8,7 +8,7 @@ import uuid
 from copy import deepcopy
 from typing import Any
 
-from bassin_common.testing import wait_until
+from bassin_common.testing import rpc_client, wait_until
 from bassin_gateway import identities
 from conftest import PASSWORD, Company, Stack, count_rows
 
@@ -231,3 +231,32 @@ def test_an_analysis_with_low_ph_and_high_stabiliser_recommends_the_companys_pro
     assert refused.status_code == 422 and "ph" in refused.get_json()["errors"], refused.get_json()
     assert company.post(f"/api/v1/customers/pools/{uuid.uuid4()}/analyses", json=values).status_code == 404
     assert count_rows(stack, "customers", "water_analyses", company.tenant_id) == before
+
+
+def test_a_maintenance_contract_is_signed_listed_and_announced_by_the_daily_scan(stack: Stack) -> None:
+    company = stack.new_company()
+    customer = new_customer(company)
+    pool = new_pool(company, customer)
+    contract = {
+        "customer_id": customer["id"],
+        "pool_id": pool["id"],
+        "formula": "Sérénité : ouverture, fermeture, 6 visites",
+        "includes_opening": True,
+        "includes_closing": True,
+        "visits_per_season": 6,
+        "starts_on": "2025-04-01",
+        "ends_on": "2026-03-31",
+        "price_excl_vat": "690.00",
+        "tacit_renewal": True,
+    }
+    for change, field in [({"ends_on": "2025-01-01"}, "ends_on"), ({"pool_id": str(uuid.uuid4())}, "pool_id")]:
+        refused = company.post("/api/v1/customers/contracts", json={**contract, **change})
+        assert refused.status_code == 422 and field in refused.get_json()["errors"], refused.get_json()
+    signed = company.post("/api/v1/customers/contracts", json=contract)
+    assert signed.status_code == 201, signed.get_json()
+    listed = company.get(f"{CUSTOMERS}/{customer['id']}/contracts").get_json()["items"]
+    assert [c["id"] for c in listed] == [signed.get_json()["id"]]
+    # The scheduler's daily call, as the system for this company: announced once.
+    with rpc_client(company.tenant_id, roles=("system",)) as rpc:
+        assert rpc.customers.daily_scan({"today": "2026-03-10"})["contracts_expiring"] == 1
+        assert rpc.customers.daily_scan({"today": "2026-03-10"})["contracts_expiring"] == 0

@@ -344,3 +344,34 @@ def record_first_contact():
     check_salesperson(body)
     lead = call("customers", "record_first_contact", body)
     return jsonify(lead), 201, {"Location": f"{api.prefix}/leads/{lead['id']}"}
+
+
+# --- maintenance contracts -------------------------------------------------------------------
+
+api.forward(
+    "POST",
+    "/contracts",
+    "sign_contract",
+    MANAGE,
+    body=True,
+    status=201,
+    location="/contracts/{id}",
+    summary="Record a maintenance contract signed by a customer (contract_signed)",
+)
+api.forward("GET", "/contracts/<contract_id>", "get_contract", READ, summary="A maintenance contract")
+api.forward(
+    "GET",
+    "/customers/<customer_id>/contracts",
+    "list_customer_contracts",
+    READ,
+    query=True,
+    summary="A customer's maintenance contracts, the latest first",
+)
+api.forward(
+    "POST",
+    "/contracts/<contract_id>/termination",
+    "terminate_contract",
+    MANAGE,
+    body=True,
+    summary="End a maintenance contract now: not renewed, no expiry notice",
+)

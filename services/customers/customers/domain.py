@@ -743,3 +743,12 @@ def check_payment_schedule(schedule: list[tuple[str, Decimal]]) -> None:
 def check_validity(valid_until: date, today: date) -> None:
     if valid_until < today:
         raise ValidationFailed.field("valid_until", "already past")
+
+
+CONTRACT_NOTICE = timedelta(days=30)  # a contract's expiry is announced this long before
+
+
+def life_used_percent(installed_on: date, end_of_life_on: date, today: date) -> int:
+    """How much of its expected life a piece of equipment has used, in whole percent."""
+    lifetime = (end_of_life_on - installed_on).days
+    return max(0, round(100 * (today - installed_on).days / lifetime)) if lifetime > 0 else 100

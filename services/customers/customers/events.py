@@ -322,3 +322,73 @@ ORDER_CONFIRMED = EventSpec(
         "promised_filling_date": "2026-06-20",
     },
 )
+
+# --- maintenance contracts and the daily scan (published) --------------------------------
+
+CONTRACT = "708192a3-b4c5-4d6e-8f70-8192a3b4c513"
+
+
+class ContractEvent(Schema):
+    contract_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+    formula = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    price_excl_vat = Money(required=True)
+    tacit_renewal = fields.Boolean(required=True)
+    pool_id = fields.UUID(allow_none=True)
+
+
+CONTRACT_EXAMPLE = {
+    "contract_id": CONTRACT,
+    "customer_id": CUSTOMER,
+    "formula": "Sérénité : ouverture, fermeture, 6 visites",
+    "starts_on": "2026-04-01",
+    "ends_on": "2027-03-31",
+    "price_excl_vat": "690.00",
+    "tacit_renewal": True,
+    "pool_id": POOL,
+}
+CONTRACT_SIGNED = EventSpec(
+    "contract_signed",
+    ContractEvent,
+    "A maintenance contract was signed for a period (sav covers the pool's interventions by it).",
+    example=CONTRACT_EXAMPLE,
+)
+CONTRACT_EXPIRING = EventSpec(
+    "contract_expiring",
+    ContractEvent,
+    "A maintenance contract ends within 30 days (once per period, from the daily scan): time to renew it.",
+    example=CONTRACT_EXAMPLE,
+)
+
+
+class EndOfLifeApproaching(Schema):
+    equipment_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+    pool_id = fields.UUID(required=True)
+    category = fields.String(required=True)
+    brand = fields.String(required=True)
+    model = fields.String(required=True)
+    installed_on = fields.Date(required=True)
+    end_of_life_on = fields.Date(required=True)
+    life_used_percent = fields.Integer(required=True)
+
+
+EQUIPMENT_END_OF_LIFE_APPROACHING = EventSpec(
+    "equipment_end_of_life_approaching",
+    EndOfLifeApproaching,
+    "A piece of equipment in service reaches its expected end of life within 90 days, or has passed it (once, "
+    "from the daily scan): an end-of-life notice to the customer and a sales action.",
+    example={
+        "equipment_id": EQUIPMENT,
+        "customer_id": CUSTOMER,
+        "pool_id": POOL,
+        "category": "heat_pump",
+        "brand": "Hayward",
+        "model": "EnergyLine Pro 9 kW",
+        "installed_on": "2014-05-02",
+        "end_of_life_on": "2026-05-02",
+        "life_used_percent": 98,
+    },
+)

@@ -93,6 +93,7 @@ class SearchTerm(TenantScoped, Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
     term: Mapped[str] = mapped_column(String(60, collation="C"))
+    sort_name: Mapped[str] = mapped_column(String(200))  # the customer's, for the list's order
     equipment_id: Mapped[uuid.UUID | None]
 
 
@@ -284,3 +285,26 @@ class Order(TenantScoped, Base):
     total_excl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     vat_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     total_incl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class Contract(TenantScoped, Base):
+    """A maintenance contract (contrat d'entretien): a formula for a period, renewed or not."""
+
+    __tablename__ = "contracts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    pool_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pools.id"))
+    formula: Mapped[str] = mapped_column(String(100))
+    includes_opening: Mapped[bool] = mapped_column(Boolean, default=False)
+    includes_closing: Mapped[bool] = mapped_column(Boolean, default=False)
+    visits_per_season: Mapped[int] = mapped_column(default=0)
+    included_products: Mapped[str | None] = mapped_column(Text)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    price_excl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    tacit_renewal: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    expiry_notified_for: Mapped[date | None]  # the end date whose notice was sent
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -26,7 +26,7 @@ from customers.domain import (
     Source,
     Treatment,
 )
-from customers.events import ANALYSIS, CUSTOMER, EQUIPMENT, LEAD, POOL, QUOTE, SITE
+from customers.events import ANALYSIS, CONTRACT, CUSTOMER, EQUIPMENT, LEAD, POOL, QUOTE, SITE
 
 TIMELINE_ENTRY = "5e4d3c2b-1a09-4f8e-9d7c-6b5a4f3e2d03"
 POSTCODE_FR = re.compile(r"\d{5}")
@@ -753,3 +753,60 @@ class PipelineFigures(Schema):
 class FiguresQuery(StrictSchema):
     since = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-01-01"})
     until = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-12-31"})
+
+
+# --- maintenance contracts ---------------------------------------------------------------
+
+
+class ContractInput(StrictSchema):
+    """A maintenance contract signed by a customer: its formula, period, price and renewal."""
+
+    customer_id = fields.UUID(required=True, metadata={"example": CUSTOMER})
+    pool_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": POOL})
+    formula = _text(100, "Sérénité : ouverture, fermeture, 6 visites", required=True)
+    includes_opening = fields.Boolean(load_default=False, metadata={"example": True})
+    includes_closing = fields.Boolean(load_default=False, metadata={"example": True})
+    visits_per_season = fields.Integer(
+        load_default=0, strict=True, validate=validate.Range(min=0, max=52), metadata={"example": 6}
+    )
+    included_products = _optional(2000, "Chlore et pH pour la saison")
+    starts_on = fields.Date(required=True, metadata={"example": "2026-04-01"})
+    ends_on = fields.Date(required=True, metadata={"example": "2027-03-31"})
+    price_excl_vat = Money(required=True, metadata={"example": "690.00"})
+    vat_rate = Percentage(load_default=Decimal(20), metadata={"example": "20.00"})
+    tacit_renewal = fields.Boolean(load_default=False, metadata={"example": True})
+
+
+class ContractOutput(Schema):
+    id = fields.UUID(metadata={"example": CONTRACT})
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    pool_id = fields.UUID(allow_none=True, metadata={"example": POOL})
+    formula = fields.String(metadata={"example": "Sérénité : ouverture, fermeture, 6 visites"})
+    includes_opening = fields.Boolean(metadata={"example": True})
+    includes_closing = fields.Boolean(metadata={"example": True})
+    visits_per_season = fields.Integer(metadata={"example": 6})
+    included_products = fields.String(allow_none=True, metadata={"example": "Chlore et pH pour la saison"})
+    starts_on = fields.Date(metadata={"example": "2026-04-01"})
+    ends_on = fields.Date(metadata={"example": "2027-03-31"})
+    price_excl_vat = Money(metadata={"example": "690.00"})
+    vat_rate = Percentage(metadata={"example": "20.00"})
+    tacit_renewal = fields.Boolean(metadata={"example": True})
+    status = fields.String(metadata={"example": "active", "description": "active, expired, terminated"})
+    expiry_badge = fields.String(metadata={"example": "green", "description": "green, orange (within 90 days), red"})
+
+
+class TerminationInput(StrictSchema):
+    reason = _text(500, "Vente de la maison", required=True)
+
+
+class ScanInput(StrictSchema):
+    today = fields.Date(load_default=None, allow_none=True, metadata={"example": None})
+
+
+class ScanOutput(Schema):
+    """What the daily scan announced (each once)."""
+
+    contracts_expiring = fields.Integer(metadata={"example": 2})
+    contracts_renewed = fields.Integer(metadata={"example": 1})
+    contracts_expired = fields.Integer(metadata={"example": 0})
+    equipment_end_of_life = fields.Integer(metadata={"example": 3})

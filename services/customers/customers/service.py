@@ -193,3 +193,27 @@ class CustomersService(BassinService):
     @rpc(requires=MANAGE_SALES_PIPELINE, accepts=schemas.FiguresQuery, returns=schemas.PipelineFigures)
     def pipeline_figures(self, uow: UnitOfWork, query: dict[str, Any]) -> Any:
         return usecases.pipeline_figures(uow, query)
+
+    # --- maintenance contracts and the daily scan ---------------------------------------
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.ContractInput, returns=schemas.ContractOutput, idempotent=True)
+    def sign_contract(self, uow: UnitOfWork, contract: dict[str, Any]) -> Any:
+        return usecases.sign_contract(uow, contract)
+
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.ContractOutput)
+    def get_contract(self, uow: UnitOfWork, contract_id: uuid.UUID) -> Any:
+        return usecases.get_contract(uow, contract_id)
+
+    @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.ContractOutput))
+    def list_customer_contracts(self, uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> Any:
+        return usecases.customer_contracts(uow, customer_id, page)
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.TerminationInput, returns=schemas.ContractOutput, idempotent=True)
+    def terminate_contract(self, uow: UnitOfWork, contract_id: uuid.UUID, termination: dict[str, Any]) -> Any:
+        return usecases.terminate_contract(uow, contract_id, termination)
+
+    # The scheduler calls it once a day per company, as the system: it only announces what
+    # is due (once) and rolls contracts over, so reading the company's data is the right.
+    @rpc(requires=READ_BUSINESS_DATA, accepts=schemas.ScanInput, returns=schemas.ScanOutput, idempotent=True)
+    def daily_scan(self, uow: UnitOfWork, scan: dict[str, Any]) -> Any:
+        return usecases.daily_scan(uow, scan)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, or_, select, tuple_
+from sqlalchemy import and_, delete, func, literal, select, tuple_, union, update
 
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
@@ -20,6 +20,7 @@ from bassin_common.versions import require_version
 from customers import domain, events
 from customers.models import (
     Article,
+    Contract,
     Customer,
     Equipment,
     EquipmentLifetime,
@@ -203,25 +204,54 @@ def index_customer(uow: UnitOfWork, customer: Customer) -> None:
     uow.session.execute(
         delete(SearchTerm).where(SearchTerm.customer_id == customer.id, SearchTerm.equipment_id.is_(None))
     )
-    uow.session.add_all(SearchTerm(customer_id=customer.id, term=term) for term in sorted(terms))
-
-
-def _matching(term: str) -> Any:
-    """Customers with a term starting with ``term``: a range of the b-tree."""
-    return Customer.id.in_(
-        select(SearchTerm.customer_id).where(SearchTerm.term >= term, SearchTerm.term < term + TOP_OF_UNICODE)
+    uow.session.execute(
+        update(SearchTerm).where(SearchTerm.customer_id == customer.id).values(sort_name=customer.sort_name)
+    )
+    uow.session.add_all(
+        SearchTerm(customer_id=customer.id, term=term, sort_name=customer.sort_name) for term in sorted(terms)
     )
 
 
-def search_customers(uow: UnitOfWork, search: dict[str, Any]) -> Page[dict[str, Any]]:
-    """Customers by name, matching every term of ``search["q"]`` by prefix; a page at a time."""
-    statement = select(Customer).where(Customer.erased_at.is_(None))
-    if alternatives := domain.query_alternatives(search["q"]):
-        statement = statement.where(or_(*(and_(*map(_matching, terms)) for terms in alternatives)))
+LIST_ORDER = (Customer.sort_name, Customer.id)
+
+
+def search_statement(search: dict[str, Any]) -> Any:
+    """``(customer_id, sort_name)`` of the customers matching every term of one of the
+    query's alternatives (and the tag), read from the terms' index alone."""
+    matches = []
+    for terms in domain.query_alternatives(search["q"]):
+        first, *others = terms  # the longest first: it narrows most
+        statement = select(SearchTerm.customer_id, SearchTerm.sort_name).where(_prefix(first))
+        for term in others:
+            statement = statement.where(SearchTerm.customer_id.in_(select(SearchTerm.customer_id).where(_prefix(term))))
+        matches.append(statement)
+    found = matches[0] if len(matches) == 1 else union(*matches)
+    found = found.subquery("found")
+    statement = select(found.c.customer_id, found.c.sort_name).group_by(found.c.customer_id, found.c.sort_name)
     if search.get("tag"):
-        statement = statement.where(Customer.tags.any(search["tag"]))
-    found = read_page(uow.session, statement, (Customer.sort_name, Customer.id), search)
-    return Page([_summary(customer) for customer in found.items], found.next)
+        tagged = select(Customer.id).where(Customer.tags.any(search["tag"]))
+        statement = statement.where(found.c.customer_id.in_(tagged))
+    return statement, (found.c.sort_name, found.c.customer_id)
+
+
+def _prefix(term: str) -> Any:
+    """Terms starting with ``term``: a range of the b-tree (leakproof, so used under RLS)."""
+    return and_(SearchTerm.term >= term, SearchTerm.term < term + TOP_OF_UNICODE)
+
+
+def search_customers(uow: UnitOfWork, search: dict[str, Any]) -> Page[dict[str, Any]]:
+    """Customers by name, those matching every term of ``search["q"]`` by prefix; a page at a time."""
+    if not domain.query_alternatives(search["q"]):
+        statement = select(Customer).where(Customer.erased_at.is_(None))
+        if search.get("tag"):
+            statement = statement.where(Customer.tags.any(search["tag"]))
+        found = read_page(uow.session, statement, LIST_ORDER, search)
+        return Page([_summary(customer) for customer in found.items], found.next)
+    statement, order = search_statement(search)
+    page = read_page(uow.session, statement, order, search)
+    ids = [customer_id for customer_id, _ in page.items]
+    rows = {c.id: c for c in uow.session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    return Page([_summary(rows[customer_id]) for customer_id in ids if customer_id in rows], page.next)
 
 
 # --- sites and timeline ------------------------------------------------------------------
@@ -397,7 +427,10 @@ def _new_equipment(uow: UnitOfWork, pool: Pool, data: dict[str, Any]) -> Equipme
     uow.session.add(equipment)
     uow.session.flush()
     if serial_key:
-        uow.session.add(SearchTerm(customer_id=pool.customer_id, term=serial_key, equipment_id=equipment.id))
+        sort_name = uow.session.scalar(select(Customer.sort_name).where(Customer.id == pool.customer_id))
+        uow.session.add(
+            SearchTerm(customer_id=pool.customer_id, term=serial_key, sort_name=sort_name, equipment_id=equipment.id)
+        )
     return equipment
 
 
@@ -953,3 +986,127 @@ def pipeline_figures(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
         "win_rate": rate(won),
         "ordered_excl_vat": uow.session.scalar(ordered),
     }
+
+
+# --- maintenance contracts ---------------------------------------------------------------
+
+
+def contract_view(contract: Contract, today: date | None = None) -> dict[str, Any]:
+    return {**columns(contract), "expiry_badge": domain.badge(contract.ends_on, today or date.today())}
+
+
+def _contract_event(contract: Contract) -> dict[str, Any]:
+    return {"contract_id": contract.id, **columns(contract)}
+
+
+def sign_contract(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    customer = customer_row(uow, data["customer_id"])
+    if data["pool_id"] is not None:
+        pool = uow.session.scalar(select(Pool).where(Pool.id == data["pool_id"], Pool.customer_id == customer.id))
+        if pool is None:
+            raise ValidationFailed.field("pool_id", "not a pool of this customer")
+    domain.ContractTerm(data["starts_on"], data["ends_on"], data["tacit_renewal"])  # a period that ends after it starts
+    contract = Contract(id=uuid.uuid4(), status="active", **data)
+    uow.session.add(contract)
+    uow.session.flush()
+    text = f"Contrat d'entretien signé : {contract.formula}, du {contract.starts_on} au {contract.ends_on}."
+    _timeline(uow, customer.id, "contract", text, str(contract.id))
+    uow.emit(events.CONTRACT_SIGNED, _contract_event(contract))
+    return contract_view(contract)
+
+
+def contract_row(uow: UnitOfWork, contract_id: uuid.UUID, *, for_update: bool = False) -> Contract:
+    statement = (
+        select(Contract)
+        .join(Customer, Customer.id == Contract.customer_id)
+        .where(Contract.id == contract_id, Customer.erased_at.is_(None))
+    )
+    if for_update:
+        statement = statement.with_for_update(of=Contract).execution_options(populate_existing=True)
+    contract = uow.session.scalar(statement)
+    if contract is None:
+        raise NotFound(f"contract {contract_id} not found")
+    return contract
+
+
+def get_contract(uow: UnitOfWork, contract_id: uuid.UUID) -> dict[str, Any]:
+    return contract_view(contract_row(uow, contract_id))
+
+
+def customer_contracts(uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> Page[dict[str, Any]]:
+    customer_row(uow, customer_id)
+    statement = select(Contract).where(Contract.customer_id == customer_id)
+    found = read_page(uow.session, statement, (Contract.starts_on, Contract.id), page, descending=True)
+    return Page([contract_view(contract) for contract in found.items], found.next)
+
+
+def terminate_contract(uow: UnitOfWork, contract_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """End a contract now: it is not renewed, and no expiry notice follows."""
+    contract = contract_row(uow, contract_id, for_update=True)
+    if contract.status != "active":
+        raise Conflict(f"this contract is {contract.status} already")
+    contract.status = "terminated"
+    text = f"Contrat d'entretien résilié : {data['reason']}."
+    _timeline(uow, contract.customer_id, "contract", text, str(contract.id))
+    return contract_view(contract)
+
+
+# --- the daily scan ----------------------------------------------------------------------
+
+
+def daily_scan(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, int]:
+    """What the scheduler calls once a day for a company: announce each contract ending
+    within 30 days and each equipment near or past its end of life, once; renew the
+    contracts that end with tacit renewal, let the others expire. Running it again the
+    same day announces nothing more."""
+    today = data["today"] or date.today()
+    counts = {"contracts_expiring": 0, "contracts_renewed": 0, "contracts_expired": 0, "equipment_end_of_life": 0}
+    active = uow.session.scalars(
+        select(Contract)
+        .join(Customer, Customer.id == Contract.customer_id)
+        .where(Contract.status == "active", Customer.erased_at.is_(None))
+        .where(Contract.ends_on <= today + domain.CONTRACT_NOTICE)
+        .with_for_update(of=Contract)
+    ).all()
+    for contract in active:
+        term = domain.ContractTerm(contract.starts_on, contract.ends_on, contract.tacit_renewal)
+        if contract.ends_on < today:
+            if contract.tacit_renewal:
+                while term.ends_on < today:
+                    term = term.renewed()
+                contract.starts_on, contract.ends_on = term.starts_on, term.ends_on
+                text = f"Contrat d'entretien reconduit du {term.starts_on} au {term.ends_on}."
+                counts["contracts_renewed"] += 1
+            else:
+                contract.status = "expired"
+                text = f"Contrat d'entretien arrivé à échéance le {contract.ends_on}."
+                counts["contracts_expired"] += 1
+            _timeline(uow, contract.customer_id, "contract", text, str(contract.id))
+        if (
+            contract.status == "active"
+            and term.expiring(today, domain.CONTRACT_NOTICE)
+            and contract.expiry_notified_for != contract.ends_on
+        ):
+            contract.expiry_notified_for = contract.ends_on
+            uow.emit(events.CONTRACT_EXPIRING, _contract_event(contract))
+            counts["contracts_expiring"] += 1
+    due = uow.session.scalars(
+        select(Equipment)
+        .join(Customer, Customer.id == Equipment.customer_id)
+        .where(Equipment.status == domain.EquipmentStatus.IN_SERVICE, Customer.erased_at.is_(None))
+        .where(Equipment.end_of_life_on <= today + domain.EXPIRING_WITHIN)
+        .where(Equipment.end_of_life_notified_on.is_(None))
+        .with_for_update(of=Equipment)
+    ).all()
+    for equipment in due:
+        equipment.end_of_life_notified_on = today
+        uow.emit(
+            events.EQUIPMENT_END_OF_LIFE_APPROACHING,
+            {
+                "equipment_id": equipment.id,
+                **columns(equipment),
+                "life_used_percent": domain.life_used_percent(equipment.installed_on, equipment.end_of_life_on, today),
+            },
+        )
+        counts["equipment_end_of_life"] += 1
+    return counts

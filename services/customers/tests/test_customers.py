@@ -56,6 +56,7 @@ def test_search_ignores_accents_and_case_and_finds_by_phone_email_city_and_postc
 def test_search_is_paginated_by_name_without_repeats(uow, new_customer) -> None:
     for index in range(7):
         new_customer(last_name=f"Dupont{index}", first_name="Émile")
+    new_customer(last_name="Martin", first_name="Paul")
     names, cursor = [], None
     while True:
         with uow() as work:

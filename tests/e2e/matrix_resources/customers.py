@@ -53,7 +53,19 @@ def resources(stack: Stack, company: Company) -> dict[str, str]:
         },
     )
     assert quote.status_code == 201, quote.get_json()
+    contract = company.post(
+        "/api/v1/customers/contracts",
+        json={
+            "customer_id": body["id"],
+            "formula": "Sérénité",
+            "starts_on": "2026-04-01",
+            "ends_on": "2027-03-31",
+            "price_excl_vat": "690.00",
+        },
+    )
+    assert contract.status_code == 201, contract.get_json()
     return {
+        "contract_id": contract.get_json()["id"],
         "lead_id": lead.get_json()["id"],
         "quote_id": quote.get_json()["id"],
         "customer_id": body["id"],

@@ -9,6 +9,8 @@ trigram index is ignored for the service role and every search scans the tenant'
 Each customer's words are kept instead, folded in Python (no accents, lower case), in
 ``search_terms`` (term in the "C" collation), and a search is a prefix range
 (``term >= 'hel' AND term < 'hel' || U+10FFFF``) whose b-tree comparisons are leakproof.
+Each term carries its customer's ``sort_name``, so that a page of matches, in the list's
+order, is read from the index alone, however many customers the company has.
 """
 
 import sqlalchemy as sa
@@ -85,14 +87,19 @@ def upgrade() -> None:
     op.create_table(
         "search_terms",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        tenant_column(),
+        sa.Column("tenant_id", sa.Uuid, nullable=False),  # indexed first in search_terms_by_term
         sa.Column("customer_id", sa.Uuid, sa.ForeignKey("customers.id"), nullable=False),
         sa.Column("term", sa.String(60, collation="C"), nullable=False),
+        sa.Column("sort_name", sa.String(200), nullable=False),
         sa.Column("equipment_id", sa.Uuid),
     )
-    # The search's index: a prefix range on the term, the customer read from the index alone.
-    op.create_index("search_terms_by_term", "search_terms", ["tenant_id", "term", "customer_id"])
-    op.create_index("search_terms_by_customer", "search_terms", ["customer_id"])
+    # The search's index: a prefix range on the term gives the customers and their order
+    # from the index alone (an index-only scan of narrow entries); only the page's customers
+    # are then read from their table.
+    op.create_index("search_terms_by_term", "search_terms", ["tenant_id", "term", "sort_name", "customer_id"])
+    # A customer's terms; and, walking the customers in their order, whether one has a
+    # term of a frequent prefix (see usecases.search_customers).
+    op.create_index("search_terms_by_customer", "search_terms", ["customer_id", "term"])
 
 
 def downgrade() -> None:
