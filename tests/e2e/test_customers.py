@@ -260,3 +260,20 @@ def test_a_maintenance_contract_is_signed_listed_and_announced_by_the_daily_scan
     with rpc_client(company.tenant_id, roles=("system",)) as rpc:
         assert rpc.customers.daily_scan({"today": "2026-03-10"})["contracts_expiring"] == 1
         assert rpc.customers.daily_scan({"today": "2026-03-10"})["contracts_expiring"] == 0
+
+
+def test_gdpr_export_then_erasure_through_the_gateway(stack: Stack) -> None:
+    company = stack.new_company()
+    customer = new_customer(company)
+    new_pool(company, customer)
+    office = {"Authorization": f"Bearer {stack.new_user(company.tenant_id, ('office',))}"}
+    url = f"{CUSTOMERS}/{customer['id']}"
+    assert stack.client.get(f"{url}/export", headers=office).status_code == 403  # the manager's, by default
+    exported = company.get(f"{url}/export")
+    assert exported.status_code == 200, exported.get_json()
+    assert exported.get_json()["customer"]["pools"][0]["volume_m3"] == "48.0"
+    erased = company.post(f"{url}/erasure")
+    assert erased.status_code == 200, erased.get_json()
+    assert company.get(url).status_code == 404
+    assert company.get(f"{url}/export").status_code == 404
+    assert company.get(CUSTOMERS, query_string={"q": "helene"}).get_json()["items"] == []

@@ -15,6 +15,7 @@ from flask import Blueprint, g, jsonify
 from bassin_common.errors import NotFound, ValidationFailed
 from bassin_common.permissions import (
     CUSTOMER,
+    EXPORT_OR_ERASE_PERSONAL_DATA,
     MANAGE_CUSTOMERS,
     MANAGE_SALES_PIPELINE,
     READ_BUSINESS_DATA,
@@ -374,4 +375,22 @@ api.forward(
     MANAGE,
     body=True,
     summary="End a maintenance contract now: not renewed, no expiry notice",
+)
+
+
+# --- GDPR ------------------------------------------------------------------------------------
+
+api.forward(
+    "GET",
+    "/customers/<customer_id>/export",
+    "export_customer",
+    EXPORT_OR_ERASE_PERSONAL_DATA,
+    summary="Everything the company holds about a customer, as JSON (GDPR right of access)",
+)
+api.forward(
+    "POST",
+    "/customers/<customer_id>/erasure",
+    "erase_customer",
+    EXPORT_OR_ERASE_PERSONAL_DATA,
+    summary="Anonymise a customer (GDPR right to erasure), keeping what the law requires; not undone",
 )

@@ -810,3 +810,26 @@ class ScanOutput(Schema):
     contracts_renewed = fields.Integer(metadata={"example": 1})
     contracts_expired = fields.Integer(metadata={"example": 0})
     equipment_end_of_life = fields.Integer(metadata={"example": 3})
+
+
+# --- GDPR --------------------------------------------------------------------------------
+
+
+class CustomerExport(Schema):
+    """Everything the company holds about one customer, as JSON (the right of access)."""
+
+    exported_at = fields.String(metadata={"example": "2026-09-01T08:00:00+00:00"})
+    customer = fields.Raw(metadata={"example": {"id": CUSTOMER, "display_name": "DURAND Hélène"}})
+    timeline = fields.List(fields.Raw())
+    water_analyses = fields.List(fields.Raw())
+    leads = fields.List(fields.Raw())
+    quotes = fields.List(fields.Raw())
+    orders = fields.List(fields.Raw())
+    contracts = fields.List(fields.Raw())
+
+
+class ErasureOutput(Schema):
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    erased_at = fields.DateTime(metadata={"example": "2026-09-01T08:00:00+00:00"})
+    events_redacted = fields.Integer(metadata={"example": 4, "description": "Events rewritten in the outbox."})
+    dead_letters_redacted = fields.Integer(metadata={"example": 0})

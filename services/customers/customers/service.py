@@ -10,8 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from bassin_common.config import settings_from_nameko
 from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import (
+    EXPORT_OR_ERASE_PERSONAL_DATA,
     MANAGE_CUSTOMERS,
     MANAGE_SALES_PIPELINE,
     READ_BUSINESS_DATA,
@@ -20,7 +22,7 @@ from bassin_common.permissions import (
 )
 from bassin_common.service import BassinService, consume, rpc
 from bassin_common.uow import UnitOfWork
-from customers import events, schemas, usecases
+from customers import events, gdpr, schemas, usecases
 
 
 class CustomersService(BassinService):
@@ -217,3 +219,16 @@ class CustomersService(BassinService):
     @rpc(requires=READ_BUSINESS_DATA, accepts=schemas.ScanInput, returns=schemas.ScanOutput, idempotent=True)
     def daily_scan(self, uow: UnitOfWork, scan: dict[str, Any]) -> Any:
         return usecases.daily_scan(uow, scan)
+
+    # --- GDPR -------------------------------------------------------------------------
+
+    @rpc(requires=EXPORT_OR_ERASE_PERSONAL_DATA, returns=schemas.CustomerExport)
+    def export_customer(self, uow: UnitOfWork, customer_id: uuid.UUID) -> Any:
+        return usecases.export_customer(uow, customer_id)
+
+    @rpc(requires=EXPORT_OR_ERASE_PERSONAL_DATA, returns=schemas.ErasureOutput, idempotent=True)
+    def erase_customer(self, uow: UnitOfWork, customer_id: uuid.UUID) -> Any:
+        erased = usecases.erase_customer(uow, customer_id)
+        # The dead letters too, now: were the erasure not to commit, they are only redacted.
+        amqp_uri = settings_from_nameko().amqp_uri
+        return {**erased, "dead_letters_redacted": gdpr.redact_dead_letters(amqp_uri, uow.tenant_id, customer_id)}

@@ -17,7 +17,7 @@ from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
-from customers import domain, events
+from customers import domain, events, gdpr
 from customers.models import (
     Article,
     Contract,
@@ -1110,3 +1110,74 @@ def daily_scan(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, int]:
         )
         counts["equipment_end_of_life"] += 1
     return counts
+
+
+# --- GDPR: export and erasure ------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON holds it: ids and dates as text, amounts as strings."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items() if key != "tenant_id"}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, uuid.UUID | Decimal | date | datetime):
+        return value.isoformat() if isinstance(value, date | datetime) else str(value)
+    return value
+
+
+def export_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> dict[str, Any]:
+    """Everything the company holds about one customer (the right of access), as JSON."""
+    customer = customer_row(uow, customer_id)
+    session = uow.session
+
+    def rows(model: Any, *order: Any) -> list[dict[str, Any]]:
+        found = session.scalars(select(model).where(model.customer_id == customer.id).order_by(*order))
+        return [columns(row) for row in found]
+
+    return _plain(
+        {
+            "exported_at": datetime.now(UTC),
+            "customer": customer_file(uow, customer),
+            "timeline": rows(TimelineEntry, TimelineEntry.at, TimelineEntry.id),
+            "water_analyses": rows(WaterAnalysis, WaterAnalysis.recorded_at, WaterAnalysis.id),
+            "leads": rows(Lead, Lead.contacted_on, Lead.id),
+            "quotes": rows(Quote, Quote.number, Quote.version),
+            "orders": rows(Order, Order.confirmed_at, Order.id),
+            "contracts": rows(Contract, Contract.starts_on, Contract.id),
+        }
+    )
+
+
+def erase_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> dict[str, Any]:
+    """Anonymise a customer (the right to erasure): names, contacts, addresses, notes and
+    search terms go; what the company must keep (orders, contracts, quotes' lines, its
+    pools and equipment for their warranties) stays, under "effacé". The copies other
+    services hold are anonymised by the ``customer_updated`` this announces; the events
+    still replayable here (the outbox) are rewritten without the personal data."""
+    customer = customer_row(uow, customer_id, for_update=True)
+    for key in ("company_name", "first_name", "last_name", "siren", "vat_number", "preferred_channel"):
+        setattr(customer, key, None)
+    customer.display_name, customer.sort_name = gdpr.ERASED, "~"
+    customer.emails, customer.phones, customer.tags, customer.salesperson_id = [], [], [], None
+    customer.consent_email = customer.consent_sms = False
+    address = gdpr.PERSONAL["billing_address"]
+    customer.billing_line1, customer.billing_line2 = address["line1"], None
+    customer.billing_postcode, customer.billing_city = address["postcode"], address["city"]
+    customer.erased_at, customer.version = datetime.now(UTC), customer.version + 1
+    session = uow.session
+    session.execute(
+        update(Site)
+        .where(Site.customer_id == customer.id)
+        .values(
+            label=gdpr.ERASED, line1=address["line1"], line2=None, postcode="00000", city=gdpr.ERASED, access_notes=None
+        )
+    )
+    session.execute(delete(TimelineEntry).where(TimelineEntry.customer_id == customer.id))
+    session.execute(delete(SearchTerm).where(SearchTerm.customer_id == customer.id))
+    session.execute(update(Lead).where(Lead.customer_id == customer.id).values(subject=gdpr.ERASED, lost_reason=None))
+    session.execute(update(Quote).where(Quote.customer_id == customer.id).values(notes=None))
+    session.flush()
+    rewritten = gdpr.redact_outbox(session, uow.context.tenant_id, customer.id)
+    uow.emit(events.CUSTOMER_UPDATED, customer_event(customer))
+    return {"customer_id": customer.id, "erased_at": customer.erased_at, "events_redacted": rewritten}
