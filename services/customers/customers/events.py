@@ -392,3 +392,22 @@ EQUIPMENT_END_OF_LIFE_APPROACHING = EventSpec(
         "life_used_percent": 98,
     },
 )
+
+
+class SoldLineView(EventView):
+    article_id = fields.UUID(required=True)
+    quantity = fields.Decimal(required=True)
+    serial_number = fields.String(load_default=None, allow_none=True)
+    register_on_pool_id = fields.UUID(load_default=None, allow_none=True)
+    category = fields.String(load_default=None, allow_none=True)
+
+
+class SaleCompletedView(EventView):
+    """What customers reads of pos's ``sale_completed``: a customer's purchase for the
+    timeline, and equipment sold with a serial number to register on their pool."""
+
+    sale_id = fields.UUID(required=True)
+    customer_id = fields.UUID(load_default=None, allow_none=True)
+    total = fields.Decimal(required=True, as_string=True)
+    lines = fields.List(fields.Nested(SoldLineView), required=True)
+    completed_at = fields.DateTime(required=True)

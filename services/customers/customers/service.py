@@ -232,3 +232,5 @@ class CustomersService(BassinService):
         # The dead letters too, now: were the erasure not to commit, they are only redacted.
         amqp_uri = settings_from_nameko().amqp_uri
         return {**erased, "dead_letters_redacted": gdpr.redact_dead_letters(amqp_uri, uow.tenant_id, customer_id)}
+
+    on_sale_completed = consume("pos", "sale_completed", events.SaleCompletedView, usecases.record_sale)

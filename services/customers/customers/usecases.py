@@ -1181,3 +1181,53 @@ def erase_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> dict[str, Any]:
     rewritten = gdpr.redact_outbox(session, uow.context.tenant_id, customer.id)
     uow.emit(events.CUSTOMER_UPDATED, customer_event(customer))
     return {"customer_id": customer.id, "erased_at": customer.erased_at, "events_redacted": rewritten}
+
+
+# --- what other services tell ------------------------------------------------------------
+
+
+def record_sale(uow: UnitOfWork, sale: dict[str, Any]) -> None:
+    """A till sale to a known customer: a timeline entry, and each piece of equipment sold
+    with a serial number for one of their pools registered on it (installed the day of
+    the sale, the legal guarantee unless set later). A serial number already registered
+    is noted in the timeline instead: the sale stands."""
+    if sale["customer_id"] is None:
+        return
+    customer = uow.session.scalar(
+        select(Customer).where(Customer.id == sale["customer_id"], Customer.erased_at.is_(None))
+    )
+    if customer is None:
+        return
+    reference = str(sale["sale_id"])
+    if uow.session.scalar(
+        select(TimelineEntry.id).where(TimelineEntry.reference == reference, TimelineEntry.kind == "sale")
+    ):
+        return  # told already (a redelivery from another path)
+    count = sum(line["quantity"] for line in sale["lines"])
+    _timeline(uow, customer.id, "sale", f"Achat en magasin : {sale['total']} € TTC ({count} article(s)).", reference)
+    for line in sale["lines"]:
+        if not (line["serial_number"] and line["register_on_pool_id"]):
+            continue
+        pool = uow.session.scalar(
+            select(Pool).where(Pool.id == line["register_on_pool_id"], Pool.customer_id == customer.id)
+        )
+        article = uow.session.scalar(select(Article).where(Article.id == line["article_id"]))
+        if pool is None or article is None:
+            _timeline(uow, customer.id, "equipment", f"N° de série {line['serial_number']} vendu, non enregistré.")
+            continue
+        equipment = {
+            "category": line["category"] if line["category"] in set(domain.Category) else domain.Category.OTHER,
+            "brand": article.name.split()[0],
+            "model": article.name,
+            "serial_number": line["serial_number"],
+            "supplier": None,
+            "installed_on": sale["completed_at"].date(),
+            "purchase_document": reference,
+            "warranty_months": None,
+            "lifetime_years": None,
+        }
+        try:
+            with uow.session.begin_nested():
+                install_equipment(uow, pool.id, equipment)
+        except ValidationFailed:
+            _timeline(uow, customer.id, "equipment", f"N° de série {line['serial_number']} déjà enregistré.")
