@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -40,6 +41,24 @@ def _optional(maximum: int, example: str | None) -> fields.String:
     return fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=maximum), metadata={"example": example}
     )
+
+
+class Number(fields.Decimal):
+    """A decimal that is not an amount (a depth, a volume, a pH, a quantity): a string on
+    the wire, as amounts are, never a float."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["as_string"] = True
+        metadata = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", **kwargs.pop("metadata", {})}
+        ranges = [v for v in _as_list(kwargs.get("validate")) if isinstance(v, validate.Range)]
+        for bound in ("min", "max"):  # documented as numbers, not in the string's format
+            if ranges and getattr(ranges[0], bound) is not None:
+                metadata[f"{bound}imum"] = float(getattr(ranges[0], bound))
+        super().__init__(metadata=metadata, **kwargs)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return [] if value is None else list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _check_postcode(data: dict) -> None:
@@ -258,11 +277,11 @@ class TimelineEntryOutput(Schema):
 POSITIVE = validate.Range(min=0, min_inclusive=False)
 
 
-def _metres(example: str, maximum: str, **kwargs) -> fields.Decimal:
-    return fields.Decimal(
+def _metres(example: str, maximum: int, **kwargs) -> fields.Decimal:
+    return Number(
         as_string=True,
         places=2,
-        validate=validate.Range(min=0, min_inclusive=False, max=Decimal(maximum)),
+        validate=validate.Range(min=0, min_inclusive=False, max=maximum),
         metadata={"example": example},
         **kwargs,
     )
@@ -283,21 +302,21 @@ class PoolFields(StrictSchema):
     shape = fields.String(
         required=True, validate=validate.OneOf([s.value for s in Shape]), metadata={"example": "rectangle"}
     )
-    length_m = _metres("8.00", "100", required=True)
-    width_m = fields.Decimal(
+    length_m = _metres("8.00", 100, required=True)
+    width_m = Number(
         as_string=True,
         places=2,
         load_default=Decimal(0),
-        validate=validate.Range(min=0, max=Decimal(100)),
+        validate=validate.Range(min=0, max=100),
         metadata={"example": "4.00", "description": "Not used for a round pool."},
     )
-    mean_depth_m = _metres("1.50", "10", required=True)
-    volume_override_m3 = fields.Decimal(
+    mean_depth_m = _metres("1.50", 10, required=True)
+    volume_override_m3 = Number(
         as_string=True,
         places=1,
         load_default=None,
         allow_none=True,
-        validate=validate.Range(min=0, min_inclusive=False, max=Decimal(100000)),
+        validate=validate.Range(min=0, min_inclusive=False, max=100000),
         metadata={"example": None, "description": "A measured volume, used instead of the computed one."},
     )
     coating = fields.String(
@@ -390,12 +409,12 @@ class PoolOutput(Schema):
     name = fields.String(metadata={"example": "Piscine"})
     pool_type = fields.String(metadata={"example": "in_ground"})
     shape = fields.String(metadata={"example": "rectangle"})
-    length_m = fields.Decimal(as_string=True, metadata={"example": "8.00"})
-    width_m = fields.Decimal(as_string=True, metadata={"example": "4.00"})
-    mean_depth_m = fields.Decimal(as_string=True, metadata={"example": "1.50"})
-    computed_volume_m3 = fields.Decimal(as_string=True, metadata={"example": "48.0"})
-    volume_override_m3 = fields.Decimal(as_string=True, allow_none=True, metadata={"example": None})
-    volume_m3 = fields.Decimal(as_string=True, metadata={"example": "48.0"})
+    length_m = Number(as_string=True, metadata={"example": "8.00"})
+    width_m = Number(as_string=True, metadata={"example": "4.00"})
+    mean_depth_m = Number(as_string=True, metadata={"example": "1.50"})
+    computed_volume_m3 = Number(as_string=True, metadata={"example": "48.0"})
+    volume_override_m3 = Number(as_string=True, allow_none=True, metadata={"example": None})
+    volume_m3 = Number(as_string=True, metadata={"example": "48.0"})
     coating = fields.String(metadata={"example": "liner"})
     filtration = fields.String(metadata={"example": "sand"})
     treatment = fields.String(metadata={"example": "salt"})
@@ -427,7 +446,7 @@ class LifetimesOutput(Schema):
 
 
 def _measure(example: str | None, description: str) -> fields.Decimal:
-    return fields.Decimal(
+    return Number(
         as_string=True, load_default=None, allow_none=True, metadata={"example": example, "description": description}
     )
 
@@ -456,10 +475,10 @@ class AnalysisInput(StrictSchema):
 
 class ReadingOutput(Schema):
     parameter = fields.String(metadata={"example": "ph"})
-    value = fields.Decimal(as_string=True, metadata={"example": "6.8"})
+    value = Number(as_string=True, metadata={"example": "6.8"})
     level = fields.String(metadata={"example": "low", "description": "low, ok, high"})
-    low = fields.Decimal(as_string=True, allow_none=True, metadata={"example": "7.2"})
-    high = fields.Decimal(as_string=True, allow_none=True, metadata={"example": "7.6"})
+    low = Number(as_string=True, allow_none=True, metadata={"example": "7.2"})
+    high = Number(as_string=True, allow_none=True, metadata={"example": "7.6"})
 
 
 class AdviceOutput(Schema):
@@ -467,7 +486,7 @@ class AdviceOutput(Schema):
     advice = fields.String(metadata={"example": "Faire monter le pH : ajouter 290 g de pH plus."})
     article_id = fields.UUID(allow_none=True, metadata={"example": "2c3d4e5f-6071-4829-9b0c-1d2e3f4a5b09"})
     article_name = fields.String(allow_none=True, metadata={"example": "pH plus 5 kg"})
-    quantity = fields.Decimal(as_string=True, allow_none=True, metadata={"example": "290"})
+    quantity = Number(as_string=True, allow_none=True, metadata={"example": "290"})
     unit = fields.String(allow_none=True, metadata={"example": "g"})
 
 
@@ -488,9 +507,9 @@ class AnalysisOutput(Schema):
     recorded_at = fields.DateTime(metadata={"example": "2026-06-12T10:05:00+00:00"})
     recorded_by = fields.String(allow_none=True, metadata={"example": None})
     source = fields.String(metadata={"example": "shop_station"})
-    volume_m3 = fields.Decimal(as_string=True, metadata={"example": "48.0"})
+    volume_m3 = Number(as_string=True, metadata={"example": "48.0"})
     readings = fields.List(fields.Nested(ReadingOutput))
-    lsi = fields.Decimal(as_string=True, allow_none=True, metadata={"example": "-0.52"})
+    lsi = Number(as_string=True, allow_none=True, metadata={"example": "-0.52"})
     balance = fields.String(
         allow_none=True, metadata={"example": "corrosive", "description": "corrosive, balanced, scaling"}
     )
@@ -505,12 +524,12 @@ class WaterProductInput(StrictSchema):
     )
     article_id = fields.UUID(required=True, metadata={"example": "0c9b7a41-5e2f-4d3a-8f61-7a2b9c4d5e22"})
     unit = fields.String(load_default="g", validate=validate.OneOf(["g", "mL"]), metadata={"example": "g"})
-    dose = fields.Decimal(
+    dose = Number(
         as_string=True,
         places=3,
         load_default=None,
         allow_none=True,
-        validate=validate.Range(min=0, min_inclusive=False, max=Decimal(10000)),
+        validate=validate.Range(min=0, min_inclusive=False, max=10000),
         metadata={"example": None, "description": "g or mL per m³ per unit of the parameter; null: the trade's figure"},
     )
 
@@ -526,8 +545,8 @@ class WaterProductOutput(Schema):
     article_id = fields.UUID(metadata={"example": "0c9b7a41-5e2f-4d3a-8f61-7a2b9c4d5e22"})
     article_name = fields.String(metadata={"example": "pH plus 5 kg"})
     unit = fields.String(metadata={"example": "g"})
-    dose = fields.Decimal(as_string=True, allow_none=True, metadata={"example": None})
-    dose_per_unit = fields.Decimal(as_string=True, metadata={"example": "100"})
+    dose = Number(as_string=True, allow_none=True, metadata={"example": None})
+    dose_per_unit = Number(as_string=True, metadata={"example": "100"})
 
 
 class WaterProductsOutput(Schema):
@@ -544,13 +563,9 @@ class WaterTargetInput(StrictSchema):
     treatment = fields.String(
         load_default="*", validate=validate.OneOf(["*", *[t.value for t in Treatment]]), metadata={"example": "*"}
     )
-    low = fields.Decimal(
-        as_string=True, required=True, validate=validate.Range(min=0, max=20000), metadata={"example": "7.2"}
-    )
-    high = fields.Decimal(
-        as_string=True, required=True, validate=validate.Range(min=0, max=20000), metadata={"example": "7.4"}
-    )
-    aim = fields.Decimal(as_string=True, load_default=None, allow_none=True, metadata={"example": "7.3"})
+    low = Number(as_string=True, required=True, validate=validate.Range(min=0, max=20000), metadata={"example": "7.2"})
+    high = Number(as_string=True, required=True, validate=validate.Range(min=0, max=20000), metadata={"example": "7.4"})
+    aim = Number(as_string=True, load_default=None, allow_none=True, metadata={"example": "7.3"})
 
     @validates_schema
     def coherent(self, data: dict, **_: object) -> None:
@@ -621,11 +636,11 @@ class QuoteLineInput(StrictSchema):
     description = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=300), metadata={"example": None}
     )
-    quantity = fields.Decimal(
+    quantity = Number(
         as_string=True,
         places=3,
         required=True,
-        validate=validate.Range(min=0, min_inclusive=False, max=Decimal(1000000)),
+        validate=validate.Range(min=0, min_inclusive=False, max=1000000),
         metadata={"example": "2"},
     )
     unit_price_excl_vat = Money(load_default=None, allow_none=True, metadata={"example": None})
@@ -640,15 +655,15 @@ class PoolSpecInput(StrictSchema):
     shape = fields.String(
         required=True, validate=validate.OneOf([s.value for s in Shape]), metadata={"example": "rectangle"}
     )
-    length_m = _metres("8.00", "100", required=True)
-    width_m = fields.Decimal(
+    length_m = _metres("8.00", 100, required=True)
+    width_m = Number(
         as_string=True,
         places=2,
         load_default=Decimal(0),
-        validate=validate.Range(min=0, max=Decimal(100)),
+        validate=validate.Range(min=0, max=100),
         metadata={"example": "4.00"},
     )
-    mean_depth_m = _metres("1.50", "10", required=True)
+    mean_depth_m = _metres("1.50", 10, required=True)
     coating = fields.String(
         required=True, validate=validate.OneOf([c.value for c in Coating]), metadata={"example": "liner"}
     )
@@ -709,7 +724,7 @@ class QuoteInput(QuoteFields):
 class QuoteLineOutput(Schema):
     article_id = fields.UUID(allow_none=True, metadata={"example": None})
     description = fields.String(metadata={"example": "Piscine béton 8 x 4, liner 75/100"})
-    quantity = fields.Decimal(as_string=True, metadata={"example": "1"})
+    quantity = Number(as_string=True, metadata={"example": "1"})
     unit_price_excl_vat = Money(metadata={"example": "32500.00"})
     vat_rate = Percentage(metadata={"example": "20.00"})
     discount_percent = Percentage(metadata={"example": "0.00"})
