@@ -640,7 +640,8 @@ def display_name(kind: Kind, company_name: str | None, first_name: str | None, l
         return company_name.strip()
     if not (last_name or "").strip():
         raise ValidationFailed.field("last_name", "required for a private customer")
-    return " ".join(part.strip() for part in (last_name.upper(), first_name or "") if part and part.strip())
+    name = " ".join(part.strip() for part in (last_name.upper(), first_name or "") if part and part.strip())
+    return name[:200]
 
 
 def sort_key(name: str) -> str:
@@ -683,6 +684,7 @@ DEFAULT_PAYMENT_SCHEDULE = (
 )
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+LARGEST_AMOUNT = Decimal("9999999999.99")  # what an amount column holds
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -722,6 +724,8 @@ def quote_totals(lines: list[QuoteLine]) -> Totals:
     vat_by_rate = {rate: _cents(base * rate / HUNDRED) for rate, base in sorted(bases.items())}
     excl = _cents(sum(bases.values(), Decimal(0)))
     vat = _cents(sum(vat_by_rate.values(), Decimal(0)))
+    if excl + vat > LARGEST_AMOUNT:
+        raise ValidationFailed.field("lines", f"the total would exceed {LARGEST_AMOUNT}")
     return Totals(excl, vat, excl + vat, vat_by_rate)
 
 

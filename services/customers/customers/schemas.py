@@ -6,6 +6,7 @@ with the ids of the events' examples."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,8 @@ from customers.events import ANALYSIS, CONTRACT, CUSTOMER, EQUIPMENT, LEAD, POOL
 
 TIMELINE_ENTRY = "5e4d3c2b-1a09-4f8e-9d7c-6b5a4f3e2d03"
 POSTCODE_FR = re.compile(r"\d{5}")
+# Dates a pool shop records (installs, contracts, contacts): beyond, a typing error.
+PLAUSIBLE_DATES = validate.Range(min=date(1950, 1, 1), max=date(2099, 12, 31), error="between 1950 and 2099")
 
 
 def _text(maximum: int, example: str, **kwargs) -> fields.String:
@@ -356,7 +359,7 @@ class EquipmentInput(StrictSchema):
         metadata={"example": "HP-2024-001742", "description": "Unique per brand in the company."},
     )
     supplier = _optional(100, "HydroSud Distribution")
-    installed_on = fields.Date(required=True, metadata={"example": "2026-04-15"})
+    installed_on = fields.Date(validate=PLAUSIBLE_DATES, required=True, metadata={"example": "2026-04-15"})
     purchase_document = _optional(100, "FA-2026-00412")
     warranty_months = fields.Integer(
         load_default=None,
@@ -383,20 +386,20 @@ class EquipmentOutput(Schema):
     model = fields.String(metadata={"example": "EnergyLine Pro 9 kW"})
     serial_number = fields.String(allow_none=True, metadata={"example": "HP-2024-001742"})
     supplier = fields.String(allow_none=True, metadata={"example": "HydroSud Distribution"})
-    installed_on = fields.Date(metadata={"example": "2026-04-15"})
+    installed_on = fields.Date(validate=PLAUSIBLE_DATES, metadata={"example": "2026-04-15"})
     purchase_document = fields.String(allow_none=True, metadata={"example": "FA-2026-00412"})
     warranty_months = fields.Integer(metadata={"example": 36})
-    warranty_ends_on = fields.Date(metadata={"example": "2029-04-15"})
+    warranty_ends_on = fields.Date(validate=PLAUSIBLE_DATES, metadata={"example": "2029-04-15"})
     warranty_badge = fields.String(
         metadata={"example": "green", "description": "green, orange (within 90 days), red (ended)"}
     )
     lifetime_years = fields.Integer(metadata={"example": 12})
-    end_of_life_on = fields.Date(metadata={"example": "2038-04-15"})
+    end_of_life_on = fields.Date(validate=PLAUSIBLE_DATES, metadata={"example": "2038-04-15"})
     end_of_life_badge = fields.String(metadata={"example": "green"})
     status = fields.String(metadata={"example": "in_service", "description": "in_service, replaced, removed"})
     replaces_id = fields.UUID(allow_none=True, metadata={"example": None})
     replaced_by_id = fields.UUID(allow_none=True, metadata={"example": None})
-    out_of_service_on = fields.Date(allow_none=True, metadata={"example": None})
+    out_of_service_on = fields.Date(validate=PLAUSIBLE_DATES, allow_none=True, metadata={"example": None})
 
 
 class PoolOutput(Schema):
@@ -600,15 +603,22 @@ class LeadInput(StrictSchema):
         metadata={"example": "web"},
     )
     contacted_on = fields.Date(
-        load_default=None, allow_none=True, metadata={"example": "2026-03-02", "description": "Today when not given."}
+        validate=PLAUSIBLE_DATES,
+        load_default=None,
+        allow_none=True,
+        metadata={"example": "2026-03-02", "description": "Today when not given."},
     )
     salesperson_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": None})
-    next_follow_up_on = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-03-09"})
+    next_follow_up_on = fields.Date(
+        validate=PLAUSIBLE_DATES, load_default=None, allow_none=True, metadata={"example": "2026-03-09"}
+    )
 
 
 class FollowUpInput(StrictSchema):
     text = _text(4000, "Rappelé : attend le retour du permis avant de signer.", required=True)
-    next_follow_up_on = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-03-20"})
+    next_follow_up_on = fields.Date(
+        validate=PLAUSIBLE_DATES, load_default=None, allow_none=True, metadata={"example": "2026-03-20"}
+    )
 
 
 class LostInput(StrictSchema):
@@ -620,11 +630,11 @@ class LeadOutput(Schema):
     customer_id = fields.UUID(metadata={"example": CUSTOMER})
     subject = fields.String(metadata={"example": "Piscine enterrée 8 x 4 avec volet"})
     source = fields.String(metadata={"example": "web"})
-    contacted_on = fields.Date(metadata={"example": "2026-03-02"})
+    contacted_on = fields.Date(validate=PLAUSIBLE_DATES, metadata={"example": "2026-03-02"})
     salesperson_id = fields.UUID(allow_none=True, metadata={"example": None})
     status = fields.String(metadata={"example": "open", "description": "open, quoted, won, lost"})
     lost_reason = fields.String(allow_none=True, metadata={"example": None})
-    next_follow_up_on = fields.Date(allow_none=True, metadata={"example": "2026-03-09"})
+    next_follow_up_on = fields.Date(validate=PLAUSIBLE_DATES, allow_none=True, metadata={"example": "2026-03-09"})
 
 
 class QuoteLineInput(StrictSchema):
@@ -694,7 +704,10 @@ class QuoteFields(StrictSchema):
     )
     site_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": SITE})
     valid_until = fields.Date(
-        load_default=None, allow_none=True, metadata={"example": None, "description": "30 days when not given."}
+        validate=PLAUSIBLE_DATES,
+        load_default=None,
+        allow_none=True,
+        metadata={"example": None, "description": "30 days when not given."},
     )
     lines = fields.List(fields.Nested(QuoteLineInput), required=True, validate=validate.Length(min=1, max=200))
     pool = fields.Nested(PoolSpecInput, load_default=None, allow_none=True)
@@ -712,7 +725,9 @@ class QuoteFields(StrictSchema):
             "description": "Percentages adding up to 100, by step of the construction template.",
         },
     )
-    promised_filling_date = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-06-20"})
+    promised_filling_date = fields.Date(
+        validate=PLAUSIBLE_DATES, load_default=None, allow_none=True, metadata={"example": "2026-06-20"}
+    )
     notes = _optional(4000, "Terrassement compris ; évacuation des terres en sus.")
 
 
@@ -740,14 +755,14 @@ class QuoteOutput(Schema):
     site_id = fields.UUID(allow_none=True, metadata={"example": SITE})
     kind = fields.String(metadata={"example": "construction"})
     status = fields.String(metadata={"example": "draft", "description": "draft, sent, accepted, declined, superseded"})
-    valid_until = fields.Date(metadata={"example": "2026-04-15"})
+    valid_until = fields.Date(validate=PLAUSIBLE_DATES, metadata={"example": "2026-04-15"})
     lines = fields.List(fields.Nested(QuoteLineOutput))
     total_excl_vat = Money(metadata={"example": "32500.00"})
     vat_total = Money(metadata={"example": "6500.00"})
     total_incl_vat = Money(metadata={"example": "39000.00"})
     pool = fields.Dict(allow_none=True, metadata={"example": None})
     payment_schedule = fields.List(fields.Nested(ScheduleStepInput), allow_none=True)
-    promised_filling_date = fields.Date(allow_none=True, metadata={"example": "2026-06-20"})
+    promised_filling_date = fields.Date(validate=PLAUSIBLE_DATES, allow_none=True, metadata={"example": "2026-06-20"})
     notes = fields.String(allow_none=True, metadata={"example": None})
     order_id = fields.UUID(allow_none=True, metadata={"example": None, "description": "The order, once accepted."})
 
@@ -766,8 +781,12 @@ class PipelineFigures(Schema):
 
 
 class FiguresQuery(StrictSchema):
-    since = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-01-01"})
-    until = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-12-31"})
+    since = fields.Date(
+        validate=PLAUSIBLE_DATES, load_default=None, allow_none=True, metadata={"example": "2026-01-01"}
+    )
+    until = fields.Date(
+        validate=PLAUSIBLE_DATES, load_default=None, allow_none=True, metadata={"example": "2026-12-31"}
+    )
 
 
 # --- maintenance contracts ---------------------------------------------------------------
@@ -785,8 +804,8 @@ class ContractInput(StrictSchema):
         load_default=0, strict=True, validate=validate.Range(min=0, max=52), metadata={"example": 6}
     )
     included_products = _optional(2000, "Chlore et pH pour la saison")
-    starts_on = fields.Date(required=True, metadata={"example": "2026-04-01"})
-    ends_on = fields.Date(required=True, metadata={"example": "2027-03-31"})
+    starts_on = fields.Date(validate=PLAUSIBLE_DATES, required=True, metadata={"example": "2026-04-01"})
+    ends_on = fields.Date(validate=PLAUSIBLE_DATES, required=True, metadata={"example": "2027-03-31"})
     price_excl_vat = Money(required=True, metadata={"example": "690.00"})
     vat_rate = Percentage(load_default=Decimal(20), metadata={"example": "20.00"})
     tacit_renewal = fields.Boolean(load_default=False, metadata={"example": True})
@@ -801,8 +820,8 @@ class ContractOutput(Schema):
     includes_closing = fields.Boolean(metadata={"example": True})
     visits_per_season = fields.Integer(metadata={"example": 6})
     included_products = fields.String(allow_none=True, metadata={"example": "Chlore et pH pour la saison"})
-    starts_on = fields.Date(metadata={"example": "2026-04-01"})
-    ends_on = fields.Date(metadata={"example": "2027-03-31"})
+    starts_on = fields.Date(validate=PLAUSIBLE_DATES, metadata={"example": "2026-04-01"})
+    ends_on = fields.Date(validate=PLAUSIBLE_DATES, metadata={"example": "2027-03-31"})
     price_excl_vat = Money(metadata={"example": "690.00"})
     vat_rate = Percentage(metadata={"example": "20.00"})
     tacit_renewal = fields.Boolean(metadata={"example": True})
@@ -815,7 +834,7 @@ class TerminationInput(StrictSchema):
 
 
 class ScanInput(StrictSchema):
-    today = fields.Date(load_default=None, allow_none=True, metadata={"example": None})
+    today = fields.Date(validate=PLAUSIBLE_DATES, load_default=None, allow_none=True, metadata={"example": None})
 
 
 class ScanOutput(Schema):

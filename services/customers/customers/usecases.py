@@ -808,7 +808,7 @@ def _fill_quote(uow: UnitOfWork, quote: Quote, data: dict[str, Any]) -> None:
         {
             "article_id": line.article_id,
             "description": line.description,
-            "quantity": str(line.quantity.normalize()),
+            "quantity": format(line.quantity.normalize(), "f"),
             "unit_price_excl_vat": str(line.unit_price_excl_vat),
             "vat_rate": str(line.vat_rate),
             "discount_percent": str(line.discount_percent),
