@@ -97,6 +97,15 @@ def customer_row(uow: UnitOfWork, customer_id: uuid.UUID, *, for_update: bool = 
     return customer
 
 
+def body_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
+    """The customer a request's body names: unknown (or another company's) is refused
+    naming the field (422), as a path's would be not found."""
+    try:
+        return customer_row(uow, customer_id)
+    except NotFound:
+        raise ValidationFailed.field("customer_id", "no such customer in this company") from None
+
+
 def get_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> dict[str, Any]:
     return customer_file(uow, customer_row(uow, customer_id))
 
@@ -696,7 +705,7 @@ def pool_analyses(uow: UnitOfWork, pool_id: uuid.UUID, page: dict[str, Any]) -> 
 
 
 def record_first_contact(uow: UnitOfWork, data: dict[str, Any]) -> Lead:
-    customer = customer_row(uow, data["customer_id"])
+    customer = body_customer(uow, data["customer_id"])
     lead = Lead(
         customer_id=customer.id,
         subject=data["subject"],
@@ -822,7 +831,7 @@ def _fill_quote(uow: UnitOfWork, quote: Quote, data: dict[str, Any]) -> None:
 
 
 def create_quote(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
-    customer = customer_row(uow, data["customer_id"])
+    customer = body_customer(uow, data["customer_id"])
     lead = None
     if data["lead_id"] is not None:
         lead = uow.session.scalar(select(Lead).where(Lead.id == data["lead_id"], Lead.customer_id == customer.id))
@@ -1000,7 +1009,7 @@ def _contract_event(contract: Contract) -> dict[str, Any]:
 
 
 def sign_contract(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
-    customer = customer_row(uow, data["customer_id"])
+    customer = body_customer(uow, data["customer_id"])
     if data["pool_id"] is not None:
         pool = uow.session.scalar(select(Pool).where(Pool.id == data["pool_id"], Pool.customer_id == customer.id))
         if pool is None:

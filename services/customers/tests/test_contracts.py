@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bassin_common.errors import Conflict, NotFound, ValidationFailed
+from bassin_common.errors import Conflict, ValidationFailed
 from bassin_common.schemas import load_or_reject
 from customers import schemas, usecases
 
@@ -136,8 +136,9 @@ def test_bad_contracts_are_refused_by_field_and_a_terminated_one_is_not_announce
     with pytest.raises(ValidationFailed) as refused:
         contract_input(customer["id"], price_excl_vat="-5")
     assert "price_excl_vat" in refused.value.errors
-    with pytest.raises(NotFound), uow() as work:
+    with pytest.raises(ValidationFailed) as refused, uow() as work:
         usecases.sign_contract(work, contract_input(uuid.uuid4()))
+    assert "customer_id" in refused.value.errors
     with uow() as work:
         contract = usecases.sign_contract(work, contract_input(customer["id"]))
     with uow() as work:

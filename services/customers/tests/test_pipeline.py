@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bassin_common.errors import Conflict, NotFound, ValidationFailed
+from bassin_common.errors import Conflict, ValidationFailed
 from bassin_common.schemas import load_or_reject
 from customers import schemas, usecases
 from customers.models import Order, Quote
@@ -189,8 +189,9 @@ def test_bad_quotes_name_the_field_and_write_nothing(uow, prospect, new_customer
     with pytest.raises(ValidationFailed) as refused:
         quote_input(prospect, pool={**POOL, "length_m": "-8"})
     assert "pool.length_m" in refused.value.errors
-    with pytest.raises(NotFound), uow() as work:
+    with pytest.raises(ValidationFailed) as refused, uow() as work:
         usecases.create_quote(work, quote_input(prospect, customer_id=str(uuid.uuid4())))
+    assert "customer_id" in refused.value.errors
     with uow() as work:
         assert work.session.scalar(select(func.count()).select_from(Quote)) == 0
 
