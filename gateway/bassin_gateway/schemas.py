@@ -109,22 +109,25 @@ class InvitationInput(StrictSchema):
     """A staff user (staff roles), or a customer's portal account (``["customer"]`` and the
     customer's id)."""
 
-    email = Email(required=True, metadata={"example": "technicien@piscines-azur.fr"})
+    email = Email(required=True, metadata={"example": "helene.durand@orange.fr"})
     full_name = fields.String(
-        required=True, validate=validate.Length(1, MAX_NAME_LENGTH), metadata={"example": "Julien Martin"}
+        required=True, validate=validate.Length(1, MAX_NAME_LENGTH), metadata={"example": "Hélène Durand"}
     )
     roles = fields.List(
         fields.String(),
         required=True,
         metadata={
-            "example": ["technician"],
+            "example": ["customer"],
             "description": "Staff roles (manager, office, sales, technician, cashier), or [customer] alone.",
         },
     )
     customer_id = fields.UUID(
         load_default=None,
         allow_none=True,
-        metadata={"example": None, "description": "The customer of a portal account ([customer]); else null."},
+        metadata={
+            "example": "3f2a9c1e-7b4d-4e8a-9c21-5d6e7f8a9b01",
+            "description": "The customer of a portal account ([customer]), one of the company's customers; else null.",
+        },
     )
 
 

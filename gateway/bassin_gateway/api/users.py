@@ -13,12 +13,12 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bassin_common.errors import Conflict
+from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import PageQuery
 from bassin_common.permissions import CUSTOMER, MANAGE_USERS
 from bassin_common.schemas import load_or_reject
 from bassin_gateway import identities, mail
-from bassin_gateway.app import bassin, json_body
+from bassin_gateway.app import bassin, call, json_body
 from bassin_gateway.identities import INVITATION
 from bassin_gateway.models import Tenant, User
 from bassin_gateway.own_routes import GatewayApi
@@ -73,6 +73,8 @@ def get_user(user_id: uuid.UUID):
 )
 def invite_user():
     invited = load_or_reject(InvitationInput(), json_body())
+    if invited["customer_id"] is not None:
+        _check_customer(invited["customer_id"])
     with bassin("sessions")() as session:
         user = identities.create_user(
             session,
@@ -109,6 +111,15 @@ def resend_invitation(user_id: uuid.UUID):
         answer = UserOutput().dump(user)
     mail.send_later(bassin("mailer"), message)
     return jsonify(answer), 202
+
+
+def _check_customer(customer_id: uuid.UUID) -> None:
+    """A portal account is for one of the company's own customers (asked of customers);
+    another company's, or none, is refused naming the field, before anything is written."""
+    try:
+        call("customers", "get_customer", str(customer_id))
+    except NotFound:
+        raise ValidationFailed.field("customer_id", "no such customer in this company") from None
 
 
 def _invitation(session: Session, user: User) -> mail.Message:

@@ -14,6 +14,8 @@ Quantities are ``Decimal``; volumes in m³, concentrations in mg/L (ppm), temper
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -47,10 +49,44 @@ class Treatment(StrEnum):
     UV = "uv"
 
 
+class Filtration(StrEnum):
+    SAND = "sand"
+    CARTRIDGE = "cartridge"
+    GLASS = "glass"
+    DIATOM = "diatom"
+
+
+class SafetyDevice(StrEnum):
+    """The safety device French law requires of an in-ground private pool (NF P90-306 to -309)."""
+
+    BARRIER = "barrier"
+    ALARM = "alarm"
+    COVER = "cover"
+    SHELTER = "shelter"
+    NONE_REQUIRED = "none_required"  # an above-ground pool out of reach, a public one...
+
+
+class EquipmentStatus(StrEnum):
+    IN_SERVICE = "in_service"
+    REPLACED = "replaced"
+    REMOVED = "removed"
+
+
 # A free form is measured as its bounding rectangle; this share of it holds water (a
 # common rule of thumb for kidney and L shapes). A measured volume overrides it.
 FREEFORM_FILL = Decimal("0.85")
 TENTH = Decimal("0.1")
+
+
+def pool_volume_or_measured(
+    shape: Shape, length: Decimal, width: Decimal, mean_depth: Decimal, measured: Decimal | None
+) -> Decimal:
+    """The volume the water care uses: the one measured (by a water meter), when given,
+    else the one the dimensions give. Either way the dimensions must be possible."""
+    computed = pool_volume(shape, length, width, mean_depth)
+    if measured is not None and measured <= 0:
+        raise ValidationFailed.field("volume_override_m3", "must be more than 0")
+    return measured if measured is not None else computed
 
 
 def pool_volume(shape: Shape, length: Decimal, width: Decimal, mean_depth: Decimal) -> Decimal:
@@ -485,3 +521,238 @@ class ContractTerm:
         if starts.day == self.starts_on.day:
             return replace(self, starts_on=starts, ends_on=add_months(starts, months) - timedelta(days=1))
         return replace(self, starts_on=starts, ends_on=starts + (self.ends_on - self.starts_on))
+
+
+# --- customers and their search ----------------------------------------------------------
+
+
+class Kind(StrEnum):
+    PRIVATE = "private"
+    COMPANY = "company"
+
+
+class Source(StrEnum):
+    """How the customer came to the shop."""
+
+    WALK_IN = "walk_in"
+    WEB = "web"
+    PHONE = "phone"
+    REFERRAL = "referral"
+    NETWORK = "network"  # the franchise network, a manufacturer's lead
+    OTHER = "other"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    SMS = "sms"
+    POST = "post"
+
+
+# Letters that do not decompose into a base letter and an accent.
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "\u0131": "i"})
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_PHONE_DIGITS = re.compile(r"\d")
+MAX_TERM = 60  # longer words are searched by their first letters
+
+
+def fold(text: str) -> str:
+    """``text`` as search compares it: lower case, without accents ("Hélène" → "helene")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``: "Jean-Luc D'Hôtel" → ["jean", "luc", "d", "hotel"]."""
+    return [word[:MAX_TERM] for word in _WORD.findall(fold(text))]
+
+
+def phone_terms(phone: str) -> set[str]:
+    """A phone number by its digits, national and international: "+33 6 12 34 56 78" is
+    found by "0612", "612 34" and "+336"."""
+    digits = "".join(_PHONE_DIGITS.findall(phone))
+    if not digits:
+        return set()
+    found = {digits}
+    if phone.strip().startswith("+33") or digits.startswith("0033"):
+        national = "0" + digits.removeprefix("00").removeprefix("33")
+        found |= {national, national[1:]}
+    elif digits.startswith("0") and len(digits) == 10:
+        found |= {digits[1:], "33" + digits[1:]}
+    return {term[:MAX_TERM] for term in found}
+
+
+def serial_term(serial: str) -> str:
+    """A serial number as search compares it: folded, without spaces nor separators."""
+    return "".join(_WORD.findall(fold(serial)))[:MAX_TERM]
+
+
+def query_terms(query: str) -> list[str]:
+    """What a search box holds, as the prefixes each customer must match (all of them).
+
+    A query that looks like a phone number (digits, spaces, dots, a +) is one term of its
+    digits; an e-mail address is one term; else each word is a term."""
+    query = query.strip()
+    if re.fullmatch(r"\+?[\d .\-()]{4,}", query):
+        digits = "".join(_PHONE_DIGITS.findall(query))
+        return [digits.removeprefix("00")[:MAX_TERM]]
+    if "@" in query:
+        return [fold(query)[:MAX_TERM]]
+    return sorted(set(words(query)), key=lambda word: (-len(word), word))[:5]  # the longest narrow most
+
+
+def query_alternatives(query: str) -> list[list[str]]:
+    """The ways ``query`` may match: its terms all together, or, when it holds digits, the
+    whole of it as a serial number typed with separators ("HP-2024 0017")."""
+    alternatives = [query_terms(query)]
+    serial = serial_term(query)
+    if any(c.isdigit() for c in serial) and [serial] not in alternatives:
+        alternatives.append([serial])
+    return [terms for terms in alternatives if terms]
+
+
+def search_terms(
+    names: list[str],
+    emails: list[str],
+    phones: list[str],
+    places: list[str],
+) -> set[str]:
+    """Every term a customer is found by: the words of its names (people, company, city),
+    its e-mail addresses (whole, and their parts), its phone numbers, its postcodes."""
+    terms: set[str] = set()
+    for text in (*names, *places):
+        terms.update(words(text))
+    for email in emails:
+        folded = fold(email.strip())
+        terms.add(folded[:MAX_TERM])
+        terms.update(words(folded))
+    for phone in phones:
+        terms |= phone_terms(phone)
+    terms.discard("")
+    return terms
+
+
+def display_name(kind: Kind, company_name: str | None, first_name: str | None, last_name: str | None) -> str:
+    """How the customer file is titled: the company's name, or "LAST First"."""
+    if kind is Kind.COMPANY:
+        if not (company_name or "").strip():
+            raise ValidationFailed.field("company_name", "required for a company")
+        return company_name.strip()
+    if not (last_name or "").strip():
+        raise ValidationFailed.field("last_name", "required for a private customer")
+    name = " ".join(part.strip() for part in (last_name.upper(), first_name or "") if part and part.strip())
+    return name[:200]
+
+
+def sort_key(name: str) -> str:
+    """The order of the customer list: by name, regardless of accents and case."""
+    return " ".join(words(name))[:200] or "~"
+
+
+# --- the sales pipeline ------------------------------------------------------------------
+
+
+class OrderKind(StrEnum):
+    CONSTRUCTION = "construction"
+    SERVICE = "service"
+    PRODUCTS = "products"
+
+
+class LeadStatus(StrEnum):
+    OPEN = "open"
+    QUOTED = "quoted"
+    WON = "won"
+    LOST = "lost"
+
+
+class QuoteStatus(StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SUPERSEDED = "superseded"
+
+
+QUOTE_VALIDITY = timedelta(days=30)
+# The schedule a construction quote proposes when it gives none (DOMAIN.md's example);
+# the step codes are the construction template's.
+DEFAULT_PAYMENT_SCHEDULE = (
+    ("order", Decimal(30)),
+    ("structure", Decimal(40)),
+    ("waterproofing", Decimal(25)),
+    ("handover", Decimal(5)),
+)
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+LARGEST_AMOUNT = Decimal("9999999999.99")  # what an amount column holds
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    description: str
+    quantity: Decimal
+    unit_price_excl_vat: Decimal
+    vat_rate: Decimal  # percent
+    discount_percent: Decimal = Decimal(0)
+    article_id: str | None = None
+
+    @property
+    def total_excl_vat(self) -> Decimal:
+        return _cents(self.quantity * self.unit_price_excl_vat * (HUNDRED - self.discount_percent) / HUNDRED)
+
+
+@dataclass(frozen=True)
+class Totals:
+    excl_vat: Decimal
+    vat: Decimal
+    incl_vat: Decimal
+    vat_by_rate: dict[Decimal, Decimal]
+
+
+def quote_totals(lines: list[QuoteLine]) -> Totals:
+    """The totals a French quote shows: lines without VAT, VAT per rate on each rate's base
+    (rounded once per rate, as on an invoice), and the sum with VAT."""
+    if not lines:
+        raise ValidationFailed.field("lines", "a quote has at least one line")
+    bases: dict[Decimal, Decimal] = {}
+    for line in lines:
+        bases[line.vat_rate] = bases.get(line.vat_rate, Decimal(0)) + line.total_excl_vat
+    vat_by_rate = {rate: _cents(base * rate / HUNDRED) for rate, base in sorted(bases.items())}
+    excl = _cents(sum(bases.values(), Decimal(0)))
+    vat = _cents(sum(vat_by_rate.values(), Decimal(0)))
+    if excl + vat > LARGEST_AMOUNT:
+        raise ValidationFailed.field("lines", f"the total would exceed {LARGEST_AMOUNT}")
+    return Totals(excl, vat, excl + vat, vat_by_rate)
+
+
+def price_excl_vat(price_incl_vat: Decimal, vat_rate: Decimal) -> Decimal:
+    """A shelf price (VAT included) as a quote's unit price without VAT."""
+    return _cents(price_incl_vat * HUNDRED / (HUNDRED + vat_rate))
+
+
+def check_payment_schedule(schedule: list[tuple[str, Decimal]]) -> None:
+    if not schedule:
+        raise ValidationFailed.field("payment_schedule", "at least one step")
+    if sum((percent for _, percent in schedule), Decimal(0)) != HUNDRED:
+        raise ValidationFailed.field("payment_schedule", "the percentages must add up to 100")
+    codes = [code for code, _ in schedule]
+    if len(set(codes)) != len(codes):
+        raise ValidationFailed.field("payment_schedule", "a step appears twice")
+
+
+def check_validity(valid_until: date, today: date) -> None:
+    if valid_until < today:
+        raise ValidationFailed.field("valid_until", "already past")
+
+
+CONTRACT_NOTICE = timedelta(days=30)  # a contract's expiry is announced this long before
+
+
+def life_used_percent(installed_on: date, end_of_life_on: date, today: date) -> int:
+    """How much of its expected life a piece of equipment has used, in whole percent."""
+    lifetime = (end_of_life_on - installed_on).days
+    return max(0, round(100 * (today - installed_on).days / lifetime)) if lifetime > 0 else 100

@@ -16,6 +16,7 @@ from customers.domain import (
     Category,
     Coating,
     ContractTerm,
+    Kind,
     Level,
     Parameter,
     Product,
@@ -26,12 +27,20 @@ from customers.domain import (
     assess,
     badge,
     default_targets,
+    display_name,
     end_of_life,
+    fold,
     langelier_index,
+    phone_terms,
     pool_volume,
+    query_alternatives,
+    query_terms,
     recommend,
+    search_terms,
+    serial_term,
     targets_for,
     warranty_end,
+    words,
 )
 
 D = Decimal
@@ -178,3 +187,40 @@ def test_a_contract_expires_and_renews_for_a_period_of_the_same_length() -> None
     assert summer.renewed() == ContractTerm(date(2026, 9, 21), date(2027, 1, 27), tacit_renewal=False)
     with pytest.raises(ValidationFailed, match="after the start"):
         ContractTerm(date(2026, 4, 1), date(2026, 4, 1), tacit_renewal=False)
+
+
+# --- customers' search -------------------------------------------------------------------
+
+
+def test_search_folds_accents_case_and_ligatures() -> None:
+    assert fold("Hélène LŒUVRE") == "helene loeuvre"
+    assert words("Jean-Luc D'Hôtel") == ["jean", "luc", "d", "hotel"]
+    assert query_terms("HÉLÈNE  dur") == ["helene", "dur"]
+
+
+def test_a_phone_is_found_by_its_national_and_international_digits() -> None:
+    assert phone_terms("+33 6 12 34 56 78") == {"33612345678", "0612345678", "612345678"}
+    assert phone_terms("06.12.34.56.78") == {"0612345678", "612345678", "33612345678"}
+    assert query_terms("06 12 34") == ["061234"]
+    assert query_terms("+33 6 12") == ["33612"]
+
+
+def test_a_customer_is_found_by_its_names_email_parts_phones_and_places() -> None:
+    terms = search_terms(["DURAND Hélène"], ["Helene.Durand@Orange.fr"], ["0612345678"], ["Nîmes", "30900"])
+    assert {"durand", "helene", "helene.durand@orange.fr", "orange", "0612345678", "nimes", "30900"} <= terms
+    assert serial_term("HP-2024 / 00 17") == "hp20240017"
+
+
+def test_a_display_name_needs_a_last_name_or_a_company_name() -> None:
+    assert display_name(Kind.PRIVATE, None, "Hélène", "Durand") == "DURAND Hélène"
+    assert display_name(Kind.COMPANY, "Camping Les Cigales", None, None) == "Camping Les Cigales"
+    for kind, field in [(Kind.PRIVATE, "last_name"), (Kind.COMPANY, "company_name")]:
+        with pytest.raises(ValidationFailed) as refused:
+            display_name(kind, " ", None, " ")
+        assert field in refused.value.errors
+
+
+def test_a_query_with_digits_may_be_a_serial_number_typed_with_separators() -> None:
+    assert query_alternatives("HP-2024 0017") == [["0017", "2024", "hp"], ["hp20240017"]]
+    assert query_alternatives("helene") == [["helene"]]
+    assert query_alternatives("  ") == []
