@@ -49,7 +49,10 @@ def test_article_is_created_with_its_stock_and_an_initial_movement(shop_article:
             "location_id": shop["id"],
             "location_code": "MAG",
             "location_name": "Magasin",
+            "location_kind": "shop",
             "quantity": 1000,
+            "reserved": 0,
+            "available": 1000,
             "minimum": 850,
             "maximum": 1200,
             "version": 1,
@@ -115,7 +118,9 @@ def test_crossing_below_minimum_fills_the_supplier_basket_once(
     assert len(lines) == 1
     assert lines[0]["article_id"] == article["id"]
     assert lines[0]["supplier_id"] == shop_article["supplier"]["id"]
-    assert lines[0]["quantity"] == 1200 - 849
+    # Kept current while open: maximum - on hand when the sales end, nothing on order.
+    wait_until(lambda: basket()[0]["quantity"] == 1200 - 840)
+    assert basket()[0]["location_id"] == shop["id"]
 
 
 def test_another_tenant_sees_nothing(shop_article: dict[str, Any]) -> None:
