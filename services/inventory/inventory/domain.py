@@ -69,13 +69,6 @@ def reorder_quantity(maximum: int, on_hand: int, on_order: int, pack_size: int =
     return math.ceil(need / pack_size) * pack_size if pack_size > 1 else need
 
 
-def newly_below_minimum(quantity: int, old_minimum: int, old_maximum: int, minimum: int, maximum: int) -> bool:
-    """Raising a minimum above the stock is a crossing too: the level now needs a reorder."""
-    was_below = old_maximum > 0 and quantity < old_minimum
-    is_below = maximum > 0 and quantity < minimum
-    return is_below and not was_below
-
-
 def topped_up_quantity(current_line_quantity: int | None, needed: int) -> int:
     """An open basket line grows to cover the need; it never shrinks by itself.
 

@@ -210,7 +210,7 @@ class PurchaseOrder(TenantScoped, Base):
     status: Mapped[str] = mapped_column(String(20), default="sent")  # sent | partially_received | received
     expected_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    created_by: Mapped[uuid.UUID | None]
+    created_by: Mapped[str | None] = mapped_column(String(100))  # the user id, as the context gives it
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -983,7 +983,7 @@ def create_purchase_order(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, An
         supplier_id=supplier.id,
         status="sent",
         expected_on=today + timedelta(days=max(lead_times)) if lead_times else None,
-        created_by=uow.context.user_id,
+        created_by=str(uow.context.user_id) if uow.context.user_id else None,
     )
     uow.session.add(order)
     uow.session.flush()

@@ -112,7 +112,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("expected_on", sa.Date),
         created_at(),
-        sa.Column("created_by", sa.Uuid),
+        sa.Column("created_by", sa.String(100)),
         sa.Column("emailed_at", sa.DateTime(timezone=True)),
         sa.UniqueConstraint("tenant_id", "number"),
     )
