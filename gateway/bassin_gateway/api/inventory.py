@@ -29,7 +29,20 @@ api.forward(
     location="/articles/{id}",
     summary="Add a catalogue article, with its opening stock",
 )
-api.forward("GET", "/articles/<article_id>", "get_article", READ, summary="An article, with its stock everywhere")
+
+
+@api.view(
+    "GET",
+    "/articles/<article_id>",
+    READ,
+    rpc="get_article",
+    summary="An article, with its offers and its stock everywhere, and the ETag its update sends back",
+    response_headers=("ETag",),
+)
+def get_article(article_id: str):
+    return versioned(call("inventory", "get_article", article_id))
+
+
 api.forward(
     "GET",
     "/articles/<article_id>/movements",
