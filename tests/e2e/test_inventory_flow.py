@@ -220,3 +220,40 @@ def test_the_basket_stays_exact_under_300_concurrent_sales_in_two_shops(stack: S
         ("MAG", 1200 - 850),
         ("MAG-2", 900 - 449),
     ]
+
+
+def test_a_supplier_price_list_previewed_then_imported(stack: Stack) -> None:
+    company = stack.new_company()
+    url = f"{INVENTORY}/articles/{company.article['id']}"
+    article = company.get(url).get_json()
+    offers = [{"supplier_id": company.supplier["id"], "purchase_price": "24.00", "supplier_reference": "HS-40512"}]
+    edited = company.edit(url, json={"name": article["name"], "sale_price": "39.90", "offers": offers})
+    assert edited.status_code == 200, edited.get_json()
+    content = (
+        "Référence;Désignation;Prix HT\n"
+        "HS-40512;Chlore lent galets 5 kg;25,80 €\n"
+        "HS-40977;Chlore choc 1 kg;sur demande\n"
+        "HS-51200;Robot Vortex;610,00\n"
+    )
+    body = {"content": content, "mapping": {"reference": "Référence", "price": "Prix HT", "name": "Désignation"}}
+    lists = f"{INVENTORY}/suppliers/{company.supplier['id']}/price-lists"
+    assert as_role(stack, company, "cashier").post(f"{lists}/preview", json=body).status_code == 403
+    preview = company.post(f"{lists}/preview", json=body)
+    assert preview.status_code == 200, preview.get_json()
+    report = preview.get_json()
+    assert (report["price_changes"], report["unknown"], report["applied"]) == (1, 1, False)
+    assert report["problems"] == [
+        {"line": 3, "reference": "HS-40977", "field": "price", "message": "not a number: 'sur demande'"}
+    ]
+    assert company.post(lists, json=body, headers={"Idempotency-Key": None}).status_code == 400
+    applied = company.post(lists, json={"content": content})  # a preview saves nothing: the first import needs it
+    assert applied.status_code == 422 and list(applied.get_json()["errors"]) == ["mapping"]
+    applied = company.post(lists, json=body)
+    assert (applied.status_code, applied.get_json()["repriced"]) == (200, 1)
+    assert company.get(url).get_json()["purchase_price"] == "25.80"
+    history = company.every(f"{url}/price-history")
+    assert [(h["kind"], h["old_price"], h["new_price"], h["source"]) for h in history][:1] == [
+        ("purchase", "24.00", "25.80", "price_list")
+    ]
+    again = company.post(f"{lists}/preview", json={"content": content})  # the mapping is the supplier's now
+    assert (again.status_code, again.get_json()["unchanged"]) == (200, 1)

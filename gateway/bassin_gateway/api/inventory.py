@@ -232,3 +232,39 @@ api.forward(
 def receive_goods(order_id: str):
     idempotency_key(required=True)
     return jsonify(call("inventory", "receive_goods", order_id, json_body())), 201
+
+
+# --- supplier price lists -------------------------------------------------------------------
+
+api.forward(
+    "POST",
+    "/suppliers/<supplier_id>/price-lists/preview",
+    "preview_price_list",
+    BUY,
+    body=True,
+    summary="What a supplier's price list (CSV) would change, with a report of every line needing a look",
+)
+
+
+@api.view(
+    "POST",
+    "/suppliers/<supplier_id>/price-lists",
+    BUY,
+    rpc="apply_price_list",
+    summary="Import a supplier's price list (CSV) in one transaction; the column mapping is saved for the next "
+    "(retried safely with the same Idempotency-Key)",
+    headers=("Idempotency-Key",),
+)
+def apply_price_list(supplier_id: str):
+    idempotency_key(required=True)
+    return jsonify(call("inventory", "apply_price_list", supplier_id, json_body()))
+
+
+api.forward(
+    "GET",
+    "/articles/<article_id>/price-history",
+    "list_price_changes",
+    READ,
+    query=True,
+    summary="An article's sale and purchase price changes, newest first",
+)

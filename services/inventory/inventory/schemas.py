@@ -482,3 +482,119 @@ class ReceiptInput(StrictSchema):
         load_default=None, allow_none=True, validate=validate.Length(max=60), metadata={"example": "BL-2026-1187"}
     )
     lines = fields.List(fields.Nested(ReceivedLine), required=True, validate=validate.Length(min=1, max=500))
+
+
+PRICE_LIST_EXAMPLE = (
+    "Référence;Désignation;Prix HT;Prix public TTC;Conditionnement\n"
+    "HS-40512;Chlore lent galets 5 kg;25,80;42,90;1\n"
+    "HS-40977;Chlore choc granulés 1 kg;9,95;17,50;6\n"
+)
+
+
+class PriceListMapping(StrictSchema):
+    """Which column (its header) holds what; reference and price are needed, the others
+    optional (left out or null: not in the file)."""
+
+    reference = fields.String(
+        required=True, validate=validate.Length(min=1, max=100), metadata={"example": "Référence"}
+    )
+    price = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "Prix HT"})
+    sku = fields.String(allow_none=True, validate=validate.Length(min=1, max=100), metadata={"example": None})
+    ean = fields.String(allow_none=True, validate=validate.Length(min=1, max=100), metadata={"example": None})
+    name = fields.String(allow_none=True, validate=validate.Length(min=1, max=100), metadata={"example": "Désignation"})
+    retail_price = fields.String(
+        allow_none=True, validate=validate.Length(min=1, max=100), metadata={"example": "Prix public TTC"}
+    )
+    pack_size = fields.String(
+        allow_none=True, validate=validate.Length(min=1, max=100), metadata={"example": "Conditionnement"}
+    )
+
+
+class PriceListInput(StrictSchema):
+    """A supplier's price list (CSV text) and how to read it; the mapping, separator and
+    threshold saved with the supplier's last import are used when left out."""
+
+    content = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1_000_000),
+        metadata={"example": PRICE_LIST_EXAMPLE, "description": "The CSV file's text, header row first."},
+    )
+    mapping = fields.Nested(PriceListMapping, load_default=None, allow_none=True)
+    delimiter = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf([";", ",", "\t", "|"]),
+        metadata={"example": ";", "description": "Guessed from the header row when left out."},
+    )
+    price_jump_percent = Percentage(
+        load_default=None,
+        allow_none=True,
+        metadata={"example": "15.00", "description": "A price moving more than this is flagged (default 15)."},
+    )
+
+
+class PriceListApply(PriceListInput):
+    unknown = fields.String(
+        load_default="skip",
+        validate=validate.OneOf(("skip", "create")),
+        metadata={"example": "skip", "description": "Unknown references: skipped, or created as articles."},
+    )
+    accept_price_jumps = fields.Boolean(
+        load_default=False, metadata={"example": False, "description": "Apply the flagged price jumps too."}
+    )
+
+
+class PriceListProblem(Schema):
+    line = fields.Integer(metadata={"example": 214, "description": "As a spreadsheet numbers it (header: 1)."})
+    reference = fields.String(allow_none=True, metadata={"example": "HS-40977"})
+    field = fields.String(metadata={"example": "price"})
+    message = fields.String(metadata={"example": "not a number: 'sur demande'"})
+
+
+class PriceJump(Schema):
+    line = fields.Integer(metadata={"example": 12})
+    reference = fields.String(metadata={"example": "HS-40512"})
+    article_id = fields.UUID(metadata={"example": ARTICLE})
+    old_price = Money(metadata={"example": "24.00"})
+    new_price = Money(metadata={"example": "31.20"})
+    change_percent = Percentage(metadata={"example": "30.00"})
+
+
+class UnknownReference(Schema):
+    line = fields.Integer(metadata={"example": 88})
+    reference = fields.String(metadata={"example": "HS-51200"})
+    name = fields.String(allow_none=True, metadata={"example": "Robot Zodiac Vortex OV 3300"})
+    sku = fields.String(allow_none=True, metadata={"example": None})
+
+
+class PriceListReport(Schema):
+    """What the file does (preview) or did (apply), with every line that needs a look."""
+
+    applied = fields.Boolean(metadata={"example": False})
+    lines = fields.Integer(metadata={"example": 6500})
+    readable = fields.Integer(metadata={"example": 6496})
+    price_changes = fields.Integer(metadata={"example": 5820})
+    unchanged = fields.Integer(metadata={"example": 640})
+    new_offers = fields.Integer(metadata={"example": 12})
+    unknown = fields.Integer(metadata={"example": 24})
+    price_jump_percent = Percentage(metadata={"example": "15.00"})
+    jump_count = fields.Integer(metadata={"example": 3})
+    jumps = fields.List(fields.Nested(PriceJump))
+    problem_count = fields.Integer(metadata={"example": 4})
+    problems = fields.List(fields.Nested(PriceListProblem))
+    unknown_lines = fields.List(fields.Nested(UnknownReference))
+    repriced = fields.Integer(metadata={"example": 5817, "description": "Applied only."})
+    offers_added = fields.Integer(metadata={"example": 12, "description": "Applied only."})
+    articles_created = fields.Integer(metadata={"example": 0, "description": "Applied only."})
+    skipped_jumps = fields.Integer(metadata={"example": 3, "description": "Applied only."})
+
+
+class PriceChangeOutput(Schema):
+    id = fields.Integer(metadata={"example": 4411})
+    kind = fields.String(metadata={"example": "purchase", "description": "sale (VAT incl.) or purchase (excl.)"})
+    supplier_id = fields.UUID(allow_none=True, metadata={"example": SUPPLIER})
+    supplier_name = fields.String(allow_none=True, metadata={"example": "HydroSud Distribution"})
+    old_price = Money(allow_none=True, metadata={"example": "24.00"})
+    new_price = Money(metadata={"example": "25.80"})
+    source = fields.String(metadata={"example": "price_list", "description": "created, edit or price_list"})
+    changed_at = fields.DateTime(metadata={"example": "2027-01-15T09:12:00+00:00"})

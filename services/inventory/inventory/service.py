@@ -146,6 +146,18 @@ class InventoryService(BassinService):
     def receive_goods(self, uow: UnitOfWork, order_id: uuid.UUID, receipt: dict[str, Any]) -> Any:
         return usecases.receive_goods(uow, order_id, receipt)
 
+    @rpc(requires=MANAGE_PURCHASING, accepts=schemas.PriceListInput, returns=schemas.PriceListReport)
+    def preview_price_list(self, uow: UnitOfWork, supplier_id: uuid.UUID, price_list: dict[str, Any]) -> Any:
+        return usecases.preview_price_list(uow, supplier_id, price_list)
+
+    @rpc(requires=MANAGE_PURCHASING, accepts=schemas.PriceListApply, returns=schemas.PriceListReport, idempotent=True)
+    def apply_price_list(self, uow: UnitOfWork, supplier_id: uuid.UUID, price_list: dict[str, Any]) -> Any:
+        return usecases.apply_price_list(uow, supplier_id, price_list)
+
+    @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.PriceChangeOutput))
+    def list_price_changes(self, uow: UnitOfWork, article_id: uuid.UUID, page: dict[str, Any]) -> Any:
+        return usecases.price_history(uow, article_id, page)
+
     # --- events ----------------------------------------------------------------------------
 
     on_sale_completed = consume("pos", "sale_completed", events.SaleCompletedView, usecases.apply_sale)

@@ -7,8 +7,10 @@ events. They never commit: the unit of work does, when the use case returns.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select, text
@@ -17,11 +19,12 @@ from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
-from inventory import events
+from inventory import events, pricelists
 from inventory.domain import (
     StockChange,
     needs_reorder,
     order_status,
+    price_change_percent,
     price_excluding_vat,
     remaining_to_receive,
     reorder_quantity,
@@ -33,6 +36,7 @@ from inventory.models import (
     Category,
     Location,
     PriceChange,
+    PriceListMapping,
     PurchaseOrder,
     PurchaseOrderLine,
     Receipt,
@@ -1142,3 +1146,292 @@ def receive_goods(uow: UnitOfWork, order_id: uuid.UUID, data: dict[str, Any]) ->
         {"purchase_order_id": order.id, "receipt_id": receipt.id, "lines": receipt.lines},
     )
     return get_purchase_order(uow, order_id)
+
+
+# --- supplier price lists --------------------------------------------------------------------
+
+DEFAULT_PRICE_JUMP = Decimal("15.00")  # percent: a change larger than this is flagged
+REPORT_LIMIT = 1000  # problem lines listed in a report (all are counted)
+
+
+@dataclasses.dataclass
+class PriceListAssessment:
+    """What a price list would do: offers to reprice, offers to add, unknown references,
+    price jumps over the threshold, and the lines that could not be read."""
+
+    lines: int = 0
+    problems: list[pricelists.Problem] = dataclasses.field(default_factory=list)
+    updates: list[tuple[pricelists.Line, uuid.UUID, Decimal]] = dataclasses.field(
+        default_factory=list
+    )  # line, article, old
+    unchanged: int = 0
+    new_offers: list[tuple[pricelists.Line, uuid.UUID]] = dataclasses.field(default_factory=list)
+    unknown: list[pricelists.Line] = dataclasses.field(default_factory=list)
+    jumps: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+def _price_list_settings(
+    uow: UnitOfWork, supplier_id: uuid.UUID, data: dict[str, Any]
+) -> tuple[Supplier, dict, str | None, Decimal]:
+    supplier = uow.session.get(Supplier, supplier_id)
+    if supplier is None or supplier.tenant_id != uow.tenant_id:
+        raise NotFound(f"supplier {supplier_id} not found")
+    saved = uow.session.get(PriceListMapping, supplier_id)
+    mapping = {k: v for k, v in (data.get("mapping") or (saved.mapping if saved else None) or {}).items() if v}
+    if not mapping:
+        raise ValidationFailed.field("mapping", "required the first time: which column holds what")
+    delimiter = data.get("delimiter") or (saved.delimiter if saved else None)
+    threshold = data.get("price_jump_percent") or (saved.price_jump_percent if saved else DEFAULT_PRICE_JUMP)
+    return supplier, mapping, delimiter, threshold
+
+
+def assess_price_list(
+    uow: UnitOfWork, supplier: Supplier, lines: list[pricelists.Line], threshold: Decimal
+) -> PriceListAssessment:
+    session = uow.session
+    result = PriceListAssessment(lines=len(lines))
+    offers = session.execute(
+        select(SupplierOffer.supplier_reference, SupplierOffer.article_id, SupplierOffer.purchase_price).where(
+            SupplierOffer.supplier_id == supplier.id
+        )
+    ).all()
+    by_reference = {reference: (article_id, price) for reference, article_id, price in offers if reference}
+    price_of_article = {article_id: price for _, article_id, price in offers}
+    skus = {line.sku for line in lines if line.sku and line.reference not in by_reference}
+    eans = {line.ean for line in lines if line.ean and line.reference not in by_reference}
+    by_sku = dict(session.execute(select(Article.sku, Article.id).where(Article.sku.in_(skus))).all()) if skus else {}
+    by_ean = (
+        dict(session.execute(select(Barcode.ean, Barcode.article_id).where(Barcode.ean.in_(eans))).all())
+        if eans
+        else {}
+    )
+    for line in lines:
+        if line.reference in by_reference:
+            article_id, old = by_reference[line.reference]
+        else:
+            article_id = by_sku.get(line.sku) or by_ean.get(line.ean)
+            if article_id is None:
+                result.unknown.append(line)
+                continue
+            old = price_of_article.get(article_id)
+            if old is None:
+                result.new_offers.append((line, article_id))
+                continue
+        if old == line.price:
+            result.unchanged += 1
+            continue
+        change = price_change_percent(old, line.price)
+        if change is not None and abs(change) > threshold:
+            result.jumps.append(
+                {
+                    "line": line.number,
+                    "reference": line.reference,
+                    "article_id": article_id,
+                    "old_price": old,
+                    "new_price": line.price,
+                    "change_percent": change,
+                }
+            )
+        result.updates.append((line, article_id, old))
+    return result
+
+
+def _report(assessment: PriceListAssessment, threshold: Decimal, **applied: Any) -> dict[str, Any]:
+    return {
+        "lines": assessment.lines + len(assessment.problems),
+        "readable": assessment.lines,
+        "price_changes": len(assessment.updates),
+        "unchanged": assessment.unchanged,
+        "new_offers": len(assessment.new_offers),
+        "unknown": len(assessment.unknown),
+        "price_jump_percent": threshold,
+        "jumps": assessment.jumps[:REPORT_LIMIT],
+        "jump_count": len(assessment.jumps),
+        "problems": [problem.__dict__ for problem in assessment.problems[:REPORT_LIMIT]],
+        "problem_count": len(assessment.problems),
+        "unknown_lines": [
+            {"line": line.number, "reference": line.reference, "name": line.name, "sku": line.sku}
+            for line in assessment.unknown[:REPORT_LIMIT]
+        ],
+        **applied,
+    }
+
+
+def preview_price_list(uow: UnitOfWork, supplier_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """What importing this file would do, line by line, without changing anything."""
+    supplier, mapping, delimiter, threshold = _price_list_settings(uow, supplier_id, data)
+    lines, problems = pricelists.parse(data["content"], mapping, delimiter)
+    assessment = assess_price_list(uow, supplier, lines, threshold)
+    assessment.problems = problems
+    return _report(assessment, threshold, applied=False)
+
+
+_UPDATE_OFFERS = text(
+    """
+    UPDATE supplier_offers AS o SET purchase_price = v.price, price_updated_at = now(),
+        supplier_reference = v.reference, pack_size = COALESCE(v.pack_size, o.pack_size)
+    FROM unnest(CAST(:article_ids AS uuid[]), CAST(:prices AS numeric[]), CAST(:references AS text[]),
+                CAST(:pack_sizes AS integer[])) AS v(article_id, price, reference, pack_size)
+    WHERE o.article_id = v.article_id AND o.supplier_id = :supplier_id AND o.tenant_id = :tenant_id
+    """
+)
+_INSERT_OFFERS = text(
+    """
+    INSERT INTO supplier_offers (tenant_id, article_id, supplier_id, supplier_reference, purchase_price, pack_size,
+                                 preferred)
+    SELECT :tenant_id, v.article_id, :supplier_id, v.reference, v.price, COALESCE(v.pack_size, 1),
+           NOT EXISTS (SELECT 1 FROM supplier_offers p WHERE p.article_id = v.article_id AND p.preferred)
+    FROM unnest(CAST(:article_ids AS uuid[]), CAST(:prices AS numeric[]), CAST(:references AS text[]),
+                CAST(:pack_sizes AS integer[])) AS v(article_id, price, reference, pack_size)
+    """
+)
+_PRICE_HISTORY = text(
+    """
+    INSERT INTO price_changes (tenant_id, article_id, supplier_id, kind, old_price, new_price, source)
+    SELECT :tenant_id, v.article_id, :supplier_id, 'purchase', v.old, v.price, 'price_list'
+    FROM unnest(CAST(:article_ids AS uuid[]), CAST(:olds AS numeric[]), CAST(:prices AS numeric[]))
+        AS v(article_id, old, price)
+    """
+)
+_PREFERRED_PRICES = text(
+    """
+    UPDATE articles AS a SET purchase_price = o.purchase_price, supplier_id = o.supplier_id
+    FROM unnest(CAST(:article_ids AS uuid[])) AS t(article_id)
+    JOIN supplier_offers o ON o.article_id = t.article_id AND o.supplier_id = :supplier_id AND o.preferred
+    WHERE a.id = t.article_id AND a.tenant_id = :tenant_id AND a.purchase_price IS DISTINCT FROM o.purchase_price
+    RETURNING a.id, a.sku, a.name, a.sale_price, a.vat_rate, a.purchase_price
+    """
+)
+
+
+def _offer_arrays(rows: list[tuple[pricelists.Line, uuid.UUID]]) -> dict[str, list[Any]]:
+    return {
+        "article_ids": [article_id for _, article_id in rows],
+        "prices": [line.price for line, _ in rows],
+        "references": [line.reference for line, _ in rows],
+        "pack_sizes": [line.pack_size for line, _ in rows],
+    }
+
+
+def apply_price_list(uow: UnitOfWork, supplier_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """Import the file in one transaction: reprice the supplier's offers (each change in
+    the price history), add the offers of articles found by SKU or barcode, create the
+    unknown articles or skip them (``unknown``), apply the price jumps only when accepted;
+    articles whose preferred offer moved announce ``article_price_changed``. The mapping
+    is saved for the supplier's next list. Bad lines are skipped and reported."""
+    supplier, mapping, delimiter, threshold = _price_list_settings(uow, supplier_id, data)
+    lines, problems = pricelists.parse(data["content"], mapping, delimiter)
+    assessment = assess_price_list(uow, supplier, lines, threshold)
+    assessment.problems = problems
+    params = {"tenant_id": uow.tenant_id, "supplier_id": supplier.id}
+    jumped = {jump["line"] for jump in assessment.jumps} if not data["accept_price_jumps"] else set()
+    updates = [(line, article_id, old) for line, article_id, old in assessment.updates if line.number not in jumped]
+    session = uow.session
+    if updates:
+        session.execute(_UPDATE_OFFERS, {**params, **_offer_arrays([(line, a) for line, a, _ in updates])})
+    new_offers = list(assessment.new_offers)
+    created = 0
+    if data["unknown"] == "create":
+        created_offers = _create_articles(uow, assessment)
+        new_offers += created_offers
+        created = len(created_offers)
+    if new_offers:
+        session.execute(_INSERT_OFFERS, {**params, **_offer_arrays(new_offers)})
+    history = [(a, old, line.price) for line, a, old in updates] + [(a, None, line.price) for line, a in new_offers]
+    if history:
+        session.execute(
+            _PRICE_HISTORY,
+            {
+                **params,
+                "article_ids": [h[0] for h in history],
+                "olds": [h[1] for h in history],
+                "prices": [h[2] for h in history],
+            },
+        )
+    touched = [h[0] for h in history]
+    changed_at = datetime.now(UTC)
+    for row in session.execute(_PREFERRED_PRICES, {**params, "article_ids": touched}).all() if touched else []:
+        uow.emit(
+            events.ARTICLE_PRICE_CHANGED,
+            {
+                "article_id": row.id,
+                "sku": row.sku,
+                "name": row.name,
+                "sale_price": row.sale_price,
+                "vat_rate": row.vat_rate,
+                "purchase_price": row.purchase_price,
+                "changed_at": changed_at,
+            },
+        )
+    saved = session.get(PriceListMapping, supplier.id)
+    if saved is None:
+        saved = PriceListMapping(supplier_id=supplier.id)
+        session.add(saved)
+    saved.mapping, saved.delimiter, saved.price_jump_percent = mapping, delimiter or "", threshold
+    session.flush()
+    return _report(
+        assessment,
+        threshold,
+        applied=True,
+        repriced=len(updates),
+        offers_added=len(new_offers) - created,
+        articles_created=created,
+        skipped_jumps=len(jumped),
+    )
+
+
+def _create_articles(uow: UnitOfWork, assessment: PriceListAssessment) -> list[tuple[pricelists.Line, uuid.UUID]]:
+    """Unknown references as new articles (SKU: the file's, else the supplier's reference),
+    priced at the file's retail price; a line that cannot make one becomes a problem."""
+    wanted = {(line.sku or line.reference): line for line in assessment.unknown}
+    taken = set(uow.session.scalars(select(Article.sku).where(Article.sku.in_(wanted)))) if wanted else set()
+    made: list[tuple[pricelists.Line, uuid.UUID]] = []
+    for sku, line in wanted.items():
+        missing = "name" if not line.name else "retail_price" if line.retail_price is None else None
+        if missing or sku in taken:
+            message = f"no {missing} to create the article" if missing else f"SKU {sku} is another article's"
+            assessment.problems.append(pricelists.Problem(line.number, line.reference, missing or "sku", message))
+            continue
+        article = Article(
+            id=uuid.uuid4(),
+            sku=sku,
+            name=line.name,
+            sale_price=line.retail_price,
+            vat_rate=Decimal("20.00"),
+            purchase_price=line.price,
+            kind="product",
+        )
+        uow.session.add(article)
+        made.append((line, article.id))
+    uow.session.flush()
+    for line, article_id in made:
+        uow.emit(
+            events.ARTICLE_CREATED,
+            {
+                "article_id": article_id,
+                "sku": line.sku or line.reference,
+                "name": line.name,
+                "sale_price": line.retail_price,
+                "vat_rate": Decimal("20.00"),
+                "supplier_id": None,
+            },
+        )
+    return made
+
+
+def price_history(uow: UnitOfWork, article_id: uuid.UUID, page: dict[str, Any]) -> Page[dict[str, Any]]:
+    """An article's price changes, newest first, with the supplier's name for purchase prices."""
+    _article(uow, article_id)
+    statement = (
+        select(PriceChange, Supplier.name)
+        .outerjoin(Supplier, Supplier.id == PriceChange.supplier_id)
+        .where(PriceChange.article_id == article_id)
+    )
+    found = read_page(uow.session, statement, (PriceChange.id,), page, descending=True)
+    return Page(
+        [
+            {**{c.key: getattr(change, c.key) for c in PriceChange.__table__.columns}, "supplier_name": name}
+            for change, name in found.items
+        ],
+        found.next,
+    )
