@@ -4,10 +4,12 @@ purchase orders and receipts."""
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import g, jsonify
+from sqlalchemy import select
 
 from bassin_common.permissions import MANAGE_PURCHASING, MANAGE_STOCK, READ_BUSINESS_DATA, RECEIVE_AND_COUNT_STOCK
-from bassin_gateway.app import call, idempotency_key, json_body
+from bassin_gateway.app import bassin, call, idempotency_key, json_body
+from bassin_gateway.models import Tenant
 from bassin_gateway.routing import ServiceApi, if_match, versioned
 
 api = ServiceApi("inventory")
@@ -268,3 +270,36 @@ api.forward(
     query=True,
     summary="An article's sale and purchase price changes, newest first",
 )
+
+
+# --- purchase order documents ---------------------------------------------------------------
+
+
+def company_name() -> str:
+    """The caller's company, as its documents are headed (the gateway keeps the companies)."""
+    with bassin("sessions")() as session:
+        return session.scalar(select(Tenant.name).where(Tenant.id == g.context.tenant_id))
+
+
+@api.view(
+    "GET",
+    "/purchase-orders/<order_id>/document",
+    READ,
+    rpc="get_purchase_order_pdf",
+    summary="A purchase order as the supplier receives it: its PDF (base64), to print or download",
+)
+def get_purchase_order_pdf(order_id: str):
+    return jsonify(call("inventory", "get_purchase_order_pdf", order_id, company_name()))
+
+
+@api.view(
+    "POST",
+    "/purchase-orders/<order_id>/email",
+    BUY,
+    rpc="email_purchase_order",
+    summary="E-mail a purchase order's PDF to the supplier (again if need be); records when it was sent",
+    headers=("Idempotency-Key",),
+)
+def email_purchase_order(order_id: str):
+    idempotency_key(required=True)
+    return jsonify(call("inventory", "email_purchase_order", order_id, company_name()))

@@ -598,3 +598,11 @@ class PriceChangeOutput(Schema):
     new_price = Money(metadata={"example": "25.80"})
     source = fields.String(metadata={"example": "price_list", "description": "created, edit or price_list"})
     changed_at = fields.DateTime(metadata={"example": "2027-01-15T09:12:00+00:00"})
+
+
+class DocumentOutput(Schema):
+    """A printable document: its file name, type and content (base64)."""
+
+    filename = fields.String(metadata={"example": "CF-000042.pdf"})
+    content_type = fields.String(metadata={"example": "application/pdf"})
+    content = fields.String(metadata={"example": "JVBERi0xLjcK", "description": "The file, base64."})

@@ -8,9 +8,13 @@ Each event it consumes is applied once by a use case.
 
 from __future__ import annotations
 
+import base64
 import uuid
+from functools import cached_property
 from typing import Any
 
+from bassin_common import mail
+from bassin_common.config import settings_from_nameko
 from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import MANAGE_PURCHASING, MANAGE_STOCK, READ_BUSINESS_DATA, RECEIVE_AND_COUNT_STOCK
 from bassin_common.service import BassinService, consume, rpc
@@ -20,6 +24,11 @@ from inventory import events, schemas, usecases
 
 class InventoryService(BassinService):
     name = "inventory"
+
+    @cached_property
+    def mailer(self) -> mail.Mailer:
+        """Purchase orders go out through the SMTP server of the settings (console mode without)."""
+        return mail.mailer_from_settings(settings_from_nameko())
 
     # --- locations, suppliers, the catalogue ---------------------------------------------
 
@@ -157,6 +166,20 @@ class InventoryService(BassinService):
     @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.PriceChangeOutput))
     def list_price_changes(self, uow: UnitOfWork, article_id: uuid.UUID, page: dict[str, Any]) -> Any:
         return usecases.price_history(uow, article_id, page)
+
+    # ``company_name``: the letterhead, from the gateway (which keeps the companies).
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.DocumentOutput)
+    def get_purchase_order_pdf(self, uow: UnitOfWork, order_id: uuid.UUID, company_name: str) -> Any:
+        order, pdf = usecases.purchase_order_pdf(uow, order_id, company_name)
+        return {
+            "filename": f"{order['number']}.pdf",
+            "content_type": "application/pdf",
+            "content": base64.b64encode(pdf).decode(),
+        }
+
+    @rpc(requires=MANAGE_PURCHASING, returns=schemas.PurchaseOrderOutput, idempotent=True)
+    def email_purchase_order(self, uow: UnitOfWork, order_id: uuid.UUID, company_name: str) -> Any:
+        return usecases.email_purchase_order(uow, order_id, company_name, self.mailer)
 
     # --- events ----------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, text
 
+from bassin_common import documents, mail
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
@@ -1435,3 +1436,50 @@ def price_history(uow: UnitOfWork, article_id: uuid.UUID, page: dict[str, Any]) 
         ],
         found.next,
     )
+
+
+# --- purchase order documents ----------------------------------------------------------------
+
+
+def purchase_order_pdf(uow: UnitOfWork, order_id: uuid.UUID, company_name: str) -> tuple[dict[str, Any], bytes]:
+    """The order as the supplier receives it: a PDF (French formats), and the order."""
+    order = get_purchase_order(uow, order_id)
+    supplier = uow.session.get(Supplier, order["supplier_id"])
+    total = sum((line["unit_price"] * line["quantity"] for line in order["lines"] if line["unit_price"]), Decimal("0"))
+    pdf = documents.render_pdf(
+        "inventory",
+        "purchase_order.html",
+        company=documents.Company(company_name),
+        order=order,
+        supplier_email=supplier.email,
+        total=total,
+    )
+    return order, pdf
+
+
+def email_purchase_order(
+    uow: UnitOfWork, order_id: uuid.UUID, company_name: str, mailer: mail.Mailer
+) -> dict[str, Any]:
+    """Send the order's PDF to the supplier's address, then record when (sent again on
+    request: each sending moves ``emailed_at``). Sent before the record commits: were the
+    commit to fail, the supplier would have the order and the screen would offer to send
+    it again — never the reverse, an order marked sent that no one received."""
+    order, pdf = purchase_order_pdf(uow, order_id, company_name)
+    supplier = uow.session.get(Supplier, order["supplier_id"])
+    if not supplier.email:
+        raise ValidationFailed.field("supplier_id", "the supplier has no e-mail address to send the order to")
+    mailer.send(
+        mail.Message(
+            to=supplier.email,
+            subject=f"Bon de commande {order['number']} — {company_name}",
+            body=(
+                f"Bonjour,\n\nVeuillez trouver ci-joint notre bon de commande {order['number']}.\n\n"
+                f"Cordialement,\n{company_name}\n"
+            ),
+            attachments=(mail.Attachment(f"{order['number']}.pdf", "application/pdf", pdf),),
+        )
+    )
+    record = uow.session.get(PurchaseOrder, order_id)
+    record.emailed_at = uow.session.scalar(select(func.now()))
+    uow.session.flush()
+    return get_purchase_order(uow, order_id)
