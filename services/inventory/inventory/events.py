@@ -225,3 +225,16 @@ class MaterialsView(EventView):
     task_id = fields.UUID(required=True)
     location_id = fields.UUID(required=True)
     lines = fields.List(fields.Nested(SoldLine), required=True)
+
+
+class OrderedArticle(EventView):
+    article_id = fields.UUID(allow_none=True, load_default=None)  # None: a line of free text
+    quantity = fields.Decimal(required=True)
+
+
+class OrderConfirmedView(EventView):
+    """What inventory reads of customers' ``order_confirmed``: what a products order sets aside."""
+
+    order_id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    lines = fields.List(fields.Nested(OrderedArticle), required=True)

@@ -196,4 +196,5 @@ PENDING_CONSUMERS = {
     ("sav", "parts_used"): (events.PartsUsedView, usecases.apply_parts_used),
     ("worksites", "materials_reserved"): (events.MaterialsView, usecases.apply_materials_reserved),
     ("worksites", "materials_consumed"): (events.MaterialsView, usecases.apply_materials_consumed),
+    ("customers", "order_confirmed"): (events.OrderConfirmedView, usecases.apply_order_confirmed),
 }

@@ -8,6 +8,7 @@ events. They never commit: the unit of work does, when the use case returns.
 from __future__ import annotations
 
 import dataclasses
+import math
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -586,6 +587,23 @@ def apply_materials_reserved(uow: UnitOfWork, reservation: dict[str, Any]) -> li
             },
         )
     return changes
+
+
+def apply_order_confirmed(uow: UnitOfWork, order: dict[str, Any]) -> list[StockChange]:
+    """A customer's products order is reserved at the company's shop (the first by code):
+    its articles stay on hand but are no longer available. Construction and service orders
+    reserve through their worksite (``materials_reserved``); free-text lines reserve nothing."""
+    if order["kind"] != "products":
+        return []
+    shop = uow.session.scalar(select(Location.id).where(Location.kind == "shop").order_by(Location.code).limit(1))
+    lines = [
+        {"article_id": line["article_id"], "quantity": math.ceil(line["quantity"])}
+        for line in order["lines"]
+        if line["article_id"] is not None and line["quantity"] > 0
+    ]
+    if shop is None or not lines:
+        return []
+    return apply_materials_reserved(uow, {"location_id": shop, "lines": lines})
 
 
 def apply_materials_consumed(uow: UnitOfWork, consumption: dict[str, Any]) -> list[StockChange]:
@@ -1299,7 +1317,8 @@ _PREFERRED_PRICES = text(
     UPDATE articles AS a SET purchase_price = o.purchase_price, supplier_id = o.supplier_id
     FROM unnest(CAST(:article_ids AS uuid[])) AS t(article_id)
     JOIN supplier_offers o ON o.article_id = t.article_id AND o.supplier_id = :supplier_id AND o.preferred
-    WHERE a.id = t.article_id AND a.tenant_id = :tenant_id AND a.purchase_price IS DISTINCT FROM o.purchase_price
+    WHERE a.id = t.article_id AND a.tenant_id = :tenant_id
+      AND (a.purchase_price IS DISTINCT FROM o.purchase_price OR a.supplier_id IS DISTINCT FROM o.supplier_id)
     RETURNING a.id, a.sku, a.name, a.sale_price, a.vat_rate, a.purchase_price
     """
 )
@@ -1333,7 +1352,7 @@ def apply_price_list(uow: UnitOfWork, supplier_id: uuid.UUID, data: dict[str, An
     new_offers = list(assessment.new_offers)
     created = 0
     if data["unknown"] == "create":
-        created_offers = _create_articles(uow, assessment)
+        created_offers = _create_articles(uow, supplier, assessment)
         new_offers += created_offers
         created = len(created_offers)
     if new_offers:
@@ -1381,7 +1400,9 @@ def apply_price_list(uow: UnitOfWork, supplier_id: uuid.UUID, data: dict[str, An
     )
 
 
-def _create_articles(uow: UnitOfWork, assessment: PriceListAssessment) -> list[tuple[pricelists.Line, uuid.UUID]]:
+def _create_articles(
+    uow: UnitOfWork, supplier: Supplier, assessment: PriceListAssessment
+) -> list[tuple[pricelists.Line, uuid.UUID]]:
     """Unknown references as new articles (SKU: the file's, else the supplier's reference),
     priced at the file's retail price; a line that cannot make one becomes a problem."""
     wanted = {(line.sku or line.reference): line for line in assessment.unknown}
@@ -1400,6 +1421,7 @@ def _create_articles(uow: UnitOfWork, assessment: PriceListAssessment) -> list[t
             sale_price=line.retail_price,
             vat_rate=Decimal("20.00"),
             purchase_price=line.price,
+            supplier_id=supplier.id,
             kind="product",
         )
         uow.session.add(article)
@@ -1414,7 +1436,7 @@ def _create_articles(uow: UnitOfWork, assessment: PriceListAssessment) -> list[t
                 "name": line.name,
                 "sale_price": line.retail_price,
                 "vat_rate": Decimal("20.00"),
-                "supplier_id": None,
+                "supplier_id": supplier.id,
             },
         )
     return made

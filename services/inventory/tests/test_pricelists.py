@@ -137,6 +137,7 @@ def test_apply_reprices_in_one_transaction_keeps_history_and_announces_preferred
         assert (offers["HS-1"].purchase_price, offers["HS-2"].purchase_price) == (Decimal("10.50"), Decimal("10.00"))
         assert offers["HS-4"].article_id == articles[4] and offers["HS-4"].preferred  # its first offer
         robot = usecases.get_article(work, offers["HS-9"].article_id)
+        assert (robot["supplier_id"], robot["offers"][0]["preferred"]) == (hydrosud["supplier"], True)
         assert (robot["sku"], robot["name"], str(robot["sale_price"]), str(robot["purchase_price"])) == (
             "HS-9", "Robot Vortex", "999.00", "610.00",
         )  # fmt: skip

@@ -185,6 +185,24 @@ def test_a_worksite_reserves_then_consumes_its_materials(uow: Any, places: dict[
     assert (level["quantity"], level["reserved"], level["available"]) == (15, 3, 12)
 
 
+def test_a_confirmed_products_order_is_reserved_at_the_shop(uow: Any, places: dict[str, Any]) -> None:
+    article, shop = places["article"], places["MAG"]
+    order = {"order_id": str(uuid.uuid4()), "quote_id": str(uuid.uuid4()), "customer_id": str(uuid.uuid4())}
+    lines = [
+        {"article_id": str(article), "description": "Chlore choc", "quantity": "3", "unit_price_excl_vat": "14.08"},
+        {"article_id": None, "description": "Déplacement", "quantity": "1", "unit_price_excl_vat": "45.00"},
+    ]
+    with uow() as work:
+        usecases.apply_order_confirmed(
+            work, events.OrderConfirmedView().load({**order, "kind": "products", "lines": lines})
+        )
+        usecases.apply_order_confirmed(
+            work, events.OrderConfirmedView().load({**order, "kind": "construction", "lines": lines})
+        )
+        level = usecases.get_stock_level(work, article, shop)
+    assert (level["quantity"], level["reserved"], level["available"]) == (20, 3, 17)
+
+
 def test_a_service_sold_at_the_till_moves_no_stock(uow: Any, places: dict[str, Any]) -> None:
     with uow() as work:
         service = usecases.create_article(
