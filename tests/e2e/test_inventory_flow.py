@@ -31,6 +31,11 @@ def listed(company: Company, url: str, **query: str) -> list[dict[str, Any]]:
     return response.get_json()["items"]
 
 
+def if_match_of(company: Company, url: str) -> dict[str, str]:
+    """``If-Match`` with the version of the article read at ``url`` (its body says it)."""
+    return {"If-Match": f'"{company.get(url).get_json()["version"]}"'}
+
+
 def as_role(stack: Stack, company: Company, role: str) -> Company:
     return Company(company.tenant_id, stack.client, stack.new_user(company.tenant_id, (role,)))
 
@@ -78,14 +83,14 @@ def test_the_catalogue_through_the_gateway(stack: Stack) -> None:
     url = f"{INVENTORY}/articles/{article['id']}"
     offers = [{"supplier_id": aquafiltre["id"], "purchase_price": "9.50"}]
     update = {"name": article["name"], "sale_price": "17.90", "offers": offers}
-    edited = company.edit(url, json=update)
+    edited = company.put(url, json=update, headers=if_match_of(company, url))
     assert edited.status_code == 200, edited.get_json()
     assert (edited.headers["ETag"], edited.get_json()["sale_price"]) == ('"2"', "17.90")
     stale = company.put(url, json=update, headers={"If-Match": '"1"'})
     assert stale.status_code == 412
     assert company.put(url, json=update).status_code == 428
     cashier = as_role(stack, company, "cashier")
-    assert cashier.edit(url, read_from=url, json=update).status_code == 403
+    assert cashier.put(url, json=update, headers=if_match_of(company, url)).status_code == 403
     service = created(
         company.post(
             f"{INVENTORY}/articles",
@@ -236,7 +241,8 @@ def test_a_supplier_price_list_previewed_then_imported(stack: Stack) -> None:
     url = f"{INVENTORY}/articles/{company.article['id']}"
     article = company.get(url).get_json()
     offers = [{"supplier_id": company.supplier["id"], "purchase_price": "24.00", "supplier_reference": "HS-40512"}]
-    edited = company.edit(url, json={"name": article["name"], "sale_price": "39.90", "offers": offers})
+    body = {"name": article["name"], "sale_price": "39.90", "offers": offers}
+    edited = company.put(url, json=body, headers=if_match_of(company, url))
     assert edited.status_code == 200, edited.get_json()
     content = (
         "Référence;Désignation;Prix HT\n"

@@ -33,16 +33,10 @@ api.forward(
 )
 
 
-@api.view(
-    "GET",
-    "/articles/<article_id>",
-    READ,
-    rpc="get_article",
-    summary="An article, with its offers and its stock everywhere, and the ETag its update sends back",
-    response_headers=("ETag",),
+# An article's body carries its ``version``: what an update sends back as ``If-Match``.
+api.forward(
+    "GET", "/articles/<article_id>", "get_article", READ, summary="An article, with its offers and its stock everywhere"
 )
-def get_article(article_id: str):
-    return versioned(call("inventory", "get_article", article_id))
 
 
 api.forward(
