@@ -53,7 +53,7 @@ def test_200_concurrent_sales_apply_exactly_and_reorder_once(stack: Stack) -> No
     assert len(lines) == 1
     assert lines[0]["article_id"] == company.article["id"]
     assert lines[0]["supplier_name"] == "HydroSud Distribution"
-    assert lines[0]["quantity"] == 1200 - 849  # to the maximum, from the crossing
+    assert lines[0]["quantity"] == 1200 - 800  # kept current: to the maximum from the stock when sales end
 
 
 def test_the_same_idempotency_key_records_one_sale(stack: Stack) -> None:

@@ -106,6 +106,80 @@ REORDER_NEEDED = EventSpec(
     },
 )
 
+
+class ArticlePriceChanged(Schema):
+    article_id = fields.UUID(required=True)
+    sku = fields.String(required=True)
+    name = fields.String(required=True)
+    sale_price = Money(required=True)
+    vat_rate = Percentage(required=True)
+    purchase_price = Money(required=True, allow_none=True)
+    changed_at = fields.DateTime(required=True)
+
+
+ARTICLE_PRICE_CHANGED = EventSpec(
+    "article_price_changed",
+    ArticlePriceChanged,
+    "An article's sale price (VAT incl.), VAT rate, purchase price or name changed: copies (the till, quotes) "
+    "take the new values.",
+    example={
+        "article_id": ARTICLE,
+        "sku": "CHL-GAL-5KG",
+        "name": "Chlore lent galets 5 kg",
+        "sale_price": "42.90",
+        "vat_rate": "20.00",
+        "purchase_price": "25.80",
+        "changed_at": "2027-03-01T08:15:00+00:00",
+    },
+)
+
+
+class OrderedLine(Schema):
+    article_id = fields.UUID(required=True)
+    location_id = fields.UUID(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class PurchaseOrderSent(Schema):
+    purchase_order_id = fields.UUID(required=True)
+    number = fields.String(required=True)
+    supplier_id = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(OrderedLine), required=True)
+    expected_on = fields.Date(required=True, allow_none=True)
+
+
+PURCHASE_ORDER = "f1e2d3c4-b5a6-4978-8a6b-5c4d3e2f1a44"
+PURCHASE_ORDER_SENT = EventSpec(
+    "purchase_order_sent",
+    PurchaseOrderSent,
+    "The buyer validated a supplier's basket: a numbered purchase order, its lines counted as on order.",
+    example={
+        "purchase_order_id": PURCHASE_ORDER,
+        "number": "CF-000042",
+        "supplier_id": SUPPLIER,
+        "lines": [{"article_id": ARTICLE, "location_id": SHOP, "quantity": 456}],
+        "expected_on": "2026-07-21",
+    },
+)
+
+
+class GoodsReceived(Schema):
+    purchase_order_id = fields.UUID(required=True)
+    receipt_id = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(OrderedLine), required=True)
+
+
+GOODS_RECEIVED = EventSpec(
+    "goods_received",
+    GoodsReceived,
+    "A delivery against a purchase order (partial or full) restocked these locations.",
+    example={
+        "purchase_order_id": PURCHASE_ORDER,
+        "receipt_id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c55",
+        "lines": [{"article_id": ARTICLE, "location_id": SHOP, "quantity": 200}],
+    },
+)
+
 # --- consumed ---------------------------------------------------------------------------
 
 
@@ -120,3 +194,47 @@ class SaleCompletedView(EventView):
     sale_id = fields.UUID(required=True)
     location_id = fields.UUID(required=True)
     lines = fields.List(fields.Nested(SoldLine), required=True)
+
+
+class RefundedLine(EventView):
+    article_id = fields.UUID(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class SaleRefundedView(EventView):
+    """What inventory reads of pos's ``sale_refunded``: goods back on the refunding shop's shelf."""
+
+    sale_id = fields.UUID(required=True)
+    refund_id = fields.UUID(load_default=None)
+    location_id = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(RefundedLine), required=True)
+
+
+class PartsUsedView(EventView):
+    """What inventory reads of sav's ``parts_used``: parts out of the technician's van."""
+
+    intervention_id = fields.UUID(required=True)
+    location_id = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(SoldLine), required=True)
+
+
+class MaterialsView(EventView):
+    """What inventory reads of worksites' ``materials_reserved`` / ``materials_consumed``."""
+
+    project_id = fields.UUID(required=True)
+    task_id = fields.UUID(required=True)
+    location_id = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(SoldLine), required=True)
+
+
+class OrderedArticle(EventView):
+    article_id = fields.UUID(allow_none=True, load_default=None)  # None: a line of free text
+    quantity = fields.Decimal(required=True)
+
+
+class OrderConfirmedView(EventView):
+    """What inventory reads of customers' ``order_confirmed``: what a products order sets aside."""
+
+    order_id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    lines = fields.List(fields.Nested(OrderedArticle), required=True)

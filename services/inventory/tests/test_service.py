@@ -21,7 +21,9 @@ from sqlalchemy import create_engine, text
 
 from bassin_common.errors import Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from bassin_common.events import Event
+from bassin_common.service import consume
 from bassin_common.testing import publish_event, rpc_client, wait_until
+from inventory.service import PENDING_CONSUMERS, InventoryService
 
 
 def sale(shop: dict[str, Any], article: dict[str, Any], tenant_id: uuid.UUID, quantity: int = 1) -> Event:
@@ -49,7 +51,10 @@ def test_article_is_created_with_its_stock_and_an_initial_movement(shop_article:
             "location_id": shop["id"],
             "location_code": "MAG",
             "location_name": "Magasin",
+            "location_kind": "shop",
             "quantity": 1000,
+            "reserved": 0,
+            "available": 1000,
             "minimum": 850,
             "maximum": 1200,
             "version": 1,
@@ -115,7 +120,9 @@ def test_crossing_below_minimum_fills_the_supplier_basket_once(
     assert len(lines) == 1
     assert lines[0]["article_id"] == article["id"]
     assert lines[0]["supplier_id"] == shop_article["supplier"]["id"]
-    assert lines[0]["quantity"] == 1200 - 849
+    # Kept current while open: maximum - on hand when the sales end, nothing on order.
+    wait_until(lambda: basket()[0]["quantity"] == 1200 - 840)
+    assert basket()[0]["location_id"] == shop["id"]
 
 
 def test_another_tenant_sees_nothing(shop_article: dict[str, Any]) -> None:
@@ -214,3 +221,59 @@ def test_a_create_or_command_retried_with_its_request_id_is_applied_once(
     with engine.connect() as connection:
         assert connection.scalar(text(processed), {"r": f"retry-{method}"}) == 1
     engine.dispose()
+
+
+# --- what inventory consumes once its producers declare it ------------------------------------
+
+
+class InventoryWithPendingConsumers(InventoryService):
+    """InventoryService with the subscriptions of ``PENDING_CONSUMERS`` as they will be written."""
+
+    on_sale_refunded = consume("pos", "sale_refunded", *PENDING_CONSUMERS[("pos", "sale_refunded")])
+    on_parts_used = consume("sav", "parts_used", *PENDING_CONSUMERS[("sav", "parts_used")])
+
+
+def test_a_van_technician_s_parts_decrement_the_van_and_a_refund_restocks_the_shop(
+    migrate, service_config: dict[str, Any], container_factory, tenant_id: uuid.UUID, amqp_uri
+) -> None:
+    migrate("inventory")
+    container_factory(InventoryWithPendingConsumers, service_config).start()
+    with rpc_client(tenant_id) as rpc:
+        shop = rpc.inventory.create_location({"code": "MAG", "name": "Magasin", "kind": "shop"})
+        van = rpc.inventory.create_location({"code": "CAM-1", "name": "Camion de Julien", "kind": "van"})
+        article = rpc.inventory.create_article(
+            {
+                "sku": "JOINT-PMP",
+                "name": "Joint de couvercle de pompe",
+                "sale_price": "12.90",
+                "stock": [{"location_id": shop["id"], "quantity": 10}, {"location_id": van["id"], "quantity": 4}],
+            }
+        )
+    lines = [{"article_id": article["id"], "quantity": 1}]
+    publish_event(
+        amqp_uri,
+        Event(
+            event_type="parts_used",
+            tenant_id=tenant_id,
+            producer="sav",
+            data={"intervention_id": str(uuid.uuid4()), "location_id": van["id"], "lines": lines},
+        ),
+    )
+    publish_event(
+        amqp_uri,
+        Event(
+            event_type="sale_refunded",
+            tenant_id=tenant_id,
+            producer="pos",
+            data={"refund_id": str(uuid.uuid4()), "sale_id": str(uuid.uuid4()), "location_id": shop["id"],
+                  "lines": [{**lines[0], "total": "12.90"}], "total": "12.90"},
+        ),
+    )  # fmt: skip
+
+    def stock() -> dict[str, int]:
+        with rpc_client(tenant_id) as rpc:
+            return {
+                level["location_code"]: level["quantity"] for level in rpc.inventory.get_article(article["id"])["stock"]
+            }
+
+    assert wait_until(lambda: stock() == {"CAM-1": 3, "MAG": 11})
