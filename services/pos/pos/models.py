@@ -1,12 +1,15 @@
-"""Till tables: local read copies of the catalogue and shops, and the sales."""
+"""Till tables: local read copies of the catalogue, shops and customers; the tickets (sales
+and refunds, numbered and hash-chained per shop) and the cash sessions they belong to."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bassin_common.tenancy import TenantScoped
@@ -26,6 +29,19 @@ class CatalogueArticle(TenantScoped, Base):
     name: Mapped[str] = mapped_column(String(300))
     sale_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    category: Mapped[str | None] = mapped_column(String(200))
+    purchase_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+
+
+class CustomerCopy(TenantScoped, Base):
+    """pos's copy of a customer file, kept from ``customer_created`` / ``customer_updated``."""
+
+    __tablename__ = "customers"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    display_name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320))
 
 
 class Shop(TenantScoped, Base):
@@ -36,6 +52,28 @@ class Shop(TenantScoped, Base):
     location_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
+    # The till's journal: the last ticket's number and hash (each ticket, sale or refund,
+    # takes the next number and chains to the last hash, with this row locked).
+    last_ticket_number: Mapped[int] = mapped_column(default=0)
+    last_ticket_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    last_session_number: Mapped[int] = mapped_column(default=0)
+
+
+class CashSession(TenantScoped, Base):
+    """A till's day: opened with a float, closed with the amounts counted per method."""
+
+    __tablename__ = "cash_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shops.location_id"))
+    number: Mapped[int]
+    opening_float: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    opened_by: Mapped[str | None] = mapped_column(String(100))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    counted: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # {method: "amount"}
+    expected: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # {method: "amount"}, cash with the float
 
 
 class Sale(TenantScoped, Base):
@@ -51,9 +89,18 @@ class Sale(TenantScoped, Base):
     vat_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     cashier_id: Mapped[str | None] = mapped_column(String(100))
     completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    number: Mapped[int | None]  # the ticket's number at its shop (sales before the journal have none)
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    cash_session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cash_sessions.id"))
+    customer_id: Mapped[uuid.UUID | None]
+    cart_discount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
+    discount_total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
+    change_given: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
 
     lines: Mapped[list[SaleLine]] = relationship(order_by="SaleLine.position", lazy="selectin")
     payments: Mapped[list[SalePayment]] = relationship(order_by="SalePayment.position", lazy="selectin")
+    vat_lines: Mapped[list[SaleVat]] = relationship(order_by="SaleVat.rate", lazy="selectin")
 
 
 class SaleLine(TenantScoped, Base):
@@ -67,12 +114,97 @@ class SaleLine(TenantScoped, Base):
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    catalogue_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0.00"))
+    discount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
+    category: Mapped[str | None] = mapped_column(String(200))
+    serial_number: Mapped[str | None] = mapped_column(String(100))
+    register_on_pool_id: Mapped[uuid.UUID | None]
+
+
+class SaleVat(TenantScoped, Base):
+    """A ticket's VAT per rate: its lines' total at that rate and the VAT it contains."""
+
+    __tablename__ = "sale_vat"
+
+    sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.id"), primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), primary_key=True)
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    @property
+    def base(self) -> Decimal:
+        return self.total - self.vat
 
 
 class SalePayment(TenantScoped, Base):
     __tablename__ = "sale_payments"
 
     sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    method: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    reference: Mapped[str | None] = mapped_column(String(100))
+
+
+class Refund(TenantScoped, Base):
+    """A refund (or the return half of an exchange) of a ticket: itself a ticket of the
+    journal, never an edit of the sale."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    sale_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales.id"))
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shops.location_id"))
+    cash_session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cash_sessions.id"))
+    customer_id: Mapped[uuid.UUID | None]
+    number: Mapped[int]
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    reason: Mapped[str] = mapped_column(String(500))
+    cashier_id: Mapped[str | None] = mapped_column(String(100))
+    refunded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    lines: Mapped[list[RefundLine]] = relationship(order_by="RefundLine.position", lazy="selectin")
+    payments: Mapped[list[RefundPayment]] = relationship(order_by="RefundPayment.position", lazy="selectin")
+    vat_lines: Mapped[list[RefundVat]] = relationship(order_by="RefundVat.rate", lazy="selectin")
+
+
+class RefundLine(TenantScoped, Base):
+    __tablename__ = "refund_lines"
+
+    refund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("refunds.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    sale_line_position: Mapped[int]
+    article_id: Mapped[uuid.UUID]
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int]
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    category: Mapped[str | None] = mapped_column(String(200))
+
+
+class RefundVat(TenantScoped, Base):
+    __tablename__ = "refund_vat"
+
+    refund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("refunds.id"), primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), primary_key=True)
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    @property
+    def base(self) -> Decimal:
+        return self.total - self.vat
+
+
+class RefundPayment(TenantScoped, Base):
+    """Money given back: cash, card, or a voucher / the customer's account (a credit)."""
+
+    __tablename__ = "refund_payments"
+
+    refund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("refunds.id"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)
     method: Mapped[str] = mapped_column(String(20))
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))

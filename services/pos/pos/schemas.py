@@ -16,6 +16,8 @@ SALE = "7d1e2f3a-4b5c-4d6e-8f70-81a2b3c4d5e6"
 SHOP = "5b0e3f7c-1d5a-4a8e-9c57-2f0d6c9a1b11"
 ARTICLE = "0c9b7a41-5e2f-4d3a-8f61-7a2b9c4d5e22"
 COMPLETED_AT = "2026-07-14T10:32:05.120000+00:00"
+CUSTOMER = "2f4e6a8c-0b1d-4e3f-9a5b-7c9d1e3f5a77"
+SESSION = "8a1c3e5f-7b9d-4f1a-8c3e-5a7b9c1d3e99"
 
 
 class SaleLineInput(StrictSchema):
@@ -28,21 +30,75 @@ class SaleLineInput(StrictSchema):
         load_default=None,
         metadata={"example": "37.90", "description": "VAT included; the catalogue's price when left out."},
     )
+    discount_percent = Percentage(
+        load_default=None,
+        metadata={
+            "example": None,
+            "description": "The line's discount (`5.00`). Beyond the till's limit (10 % below the catalogue's price, "
+            "with the unit price) it needs the `refund_sales` right.",
+        },
+    )
+    serial_number = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=100),
+        metadata={"example": None, "description": "Of equipment sold (a pump, a heat pump…): `PMP-2026-004512`."},
+    )
+    register_on_pool_id = fields.UUID(
+        load_default=None,
+        metadata={"example": None, "description": "The customer's pool to register the equipment on."},
+    )
 
 
 class PaymentInput(StrictSchema):
-    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS), metadata={"example": "card"})
-    amount = Money(required=True, positive=True, metadata={"example": "75.80"})
+    method = fields.String(
+        required=True,
+        validate=validate.OneOf(PAYMENT_METHODS),
+        metadata={
+            "example": "card",
+            "description": "`account` (the customer's account) needs a customer and the `sell_on_account` right.",
+        },
+    )
+    amount = Money(
+        required=True,
+        positive=True,
+        metadata={"example": "75.80", "description": "As tendered: cash beyond the total is given back as change."},
+    )
+    reference = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=100),
+        metadata={"example": None, "description": "A cheque's number (`CHQ 0001234`), a voucher's code…"},
+    )
 
 
-class SaleInput(StrictSchema):
-    """A paid sale at a till: its lines, and payments adding up to its total."""
+class CartDiscounts(StrictSchema):
+    discount_percent = Percentage(
+        load_default=None, metadata={"example": None, "description": "A discount on the whole cart (`5.00`)."}
+    )
+    discount_amount = Money(
+        load_default=None,
+        metadata={"example": None, "description": "A discount on the whole cart in euros (`10.00`), or a percentage."},
+    )
+
+
+class SaleInput(CartDiscounts):
+    """A sale at a till: its lines and discounts, and payments paying it in full."""
 
     location_id = fields.UUID(
         load_default=None, metadata={"example": SHOP, "description": "The shop; may be left out when there is one."}
     )
+    customer_id = fields.UUID(
+        load_default=None,
+        metadata={"example": None, "description": "The customer file's id; left out for an anonymous sale."},
+    )
     lines = fields.List(fields.Nested(SaleLineInput), required=True, validate=validate.Length(min=1, max=500))
-    payments = fields.List(fields.Nested(PaymentInput), required=True, validate=validate.Length(min=1, max=20))
+    payments = fields.List(fields.Nested(PaymentInput), required=True, validate=validate.Length(max=20))
+
+
+class CartInput(CartDiscounts):
+    """A cart being filled at the till, and the payments taken so far."""
+
+    lines = fields.List(fields.Nested(SaleLineInput), required=True, validate=validate.Length(min=1, max=500))
+    payments = fields.List(fields.Nested(PaymentInput), load_default=list, validate=validate.Length(max=20))
 
 
 class SaleLineOutput(Schema):
@@ -51,30 +107,75 @@ class SaleLineOutput(Schema):
     quantity = fields.Integer(metadata={"example": 2})
     unit_price = Money(metadata={"example": "37.90"})
     vat_rate = Percentage(metadata={"example": "20.00"})
-    total = Money(metadata={"example": "75.80"})
+    catalogue_price = Money(allow_none=True, metadata={"example": "39.90"})
+    discount_percent = Percentage(metadata={"example": "5.00"})
+    discount = Money(metadata={"example": "4.00", "description": "The line's discount and its share of the cart's."})
+    total = Money(metadata={"example": "71.80", "description": "VAT included, after every discount."})
+    category = fields.String(allow_none=True, metadata={"example": "Traitement de l'eau"})
+    serial_number = fields.String(allow_none=True, metadata={"example": None})
+    register_on_pool_id = fields.UUID(allow_none=True, metadata={"example": None})
 
 
 class PaymentOutput(Schema):
     method = fields.String(metadata={"example": "card"})
-    amount = Money(metadata={"example": "75.80"})
+    amount = Money(metadata={"example": "71.80"})
+    reference = fields.String(allow_none=True, metadata={"example": None})
+
+
+class VatLineOutput(Schema):
+    """One VAT rate of a ticket."""
+
+    rate = Percentage(metadata={"example": "20.00"})
+    base = Money(metadata={"example": "59.83", "description": "Without VAT."})
+    vat = Money(metadata={"example": "11.97"})
+    total = Money(metadata={"example": "71.80", "description": "VAT included."})
 
 
 class SaleSummary(Schema):
     """A recorded sale, without its lines and payments."""
 
     id = fields.UUID(metadata={"example": SALE})
+    number = fields.Integer(
+        allow_none=True, metadata={"example": 1842, "description": "The ticket's number at its shop."}
+    )
     location_id = fields.UUID(metadata={"example": SHOP})
-    total = Money(metadata={"example": "75.80", "description": "VAT included."})
-    vat_total = Money(metadata={"example": "12.63"})
+    cash_session_id = fields.UUID(allow_none=True, metadata={"example": SESSION})
+    customer_id = fields.UUID(allow_none=True, metadata={"example": CUSTOMER})
+    total = Money(metadata={"example": "71.80", "description": "VAT included."})
+    vat_total = Money(metadata={"example": "11.97"})
+    discount_total = Money(metadata={"example": "4.00"})
+    change_given = Money(metadata={"example": "0.00"})
     cashier_id = fields.String(allow_none=True, metadata={"example": "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8"})
     completed_at = fields.DateTime(metadata={"example": COMPLETED_AT})
 
 
 class SaleOutput(SaleSummary):
-    """A recorded sale, with its lines and payments."""
+    """A recorded sale (a ticket), with its lines, VAT per rate and payments."""
+
+    cart_discount = Money(metadata={"example": "0.00"})
+    lines = fields.List(fields.Nested(SaleLineOutput))
+    vat_lines = fields.List(fields.Nested(VatLineOutput))
+    payments = fields.List(fields.Nested(PaymentOutput))
+    hash = fields.String(
+        allow_none=True,
+        metadata={"example": "9f2c…", "description": "SHA-256 chaining the ticket to the shop's previous one."},
+    )
+
+
+class CartOutput(Schema):
+    """A cart priced: what the till shows, and whether the payments so far settle it."""
 
     lines = fields.List(fields.Nested(SaleLineOutput))
-    payments = fields.List(fields.Nested(PaymentOutput))
+    subtotal = Money(metadata={"example": "75.80", "description": "After the lines' discounts, before the cart's."})
+    cart_discount = Money(metadata={"example": "0.00"})
+    discount_total = Money(metadata={"example": "4.00"})
+    total = Money(metadata={"example": "71.80"})
+    vat_total = Money(metadata={"example": "11.97"})
+    vat_lines = fields.List(fields.Nested(VatLineOutput))
+    tendered = Money(metadata={"example": "80.00"})
+    due = Money(metadata={"example": "0.00"})
+    change = Money(metadata={"example": "8.20", "description": "Cash to give back."})
+    paid_in_full = fields.Boolean(metadata={"example": True})
 
 
 def _instant(description: str, example: str) -> fields.AwareDateTime:
@@ -98,6 +199,17 @@ class SaleQuery(PageQuery):
             raise ValidationError("must be after since", "until")
 
 
+class CatalogueQuery(PageQuery):
+    """What the till sells, by name; ``q`` finds an article by its name or its reference
+    (a scanned barcode is the reference)."""
+
+    q = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=100),
+        metadata={"example": "chlore", "description": "Part of the name, or the reference (SKU) as scanned."},
+    )
+
+
 class CatalogueEntryOutput(Schema):
     """What the till knows of an article."""
 
@@ -105,3 +217,5 @@ class CatalogueEntryOutput(Schema):
     sku = fields.String(metadata={"example": "CHL-GAL-5KG"})
     name = fields.String(metadata={"example": "Chlore lent galets 5 kg"})
     sale_price = Money(metadata={"example": "39.90"})
+    vat_rate = Percentage(metadata={"example": "20.00"})
+    category = fields.String(allow_none=True, metadata={"example": "Traitement de l'eau"})

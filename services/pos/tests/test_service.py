@@ -145,6 +145,8 @@ def test_a_later_article_created_updates_the_till_copy(
                     "sku": "CHL-GAL-5KG",
                     "name": "Chlore lent galets 5 kg",
                     "sale_price": "42.50",
+                    "vat_rate": "20.00",
+                    "category": None,
                 }
             ],
             "next": None,
@@ -174,5 +176,14 @@ def test_a_sale_writes_one_sale_completed_to_the_outbox(pos: ServiceContainer, t
     assert payload["data"]["sale_id"] == sale["id"]
     assert (payload["data"]["location_id"], payload["data"]["total"]) == (str(till.shop), "79.80")
     assert payload["data"]["lines"] == [
-        {"article_id": str(till.chlore), "quantity": 2, "unit_price": "39.90", "vat_rate": "20.00", "total": "79.80"}
+        {
+            "article_id": str(till.chlore),
+            "quantity": 2,
+            "unit_price": "39.90",
+            "vat_rate": "20.00",
+            "discount": "0.00",
+            "total": "79.80",
+            "serial_number": None,
+            "register_on_pool_id": None,
+        }
     ]

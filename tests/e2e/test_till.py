@@ -1,0 +1,114 @@
+"""The till through the gateway (#22): split payments with change, a cart priced as it
+fills, discounts and the customer's account as the company's permission table allows
+them, a customer from the customers service's events, numbered tickets."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from bassin_common.database import make_engine, make_session_factory
+from bassin_common.events import Event
+from bassin_common.tenancy import RequestContext
+from bassin_common.uow import UnitOfWork
+from conftest import Company, Stack
+from pos import usecases
+from pos.events import CustomerView
+
+SALES, PRICING = "/api/v1/pos/sales", "/api/v1/pos/carts/pricing"
+
+
+def a_customer(stack: Stack, company: Company) -> str:
+    """A customer file the till knows. Until the customers service declares
+    ``customer_created`` (#20) pos cannot subscribe to it: its use case is run directly on
+    pos's database, with the event's data as customers will publish it."""
+    data = {
+        "customer_id": str(uuid.uuid4()),
+        "kind": "private",
+        "display_name": "M. Loïc Bérard",
+        "email": "loic.berard@example.fr",
+        "phone": None,
+        "billing_address": {"line1": "3 rue du Puits", "line2": None, "postcode": "34000", "city": "Montpellier"},
+        "consent": {"email": True, "sms": True},
+    }
+    event = Event("customer_created", company.tenant_id, "customers", data).seen_through(CustomerView())
+    sessions = make_session_factory(make_engine(stack.settings.service_database_url("pos"), pool_size=1))
+    with UnitOfWork(sessions, RequestContext(company.tenant_id, roles=frozenset({"system"})), "pos") as uow:
+        usecases.keep_customer(uow, event.data)
+    sessions.kw["bind"].dispose()
+    return data["customer_id"]
+
+
+def paid(company: Company, *amounts: str, method: str = "card", quantity: int = 1, **extra: Any) -> dict[str, Any]:
+    return {
+        "lines": [{"article_id": company.article["id"], "quantity": quantity}],
+        "payments": [{"method": method, "amount": amount} for amount in amounts],
+        **extra,
+    }
+
+
+def test_split_payment_with_cash_change_and_numbered_tickets(stack: Stack) -> None:
+    company = stack.new_company()
+    first = company.post(SALES, json=paid(company, "79.80", quantity=2))
+    payload = paid(company, quantity=3)  # 119.70
+    payload["payments"] = [
+        {"method": "cheque", "amount": "50.00", "reference": "CHQ 0001234"},
+        {"method": "voucher", "amount": "20.00", "reference": "AVOIR-2026-0007"},
+        {"method": "cash", "amount": "60.00"},
+    ]
+    second = company.post(SALES, json=payload)
+    assert second.status_code == 201, second.get_json()
+    sale = second.get_json()
+    assert (sale["total"], sale["change_given"], sale["vat_total"]) == ("119.70", "10.30", "19.95")
+    assert sale["vat_lines"] == [{"rate": "20.00", "base": "99.75", "vat": "19.95", "total": "119.70"}]
+    assert [first.get_json()["number"], sale["number"]] == [1, 2]
+    assert company.get(f"{SALES}/{sale['id']}").get_json() == sale
+
+    short = company.post(SALES, json=paid(company, "30.00", "5.00"))
+    assert short.status_code == 422 and list(short.get_json()["errors"]) == ["payments"]
+    card_over = company.post(SALES, json=paid(company, "45.00"))
+    assert card_over.status_code == 422 and "only cash" in card_over.get_json()["errors"]["payments"][0]
+
+
+def test_a_cart_is_priced_as_it_fills(stack: Stack) -> None:
+    company = stack.new_company()
+    cart = {
+        "lines": [{"article_id": company.article["id"], "quantity": 2, "discount_percent": "5.00"}],
+        "discount_amount": "1.81",
+        "payments": [{"method": "cash", "amount": "100.00"}],
+    }
+    priced = company.post(PRICING, json=cart)
+    assert priced.status_code == 200, priced.get_json()
+    assert {k: priced.get_json()[k] for k in ("subtotal", "total", "due", "change", "paid_in_full")} == {
+        "subtotal": "75.81",
+        "total": "74.00",
+        "due": "0.00",
+        "change": "26.00",
+        "paid_in_full": True,
+    }
+    assert company.every(SALES) == []
+
+
+def test_discounts_and_the_customer_account_follow_the_companys_table(stack: Stack) -> None:
+    company = stack.new_company()
+    cashier = Company(company.tenant_id, stack.client, stack.new_user(company.tenant_id, ("cashier",)))
+    generous = paid(company, "33.91")
+    generous["lines"][0]["discount_percent"] = "15.00"
+    assert cashier.post(SALES, json=generous).status_code == 403  # beyond the 10 % a cashier may give
+    assert company.post(SALES, json=generous).status_code == 201  # the manager may
+
+    customer = a_customer(stack, company)
+    on_account = paid(company, "39.90", method="account", customer_id=customer)
+    assert cashier.post(SALES, json=on_account).status_code == 403
+    table = {"sell_on_account": ["manager", "office", "cashier"], "refund_sales": ["manager", "office", "cashier"]}
+    assert company.edit("/api/v1/permissions", json={"permissions": table}).status_code == 200
+    allowed = cashier.post(SALES, json=on_account)
+    assert allowed.status_code == 201, allowed.get_json()
+    assert (allowed.get_json()["customer_id"], allowed.get_json()["payments"][0]["method"]) == (customer, "account")
+    assert cashier.post(SALES, json=generous).status_code == 201
+
+    anonymous = paid(company, "39.90", method="account")
+    refused = company.post(SALES, json=anonymous)
+    assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["payments[0].method"]
+    stranger = company.post(SALES, json={**paid(company, "39.90"), "customer_id": str(uuid.uuid4())})
+    assert stranger.status_code == 422 and list(stranger.get_json()["errors"]) == ["customer_id"]
