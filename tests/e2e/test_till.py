@@ -112,3 +112,47 @@ def test_discounts_and_the_customer_account_follow_the_companys_table(stack: Sta
     assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["payments[0].method"]
     stranger = company.post(SALES, json={**paid(company, "39.90"), "customer_id": str(uuid.uuid4())})
     assert stranger.status_code == 422 and list(stranger.get_json()["errors"]) == ["customer_id"]
+
+
+SESSIONS = "/api/v1/pos/cash-sessions"
+
+
+def test_a_day_with_a_refund_closes_with_a_variance_and_an_intact_journal(stack: Stack) -> None:
+    company = stack.new_company()
+    cashier = Company(company.tenant_id, stack.client, stack.new_user(company.tenant_id, ("cashier",)))
+    opened = cashier.post(SESSIONS, json={"opening_float": "120.00"})
+    assert opened.status_code == 201, opened.get_json()
+    session = opened.get_json()
+    assert opened.headers["Location"].endswith(f"{SESSIONS}/{session['id']}")
+    assert cashier.post(SESSIONS, json={"opening_float": "50.00"}).status_code == 409
+
+    sale = cashier.post(SALES, json=paid(company, "100.00", method="cash", quantity=2)).get_json()  # 79.80
+    cashier.post(SALES, json=paid(company, "39.90"))
+    returning = {"lines": [{"position": 1, "quantity": 1}], "payments": [{"method": "cash", "amount": "39.90"}]}
+    returning["reason"] = "Produit non ouvert"
+    # A cashier may not refund by default.
+    assert cashier.post(f"{SALES}/{sale['id']}/refunds", json=returning).status_code == 403
+    no_key = company.post(f"{SALES}/{sale['id']}/refunds", json=returning, headers={"Idempotency-Key": None})
+    assert no_key.status_code == 400
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    refunded = company.post(f"{SALES}/{sale['id']}/refunds", json=returning, headers=key)
+    assert refunded.status_code == 201, refunded.get_json()
+    again = company.post(f"{SALES}/{sale['id']}/refunds", json=returning, headers=key)  # a retry: the same refund
+    assert again.get_json()["id"] == refunded.get_json()["id"]
+    refund = company.get(refunded.headers["Location"]).get_json()
+    assert (refund["number"], refund["total"], refund["sale_id"]) == (3, "39.90", sale["id"])
+
+    counted = {"counted": [{"method": "cash", "amount": "159.50"}, {"method": "card", "amount": "39.90"}]}
+    closed = cashier.post(f"{SESSIONS}/{session['id']}/closing", json=counted)
+    assert closed.status_code == 200, closed.get_json()
+    report = closed.get_json()
+    assert report["z_report"]["net_total"] == "79.80"  # 79.80 + 39.90 - 39.90
+    assert report["expected"] == [{"method": "card", "amount": "39.90"}, {"method": "cash", "amount": "159.90"}]
+    assert (report["variance_total"], report["status"]) == ("-0.40", "closed")
+    assert company.get(f"{SESSIONS}/{session['id']}").get_json() == report
+    assert [s["id"] for s in company.every(SESSIONS)] == [session["id"]]
+
+    assert cashier.get("/api/v1/pos/journal/verification").status_code == 403
+    checked = company.get("/api/v1/pos/journal/verification").get_json()
+    assert checked["intact"] is True
+    assert [(s["location_id"], s["tickets"]) for s in checked["shops"]] == [(company.shop["id"], 3)]

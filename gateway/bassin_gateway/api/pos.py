@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask import g, jsonify
 
-from bassin_common.permissions import READ_BUSINESS_DATA, RECORD_SALES, REFUND_SALES, SELL_ON_ACCOUNT, Permission
+from bassin_common.permissions import (
+    READ_BUSINESS_DATA,
+    READ_FINANCIAL_REPORTS,
+    RECORD_SALES,
+    REFUND_SALES,
+    SELL_ON_ACCOUNT,
+    Permission,
+)
 from bassin_gateway.app import call, idempotency_key, json_body
 from bassin_gateway.routing import ServiceApi
 
@@ -20,6 +27,43 @@ api.forward(
     READ_BUSINESS_DATA,
     query=True,
     summary="What the till sells, by name; search by name or reference (a scanned barcode)",
+)
+api.forward(
+    "POST",
+    "/cash-sessions",
+    "open_cash_session",
+    RECORD_SALES,
+    body=True,
+    status=201,
+    location="/cash-sessions/{id}",
+    summary="Open a shop's till for the day with its float (409 while one is open there)",
+)
+api.forward(
+    "GET", "/cash-sessions", "list_cash_sessions", READ_BUSINESS_DATA, query=True, summary="Cash sessions, newest first"
+)
+api.forward(
+    "GET",
+    "/cash-sessions/<session_id>",
+    "get_cash_session",
+    READ_BUSINESS_DATA,
+    summary="A cash session with its Z report (per method, VAT rate, category, cashier) and variances",
+)
+api.forward(
+    "POST",
+    "/cash-sessions/<session_id>/closing",
+    "close_cash_session",
+    RECORD_SALES,
+    body=True,
+    summary="Close a cash session with the amounts counted per method: Z report and variances",
+)
+api.forward("GET", "/refunds/<refund_id>", "get_refund", READ_BUSINESS_DATA, summary="A refund, with its lines")
+api.forward(
+    "GET",
+    "/journal/verification",
+    "verify_journal",
+    READ_FINANCIAL_REPORTS,
+    query=True,
+    summary="Check the tickets' hash chain: an edited or deleted ticket is named",
 )
 
 # The rights a till's request may use beyond recording sales, as the caller's company grants them.
@@ -60,3 +104,19 @@ def record_sale():
 )
 def price_cart():
     return jsonify(call("pos", "price_cart", json_body(), granted(*TILL_RIGHTS)))
+
+
+@api.view(
+    "POST",
+    "/sales/<sale_id>/refunds",
+    REFUND_SALES,
+    rpc="refund_sale",
+    summary="Refund goods of a ticket (or the return half of an exchange): a new ticket, never an edit",
+    status=201,
+    headers=("Idempotency-Key",),
+    response_headers=("Location",),
+)
+def refund_sale(sale_id: str):
+    idempotency_key(required=True)  # money given back: a retry must not give it twice
+    refund = call("pos", "refund_sale", sale_id, json_body())
+    return jsonify(refund), 201, {"Location": f"{api.prefix}/refunds/{refund['id']}"}

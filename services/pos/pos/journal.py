@@ -41,6 +41,7 @@ class Ticket:
     vat: tuple[tuple[object, ...], ...]
     previous_hash: str
     hash: str = ""  # as stored; empty while being computed
+    reference: str = ""  # a refund's: the sale it reverses
 
     def digest(self) -> str:
         """The hash the ticket must carry: SHA-256 over its content and ``previous_hash``."""
@@ -56,6 +57,7 @@ class Ticket:
             "payments": [[str(value) for value in payment] for payment in self.payments],
             "vat": [[str(value) for value in rate] for rate in self.vat],
             "previous_hash": self.previous_hash,
+            "reference": self.reference,
         }
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
@@ -74,9 +76,7 @@ def verify_chain(tickets: Iterable[Ticket], last_number: int, last_hash: str) ->
     expected_number, expected_previous = 1, GENESIS
     for ticket in sorted(tickets, key=lambda t: t.number):
         if ticket.number > expected_number:
-            last_missing = ticket.number - 1
-            missing = f"{expected_number} to {last_missing}" if last_missing > expected_number else str(last_missing)
-            problems.append(Problem(expected_number, f"ticket(s) {missing} missing (deleted?)"))
+            problems.append(_missing(expected_number, ticket.number - 1))
         elif ticket.previous_hash != expected_previous:
             link = f"not chained to ticket {ticket.number - 1} (it was altered or replaced)"
             problems.append(Problem(ticket.number, link))
@@ -84,10 +84,15 @@ def verify_chain(tickets: Iterable[Ticket], last_number: int, last_hash: str) ->
             problems.append(Problem(ticket.number, f"ticket {ticket.number} was altered after it was recorded"))
         expected_number, expected_previous = ticket.number + 1, ticket.hash
     if expected_number - 1 < last_number:
-        problems.append(Problem(expected_number, f"ticket(s) {expected_number} to {last_number} missing (deleted?)"))
+        problems.append(_missing(expected_number, last_number))
     elif expected_number - 1 == last_number and expected_previous != last_hash:
         problems.append(Problem(last_number, f"ticket {last_number} is not the one the till recorded last"))
     return problems
+
+
+def _missing(first: int, last: int) -> Problem:
+    tickets = f"ticket {first}" if first == last else f"tickets {first} to {last}"
+    return Problem(first, f"{tickets} missing (deleted?)")
 
 
 # --- the Z report ------------------------------------------------------------------------

@@ -219,3 +219,179 @@ class CatalogueEntryOutput(Schema):
     sale_price = Money(metadata={"example": "39.90"})
     vat_rate = Percentage(metadata={"example": "20.00"})
     category = fields.String(allow_none=True, metadata={"example": "Traitement de l'eau"})
+
+
+# --- cash sessions ---------------------------------------------------------------------------
+
+COUNTED_METHODS = tuple(method for method in PAYMENT_METHODS if method != "account")
+
+
+class CashSessionInput(StrictSchema):
+    """Opening a till for the day."""
+
+    location_id = fields.UUID(
+        load_default=None, metadata={"example": SHOP, "description": "The shop; may be left out when there is one."}
+    )
+    opening_float = Money(required=True, metadata={"example": "150.00", "description": "The cash in the drawer."})
+
+
+class CountedAmount(StrictSchema):
+    method = fields.String(required=True, validate=validate.OneOf(COUNTED_METHODS), metadata={"example": "cash"})
+    amount = Money(required=True, metadata={"example": "412.30"})
+
+
+class CashSessionClosing(StrictSchema):
+    """What was counted at closing, per payment method (card slips, cheques, cash with the float)."""
+
+    counted = fields.List(
+        fields.Nested(CountedAmount), required=True, validate=validate.Length(max=len(COUNTED_METHODS))
+    )
+
+
+class MethodAmount(Schema):
+    method = fields.String(metadata={"example": "cash"})
+    amount = Money(metadata={"example": "262.30"})
+
+
+class SignedMethodAmount(Schema):
+    method = fields.String(metadata={"example": "cash"})
+    amount = fields.Decimal(as_string=True, places=2, metadata={"example": "-1.20"})
+
+
+class VatRateTotal(Schema):
+    rate = Percentage(metadata={"example": "20.00"})
+    base = fields.Decimal(as_string=True, places=2, metadata={"example": "218.58"})
+    vat = fields.Decimal(as_string=True, places=2, metadata={"example": "43.72"})
+    total = fields.Decimal(as_string=True, places=2, metadata={"example": "262.30"})
+
+
+class CategoryTotal(Schema):
+    category = fields.String(metadata={"example": "Traitement de l'eau"})
+    total = fields.Decimal(as_string=True, places=2, metadata={"example": "262.30"})
+
+
+class CashierTotal(Schema):
+    cashier_id = fields.String(metadata={"example": "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8"})
+    total = fields.Decimal(as_string=True, places=2, metadata={"example": "262.30"})
+
+
+class ZReportOutput(Schema):
+    """A session's totals (refunds counted negative), equal to the sum of its tickets."""
+
+    sales_count = fields.Integer(metadata={"example": 12})
+    refunds_count = fields.Integer(metadata={"example": 1})
+    sales_total = Money(metadata={"example": "302.20"})
+    refunds_total = Money(metadata={"example": "39.90"})
+    net_total = fields.Decimal(as_string=True, places=2, metadata={"example": "262.30"})
+    vat_total = fields.Decimal(as_string=True, places=2, metadata={"example": "43.72"})
+    by_method = fields.List(fields.Nested(SignedMethodAmount))
+    by_vat_rate = fields.List(fields.Nested(VatRateTotal))
+    by_category = fields.List(fields.Nested(CategoryTotal))
+    by_cashier = fields.List(fields.Nested(CashierTotal))
+
+
+class CashSessionSummary(Schema):
+    id = fields.UUID(metadata={"example": SESSION})
+    number = fields.Integer(metadata={"example": 187})
+    location_id = fields.UUID(metadata={"example": SHOP})
+    opening_float = Money(metadata={"example": "150.00"})
+    opened_by = fields.String(allow_none=True, metadata={"example": "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8"})
+    opened_at = fields.DateTime(metadata={"example": "2026-07-14T08:55:00+00:00"})
+    closed_by = fields.String(allow_none=True, metadata={"example": "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8"})
+    closed_at = fields.DateTime(allow_none=True, metadata={"example": "2026-07-14T19:05:00+00:00"})
+
+
+class CashSessionOutput(CashSessionSummary):
+    """A cash session, its Z report (so far while open) and, once closed, its variances."""
+
+    status = fields.String(metadata={"example": "closed", "description": "`open` or `closed`."})
+    z_report = fields.Nested(ZReportOutput)
+    expected = fields.List(fields.Nested(MethodAmount), metadata={"description": "Cash includes the float."})
+    counted = fields.List(fields.Nested(MethodAmount))
+    variances = fields.List(fields.Nested(SignedMethodAmount), metadata={"description": "Counted minus expected."})
+    variance_total = fields.Decimal(as_string=True, places=2, metadata={"example": "-1.20"})
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+class RefundLineInput(StrictSchema):
+    position = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=500), metadata={"example": 1}
+    )
+    quantity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=100_000), metadata={"example": 1}
+    )
+
+
+class RefundPaymentInput(StrictSchema):
+    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS), metadata={"example": "card"})
+    amount = Money(required=True, positive=True, metadata={"example": "39.90"})
+
+
+class RefundInput(StrictSchema):
+    """Goods of a ticket brought back: which lines (by position) and how many, and how the
+    money goes back (adding up to the refund: each line's share of what was paid)."""
+
+    lines = fields.List(fields.Nested(RefundLineInput), required=True, validate=validate.Length(min=1, max=500))
+    payments = fields.List(fields.Nested(RefundPaymentInput), required=True, validate=validate.Length(min=1, max=20))
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=500), metadata={"example": "Produit non ouvert, échangé"}
+    )
+
+
+class RefundLineOutput(Schema):
+    position = fields.Integer(metadata={"example": 1})
+    sale_line_position = fields.Integer(metadata={"example": 1})
+    article_id = fields.UUID(metadata={"example": ARTICLE})
+    description = fields.String(metadata={"example": "Chlore lent galets 5 kg"})
+    quantity = fields.Integer(metadata={"example": 1})
+    vat_rate = Percentage(metadata={"example": "20.00"})
+    total = Money(metadata={"example": "39.90"})
+
+
+class RefundOutput(Schema):
+    """A refund: a ticket of the journal reversing goods of a sale."""
+
+    id = fields.UUID(metadata={"example": "3b5d7f91-a2c4-4e6a-8b0d-2f4a6c8e0b13"})
+    number = fields.Integer(metadata={"example": 1850})
+    sale_id = fields.UUID(metadata={"example": SALE})
+    location_id = fields.UUID(metadata={"example": SHOP})
+    cash_session_id = fields.UUID(metadata={"example": SESSION})
+    customer_id = fields.UUID(allow_none=True, metadata={"example": None})
+    total = Money(metadata={"example": "39.90"})
+    vat_total = Money(metadata={"example": "6.65"})
+    reason = fields.String(metadata={"example": "Produit non ouvert, échangé"})
+    cashier_id = fields.String(allow_none=True, metadata={"example": "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8"})
+    refunded_at = fields.DateTime(metadata={"example": "2026-07-15T09:12:44.500000+00:00"})
+    lines = fields.List(fields.Nested(RefundLineOutput))
+    vat_lines = fields.List(fields.Nested(VatLineOutput))
+    payments = fields.List(fields.Nested(MethodAmount))
+    hash = fields.String(metadata={"example": "4be1…"})
+
+
+# --- the journal's verification --------------------------------------------------------------
+
+
+class JournalQuery(StrictSchema):
+    location_id = fields.UUID(load_default=None, metadata={"example": SHOP, "description": "One shop; all by default."})
+
+
+class JournalProblem(Schema):
+    number = fields.Integer(metadata={"example": 1843})
+    problem = fields.String(metadata={"example": "ticket 1843 was altered after it was recorded"})
+
+
+class ShopJournal(Schema):
+    location_id = fields.UUID(metadata={"example": SHOP})
+    tickets = fields.Integer(metadata={"example": 1850})
+    last_number = fields.Integer(metadata={"example": 1850})
+    intact = fields.Boolean(metadata={"example": True})
+    problems = fields.List(fields.Nested(JournalProblem))
+
+
+class JournalVerification(Schema):
+    """Whether every ticket is as recorded: hashes, links and numbers checked."""
+
+    intact = fields.Boolean(metadata={"example": True})
+    shops = fields.List(fields.Nested(ShopJournal))

@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import lazyload
 
-from bassin_common.errors import NotFound, ValidationFailed
-from bassin_common.money import ZERO
+from bassin_common.errors import Conflict, NotFound, ValidationFailed
+from bassin_common.money import ZERO, money, vat_included_in
 from bassin_common.pagination import Page, read_page
 from bassin_common.permissions import REFUND_SALES, SELL_ON_ACCOUNT, Permission
 from bassin_common.uow import UnitOfWork
 from pos import domain, events
 from pos.domain import (
+    ACCOUNT,
     CASH,
     DEFAULT_DISCOUNT_LIMIT,
     CatalogueEntry,
@@ -27,11 +28,15 @@ from pos.domain import (
     VatLine,
     price_sale,
 )
-from pos.journal import SALE, Ticket
+from pos.journal import REFUND, SALE, Ticket, ZReport, expected_in_till, variances, verify_chain
 from pos.models import (
     CashSession,
     CatalogueArticle,
     CustomerCopy,
+    Refund,
+    RefundLine,
+    RefundPayment,
+    RefundVat,
     Sale,
     SaleLine,
     SalePayment,
@@ -410,3 +415,311 @@ def _keep(uow: UnitOfWork, model: type[Any], key: Any, key_value: Any, values: d
             setattr(row, name, value)
     uow.session.flush()
     return row
+
+
+# --- cash sessions and the Z report ----------------------------------------------------------
+
+
+def _lock_shop(uow: UnitOfWork, location_id: uuid.UUID) -> None:
+    """Lock the shop's row: tickets, openings and closings of a shop happen one at a time."""
+    shops = Shop.__table__
+    uow.session.execute(
+        update(shops)
+        .where(shops.c.tenant_id == uow.tenant_id, shops.c.location_id == location_id)
+        .values(last_session_number=shops.c.last_session_number)
+    )
+
+
+def open_cash_session(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    """Open the shop's till for the day with its float (409 while a session is open there)."""
+    location_id = _till_location(uow, data["location_id"])
+    _lock_shop(uow, location_id)
+    already = uow.session.scalar(
+        select(CashSession).where(CashSession.location_id == location_id, CashSession.closed_at.is_(None))
+    )
+    if already is not None:
+        raise Conflict(f"cash session {already.number} is open at this shop: close it first")
+    return session_report(uow, _open_session(uow, location_id, data["opening_float"]))
+
+
+def close_cash_session(uow: UnitOfWork, session_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """Close a session with the amounts counted per method: its Z report, what was expected
+    per method (cash with the float) and the variances are kept with it."""
+    session = _cash_session(uow, session_id)
+    _lock_shop(uow, session.location_id)
+    uow.session.refresh(session)  # as it is now that no ticket can be added to it
+    if session.closed_at is not None:
+        raise Conflict(f"cash session {session.number} is already closed")
+    counted: dict[str, Decimal] = {}
+    for index, entry in enumerate(data["counted"]):
+        if entry["method"] in counted:
+            raise ValidationFailed.field(f"counted[{index}].method", "counted twice")
+        counted[entry["method"]] = entry["amount"]
+    report = z_report(uow, session)
+    session.expected = {m: str(a) for m, a in expected_in_till(session.opening_float, report.by_method).items()}
+    session.counted = {m: str(a) for m, a in counted.items()}
+    session.closed_by = uow.context.user_id
+    session.closed_at = uow.session.scalar(select(func.now()))
+    uow.session.flush()
+    return session_report(uow, session, report)
+
+
+def get_cash_session(uow: UnitOfWork, session_id: uuid.UUID) -> dict[str, Any]:
+    return session_report(uow, _cash_session(uow, session_id))
+
+
+def list_cash_sessions(uow: UnitOfWork, page: dict[str, Any]) -> Page[CashSession]:
+    statement = select(CashSession)
+    return read_page(uow.session, statement, (CashSession.opened_at, CashSession.id), page, descending=True)
+
+
+def _cash_session(uow: UnitOfWork, session_id: uuid.UUID) -> CashSession:
+    session = uow.session.scalar(select(CashSession).where(CashSession.id == session_id))
+    if session is None:
+        raise NotFound(f"cash session {session_id} not found")
+    return session
+
+
+def z_report(uow: UnitOfWork, session: CashSession) -> ZReport:
+    """The session's totals, folded from its tickets one by one (``ZReport.add_ticket``)."""
+    report = ZReport()
+    for sale in uow.session.scalars(select(Sale).where(Sale.cash_session_id == session.id)):
+        net: dict[str, Decimal] = {}
+        for payment in sale.payments:
+            net[payment.method] = net.get(payment.method, ZERO) + payment.amount
+        if sale.change_given:
+            net[CASH] = net.get(CASH, ZERO) - sale.change_given
+        report.add_ticket(
+            1,
+            sale.total,
+            sale.cashier_id,
+            net.items(),
+            [(vat.rate, vat.total, vat.vat) for vat in sale.vat_lines],
+            [(line.category, line.total) for line in sale.lines],
+        )
+    for refund in uow.session.scalars(select(Refund).where(Refund.cash_session_id == session.id)):
+        report.add_ticket(
+            -1,
+            refund.total,
+            refund.cashier_id,
+            [(payment.method, payment.amount) for payment in refund.payments],
+            [(vat.rate, vat.total, vat.vat) for vat in refund.vat_lines],
+            [(line.category, line.total) for line in refund.lines],
+        )
+    return report
+
+
+def session_report(uow: UnitOfWork, session: CashSession, report: ZReport | None = None) -> dict[str, Any]:
+    """A session as the API shows it: with its Z report (so far, while it is open) and,
+    once closed, what was expected and counted per method and the variances."""
+    report = report or z_report(uow, session)
+    expected = {m: Decimal(a) for m, a in (session.expected or {}).items()}
+    counted = {m: Decimal(a) for m, a in (session.counted or {}).items()}
+    differences = variances(expected, counted) if session.closed_at else {}
+
+    def amounts(by: dict[str, Decimal]) -> list[dict[str, Any]]:
+        return [{"method": method, "amount": amount} for method, amount in sorted(by.items())]
+
+    return {
+        "id": session.id,
+        "number": session.number,
+        "location_id": session.location_id,
+        "status": "closed" if session.closed_at else "open",
+        "opening_float": session.opening_float,
+        "opened_by": session.opened_by,
+        "opened_at": session.opened_at,
+        "closed_by": session.closed_by,
+        "closed_at": session.closed_at,
+        "z_report": {
+            "sales_count": report.sales_count,
+            "refunds_count": report.refunds_count,
+            "sales_total": report.sales_total,
+            "refunds_total": report.refunds_total,
+            "net_total": report.net_total,
+            "vat_total": report.vat_total,
+            "by_method": amounts(report.by_method),
+            "by_vat_rate": [
+                {"rate": rate, "total": total, "vat": vat, "base": total - vat}
+                for rate, (total, vat) in sorted(report.by_vat_rate.items())
+            ],
+            "by_category": [{"category": c, "total": t} for c, t in sorted(report.by_category.items())],
+            "by_cashier": [{"cashier_id": c, "total": t} for c, t in sorted(report.by_cashier.items())],
+        },
+        "expected": amounts(expected),
+        "counted": amounts(counted),
+        "variances": amounts(differences),
+        "variance_total": sum(differences.values(), ZERO),
+    }
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+def refund_sale(uow: UnitOfWork, sale_id: uuid.UUID, data: dict[str, Any]) -> Refund:
+    """Refund goods of a ticket (the return half of an exchange too): a new ticket of the
+    journal reversing them, never an edit of the sale; the money goes back by the methods
+    given, adding up to the refund exactly. Quantities beyond what is left to refund of a
+    line are refused."""
+    sale = uow.session.scalar(select(Sale).where(Sale.id == sale_id))
+    if sale is None:
+        raise NotFound(f"sale {sale_id} not found")
+    entry = _next_ticket(uow, sale.location_id)  # the shop locked: refunds of a sale one at a time
+    already: dict[int, tuple[int, Decimal]] = {}
+    for line in uow.session.scalars(select(RefundLine).join(Refund).where(Refund.sale_id == sale.id)):
+        quantity, amount = already.get(line.sale_line_position, (0, ZERO))
+        already[line.sale_line_position] = (quantity + line.quantity, amount + line.total)
+    sold = {line.position: line for line in sale.lines}
+    returned = refund_lines(sold, already, data["lines"])
+    total = sum((line["total"] for line in returned), ZERO)
+    paid_back = sum((p["amount"] for p in data["payments"]), ZERO)
+    if paid_back != total:
+        raise ValidationFailed.field("payments", f"the refund is {total}: the money given back adds up to {paid_back}")
+    for index, payment in enumerate(data["payments"]):
+        if payment["method"] == ACCOUNT and sale.customer_id is None:
+            raise ValidationFailed.field(f"payments[{index}].method", "an anonymous sale has no customer account")
+    by_rate: dict[Decimal, Decimal] = {}
+    for line in returned:
+        by_rate[line["vat_rate"]] = by_rate.get(line["vat_rate"], ZERO) + line["total"]
+    vat_lines = tuple(VatLine(rate, t, vat_included_in(t, rate)) for rate, t in sorted(by_rate.items()))
+    refund = Refund(
+        id=uuid.uuid4(),
+        sale_id=sale.id,
+        location_id=sale.location_id,
+        cash_session_id=entry.cash_session_id,
+        customer_id=sale.customer_id,
+        number=entry.number,
+        previous_hash=entry.previous_hash,
+        total=total,
+        vat_total=sum((vat.vat for vat in vat_lines), ZERO),
+        reason=data["reason"],
+        cashier_id=uow.context.user_id,
+        refunded_at=entry.at,
+    )
+    refund.lines = [RefundLine(position=i, **line) for i, line in enumerate(returned, start=1)]
+    refund.payments = [
+        RefundPayment(position=i, method=p["method"], amount=p["amount"]) for i, p in enumerate(data["payments"], 1)
+    ]
+    refund.vat_lines = [RefundVat(rate=v.rate, total=v.total, vat=v.vat) for v in vat_lines]
+    refund.hash = _chain(uow, sale.location_id, refund_ticket(refund))
+    uow.session.add(refund)
+    uow.session.flush()
+    uow.emit(events.SALE_REFUNDED, refund)
+    return refund
+
+
+def refund_lines(
+    sold: dict[int, SaleLine], already: dict[int, tuple[int, Decimal]], requested: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The refund's lines, each at its share of the sold line's total (what the customer
+    paid, after discounts); the last units of a line take what is left of it, so a line
+    refunded in several goes is refunded exactly its total."""
+    errors: dict[str, list[str]] = {}
+    returned: list[dict[str, Any]] = []
+    asked: dict[int, int] = {}
+    for index, request in enumerate(requested):
+        line = sold.get(request["position"])
+        if line is None:
+            errors[f"lines[{index}].position"] = ["no such line on the ticket"]
+            continue
+        asked[line.position] = asked.get(line.position, 0) + request["quantity"]
+        done, refunded = already.get(line.position, (0, ZERO))
+        left = line.quantity - done
+        if asked[line.position] > left:
+            errors[f"lines[{index}].quantity"] = [f"only {left} left to refund on this line"]
+            continue
+        quantity = request["quantity"]
+        before = asked[line.position] - quantity  # asked earlier in this refund
+        if done + asked[line.position] == line.quantity:
+            share = line.total - refunded - money(line.total * before / line.quantity)
+        else:
+            share = money(line.total * quantity / line.quantity)
+        returned.append(
+            {
+                "sale_line_position": line.position,
+                "article_id": line.article_id,
+                "description": line.description,
+                "quantity": quantity,
+                "vat_rate": line.vat_rate,
+                "total": share,
+                "category": line.category,
+            }
+        )
+    if errors:
+        raise ValidationFailed.of(errors)
+    return returned
+
+
+def refund_ticket(refund: Refund) -> Ticket:
+    return Ticket(
+        REFUND,
+        refund.number,
+        str(refund.id),
+        str(refund.location_id),
+        refund.refunded_at,
+        refund.total,
+        refund.vat_total,
+        tuple(
+            (line.position, line.sale_line_position, line.article_id, line.quantity, line.total, line.vat_rate)
+            for line in refund.lines
+        ),
+        tuple((p.method, p.amount, "") for p in refund.payments),
+        tuple((vat.rate, vat.total, vat.vat) for vat in refund.vat_lines),
+        refund.previous_hash,
+        refund.hash or "",
+        str(refund.sale_id),
+    )
+
+
+def get_refund(uow: UnitOfWork, refund_id: uuid.UUID) -> Refund:
+    refund = uow.session.scalar(select(Refund).where(Refund.id == refund_id))
+    if refund is None:
+        raise NotFound(f"refund {refund_id} not found")
+    return refund
+
+
+# --- verifying the journal -------------------------------------------------------------------
+
+
+def verify_journal(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
+    """Every shop's journal (or one's) checked ticket by ticket: each hash recomputed from the
+    ticket's rows, each link to the previous ticket, no number missing, the last ticket the
+    one the till recorded last. Read in pages, by shop."""
+    shops = select(Shop)
+    if query.get("location_id") is not None:
+        shops = shops.where(Shop.location_id == query["location_id"])
+    results = []
+    for shop in uow.session.scalars(shops.order_by(Shop.code)):
+        tickets = [
+            sale_ticket(
+                s.id,
+                s.number,
+                s.location_id,
+                s.completed_at,
+                s.total,
+                s.vat_total,
+                s.lines,
+                s.payments,
+                s.vat_lines,
+                s.previous_hash or "",
+                s.hash or "",
+            )
+            for s in uow.session.scalars(
+                select(Sale).where(Sale.location_id == shop.location_id, Sale.number.is_not(None))
+            )
+        ]
+        tickets += [
+            refund_ticket(r) for r in uow.session.scalars(select(Refund).where(Refund.location_id == shop.location_id))
+        ]
+        problems = verify_chain(tickets, shop.last_ticket_number, shop.last_ticket_hash)
+        results.append(
+            {
+                "location_id": shop.location_id,
+                "tickets": len(tickets),
+                "last_number": shop.last_ticket_number,
+                "intact": not problems,
+                "problems": [{"number": p.number, "problem": p.problem} for p in problems],
+            }
+        )
+    if query.get("location_id") is not None and not results:
+        raise ValidationFailed.field("location_id", "unknown shop")
+    return {"intact": all(r["intact"] for r in results), "shops": results}
