@@ -7,36 +7,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from bassin_common.database import make_engine, make_session_factory
-from bassin_common.events import Event
-from bassin_common.tenancy import RequestContext
-from bassin_common.uow import UnitOfWork
-from conftest import Company, Stack
-from pos import usecases
-from pos.events import CustomerView
+from conftest import Company, Stack, known_customer
 
 SALES, PRICING = "/api/v1/pos/sales", "/api/v1/pos/carts/pricing"
-
-
-def a_customer(stack: Stack, company: Company) -> str:
-    """A customer file the till knows. Until the customers service declares
-    ``customer_created`` (#20) pos cannot subscribe to it: its use case is run directly on
-    pos's database, with the event's data as customers will publish it."""
-    data = {
-        "customer_id": str(uuid.uuid4()),
-        "kind": "private",
-        "display_name": "M. Loïc Bérard",
-        "email": "loic.berard@example.fr",
-        "phone": None,
-        "billing_address": {"line1": "3 rue du Puits", "line2": None, "postcode": "34000", "city": "Montpellier"},
-        "consent": {"email": True, "sms": True},
-    }
-    event = Event("customer_created", company.tenant_id, "customers", data).seen_through(CustomerView())
-    sessions = make_session_factory(make_engine(stack.settings.service_database_url("pos"), pool_size=1))
-    with UnitOfWork(sessions, RequestContext(company.tenant_id, roles=frozenset({"system"})), "pos") as uow:
-        usecases.keep_customer(uow, event.data)
-    sessions.kw["bind"].dispose()
-    return data["customer_id"]
 
 
 def paid(company: Company, *amounts: str, method: str = "card", quantity: int = 1, **extra: Any) -> dict[str, Any]:
@@ -97,7 +70,7 @@ def test_discounts_and_the_customer_account_follow_the_companys_table(stack: Sta
     assert cashier.post(SALES, json=generous).status_code == 403  # beyond the 10 % a cashier may give
     assert company.post(SALES, json=generous).status_code == 201  # the manager may
 
-    customer = a_customer(stack, company)
+    customer = known_customer(stack, company)
     on_account = paid(company, "39.90", method="account", customer_id=customer)
     assert cashier.post(SALES, json=on_account).status_code == 403
     table = {"sell_on_account": ["manager", "office", "cashier"], "refund_sales": ["manager", "office", "cashier"]}

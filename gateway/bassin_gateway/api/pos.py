@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from bassin_common.permissions import (
+    MANAGE_INVOICES,
     READ_BUSINESS_DATA,
     READ_FINANCIAL_REPORTS,
     RECORD_SALES,
@@ -13,7 +14,7 @@ from bassin_common.permissions import (
     Permission,
 )
 from bassin_gateway.app import call, idempotency_key, json_body
-from bassin_gateway.routing import ServiceApi
+from bassin_gateway.routing import ServiceApi, if_match, versioned
 
 api = ServiceApi("pos")
 routes = api.blueprint
@@ -120,3 +121,111 @@ def refund_sale(sale_id: str):
     idempotency_key(required=True)  # money given back: a retry must not give it twice
     refund = call("pos", "refund_sale", sale_id, json_body())
     return jsonify(refund), 201, {"Location": f"{api.prefix}/refunds/{refund['id']}"}
+
+
+# --- billing -----------------------------------------------------------------------------------
+
+
+@api.view(
+    "GET",
+    "/billing-settings",
+    READ_BUSINESS_DATA,
+    rpc="get_billing_settings",
+    summary="The company as its invoices and tickets show it, its payment terms, the till's discount limit",
+    response_headers=("ETag",),
+)
+def get_billing_settings():
+    return versioned(call("pos", "get_billing_settings"))
+
+
+@api.view(
+    "PUT",
+    "/billing-settings",
+    MANAGE_INVOICES,
+    rpc="update_billing_settings",
+    summary="Change the billing settings, if unchanged since read",
+    headers=("If-Match",),
+    response_headers=("ETag",),
+)
+def update_billing_settings():
+    return versioned(call("pos", "update_billing_settings", if_match(), json_body()))
+
+
+api.forward(
+    "POST",
+    "/invoices",
+    "create_invoice",
+    MANAGE_INVOICES,
+    body=True,
+    status=201,
+    location="/invoices/{id}",
+    summary="Draft an invoice (with a project: its final invoice, the project's deposits deducted)",
+)
+api.forward(
+    "GET", "/invoices", "list_invoices", READ_BUSINESS_DATA, query=True, summary="Invoices, newest first, by filter"
+)
+api.forward("GET", "/invoices/<invoice_id>", "get_invoice", READ_BUSINESS_DATA, summary="An invoice, with its lines")
+api.forward(
+    "POST",
+    "/sales/<sale_id>/invoice",
+    "invoice_sale",
+    MANAGE_INVOICES,
+    body=True,
+    status=201,
+    location="/invoices/{id}",
+    summary="Draft the invoice of a till sale (once per sale), what the till took recorded as paid",
+)
+api.forward("POST", "/invoices/<invoice_id>/check", "check_invoice", MANAGE_INVOICES, summary="Mark a draft as checked")
+api.forward(
+    "POST",
+    "/invoices/<invoice_id>/issue",
+    "issue_invoice",
+    MANAGE_INVOICES,
+    summary="Issue a checked invoice: the next number of its series (no gaps), its date and due date",
+)
+api.forward(
+    "POST",
+    "/invoices/<invoice_id>/sending",
+    "send_invoice",
+    MANAGE_INVOICES,
+    body=True,
+    summary="E-mail an issued invoice as PDF to the customer (again, if need be)",
+)
+api.forward(
+    "POST",
+    "/invoices/<invoice_id>/credit-note",
+    "credit_invoice",
+    MANAGE_INVOICES,
+    body=True,
+    status=201,
+    location="/invoices/{id}",
+    summary="Draft a credit note cancelling what is left of an issued invoice",
+)
+api.forward(
+    "GET",
+    "/invoices/<invoice_id>/pdf",
+    "invoice_pdf",
+    READ_BUSINESS_DATA,
+    summary="An issued invoice as PDF (base64), with the company's legal mentions",
+)
+api.forward("GET", "/sales/<sale_id>/pdf", "sale_pdf", READ_BUSINESS_DATA, summary="A ticket as PDF (base64)")
+api.forward(
+    "GET",
+    "/customers/<customer_id>/balance",
+    "customer_balance",
+    READ_BUSINESS_DATA,
+    summary="What a customer owes: invoices less credit notes and payments, the open and overdue ones",
+)
+
+
+@api.view(
+    "POST",
+    "/invoices/<invoice_id>/payments",
+    MANAGE_INVOICES,
+    rpc="record_payment",
+    summary="Record a payment received against an issued invoice (retried safely with the same Idempotency-Key)",
+    headers=("Idempotency-Key",),
+)
+def record_payment(invoice_id: str):
+    idempotency_key(required=True)
+    return jsonify(call("pos", "record_payment", invoice_id, json_body()))

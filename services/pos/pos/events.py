@@ -113,6 +113,83 @@ SALE_REFUNDED = EventSpec(
     },
 )
 
+
+class InvoiceIssued(Schema):
+    invoice_id = fields.UUID(required=True, attribute="id")
+    number = fields.String(required=True)
+    customer_id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    total_incl_vat = Money(required=True)
+    due_on = fields.Date(required=True)
+    issued_at = fields.DateTime(required=True)
+
+
+INVOICE = "9c2e4a6b-8d0f-4b2d-9e4f-6a8c0e2b4d88"
+CUSTOMER = "2f4e6a8c-0b1d-4e3f-9a5b-7c9d1e3f5a77"
+
+INVOICE_ISSUED = EventSpec(
+    "invoice_issued",
+    InvoiceIssued,
+    "An invoice, deposit invoice or credit note was issued: numbered, dated, due.",
+    example={
+        "invoice_id": INVOICE,
+        "number": "FA2026-00042",
+        "customer_id": CUSTOMER,
+        "kind": "invoice",
+        "total_incl_vat": "1794.00",
+        "due_on": "2026-08-13",
+        "issued_at": "2026-07-14T16:20:00+00:00",
+    },
+)
+
+
+class PaymentReceived(Schema):
+    payment_id = fields.UUID(required=True, attribute="id")
+    invoice_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+    amount = Money(required=True)
+    method = fields.String(required=True)
+    received_on = fields.Date(required=True)
+
+
+PAYMENT_RECEIVED = EventSpec(
+    "payment_received",
+    PaymentReceived,
+    "A customer's payment was recorded against an invoice.",
+    example={
+        "payment_id": "1a3c5e7f-9b1d-4f3a-8c5e-7a9b1c3d5e11",
+        "invoice_id": INVOICE,
+        "customer_id": CUSTOMER,
+        "amount": "500.00",
+        "method": "transfer",
+        "received_on": "2026-07-20",
+    },
+)
+
+
+class PaymentRequestIssued(Schema):
+    invoice_id = fields.UUID(required=True, attribute="id")
+    project_id = fields.UUID(required=True)
+    order_id = fields.UUID(required=True, allow_none=True)
+    customer_id = fields.UUID(required=True)
+    percent = Percentage(required=True)
+    total_incl_vat = Money(required=True)
+
+
+PAYMENT_REQUEST_ISSUED = EventSpec(
+    "payment_request_issued",
+    PaymentRequestIssued,
+    "A construction payment request (a deposit invoice for a milestone of the project's schedule) was issued.",
+    example={
+        "invoice_id": INVOICE,
+        "project_id": "5e7a9c1e-3b5d-4f7a-9c1e-3b5d7f9a1c33",
+        "order_id": "7a9c1e3b-5d7f-4a1c-8e3b-5d7f9a1c3e44",
+        "customer_id": CUSTOMER,
+        "percent": "30.00",
+        "total_incl_vat": "10800.00",
+    },
+)
+
 # --- consumed ---------------------------------------------------------------------------
 
 
@@ -131,6 +208,19 @@ class ArticleCreatedView(EventView):
 
 class ArticlePriceChangedView(ArticleCreatedView):
     """A catalogue article's new price, name or VAT rate: the till's copy follows."""
+
+
+class TaskCompletedView(EventView):
+    """A worksite step done; ``milestone_percent`` when it is a milestone of the payment schedule."""
+
+    project_id = fields.UUID(required=True)
+    task_id = fields.UUID(required=True)
+    step_code = fields.String(required=True)
+    order_id = fields.UUID(required=True, allow_none=True)
+    customer_id = fields.UUID(required=True)
+    milestone_percent = fields.Decimal(required=True, allow_none=True)
+    project_total_excl_vat = fields.Decimal(required=True)
+    project_total_incl_vat = fields.Decimal(required=True)
 
 
 class CustomerView(EventView):

@@ -4,11 +4,11 @@ and refunds, numbered and hash-chained per shop) and the cash sessions they belo
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, func
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Numeric, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -208,3 +208,122 @@ class RefundPayment(TenantScoped, Base):
     position: Mapped[int] = mapped_column(primary_key=True)
     method: Mapped[str] = mapped_column(String(20))
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+# --- billing ---------------------------------------------------------------------------------
+
+
+class BillingSettings(TenantScoped, Base):
+    """The company as its invoices and tickets show it (letterhead, legal mentions), its
+    payment terms, and the till's discount limit. One row per company, made on first use."""
+
+    __tablename__ = "billing_settings"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    siren: Mapped[str] = mapped_column(String(20), default="")
+    siret: Mapped[str] = mapped_column(String(20), default="")
+    vat_number: Mapped[str] = mapped_column(String(20), default="")
+    legal_form: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    payment_terms_days: Mapped[int] = mapped_column(default=30)
+    late_payment_terms: Mapped[str] = mapped_column(String(500), default="")
+    discount_limit: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("10.00"))
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class InvoiceCounter(TenantScoped, Base):
+    """The last number given in a series: taken with its row locked, in the issuing transaction."""
+
+    __tablename__ = "invoice_counters"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_number: Mapped[int]
+
+
+class Invoice(TenantScoped, Base):
+    """An invoice, a deposit invoice (a construction payment request) or a credit note.
+
+    draft → checked → issued (numbered) → sent; paid or partially paid as payments come;
+    overdue when its due date has passed with a balance left (read, not stored)."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(20))  # invoice | deposit | credit_note
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    series: Mapped[str | None] = mapped_column(String(20))
+    number: Mapped[str | None] = mapped_column(String(40))
+    customer_id: Mapped[uuid.UUID]
+    customer_name: Mapped[str] = mapped_column(String(300))
+    customer_email: Mapped[str | None] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(30))  # manual | sale | intervention | payment_request
+    source_key: Mapped[str | None] = mapped_column(String(200))  # what it was made from, once
+    sale_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales.id"))
+    project_id: Mapped[uuid.UUID | None]
+    order_id: Mapped[uuid.UUID | None]
+    percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    credited_invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoices.id"))
+    total_excl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    total_incl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    paid_total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
+    credited_total: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
+    notes: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_to: Mapped[str | None] = mapped_column(String(320))
+    version: Mapped[int] = mapped_column(default=1)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(order_by="InvoiceLine.position", lazy="selectin")
+    vat_lines: Mapped[list[InvoiceVat]] = relationship(order_by="InvoiceVat.rate", lazy="selectin")
+    payments: Mapped[list[InvoicePayment]] = relationship(order_by="InvoicePayment.received_at", lazy="selectin")
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total_incl_vat - self.paid_total - self.credited_total
+
+
+class InvoiceLine(TenantScoped, Base):
+    __tablename__ = "invoice_lines"
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[uuid.UUID | None]
+    description: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit_price_excl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    total_excl_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class InvoiceVat(TenantScoped, Base):
+    __tablename__ = "invoice_vat"
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), primary_key=True)
+    base: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    @property
+    def total(self) -> Decimal:
+        return self.base + self.vat
+
+
+class InvoicePayment(TenantScoped, Base):
+    __tablename__ = "invoice_payments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    customer_id: Mapped[uuid.UUID]
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    method: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    received_on: Mapped[date] = mapped_column(Date)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
+from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -395,3 +396,223 @@ class JournalVerification(Schema):
 
     intact = fields.Boolean(metadata={"example": True})
     shops = fields.List(fields.Nested(ShopJournal))
+
+
+# --- billing ---------------------------------------------------------------------------------
+
+INVOICE = "9c2e4a6b-8d0f-4b2d-9e4f-6a8c0e2b4d88"
+INVOICE_KINDS = ("invoice", "deposit", "credit_note")
+INVOICE_STATUSES = ("draft", "checked", "issued", "sent", "partially_paid", "paid")
+INVOICE_PAYMENT_METHODS = ("cash", "card", "cheque", "transfer", "direct_debit", "till")
+
+
+class BillingSettingsInput(StrictSchema):
+    """The company as its invoices and tickets show it, its terms, the till's discount limit."""
+
+    company_name = fields.String(
+        required=True, validate=validate.Length(max=200), metadata={"example": "Piscines du Gard"}
+    )
+    address = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        required=True,
+        validate=validate.Length(max=4),
+        metadata={"example": ["ZA des Costières, 12 rue de l'Écluse", "30900 Nîmes"]},
+    )
+    siren = fields.String(
+        required=True, validate=validate.Regexp(r"^(\d{9})?$", error="9 digits"), metadata={"example": "812345678"}
+    )
+    siret = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^(\d{14})?$", error="14 digits"),
+        metadata={"example": "81234567800021"},
+    )
+    vat_number = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^([A-Z]{2}[0-9A-Z]{2,13})?$", error="a VAT number such as FR12812345678"),
+        metadata={"example": "FR12812345678"},
+    )
+    legal_form = fields.String(
+        required=True, validate=validate.Length(max=200), metadata={"example": "SARL au capital de 20 000 €"}
+    )
+    email = fields.String(
+        required=True, validate=validate.Length(max=320), metadata={"example": "contact@piscines-du-gard.fr"}
+    )
+    phone = fields.String(required=True, validate=validate.Length(max=40), metadata={"example": "04 66 00 00 00"})
+    payment_terms_days = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=0, max=60), metadata={"example": 30}
+    )
+    late_payment_terms = fields.String(
+        required=True,
+        validate=validate.Length(max=500),
+        metadata={"example": "Pénalités de retard : 3 fois le taux d'intérêt légal ; indemnité forfaitaire de 40 €."},
+    )
+    discount_limit = Percentage(
+        required=True, metadata={"example": "10.00", "description": "How far below the catalogue a cashier may sell."}
+    )
+
+
+class BillingSettingsOutput(Schema):
+    company_name = fields.String(metadata={"example": "Piscines du Gard"})
+    address = fields.List(
+        fields.String(), metadata={"example": ["ZA des Costières, 12 rue de l'Écluse", "30900 Nîmes"]}
+    )
+    siren = fields.String(metadata={"example": "812345678"})
+    siret = fields.String(metadata={"example": "81234567800021"})
+    vat_number = fields.String(metadata={"example": "FR12812345678"})
+    legal_form = fields.String(metadata={"example": "SARL au capital de 20 000 €"})
+    email = fields.String(metadata={"example": "contact@piscines-du-gard.fr"})
+    phone = fields.String(metadata={"example": "04 66 00 00 00"})
+    payment_terms_days = fields.Integer(metadata={"example": 30})
+    late_payment_terms = fields.String(metadata={"example": "Pénalités de retard : 3 fois le taux d'intérêt légal."})
+    discount_limit = Percentage(metadata={"example": "10.00"})
+    version = fields.Integer(metadata={"example": 2})
+
+
+class InvoiceLineInput(StrictSchema):
+    article_id = fields.UUID(load_default=None, metadata={"example": None, "description": "Left out for free text."})
+    description = fields.String(
+        required=True, validate=validate.Length(min=1, max=500), metadata={"example": "Mise en service de la piscine"}
+    )
+    quantity = fields.Decimal(
+        required=True,
+        places=3,
+        as_string=True,
+        validate=validate.Range(min=Decimal("0.001"), max=Decimal("100000")),
+        metadata={"example": "1.000"},
+    )
+    unit_price_excl_vat = Money(required=True, metadata={"example": "1495.00"})
+    vat_rate = Percentage(required=True, metadata={"example": "20.00"})
+
+
+class InvoiceInput(StrictSchema):
+    """An invoice typed by the office (a draft); with a project, its final invoice, the
+    project's issued deposits deducted."""
+
+    customer_id = fields.UUID(required=True, metadata={"example": CUSTOMER})
+    lines = fields.List(fields.Nested(InvoiceLineInput), required=True, validate=validate.Length(min=1, max=200))
+    project_id = fields.UUID(load_default=None, metadata={"example": None})
+    notes = fields.String(load_default="", validate=validate.Length(max=1000), metadata={"example": ""})
+
+
+class SaleInvoiceInput(StrictSchema):
+    customer_id = fields.UUID(
+        load_default=None,
+        metadata={"example": None, "description": "For an anonymous sale: whose invoice it is."},
+    )
+
+
+class CreditNoteInput(StrictSchema):
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=500), metadata={"example": "Geste commercial"}
+    )
+
+
+class InvoicePaymentInput(StrictSchema):
+    amount = Money(required=True, positive=True, metadata={"example": "500.00"})
+    method = fields.String(
+        required=True, validate=validate.OneOf(INVOICE_PAYMENT_METHODS[:-1]), metadata={"example": "transfer"}
+    )
+    reference = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={"example": None})
+    received_on = fields.Date(load_default=None, metadata={"example": "2026-07-20", "description": "Today by default."})
+
+
+class SendInput(StrictSchema):
+    to = fields.Email(
+        load_default=None, metadata={"example": None, "description": "The customer's e-mail address by default."}
+    )
+
+
+class InvoiceLineOutput(Schema):
+    position = fields.Integer(metadata={"example": 1})
+    article_id = fields.UUID(allow_none=True, metadata={"example": None})
+    description = fields.String(metadata={"example": "Mise en service de la piscine"})
+    quantity = fields.Decimal(as_string=True, places=3, metadata={"example": "1.000"})
+    unit_price_excl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "1495.00"})
+    vat_rate = Percentage(metadata={"example": "20.00"})
+    total_excl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "1495.00"})
+
+
+class InvoiceVatOutput(Schema):
+    rate = Percentage(metadata={"example": "20.00"})
+    base = fields.Decimal(as_string=True, places=2, metadata={"example": "1495.00"})
+    vat = fields.Decimal(as_string=True, places=2, metadata={"example": "299.00"})
+
+
+class InvoicePaymentOutput(Schema):
+    id = fields.UUID(metadata={"example": "1a3c5e7f-9b1d-4f3a-8c5e-7a9b1c3d5e11"})
+    amount = Money(metadata={"example": "500.00"})
+    method = fields.String(metadata={"example": "transfer"})
+    reference = fields.String(allow_none=True, metadata={"example": None})
+    received_on = fields.Date(metadata={"example": "2026-07-20"})
+
+
+class InvoiceSummary(Schema):
+    id = fields.UUID(metadata={"example": INVOICE})
+    kind = fields.String(metadata={"example": "invoice", "description": "`invoice`, `deposit` or `credit_note`."})
+    status = fields.String(metadata={"example": "sent"})
+    number = fields.String(allow_none=True, metadata={"example": "FA2026-00042"})
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    customer_name = fields.String(metadata={"example": "Mme Hélène Durand"})
+    source = fields.String(metadata={"example": "manual"})
+    project_id = fields.UUID(allow_none=True, metadata={"example": None})
+    percent = Percentage(allow_none=True, metadata={"example": None})
+    total_excl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "1495.00"})
+    vat_total = fields.Decimal(as_string=True, places=2, metadata={"example": "299.00"})
+    total_incl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "1794.00"})
+    balance = fields.Decimal(as_string=True, places=2, metadata={"example": "1294.00"})
+    issued_on = fields.Date(allow_none=True, metadata={"example": "2026-07-14"})
+    due_on = fields.Date(allow_none=True, metadata={"example": "2026-08-13"})
+
+
+class InvoiceOutput(InvoiceSummary):
+    """An invoice, deposit invoice or credit note, with its lines, VAT and payments."""
+
+    customer_email = fields.String(allow_none=True, metadata={"example": "helene.durand@example.fr"})
+    sale_id = fields.UUID(allow_none=True, metadata={"example": None})
+    order_id = fields.UUID(allow_none=True, metadata={"example": None})
+    credited_invoice_id = fields.UUID(allow_none=True, metadata={"example": None})
+    paid_total = Money(metadata={"example": "500.00"})
+    credited_total = Money(metadata={"example": "0.00"})
+    notes = fields.String(metadata={"example": ""})
+    sent_at = fields.DateTime(allow_none=True, metadata={"example": "2026-07-14T16:25:00+00:00"})
+    sent_to = fields.String(allow_none=True, metadata={"example": "helene.durand@example.fr"})
+    lines = fields.List(fields.Nested(InvoiceLineOutput))
+    vat_lines = fields.List(fields.Nested(InvoiceVatOutput))
+    payments = fields.List(fields.Nested(InvoicePaymentOutput))
+    version = fields.Integer(metadata={"example": 4})
+
+
+class InvoiceQuery(PageQuery):
+    customer_id = fields.UUID(load_default=None, metadata={"example": CUSTOMER})
+    project_id = fields.UUID(load_default=None, metadata={"example": None})
+    status = fields.String(load_default=None, validate=validate.OneOf(INVOICE_STATUSES), metadata={"example": "sent"})
+    kind = fields.String(load_default=None, validate=validate.OneOf(INVOICE_KINDS), metadata={"example": "invoice"})
+
+
+class OpenInvoice(Schema):
+    id = fields.UUID(metadata={"example": INVOICE})
+    number = fields.String(metadata={"example": "FA2026-00042"})
+    kind = fields.String(metadata={"example": "invoice"})
+    total_incl_vat = Money(metadata={"example": "1794.00"})
+    balance = Money(metadata={"example": "1294.00"})
+    due_on = fields.Date(metadata={"example": "2026-08-13"})
+    overdue = fields.Boolean(metadata={"example": False})
+
+
+class CustomerBalance(Schema):
+    """What a customer owes: invoiced, less credit notes and payments."""
+
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    invoiced = Money(metadata={"example": "1794.00"})
+    credited = Money(metadata={"example": "0.00"})
+    paid = Money(metadata={"example": "500.00"})
+    balance = fields.Decimal(as_string=True, places=2, metadata={"example": "1294.00"})
+    overdue = Money(metadata={"example": "0.00"})
+    open_invoices = fields.List(fields.Nested(OpenInvoice))
+
+
+class DocumentOutput(Schema):
+    """A PDF, base64-encoded (the gateway answers it as application/pdf)."""
+
+    filename = fields.String(metadata={"example": "FA2026-00042.pdf"})
+    content = fields.String(metadata={"example": "JVBERi0xLjcK…"})
