@@ -208,6 +208,14 @@ api.forward(
     READ_BUSINESS_DATA,
     summary="An issued invoice as PDF (base64), with the company's legal mentions",
 )
+api.forward(
+    "GET",
+    "/accounting/fec",
+    "fec_export",
+    READ_FINANCIAL_REPORTS,
+    query=True,
+    summary="The accounting export as the legal FEC file (18 columns, tab-separated) for a period",
+)
 api.forward("GET", "/sales/<sale_id>/pdf", "sale_pdf", READ_BUSINESS_DATA, summary="A ticket as PDF (base64)")
 api.forward(
     "GET",

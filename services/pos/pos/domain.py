@@ -228,14 +228,15 @@ def _with_discount(line: PricedLine, discount: Decimal) -> PricedLine:
 
 def _within_limit(cart: PricedCart, limit: Decimal) -> None:
     """Refuse a line (its price and own discount) or a cart sold further below the
-    catalogue than ``limit`` percent."""
+    catalogue than ``limit`` percent (of the catalogue's price, rounded to the cent as
+    discounts are)."""
     for index, line in enumerate(cart.lines):
         reference = money(line.catalogue_price * line.quantity) if line.catalogue_price is not None else ZERO
         own = line.gross - money(line.gross * line.discount_percent / HUNDRED)
-        if reference > 0 and (reference - own) * HUNDRED > limit * reference:
+        if reference - own > money(reference * limit / HUNDRED):
             raise Forbidden(f"lines[{index}]: a discount beyond {limit} % needs the right to give larger discounts")
     reference = sum((money((line.catalogue_price or ZERO) * line.quantity) for line in cart.lines), ZERO)
-    if reference > 0 and (reference - cart.total) * HUNDRED > limit * reference:
+    if reference - cart.total > money(reference * limit / HUNDRED):
         raise Forbidden(f"a cart discount beyond {limit} % needs the right to give larger discounts")
 
 

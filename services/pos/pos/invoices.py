@@ -6,9 +6,10 @@ customer's balance; the PDFs of invoices and tickets."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,7 +20,7 @@ from bassin_common.money import ZERO, money
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
-from pos import billing, events
+from pos import billing, events, fec
 from pos.billing import (
     CHECKED,
     CREDIT_NOTE,
@@ -40,6 +41,7 @@ from pos.models import (
     InvoiceLine,
     InvoicePayment,
     InvoiceVat,
+    Refund,
     Sale,
 )
 
@@ -504,3 +506,88 @@ def sale_pdf(uow: UnitOfWork, sale_id: uuid.UUID) -> bytes:
         raise NotFound(f"sale {sale_id} not found")
     settings = billing_settings(uow)
     return render_pdf("pos", "ticket.html", company=company_of(settings), sale=sale)
+
+
+# --- the accounting export (FEC) -------------------------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def fec_export(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
+    """The FEC of ``[start, end]`` (days in France): the tickets and refunds of the tills,
+    the invoices, deposits and credit notes issued, the payments received (``pos.fec``)."""
+    start, end = query["start"], query["end"]
+    since = datetime.combine(start, time(0), tzinfo=PARIS)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=PARIS)
+    names = {c.customer_id: c.display_name for c in uow.session.scalars(select(CustomerCopy))}
+
+    def customer(customer_id: uuid.UUID | None, name: str = "") -> tuple[str, str]:
+        return (str(customer_id), names.get(customer_id, name)) if customer_id else ("", "")
+
+    entries = []
+    sales = select(Sale).where(Sale.completed_at >= since, Sale.completed_at < until, Sale.number.is_not(None))
+    for sale in uow.session.scalars(sales):
+        methods: dict[str, Decimal] = {}
+        for payment in sale.payments:
+            methods[payment.method] = methods.get(payment.method, ZERO) + payment.amount
+        if sale.change_given:
+            methods["cash"] -= sale.change_given
+        entries.append(
+            fec.ticket_entry(
+                f"T{sale.number}",
+                sale.completed_at.astimezone(PARIS).date(),
+                f"Ticket {sale.number}",
+                1,
+                methods.items(),
+                [(v.rate, v.total, v.vat) for v in sale.vat_lines],
+                customer(sale.customer_id),
+            )
+        )
+    for refund in uow.session.scalars(select(Refund).where(Refund.refunded_at >= since, Refund.refunded_at < until)):
+        entries.append(
+            fec.ticket_entry(
+                f"T{refund.number}",
+                refund.refunded_at.astimezone(PARIS).date(),
+                f"Remboursement {refund.number}",
+                -1,
+                [(p.method, p.amount) for p in refund.payments],
+                [(v.rate, v.total, v.vat) for v in refund.vat_lines],
+                customer(refund.customer_id),
+            )
+        )
+    issued = select(Invoice).where(Invoice.issued_on >= start, Invoice.issued_on <= end, Invoice.source != "sale")
+    for invoice in uow.session.scalars(issued):
+        entries.append(
+            fec.invoice_entry(
+                invoice.number,
+                invoice.issued_on,
+                f"{TITLES[invoice.kind]} {invoice.number}",
+                invoice.kind,
+                customer(invoice.customer_id, invoice.customer_name),
+                invoice.total_incl_vat,
+                [(v.rate, v.base, v.vat) for v in invoice.vat_lines],
+            )
+        )
+    received = (
+        select(InvoicePayment, Invoice.number)
+        .join(Invoice, InvoicePayment.invoice_id == Invoice.id)
+        .where(InvoicePayment.received_on >= start, InvoicePayment.received_on <= end, InvoicePayment.method != "till")
+    )
+    for payment, number in uow.session.execute(received):
+        entries.append(
+            fec.payment_entry(
+                f"R{str(payment.id)[:8].upper()}",
+                payment.received_on,
+                f"Règlement facture {number}",
+                payment.method,
+                customer(payment.customer_id),
+                payment.amount,
+            )
+        )
+    settings = billing_settings(uow)
+    today = uow.session.scalar(select(func.current_date()))
+    return {
+        "filename": f"{settings.siren or '000000000'}FEC{end:%Y%m%d}.txt",
+        "content": fec.render(entries, today),
+        "entries": len(entries),
+    }

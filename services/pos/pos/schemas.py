@@ -616,3 +616,25 @@ class DocumentOutput(Schema):
 
     filename = fields.String(metadata={"example": "FA2026-00042.pdf"})
     content = fields.String(metadata={"example": "JVBERi0xLjcK…"})
+
+
+class FecQuery(StrictSchema):
+    """The days (in France) the export covers, both included: a month, a year."""
+
+    start = fields.Date(required=True, metadata={"example": "2026-07-01"})
+    end = fields.Date(required=True, metadata={"example": "2026-07-31"})
+
+    @validates_schema
+    def a_period_of_a_year_at_most(self, data: dict, **_: object) -> None:
+        if data["end"] < data["start"]:
+            raise ValidationError("must not be before start", "end")
+        if (data["end"] - data["start"]).days > 371:
+            raise ValidationError("a year at most", "end")
+
+
+class FecOutput(Schema):
+    """The FEC file: its legal name and its text (18 tab-separated columns, CRLF lines)."""
+
+    filename = fields.String(metadata={"example": "812345678FEC20260731.txt"})
+    content = fields.String(metadata={"example": "JournalCode\tJournalLib\t…"})
+    entries = fields.Integer(metadata={"example": 412})

@@ -154,6 +154,10 @@ class PosService(BassinService):
     def sale_pdf(self, uow: UnitOfWork, sale_id: uuid.UUID) -> Any:
         return document(f"ticket-{sale_id}.pdf", invoices.sale_pdf(uow, sale_id))
 
+    @rpc(requires=READ_FINANCIAL_REPORTS, accepts=schemas.FecQuery, returns=schemas.FecOutput)
+    def fec_export(self, uow: UnitOfWork, query: dict[str, Any]) -> Any:
+        return invoices.fec_export(uow, query)
+
     on_article_created = consume("inventory", "article_created", events.ArticleCreatedView, usecases.keep_article)
     on_location_created = consume("inventory", "location_created", events.LocationCreatedView, usecases.keep_shop)
     # To subscribe once their producers declare them (#20 customers, #21 inventory: the

@@ -30,6 +30,7 @@ from pos.domain import (
 )
 from pos.journal import REFUND, SALE, Ticket, ZReport, expected_in_till, variances, verify_chain
 from pos.models import (
+    BillingSettings,
     CashSession,
     CatalogueArticle,
     CustomerCopy,
@@ -63,7 +64,7 @@ def record_sale(uow: UnitOfWork, data: dict[str, Any], allowed: list[str] | None
         customer_id=customer_id,
         discount_percent=data.get("discount_percent"),
         discount_amount=data.get("discount_amount"),
-        discount_limit=None if _may(uow, REFUND_SALES, allowed) else DEFAULT_DISCOUNT_LIMIT,
+        discount_limit=None if _may(uow, REFUND_SALES, allowed) else _discount_limit(uow),
         may_sell_on_account=_may(uow, SELL_ON_ACCOUNT, allowed),
     )
     sale = _store(uow, priced)
@@ -79,7 +80,7 @@ def price_cart(uow: UnitOfWork, data: dict[str, Any], allowed: list[str] | None 
         _catalogue(uow, {line["article_id"] for line in data["lines"]}),
         data.get("discount_percent"),
         data.get("discount_amount"),
-        None if _may(uow, REFUND_SALES, allowed) else DEFAULT_DISCOUNT_LIMIT,
+        None if _may(uow, REFUND_SALES, allowed) else _discount_limit(uow),
     )
     tendered = sum((p["amount"] for p in data["payments"]), ZERO)
     cash = sum((p["amount"] for p in data["payments"] if p["method"] == CASH), ZERO)
@@ -97,6 +98,12 @@ def price_cart(uow: UnitOfWork, data: dict[str, Any], allowed: list[str] | None 
         "change": change,
         "paid_in_full": tendered >= priced.total and tendered - priced.total <= cash,
     }
+
+
+def _discount_limit(uow: UnitOfWork) -> Decimal:
+    """How far below the catalogue a cashier may sell: the company's billing settings say."""
+    limit = uow.session.scalar(select(BillingSettings.discount_limit))
+    return DEFAULT_DISCOUNT_LIMIT if limit is None else limit
 
 
 def _may(uow: UnitOfWork, permission: Permission, allowed: list[str] | None) -> bool:

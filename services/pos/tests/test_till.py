@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bassin_common.errors import Forbidden, ValidationFailed
 from bassin_common.events import Event
-from pos import events, schemas, usecases
+from pos import events, invoices, schemas, usecases
 from pos.journal import GENESIS
 from pos.models import Sale, SaleVat, Shop
 
@@ -93,6 +93,11 @@ def test_discounts_beyond_the_limit_need_the_right(uow: Any, till: Till) -> None
         assert usecases.record_sale(work, generous, ["refund_sales"]).total == Decimal("33.91")
     with uow(roles=("manager",)) as work:
         assert usecases.record_sale(work, generous).discount_total == Decimal("5.99")
+    with uow() as work:  # the company lets its cashiers give up to 15 %
+        settings = invoices.billing_settings(work)
+        settings.discount_limit = Decimal("15.00")
+    with uow(roles=("cashier",)) as work:
+        assert usecases.record_sale(work, generous).total == Decimal("33.91")
 
 
 def test_cash_change_and_vat_per_rate_are_stored(uow: Any, till: Till) -> None:
