@@ -216,6 +216,14 @@ api.forward(
     query=True,
     summary="The accounting export as the legal FEC file (18 columns, tab-separated) for a period",
 )
+api.forward(
+    "GET",
+    "/statistics/sales",
+    "sales_statistics",
+    READ_FINANCIAL_REPORTS,
+    query=True,
+    summary="Sales by day, week, category or cashier: tickets, revenue, average basket, margin (and CSV)",
+)
 api.forward("GET", "/sales/<sale_id>/pdf", "sale_pdf", READ_BUSINESS_DATA, summary="A ticket as PDF (base64)")
 api.forward(
     "GET",

@@ -35,6 +35,7 @@ from pos.billing import (
 from pos.domain import share_out
 from pos.models import (
     BillingSettings,
+    CatalogueArticle,
     CustomerCopy,
     Invoice,
     InvoiceCounter,
@@ -591,3 +592,82 @@ def fec_export(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
         "content": fec.render(entries, today),
         "entries": len(entries),
     }
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+GROUPINGS = ("day", "week", "category", "cashier")
+
+
+def sales_statistics(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
+    """Sales of ``[start, end]`` (days in France), refunds deducted, grouped by day, ISO week,
+    category or cashier: tickets, revenue with and without VAT, average basket, and the
+    margin where the articles' purchase prices are known (today's, from the catalogue)."""
+    start, end, group_by = query["start"], query["end"], query["group_by"]
+    since = datetime.combine(start, time(0), tzinfo=PARIS)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=PARIS)
+    costs = {a.article_id: a.purchase_price for a in uow.session.scalars(select(CatalogueArticle))}
+    groups: dict[str, dict[str, Any]] = {}
+
+    def group(key: str) -> dict[str, Any]:
+        return groups.setdefault(
+            key,
+            {
+                "key": key,
+                "tickets": set(),
+                "revenue_incl_vat": ZERO,
+                "revenue_excl_vat": ZERO,
+                "margin": ZERO,
+                "margin_known": True,
+            },
+        )
+
+    def key_of(at: datetime, cashier: str | None, category: str | None) -> str:
+        day = at.astimezone(PARIS).date()
+        if group_by == "day":
+            return day.isoformat()
+        if group_by == "week":
+            year, week, _ = day.isocalendar()
+            return f"{year}-W{week:02d}"
+        return (category if group_by == "category" else cashier) or "—"
+
+    def add(ticket: str, key: str, sign: int, article_id: uuid.UUID, quantity: int, total: Decimal, rate: Decimal):
+        excl = total - money(total * rate / (100 + rate))
+        counted = group(key)
+        if sign > 0:
+            counted["tickets"].add(ticket)
+        counted["revenue_incl_vat"] += sign * total
+        counted["revenue_excl_vat"] += sign * excl
+        cost = costs.get(article_id)
+        if cost is None:
+            counted["margin_known"] = False
+        else:
+            counted["margin"] += sign * (excl - cost * quantity)
+
+    for sale in uow.session.scalars(select(Sale).where(Sale.completed_at >= since, Sale.completed_at < until)):
+        for line in sale.lines:
+            key = key_of(sale.completed_at, sale.cashier_id, line.category)
+            add(str(sale.id), key, 1, line.article_id, line.quantity, line.total, line.vat_rate)
+    for refund in uow.session.scalars(select(Refund).where(Refund.refunded_at >= since, Refund.refunded_at < until)):
+        for line in refund.lines:
+            key = key_of(refund.refunded_at, refund.cashier_id, line.category)
+            add(str(refund.id), key, -1, line.article_id, line.quantity, line.total, line.vat_rate)
+    rows = []
+    for key in sorted(groups):
+        counted = groups[key]
+        tickets = len(counted["tickets"])
+        rows.append(
+            {
+                "key": key,
+                "tickets": tickets,
+                "revenue_incl_vat": counted["revenue_incl_vat"],
+                "revenue_excl_vat": counted["revenue_excl_vat"],
+                "average_basket": money(counted["revenue_incl_vat"] / tickets) if tickets else ZERO,
+                "margin": money(counted["margin"]) if counted["margin_known"] else None,
+            }
+        )
+    columns = ("key", "tickets", "revenue_incl_vat", "revenue_excl_vat", "average_basket", "margin")
+    csv_lines = [";".join(columns)] + [
+        ";".join("" if row[c] is None else str(row[c]).replace(".", ",") for c in columns) for row in rows
+    ]
+    return {"group_by": group_by, "rows": rows, "csv": "\r\n".join(csv_lines) + "\r\n"}

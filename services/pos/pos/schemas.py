@@ -638,3 +638,42 @@ class FecOutput(Schema):
     filename = fields.String(metadata={"example": "812345678FEC20260731.txt"})
     content = fields.String(metadata={"example": "JournalCode\tJournalLib\t…"})
     entries = fields.Integer(metadata={"example": 412})
+
+
+class StatisticsQuery(StrictSchema):
+    start = fields.Date(required=True, metadata={"example": "2026-07-01"})
+    end = fields.Date(required=True, metadata={"example": "2026-07-31"})
+    group_by = fields.String(
+        load_default="day",
+        validate=validate.OneOf(("day", "week", "category", "cashier")),
+        metadata={"example": "day"},
+    )
+
+    @validates_schema
+    def a_period_of_a_year_at_most(self, data: dict, **_: object) -> None:
+        if data["end"] < data["start"]:
+            raise ValidationError("must not be before start", "end")
+        if (data["end"] - data["start"]).days > 371:
+            raise ValidationError("a year at most", "end")
+
+
+class StatisticsRow(Schema):
+    key = fields.String(metadata={"example": "2026-07-14", "description": "The day, ISO week, category or cashier."})
+    tickets = fields.Integer(metadata={"example": 87})
+    revenue_incl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "4211.30"})
+    revenue_excl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "3509.42"})
+    average_basket = fields.Decimal(as_string=True, places=2, metadata={"example": "48.41"})
+    margin = fields.Decimal(
+        as_string=True,
+        places=2,
+        allow_none=True,
+        metadata={"example": "1402.10", "description": "Null when a purchase price is unknown."},
+    )
+
+
+class StatisticsOutput(Schema):
+    """Sales (refunds deducted) by day, week, category or cashier; the same as CSV."""
+
+    group_by = fields.String(metadata={"example": "day"})
+    rows = fields.List(fields.Nested(StatisticsRow))
+    csv = fields.String(metadata={"example": "key;tickets;revenue_incl_vat;…"})

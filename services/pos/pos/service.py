@@ -158,6 +158,10 @@ class PosService(BassinService):
     def fec_export(self, uow: UnitOfWork, query: dict[str, Any]) -> Any:
         return invoices.fec_export(uow, query)
 
+    @rpc(requires=READ_FINANCIAL_REPORTS, accepts=schemas.StatisticsQuery, returns=schemas.StatisticsOutput)
+    def sales_statistics(self, uow: UnitOfWork, query: dict[str, Any]) -> Any:
+        return invoices.sales_statistics(uow, query)
+
     on_article_created = consume("inventory", "article_created", events.ArticleCreatedView, usecases.keep_article)
     on_location_created = consume("inventory", "location_created", events.LocationCreatedView, usecases.keep_shop)
     # To subscribe once their producers declare them (#20 customers, #21 inventory: the

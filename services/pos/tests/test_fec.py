@@ -146,3 +146,68 @@ def test_a_month_exports_balanced_per_entry_and_per_journal(uow: Any, till: Till
     ]
     vat = [(r["PieceRef"], r["Credit"]) for r in rows if r["JournalCode"] == "VE" and r["CompteNum"] == "445710"]
     assert (invoice.number, "36,00") in vat and (invoice.number, "11,11") in vat
+
+
+def test_statistics_by_day_category_and_cashier_with_margins(uow: Any, till: Till, inventory: Any) -> None:
+    with uow() as work:  # the chlore's purchase price and category are known, the pump's are not
+        usecases.keep_article(
+            work,
+            {
+                "article_id": till.chlore,
+                "sku": "CHL-GAL-5KG",
+                "name": "Chlore lent galets 5 kg",
+                "sale_price": Decimal("39.90"),
+                "vat_rate": Decimal("20.00"),
+                "category": "Traitement de l'eau",
+                "purchase_price": Decimal("24.00"),
+            },
+        )
+
+    def sell(user: str, lines: list[tuple[uuid.UUID, int]], amount: str) -> Any:
+        payload = {
+            "lines": [{"article_id": str(a), "quantity": q} for a, q in lines],
+            "payments": [{"method": "card", "amount": amount}],
+        }
+        with uow(roles=("cashier",), user_id=user) as work:
+            return usecases.record_sale(work, schemas.SaleInput().load(payload))
+
+    first = sell("julie", [(till.chlore, 3)], "119.70")
+    sell("marc", [(till.chlore, 1), (till.pompe, 1)], "568.90")
+    with uow(roles=("manager",)) as work:
+        usecases.refund_sale(
+            work,
+            first.id,
+            schemas.RefundInput().load(
+                {
+                    "lines": [{"position": 1, "quantity": 1}],
+                    "payments": [{"method": "card", "amount": "39.90"}],
+                    "reason": "x",
+                }
+            ),
+        )
+    today = first.completed_at.astimezone(invoices.PARIS).date()
+
+    def stats(group_by: str) -> dict[str, Any]:
+        query = schemas.StatisticsQuery().load({"start": str(today), "end": str(today), "group_by": group_by})
+        with uow(roles=("manager",)) as work:
+            return schemas.StatisticsOutput().dump(invoices.sales_statistics(work, query))
+
+    [day] = stats("day")["rows"]
+    assert (day["key"], day["tickets"], day["revenue_incl_vat"], day["average_basket"]) == (
+        str(today),
+        2,
+        "648.70",  # 119.70 + 568.90 - 39.90
+        "324.35",
+    )
+    assert day["margin"] is None  # the pump's purchase price is unknown
+    categories = {row["key"]: row for row in stats("category")["rows"]}
+    chlore = categories["Traitement de l'eau"]
+    # 3 galets net: 119.70 TTC = 99.75 HT, less 3 x 24.00
+    assert (chlore["revenue_incl_vat"], chlore["revenue_excl_vat"], chlore["margin"]) == ("119.70", "99.75", "27.75")
+    by_cashier = stats("cashier")
+    assert [(row["key"], row["revenue_incl_vat"]) for row in by_cashier["rows"]] == [
+        ("julie", "119.70"),
+        ("marc", "568.90"),
+        ("test-user", "-39.90"),  # who refunded
+    ]
+    assert by_cashier["csv"].splitlines()[0] == "key;tickets;revenue_incl_vat;revenue_excl_vat;average_basket;margin"
