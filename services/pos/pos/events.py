@@ -223,6 +223,23 @@ class TaskCompletedView(EventView):
     project_total_incl_vat = fields.Decimal(required=True)
 
 
+class InterventionPart(Schema):
+    article_id = fields.UUID(required=True)
+    quantity = fields.Decimal(required=True)
+
+
+class InterventionCompletedView(EventView):
+    """An after-sales intervention done: what to invoice unless it is covered."""
+
+    intervention_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+    covered_by = fields.String(required=True)
+    labour_minutes = fields.Integer(required=True)
+    travel_km = fields.Decimal(required=True)
+    parts = fields.List(fields.Nested(InterventionPart), required=True)
+    completed_at = fields.AwareDateTime(required=True)
+
+
 class CustomerView(EventView):
     """What the till keeps of a customer file (``customer_created`` / ``customer_updated``)."""
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from bassin_common.documents import Company, render_pdf
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
-from bassin_common.money import ZERO, money
+from bassin_common.money import ZERO, money, vat_included_in
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
@@ -58,6 +58,9 @@ SETTINGS_FIELDS = (
     "payment_terms_days",
     "late_payment_terms",
     "discount_limit",
+    "labour_rate",
+    "travel_rate",
+    "service_vat_rate",
 )
 
 
@@ -256,6 +259,64 @@ def draft_payment_request(uow: UnitOfWork, task: dict[str, Any]) -> Invoice | No
         project_id=task["project_id"],
         order_id=task.get("order_id"),
         percent=percent,
+    )
+
+
+def draft_intervention_invoice(uow: UnitOfWork, intervention: dict[str, Any]) -> Invoice | None:
+    """``intervention_completed`` from after-sales: an intervention not covered (by a
+    warranty or a maintenance contract) drafts its invoice — labour at the company's hourly
+    rate, travel per km, the parts used at the till's prices — once per intervention, for
+    the office to check and issue."""
+    if intervention["covered_by"] != "none":
+        return None
+    key = str(intervention["intervention_id"])
+    existing = uow.session.scalar(select(Invoice).where(Invoice.source == "intervention", Invoice.source_key == key))
+    if existing is not None:
+        return existing
+    settings = billing_settings(uow)
+    lines = []
+    if intervention["labour_minutes"]:
+        hours = money(Decimal(intervention["labour_minutes"]) / 60)
+        lines.append(Line("Main-d'œuvre (heures)", hours, settings.labour_rate, settings.service_vat_rate))
+    if intervention["travel_km"]:
+        lines.append(
+            Line("Déplacement (km)", money(intervention["travel_km"]), settings.travel_rate, settings.service_vat_rate)
+        )
+    parts = intervention["parts"]
+    articles = {
+        a.article_id: a
+        for a in uow.session.scalars(
+            select(CatalogueArticle).where(CatalogueArticle.article_id.in_([p["article_id"] for p in parts]))
+        )
+    }
+    for part in parts:
+        article = articles.get(part["article_id"])
+        if article is None:  # not in the till's catalogue: at no price, for the office to see when checking
+            lines.append(
+                Line(
+                    f"Pièce {part['article_id']} (prix à établir)",
+                    money(part["quantity"]),
+                    ZERO,
+                    settings.service_vat_rate,
+                    part["article_id"],
+                )
+            )
+            continue
+        unit = article.sale_price - vat_included_in(article.sale_price, article.vat_rate)
+        lines.append(Line(article.name, money(part["quantity"]), unit, article.vat_rate, article.article_id))
+    if not lines:
+        return None
+    customer = uow.session.scalar(select(CustomerCopy).where(CustomerCopy.customer_id == intervention["customer_id"]))
+    return _draft(
+        uow,
+        INVOICE,
+        intervention["customer_id"],
+        customer,
+        lines,
+        billing.totals(lines),
+        "intervention",
+        key,
+        notes=f"Intervention du {intervention['completed_at']:%d/%m/%Y}",
     )
 
 

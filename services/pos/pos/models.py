@@ -231,6 +231,9 @@ class BillingSettings(TenantScoped, Base):
     payment_terms_days: Mapped[int] = mapped_column(default=30)
     late_payment_terms: Mapped[str] = mapped_column(String(500), default="")
     discount_limit: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("10.00"))
+    labour_rate: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("55.00"))  # per hour, without VAT
+    travel_rate: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.60"))  # per km, without VAT
+    service_vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("20.00"))
     version: Mapped[int] = mapped_column(default=1)
 
 

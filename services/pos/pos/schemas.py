@@ -8,7 +8,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from bassin_common.pagination import PageQuery
-from bassin_common.schemas import Money, Percentage, StrictSchema
+from bassin_common.schemas import Money, Percentage, StrictSchema, TwoPlaces
 from pos.domain import PAYMENT_METHODS
 
 # The fields' examples (metadata, for the API document) are one pool shop's data, with the
@@ -256,24 +256,24 @@ class MethodAmount(Schema):
 
 class SignedMethodAmount(Schema):
     method = fields.String(metadata={"example": "cash"})
-    amount = fields.Decimal(as_string=True, places=2, metadata={"example": "-1.20"})
+    amount = TwoPlaces(metadata={"example": "-1.20"})
 
 
 class VatRateTotal(Schema):
     rate = Percentage(metadata={"example": "20.00"})
-    base = fields.Decimal(as_string=True, places=2, metadata={"example": "218.58"})
-    vat = fields.Decimal(as_string=True, places=2, metadata={"example": "43.72"})
-    total = fields.Decimal(as_string=True, places=2, metadata={"example": "262.30"})
+    base = TwoPlaces(metadata={"example": "218.58"})
+    vat = TwoPlaces(metadata={"example": "43.72"})
+    total = TwoPlaces(metadata={"example": "262.30"})
 
 
 class CategoryTotal(Schema):
     category = fields.String(metadata={"example": "Traitement de l'eau"})
-    total = fields.Decimal(as_string=True, places=2, metadata={"example": "262.30"})
+    total = TwoPlaces(metadata={"example": "262.30"})
 
 
 class CashierTotal(Schema):
     cashier_id = fields.String(metadata={"example": "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8"})
-    total = fields.Decimal(as_string=True, places=2, metadata={"example": "262.30"})
+    total = TwoPlaces(metadata={"example": "262.30"})
 
 
 class ZReportOutput(Schema):
@@ -283,8 +283,8 @@ class ZReportOutput(Schema):
     refunds_count = fields.Integer(metadata={"example": 1})
     sales_total = Money(metadata={"example": "302.20"})
     refunds_total = Money(metadata={"example": "39.90"})
-    net_total = fields.Decimal(as_string=True, places=2, metadata={"example": "262.30"})
-    vat_total = fields.Decimal(as_string=True, places=2, metadata={"example": "43.72"})
+    net_total = TwoPlaces(metadata={"example": "262.30"})
+    vat_total = TwoPlaces(metadata={"example": "43.72"})
     by_method = fields.List(fields.Nested(SignedMethodAmount))
     by_vat_rate = fields.List(fields.Nested(VatRateTotal))
     by_category = fields.List(fields.Nested(CategoryTotal))
@@ -310,7 +310,7 @@ class CashSessionOutput(CashSessionSummary):
     expected = fields.List(fields.Nested(MethodAmount), metadata={"description": "Cash includes the float."})
     counted = fields.List(fields.Nested(MethodAmount))
     variances = fields.List(fields.Nested(SignedMethodAmount), metadata={"description": "Counted minus expected."})
-    variance_total = fields.Decimal(as_string=True, places=2, metadata={"example": "-1.20"})
+    variance_total = TwoPlaces(metadata={"example": "-1.20"})
 
 
 # --- refunds ---------------------------------------------------------------------------------
@@ -449,6 +449,11 @@ class BillingSettingsInput(StrictSchema):
     discount_limit = Percentage(
         required=True, metadata={"example": "10.00", "description": "How far below the catalogue a cashier may sell."}
     )
+    labour_rate = Money(required=True, metadata={"example": "55.00", "description": "Per hour, without VAT."})
+    travel_rate = Money(required=True, metadata={"example": "0.60", "description": "Per km, without VAT."})
+    service_vat_rate = Percentage(
+        required=True, metadata={"example": "20.00", "description": "The VAT rate of labour and travel."}
+    )
 
 
 class BillingSettingsOutput(Schema):
@@ -465,6 +470,9 @@ class BillingSettingsOutput(Schema):
     payment_terms_days = fields.Integer(metadata={"example": 30})
     late_payment_terms = fields.String(metadata={"example": "Pénalités de retard : 3 fois le taux d'intérêt légal."})
     discount_limit = Percentage(metadata={"example": "10.00"})
+    labour_rate = Money(metadata={"example": "55.00"})
+    travel_rate = Money(metadata={"example": "0.60"})
+    service_vat_rate = Percentage(metadata={"example": "20.00"})
     version = fields.Integer(metadata={"example": 2})
 
 
@@ -473,12 +481,10 @@ class InvoiceLineInput(StrictSchema):
     description = fields.String(
         required=True, validate=validate.Length(min=1, max=500), metadata={"example": "Mise en service de la piscine"}
     )
-    quantity = fields.Decimal(
+    quantity = TwoPlaces(
         required=True,
-        places=3,
-        as_string=True,
-        validate=validate.Range(min=Decimal("0.001"), max=Decimal("100000")),
-        metadata={"example": "1.000"},
+        validate=validate.Range(min=Decimal("0.01"), max=Decimal("100000")),
+        metadata={"example": "1.00", "description": "Hours, metres, units… (two places at most)."},
     )
     unit_price_excl_vat = Money(required=True, metadata={"example": "1495.00"})
     vat_rate = Percentage(required=True, metadata={"example": "20.00"})
@@ -526,16 +532,16 @@ class InvoiceLineOutput(Schema):
     position = fields.Integer(metadata={"example": 1})
     article_id = fields.UUID(allow_none=True, metadata={"example": None})
     description = fields.String(metadata={"example": "Mise en service de la piscine"})
-    quantity = fields.Decimal(as_string=True, places=3, metadata={"example": "1.000"})
-    unit_price_excl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "1495.00"})
+    quantity = TwoPlaces(metadata={"example": "1.00"})
+    unit_price_excl_vat = TwoPlaces(metadata={"example": "1495.00"})
     vat_rate = Percentage(metadata={"example": "20.00"})
-    total_excl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "1495.00"})
+    total_excl_vat = TwoPlaces(metadata={"example": "1495.00"})
 
 
 class InvoiceVatOutput(Schema):
     rate = Percentage(metadata={"example": "20.00"})
-    base = fields.Decimal(as_string=True, places=2, metadata={"example": "1495.00"})
-    vat = fields.Decimal(as_string=True, places=2, metadata={"example": "299.00"})
+    base = TwoPlaces(metadata={"example": "1495.00"})
+    vat = TwoPlaces(metadata={"example": "299.00"})
 
 
 class InvoicePaymentOutput(Schema):
@@ -556,10 +562,10 @@ class InvoiceSummary(Schema):
     source = fields.String(metadata={"example": "manual"})
     project_id = fields.UUID(allow_none=True, metadata={"example": None})
     percent = Percentage(allow_none=True, metadata={"example": None})
-    total_excl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "1495.00"})
-    vat_total = fields.Decimal(as_string=True, places=2, metadata={"example": "299.00"})
-    total_incl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "1794.00"})
-    balance = fields.Decimal(as_string=True, places=2, metadata={"example": "1294.00"})
+    total_excl_vat = TwoPlaces(metadata={"example": "1495.00"})
+    vat_total = TwoPlaces(metadata={"example": "299.00"})
+    total_incl_vat = TwoPlaces(metadata={"example": "1794.00"})
+    balance = TwoPlaces(metadata={"example": "1294.00"})
     issued_on = fields.Date(allow_none=True, metadata={"example": "2026-07-14"})
     due_on = fields.Date(allow_none=True, metadata={"example": "2026-08-13"})
 
@@ -606,7 +612,7 @@ class CustomerBalance(Schema):
     invoiced = Money(metadata={"example": "1794.00"})
     credited = Money(metadata={"example": "0.00"})
     paid = Money(metadata={"example": "500.00"})
-    balance = fields.Decimal(as_string=True, places=2, metadata={"example": "1294.00"})
+    balance = TwoPlaces(metadata={"example": "1294.00"})
     overdue = Money(metadata={"example": "0.00"})
     open_invoices = fields.List(fields.Nested(OpenInvoice))
 
@@ -660,12 +666,10 @@ class StatisticsQuery(StrictSchema):
 class StatisticsRow(Schema):
     key = fields.String(metadata={"example": "2026-07-14", "description": "The day, ISO week, category or cashier."})
     tickets = fields.Integer(metadata={"example": 87})
-    revenue_incl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "4211.30"})
-    revenue_excl_vat = fields.Decimal(as_string=True, places=2, metadata={"example": "3509.42"})
-    average_basket = fields.Decimal(as_string=True, places=2, metadata={"example": "48.41"})
-    margin = fields.Decimal(
-        as_string=True,
-        places=2,
+    revenue_incl_vat = TwoPlaces(metadata={"example": "4211.30"})
+    revenue_excl_vat = TwoPlaces(metadata={"example": "3509.42"})
+    average_basket = TwoPlaces(metadata={"example": "48.41"})
+    margin = TwoPlaces(
         allow_none=True,
         metadata={"example": "1402.10", "description": "Null when a purchase price is unknown."},
     )

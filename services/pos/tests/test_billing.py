@@ -32,6 +32,9 @@ SETTINGS = {
     "payment_terms_days": 30,
     "late_payment_terms": "Pénalités de retard : 3 fois le taux d'intérêt légal ; indemnité forfaitaire de 40 €.",
     "discount_limit": "10.00",
+    "labour_rate": "58.00",
+    "travel_rate": "0.65",
+    "service_vat_rate": "20.00",
 }
 
 
@@ -262,3 +265,40 @@ def test_the_invoice_and_ticket_pdfs_print_accents_euros_and_legal_mentions(
         "Rendu monnaie",
     ):
         assert expected in ticket, (expected, ticket)
+
+
+def intervention(tenant_id: uuid.UUID, customer: uuid.UUID, covered_by: str, parts: list[dict]) -> dict:
+    data = {
+        "intervention_id": str(uuid.uuid4()),
+        "ticket_id": str(uuid.uuid4()),
+        "customer_id": str(customer),
+        "covered_by": covered_by,
+        "labour_minutes": 90,
+        "travel_km": "24.5",
+        "parts": parts,
+        "completed_at": "2026-07-16T15:40:00+02:00",
+    }
+    return Event("intervention_completed", tenant_id, "sav", data).seen_through(events.InterventionCompletedView()).data
+
+
+def test_an_intervention_not_covered_drafts_its_invoice_once(uow: Any, till: Till, helene: uuid.UUID) -> None:
+    parts = [{"article_id": str(till.pompe), "quantity": "1"}, {"article_id": str(uuid.uuid4()), "quantity": "2"}]
+    done = intervention(till.tenant_id, helene, "none", parts)
+    for _ in range(2):  # delivered twice
+        with uow(roles=("system",)) as work:
+            invoice = invoices.draft_intervention_invoice(work, done)
+    assert [(line.description, line.quantity, line.unit_price_excl_vat, line.total_excl_vat) for line in invoice.lines][
+        :3
+    ] == [
+        ("Main-d'œuvre (heures)", Decimal("1.50"), Decimal("58.00"), Decimal("87.00")),
+        ("Déplacement (km)", Decimal("24.50"), Decimal("0.65"), Decimal("15.93")),
+        ("Pompe de filtration 0,75 CV", Decimal("1.00"), Decimal("440.83"), Decimal("440.83")),
+    ]
+    assert invoice.lines[3].unit_price_excl_vat == Decimal("0.00")  # an article the till does not know
+    assert (invoice.status, invoice.source, invoice.total_excl_vat) == ("draft", "intervention", Decimal("543.76"))
+    with uow() as work:
+        drafts = invoices.list_invoices(work, schemas.InvoiceQuery().load({"customer_id": str(helene)})).items
+    assert [d.id for d in drafts] == [invoice.id]
+    with uow(roles=("system",)) as work:
+        covered = intervention(till.tenant_id, helene, "manufacturer_warranty", parts)
+        assert invoices.draft_intervention_invoice(work, covered) is None
