@@ -624,8 +624,8 @@ class DocumentOutput(Schema):
     content = fields.String(metadata={"example": "JVBERi0xLjcK…"})
 
 
-class FecQuery(StrictSchema):
-    """The days (in France) the export covers, both included: a month, a year."""
+class Period(StrictSchema):
+    """Days in France, both included: a month, a year at most."""
 
     start = fields.Date(required=True, metadata={"example": "2026-07-01"})
     end = fields.Date(required=True, metadata={"example": "2026-07-31"})
@@ -636,6 +636,10 @@ class FecQuery(StrictSchema):
             raise ValidationError("must not be before start", "end")
         if (data["end"] - data["start"]).days > 371:
             raise ValidationError("a year at most", "end")
+
+
+class FecQuery(Period):
+    """The days (in France) the export covers, both included: a month, a year."""
 
 
 class FecOutput(Schema):
@@ -646,21 +650,12 @@ class FecOutput(Schema):
     entries = fields.Integer(metadata={"example": 412})
 
 
-class StatisticsQuery(StrictSchema):
-    start = fields.Date(required=True, metadata={"example": "2026-07-01"})
-    end = fields.Date(required=True, metadata={"example": "2026-07-31"})
+class StatisticsQuery(Period):
     group_by = fields.String(
         load_default="day",
         validate=validate.OneOf(("day", "week", "category", "cashier")),
         metadata={"example": "day"},
     )
-
-    @validates_schema
-    def a_period_of_a_year_at_most(self, data: dict, **_: object) -> None:
-        if data["end"] < data["start"]:
-            raise ValidationError("must not be before start", "end")
-        if (data["end"] - data["start"]).days > 371:
-            raise ValidationError("a year at most", "end")
 
 
 class StatisticsRow(Schema):

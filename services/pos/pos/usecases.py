@@ -260,25 +260,24 @@ def _store(uow: UnitOfWork, priced: PricedSale) -> RecordedSale:
         vat_lines,
         entry.previous_hash,
     )
-    digest = _chain(uow, priced.location_id, ticket)
+    stored = {
+        "id": sale_id,
+        "number": entry.number,
+        "hash": _chain(uow, priced.location_id, ticket),
+        "location_id": priced.location_id,
+        "cash_session_id": entry.cash_session_id,
+        "customer_id": priced.customer_id,
+        "total": cart.total,
+        "vat_total": cart.vat_total,
+        "cart_discount": cart.cart_discount,
+        "discount_total": cart.discount_total,
+        "change_given": settlement.change,
+        "cashier_id": uow.context.user_id,
+        "completed_at": entry.at,
+    }
     uow.session.execute(
         insert(Sale.__table__).values(
-            id=sale_id,
-            tenant_id=tenant,
-            request_id=uow.context.request_id,
-            location_id=priced.location_id,
-            total=cart.total,
-            vat_total=cart.vat_total,
-            cashier_id=uow.context.user_id,
-            completed_at=entry.at,
-            number=entry.number,
-            previous_hash=entry.previous_hash,
-            hash=digest,
-            cash_session_id=entry.cash_session_id,
-            customer_id=priced.customer_id,
-            cart_discount=cart.cart_discount,
-            discount_total=cart.discount_total,
-            change_given=settlement.change,
+            tenant_id=tenant, request_id=uow.context.request_id, previous_hash=entry.previous_hash, **stored
         )
     )
     uow.session.execute(
@@ -326,24 +325,7 @@ def _store(uow: UnitOfWork, priced: PricedSale) -> RecordedSale:
             for vat in vat_lines
         ],
     )
-    return RecordedSale(
-        id=sale_id,
-        number=entry.number,
-        hash=digest,
-        location_id=priced.location_id,
-        cash_session_id=entry.cash_session_id,
-        customer_id=priced.customer_id,
-        total=cart.total,
-        vat_total=cart.vat_total,
-        cart_discount=cart.cart_discount,
-        discount_total=cart.discount_total,
-        change_given=settlement.change,
-        cashier_id=uow.context.user_id,
-        completed_at=entry.at,
-        lines=cart.lines,
-        payments=settlement.payments,
-        vat_lines=vat_lines,
-    )
+    return RecordedSale(**stored, lines=cart.lines, payments=settlement.payments, vat_lines=vat_lines)
 
 
 def _open_session(uow: UnitOfWork, location_id: uuid.UUID, opening_float: Decimal) -> CashSession:
