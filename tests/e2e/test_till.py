@@ -20,13 +20,18 @@ def paid(company: Company, *amounts: str, method: str = "card", quantity: int = 
     }
 
 
-def test_split_payment_with_cash_change_and_numbered_tickets(stack: Stack) -> None:
+def test_an_exchange_split_payment_with_a_voucher_and_cash_change(stack: Stack) -> None:
     company = stack.new_company()
-    first = company.post(SALES, json=paid(company, "79.80", quantity=2))
+    first = company.post(SALES, json=paid(company, "79.80", quantity=2)).get_json()
+    # One galet comes back: given back as a voucher (an exchange), spent on the next sale.
+    returned = {"lines": [{"position": 1, "quantity": 1}], "reason": "Échange"}
+    returned["payments"] = [{"method": "voucher", "amount": "39.90"}]
+    refund = company.post(f"{SALES}/{first['id']}/refunds", json=returned).get_json()
+    [voucher] = [p["reference"] for p in refund["payments"]]
     payload = paid(company, quantity=3)  # 119.70
     payload["payments"] = [
         {"method": "cheque", "amount": "50.00", "reference": "CHQ 0001234"},
-        {"method": "voucher", "amount": "20.00", "reference": "AVOIR-2026-0007"},
+        {"method": "voucher", "amount": "20.00", "reference": voucher},
         {"method": "cash", "amount": "60.00"},
     ]
     second = company.post(SALES, json=payload)
@@ -34,8 +39,11 @@ def test_split_payment_with_cash_change_and_numbered_tickets(stack: Stack) -> No
     sale = second.get_json()
     assert (sale["total"], sale["change_given"], sale["vat_total"]) == ("119.70", "10.30", "19.95")
     assert sale["vat_lines"] == [{"rate": "20.00", "base": "99.75", "vat": "19.95", "total": "119.70"}]
-    assert [first.get_json()["number"], sale["number"]] == [1, 2]
+    assert [first["number"], refund["number"], sale["number"]] == [1, 2, 3]
     assert company.get(f"{SALES}/{sale['id']}").get_json() == sale
+    spent = company.post(SALES, json=payload)  # 19.90 left on the voucher
+    assert spent.status_code == 422
+    assert spent.get_json()["errors"] == {"payments[1].reference": ["only 19.90 left on this voucher"]}
 
     short = company.post(SALES, json=paid(company, "30.00", "5.00"))
     assert short.status_code == 422 and list(short.get_json()["errors"]) == ["payments"]

@@ -27,7 +27,7 @@ from bassin_common.money import CENT, ZERO, money, vat_included_in
 from bassin_common.schemas import MONEY_MAX
 
 PAYMENT_METHODS = ("cash", "card", "cheque", "transfer", "voucher", "account")
-CASH, ACCOUNT = "cash", "account"
+CASH, ACCOUNT, VOUCHER = "cash", "account", "voucher"
 # How far below the catalogue's price a cashier may sell without the right to give larger
 # discounts (``refund_sales``): on a line, and on the whole cart.
 DEFAULT_DISCOUNT_LIMIT = Decimal("10.00")

@@ -208,6 +208,21 @@ class RefundPayment(TenantScoped, Base):
     position: Mapped[int] = mapped_column(primary_key=True)
     method: Mapped[str] = mapped_column(String(20))
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    reference: Mapped[str | None] = mapped_column(String(100))  # the voucher given, for ``voucher``
+
+
+class Voucher(TenantScoped, Base):
+    """A voucher (bon d'achat): money a refund gave back as credit, spent at the till by its code."""
+
+    __tablename__ = "vouchers"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    code: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    remaining: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    customer_id: Mapped[uuid.UUID | None]
+    refund_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("refunds.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 # --- billing ---------------------------------------------------------------------------------

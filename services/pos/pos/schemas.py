@@ -351,6 +351,15 @@ class RefundLineOutput(Schema):
     total = Money(metadata={"example": "39.90"})
 
 
+class RefundPaymentOutput(Schema):
+    method = fields.String(metadata={"example": "voucher"})
+    amount = Money(metadata={"example": "39.90"})
+    reference = fields.String(
+        allow_none=True,
+        metadata={"example": "BA-3F9A01C2", "description": "A voucher's code, to spend at the till."},
+    )
+
+
 class RefundOutput(Schema):
     """A refund: a ticket of the journal reversing goods of a sale."""
 
@@ -367,7 +376,7 @@ class RefundOutput(Schema):
     refunded_at = fields.DateTime(metadata={"example": "2026-07-15T09:12:44.500000+00:00"})
     lines = fields.List(fields.Nested(RefundLineOutput))
     vat_lines = fields.List(fields.Nested(VatLineOutput))
-    payments = fields.List(fields.Nested(MethodAmount))
+    payments = fields.List(fields.Nested(RefundPaymentOutput))
     hash = fields.String(metadata={"example": "4be1…"})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from pos.domain import (
     ACCOUNT,
     CASH,
     DEFAULT_DISCOUNT_LIMIT,
+    VOUCHER,
     CatalogueEntry,
     Payment,
     PricedLine,
@@ -43,6 +45,7 @@ from pos.models import (
     SalePayment,
     SaleVat,
     Shop,
+    Voucher,
 )
 
 
@@ -67,9 +70,37 @@ def record_sale(uow: UnitOfWork, data: dict[str, Any], allowed: list[str] | None
         discount_limit=None if _may(uow, REFUND_SALES, allowed) else _discount_limit(uow),
         may_sell_on_account=_may(uow, SELL_ON_ACCOUNT, allowed),
     )
+    _redeem_vouchers(uow, priced.payments)
     sale = _store(uow, priced)
     uow.emit(events.SALE_COMPLETED, sale)
     return sale
+
+
+def _redeem_vouchers(uow: UnitOfWork, payments: tuple[Payment, ...]) -> None:
+    """Take each voucher payment off its voucher (its code as the payment's reference), in
+    one atomic UPDATE each: a voucher is never spent twice, nor beyond what is left on it."""
+    vouchers = Voucher.__table__
+    for index, payment in enumerate(payments):
+        if payment.method != VOUCHER:
+            continue
+        if not payment.reference:
+            raise ValidationFailed.field(f"payments[{index}].reference", "the voucher's code")
+        taken = uow.session.execute(
+            update(vouchers)
+            .where(
+                vouchers.c.tenant_id == uow.tenant_id,
+                vouchers.c.code == payment.reference.strip().upper(),
+                vouchers.c.remaining >= payment.amount,
+            )
+            .values(remaining=vouchers.c.remaining - payment.amount)
+            .returning(vouchers.c.remaining)
+        ).first()
+        if taken is None:
+            left = uow.session.scalar(
+                select(Voucher.remaining).where(Voucher.code == payment.reference.strip().upper())
+            )
+            message = "unknown voucher" if left is None else f"only {left} left on this voucher"
+            raise ValidationFailed.field(f"payments[{index}].reference", message)
 
 
 def price_cart(uow: UnitOfWork, data: dict[str, Any], allowed: list[str] | None = None) -> dict[str, Any]:
@@ -586,14 +617,32 @@ def refund_sale(uow: UnitOfWork, sale_id: uuid.UUID, data: dict[str, Any]) -> Re
     )
     refund.lines = [RefundLine(position=i, **line) for i, line in enumerate(returned, start=1)]
     refund.payments = [
-        RefundPayment(position=i, method=p["method"], amount=p["amount"]) for i, p in enumerate(data["payments"], 1)
+        RefundPayment(
+            position=i,
+            method=p["method"],
+            amount=p["amount"],
+            reference=_voucher_code() if p["method"] == VOUCHER else None,
+        )
+        for i, p in enumerate(data["payments"], 1)
     ]
     refund.vat_lines = [RefundVat(rate=v.rate, total=v.total, vat=v.vat) for v in vat_lines]
     refund.hash = _chain(uow, sale.location_id, refund_ticket(refund))
     uow.session.add(refund)
     uow.session.flush()
+    for payment in refund.payments:
+        if payment.method == VOUCHER:  # the money given back as a voucher, spent later by its code
+            voucher = Voucher(
+                code=payment.reference, amount=payment.amount, remaining=payment.amount, customer_id=sale.customer_id
+            )
+            voucher.refund_id = refund.id
+            uow.session.add(voucher)
+    uow.session.flush()
     uow.emit(events.SALE_REFUNDED, refund)
     return refund
+
+
+def _voucher_code() -> str:
+    return f"BA-{secrets.token_hex(4).upper()}"
 
 
 def refund_lines(
@@ -651,7 +700,7 @@ def refund_ticket(refund: Refund) -> Ticket:
             (line.position, line.sale_line_position, line.article_id, line.quantity, line.total, line.vat_rate)
             for line in refund.lines
         ),
-        tuple((p.method, p.amount, "") for p in refund.payments),
+        tuple((p.method, p.amount, p.reference or "") for p in refund.payments),
         tuple((vat.rate, vat.total, vat.vat) for vat in refund.vat_lines),
         refund.previous_hash,
         refund.hash or "",

@@ -251,3 +251,28 @@ def test_the_verification_command_names_a_broken_journal(
     as_owner(test_settings, "UPDATE sales SET total = 1.00 WHERE id = :second", second=journal[1].id)
     assert verify.main_with(database, [till.tenant_id]) == 1
     assert "ticket 2: ticket 2 was altered after it was recorded" in capsys.readouterr().out
+
+
+def test_a_refund_as_a_voucher_is_spent_at_the_till_once(uow: Any, till: Till) -> None:
+    sale = sell(uow, till, [(till.chlore, 2)], [("card", "79.80")])
+    done, _ = refund(uow, sale.id, [(1, 2)], [("voucher", "79.80")])
+    [code] = [p.reference for p in done.payments]
+    assert code.startswith("BA-")
+
+    def pay_with(reference: str | None, amount: str = "39.90") -> Any:
+        payment = {"method": "voucher", "amount": amount, **({"reference": reference} if reference else {})}
+        payload = {"lines": [{"article_id": str(till.chlore), "quantity": 1}], "payments": [payment]}
+        with uow(roles=("cashier",)) as work:
+            return usecases.record_sale(work, schemas.SaleInput().load(payload))
+
+    pay_with(code.lower())  # as typed
+    with pytest.raises(ValidationFailed) as refused:
+        pay_with(None)
+    assert refused.value.errors == {"payments[0].reference": ["the voucher's code"]}
+    with pytest.raises(ValidationFailed) as refused:
+        pay_with("BA-00000000")
+    assert refused.value.errors == {"payments[0].reference": ["unknown voucher"]}
+    pay_with(code)
+    with pytest.raises(ValidationFailed) as refused:
+        pay_with(code)
+    assert refused.value.errors == {"payments[0].reference": ["only 0.00 left on this voucher"]}
