@@ -469,7 +469,7 @@ def restart_postgres() -> None:
 # --- pos (#22) ---------------------------------------------------------------------------------
 
 
-def known_customer(stack: Stack, company: Company, display_name: str = "M. Loïc Bérard") -> str:
+def known_customer(stack: Stack | LiveStack, company: Company | LiveStack, display_name: str = "M. Loïc Bérard") -> str:
     """A customer in pos's copy of the customer files. Until the customers service declares
     ``customer_created`` (#20) pos cannot subscribe to it: pos's use case is run on its
     database, with the event's data as customers will publish it."""

@@ -1,7 +1,7 @@
-"""The till with every service and the gateway as real processes (#22): a day at the till
-while inventory is stopped — 20 sales succeed, and the stock reflects all 20 once
-inventory is back —, a refund, the cash session closed with a variance, and the journal
-verified intact."""
+"""The till and billing with every service and the gateway as real processes (#22): a day
+at the till while inventory is stopped — 20 sales succeed, and the stock reflects all 20
+once inventory is back —, a refund, the cash session closed with a variance, the journal
+verified intact; an invoice's life, the customer's balance, the FEC and statistics."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from bassin_common.testing import wait_until
-from conftest import LiveStack
+from conftest import LiveStack, known_customer
 
 SALES_WHILE_DOWN = 20
 
@@ -80,3 +80,34 @@ def test_a_day_at_the_till_with_inventory_down(live_stack: LiveStack, rabbit_man
     checked = get(stack, "/journal/verification")
     assert checked["intact"] is True
     assert checked["shops"][0]["tickets"] == SALES_WHILE_DOWN + 1
+
+
+@pytest.mark.e2e
+def test_billing_with_real_processes(live_stack: LiveStack) -> None:
+    """An invoice drafted, checked, issued, paid in part, credited; the customer's balance;
+    the month's FEC and statistics — each through the gateway, every service a process."""
+    stack = live_stack
+    customer = known_customer(stack, stack)  # the live stack is its own company
+    line = {
+        "description": "Hivernage de la piscine",
+        "quantity": "1",
+        "unit_price_excl_vat": "180.00",
+        "vat_rate": "20",
+    }
+    draft = post(stack, "/invoices", {"customer_id": customer, "lines": [line]})
+    assert draft.status_code == 201, draft.text
+    invoice = draft.json()
+    assert post(stack, f"/invoices/{invoice['id']}/check", {}).status_code == 200
+    issued = post(stack, f"/invoices/{invoice['id']}/issue", {})
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["number"].endswith("-00001")
+    paid = post(stack, f"/invoices/{invoice['id']}/payments", {"amount": "100.00", "method": "transfer"})
+    assert (paid.status_code, paid.json()["balance"]) == (200, "116.00")
+    credit = post(stack, f"/invoices/{invoice['id']}/credit-note", {"reason": "Geste commercial"}).json()
+    post(stack, f"/invoices/{credit['id']}/check", {})
+    assert post(stack, f"/invoices/{credit['id']}/issue", {}).json()["total_incl_vat"] == "116.00"
+    assert get(stack, f"/customers/{customer}/balance")["balance"] == "0.00"
+    today = issued.json()["issued_on"]
+    fec = get(stack, f"/accounting/fec?start={today[:8]}01&end={today}")
+    assert fec["content"].startswith("JournalCode\tJournalLib\tEcritureNum\t") and fec["entries"] == 3
+    assert get(stack, f"/statistics/sales?start={today}&end={today}")["rows"] == []
