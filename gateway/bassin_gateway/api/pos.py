@@ -66,6 +66,9 @@ api.forward(
     query=True,
     summary="Check the tickets' hash chain: an edited or deleted ticket is named",
 )
+api.forward(
+    "GET", "/categories", "list_categories", READ_BUSINESS_DATA, summary="The till's product tree: categories, by name"
+)
 
 # The rights a till's request may use beyond recording sales, as the caller's company grants them.
 TILL_RIGHTS: tuple[Permission, ...] = (REFUND_SALES, SELL_ON_ACCOUNT)

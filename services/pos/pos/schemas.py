@@ -209,6 +209,18 @@ class CatalogueQuery(PageQuery):
         validate=validate.Length(min=1, max=100),
         metadata={"example": "chlore", "description": "Part of the name, or the reference (SKU) as scanned."},
     )
+    category = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={"example": "Traitement de l'eau", "description": "One category's articles (the product tree)."},
+    )
+
+
+class CategoryOutput(Schema):
+    """A category of the till's catalogue and how many articles it holds."""
+
+    category = fields.String(metadata={"example": "Traitement de l'eau"})
+    articles = fields.Integer(metadata={"example": 212})
 
 
 class CatalogueEntryOutput(Schema):

@@ -50,6 +50,10 @@ class PosService(BassinService):
     def list_catalogue(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
         return usecases.list_catalogue(uow, page)
 
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.CategoryOutput(many=True))
+    def list_categories(self, uow: UnitOfWork) -> Any:
+        return usecases.list_categories(uow)
+
     @rpc(requires=RECORD_SALES, accepts=schemas.CashSessionInput, returns=schemas.CashSessionOutput, idempotent=True)
     def open_cash_session(self, uow: UnitOfWork, session: dict[str, Any]) -> Any:
         return usecases.open_cash_session(uow, session)

@@ -403,7 +403,20 @@ def list_catalogue(uow: UnitOfWork, query: dict[str, Any]) -> Page[CatalogueArti
         statement = statement.where(
             or_(CatalogueArticle.name.ilike(pattern), func.upper(CatalogueArticle.sku) == query["q"].upper())
         )
+    if query.get("category"):
+        statement = statement.where(CatalogueArticle.category == query["category"])
     return read_page(uow.session, statement, (CatalogueArticle.name, CatalogueArticle.article_id), query)
+
+
+def list_categories(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The till's product tree: each category and its number of articles, by name."""
+    rows = uow.session.execute(
+        select(CatalogueArticle.category, func.count())
+        .where(CatalogueArticle.category.is_not(None))
+        .group_by(CatalogueArticle.category)
+        .order_by(CatalogueArticle.category)
+    )
+    return [{"category": category, "articles": count} for category, count in rows]
 
 
 def keep_article(uow: UnitOfWork, article: dict[str, Any]) -> CatalogueArticle:

@@ -170,3 +170,26 @@ def test_a_cart_is_priced_without_being_recorded(uow: Any, till: Till) -> None:
     }
     with uow() as work:
         assert work.session.scalars(select(Sale)).all() == []
+
+
+def test_the_product_tree_lists_categories_and_their_articles(uow: Any, till: Till) -> None:
+    with uow() as work:
+        for article_id, name in ((till.chlore, "Chlore lent galets 5 kg"), (uuid.uuid4(), "pH moins 6 kg")):
+            usecases.keep_article(
+                work,
+                {
+                    "article_id": article_id,
+                    "sku": name[:6],
+                    "name": name,
+                    "sale_price": Decimal("19.90"),
+                    "vat_rate": Decimal("20.00"),
+                    "category": "Traitement de l'eau",
+                },
+            )
+    with uow() as work:
+        assert usecases.list_categories(work) == [{"category": "Traitement de l'eau", "articles": 2}]
+        query = schemas.CatalogueQuery().load({"category": "Traitement de l'eau"})
+        assert [a.name for a in usecases.list_catalogue(work, query).items] == [
+            "Chlore lent galets 5 kg",
+            "pH moins 6 kg",
+        ]
