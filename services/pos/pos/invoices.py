@@ -567,7 +567,17 @@ def sale_pdf(uow: UnitOfWork, sale_id: uuid.UUID) -> bytes:
     if sale is None:
         raise NotFound(f"sale {sale_id} not found")
     settings = billing_settings(uow)
-    return render_pdf("pos", "ticket.html", company=company_of(settings), sale=sale)
+    return render_pdf("pos", "ticket.html", company=company_of(settings), sale=sale, methods=METHOD_NAMES)
+
+
+METHOD_NAMES = {
+    "cash": "Espèces",
+    "card": "Carte bancaire",
+    "cheque": "Chèque",
+    "transfer": "Virement",
+    "voucher": "Bon d'achat",
+    "account": "Compte client",
+}
 
 
 # --- the accounting export (FEC) -------------------------------------------------------------

@@ -151,8 +151,9 @@ class ZReport:
 
 def expected_in_till(opening_float: Decimal, by_method: dict[str, Decimal]) -> dict[str, Decimal]:
     """What should be counted per method at closing: the float plus the cash taken, and
-    each other method's takings (the customer's account is not counted: nothing to count)."""
-    expected = {method: amount for method, amount in by_method.items() if method != "account"}
+    each other method's takings (not the customer's account nor vouchers: nothing to count,
+    the till recorded them)."""
+    expected = {method: amount for method, amount in by_method.items() if method not in ("account", "voucher")}
     expected["cash"] = opening_float + by_method.get("cash", ZERO)
     return expected
 

@@ -236,7 +236,7 @@ class CatalogueEntryOutput(Schema):
 
 # --- cash sessions ---------------------------------------------------------------------------
 
-COUNTED_METHODS = tuple(method for method in PAYMENT_METHODS if method != "account")
+COUNTED_METHODS = tuple(method for method in PAYMENT_METHODS if method not in ("account", "voucher"))
 
 
 class CashSessionInput(StrictSchema):

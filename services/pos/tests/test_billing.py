@@ -262,6 +262,7 @@ def test_the_invoice_and_ticket_pdfs_print_accents_euros_and_legal_mentions(
         "79,80 €",
         "dont TVA 20 %",
         "13,30 €",
+        "Espèces",
         "Rendu monnaie",
     ):
         assert expected in ticket, (expected, ticket)
