@@ -464,3 +464,28 @@ def restart_postgres() -> None:
     (version,) = [path.name for path in Path("/etc/postgresql").iterdir()]
     command = [PG_CTLCLUSTER, "--skip-systemctl-redirect", version, "main", "restart", "-m", "immediate"]
     subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+
+# --- pos (#22) ---------------------------------------------------------------------------------
+
+
+def known_customer(stack: Stack | LiveStack, company: Company | LiveStack, display_name: str = "M. Loïc Bérard") -> str:
+    """A customer in pos's copy of the customer files. Until the customers service declares
+    ``customer_created`` (#20) pos cannot subscribe to it: pos's use case is run on its
+    database, with the event's data as customers will publish it."""
+    from bassin_common.database import make_engine, make_session_factory
+    from bassin_common.events import Event
+    from bassin_common.tenancy import RequestContext
+    from bassin_common.uow import UnitOfWork
+    from pos import usecases
+    from pos.events import CustomerView
+
+    data = {"customer_id": str(uuid.uuid4()), "kind": "private", "display_name": display_name, "email": None}
+    event = Event("customer_created", company.tenant_id, "customers", data).seen_through(CustomerView())
+    sessions = make_session_factory(make_engine(stack.settings.service_database_url("pos"), pool_size=1))
+    try:
+        with UnitOfWork(sessions, RequestContext(company.tenant_id, roles=frozenset({"system"})), "pos") as uow:
+            usecases.keep_customer(uow, event.data)
+    finally:
+        sessions.kw["bind"].dispose()
+    return data["customer_id"]

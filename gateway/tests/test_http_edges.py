@@ -183,7 +183,8 @@ def test_the_idempotency_key_travels_as_the_request_id_not_as_an_argument(stand_
     response = app.test_client().post(SALES, json={"lines": []}, headers={**bearer("cashier"), "Idempotency-Key": key})
     assert response.status_code == 201
     [(context, service, method, args, kwargs)] = rpc.calls
-    assert (service, method, args, kwargs) == ("pos", "record_sale", ({"lines": []},), {})
+    # The rights beyond recording sales that the company grants the caller travel too (none, by default).
+    assert (service, method, args, kwargs) == ("pos", "record_sale", ({"lines": []}, []), {})
     assert context.request_id == key
     assert before + 7 <= context.deadline <= time.time() + 7
     assert context.to_context_data()["request_id"] == key

@@ -64,7 +64,7 @@ def test_a_subscription_to_an_undeclared_event_is_refused() -> None:
 
     class Confused(BassinService):
         name = "confused"
-        on_sale_refunded = consume("pos", "sale_refunded", SaleCompletedView, lambda uow, data: None)
+        on_sale_voided = consume("pos", "sale_voided", SaleCompletedView, lambda uow, data: None)
 
-    with pytest.raises(LookupError, match="sale_refunded"):
+    with pytest.raises(LookupError, match="sale_voided"):
         catalogue.render((*SERVICES, ServiceInfo.of(Confused)))

@@ -12,15 +12,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import eventlet
 import pytest
 from nameko.containers import ServiceContainer
 from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, text
 
-from bassin_common.errors import DomainError, Forbidden, ValidationFailed
+from bassin_common.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from bassin_common.events import Event
 from bassin_common.testing import publish_event, rpc_client
+from pos import usecases
 
 FromInventory = Any  # the conftest's class, reached through the ``inventory`` fixture
 Till = Any
@@ -145,6 +147,8 @@ def test_a_later_article_created_updates_the_till_copy(
                     "sku": "CHL-GAL-5KG",
                     "name": "Chlore lent galets 5 kg",
                     "sale_price": "42.50",
+                    "vat_rate": "20.00",
+                    "category": None,
                 }
             ],
             "next": None,
@@ -174,5 +178,41 @@ def test_a_sale_writes_one_sale_completed_to_the_outbox(pos: ServiceContainer, t
     assert payload["data"]["sale_id"] == sale["id"]
     assert (payload["data"]["location_id"], payload["data"]["total"]) == (str(till.shop), "79.80")
     assert payload["data"]["lines"] == [
-        {"article_id": str(till.chlore), "quantity": 2, "unit_price": "39.90", "vat_rate": "20.00", "total": "79.80"}
+        {
+            "article_id": str(till.chlore),
+            "quantity": 2,
+            "unit_price": "39.90",
+            "vat_rate": "20.00",
+            "discount": "0.00",
+            "total": "79.80",
+            "serial_number": None,
+            "register_on_pool_id": None,
+        }
     ]
+
+
+# --- invoice numbers under concurrency -----------------------------------------------------------
+
+
+def test_invoice_numbers_stay_gapless_under_50_concurrent_issues(pos: ServiceContainer, uow: Any, till: Till) -> None:
+    """50 checked invoices issued at once, each by its own RPC (the service's workers run
+    them concurrently, each in its own transaction on PostgreSQL): numbers 1 to 50."""
+    customer = uuid.uuid4()
+    with uow() as work:
+        usecases.keep_customer(
+            work, {"customer_id": customer, "kind": "company", "display_name": "Camping Les Pins", "email": None}
+        )
+    line = {"description": "Entretien", "quantity": "1", "unit_price_excl_vat": "100.00", "vat_rate": "20.00"}
+    with rpc_client(till.tenant_id, roles=("office",)) as rpc:
+        drafts = [rpc.pos.create_invoice({"customer_id": str(customer), "lines": [line]})["id"] for _ in range(50)]
+        for invoice_id in drafts:
+            rpc.pos.check_invoice(invoice_id)
+
+    def issue(invoice_id: str) -> str:
+        with rpc_client(till.tenant_id, roles=("office",)) as rpc:
+            return rpc.pos.issue_invoice(invoice_id)["number"]
+
+    numbers = list(eventlet.GreenPool(50).imap(issue, drafts))
+    assert sorted(int(number.rsplit("-", 1)[1]) for number in numbers) == list(range(1, 51))
+    with rpc_client(till.tenant_id, roles=("office",)) as rpc, pytest.raises(Conflict):
+        rpc.pos.issue_invoice(drafts[0])  # issued already: no second number

@@ -68,23 +68,33 @@ def test_a_sale_is_priced_from_the_till_catalogue_stored_and_announced(uow: Any,
     assert (event.event_type, event.producer, event.tenant_id) == ("sale_completed", "pos", till.tenant_id)
     assert event.data == {
         "sale_id": str(sale.id),
+        "number": 1,
         "location_id": str(till.shop),
+        "customer_id": None,
+        "cashier_id": "caisse-nimes-1",
         "total": "648.70",
         "vat_total": "108.12",
+        "change_given": "0.00",
         "lines": [
             {
                 "article_id": str(till.chlore),
                 "quantity": 3,
                 "unit_price": "39.90",
                 "vat_rate": "20.00",
+                "discount": "0.00",
                 "total": "119.70",
+                "serial_number": None,
+                "register_on_pool_id": None,
             },
             {
                 "article_id": str(till.pompe),
                 "quantity": 1,
                 "unit_price": "529.00",
                 "vat_rate": "20.00",
+                "discount": "0.00",
                 "total": "529.00",
+                "serial_number": None,
+                "register_on_pool_id": None,
             },
         ],
         "payments": [{"method": "cash", "amount": "50.00"}, {"method": "card", "amount": "598.70"}],
@@ -98,14 +108,14 @@ def test_the_till_sells_at_its_latest_price_unless_the_cashier_sets_one(
 ) -> None:
     with uow() as work:
         inventory.apply(work, inventory.article(till.chlore, sale_price="42.50"))
-    data = sale_input([line(till.chlore, 2), line(till.chlore, 1, "35.00")], [("cheque", "120.00")], till.shop)
+    data = sale_input([line(till.chlore, 2), line(till.chlore, 1, "39.00")], [("cheque", "124.00")], till.shop)
     with uow(roles=("cashier",)) as work:
         sale = usecases.record_sale(work, data)
     assert [(position, sold.unit_price, sold.total) for position, sold in enumerate(sale.lines, 1)] == [
         (1, Decimal("42.50"), Decimal("85.00")),
-        (2, Decimal("35.00"), Decimal("35.00")),
+        (2, Decimal("39.00"), Decimal("39.00")),
     ]
-    assert [line["unit_price"] for line in work.emitted[0].data["lines"]] == ["42.50", "35.00"]
+    assert [line["unit_price"] for line in work.emitted[0].data["lines"]] == ["42.50", "39.00"]
 
 
 def test_a_sale_keeps_the_id_of_the_request_that_recorded_it(uow: Any, till: Till) -> None:
@@ -131,7 +141,7 @@ REFUSED_SALES: dict[str, tuple[Callable[[Till, Till], dict], str, str]] = {
     "payments short of the total": (
         lambda t, o: sale_input([line(t.chlore, 2)], [("cash", "40.00")]),
         "payments",
-        "payments add up to 40.00 but the sale totals 79.80",
+        "payments add up to 40.00 but the sale totals 79.80: 39.80 still due",
     ),
 }
 
