@@ -1,0 +1,237 @@
+"""Worksites through the gateway, on real PostgreSQL and RabbitMQ: pool types, projects
+from customers' ``order_confirmed``, the planner, steps on site, the handover, the portal."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from bassin_common.testing import publish_event, wait_until
+from bassin_gateway import identities
+from conftest import PASSWORD, Company, Stack, construction_order, count_rows, new_project
+
+API = "/api/v1/worksites"
+EVERY_SKILL = ["earthworks", "masonry", "plumbing", "waterproofing", "electrics", "finishing"]
+
+
+def emitted(stack: Stack, company: Company, event_type: str) -> list[dict[str, Any]]:
+    """The data of every ``event_type`` worksites wrote to its outbox for the company."""
+    engine = create_engine(stack.settings.service_database_url("worksites"))
+    with engine.connect() as connection:
+        rows = connection.scalars(
+            text("SELECT payload FROM outbox WHERE routing_key = :t AND payload->>'tenant_id' = :tenant ORDER BY id"),
+            {"t": event_type, "tenant": str(company.tenant_id)},
+        ).all()
+    engine.dispose()
+    return [row["data"] for row in rows]
+
+
+def login_as(stack: Stack, company: Company, roles: tuple[str, ...], customer_id: uuid.UUID | None = None) -> dict:
+    email = f"{roles[0]}-{uuid.uuid4().hex[:8]}@example.fr"
+    with stack.sessions() as session:
+        identities.create_user(session, company.tenant_id, email, PASSWORD, "Quelqu'un", roles, customer_id)
+        session.commit()
+    token = stack.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).get_json()
+    return {"Authorization": f"Bearer {token['access_token']}", "Idempotency-Key": str(uuid.uuid4())}
+
+
+def task(project: dict[str, Any], code: str) -> dict[str, Any]:
+    return next(t for t in project["tasks"] if t["code"] == code)
+
+
+def test_a_company_starts_with_thirty_pool_types_and_edits_a_template(stack: Stack) -> None:
+    company = stack.new_company()
+    types = company.every(f"{API}/pool-types")
+    assert len(types) == 30
+    concrete = next(t for t in types if t["code"] == "BET-R8")
+    pool_type = company.get(f"{API}/pool-types/{concrete['id']}").get_json()
+    assert [s["code"] for s in pool_type["steps"]][:3] == ["permit", "layout", "earthworks"]
+    assert len(pool_type["steps"]) == 13
+    structure = next(s for s in pool_type["steps"] if s["code"] == "structure")
+    assert structure["milestone_percent"] == "40.00"
+    assert structure["order_trigger"] == {"for_step": "waterproofing", "lead_days": 21}
+
+    steps = pool_type["steps"]
+    waterproofing = next(s for s in steps if s["code"] == "waterproofing")
+    waterproofing["materials"][0]["article_id"] = company.article["id"]  # link the liner to the catalogue
+    body = {k: pool_type[k] for k in ("code", "name", "structure", "shape", "length_m", "width_m", "mean_depth_m")}
+    wait_until(lambda: count_rows(stack, "worksites", "known_articles", company.tenant_id))
+    edited = company.edit(f"{API}/pool-types/{concrete['id']}", json={**body, "steps": steps})
+    assert edited.status_code == 200, edited.get_json()
+    assert edited.headers["ETag"] == '"2"'
+
+    looping = [
+        {**s, "depends_on": [{"step_code": "filling", "lag_days": 0}]} if s["code"] == "permit" else s for s in steps
+    ]
+    refused = company.edit(f"{API}/pool-types/{concrete['id']}", json={**body, "steps": looping})
+    assert refused.status_code == 422 and "circle" in str(refused.get_json()["errors"])
+    unknown = company.post(
+        f"{API}/pool-types",
+        json={
+            **body,
+            "code": "BET-X",
+            "steps": [{**steps[0], "materials": [{**steps[8]["materials"][0], "article_id": str(uuid.uuid4())}]}],
+        },
+    )
+    assert unknown.status_code == 422 and "steps[0].materials[0].article_id" in unknown.get_json()["errors"]
+
+
+def test_a_construction_order_becomes_one_project_with_its_template_and_payment_schedule(stack: Stack) -> None:
+    company = stack.new_company()
+    order_id = uuid.uuid4()
+    project = new_project(stack, company, order_id=order_id)
+    assert project["pool_type_code"] == "BET-R8" and project["status"] == "open"
+    assert len(project["tasks"]) == 13
+    liner = task(project, "waterproofing")["materials"][0]
+    assert (liner["description"], liner["quantity"]) == ("Liner 75/100", 52)  # 1.6 x 32 m², rounded up
+    schedule = {line["step_code"]: (line["percent"], line["amount_incl_vat"]) for line in project["payment_schedule"]}
+    assert schedule == {
+        "order": ("30.00", "11700.00"),
+        "structure": ("40.00", "15600.00"),
+        "waterproofing": ("25.00", "9750.00"),
+        "filling": ("5.00", "1950.00"),
+    }
+    assert emitted(stack, company, "project_created")[0]["order_id"] == str(order_id)
+
+    # The same order again (a second event for it), and a service order: no new project.
+    publish_event(stack.settings.amqp_uri, construction_order(company.tenant_id, order_id=order_id))
+    service = construction_order(company.tenant_id)
+    service.data["kind"] = "service"
+    publish_event(stack.settings.amqp_uri, service)
+    marker = new_project(stack, company)  # events of one producer arrive in order: those are handled
+    assert {p["id"] for p in company.every(f"{API}/projects")} == {project["id"], marker["id"]}
+
+    # The office edits the schedule (If-Match), refused when it does not add up to 100.
+    url = f"{API}/projects/{project['id']}"
+    bad = company.edit(url, json={"payment_schedule": [{"step_code": "structure", "percent": "50.00"}]})
+    assert bad.status_code == 422 and "payment_schedule" in bad.get_json()["errors"]
+    good = [{"step_code": "order", "percent": "50.00"}, {"step_code": "structure", "percent": "50.00"}]
+    assert company.edit(url, json={"payment_schedule": good}).status_code == 200
+
+
+def test_planning_with_crews_moves_blocks_and_a_crews_week(stack: Stack) -> None:
+    company = stack.new_company()
+    everyone = company.post(f"{API}/crews", json={"name": "Équipe A", "skills": EVERY_SKILL}).get_json()
+    project = new_project(stack, company)
+    url = f"{API}/projects/{project['id']}"
+    planned = company.post(f"{url}/plan", json={"start_on": "2026-03-02"})
+    assert planned.status_code == 200, planned.get_json()
+    assert planned.get_json()["filling_date"] == "2026-05-11"
+    structure = task(planned.get_json()["project"], "structure")
+    assert (structure["planned_start"], structure["crew_id"]) == ("2026-04-14", everyone["id"])
+
+    # A second project's structure cannot take the same crew the same days.
+    other = new_project(stack, company)
+    company.post(f"{API}/projects/{other['id']}/plan", json={"start_on": "2026-03-02"})
+    clash = company.post(
+        f"{API}/projects/{other['id']}/tasks/{task(other, 'layout')['id']}/move",
+        json={"start_on": "2026-04-14", "crew_id": everyone["id"]},
+    )
+    assert clash.status_code == 409 and "2026-04-14" in clash.get_json()["detail"]
+
+    # Moving before the predecessors allow is refused; a delay re-plans what follows.
+    early = company.post(f"{url}/tasks/{structure['id']}/move", json={"start_on": "2026-04-01"})
+    assert early.status_code == 422 and "start_on" in early.get_json()["errors"]
+    delayed = company.post(f"{url}/tasks/{structure['id']}/move", json={"start_on": "2026-04-21"})
+    assert delayed.status_code == 200, delayed.get_json()
+    result = delayed.get_json()
+    assert result["old_filling_date"] == "2026-05-11" and result["filling_date"] > "2026-05-11"
+    assert "backfill" in {m["code"] for m in result["moved"]} and "slab" not in {m["code"] for m in result["moved"]}
+
+    # A drought order blocks the filling until the end of August.
+    filling = task(result["project"], "filling")
+    blocked = company.post(
+        f"{url}/tasks/{filling['id']}/block", json={"reason": "Arrêté sécheresse (crise)", "until": "2026-08-31"}
+    )
+    assert blocked.status_code == 200 and blocked.get_json()["filling_date"] == "2026-09-01"
+    assert emitted(stack, company, "project_blocked")[0]["until"] == "2026-08-31"
+
+    week = company.get(
+        f"{API}/crews/{everyone['id']}/agenda", query_string={"first_day": "2026-04-27", "last_day": "2026-05-03"}
+    )
+    assert week.status_code == 200
+    assert {e["step_code"] for e in week.get_json()["entries"]} >= {"structure"}
+
+
+def test_steps_on_site_milestones_materials_handover_and_roles(stack: Stack) -> None:
+    company = stack.new_company()
+    customer_id = uuid.uuid4()
+    company.post(f"{API}/crews", json={"name": "Équipe A", "skills": EVERY_SKILL})
+    project = new_project(stack, company, customer_id=customer_id)
+    url = f"{API}/projects/{project['id']}"
+    wait_until(lambda: count_rows(stack, "worksites", "known_locations", company.tenant_id))
+    assert company.edit(url, json={"location_id": company.shop["id"]}).status_code == 200
+    company.post(f"{url}/plan", json={"start_on": "2026-03-02"})
+    technician = login_as(stack, company, ("technician",))
+    sales = login_as(stack, company, ("sales",))
+
+    def run(code: str, action: str, headers: dict = technician) -> Any:
+        headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
+        return stack.client.post(f"{url}/tasks/{task(project, code)['id']}/{action}", headers=headers)
+
+    assert run("layout", "start").status_code == 409  # the permit is not done
+    assert run("permit", "start", sales).status_code == 403  # a salesperson reads only
+    assert stack.client.get(url, headers=sales).status_code == 200
+    for code in ("permit", "layout", "earthworks", "drainage", "slab"):
+        assert run(code, "start").status_code == 200, run(code, "start").get_json()
+        assert run(code, "complete").status_code == 200
+
+    started = run("structure", "start")
+    assert started.status_code == 200 and started.get_json()["status"] == "in_progress"
+    (due,) = emitted(stack, company, "materials_order_due")
+    assert due["for_step_code"] == "waterproofing" and due["lines"][0]["description"] == "Liner 75/100"
+    note = stack.client.post(
+        f"{url}/tasks/{task(project, 'structure')['id']}/notes",
+        json={"text": "Ferraillage contrôlé."},
+        headers=technician,
+    )
+    assert note.status_code == 201
+    assert run("structure", "complete").status_code == 200
+    completed = {e["step_code"]: e for e in emitted(stack, company, "task_completed")}
+    assert completed["structure"]["milestone_percent"] == "40.00"
+    assert completed["structure"]["project_total_incl_vat"] == "39000.00"
+    assert completed["slab"]["milestone_percent"] is None
+
+    for code in ("hydraulics", "backfill", "waterproofing", "coping", "technical_room", "safety_device"):
+        assert run(code, "start").status_code == 200
+        assert run(code, "complete").status_code == 200
+    assert run("filling", "start").status_code == 200
+    assert run("filling", "complete").status_code == 409  # the handover report completes it
+    today = wait_until(lambda: company.get(url).get_json()["tasks"][-1]["started_at"])[:10]
+    handover = stack.client.post(
+        f"{url}/handover",
+        json={
+            "handover_on": today,
+            "reserves": ["Margelle fissurée côté escalier"],
+            "equipment": [
+                {
+                    "category": "pump",
+                    "brand": "Pentair",
+                    "model": "SuperFlo VS",
+                    "serial_number": "PF-1",
+                    "warranty_months": 36,
+                }
+            ],
+        },
+        headers={**technician, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert handover.status_code == 200, handover.get_json()
+    assert handover.get_json()["status"] == "completed"
+    (done,) = emitted(stack, company, "project_completed")
+    assert done["handover_on"] == today and done["pool"]["pool_type_code"] == "BET-R8"
+    assert done["equipment"][0]["serial_number"] == "PF-1"
+    assert done["guarantees"]["ten_year"] == str(int(today[:4]) + 10) + today[4:]
+    assert emitted(stack, company, "task_completed")[-1]["milestone_percent"] == "5.00"
+    # materials: the liner is not linked to an article in the default template, the rest neither:
+    assert emitted(stack, company, "materials_consumed") == []
+
+    # The customer sees their own project's progress, and no one else's.
+    mine = login_as(stack, company, ("customer",), customer_id)
+    theirs = login_as(stack, company, ("customer",), uuid.uuid4())
+    own = stack.client.get(f"/api/v1/portal/worksites/projects/{project['id']}", headers=mine)
+    assert own.status_code == 200 and own.get_json()["progress_percent"] == 100
+    assert stack.client.get(f"/api/v1/portal/worksites/projects/{project['id']}", headers=theirs).status_code == 404
+    assert stack.client.get("/api/v1/portal/worksites/projects", headers=theirs).get_json()["items"] == []
+    assert stack.client.get(url, headers=mine).status_code == 403
