@@ -4,10 +4,13 @@ from customers' ``order_confirmed``, the planner, steps on site, the handover, t
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, text
 
+from bassin_common.registry import installed_services
 from bassin_common.testing import publish_event, wait_until
 from bassin_gateway import identities
 from conftest import PASSWORD, Company, Stack, construction_order, count_rows, new_project
@@ -18,14 +21,7 @@ EVERY_SKILL = ["earthworks", "masonry", "plumbing", "waterproofing", "electrics"
 
 def emitted(stack: Stack, company: Company, event_type: str) -> list[dict[str, Any]]:
     """The data of every ``event_type`` worksites wrote to its outbox for the company."""
-    engine = create_engine(stack.settings.service_database_url("worksites"))
-    with engine.connect() as connection:
-        rows = connection.scalars(
-            text("SELECT payload FROM outbox WHERE routing_key = :t AND payload->>'tenant_id' = :tenant ORDER BY id"),
-            {"t": event_type, "tenant": str(company.tenant_id)},
-        ).all()
-    engine.dispose()
-    return [row["data"] for row in rows]
+    return emitted_by(stack, "worksites", company, event_type)
 
 
 def login_as(stack: Stack, company: Company, roles: tuple[str, ...], customer_id: uuid.UUID | None = None) -> dict:
@@ -38,7 +34,7 @@ def login_as(stack: Stack, company: Company, roles: tuple[str, ...], customer_id
 
 
 def task(project: dict[str, Any], code: str) -> dict[str, Any]:
-    return next(t for t in project["tasks"] if t["code"] == code)
+    return next(t for t in project["tasks"] if t["step_code"] == code)
 
 
 def test_a_company_starts_with_thirty_pool_types_and_edits_a_template(stack: Stack) -> None:
@@ -47,14 +43,14 @@ def test_a_company_starts_with_thirty_pool_types_and_edits_a_template(stack: Sta
     assert len(types) == 30
     concrete = next(t for t in types if t["code"] == "BET-R8")
     pool_type = company.get(f"{API}/pool-types/{concrete['id']}").get_json()
-    assert [s["code"] for s in pool_type["steps"]][:3] == ["permit", "layout", "earthworks"]
+    assert [s["step_code"] for s in pool_type["steps"]][:3] == ["permit", "layout", "earthworks"]
     assert len(pool_type["steps"]) == 13
-    structure = next(s for s in pool_type["steps"] if s["code"] == "structure")
+    structure = next(s for s in pool_type["steps"] if s["step_code"] == "structure")
     assert structure["milestone_percent"] == "40.00"
     assert structure["order_trigger"] == {"for_step": "waterproofing", "lead_days": 21}
 
     steps = pool_type["steps"]
-    waterproofing = next(s for s in steps if s["code"] == "waterproofing")
+    waterproofing = next(s for s in steps if s["step_code"] == "waterproofing")
     waterproofing["materials"][0]["article_id"] = company.article["id"]  # link the liner to the catalogue
     body = {k: pool_type[k] for k in ("code", "name", "structure", "shape", "length_m", "width_m", "mean_depth_m")}
     wait_until(lambda: count_rows(stack, "worksites", "known_articles", company.tenant_id))
@@ -63,7 +59,8 @@ def test_a_company_starts_with_thirty_pool_types_and_edits_a_template(stack: Sta
     assert edited.headers["ETag"] == '"2"'
 
     looping = [
-        {**s, "depends_on": [{"step_code": "filling", "lag_days": 0}]} if s["code"] == "permit" else s for s in steps
+        {**s, "depends_on": [{"step_code": "filling", "lag_days": 0}]} if s["step_code"] == "permit" else s
+        for s in steps
     ]
     refused = company.edit(f"{API}/pool-types/{concrete['id']}", json={**body, "steps": looping})
     assert refused.status_code == 422 and "circle" in str(refused.get_json()["errors"])
@@ -138,7 +135,9 @@ def test_planning_with_crews_moves_blocks_and_a_crews_week(stack: Stack) -> None
     assert delayed.status_code == 200, delayed.get_json()
     result = delayed.get_json()
     assert result["old_filling_date"] == "2026-05-11" and result["filling_date"] > "2026-05-11"
-    assert "backfill" in {m["code"] for m in result["moved"]} and "slab" not in {m["code"] for m in result["moved"]}
+    assert "backfill" in {m["step_code"] for m in result["moved"]} and "slab" not in {
+        m["step_code"] for m in result["moved"]
+    }
 
     # A drought order blocks the filling until the end of August.
     filling = task(result["project"], "filling")
@@ -155,83 +154,259 @@ def test_planning_with_crews_moves_blocks_and_a_crews_week(stack: Stack) -> None
     assert {e["step_code"] for e in week.get_json()["entries"]} >= {"structure"}
 
 
+def link_liner_to_the_catalogue(stack: Stack, company: Company) -> None:
+    """The BET-R8 template's liner becomes the company's catalogue article."""
+    wait_until(lambda: count_rows(stack, "worksites", "known_articles", company.tenant_id))
+    concrete = next(t for t in company.every(f"{API}/pool-types") if t["code"] == "BET-R8")
+    pool_type = company.get(f"{API}/pool-types/{concrete['id']}").get_json()
+    waterproofing = next(s for s in pool_type["steps"] if s["step_code"] == "waterproofing")
+    waterproofing["materials"][0]["article_id"] = company.article["id"]
+    body = {k: pool_type[k] for k in ("code", "name", "structure", "shape", "length_m", "width_m", "mean_depth_m")}
+    assert (
+        company.edit(f"{API}/pool-types/{concrete['id']}", json={**body, "steps": pool_type["steps"]}).status_code
+        == 200
+    )
+
+
+def subscribes(consumer: str, producer: str, event_type: str) -> bool:
+    return any(
+        (s.producer, s.event_type) == (producer, event_type)
+        for service in installed_services()
+        if service.name == consumer
+        for s in service.subscriptions
+    )
+
+
+def emitted_by(stack: Stack, service: str, company: Company, event_type: str) -> list[dict[str, Any]]:
+    engine = create_engine(stack.settings.service_database_url(service))
+    with engine.connect() as connection:
+        rows = connection.scalars(
+            text("SELECT payload FROM outbox WHERE routing_key = :t AND payload->>'tenant_id' = :tenant ORDER BY id"),
+            {"t": event_type, "tenant": str(company.tenant_id)},
+        ).all()
+    engine.dispose()
+    return [row["data"] for row in rows]
+
+
+class Site:
+    """A project of a company, its liner linked to the catalogue and its shop as stock location,
+    planned, and a technician to run its steps."""
+
+    def __init__(self, stack: Stack, customer_id: uuid.UUID | None = None) -> None:
+        self.stack = stack
+        self.company = company = stack.new_company()
+        link_liner_to_the_catalogue(stack, company)
+        company.post(f"{API}/crews", json={"name": "Équipe A", "skills": EVERY_SKILL})
+        self.customer_id = customer_id or uuid.uuid4()
+        self.project = new_project(stack, company, customer_id=self.customer_id)
+        self.url = f"{API}/projects/{self.project['id']}"
+        wait_until(lambda: count_rows(stack, "worksites", "known_locations", company.tenant_id))
+        assert company.edit(self.url, json={"location_id": company.shop["id"]}).status_code == 200
+        assert company.post(f"{self.url}/plan", json={"start_on": "2026-03-02"}).status_code == 200
+        self.technician = login_as(stack, company, ("technician",))
+
+    def run(self, code: str, action: str, headers: dict | None = None) -> Any:
+        headers = {**(headers or self.technician), "Idempotency-Key": str(uuid.uuid4())}
+        return self.stack.client.post(f"{self.url}/tasks/{task(self.project, code)['id']}/{action}", headers=headers)
+
+    def build(self, *codes: str) -> None:
+        for code in codes:
+            assert self.run(code, "start").status_code == 200, code
+            assert self.run(code, "complete").status_code == 200, code
+
+    def build_to_filling(self) -> None:
+        self.build(*BEFORE_FILLING)
+        assert self.run("filling", "start").status_code == 200
+
+    def hand_over(self) -> Any:
+        """The handover report, dated the day the filling started (today)."""
+        today = self.company.get(self.url).get_json()["tasks"][-1]["started_at"][:10]
+        return self.stack.client.post(
+            f"{self.url}/handover",
+            json={
+                "handover_on": today,
+                "reserves": ["Margelle fissurée côté escalier"],
+                "equipment": [
+                    {
+                        "category": "pump",
+                        "brand": "Pentair",
+                        "model": "SuperFlo VS",
+                        "serial_number": "PF-1",
+                        "warranty_months": 36,
+                    }
+                ],
+            },
+            headers={**self.technician, "Idempotency-Key": str(uuid.uuid4())},
+        )
+
+
+BEFORE_STRUCTURE = ("permit", "layout", "earthworks", "drainage", "slab")
+BEFORE_FILLING = (
+    *BEFORE_STRUCTURE,
+    "structure",
+    "hydraulics",
+    "backfill",
+    "waterproofing",
+    "coping",
+    "technical_room",
+    "safety_device",
+)
+
+
 def test_steps_on_site_milestones_materials_handover_and_roles(stack: Stack) -> None:
-    company = stack.new_company()
     customer_id = uuid.uuid4()
-    company.post(f"{API}/crews", json={"name": "Équipe A", "skills": EVERY_SKILL})
-    project = new_project(stack, company, customer_id=customer_id)
-    url = f"{API}/projects/{project['id']}"
-    wait_until(lambda: count_rows(stack, "worksites", "known_locations", company.tenant_id))
-    assert company.edit(url, json={"location_id": company.shop["id"]}).status_code == 200
-    company.post(f"{url}/plan", json={"start_on": "2026-03-02"})
-    technician = login_as(stack, company, ("technician",))
+    site = Site(stack, customer_id)
+    company, url = site.company, site.url
     sales = login_as(stack, company, ("sales",))
 
-    def run(code: str, action: str, headers: dict = technician) -> Any:
-        headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
-        return stack.client.post(f"{url}/tasks/{task(project, code)['id']}/{action}", headers=headers)
-
-    assert run("layout", "start").status_code == 409  # the permit is not done
-    assert run("permit", "start", sales).status_code == 403  # a salesperson reads only
+    assert site.run("layout", "start").status_code == 409  # the permit is not done
+    assert site.run("permit", "start", sales).status_code == 403  # a salesperson reads only
     assert stack.client.get(url, headers=sales).status_code == 200
-    for code in ("permit", "layout", "earthworks", "drainage", "slab"):
-        assert run(code, "start").status_code == 200, run(code, "start").get_json()
-        assert run(code, "complete").status_code == 200
+    site.build(*BEFORE_STRUCTURE)
 
-    started = run("structure", "start")
+    started = site.run("structure", "start")
     assert started.status_code == 200 and started.get_json()["status"] == "in_progress"
     (due,) = emitted(stack, company, "materials_order_due")
-    assert due["for_step_code"] == "waterproofing" and due["lines"][0]["description"] == "Liner 75/100"
+    assert due["for_step_code"] == "waterproofing"
+    assert due["lines"][0] == {
+        "article_id": company.article["id"],
+        "quantity": 52,
+        "description": "Liner 75/100",
+        "unit": "m2",
+    }
     note = stack.client.post(
-        f"{url}/tasks/{task(project, 'structure')['id']}/notes",
+        f"{url}/tasks/{task(site.project, 'structure')['id']}/notes",
         json={"text": "Ferraillage contrôlé."},
-        headers=technician,
+        headers={**site.technician, "Idempotency-Key": str(uuid.uuid4())},
     )
     assert note.status_code == 201
-    assert run("structure", "complete").status_code == 200
+    assert site.run("structure", "complete").status_code == 200
     completed = {e["step_code"]: e for e in emitted(stack, company, "task_completed")}
     assert completed["structure"]["milestone_percent"] == "40.00"
     assert completed["structure"]["project_total_incl_vat"] == "39000.00"
     assert completed["slab"]["milestone_percent"] is None
 
-    for code in ("hydraulics", "backfill", "waterproofing", "coping", "technical_room", "safety_device"):
-        assert run(code, "start").status_code == 200
-        assert run(code, "complete").status_code == 200
-    assert run("filling", "start").status_code == 200
-    assert run("filling", "complete").status_code == 409  # the handover report completes it
-    today = wait_until(lambda: company.get(url).get_json()["tasks"][-1]["started_at"])[:10]
-    handover = stack.client.post(
-        f"{url}/handover",
-        json={
-            "handover_on": today,
-            "reserves": ["Margelle fissurée côté escalier"],
-            "equipment": [
-                {
-                    "category": "pump",
-                    "brand": "Pentair",
-                    "model": "SuperFlo VS",
-                    "serial_number": "PF-1",
-                    "warranty_months": 36,
-                }
-            ],
-        },
-        headers={**technician, "Idempotency-Key": str(uuid.uuid4())},
-    )
+    site.build("hydraulics", "backfill", "waterproofing")
+    liner = [{"article_id": company.article["id"], "quantity": 52}]
+    (reserved,) = emitted(stack, company, "materials_reserved")
+    (consumed,) = emitted(stack, company, "materials_consumed")
+    assert reserved["lines"] == consumed["lines"] == liner
+    assert reserved["location_id"] == consumed["location_id"] == company.shop["id"]
+
+    site.build("coping", "technical_room", "safety_device")
+    assert site.run("filling", "start").status_code == 200
+    assert site.run("filling", "complete").status_code == 409  # the handover report completes it
+    handover = site.hand_over()
     assert handover.status_code == 200, handover.get_json()
     assert handover.get_json()["status"] == "completed"
     (done,) = emitted(stack, company, "project_completed")
-    assert done["handover_on"] == today and done["pool"]["pool_type_code"] == "BET-R8"
+    today = done["handover_on"]
+    assert done["pool"]["pool_type_code"] == "BET-R8" and done["reserves"] == ["Margelle fissurée côté escalier"]
     assert done["equipment"][0]["serial_number"] == "PF-1"
     assert done["guarantees"]["ten_year"] == str(int(today[:4]) + 10) + today[4:]
     assert emitted(stack, company, "task_completed")[-1]["milestone_percent"] == "5.00"
-    # materials: the liner is not linked to an article in the default template, the rest neither:
-    assert emitted(stack, company, "materials_consumed") == []
 
     # The customer sees their own project's progress, and no one else's.
     mine = login_as(stack, company, ("customer",), customer_id)
     theirs = login_as(stack, company, ("customer",), uuid.uuid4())
-    own = stack.client.get(f"/api/v1/portal/worksites/projects/{project['id']}", headers=mine)
+    own = stack.client.get(f"/api/v1/portal/worksites/projects/{site.project['id']}", headers=mine)
     assert own.status_code == 200 and own.get_json()["progress_percent"] == 100
-    assert stack.client.get(f"/api/v1/portal/worksites/projects/{project['id']}", headers=theirs).status_code == 404
+    assert (
+        stack.client.get(f"/api/v1/portal/worksites/projects/{site.project['id']}", headers=theirs).status_code == 404
+    )
     assert stack.client.get("/api/v1/portal/worksites/projects", headers=theirs).get_json()["items"] == []
     assert stack.client.get(url, headers=mine).status_code == 403
+
+
+# --- with the services on the other side of the events (each runs once its side is built) ---
+
+
+@pytest.mark.skipif(
+    not subscribes("pos", "worksites", "task_completed"), reason="pos does not consume task_completed yet"
+)
+def test_the_structure_milestone_becomes_one_payment_request_in_pos(stack: Stack) -> None:
+    site = Site(stack)
+    site.build(*BEFORE_STRUCTURE, "structure")
+
+    def requested() -> list[dict[str, Any]]:
+        return [
+            r
+            for r in emitted_by(stack, "pos", site.company, "payment_request_issued")
+            if r["project_id"] == site.project["id"]
+        ]
+
+    (request,) = wait_until(requested)
+    assert request["percent"] == "40.00" and request["total_incl_vat"] == "15600.00"
+    site.build("hydraulics")  # later events handled: still one request for the structure
+    wait_until(lambda: emitted(stack, site.company, "task_completed")[-1]["step_code"] == "hydraulics")
+    assert len(requested()) == 1
+
+
+@pytest.mark.skipif(
+    not subscribes("inventory", "worksites", "materials_consumed"), reason="inventory does not consume materials yet"
+)
+def test_the_liner_leaves_the_stock_when_the_waterproofing_is_done(stack: Stack) -> None:
+    site = Site(stack)
+    before = site.company.shop_quantity()
+    site.build(*BEFORE_FILLING)
+    wait_until(lambda: site.company.shop_quantity() == before - 52)
+
+
+@pytest.mark.skipif(
+    not subscribes("customers", "worksites", "project_completed"),
+    reason="customers does not consume project_completed yet",
+)
+def test_the_handover_registers_the_pool_and_its_equipment_in_the_customer_file(stack: Stack) -> None:
+    site = Site(stack)
+    site.build_to_filling()
+    assert site.hand_over().status_code == 200
+
+    def installed() -> list[dict[str, Any]]:
+        return [
+            e
+            for e in emitted_by(stack, "customers", site.company, "equipment_installed")
+            if e["serial_number"] == "PF-1"
+        ]
+
+    (pump,) = wait_until(installed)
+    handover_on = date.fromisoformat(emitted(stack, site.company, "project_completed")[0]["handover_on"])
+    assert pump["installed_on"] == handover_on.isoformat()
+    months = handover_on.month - 1 + 36
+    assert pump["warranty_ends_on"][:7] == f"{handover_on.year + months // 12}-{months % 12 + 1:02d}"
+
+
+def test_the_season_auto_plan_is_a_proposal_applied_only_when_accepted(stack: Stack) -> None:
+    company = stack.new_company()
+    crews = [
+        company.post(f"{API}/crews", json={"name": "Terrassement", "skills": ["earthworks"]}).get_json(),
+        company.post(f"{API}/crews", json={"name": "Maçonnerie", "skills": ["masonry", "plumbing"]}).get_json(),
+        company.post(
+            f"{API}/crews",
+            json={
+                "name": "Finitions (sous-traitant)",
+                "kind": "subcontractor",
+                "skills": ["waterproofing", "electrics", "finishing"],
+            },
+        ).get_json(),
+    ]
+    first = new_project(stack, company, promised_filling_date="2026-05-15")
+    second = new_project(stack, company, promised_filling_date="2026-05-04", pool_type_code="PAN-R8")
+    proposed = company.post(f"{API}/season-plans", json={"start_on": "2026-03-02", "time_limit_seconds": 3})
+    assert proposed.status_code == 201, proposed.get_json()
+    proposal = proposed.get_json()
+    assert proposal["status"] == "proposed" and proposal["solver"].startswith("cp-sat")
+    assert {p["project_id"] for p in proposal["projects"]} == {first["id"], second["id"]}
+    assert len(proposal["assignments"]) == 26
+    assert {a["crew_id"] for a in proposal["assignments"]} - {None} <= {c["id"] for c in crews}
+    # Nothing moved yet.
+    assert all(t["planned_start"] is None for t in company.get(f"{API}/projects/{first['id']}").get_json()["tasks"])
+
+    accepted = company.post(f"{API}/season-plans/{proposal['id']}/accept")
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    planned = {t["id"]: t for t in company.get(f"{API}/projects/{second['id']}").get_json()["tasks"]}
+    for assignment in (a for a in proposal["assignments"] if a["project_id"] == second["id"]):
+        got = planned[assignment["task_id"]]
+        assert (got["planned_start"], got["crew_id"]) == (assignment["start"], assignment["crew_id"])
+    filling = next(p for p in proposal["projects"] if p["project_id"] == second["id"])["filling_date"]
+    assert company.get(f"{API}/projects/{second['id']}").get_json()["filling_date"] == filling
+    assert company.post(f"{API}/season-plans/{proposal['id']}/accept").status_code == 409

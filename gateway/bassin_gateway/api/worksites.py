@@ -178,6 +178,26 @@ api.forward(
     summary="The handover report (PV de réception): completes the project, starts the guarantees",
 )
 
+# --- the season auto-plan ---
+api.forward(
+    "POST",
+    "/season-plans",
+    "propose_season_plan",
+    PLAN,
+    body=True,
+    status=201,
+    location="/season-plans/{id}",
+    summary="Propose a plan of the season for every open project (CP-SAT): a proposal, applied only when accepted",
+)
+api.forward("GET", "/season-plans/<proposal_id>", "get_season_plan", READ, summary="A proposed plan of the season")
+api.forward(
+    "POST",
+    "/season-plans/<proposal_id>/accept",
+    "accept_season_plan",
+    PLAN,
+    summary="Accept a proposed season plan: its dates and crews become the projects' plan",
+)
+
 # --- the customer's portal ---
 portal.forward(
     "GET", "/projects", "portal_list_projects", READ_OWN_CUSTOMER_ACCOUNT, query=True, summary="My pool projects"

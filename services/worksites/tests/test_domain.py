@@ -32,8 +32,8 @@ EVERYONE = Crew("all", "Équipe A", frozenset(SKILLS))
 def tasks_of(steps: list[dict]) -> list[Task]:
     return [
         Task(
-            s["code"],
-            s["code"],
+            s["step_code"],
+            s["step_code"],
             s["duration_days"],
             tuple((d["step_code"], d["lag_days"]) for d in s["depends_on"]),
             s["skill"],
@@ -161,12 +161,13 @@ def test_template_and_schedule_rules() -> None:
     steps = defaults.template("concrete")
     assert template_errors(steps) == {}
     looping = [
-        {**s, "depends_on": [{"step_code": "filling", "lag_days": 0}]} if s["code"] == "permit" else s for s in steps
+        {**s, "depends_on": [{"step_code": "filling", "lag_days": 0}]} if s["step_code"] == "permit" else s
+        for s in steps
     ]
     assert "circle" in template_errors(looping)["steps"][0]
     unknown = [*steps[:1], {**steps[1], "depends_on": [{"step_code": "nope", "lag_days": 0}]}]
     assert "steps[1].depends_on[0].step_code" in template_errors(unknown)
-    codes = [s["code"] for s in steps]
+    codes = [s["step_code"] for s in steps]
     good = [{"step_code": "order", "percent": 30}, {"step_code": "structure", "percent": 70}]
     assert schedule_errors(good, codes) == {}
     assert "payment_schedule" in schedule_errors([{"step_code": "structure", "percent": 50}], codes)

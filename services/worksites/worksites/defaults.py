@@ -23,7 +23,7 @@ def _step(
     trigger: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
     return {
-        "code": code,
+        "step_code": code,
         "name": name,
         "duration_days": days,
         "depends_on": [{"step_code": c, "lag_days": lag} for c, lag in after],

@@ -100,6 +100,9 @@ class WorkCalendar:
         return days
 
 
+WORKING_DAYS = WorkCalendar()
+
+
 # --- templates --------------------------------------------------------------------------
 
 
@@ -138,18 +141,18 @@ def scaled_materials(materials: Iterable[Mapping[str, Any]], size: PoolSize) -> 
 def template_errors(steps: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
     """What is wrong with a template (field path → messages); empty when it can be used."""
     errors: dict[str, list[str]] = {}
-    codes = [step["code"] for step in steps]
+    codes = [step["step_code"] for step in steps]
     if not steps:
         errors["steps"] = ["a template needs at least one step"]
     total = Decimal(0)
     for index, step in enumerate(steps):
         where = f"steps[{index}]"
-        if codes.count(step["code"]) > 1:
-            errors.setdefault(f"{where}.code", []).append("used by another step")
+        if codes.count(step["step_code"]) > 1:
+            errors.setdefault(f"{where}.step_code", []).append("used by another step")
         for d, dependency in enumerate(step.get("depends_on", [])):
             if dependency["step_code"] not in codes:
                 errors.setdefault(f"{where}.depends_on[{d}].step_code", []).append("no step has this code")
-            elif dependency["step_code"] == step["code"]:
+            elif dependency["step_code"] == step["step_code"]:
                 errors.setdefault(f"{where}.depends_on[{d}].step_code", []).append("a step cannot wait for itself")
         trigger = step.get("order_trigger")
         if trigger and trigger["for_step"] not in codes:
@@ -165,7 +168,7 @@ def template_errors(steps: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
 
 def dependency_cycle(steps: Sequence[Mapping[str, Any]]) -> list[str]:
     """A cycle of step codes in the dependencies, or [] when there is none."""
-    waits = {step["code"]: [d["step_code"] for d in step.get("depends_on", [])] for step in steps}
+    waits = {step["step_code"]: [d["step_code"] for d in step.get("depends_on", [])] for step in steps}
     state: dict[str, int] = {}  # 1 visiting, 2 done
 
     def visit(code: str, path: list[str]) -> list[str]:

@@ -105,6 +105,9 @@ class Project(TenantScoped, Base):
     handover_on: Mapped[date | None] = mapped_column(Date)
     reserves: Mapped[list[str] | None] = mapped_column(JSONB)
     equipment: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    # The version of what the office edits (PUT: schedule, location, promise): its ETag.
+    # Planning and the site move the steps without touching it, so an edit is refused only
+    # when another edit came first, not whenever a step started.
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -19,7 +19,7 @@ DIMENSION = validate.Range(min=0.5, max=100)
 
 STEPS_EXAMPLE = [
     {
-        "code": "slab",
+        "step_code": "slab",
         "name": "Slab (radier)",
         "duration_days": 2,
         "depends_on": [],
@@ -32,7 +32,7 @@ STEPS_EXAMPLE = [
         "order_trigger": {"for_step": "waterproofing", "lead_days": 21},
     },
     {
-        "code": "waterproofing",
+        "step_code": "waterproofing",
         "name": "Waterproofing / liner",
         "duration_days": 2,
         "depends_on": [{"step_code": "slab", "lag_days": 3}],
@@ -93,7 +93,7 @@ class OrderTriggerSchema(StrictSchema):
 
 
 class StepSchema(StrictSchema):
-    code = fields.String(
+    step_code = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=40), validate.Regexp(r"^[a-z][a-z0-9_]*$")],
         metadata={"example": "structure"},
@@ -161,7 +161,7 @@ class PoolTypeSummary(Schema):
 
 
 class StepOutput(Schema):
-    code = fields.String(metadata={"example": "structure"})
+    step_code = fields.String(metadata={"example": "structure"})
     name = fields.String(metadata={"example": "Walls and built-in fittings"})
     duration_days = fields.Integer(metadata={"example": 5})
     depends_on = fields.List(fields.Nested(DependencySchema))
@@ -186,7 +186,7 @@ class PeriodSchema(StrictSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=200), metadata={"example": "Congés"})
 
     @validates_schema
-    def ordered(self, data: dict, **_: object) -> None:
+    def first_day_comes_first(self, data: dict, **_: object) -> None:
         if data.get("first_day") and data.get("last_day") and data["last_day"] < data["first_day"]:
             raise ValidationError({"last_day": ["before first_day"]})
 
@@ -219,8 +219,10 @@ class CrewOutput(Schema):
 
 
 class AgendaQuery(StrictSchema):
-    first_day = fields.Date(required=True, metadata={"example": "2026-04-13"})
-    last_day = fields.Date(required=True, metadata={"example": "2026-04-19"})
+    """A period of at most three months; without one, the current week (Monday to Sunday)."""
+
+    first_day = fields.Date(load_default=None, metadata={"example": "2026-04-13"})
+    last_day = fields.Date(load_default=None, metadata={"example": "2026-04-19"})
 
     @validates_schema
     def short(self, data: dict, **_: object) -> None:
@@ -287,7 +289,7 @@ class TaskOutput(Schema):
     id = fields.UUID(metadata={"example": TASK})
     project_id = fields.UUID(metadata={"example": PROJECT})
     position = fields.Integer(metadata={"example": 6})
-    code = fields.String(metadata={"example": "structure"})
+    step_code = fields.String(attribute="code", metadata={"example": "structure"})
     name = fields.String(metadata={"example": "Walls and built-in fittings"})
     duration_days = fields.Integer(metadata={"example": 5})
     depends_on = fields.List(fields.Nested(DependencySchema))
@@ -385,7 +387,7 @@ class BlockInput(StrictSchema):
 
 class MoveOutput(Schema):
     task_id = fields.UUID(metadata={"example": TASK})
-    code = fields.String(metadata={"example": "backfill"})
+    step_code = fields.String(attribute="code", metadata={"example": "backfill"})
     old_start = fields.Date(allow_none=True, metadata={"example": "2026-04-22"})
     new_start = fields.Date(metadata={"example": "2026-04-29"})
 
@@ -431,7 +433,7 @@ class HandoverInput(StrictSchema):
 
 
 class PortalTask(Schema):
-    code = fields.String(metadata={"example": "structure"})
+    step_code = fields.String(attribute="code", metadata={"example": "structure"})
     name = fields.String(metadata={"example": "Walls and built-in fittings"})
     status = fields.String(metadata={"example": "done"})
     planned_start = fields.Date(allow_none=True, metadata={"example": "2026-04-14"})
@@ -450,3 +452,46 @@ class PortalProject(Schema):
     handover_on = fields.Date(allow_none=True, metadata={"example": None})
     progress_percent = fields.Integer(metadata={"example": 46, "description": "Steps done, in percent."})
     tasks = fields.List(fields.Nested(PortalTask))
+
+
+# --- the season auto-plan ---------------------------------------------------------------
+
+
+class SeasonInput(StrictSchema):
+    start_on = fields.Date(required=True, metadata={"example": "2026-03-02"})
+    time_limit_seconds = fields.Integer(
+        load_default=7,
+        strict=True,
+        validate=validate.Range(min=1, max=9),
+        metadata={"example": 7, "description": "How long the solver searches (the answer comes within 10 s)."},
+    )
+
+
+class SeasonAssignment(Schema):
+    task_id = fields.UUID(metadata={"example": TASK})
+    project_id = fields.UUID(metadata={"example": PROJECT})
+    step_code = fields.String(metadata={"example": "structure"})
+    start = fields.Date(metadata={"example": "2026-04-14"})
+    end = fields.Date(metadata={"example": "2026-04-20"})
+    crew_id = fields.UUID(allow_none=True, metadata={"example": CREW})
+    status = fields.String(metadata={"example": "pending"})
+
+
+class SeasonProjectLine(Schema):
+    project_id = fields.UUID(metadata={"example": PROJECT})
+    promised_filling_date = fields.Date(allow_none=True, metadata={"example": "2026-06-01"})
+    filling_date = fields.Date(allow_none=True, metadata={"example": "2026-06-03"})
+    lateness_days = fields.Integer(metadata={"example": 2, "description": "Working days after the promise."})
+
+
+class SeasonPlanOutput(Schema):
+    """A proposed plan of the season: nothing moves until the planner accepts it."""
+
+    id = fields.UUID(metadata={"example": "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"})
+    status = fields.String(metadata={"example": "proposed", "description": "proposed, accepted, superseded"})
+    season_start = fields.Date(metadata={"example": "2026-03-02"})
+    solver = fields.String(metadata={"example": "cp-sat optimal (0.4 s)"})
+    total_lateness_days = fields.Integer(metadata={"example": 2})
+    projects = fields.List(fields.Nested(SeasonProjectLine))
+    assignments = fields.List(fields.Nested(SeasonAssignment))
+    created_at = fields.DateTime(metadata={"example": "2026-02-20T08:00:00+00:00"})

@@ -114,6 +114,19 @@ class WorksitesService(BassinService):
     def hand_over(self, uow: UnitOfWork, project_id: uuid.UUID, handover: dict[str, Any]) -> Any:
         return usecases.hand_over(uow, project_id, handover)
 
+    # --- the season auto-plan ---
+    @rpc(requires=PLAN, accepts=schemas.SeasonInput, returns=schemas.SeasonPlanOutput, idempotent=True)
+    def propose_season_plan(self, uow: UnitOfWork, season: dict[str, Any]) -> Any:
+        return usecases.propose_season_plan(uow, season)
+
+    @rpc(requires=READ, returns=schemas.SeasonPlanOutput)
+    def get_season_plan(self, uow: UnitOfWork, proposal_id: uuid.UUID) -> Any:
+        return usecases.get_season_plan(uow, proposal_id)
+
+    @rpc(requires=PLAN, returns=schemas.SeasonPlanOutput, idempotent=True)
+    def accept_season_plan(self, uow: UnitOfWork, proposal_id: uuid.UUID) -> Any:
+        return usecases.accept_season_plan(uow, proposal_id)
+
     # --- the customer's portal ---
     @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, accepts=PageQuery, returns=page_of(schemas.PortalProject))
     def portal_list_projects(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from eventlet import tpool
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -19,7 +20,7 @@ from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
-from worksites import defaults, domain, events
+from worksites import defaults, domain, events, season
 from worksites.models import (
     Crew,
     DefaultsInstalled,
@@ -27,6 +28,7 @@ from worksites.models import (
     KnownLocation,
     PoolType,
     Project,
+    SeasonProposal,
     Task,
     TaskNote,
 )
@@ -185,6 +187,13 @@ def update_crew(uow: UnitOfWork, crew_id: uuid.UUID, if_match: list[str], data: 
 
 def crew_agenda(uow: UnitOfWork, crew_id: uuid.UUID, period: dict[str, Any]) -> dict[str, Any]:
     crew = _crew(uow, crew_id)
+    monday = _today() - timedelta(days=_today().weekday())
+    period = {
+        "first_day": period["first_day"] or monday,
+        "last_day": period["last_day"] or (period["first_day"] or monday) + timedelta(days=6),
+    }
+    if not 0 <= (period["last_day"] - period["first_day"]).days <= 92:
+        raise ValidationFailed.field("last_day", "from first_day to at most 92 days after it")
     rows = uow.session.execute(
         select(Task, Project)
         .join(Project, Project.id == Task.project_id)
@@ -239,7 +248,7 @@ def create_project_from_order(uow: UnitOfWork, order: dict[str, Any]) -> Project
     if pool_type is None:
         raise ValidationFailed.field("pool.pool_type_code", f"unknown pool type {pool['pool_type_code']}")
     size = domain.PoolSize(Decimal(pool["length_m"]), Decimal(pool["width_m"]), Decimal(pool["mean_depth_m"]))
-    codes = [step["code"] for step in pool_type.steps]
+    codes = [step["step_code"] for step in pool_type.steps]
     schedule = [{"step_code": e["step_code"], "percent": e["percent"]} for e in order["payment_schedule"]]
     if not schedule or domain.schedule_errors(schedule, codes):
         # An order's schedule naming steps this template lacks is not lost: the office sees
@@ -265,7 +274,7 @@ def create_project_from_order(uow: UnitOfWork, order: dict[str, Any]) -> Project
             Task(
                 project_id=project.id,
                 position=position,
-                code=step["code"],
+                code=step["step_code"],
                 name=step["name"],
                 duration_days=step["duration_days"],
                 depends_on=step["depends_on"],
@@ -292,7 +301,7 @@ def create_project_from_order(uow: UnitOfWork, order: dict[str, Any]) -> Project
 
 def _template_schedule(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     milestones = [
-        {"step_code": s["code"], "percent": s["milestone_percent"]} for s in steps if s.get("milestone_percent")
+        {"step_code": s["step_code"], "percent": s["milestone_percent"]} for s in steps if s.get("milestone_percent")
     ]
     rest = Decimal(100) - sum((Decimal(m["percent"]) for m in milestones), Decimal(0))
     return ([{"step_code": domain.ORDER_MILESTONE, "percent": str(rest)}] if rest > 0 else []) + milestones
@@ -465,7 +474,6 @@ def replan(uow: UnitOfWork, project: Project, tasks: list[Task], *, strict: bool
     for task in tasks:
         slot = plan.slots[task.id]
         task.planned_start, task.planned_end, task.crew_id = slot.start, slot.end, slot.crew_id
-    project.version += 1
     uow.session.flush()
     moves, filling = domain.replan_report([_scheduler_task(t) for t in tasks], before, plan)
     return {
@@ -533,7 +541,6 @@ def block_task(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data:
 def _replan_if_planned(uow: UnitOfWork, project: Project, tasks: list[Task]) -> dict[str, Any]:
     if project.start_on is not None:
         return replan(uow, project, tasks, strict=False)
-    project.version += 1
     uow.session.flush()
     return {"moved": [], "old_filling_date": None, "filling_date": None, "project": project_view(uow, project, tasks)}
 
@@ -613,8 +620,6 @@ def _after_progress(uow: UnitOfWork, project: Project, tasks: list[Task], task: 
     """The plan follows the site's reality (a step started or ended early or late)."""
     if project.start_on is not None:
         replan(uow, project, tasks, strict=False)
-    else:
-        project.version += 1
     uow.session.flush()
     return {**_task_view(task), "milestone_percent": _percent(project, task.code)}
 
@@ -672,7 +677,6 @@ def hand_over(uow: UnitOfWork, project_id: uuid.UUID, data: dict[str, Any]) -> d
     _complete(uow, project, filling)
     project.status, project.handover_on = "completed", data["handover_on"]
     project.reserves, project.equipment = data["reserves"], data["equipment"]
-    project.version += 1
     uow.session.flush()
     uow.emit(
         events.PROJECT_COMPLETED,
@@ -742,3 +746,134 @@ def portal_list_projects(uow: UnitOfWork, page: dict[str, Any]) -> Page[dict[str
 
 def portal_get_project(uow: UnitOfWork, project_id: uuid.UUID) -> dict[str, Any]:
     return _portal_view(uow, _own_project(uow, project_id))
+
+
+# --- the season auto-plan ---------------------------------------------------------------
+
+
+def season_plan_view(proposal: SeasonProposal) -> dict[str, Any]:
+    """A proposal as the API shows it: the dates its JSON documents hold as text, as dates."""
+
+    def day(text: str | None) -> date | None:
+        return date.fromisoformat(text) if text else None
+
+    return {
+        **{c.key: getattr(proposal, c.key) for c in SeasonProposal.__table__.columns},
+        "projects": [
+            {
+                **line,
+                "promised_filling_date": day(line["promised_filling_date"]),
+                "filling_date": day(line["filling_date"]),
+            }
+            for line in proposal.projects
+        ],
+        "assignments": [{**a, "start": day(a["start"]), "end": day(a["end"])} for a in proposal.assignments],
+    }
+
+
+def propose_season_plan(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    """A plan of every open project's remaining steps, kept as a proposal: nothing moves
+    until the planner accepts it. The solver runs in a thread of its own (``tpool``), so
+    the service keeps answering while it searches."""
+    projects = list(uow.session.scalars(select(Project).where(Project.status != "completed").order_by(Project.id)))
+    if not projects:
+        raise ValidationFailed.field("start_on", "no open project to plan")
+    tasks_by_project: dict[uuid.UUID, list[Task]] = {p.id: [] for p in projects}
+    for task in uow.session.scalars(
+        select(Task).where(Task.project_id.in_(tasks_by_project)).order_by(Task.project_id, Task.position)
+    ):
+        tasks_by_project[task.project_id].append(task)
+    crews = [_domain_crew(c) for c in _lock_crews(uow)]
+    season_projects = [
+        season.SeasonProject(p.id, tuple(_scheduler_task(t) for t in tasks_by_project[p.id]), p.promised_filling_date)
+        for p in projects
+    ]
+    needed = {t.skill for p in season_projects for t in p.tasks if t.skill and t.status == "pending"}
+    if missing := sorted(needed - {skill for crew in crews for skill in crew.skills}):
+        raise ValidationFailed.field("start_on", f"no crew has the skill(s) {', '.join(missing)}")
+    result = tpool.execute(
+        season.propose, season_projects, crews, data["start_on"], domain.WORKING_DAYS, data["time_limit_seconds"]
+    )
+    assignments = [
+        {
+            "task_id": task.id,
+            "project_id": task.project_id,
+            "step_code": task.code,
+            "start": result.slots[task.id].start,
+            "end": result.slots[task.id].end,
+            "crew_id": result.slots[task.id].crew_id,
+            "status": task.status,
+        }
+        for tasks in tasks_by_project.values()
+        for task in tasks
+    ]
+    summary = [
+        {
+            "project_id": p.id,
+            "promised_filling_date": p.promised_filling_date,
+            "filling_date": result.fillings[p.id],
+            "lateness_days": result.lateness[p.id],
+        }
+        for p in projects
+    ]
+    proposal = SeasonProposal(
+        status="proposed",
+        season_start=data["start_on"],
+        assignments=_plain(assignments),
+        projects=_plain(summary),
+        total_lateness_days=result.total_lateness,
+        solver=f"{result.solver} ({result.wall_seconds:.1f} s)",
+    )
+    uow.session.add(proposal)
+    uow.session.flush()
+    return season_plan_view(proposal)
+
+
+def _proposal(uow: UnitOfWork, proposal_id: uuid.UUID, *, for_update: bool = False) -> SeasonProposal:
+    statement = select(SeasonProposal).where(SeasonProposal.id == proposal_id)
+    if for_update:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    proposal = uow.session.scalar(statement)
+    if proposal is None:
+        raise NotFound(f"season plan {proposal_id} not found")
+    return proposal
+
+
+def get_season_plan(uow: UnitOfWork, proposal_id: uuid.UUID) -> dict[str, Any]:
+    return season_plan_view(_proposal(uow, proposal_id))
+
+
+def accept_season_plan(uow: UnitOfWork, proposal_id: uuid.UUID) -> dict[str, Any]:
+    """Apply a proposal: each pending step gets its date and crew (kept by later re-plans as
+    the planner's choice). Refused when a step has started, or a project was added or
+    handed over, since it was made: the season changed, propose again."""
+    proposal = _proposal(uow, proposal_id, for_update=True)
+    if proposal.status != "proposed":
+        raise Conflict(f"this season plan is {proposal.status}")
+    _lock_crews(uow)
+    open_projects = {p.id: p for p in uow.session.scalars(select(Project).where(Project.status != "completed"))}
+    planned = {uuid.UUID(a["task_id"]): a for a in proposal.assignments}
+    tasks = list(uow.session.scalars(select(Task).where(Task.project_id.in_(open_projects))))
+    if {t.id for t in tasks} != set(planned):
+        raise Conflict("projects were added or completed since this plan was made: propose again")
+    if changed := [t.code for t in tasks if t.status != planned[t.id]["status"]]:
+        raise Conflict(f"steps started or completed since this plan was made ({', '.join(changed)}): propose again")
+    for task in tasks:
+        if task.status != "pending":
+            continue
+        assignment = planned[task.id]
+        start, end = date.fromisoformat(assignment["start"]), date.fromisoformat(assignment["end"])
+        crew_id = uuid.UUID(assignment["crew_id"]) if assignment["crew_id"] else None
+        task.planned_start, task.planned_end, task.crew_id = start, end, crew_id
+        task.pinned_start, task.pinned_crew = start, crew_id is not None
+    for project in open_projects.values():
+        starts = [t.planned_start for t in tasks if t.project_id == project.id and t.planned_start]
+        if starts:
+            project.start_on = min(starts) if project.start_on is None else min(project.start_on, min(starts))
+    for other in uow.session.scalars(
+        select(SeasonProposal).where(SeasonProposal.status == "proposed", SeasonProposal.id != proposal.id)
+    ):
+        other.status = "superseded"
+    proposal.status = "accepted"
+    uow.session.flush()
+    return season_plan_view(proposal)

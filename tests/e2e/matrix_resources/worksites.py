@@ -30,10 +30,13 @@ def resources(stack: Stack, company: Company) -> dict[str, str]:
         )
 
     wait_until(inventory_known)
-    layout = next(task for task in project["tasks"] if task["code"] == "layout")  # needs a crew
+    proposal = company.post("/api/v1/worksites/season-plans", json={"start_on": "2026-01-05", "time_limit_seconds": 1})
+    assert proposal.status_code == 201, proposal.get_json()
+    layout = next(task for task in project["tasks"] if task["step_code"] == "layout")  # needs a crew
     return {
         "crew_id": crew.get_json()["id"],
         "project_id": project["id"],
         "task_id": layout["id"],
         "pool_type_id": pool_types[0]["id"],
+        "proposal_id": proposal.get_json()["id"],
     }
