@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from bassin_common.pagination import PageQuery
-from bassin_common.schemas import Money, Percentage, StrictSchema
+from bassin_common.schemas import Money, Percentage, StrictSchema, TwoPlaces
 from worksites.domain import SCALES, SHAPES, SKILLS, STRUCTURES, schedule_errors, template_errors
 from worksites.events import ARTICLE, CUSTOMER, LOCATION, ORDER, POOL_EXAMPLE, PROJECT, SITE, TASK
 
@@ -26,7 +26,7 @@ STEPS_EXAMPLE = [
         "skill": "masonry",
         "sub_steps": ["Reinforcement", "Pouring"],
         "materials": [
-            {"article_id": None, "description": "Concrete C25/30", "quantity": "0.200", "scale": "m2", "unit": "m3"}
+            {"article_id": None, "description": "Concrete C25/30", "quantity": "0.20", "scale": "m2", "unit": "m3"}
         ],
         "milestone_percent": None,
         "order_trigger": {"for_step": "waterproofing", "lead_days": 21},
@@ -39,7 +39,7 @@ STEPS_EXAMPLE = [
         "skill": "waterproofing",
         "sub_steps": [],
         "materials": [
-            {"article_id": ARTICLE, "description": "Liner 75/100", "quantity": "1.600", "scale": "m2", "unit": "m2"}
+            {"article_id": ARTICLE, "description": "Liner 75/100", "quantity": "1.60", "scale": "m2", "unit": "m2"}
         ],
         "milestone_percent": "40.00",
         "order_trigger": None,
@@ -68,12 +68,10 @@ class DependencySchema(StrictSchema):
 class MaterialSchema(StrictSchema):
     article_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": ARTICLE})
     description = fields.String(required=True, validate=NAME, metadata={"example": "Liner 75/100"})
-    quantity = fields.Decimal(
+    quantity = TwoPlaces(
         required=True,
-        as_string=True,
-        places=3,
         validate=validate.Range(min=0, max=100000),
-        metadata={"example": "1.600", "description": "Per unit of `scale`."},
+        metadata={"example": "1.60", "description": "Per unit of `scale`."},
     )
     scale = fields.String(
         load_default="pool",
@@ -131,11 +129,9 @@ class PoolTypeInput(StrictSchema):
     name = fields.String(required=True, validate=NAME, metadata={"example": "Béton rectangulaire 8 x 4 m"})
     structure = fields.String(required=True, validate=validate.OneOf(STRUCTURES), metadata={"example": "concrete"})
     shape = fields.String(required=True, validate=validate.OneOf(SHAPES), metadata={"example": "rectangle"})
-    length_m = fields.Decimal(required=True, as_string=True, places=2, validate=DIMENSION, metadata={"example": "8.00"})
-    width_m = fields.Decimal(required=True, as_string=True, places=2, validate=DIMENSION, metadata={"example": "4.00"})
-    mean_depth_m = fields.Decimal(
-        required=True, as_string=True, places=2, validate=validate.Range(min=0.3, max=10), metadata={"example": "1.40"}
-    )
+    length_m = TwoPlaces(required=True, validate=DIMENSION, metadata={"example": "8.00"})
+    width_m = TwoPlaces(required=True, validate=DIMENSION, metadata={"example": "4.00"})
+    mean_depth_m = TwoPlaces(required=True, validate=validate.Range(min=0.3, max=10), metadata={"example": "1.40"})
     steps = fields.List(
         fields.Nested(StepSchema),
         required=True,
@@ -155,9 +151,9 @@ class PoolTypeSummary(Schema):
     name = fields.String(metadata={"example": "Béton rectangulaire 8 x 4 m"})
     structure = fields.String(metadata={"example": "concrete"})
     shape = fields.String(metadata={"example": "rectangle"})
-    length_m = fields.Decimal(as_string=True, places=2, metadata={"example": "8.00"})
-    width_m = fields.Decimal(as_string=True, places=2, metadata={"example": "4.00"})
-    mean_depth_m = fields.Decimal(as_string=True, places=2, metadata={"example": "1.40"})
+    length_m = TwoPlaces(metadata={"example": "8.00"})
+    width_m = TwoPlaces(metadata={"example": "4.00"})
+    mean_depth_m = TwoPlaces(metadata={"example": "1.40"})
 
 
 class StepOutput(Schema):
