@@ -3,6 +3,7 @@ from customers' ``order_confirmed``, the planner, steps on site, the handover, t
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import date
 from typing import Any
@@ -14,6 +15,7 @@ from bassin_common.registry import installed_services
 from bassin_common.testing import publish_event, wait_until
 from bassin_gateway import identities
 from conftest import PASSWORD, Company, Stack, construction_order, count_rows, new_project
+from worksites.schemas import PIXEL_PNG
 
 API = "/api/v1/worksites"
 EVERY_SKILL = ["earthworks", "masonry", "plumbing", "waterproofing", "electrics", "finishing"]
@@ -410,3 +412,42 @@ def test_the_season_auto_plan_is_a_proposal_applied_only_when_accepted(stack: St
     filling = next(p for p in proposal["projects"] if p["project_id"] == second["id"])["filling_date"]
     assert company.get(f"{API}/projects/{second['id']}").get_json()["filling_date"] == filling
     assert company.post(f"{API}/season-plans/{proposal['id']}/accept").status_code == 409
+
+
+def test_photos_of_a_step(stack: Stack) -> None:
+    company = stack.new_company()
+    project = new_project(stack, company)
+    url = f"{API}/projects/{project['id']}/tasks/{task(project, 'slab')['id']}/photos"
+    technician = login_as(stack, company, ("technician",))
+    sent = stack.client.post(
+        url, json={"content_type": "image/png", "data": PIXEL_PNG, "caption": "Ferraillage"}, headers=technician
+    )
+    assert sent.status_code == 201, sent.get_json()
+    assert (sent.get_json()["size"], sent.get_json()["caption"]) == (70, "Ferraillage")
+    (listed,) = company.every(url)
+    assert listed["id"] == sent.get_json()["id"] and "data" not in listed
+    assert company.get(f"{url}/{listed['id']}").get_json()["data"] == PIXEL_PNG
+
+    not_an_image = base64.b64encode(b"%PDF-1.7 pas une photo").decode()
+    refused = company.post(url, json={"content_type": "image/jpeg", "data": not_an_image})
+    assert refused.status_code == 422 and "data" in refused.get_json()["errors"]
+    assert company.post(url, json={"content_type": "image/png", "data": "pas du base64!"}).status_code == 422
+    assert len(company.every(url)) == 1
+
+
+def test_a_crew_with_its_holidays_is_edited_with_its_etag(stack: Stack) -> None:
+    company = stack.new_company()
+    holidays = [{"first_day": "2026-08-03", "last_day": "2026-08-21", "reason": "Congés"}]
+    created = company.post(f"{API}/crews", json={"name": "Équipe B", "skills": ["masonry"], "unavailable": holidays})
+    assert created.status_code == 201, created.get_json()
+    crew = created.get_json()
+    assert crew["unavailable"] == holidays and crew["kind"] == "internal"
+    url = f"{API}/crews/{crew['id']}"
+    body = {"name": "Équipe B", "kind": "subcontractor", "skills": ["masonry", "plumbing"], "unavailable": holidays}
+    edited = company.edit(url, json=body)
+    assert edited.status_code == 200 and edited.headers["ETag"] == '"2"'
+    assert company.put(url, json=body, headers={"If-Match": '"1"'}).status_code == 412
+    backwards = [{"first_day": "2026-08-21", "last_day": "2026-08-03"}]
+    refused = company.edit(url, json={**body, "unavailable": backwards})
+    assert refused.status_code == 422 and "unavailable[0].last_day" in refused.get_json()["errors"]
+    assert [c["name"] for c in company.every(f"{API}/crews")] == ["Équipe B"]

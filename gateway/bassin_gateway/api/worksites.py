@@ -171,6 +171,17 @@ api.forward(
 api.forward("GET", f"{TASK}/notes", "list_notes", READ, query=True, summary="A step's notes, oldest first")
 api.forward(
     "POST",
+    f"{TASK}/photos",
+    "add_photo",
+    RUN,
+    body=True,
+    status=201,
+    summary="Add a photo to a step (base64, resized by the phone)",
+)
+api.forward("GET", f"{TASK}/photos", "list_photos", READ, query=True, summary="A step's photos (without their bytes)")
+api.forward("GET", f"{TASK}/photos/<photo_id>", "get_photo", READ, summary="A photo of a step, with its bytes (base64)")
+api.forward(
+    "POST",
     f"{PROJECT}/handover",
     "hand_over",
     RUN,

@@ -33,6 +33,8 @@ SCALES = ("pool", "m2", "ml", "m3")  # per pool, per m² of water, per metre of 
 FILLING_STEP = "filling"
 ORDER_MILESTONE = "order"  # a payment schedule's share called at the order, not at a step
 GUARANTEES = {"perfect_completion": 1, "proper_functioning": 2, "ten_year": 10}  # years after handover
+MAX_PHOTO_BYTES = 700_000  # a phone photo resized for the site report (the request limit is 1 MB of base64)
+IMAGE_SIGNATURES = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/webp": (b"RIFF",)}
 HORIZON_DAYS = 730  # how far the scheduler looks for a free crew before giving up
 
 
@@ -202,6 +204,17 @@ def schedule_errors(schedule: Sequence[Mapping[str, Any]], step_codes: Iterable[
     if schedule and total != 100:
         errors.setdefault("payment_schedule", []).append(f"percents add up to {total}, not 100")
     return errors
+
+
+def photo_problem(content_type: str, data: bytes) -> str | None:
+    """Why these bytes are not a photo of that type (None: they are)."""
+    if not data:
+        return "empty"
+    if len(data) > MAX_PHOTO_BYTES:
+        return f"{len(data)} bytes: at most {MAX_PHOTO_BYTES} (resize the photo)"
+    if not data.startswith(IMAGE_SIGNATURES[content_type]) or (content_type == "image/webp" and data[8:12] != b"WEBP"):
+        return f"not a {content_type} image"
+    return None
 
 
 def guarantee_dates(handover_on: date) -> dict[str, date]:

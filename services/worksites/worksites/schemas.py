@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from bassin_common.pagination import PageQuery
 from bassin_common.schemas import Money, Percentage, StrictSchema, TwoPlaces
-from worksites.domain import SCALES, SHAPES, SKILLS, STRUCTURES, schedule_errors, template_errors
+from worksites.domain import IMAGE_SIGNATURES, SCALES, SHAPES, SKILLS, STRUCTURES, schedule_errors, template_errors
 from worksites.events import ARTICLE, CUSTOMER, LOCATION, ORDER, POOL_EXAMPLE, PROJECT, SITE, TASK
 
 CREW = "4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c77"
@@ -401,6 +401,39 @@ class NoteInput(StrictSchema):
     text = fields.String(
         required=True, validate=validate.Length(min=1, max=5000), metadata={"example": "Ferraillage contrôlé."}
     )
+
+
+PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+class PhotoInput(StrictSchema):
+    """A photo of the step, base64-encoded, as the phone resized it (at most 700 kB)."""
+
+    content_type = fields.String(
+        required=True, validate=validate.OneOf(tuple(IMAGE_SIGNATURES)), metadata={"example": "image/png"}
+    )
+    data = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=940_000),
+        metadata={"example": PIXEL_PNG, "description": "The image, base64 (RFC 4648)."},
+    )
+    caption = fields.String(
+        load_default="", validate=validate.Length(max=500), metadata={"example": "Ferraillage du radier"}
+    )
+
+
+class PhotoOutput(Schema):
+    id = fields.UUID(metadata={"example": "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2f10"})
+    task_id = fields.UUID(metadata={"example": TASK})
+    content_type = fields.String(metadata={"example": "image/png"})
+    size = fields.Integer(metadata={"example": 70})
+    caption = fields.String(metadata={"example": "Ferraillage du radier"})
+    author = fields.String(allow_none=True, metadata={"example": "b8a7c6d5-e4f3-4a2b-9c1d-0e9f8a7b6c55"})
+    created_at = fields.DateTime(metadata={"example": "2026-04-15T17:02:11+00:00"})
+
+
+class PhotoContent(PhotoOutput):
+    data = fields.String(metadata={"example": PIXEL_PNG, "description": "The image, base64."})
 
 
 class EquipmentInput(StrictSchema):

@@ -110,6 +110,18 @@ class WorksitesService(BassinService):
     def list_notes(self, uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, page: dict[str, Any]) -> Any:
         return usecases.list_notes(uow, project_id, task_id, page)
 
+    @rpc(requires=RUN, accepts=schemas.PhotoInput, returns=schemas.PhotoOutput, idempotent=True)
+    def add_photo(self, uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, photo: dict[str, Any]) -> Any:
+        return usecases.add_photo(uow, project_id, task_id, photo)
+
+    @rpc(requires=READ, accepts=PageQuery, returns=page_of(schemas.PhotoOutput))
+    def list_photos(self, uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, page: dict[str, Any]) -> Any:
+        return usecases.list_photos(uow, project_id, task_id, page)
+
+    @rpc(requires=READ, returns=schemas.PhotoContent)
+    def get_photo(self, uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, photo_id: uuid.UUID) -> Any:
+        return usecases.get_photo(uow, project_id, task_id, photo_id)
+
     @rpc(requires=RUN, accepts=schemas.HandoverInput, returns=schemas.ProjectOutput, idempotent=True)
     def hand_over(self, uow: UnitOfWork, project_id: uuid.UUID, handover: dict[str, Any]) -> Any:
         return usecases.hand_over(uow, project_id, handover)

@@ -7,6 +7,8 @@ planning at once would each see the crews free: the crews' rows are locked first
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -31,6 +33,7 @@ from worksites.models import (
     SeasonProposal,
     Task,
     TaskNote,
+    TaskPhoto,
 )
 
 # --- documents in JSONB: decimals and dates as strings ----------------------------------
@@ -149,15 +152,25 @@ def _crew_row(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "skills": sorted(set(data["skills"])), "unavailable": _plain(data.get("unavailable", []))}
 
 
-def create_crew(uow: UnitOfWork, data: dict[str, Any]) -> Crew:
+def crew_view(crew: Crew) -> dict[str, Any]:
+    """A crew as the API shows it: its periods' days (text in its JSON document) as dates."""
+    periods = [
+        {**p, "first_day": date.fromisoformat(p["first_day"]), "last_day": date.fromisoformat(p["last_day"])}
+        for p in crew.unavailable or []
+    ]
+    return {**{c.key: getattr(crew, c.key) for c in Crew.__table__.columns}, "unavailable": periods}
+
+
+def create_crew(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
     crew = Crew(**_crew_row(data))
     uow.session.add(crew)
     uow.session.flush()
-    return crew
+    return crew_view(crew)
 
 
-def list_crews(uow: UnitOfWork, page: dict[str, Any]) -> Page[Crew]:
-    return read_page(uow.session, select(Crew), (Crew.name, Crew.id), page)
+def list_crews(uow: UnitOfWork, page: dict[str, Any]) -> Page[dict[str, Any]]:
+    found = read_page(uow.session, select(Crew), (Crew.name, Crew.id), page)
+    return Page([crew_view(crew) for crew in found.items], found.next)
 
 
 def _crew(uow: UnitOfWork, crew_id: uuid.UUID, *, for_update: bool = False) -> Crew:
@@ -170,11 +183,11 @@ def _crew(uow: UnitOfWork, crew_id: uuid.UUID, *, for_update: bool = False) -> C
     return crew
 
 
-def get_crew(uow: UnitOfWork, crew_id: uuid.UUID) -> Crew:
-    return _crew(uow, crew_id)
+def get_crew(uow: UnitOfWork, crew_id: uuid.UUID) -> dict[str, Any]:
+    return crew_view(_crew(uow, crew_id))
 
 
-def update_crew(uow: UnitOfWork, crew_id: uuid.UUID, if_match: list[str], data: dict[str, Any]) -> Crew:
+def update_crew(uow: UnitOfWork, crew_id: uuid.UUID, if_match: list[str], data: dict[str, Any]) -> dict[str, Any]:
     """Change a crew; its planned steps stay where they are (re-plan the projects to move them)."""
     crew = _crew(uow, crew_id, for_update=True)
     require_version(crew.version, if_match, "crew")
@@ -182,7 +195,7 @@ def update_crew(uow: UnitOfWork, crew_id: uuid.UUID, if_match: list[str], data: 
         setattr(crew, key, value)
     crew.version += 1
     uow.session.flush()
-    return crew
+    return crew_view(crew)
 
 
 def crew_agenda(uow: UnitOfWork, crew_id: uuid.UUID, period: dict[str, Any]) -> dict[str, Any]:
@@ -218,7 +231,7 @@ def crew_agenda(uow: UnitOfWork, crew_id: uuid.UUID, period: dict[str, Any]) -> 
         }
         for task, project in rows
     ]
-    return {"crew": crew, "entries": entries}
+    return {"crew": crew_view(crew), "entries": entries}
 
 
 def _domain_crew(crew: Crew) -> domain.Crew:
@@ -713,6 +726,53 @@ def list_notes(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, page:
     _task(_tasks(uow, project_id), task_id)
     statement = select(TaskNote).where(TaskNote.task_id == task_id)
     return read_page(uow.session, statement, (TaskNote.created_at, TaskNote.id), page)
+
+
+# --- photos ---------------------------------------------------------------------------
+
+
+def add_photo(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data: dict[str, Any]) -> TaskPhoto:
+    _project(uow, project_id)
+    task = _task(_tasks(uow, project_id), task_id)
+    try:
+        image = base64.b64decode(data["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed.field("data", "not base64") from None
+    if problem := domain.photo_problem(data["content_type"], image):
+        raise ValidationFailed.field("data", problem)
+    photo = TaskPhoto(
+        task_id=task.id,
+        content_type=data["content_type"],
+        data=image,
+        size=len(image),
+        caption=data["caption"],
+        author=uow.context.user_id,
+    )
+    uow.session.add(photo)
+    uow.session.flush()
+    return photo
+
+
+def list_photos(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, page: dict[str, Any]) -> Page[Any]:
+    """A step's photos, oldest first, without their bytes."""
+    _project(uow, project_id)
+    _task(_tasks(uow, project_id), task_id)
+    columns = [c for c in TaskPhoto.__table__.columns if c.key != "data"]
+    statement = select(*columns).where(TaskPhoto.task_id == task_id)
+    found = read_page(uow.session, statement, (TaskPhoto.created_at, TaskPhoto.id), page)
+    return Page([dict(zip([c.key for c in columns], row, strict=True)) for row in found.items], found.next)
+
+
+def get_photo(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, photo_id: uuid.UUID) -> dict[str, Any]:
+    _project(uow, project_id)
+    _task(_tasks(uow, project_id), task_id)
+    photo = uow.session.scalar(select(TaskPhoto).where(TaskPhoto.id == photo_id, TaskPhoto.task_id == task_id))
+    if photo is None:
+        raise NotFound(f"photo {photo_id} not found")
+    return {
+        **{c.key: getattr(photo, c.key) for c in TaskPhoto.__table__.columns},
+        "data": base64.b64encode(photo.data).decode(),
+    }
 
 
 # --- the portal -------------------------------------------------------------------------

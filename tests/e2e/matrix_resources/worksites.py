@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bassin_common.testing import wait_until
 from conftest import Company, Stack, count_rows, new_project
+from worksites.schemas import PIXEL_PNG
 
 
 def resources(stack: Stack, company: Company) -> dict[str, str]:
@@ -33,10 +34,16 @@ def resources(stack: Stack, company: Company) -> dict[str, str]:
     proposal = company.post("/api/v1/worksites/season-plans", json={"start_on": "2026-01-05", "time_limit_seconds": 1})
     assert proposal.status_code == 201, proposal.get_json()
     layout = next(task for task in project["tasks"] if task["step_code"] == "layout")  # needs a crew
+    photo = company.post(
+        f"/api/v1/worksites/projects/{project['id']}/tasks/{layout['id']}/photos",
+        json={"content_type": "image/png", "data": PIXEL_PNG, "caption": "Piquetage"},
+    )
+    assert photo.status_code == 201, photo.get_json()
     return {
         "crew_id": crew.get_json()["id"],
         "project_id": project["id"],
         "task_id": layout["id"],
         "pool_type_id": pool_types[0]["id"],
         "proposal_id": proposal.get_json()["id"],
+        "photo_id": photo.get_json()["id"],
     }
