@@ -187,3 +187,16 @@ def test_guarantees_run_from_the_handover() -> None:
         "ten_year": date(2036, 6, 12),
     }
     assert guarantee_dates(date(2028, 2, 29))["perfect_completion"] == date(2029, 2, 28)
+
+
+def test_only_the_step_being_moved_must_hold_its_date_the_earlier_moves_are_wishes() -> None:
+    tasks = [
+        Task("a", "slab", 2, (), "masonry"),
+        Task("b", "structure", 3, (("slab", 0),), "masonry", pinned_start=date(2026, 3, 4)),  # an earlier choice
+    ]
+    moved = [Task(**{**tasks[0].__dict__, "pinned_start": date(2026, 3, 9)}), tasks[1]]
+    with pytest.raises(ValidationFailed):
+        plan(moved, MONDAY, [EVERYONE])  # every pin held exactly: the structure's cannot be
+    result = plan(moved, MONDAY, [EVERYONE], strict=frozenset({"a"}))
+    assert result.slots["a"].start == date(2026, 3, 9)
+    assert result.slots["b"].start == date(2026, 3, 11)  # follows the slab instead

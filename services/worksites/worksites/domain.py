@@ -285,13 +285,14 @@ def plan(
     busy: Mapping[Any, Mapping[date, str]] | None = None,
     calendar: WorkCalendar = WorkCalendar(),
     today: date | None = None,
-    strict: bool = True,
+    strict: bool | frozenset[Any] = True,
 ) -> Plan:
     """Place every task: dependencies, lags, blocks, crew skills and availability respected.
 
     ``busy`` gives, per crew, the days it already works elsewhere (day → what, for the
     refusal's reason). ``strict=False`` (re-planning after the site's reality changed)
-    keeps a moved step's date only as a wish: no earlier than its predecessors now allow.
+    keeps a moved step's date only as a wish: no earlier than its predecessors now allow;
+    a set of task ids holds those steps' dates exactly and the others' as wishes.
     Raises ``ValidationFailed`` for a step moved before its predecessors
     allow, ``Conflict`` for a crew given two sites at once, ``ValidationFailed`` when no crew
     has a step's skill."""
@@ -308,7 +309,7 @@ def plan(
             earliest = max(earliest, calendar.first_working(task.not_before))
         if task.status in ("done", "in_progress"):
             slot = _actual_slot(task, calendar, today or task.started_on)
-        elif task.pinned_start and not strict:
+        elif task.pinned_start and not (strict is True or (strict and task.id in strict)):
             slot = _place(task, max(earliest, task.pinned_start), crews, crews_by_id, booked, calendar, exact=False)
         elif task.pinned_start:
             if task.pinned_start < earliest:

@@ -469,7 +469,9 @@ def _scheduler_task(task: Task) -> domain.Task:
     )
 
 
-def replan(uow: UnitOfWork, project: Project, tasks: list[Task], *, strict: bool = True) -> dict[str, Any]:
+def replan(
+    uow: UnitOfWork, project: Project, tasks: list[Task], *, strict: bool | frozenset[Any] = True
+) -> dict[str, Any]:
     """Plan the project's steps from its start date; write the slots; report what moved."""
     calendar = domain.WorkCalendar()
     crews = [_domain_crew(c) for c in _lock_crews(uow)]
@@ -502,7 +504,11 @@ def plan_project(uow: UnitOfWork, project_id: uuid.UUID, data: dict[str, Any]) -
     if project.status == "completed":
         raise Conflict("this project is completed")
     project.start_on = data["start_on"]
-    return replan(uow, project, _tasks(uow, project_id))
+    tasks = _tasks(uow, project_id)
+    for task in tasks:  # planned afresh from the new start: the earlier choices go
+        if task.status == "pending":
+            task.pinned_start, task.pinned_crew = None, False
+    return replan(uow, project, tasks)
 
 
 def _task(tasks: list[Task], task_id: uuid.UUID) -> Task:
@@ -532,7 +538,7 @@ def move_task(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data: 
     task.crew_id, task.pinned_crew = data["crew_id"], data["crew_id"] is not None
     if data["start_on"] < project.start_on:
         project.start_on = data["start_on"]
-    return replan(uow, project, tasks)
+    return replan(uow, project, tasks, strict=frozenset({task.id}))  # the others' earlier moves are wishes
 
 
 def block_task(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
