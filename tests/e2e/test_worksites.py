@@ -4,8 +4,9 @@ from customers' ``order_confirmed``, the planner, steps on site, the handover, t
 from __future__ import annotations
 
 import base64
+import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from bassin_common.registry import installed_services
 from bassin_common.testing import publish_event, wait_until
 from bassin_gateway import identities
 from conftest import PASSWORD, Company, Stack, construction_order, count_rows, new_project
+from worksites.domain import Crew, Slot, Task, WorkCalendar
 from worksites.schemas import PIXEL_PNG
+from worksites.season import SeasonProject, violations
 
 API = "/api/v1/worksites"
 EVERY_SKILL = ["earthworks", "masonry", "plumbing", "waterproofing", "electrics", "finishing"]
@@ -451,3 +454,78 @@ def test_a_crew_with_its_holidays_is_edited_with_its_etag(stack: Stack) -> None:
     refused = company.edit(url, json={**body, "unavailable": backwards})
     assert refused.status_code == 422 and "unavailable[0].last_day" in refused.get_json()["errors"]
     assert [c["name"] for c in company.every(f"{API}/crews")] == ["Équipe B"]
+
+
+def test_the_season_auto_plan_of_25_projects_and_5_crews_answers_within_10_seconds(stack: Stack) -> None:
+    """Through the gateway, on this machine: the proposal comes back within 10 s and the
+    independent validator finds no broken dependency, skill or availability rule."""
+    company = stack.new_company()
+    crews = [
+        {"name": "Terrassement Roux", "skills": ["earthworks"]},
+        {
+            "name": "Maçonnerie Durand",
+            "skills": ["masonry"],
+            "unavailable": [{"first_day": "2026-05-04", "last_day": "2026-05-15"}],
+        },
+        {"name": "Maçonnerie Petit", "skills": ["masonry", "plumbing", "earthworks"]},
+        {"name": "Étanchéité Blanc", "skills": ["waterproofing", "finishing"]},
+        {"name": "Électricité Moreau", "kind": "subcontractor", "skills": ["electrics", "plumbing", "finishing"]},
+    ]
+    made = [company.post(f"{API}/crews", json=crew).get_json() for crew in crews]
+    codes = ["BET-R8", "BLO-R10", "PAN-R8", "COQ-R7", "KIT-O8"]
+    events = [
+        construction_order(
+            company.tenant_id,
+            pool_type_code=codes[n % 5],
+            promised_filling_date=(date(2026, 5, 11) + timedelta(days=6 * n)).isoformat(),
+        )
+        for n in range(25)
+    ]
+    for event in events:
+        publish_event(stack.settings.amqp_uri, event)
+    wait_until(lambda: len(company.every(f"{API}/projects")) == 25, timeout=60)
+
+    began = time.monotonic()
+    proposed = company.post(f"{API}/season-plans", json={"start_on": "2026-03-02"})
+    elapsed = time.monotonic() - began
+    assert proposed.status_code == 201, proposed.get_json()
+    proposal = proposed.get_json()
+    print(
+        f"\nseason auto-plan through the gateway: {elapsed:.2f} s, {proposal['solver']}, "
+        f"{proposal['total_lateness_days']} working days late in all"
+    )
+    assert elapsed < 10
+
+    projects = [company.get(f"{API}/projects/{p['id']}").get_json() for p in company.every(f"{API}/projects")]
+    season_projects = [
+        SeasonProject(
+            p["id"],
+            tuple(
+                Task(
+                    t["id"],
+                    t["step_code"],
+                    t["duration_days"],
+                    tuple((d["step_code"], d["lag_days"]) for d in t["depends_on"]),
+                    t["skill"],
+                )
+                for t in p["tasks"]
+            ),
+            date.fromisoformat(p["promised_filling_date"]),
+        )
+        for p in projects
+    ]
+    domain_crews = [
+        Crew(
+            c["id"],
+            c["name"],
+            frozenset(c["skills"]),
+            tuple((date.fromisoformat(u["first_day"]), date.fromisoformat(u["last_day"])) for u in c["unavailable"]),
+        )
+        for c in made
+    ]
+    slots = {
+        a["task_id"]: Slot(date.fromisoformat(a["start"]), date.fromisoformat(a["end"]), a["crew_id"])
+        for a in proposal["assignments"]
+    }
+    assert len(slots) == 25 * 13 - 5  # the shells have no waterproofing step
+    assert violations(season_projects, domain_crews, slots, WorkCalendar()) == []
