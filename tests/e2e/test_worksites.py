@@ -4,14 +4,17 @@ from customers' ``order_confirmed``, the planner, steps on site, the handover, t
 from __future__ import annotations
 
 import base64
+import io
 import time
 import uuid
 from datetime import date, timedelta
 from typing import Any
 
+import pypdf
 import pytest
 from sqlalchemy import create_engine, text
 
+from bassin_common.events import Event
 from bassin_common.registry import installed_services
 from bassin_common.testing import publish_event, wait_until
 from bassin_gateway import identities
@@ -159,6 +162,31 @@ def test_planning_with_crews_moves_blocks_and_a_crews_week(stack: Stack) -> None
     assert {e["step_code"] for e in week.get_json()["entries"]} >= {"structure"}
 
 
+def customer_created(company: Company, customer_id: uuid.UUID) -> Event:
+    return Event(
+        "customer_created",
+        company.tenant_id,
+        "customers",
+        {
+            "customer_id": str(customer_id),
+            "kind": "private",
+            "display_name": "Mme Sophie Martin",
+            "email": "sophie.martin@example.fr",
+            "phone": None,
+            "billing_address": {
+                "line1": "4 chemin des Oliviers",
+                "line2": "",
+                "postcode": "30700",
+                "city": "Uzès",
+                "country": "FR",
+            },
+            "siren": None,
+            "vat_number": None,
+            "consent": {"email": True, "sms": False},
+        },
+    )
+
+
 def link_liner_to_the_catalogue(stack: Stack, company: Company) -> None:
     """The BET-R8 template's liner becomes the company's catalogue article."""
     wait_until(lambda: count_rows(stack, "worksites", "known_articles", company.tenant_id))
@@ -265,6 +293,7 @@ def test_steps_on_site_milestones_materials_handover_and_roles(stack: Stack) -> 
     sales = login_as(stack, company, ("sales",))
 
     assert site.run("layout", "start").status_code == 409  # the permit is not done
+    assert company.get(f"{url}/handover-report").status_code == 409  # not handed over yet
     assert site.run("permit", "start", sales).status_code == 403  # a salesperson reads only
     assert stack.client.get(url, headers=sales).status_code == 200
     site.build(*BEFORE_STRUCTURE)
@@ -310,6 +339,20 @@ def test_steps_on_site_milestones_materials_handover_and_roles(stack: Stack) -> 
     assert done["equipment"][0]["serial_number"] == "PF-1"
     assert done["guarantees"]["ten_year"] == str(int(today[:4]) + 10) + today[4:]
     assert emitted(stack, company, "task_completed")[-1]["milestone_percent"] == "5.00"
+
+    # The handover report, to print and sign, with the customer file's name and address.
+    publish_event(stack.settings.amqp_uri, customer_created(company, customer_id))
+    wait_until(lambda: company.get(url).get_json()["customer_name"] == "Mme Sophie Martin")
+    report = company.get(f"{url}/handover-report")
+    assert report.status_code == 200 and report.get_json()["content_type"] == "application/pdf"
+    pdf = pypdf.PdfReader(io.BytesIO(base64.b64decode(report.get_json()["data"])))
+    printed = " ".join("".join(page.extract_text() for page in pdf.pages).split())
+    for expected in ("Procès-verbal de réception", "Mme Sophie Martin", "30700 Uzès", "Margelle fissurée", "PF-1"):
+        assert expected in printed, (expected, printed)
+    assert (
+        "Garantie décennale : jusqu'au " + date.fromisoformat(done["guarantees"]["ten_year"]).strftime("%d/%m/%Y")
+        in printed
+    )
 
     # The customer sees their own project's progress, and no one else's.
     mine = login_as(stack, company, ("customer",), customer_id)

@@ -3,7 +3,7 @@ the steps on site and the handover; and the customer's view of their own project
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 
 from bassin_common.permissions import (
     PLAN_WORKSITES,
@@ -11,7 +11,8 @@ from bassin_common.permissions import (
     READ_OWN_CUSTOMER_ACCOUNT,
     RUN_WORKSITE_STEPS,
 )
-from bassin_gateway.app import call, json_body
+from bassin_gateway.app import bassin, call, json_body
+from bassin_gateway.models import Tenant
 from bassin_gateway.routing import ServiceApi, if_match, versioned
 
 api = ServiceApi("worksites")
@@ -188,6 +189,21 @@ api.forward(
     body=True,
     summary="The handover report (PV de réception): completes the project, starts the guarantees",
 )
+
+
+@api.view(
+    "GET",
+    f"{PROJECT}/handover-report",
+    READ,
+    rpc="handover_report",
+    summary="The handover report (PV de réception) to print and sign, as a PDF (base64)",
+    statuses=(409,),  # not handed over yet
+)
+def handover_report(project_id: str):
+    with bassin("sessions")() as session:
+        company = session.get(Tenant, g.context.tenant_id)
+    return jsonify(call("worksites", "handover_report", project_id, company.name if company else ""))
+
 
 # --- the season auto-plan ---
 api.forward(

@@ -304,3 +304,19 @@ class LocationCreatedView(EventView):
     location_id = fields.UUID(required=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
+
+
+class AddressView(EventView):
+    line1 = fields.String(load_default="", allow_none=True)
+    line2 = fields.String(load_default="", allow_none=True)
+    postcode = fields.String(load_default="", allow_none=True)
+    city = fields.String(load_default="", allow_none=True)
+    country = fields.String(load_default="", allow_none=True)
+
+
+class CustomerView(EventView):
+    """customers' ``customer_created`` / ``customer_updated``: the name and address worksites shows."""
+
+    customer_id = fields.UUID(required=True)
+    display_name = fields.String(required=True)
+    billing_address = fields.Nested(AddressView, load_default=dict)

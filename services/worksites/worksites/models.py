@@ -51,6 +51,17 @@ class KnownLocation(TenantScoped, Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
+class KnownCustomer(TenantScoped, Base):
+    """customers' customer file, the little worksites shows (``customer_created``/``_updated``):
+    a name and an address, on a crew's week and on the handover report."""
+
+    __tablename__ = "known_customers"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(300))
+    address: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
 class PoolType(TenantScoped, Base):
     """A pool the company builds (shape, size, structure) and its construction template."""
 

@@ -229,6 +229,8 @@ class AgendaQuery(StrictSchema):
 
 
 class AgendaEntry(Schema):
+    customer_name = fields.String(allow_none=True, metadata={"example": "Mme Sophie Martin"})
+    city = fields.String(allow_none=True, metadata={"example": "Uzès"})
     project_id = fields.UUID(metadata={"example": PROJECT})
     task_id = fields.UUID(metadata={"example": TASK})
     step_code = fields.String(metadata={"example": "structure"})
@@ -309,6 +311,7 @@ class ProjectSummary(Schema):
     id = fields.UUID(metadata={"example": PROJECT})
     order_id = fields.UUID(metadata={"example": ORDER})
     customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    customer_name = fields.String(allow_none=True, metadata={"example": "Mme Sophie Martin"})
     site_id = fields.UUID(allow_none=True, metadata={"example": SITE})
     pool_type_code = fields.String(metadata={"example": "BET-R8"})
     status = fields.String(metadata={"example": "open", "description": "open, in_progress, completed"})
@@ -524,3 +527,11 @@ class SeasonPlanOutput(Schema):
     projects = fields.List(fields.Nested(SeasonProjectLine))
     assignments = fields.List(fields.Nested(SeasonAssignment))
     created_at = fields.DateTime(metadata={"example": "2026-02-20T08:00:00+00:00"})
+
+
+class DocumentOutput(Schema):
+    """A printable document: its bytes base64-encoded, its file name and type."""
+
+    filename = fields.String(metadata={"example": "pv-reception-2026-06-12-3f2a1b0c.pdf"})
+    content_type = fields.String(metadata={"example": "application/pdf"})
+    data = fields.String(metadata={"example": "JVBERi0xLjcK", "description": "The document, base64."})

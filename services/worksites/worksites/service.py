@@ -126,6 +126,10 @@ class WorksitesService(BassinService):
     def hand_over(self, uow: UnitOfWork, project_id: uuid.UUID, handover: dict[str, Any]) -> Any:
         return usecases.hand_over(uow, project_id, handover)
 
+    @rpc(requires=READ, returns=schemas.DocumentOutput)
+    def handover_report(self, uow: UnitOfWork, project_id: uuid.UUID, company_name: str) -> Any:
+        return usecases.handover_report(uow, project_id, company_name)
+
     # --- the season auto-plan ---
     @rpc(requires=PLAN, accepts=schemas.SeasonInput, returns=schemas.SeasonPlanOutput, idempotent=True)
     def propose_season_plan(self, uow: UnitOfWork, season: dict[str, Any]) -> Any:
@@ -155,3 +159,5 @@ class WorksitesService(BassinService):
     on_location_created = consume(
         "inventory", "location_created", events.LocationCreatedView, usecases.remember_location
     )
+    on_customer_created = consume("customers", "customer_created", events.CustomerView, usecases.remember_customer)
+    on_customer_updated = consume("customers", "customer_updated", events.CustomerView, usecases.remember_customer)

@@ -27,6 +27,7 @@ from worksites.models import (
     Crew,
     DefaultsInstalled,
     KnownArticle,
+    KnownCustomer,
     KnownLocation,
     PoolType,
     Project,
@@ -66,6 +67,24 @@ def remember_article(uow: UnitOfWork, article: dict[str, Any]) -> None:
 def remember_location(uow: UnitOfWork, location: dict[str, Any]) -> None:
     if uow.session.get(KnownLocation, location["location_id"]) is None:
         uow.session.add(KnownLocation(id=location["location_id"], code=location["code"], name=location["name"]))
+
+
+def remember_customer(uow: UnitOfWork, customer: dict[str, Any]) -> None:
+    """Keep the customer's name and address current (created or updated, in any order)."""
+    address = {k: v or "" for k, v in customer["billing_address"].items()}
+    uow.session.execute(
+        insert(KnownCustomer)
+        .values(
+            id=customer["customer_id"], tenant_id=uow.tenant_id, display_name=customer["display_name"], address=address
+        )
+        .on_conflict_do_update(
+            index_elements=["id"], set_={"display_name": customer["display_name"], "address": address}
+        )
+    )
+
+
+def _customers(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, KnownCustomer]:
+    return {c.id: c for c in uow.session.scalars(select(KnownCustomer).where(KnownCustomer.id.in_(ids)))} if ids else {}
 
 
 def _check_articles(uow: UnitOfWork, steps: list[dict[str, Any]]) -> None:
@@ -217,8 +236,11 @@ def crew_agenda(uow: UnitOfWork, crew_id: uuid.UUID, period: dict[str, Any]) -> 
         )
         .order_by(Task.planned_start, Task.id)
     ).all()
+    customers = _customers(uow, {project.customer_id for _, project in rows})
     entries = [
         {
+            "customer_name": customers[project.customer_id].display_name if project.customer_id in customers else None,
+            "city": customers[project.customer_id].address.get("city") if project.customer_id in customers else None,
             "project_id": project.id,
             "task_id": task.id,
             "step_code": task.code,
@@ -367,6 +389,7 @@ def project_view(uow: UnitOfWork, project: Project, tasks: list[Task] | None = N
     columns = {c.key: getattr(project, c.key) for c in Project.__table__.columns}
     return {
         **columns,
+        "customer_name": _name(_customers(uow, {project.customer_id}), project.customer_id),
         "payment_schedule": schedule,
         "filling_date": _filling_date(tasks),
         "guarantees": domain.guarantee_dates(project.handover_on) if project.handover_on else None,
@@ -394,7 +417,18 @@ def list_projects(uow: UnitOfWork, search: dict[str, Any]) -> Page[dict[str, Any
             )
         ).all()
     )
-    return Page([{**_columns(p), "filling_date": fillings.get(p.id)} for p in found.items], found.next)
+    customers = _customers(uow, {p.customer_id for p in found.items})
+    return Page(
+        [
+            {**_columns(p), "filling_date": fillings.get(p.id), "customer_name": _name(customers, p.customer_id)}
+            for p in found.items
+        ],
+        found.next,
+    )
+
+
+def _name(customers: dict[uuid.UUID, KnownCustomer], customer_id: uuid.UUID) -> str | None:
+    return customers[customer_id].display_name if customer_id in customers else None
 
 
 def _columns(project: Project) -> dict[str, Any]:
@@ -713,6 +747,34 @@ def hand_over(uow: UnitOfWork, project_id: uuid.UUID, data: dict[str, Any]) -> d
         },
     )
     return project_view(uow, project, tasks)
+
+
+def handover_report(uow: UnitOfWork, project_id: uuid.UUID, company_name: str) -> dict[str, Any]:
+    """The handover report (PV de réception) of a handed-over project, as a PDF to print
+    and sign: the pool, the steps, the equipment, the reserves, the guarantees' dates."""
+    from bassin_common.documents import Company, render_pdf  # WeasyPrint: only where printed
+
+    project = _project(uow, project_id)
+    if project.handover_on is None:
+        raise Conflict("this project has not been handed over yet")
+    tasks = _tasks(uow, project_id)
+    pdf = render_pdf(
+        "worksites",
+        "handover_report.html",
+        company=Company(company_name),
+        project=project,
+        pool={"shape": None, "volume_m3": None, "coating": None, "filtration": None, "treatment": None} | project.pool,
+        customer=_customers(uow, {project.customer_id}).get(project.customer_id),
+        tasks=tasks,
+        equipment=project.equipment or [],
+        reserves=project.reserves or [],
+        guarantees=domain.guarantee_dates(project.handover_on),
+    )
+    return {
+        "filename": f"pv-reception-{project.handover_on.isoformat()}-{str(project.id)[:8]}.pdf",
+        "content_type": "application/pdf",
+        "data": base64.b64encode(pdf).decode(),
+    }
 
 
 # --- notes ------------------------------------------------------------------------------
