@@ -231,6 +231,8 @@ class Site:
         link_liner_to_the_catalogue(stack, company)
         company.post(f"{API}/crews", json={"name": "Équipe A", "skills": EVERY_SKILL})
         self.customer_id = customer_id or uuid.uuid4()
+        # The customer file's event, as customers publishes it (pos keeps a copy for billing).
+        publish_event(stack.settings.amqp_uri, customer_created(company, self.customer_id))
         self.project = new_project(stack, company, customer_id=self.customer_id)
         self.url = f"{API}/projects/{self.project['id']}"
         wait_until(lambda: count_rows(stack, "worksites", "known_locations", company.tenant_id))

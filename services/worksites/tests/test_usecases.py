@@ -103,3 +103,17 @@ def test_another_companys_project_is_not_found(uow, tenant_id) -> None:
         project = usecases.create_project_from_order(work, order(tenant_id))
     with pytest.raises(NotFound), uow(tenant_id=uuid.uuid4()) as work:
         usecases.get_project(work, project.id)
+
+
+def test_a_plan_that_cannot_be_made_any_more_never_stops_the_site(uow, tenant_id) -> None:
+    with uow() as work:
+        project = usecases.create_project_from_order(work, order(tenant_id))
+        crew = usecases.create_crew(work, schemas.CrewInput().load({"name": "A", "skills": EVERY_SKILL}))
+        usecases.plan_project(work, project.id, {"start_on": date(2026, 3, 2)})
+    with uow() as work:  # the only crew stops doing masonry: the plan cannot be made again
+        usecases.update_crew(work, crew["id"], ["1"], schemas.CrewInput().load({"name": "A", "skills": ["earthworks"]}))
+        permit = work.session.scalar(select(Task).where(Task.project_id == project.id, Task.code == "permit"))
+    with uow() as work:
+        started = usecases.start_task(work, project.id, permit.id)
+        assert [e.event_type for e in work.emitted] == ["task_started"]
+    assert started["status"] == "in_progress"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -36,6 +37,8 @@ from worksites.models import (
     TaskNote,
     TaskPhoto,
 )
+
+log = logging.getLogger(__name__)
 
 # --- documents in JSONB: decimals and dates as strings ----------------------------------
 
@@ -592,8 +595,14 @@ def block_task(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data:
 
 
 def _replan_if_planned(uow: UnitOfWork, project: Project, tasks: list[Task]) -> dict[str, Any]:
+    """Re-plan after what happened on site; a plan that cannot be made any more (no crew left
+    with a skill) never stops the site: the steps keep their dates, the planner is told."""
     if project.start_on is not None:
-        return replan(uow, project, tasks, strict=False)
+        try:
+            with uow.session.begin_nested():
+                return replan(uow, project, tasks, strict=False)
+        except (ValidationFailed, Conflict) as reason:
+            log.warning("project %s not re-planned: %s", project.id, reason)
     uow.session.flush()
     return {"moved": [], "old_filling_date": None, "filling_date": None, "project": project_view(uow, project, tasks)}
 
@@ -671,9 +680,7 @@ def start_task(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID) -> di
 
 def _after_progress(uow: UnitOfWork, project: Project, tasks: list[Task], task: Task) -> dict[str, Any]:
     """The plan follows the site's reality (a step started or ended early or late)."""
-    if project.start_on is not None:
-        replan(uow, project, tasks, strict=False)
-    uow.session.flush()
+    _replan_if_planned(uow, project, tasks)
     return {**_task_view(task), "milestone_percent": _percent(project, task.code)}
 
 
