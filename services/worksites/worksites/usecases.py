@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -39,6 +40,7 @@ from worksites.models import (
 )
 
 log = logging.getLogger(__name__)
+SOLVER_MARGIN = 1.5  # seconds kept, out of the caller's deadline, for the model, the greedy plan and the answer
 
 # --- documents in JSONB: decimals and dates as strings ----------------------------------
 
@@ -926,9 +928,11 @@ def propose_season_plan(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]
     needed = {t.skill for p in season_projects for t in p.tasks if t.skill and t.status == "pending"}
     if missing := sorted(needed - {skill for crew in crews for skill in crew.skills}):
         raise ValidationFailed.field("start_on", f"no crew has the skill(s) {', '.join(missing)}")
-    result = tpool.execute(
-        season.propose, season_projects, crews, data["start_on"], domain.WORKING_DAYS, data["time_limit_seconds"]
-    )
+    # Answer before the caller stops waiting (its deadline), whatever time it allowed.
+    limit = data["time_limit_seconds"]
+    if uow.context.deadline is not None:
+        limit = max(1.0, min(limit, uow.context.deadline - time.time() - SOLVER_MARGIN))
+    result = tpool.execute(season.propose, season_projects, crews, data["start_on"], domain.WORKING_DAYS, limit)
     assignments = [
         {
             "task_id": task.id,
