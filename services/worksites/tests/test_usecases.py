@@ -117,3 +117,16 @@ def test_a_plan_that_cannot_be_made_any_more_never_stops_the_site(uow, tenant_id
         started = usecases.start_task(work, project.id, permit.id)
         assert [e.event_type for e in work.emitted] == ["task_started"]
     assert started["status"] == "in_progress"
+
+
+def test_an_orders_handover_milestone_is_the_filling_steps(uow, tenant_id) -> None:
+    schedule = [
+        {"step_code": "order", "percent": "30"},
+        {"step_code": "structure", "percent": "40"},
+        {"step_code": "waterproofing", "percent": "20"},
+        {"step_code": "handover", "percent": "10"},
+    ]
+    with uow() as work:
+        project = usecases.create_project_from_order(work, order(tenant_id, payment_schedule=schedule))
+        kept = {e["step_code"]: Decimal(e["percent"]) for e in project.payment_schedule}
+    assert kept == {"order": 30, "structure": 40, "waterproofing": 20, "filling": 10}

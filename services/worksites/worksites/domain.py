@@ -32,6 +32,8 @@ SHAPES = ("rectangle", "oval", "freeform", "l_shape", "round")
 SCALES = ("pool", "m2", "ml", "m3")  # per pool, per m² of water, per metre of perimeter, per m³
 FILLING_STEP = "filling"
 ORDER_MILESTONE = "order"  # a payment schedule's share called at the order, not at a step
+# Other names a quote may give a milestone's step (DOMAIN.md: "5 % at handover").
+STEP_ALIASES = {"handover": FILLING_STEP, "reception": FILLING_STEP, "walls": "structure", "liner": "waterproofing"}
 GUARANTEES = {"perfect_completion": 1, "proper_functioning": 2, "ten_year": 10}  # years after handover
 MAX_PHOTO_BYTES = 700_000  # a phone photo resized for the site report (the request limit is 1 MB of base64)
 IMAGE_SIGNATURES = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/webp": (b"RIFF",)}
@@ -215,6 +217,11 @@ def photo_problem(content_type: str, data: bytes) -> str | None:
     if not data.startswith(IMAGE_SIGNATURES[content_type]) or (content_type == "image/webp" and data[8:12] != b"WEBP"):
         return f"not a {content_type} image"
     return None
+
+
+def schedule_of_order(schedule: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """An order's payment schedule with its steps named as the templates name them."""
+    return [{"step_code": STEP_ALIASES.get(e["step_code"], e["step_code"]), "percent": e["percent"]} for e in schedule]
 
 
 def guarantee_dates(handover_on: date) -> dict[str, date]:

@@ -289,7 +289,7 @@ def create_project_from_order(uow: UnitOfWork, order: dict[str, Any]) -> Project
         raise ValidationFailed.field("pool.pool_type_code", f"unknown pool type {pool['pool_type_code']}")
     size = domain.PoolSize(Decimal(pool["length_m"]), Decimal(pool["width_m"]), Decimal(pool["mean_depth_m"]))
     codes = [step["step_code"] for step in pool_type.steps]
-    schedule = [{"step_code": e["step_code"], "percent": e["percent"]} for e in order["payment_schedule"]]
+    schedule = domain.schedule_of_order(order["payment_schedule"])
     if not schedule or domain.schedule_errors(schedule, codes):
         # An order's schedule naming steps this template lacks is not lost: the office sees
         # the template's milestones and edits them (the order's stays in the order).
