@@ -489,3 +489,79 @@ def known_customer(stack: Stack | LiveStack, company: Company | LiveStack, displ
     finally:
         sessions.kw["bind"].dispose()
     return data["customer_id"]
+
+
+# --- worksites: a construction order confirmed by customers, as its event ---------------------
+
+
+def construction_order(
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
+    pool_type_code: str = "BET-R8",
+    promised_filling_date: str | None = "2026-06-01",
+) -> Any:
+    """customers' ``order_confirmed`` for an 8 x 4 m concrete pool, 39,000.00 EUR incl. VAT,
+    30 % at order, 40 % structure, 25 % waterproofing, 5 % handover."""
+    from bassin_common.events import Event
+
+    return Event(
+        "order_confirmed",
+        tenant_id,
+        "customers",
+        {
+            "order_id": str(order_id or uuid.uuid4()),
+            "quote_id": str(uuid.uuid4()),
+            "customer_id": str(customer_id or uuid.uuid4()),
+            "site_id": str(uuid.uuid4()),
+            "kind": "construction",
+            "confirmed_at": "2026-02-10T09:12:00+00:00",
+            "lines": [
+                {
+                    "article_id": None,
+                    "description": "Piscine béton 8 x 4 m",
+                    "quantity": "1",
+                    "unit_price_excl_vat": "32500.00",
+                    "vat_rate": "20.00",
+                    "total_excl_vat": "32500.00",
+                }
+            ],
+            "total_excl_vat": "32500.00",
+            "vat_total": "6500.00",
+            "total_incl_vat": "39000.00",
+            "pool": {
+                "pool_type_code": pool_type_code,
+                "shape": "rectangle",
+                "length_m": "8.00",
+                "width_m": "4.00",
+                "mean_depth_m": "1.40",
+                "volume_m3": "44.80",
+                "coating": "liner 75/100 bleu",
+                "filtration": "sable",
+                "treatment": "électrolyse au sel",
+                "options": ["volet roulant immergé"],
+            },
+            "payment_schedule": [
+                {"step_code": "order", "percent": "30.00"},
+                {"step_code": "structure", "percent": "40.00"},
+                {"step_code": "waterproofing", "percent": "25.00"},
+                {"step_code": "filling", "percent": "5.00"},
+            ],
+            "promised_filling_date": promised_filling_date,
+        },
+    )
+
+
+def new_project(stack: Stack, company: Company, **order: Any) -> dict[str, Any]:
+    """A project of ``company``, made from a construction order's event, as read through the API."""
+    from bassin_common.testing import publish_event
+
+    event = construction_order(company.tenant_id, **order)
+    publish_event(stack.settings.amqp_uri, event)
+
+    def project_made() -> Any:
+        items = company.get("/api/v1/worksites/projects").get_json()["items"]
+        return next((p for p in items if p["order_id"] == event.data["order_id"]), None)
+
+    summary = wait_until(project_made)
+    return company.get(f"/api/v1/worksites/projects/{summary['id']}").get_json()

@@ -28,7 +28,7 @@ from bassin_common.permissions import (
 from bassin_common.tenancy import RequestContext
 from bassin_gateway import identities
 from bassin_gateway import sessions as login_sessions
-from bassin_gateway.app import route_tables
+from bassin_gateway.app import called_services, route_tables
 from bassin_gateway.models import ApiKey, LoginSession, OneTimeToken, RefreshToken, User
 from bassin_gateway.tokens import digest
 
@@ -375,6 +375,8 @@ def test_every_route_but_the_samples_is_for_staff_only() -> None:
         ("/api/v1/partners/me", "read_own_partner_account"),
         ("/api/v1/portal/customer", "read_own_customer_account"),
         ("/api/v1/portal/me", "read_own_customer_account"),
+        ("/api/v1/portal/worksites/projects", "read_own_customer_account"),
+        ("/api/v1/portal/worksites/projects/<project_id>", "read_own_customer_account"),
     ]
     assert len(STAFF_ROUTES) > 15
 
@@ -574,12 +576,9 @@ def test_readyz_is_unready_without_its_database_or_broker_degraded_without_a_ser
     assert ready.status_code == 200, ready.get_json()
     checks = ready.get_json()["checks"]
     assert checks["database"] == checks["broker"] == {"status": "ok"}
-    assert set(checks["services"]) == {"customers", "inventory", "pos"}  # the services its routes call
-    assert sorted(call[1:3] for call in rpc.calls) == [
-        ("customers", "health"),
-        ("inventory", "health"),
-        ("pos", "health"),
-    ]
+    services = called_services()  # the services its routes call
+    assert {"inventory", "pos", "worksites"} <= set(services) == set(checks["services"])
+    assert sorted(call[1:3] for call in rpc.calls) == [(service, "health") for service in services]
 
     # A service's trouble degrades the gateway without taking it out of the load balancer:
     # logins and the other services' routes still work.
@@ -587,7 +586,7 @@ def test_readyz_is_unready_without_its_database_or_broker_degraded_without_a_ser
     degraded = app.test_client().get("/readyz")
     assert degraded.status_code == 200 and degraded.get_json()["status"] == "degraded"
     body = degraded.get_json()
-    assert body["detail"] == "failing: service customers, service inventory, service pos"
+    assert body["detail"] == "failing: " + ", ".join(f"service {service}" for service in services)
     assert body["checks"]["services"]["pos"] == {"status": "failing", "detail": "its database is failing"}
 
     broken, rpc = stand_in_app(unreachable_database, amqp_uri="pyamqp://guest:guest@127.0.0.1:9/")

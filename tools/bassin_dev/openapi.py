@@ -621,12 +621,11 @@ def build_document(services: Sequence[ServiceInfo]) -> dict[str, Any]:
             raise ValueError(f"two routes have the operation id {document['operationId']}")
         operation_ids.add(document["operationId"])
         by_path.setdefault(operation.path, {})[operation.route.http_method.lower()] = document
-    tagged: set[str] = set()
+    tagged: set[str] = set()  # a service may have two tables (its staff routes, its portal routes): one tag
     for table, summary in route_tables():
-        # A service may have two tables (its routes and its portal routes): one tag.
         if (table.forwards or table.views) and table.service not in tagged:
-            spec.tag({"name": table.service, "description": summary})
             tagged.add(table.service)
+            spec.tag({"name": table.service, "description": summary})
     for path in sorted(by_path):
         spec.path(path=path, operations=by_path[path])
     document = spec.to_dict()
