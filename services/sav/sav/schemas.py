@@ -1,1 +1,368 @@
 """Wire formats of the sav RPC API (what the gateway sends and receives)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from bassin_common.pagination import PageQuery
+from bassin_common.schemas import StrictSchema
+from sav import domain
+from sav.events import ARTICLE, CUSTOMER, EQUIPMENT, INTERVENTION, POOL, RETURN, TECHNICIAN, TICKET, VAN
+
+SERVICE = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b09"
+QUANTITY = validate.Range(min=1, max=10_000)
+TEXT = validate.Length(max=10_000)
+
+# --- tickets ---------------------------------------------------------------------------------
+
+
+class TicketInput(StrictSchema):
+    """A ticket opened from an equipment (its id or its serial number) or for a pool."""
+
+    customer_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"example": CUSTOMER, "description": "Required unless the equipment names the customer."},
+    )
+    equipment_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": EQUIPMENT})
+    serial_number = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"example": "ZPAC-2025-118842", "description": "The equipment's, instead of its id."},
+    )
+    pool_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": POOL})
+    category = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(domain.CATEGORIES),
+        metadata={"example": "structure", "description": "For a pool ticket: what is failing (else the equipment's)."},
+    )
+    channel = fields.String(required=True, validate=validate.OneOf(domain.CHANNELS), metadata={"example": "phone"})
+    priority = fields.String(
+        load_default="normal", validate=validate.OneOf(domain.PRIORITIES), metadata={"example": "urgent"}
+    )
+    description = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"example": "La pompe à chaleur s'arrête au bout de 5 minutes, affiche E03."},
+    )
+    reported_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"example": "2026-07-14", "description": "When the fault was reported (default: today)."},
+    )
+
+    @validates_schema
+    def names_what_fails(self, data: dict, **_: object) -> None:
+        if not (data.get("equipment_id") or data.get("serial_number") or data.get("pool_id")):
+            raise ValidationError("an equipment_id, a serial_number or a pool_id", "equipment_id")
+        if data.get("equipment_id") and data.get("serial_number"):
+            raise ValidationError("give the equipment_id or its serial_number, not both", "serial_number")
+
+
+class TicketOutput(Schema):
+    id = fields.UUID(metadata={"example": TICKET})
+    number = fields.String(metadata={"example": "SAV-2026-00042"})
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    customer_name = fields.String(allow_none=True, metadata={"example": "Mme Durand"})
+    pool_id = fields.UUID(allow_none=True, metadata={"example": POOL})
+    equipment_id = fields.UUID(allow_none=True, metadata={"example": EQUIPMENT})
+    category = fields.String(allow_none=True, metadata={"example": "heat_pump"})
+    channel = fields.String(metadata={"example": "phone"})
+    priority = fields.String(metadata={"example": "urgent"})
+    description = fields.String(metadata={"example": "La pompe à chaleur s'arrête au bout de 5 minutes."})
+    status = fields.String(metadata={"example": "open", "description": "open, scheduled, completed"})
+    covered_by = fields.String(metadata={"example": "manufacturer_warranty"})
+    coverage_reason = fields.String(metadata={"example": "sous garantie constructeur Zodiac jusqu'au 2027-04-12"})
+    covered_until = fields.Date(allow_none=True, metadata={"example": "2027-04-12"})
+    opened_at = fields.DateTime(metadata={"example": "2026-07-14T09:12:00+00:00"})
+
+
+class TicketQuery(PageQuery):
+    """Tickets, newest first; ``status`` filters."""
+
+    status = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(("open", "scheduled", "completed"))
+    )
+
+
+class EquipmentOutput(Schema):
+    """SAV's copy of an equipment, with its warranty status today."""
+
+    id = fields.UUID(metadata={"example": EQUIPMENT})
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    pool_id = fields.UUID(allow_none=True, metadata={"example": POOL})
+    category = fields.String(metadata={"example": "heat_pump"})
+    brand = fields.String(metadata={"example": "Zodiac"})
+    model = fields.String(metadata={"example": "Z550iQ MD5"})
+    serial_number = fields.String(metadata={"example": "ZPAC-2025-118842"})
+    installed_on = fields.Date(allow_none=True, metadata={"example": "2025-04-12"})
+    warranty_ends_on = fields.Date(allow_none=True, metadata={"example": "2027-04-12"})
+    covered_by = fields.String(metadata={"example": "manufacturer_warranty"})
+    coverage_reason = fields.String(metadata={"example": "sous garantie constructeur Zodiac jusqu'au 2027-04-12"})
+
+
+# --- technicians and standard services --------------------------------------------------------
+
+
+class TechnicianInput(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Julien Martin"})
+    skills = fields.List(
+        fields.String(validate=validate.Length(min=1, max=60)),
+        load_default=list,
+        validate=validate.Length(max=30),
+        metadata={"example": ["heat_pump", "leak_search"]},
+    )
+    work_starts = fields.Time(format="%H:%M", load_default=None, metadata={"example": "08:00"})
+    work_ends = fields.Time(format="%H:%M", load_default=None, metadata={"example": "17:00"})
+    working_days = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=7)),
+        load_default=lambda: [1, 2, 3, 4, 5],
+        validate=validate.Length(min=1, max=7),
+        metadata={"example": [1, 2, 3, 4, 5], "description": "ISO weekdays, 1 = Monday."},
+    )
+    van_location_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"example": VAN, "description": "The van: an inventory location the parts come from."},
+    )
+
+    @validates_schema
+    def hours_are_coherent(self, data: dict, **_: object) -> None:
+        starts, ends = data.get("work_starts"), data.get("work_ends")
+        if starts is not None and ends is not None and ends <= starts:
+            raise ValidationError("must be after work_starts", "work_ends")
+
+
+class TechnicianOutput(Schema):
+    id = fields.UUID(metadata={"example": TECHNICIAN})
+    name = fields.String(metadata={"example": "Julien Martin"})
+    skills = fields.List(fields.String(), metadata={"example": ["heat_pump", "leak_search"]})
+    work_starts = fields.Time(format="%H:%M", metadata={"example": "08:00"})
+    work_ends = fields.Time(format="%H:%M", metadata={"example": "17:00"})
+    working_days = fields.List(fields.Integer(), metadata={"example": [1, 2, 3, 4, 5]})
+    van_location_id = fields.UUID(allow_none=True, metadata={"example": VAN})
+
+
+class PartInput(StrictSchema):
+    article_id = fields.UUID(required=True, metadata={"example": ARTICLE})
+    quantity = fields.Integer(required=True, strict=True, validate=QUANTITY, metadata={"example": 1})
+
+
+class PartOutput(Schema):
+    article_id = fields.UUID(metadata={"example": ARTICLE})
+    quantity = fields.Integer(metadata={"example": 1})
+
+
+class StandardServiceInput(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"example": "DIAG-PAC"})
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Diagnostic pompe à chaleur"}
+    )
+    duration_minutes = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=5, max=720), metadata={"example": 90}
+    )
+    skill = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=60), metadata={"example": "heat_pump"}
+    )
+    checklist = fields.List(
+        fields.String(validate=validate.Length(min=1, max=300)),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"example": ["Relever le code erreur", "Contrôler les pressions", "Nettoyer l'évaporateur"]},
+    )
+    parts = fields.List(fields.Nested(PartInput), load_default=list, validate=validate.Length(max=50))
+
+
+class StandardServiceOutput(Schema):
+    id = fields.UUID(metadata={"example": SERVICE})
+    code = fields.String(metadata={"example": "DIAG-PAC"})
+    name = fields.String(metadata={"example": "Diagnostic pompe à chaleur"})
+    duration_minutes = fields.Integer(metadata={"example": 90})
+    skill = fields.String(allow_none=True, metadata={"example": "heat_pump"})
+    checklist = fields.List(fields.String(), metadata={"example": ["Relever le code erreur"]})
+    parts = fields.List(fields.Nested(PartOutput))
+
+
+# --- interventions ---------------------------------------------------------------------------
+
+
+class InterventionInput(StrictSchema):
+    """An intervention for a ticket, in a technician's agenda: ``ends_at`` defaults to the
+    start plus the standard service's duration."""
+
+    ticket_id = fields.UUID(required=True, metadata={"example": TICKET})
+    technician_id = fields.UUID(required=True, metadata={"example": TECHNICIAN})
+    service_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": SERVICE})
+    starts_at = fields.AwareDateTime(
+        required=True, default_timezone=None, metadata={"example": "2026-07-15T08:00:00+02:00"}
+    )
+    ends_at = fields.AwareDateTime(
+        load_default=None, allow_none=True, metadata={"example": "2026-07-15T09:30:00+02:00"}
+    )
+
+    @validates_schema
+    def has_an_end(self, data: dict, **_: object) -> None:
+        if data.get("ends_at") is None and data.get("service_id") is None:
+            raise ValidationError("an ends_at, or a service_id whose duration gives it", "ends_at")
+
+
+class ChecklistItem(Schema):
+    label = fields.String(metadata={"example": "Relever le code erreur"})
+    done = fields.Boolean(metadata={"example": True})
+
+
+class EquipmentChangeInput(StrictSchema):
+    equipment_id = fields.UUID(required=True, metadata={"example": EQUIPMENT})
+    action = fields.String(
+        required=True, validate=validate.OneOf(("replaced", "removed", "repaired")), metadata={"example": "repaired"}
+    )
+    new_serial_number = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=120), metadata={"example": None}
+    )
+
+
+class EquipmentChangeOutput(Schema):
+    equipment_id = fields.UUID(metadata={"example": EQUIPMENT})
+    action = fields.String(metadata={"example": "repaired"})
+    new_serial_number = fields.String(allow_none=True, metadata={"example": None})
+
+
+class InterventionOutput(Schema):
+    id = fields.UUID(metadata={"example": INTERVENTION})
+    ticket_id = fields.UUID(metadata={"example": TICKET})
+    ticket_number = fields.String(metadata={"example": "SAV-2026-00042"})
+    customer_id = fields.UUID(metadata={"example": CUSTOMER})
+    technician_id = fields.UUID(metadata={"example": TECHNICIAN})
+    service_id = fields.UUID(allow_none=True, metadata={"example": SERVICE})
+    starts_at = fields.DateTime(metadata={"example": "2026-07-15T06:00:00+00:00"})
+    ends_at = fields.DateTime(metadata={"example": "2026-07-15T07:30:00+00:00"})
+    status = fields.String(metadata={"example": "scheduled", "description": "scheduled, completed"})
+    covered_by = fields.String(metadata={"example": "none"})
+    checklist = fields.List(fields.Nested(ChecklistItem))
+    report = fields.String(metadata={"example": "Condensateur du ventilateur remplacé."})
+    labour_minutes = fields.Integer(metadata={"example": 75})
+    travel_km = fields.Decimal(as_string=True, metadata={"example": "18.5"})
+    parts = fields.List(fields.Nested(PartOutput))
+    equipment_changes = fields.List(fields.Nested(EquipmentChangeOutput))
+    version = fields.Integer(metadata={"example": 2, "description": "Raised by each report edit: the ETag."})
+    signer_name = fields.String(allow_none=True, metadata={"example": "Mme Durand"})
+    signed_at = fields.DateTime(allow_none=True, metadata={"example": "2026-07-15T07:40:00+00:00"})
+    slip_hash = fields.String(allow_none=True, metadata={"example": "9f2c…", "description": "SHA-256 of the slip."})
+    completed_at = fields.DateTime(allow_none=True, metadata={"example": "2026-07-15T07:40:00+00:00"})
+    slip_sent_to = fields.String(allow_none=True, metadata={"example": "durand@example.fr"})
+    slip_sent_at = fields.DateTime(allow_none=True, metadata={"example": "2026-07-15T07:41:00+00:00"})
+
+
+class DayQuery(StrictSchema):
+    date = fields.Date(required=True, metadata={"example": "2026-07-15"})
+
+
+class DayOutput(Schema):
+    """A technician's day: the interventions in start order."""
+
+    technician_id = fields.UUID(metadata={"example": TECHNICIAN})
+    date = fields.Date(metadata={"example": "2026-07-15"})
+    interventions = fields.List(fields.Nested(InterventionOutput))
+
+
+class ReportInput(StrictSchema):
+    """What the technician records on site (replaces what was recorded before)."""
+
+    checked = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=0, max=49)),
+        load_default=list,
+        metadata={"example": [0, 1], "description": "Indexes of the checklist's operations done."},
+    )
+    report = fields.String(load_default="", validate=TEXT, metadata={"example": "Condensateur remplacé."})
+    labour_minutes = fields.Integer(
+        load_default=0, strict=True, validate=validate.Range(min=0, max=24 * 60), metadata={"example": 75}
+    )
+    travel_km = fields.Decimal(
+        load_default=0,
+        as_string=True,
+        places=1,
+        validate=validate.Range(min=0, max=2000),
+        metadata={"example": "18.5"},
+    )
+    parts = fields.List(fields.Nested(PartInput), load_default=list, validate=validate.Length(max=50))
+    equipment_changes = fields.List(
+        fields.Nested(EquipmentChangeInput), load_default=list, validate=validate.Length(max=20)
+    )
+
+
+class SignatureInput(StrictSchema):
+    """The customer signs the slip on the technician's phone; the intervention completes."""
+
+    signer_name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Mme Durand"}
+    )
+    image = fields.String(
+        required=True,
+        validate=[validate.Length(max=200_000), validate.Regexp(r"^data:image/(png|svg\+xml);base64,[A-Za-z0-9+/=]+$")],
+        metadata={"example": "data:image/png;base64,iVBORw0KGgo=", "description": "The signature, as a data: URL."},
+    )
+
+
+class SlipVerification(Schema):
+    intervention_id = fields.UUID(metadata={"example": INTERVENTION})
+    signed_hash = fields.String(metadata={"example": "9f2c…"})
+    current_hash = fields.String(metadata={"example": "9f2c…"})
+    intact = fields.Boolean(metadata={"example": True, "description": "False: the slip changed after signing."})
+
+
+class SendSlipInput(StrictSchema):
+    to = fields.Email(
+        load_default=None,
+        allow_none=True,
+        metadata={"example": "durand@example.fr", "description": "Default: the customer's e-mail."},
+    )
+
+
+# --- manufacturer returns --------------------------------------------------------------------
+
+
+class WarrantyReturnInput(StrictSchema):
+    ticket_id = fields.UUID(required=True, metadata={"example": TICKET})
+    fault_description = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"example": "Compresseur ne démarre pas, code E03 au démarrage."},
+    )
+    error_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
+    proof_of_purchase = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=300),
+        metadata={"example": "Facture FA-2025-00318 du 12/04/2025"},
+    )
+
+
+class ReturnStatusInput(StrictSchema):
+    status = fields.String(
+        required=True, validate=validate.OneOf(domain.RETURN_STATUSES[1:]), metadata={"example": "accepted"}
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class ReturnEvent(Schema):
+    status = fields.String(metadata={"example": "accepted"})
+    note = fields.String(allow_none=True, metadata={"example": "Accord RMA n° 55-1182"})
+    at = fields.String(metadata={"example": "2026-07-16T14:20:00+00:00", "description": "An ISO-8601 instant."})
+
+
+class WarrantyReturnOutput(Schema):
+    id = fields.UUID(metadata={"example": RETURN})
+    ticket_id = fields.UUID(metadata={"example": TICKET})
+    equipment_id = fields.UUID(metadata={"example": EQUIPMENT})
+    brand = fields.String(metadata={"example": "zodiac"})
+    category = fields.String(metadata={"example": "heat_pump"})
+    model = fields.String(metadata={"example": "Z550iQ MD5"})
+    serial_number = fields.String(metadata={"example": "ZPAC-2025-118842"})
+    installed_on = fields.Date(allow_none=True, metadata={"example": "2025-04-12"})
+    fault_description = fields.String(metadata={"example": "Compresseur ne démarre pas."})
+    error_code = fields.String(allow_none=True, metadata={"example": "E03"})
+    proof_of_purchase = fields.String(metadata={"example": "Facture FA-2025-00318 du 12/04/2025"})
+    status = fields.String(metadata={"example": "requested"})
+    history = fields.List(fields.Nested(ReturnEvent))
+    requested_at = fields.DateTime(metadata={"example": "2026-07-15T10:05:00+00:00"})
