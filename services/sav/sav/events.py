@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from bassin_common.events import EventSpec, EventView
+from bassin_common.schemas import TwoPlaces
 
 CUSTOMER = "3f6c2a1e-8b4d-4e5f-9a6b-7c8d9e0f1a21"
 POOL = "8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c32"
@@ -109,7 +110,7 @@ class InterventionCompleted(Schema):
     customer_id = fields.UUID(required=True)
     covered_by = fields.String(required=True)
     labour_minutes = fields.Integer(required=True)
-    travel_km = fields.Decimal(required=True, as_string=True, places=1)
+    travel_km = TwoPlaces(required=True)
     parts = fields.List(fields.Nested(PartLine), required=True)
     completed_at = fields.DateTime(required=True)
     equipment_changes = fields.List(fields.Nested(EquipmentChange), required=True)
@@ -127,7 +128,7 @@ INTERVENTION_COMPLETED = EventSpec(
         "customer_id": CUSTOMER,
         "covered_by": "none",
         "labour_minutes": 75,
-        "travel_km": "18.5",
+        "travel_km": "18.50",
         "parts": [{"article_id": ARTICLE, "quantity": 1}],
         "completed_at": "2026-07-15T09:40:00+00:00",
         "equipment_changes": [{"equipment_id": EQUIPMENT, "action": "repaired", "new_serial_number": None}],
@@ -245,3 +246,16 @@ class ProjectCompletedView(EventView):
     site_id = fields.UUID(load_default=None, allow_none=True)
     handover_on = fields.Date(required=True)
     equipment = fields.List(fields.Nested(HandedOverEquipment), load_default=list)
+
+
+class LocationCreatedView(EventView):
+    location_id = fields.UUID(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+
+
+class ArticleCreatedView(EventView):
+    article_id = fields.UUID(required=True)
+    sku = fields.String(required=True)
+    name = fields.String(required=True)

@@ -73,6 +73,27 @@ class Handover(TenantScoped, Base):
     serial_numbers: Mapped[list[Any]] = mapped_column(default=list)
 
 
+class Location(TenantScoped, Base):
+    """Inventory's stock locations (``location_created``): a technician's van is one."""
+
+    __tablename__ = "locations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class Article(TenantScoped, Base):
+    """Inventory's catalogue articles (``article_created``): the parts a slip names."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(300))
+
+
 # --- tickets ---------------------------------------------------------------------------------
 
 
@@ -147,7 +168,7 @@ class Intervention(TenantScoped, Base):
     checklist: Mapped[list[Any]] = mapped_column(default=list)  # [{label, done}]
     report: Mapped[str] = mapped_column(Text, default="")
     labour_minutes: Mapped[int] = mapped_column(default=0)
-    travel_km: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=Decimal("0"))
+    travel_km: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal("0"))
     parts: Mapped[list[Any]] = mapped_column(default=list)  # [{article_id, quantity}]
     equipment_changes: Mapped[list[Any]] = mapped_column(default=list)
     version: Mapped[int] = mapped_column(default=1)

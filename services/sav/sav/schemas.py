@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from bassin_common.pagination import PageQuery
-from bassin_common.schemas import StrictSchema
+from bassin_common.schemas import StrictSchema, TwoPlaces
 from sav import domain
 from sav.events import ARTICLE, CUSTOMER, EQUIPMENT, INTERVENTION, POOL, RETURN, TECHNICIAN, TICKET, VAN
 
@@ -29,7 +32,10 @@ class TicketInput(StrictSchema):
         load_default=None,
         allow_none=True,
         validate=validate.Length(min=1, max=120),
-        metadata={"example": "ZPAC-2025-118842", "description": "The equipment's, instead of its id."},
+        metadata={
+            "example": None,
+            "description": "The equipment's serial number, instead of its id (ZPAC-2025-118842).",
+        },
     )
     pool_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": POOL})
     category = fields.String(
@@ -106,6 +112,21 @@ class EquipmentOutput(Schema):
 # --- technicians and standard services --------------------------------------------------------
 
 
+class HourMinute(fields.String):
+    """A time of day on the wire as ``HH:MM`` (local time)."""
+
+    PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+    def _serialize(self, value: object, attr: object, obj: object, **kwargs: object) -> str | None:
+        return None if value is None else value.strftime("%H:%M")
+
+    def _deserialize(self, value: object, attr: object, data: object, **kwargs: object) -> time:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not self.PATTERN.match(text):
+            raise ValidationError("a time of day as HH:MM")
+        return time(int(text[:2]), int(text[3:5]))
+
+
 class TechnicianInput(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Julien Martin"})
     skills = fields.List(
@@ -114,8 +135,8 @@ class TechnicianInput(StrictSchema):
         validate=validate.Length(max=30),
         metadata={"example": ["heat_pump", "leak_search"]},
     )
-    work_starts = fields.Time(format="%H:%M", load_default=None, metadata={"example": "08:00"})
-    work_ends = fields.Time(format="%H:%M", load_default=None, metadata={"example": "17:00"})
+    work_starts = HourMinute(load_default=None, metadata={"example": "08:00"})
+    work_ends = HourMinute(load_default=None, metadata={"example": "17:00"})
     working_days = fields.List(
         fields.Integer(strict=True, validate=validate.Range(min=1, max=7)),
         load_default=lambda: [1, 2, 3, 4, 5],
@@ -139,8 +160,8 @@ class TechnicianOutput(Schema):
     id = fields.UUID(metadata={"example": TECHNICIAN})
     name = fields.String(metadata={"example": "Julien Martin"})
     skills = fields.List(fields.String(), metadata={"example": ["heat_pump", "leak_search"]})
-    work_starts = fields.Time(format="%H:%M", metadata={"example": "08:00"})
-    work_ends = fields.Time(format="%H:%M", metadata={"example": "17:00"})
+    work_starts = HourMinute(metadata={"example": "08:00"})
+    work_ends = HourMinute(metadata={"example": "17:00"})
     working_days = fields.List(fields.Integer(), metadata={"example": [1, 2, 3, 4, 5]})
     van_location_id = fields.UUID(allow_none=True, metadata={"example": VAN})
 
@@ -243,7 +264,7 @@ class InterventionOutput(Schema):
     checklist = fields.List(fields.Nested(ChecklistItem))
     report = fields.String(metadata={"example": "Condensateur du ventilateur remplacé."})
     labour_minutes = fields.Integer(metadata={"example": 75})
-    travel_km = fields.Decimal(as_string=True, metadata={"example": "18.5"})
+    travel_km = TwoPlaces(metadata={"example": "18.50"})
     parts = fields.List(fields.Nested(PartOutput))
     equipment_changes = fields.List(fields.Nested(EquipmentChangeOutput))
     version = fields.Integer(metadata={"example": 2, "description": "Raised by each report edit: the ETag."})
@@ -256,7 +277,7 @@ class InterventionOutput(Schema):
 
 
 class DayQuery(StrictSchema):
-    date = fields.Date(required=True, metadata={"example": "2026-07-15"})
+    date = fields.Date(load_default=None, metadata={"example": "2026-07-15", "description": "Default: today."})
 
 
 class DayOutput(Schema):
@@ -279,13 +300,7 @@ class ReportInput(StrictSchema):
     labour_minutes = fields.Integer(
         load_default=0, strict=True, validate=validate.Range(min=0, max=24 * 60), metadata={"example": 75}
     )
-    travel_km = fields.Decimal(
-        load_default=0,
-        as_string=True,
-        places=1,
-        validate=validate.Range(min=0, max=2000),
-        metadata={"example": "18.5"},
-    )
+    travel_km = TwoPlaces(load_default=0, validate=validate.Range(min=0, max=2000), metadata={"example": "18.50"})
     parts = fields.List(fields.Nested(PartInput), load_default=list, validate=validate.Length(max=50))
     equipment_changes = fields.List(
         fields.Nested(EquipmentChangeInput), load_default=list, validate=validate.Length(max=20)
@@ -330,7 +345,9 @@ class WarrantyReturnInput(StrictSchema):
         validate=validate.Length(min=1, max=5000),
         metadata={"example": "Compresseur ne démarre pas, code E03 au démarrage."},
     )
-    error_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
+    error_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=60), metadata={"example": "E03"}
+    )
     proof_of_purchase = fields.String(
         required=True,
         validate=validate.Length(min=1, max=300),
@@ -342,7 +359,12 @@ class ReturnStatusInput(StrictSchema):
     status = fields.String(
         required=True, validate=validate.OneOf(domain.RETURN_STATUSES[1:]), metadata={"example": "accepted"}
     )
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"example": "Accord RMA n° 55-1182"},
+    )
 
 
 class ReturnEvent(Schema):

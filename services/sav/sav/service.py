@@ -142,6 +142,10 @@ class SavService(BassinService):
     def change_warranty_return_status(self, uow: UnitOfWork, return_id: uuid.UUID, change: dict[str, Any]) -> Any:
         return usecases.change_return_status(uow, return_id, change)
 
+    # --- local copies of inventory's vans and parts ---
+    on_location_created = consume("inventory", "location_created", events.LocationCreatedView, usecases.keep_location)
+    on_article_created = consume("inventory", "article_created", events.ArticleCreatedView, usecases.keep_article)
+
     # --- local copies of customers' and worksites' facts (each wired once its producer
     # declares the event: see ``declared_by``) ---
     if declared_by("customers", "customer_created"):

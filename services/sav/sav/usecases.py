@@ -16,11 +16,13 @@ from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
 from sav import domain, events
 from sav.models import (
+    Article,
     Contract,
     Customer,
     Equipment,
     Handover,
     Intervention,
+    Location,
     StandardService,
     Technician,
     Ticket,
@@ -109,6 +111,28 @@ def keep_handover(uow: UnitOfWork, data: dict[str, Any]) -> Handover:
     handover.serial_numbers = [e["serial_number"] for e in data["equipment"] if e.get("serial_number")]
     uow.session.add(handover)
     return handover
+
+
+def keep_location(uow: UnitOfWork, data: dict[str, Any]) -> Location:
+    location = uow.session.get(Location, data["location_id"]) or Location(id=data["location_id"])
+    location.code, location.name, location.kind = data["code"], data["name"], data["kind"]
+    uow.session.add(location)
+    return location
+
+
+def keep_article(uow: UnitOfWork, data: dict[str, Any]) -> Article:
+    article = uow.session.get(Article, data["article_id"]) or Article(id=data["article_id"])
+    article.sku, article.name = data["sku"], data["name"]
+    uow.session.add(article)
+    return article
+
+
+def _check_parts(uow: UnitOfWork, parts: list[dict[str, Any]], field: str = "parts") -> None:
+    """Each part is an article of the company's catalogue (SAV's copy of it)."""
+    for index, part in enumerate(parts):
+        article = uow.session.get(Article, part["article_id"])
+        if article is None or article.tenant_id != uow.tenant_id:
+            raise ValidationFailed.field(f"{field}[{index}].article_id", "unknown article")
 
 
 # --- coverage ---------------------------------------------------------------------------------
@@ -251,6 +275,10 @@ def list_tickets(uow: UnitOfWork, query: dict[str, Any]) -> Page[dict[str, Any]]
 
 
 def create_technician(uow: UnitOfWork, data: dict[str, Any]) -> Technician:
+    if data["van_location_id"] is not None:
+        van = _in_body(uow, Location, data["van_location_id"], "van_location_id", "stock location")
+        if van.kind != "van":
+            raise ValidationFailed.field("van_location_id", f"the location {van.code} is not a van")
     technician = Technician(
         name=data["name"],
         skills=sorted(set(data["skills"])),
@@ -277,6 +305,7 @@ def get_technician(uow: UnitOfWork, technician_id: uuid.UUID) -> Technician:
 def create_standard_service(uow: UnitOfWork, data: dict[str, Any]) -> StandardService:
     if uow.session.scalar(select(StandardService.id).where(StandardService.code == data["code"])):
         raise ValidationFailed.field("code", "already used by another standard service")
+    _check_parts(uow, data["parts"])
     service = StandardService(**{**data, "parts": _plain_parts(data["parts"])})
     uow.session.add(service)
     uow.session.flush()
@@ -367,7 +396,8 @@ def get_intervention(uow: UnitOfWork, intervention_id: uuid.UUID) -> dict[str, A
 def technician_day(uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, Any]) -> dict[str, Any]:
     """A technician's interventions of one (local) day, in start order."""
     technician = _own(uow, Technician, technician_id, "technician")
-    start, end = domain.day_bounds(query["date"])
+    day = query["date"] or _today()
+    start, end = domain.day_bounds(day)
     rows = uow.session.execute(
         select(Intervention, Ticket)
         .join(Ticket, Ticket.id == Intervention.ticket_id)
@@ -376,7 +406,7 @@ def technician_day(uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, A
     ).all()
     return {
         "technician_id": technician.id,
-        "date": query["date"],
+        "date": day,
         "interventions": [_intervention_view(intervention, ticket) for intervention, ticket in rows],
     }
 
@@ -410,6 +440,7 @@ def record_report(
     for index, position in enumerate(data["checked"]):
         if position >= len(checklist):
             raise ValidationFailed.field(f"checked[{index}]", f"the checklist has {len(checklist)} operation(s)")
+    _check_parts(uow, data["parts"])
     if data["parts"]:
         technician = uow.session.get(Technician, intervention.technician_id)
         if technician.van_location_id is None:
@@ -461,13 +492,18 @@ def slip_content(uow: UnitOfWork, intervention: Intervention) -> dict[str, Any]:
         "checklist": intervention.checklist,
         "report": intervention.report,
         "labour_minutes": intervention.labour_minutes,
-        "travel_km": f"{Decimal(intervention.travel_km):.1f}",
-        "parts": intervention.parts,
+        "travel_km": f"{Decimal(intervention.travel_km):.2f}",
+        "parts": [{**part, "name": _article_name(uow, part["article_id"])} for part in intervention.parts],
         "equipment_changes": intervention.equipment_changes,
         "signer_name": intervention.signer_name,
         "signed_at": instant(intervention.signed_at),
         "signature_sha256": hashlib.sha256(image.encode()).hexdigest(),
     }
+
+
+def _article_name(uow: UnitOfWork, article_id: str) -> str:
+    article = uow.session.get(Article, uuid.UUID(article_id))
+    return f"{article.sku} {article.name}" if article else article_id
 
 
 def sign_and_complete(uow: UnitOfWork, intervention_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ signed slip, manufacturer returns — what each writes, refuses and emits (wire 
 
 from __future__ import annotations
 
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -277,8 +278,13 @@ def local(day: date, hour: int, minute: int = 0) -> str:
 
 
 NEXT_MONDAY = TODAY + timedelta(days=7 - TODAY.weekday())
-VAN = uuid.uuid4()
-ARTICLE = uuid.uuid4()
+VAN = ARTICLE = uuid.UUID(int=0)  # new ones for each test (ids of copies are global keys)
+
+
+@pytest.fixture(autouse=True)
+def fresh_inventory_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "VAN", uuid.uuid4())
+    monkeypatch.setattr(sys.modules[__name__], "ARTICLE", uuid.uuid4())
 
 
 @dataclass
@@ -291,10 +297,28 @@ class Agenda:
 @pytest.fixture
 def agenda(uow: Any, file: File) -> Agenda:
     with uow() as work:
+        usecases.keep_location(
+            work,
+            events.LocationCreatedView().load(
+                {"location_id": str(VAN), "code": "CAM-1", "name": "Camion de Julien", "kind": "van"}
+            ),
+        )
+        usecases.keep_article(
+            work,
+            events.ArticleCreatedView().load(
+                {
+                    "article_id": str(ARTICLE),
+                    "sku": "CONDO-PAC",
+                    "name": "Condensateur ventilateur",
+                    "sale_price": "29.00",
+                }
+            ),
+        )
+    with uow() as work:
         technician = usecases.create_technician(
             work,
             schemas.TechnicianInput().load(
-                {"name": "Julien Martin", "skills": ["heat_pump"], "van_location_id": str(VAN)}
+                {"name": "Julien Martin", "skills": ["heat_pump"], "van_location_id": str(VAN), "work_starts": "08:00"}
             ),
         )
         service = usecases.create_standard_service(
@@ -397,7 +421,7 @@ def report(uow: Any, intervention: dict[str, Any], version: int = 1, **fields: A
         "checked": [0, 1],
         "report": "Condensateur du ventilateur remplacé, PAC redémarrée.",
         "labour_minutes": 75,
-        "travel_km": "18.5",
+        "travel_km": "18.50",
         "parts": [{"article_id": str(ARTICLE), "quantity": 1}],
         **fields,
     }
@@ -442,7 +466,7 @@ def test_a_signed_intervention_completes_with_its_parts_and_its_work(uow: Any, a
         "customer_id": str(file.customer),
         "covered_by": "none",
         "labour_minutes": 75,
-        "travel_km": "18.5",
+        "travel_km": "18.50",
         "parts": [{"article_id": str(ARTICLE), "quantity": 1}],
         "completed_at": completed["completed_at"],
         "equipment_changes": [
@@ -478,6 +502,7 @@ def test_the_slip_hash_detects_a_report_changed_after_signing(uow: Any, agenda: 
     ("fields", "field"),
     [
         ({"checked": [3]}, "checked[0]"),
+        ({"parts": [{"article_id": str(uuid.uuid4()), "quantity": 1}]}, "parts[0].article_id"),
         ({"equipment_changes": [{"equipment_id": str(uuid.uuid4()), "action": "repaired"}]}, None),
         ({"equipment_changes": [{"equipment_id": "OLD", "action": "replaced"}]}, None),
     ],
@@ -555,3 +580,36 @@ def test_a_return_is_refused_out_of_manufacturer_warranty_and_twice(uow: Any, fi
     request_return(uow, ticket)
     with pytest.raises(ValidationFailed, match="ticket_id"):
         request_return(uow, ticket)
+
+
+def test_a_technician_s_van_is_a_van_of_the_company(uow: Any, agenda: Agenda) -> None:
+    shop = uuid.uuid4()
+    with uow() as work:
+        usecases.keep_location(
+            work,
+            events.LocationCreatedView().load(
+                {"location_id": str(shop), "code": "MAG", "name": "Magasin", "kind": "shop"}
+            ),
+        )
+    for van, message in [(shop, "not a van"), (uuid.uuid4(), "unknown stock location")]:
+        with pytest.raises(ValidationFailed) as refused, uow() as work:
+            usecases.create_technician(
+                work, schemas.TechnicianInput().load({"name": "Paul Roux", "van_location_id": str(van)})
+            )
+        assert message in refused.value.errors["van_location_id"][0]
+    with pytest.raises(ValidationFailed) as refused, uow(tenant_id=uuid.uuid4()) as work:  # another company
+        usecases.create_technician(work, schemas.TechnicianInput().load({"name": "Paul", "van_location_id": str(VAN)}))
+    assert list(refused.value.errors) == ["van_location_id"]
+
+
+def test_working_hours_are_hh_mm() -> None:
+    loaded = schemas.TechnicianInput().load({"name": "Paul", "work_starts": "07:30", "work_ends": "16:00"})
+    assert (loaded["work_starts"], loaded["work_ends"]) == (time(7, 30), time(16))
+    assert schemas.TechnicianOutput().dump({"work_starts": time(7, 30)})["work_starts"] == "07:30"
+    for wrong in ("7h30", "24:00", "", 730):
+        with pytest.raises(ValidationFailed) as refused:
+            load_or_reject(schemas.TechnicianInput(), {"name": "Paul", "work_starts": wrong})
+        assert list(refused.value.errors) == ["work_starts"]
+    with pytest.raises(ValidationFailed) as refused:
+        load_or_reject(schemas.TechnicianInput(), {"name": "Paul", "work_starts": "17:00", "work_ends": "08:00"})
+    assert list(refused.value.errors) == ["work_ends"]
