@@ -353,3 +353,46 @@ def test_the_slip_is_verified_and_emailed_to_the_customer(
     late_edit = company.edit(f"{url}/report", read_from=url, json={"report": "Autre chose"})
     assert late_edit.status_code == 409
     service.mailer.cache_clear()
+
+
+def test_a_ticket_is_qualified_through_its_category_s_questions(workshop: Workshop) -> None:
+    company = workshop.company
+    tree = company.post(
+        f"{SAV}/question-trees",
+        json={
+            "category": "heat_pump",
+            "questions": [
+                {
+                    "key": "code_shown",
+                    "text": "L'afficheur indique-t-il un code erreur ?",
+                    "choices": [{"value": "oui", "next": "which_code"}, {"value": "non"}],
+                },
+                {
+                    "key": "which_code",
+                    "text": "Lequel ?",
+                    "choices": [
+                        {
+                            "value": "E03",
+                            "service_code": "DIAG-PAC",
+                            "parts": [{"article_id": workshop.part["id"], "quantity": 1}],
+                        },
+                        {"value": "autre"},
+                    ],
+                },
+            ],
+        },
+    )
+    assert tree.status_code == 201, tree.get_json()
+    ticket = open_ticket(company, serial_number="PAC-2019-77")
+    url = f"{SAV}/tickets/{ticket['id']}/qualification"
+    assert company.get(url).get_json()["next_question"]["text"] == "L'afficheur indique-t-il un code erreur ?"
+    wrong = company.post(url, json={"answers": [{"question": "code_shown", "answer": "peut-être"}]})
+    assert wrong.status_code == 422 and wrong.get_json()["errors"] == {"answers[0].answer": ["one of: oui, non"]}
+    answered = company.post(
+        url,
+        json={"answers": [{"question": "code_shown", "answer": "oui"}, {"question": "which_code", "answer": "E03"}]},
+    )
+    assert answered.status_code == 200, answered.get_json()
+    stored = company.get(url).get_json()
+    assert stored["complete"] and stored["suggested_service"]["id"] == workshop.service["id"]
+    assert stored["suggested_parts"] == [{"article_id": workshop.part["id"], "quantity": 1}]

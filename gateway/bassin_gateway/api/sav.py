@@ -43,6 +43,34 @@ api.forward(
     summary="An equipment as SAV knows it, with who would cover a fault on it today",
 )
 
+# --- qualification questions ---
+api.forward(
+    "POST",
+    "/question-trees",
+    "create_question_tree",
+    TICKETS,
+    body=True,
+    status=201,
+    location="/question-trees/{id}",
+    summary="Set an equipment category's qualification questions (branches, suggested service and parts)",
+)
+api.forward("GET", "/question-trees/<tree_id>", "get_question_tree", READ, summary="A question tree")
+api.forward(
+    "GET",
+    "/tickets/<ticket_id>/qualification",
+    "get_qualification",
+    READ,
+    summary="A ticket's answers so far, the next question to ask, the service and parts they suggest",
+)
+api.forward(
+    "POST",
+    "/tickets/<ticket_id>/qualification",
+    "qualify_ticket",
+    TICKETS,
+    body=True,
+    summary="Store a ticket's answers (all of them, in order); a wrong answer is refused, naming it",
+)
+
 # --- technicians and standard services ---
 api.forward("GET", "/technicians", "list_technicians", READ, query=True, summary="Technicians, by name")
 api.forward(

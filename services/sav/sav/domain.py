@@ -276,3 +276,103 @@ def return_transition_error(current: str, new: str) -> str | None:
         return None
     allowed = ", ".join(sorted(RETURN_TRANSITIONS[current])) or "none (closed)"
     return f"a return {current} cannot become {new}; allowed: {allowed}"
+
+
+# --- qualification question trees ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Walked:
+    """Where a ticket's answers lead in a question tree."""
+
+    answers: list[dict[str, Any]]  # [{question, text, answer}] in order
+    complete: bool  # the last answer ends the tree
+    next_question: dict[str, Any] | None  # the question to ask next, when not complete
+    service_code: str | None  # the standard service the answers suggest (the deepest one)
+    parts: list[dict[str, Any]]  # the parts they suggest, quantities of an article added
+
+
+def tree_errors(questions: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """What is wrong with a question tree (its first question is where it starts): each
+    ``next`` names a question of the tree, a choice question has distinct values, and no
+    path comes back to a question it went through."""
+    errors: dict[str, list[str]] = {}
+    keys = [q["key"] for q in questions]
+    for index, question in enumerate(questions):
+        if keys.index(question["key"]) != index:
+            errors[f"questions[{index}].key"] = ["used by another question"]
+        if question["kind"] == "choice":
+            values = [choice["value"] for choice in question["choices"]]
+            if len(values) < 2:
+                errors[f"questions[{index}].choices"] = ["a choice question has at least two choices"]
+            elif len(set(values)) != len(values):
+                errors[f"questions[{index}].choices"] = ["each choice's value is different"]
+            targets = [(f"questions[{index}].choices[{i}].next", c["next"]) for i, c in enumerate(question["choices"])]
+        else:
+            if question["choices"]:
+                errors[f"questions[{index}].choices"] = ["only a choice question has choices"]
+            targets = [(f"questions[{index}].next", question["next"])]
+        for field, target in targets:
+            if target is not None and target not in keys:
+                errors[field] = [f"no question {target}"]
+    if not errors and (loop := _a_loop(questions)):
+        errors["questions"] = [f"the questions loop: {' → '.join(loop)}"]
+    return errors
+
+
+def _following(question: dict[str, Any]) -> list[str]:
+    if question["kind"] == "choice":
+        return [c["next"] for c in question["choices"] if c["next"] is not None]
+    return [question["next"]] if question["next"] is not None else []
+
+
+def _a_loop(questions: list[dict[str, Any]]) -> list[str] | None:
+    by_key = {q["key"]: q for q in questions}
+    done: set[str] = set()
+
+    def visit(key: str, path: list[str]) -> list[str] | None:
+        if key in path:
+            return [*path[path.index(key) :], key]
+        if key in done:
+            return None
+        for following in _following(by_key[key]):
+            if loop := visit(following, [*path, key]):
+                return loop
+        done.add(key)
+        return None
+
+    return next((loop for q in questions if (loop := visit(q["key"], []))), None)
+
+
+def walk(questions: list[dict[str, Any]], answers: list[dict[str, Any]]) -> Walked:
+    """Follow ``answers`` ([{question, answer}]) from the tree's first question. Raises
+    ``ValueError((field, message))`` for the first answer that is not to the question
+    asked, or not one of its choices."""
+    by_key = {q["key"]: q for q in questions}
+    current: dict[str, Any] | None = questions[0]
+    walked: list[dict[str, Any]] = []
+    service_code: str | None = None
+    parts: dict[str, int] = {}
+    for index, given in enumerate(answers):
+        if current is None:
+            raise ValueError((f"answers[{index}]", "the questions ended with the previous answer"))
+        if given["question"] != current["key"]:
+            raise ValueError((f"answers[{index}].question", f"the question asked is {current['key']}"))
+        answer = given["answer"].strip()
+        if current["kind"] == "choice":
+            choice = next((c for c in current["choices"] if c["value"] == answer), None)
+            if choice is None:
+                allowed = ", ".join(c["value"] for c in current["choices"])
+                raise ValueError((f"answers[{index}].answer", f"one of: {allowed}"))
+            service_code = choice.get("service_code") or service_code
+            for part in choice.get("parts", []):
+                parts[str(part["article_id"])] = parts.get(str(part["article_id"]), 0) + part["quantity"]
+            following = choice["next"]
+        else:
+            if not answer:
+                raise ValueError((f"answers[{index}].answer", "an answer is required"))
+            following = current["next"]
+        walked.append({"question": current["key"], "text": current["text"], "answer": answer})
+        current = by_key[following] if following is not None else None
+    suggested = [{"article_id": article, "quantity": quantity} for article, quantity in sorted(parts.items())]
+    return Walked(walked, current is None, current, service_code, suggested)

@@ -124,6 +124,20 @@ class Ticket(TenantScoped, Base):
     coverage_reason: Mapped[str] = mapped_column(Text)
     covered_until: Mapped[date | None] = mapped_column(Date)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The answers to the category's question tree: {tree_id, answers, complete, service_code, parts}
+    qualification: Mapped[dict[str, Any] | None] = mapped_column()
+
+
+class QuestionTree(TenantScoped, Base):
+    """The qualification questions of an equipment category; the newest one of a category is
+    the one asked (a ticket keeps the id of the tree it was answered with)."""
+
+    __tablename__ = "question_trees"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    category: Mapped[str] = mapped_column(String(40))
+    questions: Mapped[list[Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 # --- technicians, standard services, interventions ---------------------------------------------

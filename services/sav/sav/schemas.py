@@ -16,6 +16,17 @@ SERVICE = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b09"
 QUANTITY = validate.Range(min=1, max=10_000)
 TEXT = validate.Length(max=10_000)
 
+
+class PartInput(StrictSchema):
+    article_id = fields.UUID(required=True, metadata={"example": ARTICLE})
+    quantity = fields.Integer(required=True, strict=True, validate=QUANTITY, metadata={"example": 1})
+
+
+class PartOutput(Schema):
+    article_id = fields.UUID(metadata={"example": ARTICLE})
+    quantity = fields.Integer(metadata={"example": 1})
+
+
 # --- tickets ---------------------------------------------------------------------------------
 
 
@@ -109,6 +120,146 @@ class EquipmentOutput(Schema):
     coverage_reason = fields.String(metadata={"example": "sous garantie constructeur Zodiac jusqu'au 2027-04-12"})
 
 
+# --- qualification question trees ----------------------------------------------------------------
+
+KEY = validate.Regexp(r"^[a-z0-9_-]{1,40}$", error="lower-case letters, digits, - and _ (at most 40)")
+TREE = "6e5d4c3b-2a19-4f08-8e7d-6c5b4a392817"
+
+
+class ChoiceInput(StrictSchema):
+    value = fields.String(required=True, validate=validate.Length(min=1, max=60), metadata={"example": "yes"})
+    label = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    next = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=KEY,
+        metadata={"example": "which_code", "description": "The next question's key; null ends the questions."},
+    )
+    service_code = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"example": "DIAG-PAC", "description": "The standard service this answer suggests."},
+    )
+    parts = fields.List(fields.Nested(PartInput), load_default=list, validate=validate.Length(max=20))
+
+
+class QuestionInput(StrictSchema):
+    key = fields.String(required=True, validate=KEY, metadata={"example": "error_code_shown"})
+    text = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"example": "L'afficheur indique-t-il un code erreur ?"},
+    )
+    kind = fields.String(
+        load_default="choice",
+        validate=validate.OneOf(("choice", "text")),
+        metadata={"example": "choice", "description": "choice: one of its choices; text: free text."},
+    )
+    choices = fields.List(fields.Nested(ChoiceInput), load_default=list, validate=validate.Length(max=30))
+    next = fields.String(
+        load_default=None, allow_none=True, validate=KEY, metadata={"example": None, "description": "For text."}
+    )
+
+
+class QuestionTreeInput(StrictSchema):
+    """An equipment category's questions, asked from the first; it replaces the category's
+    previous tree for the tickets qualified from now on."""
+
+    category = fields.String(
+        required=True, validate=validate.OneOf(domain.CATEGORIES), metadata={"example": "heat_pump"}
+    )
+    questions = fields.List(
+        fields.Nested(QuestionInput),
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "example": [
+                {
+                    "key": "error_code_shown",
+                    "text": "L'afficheur indique-t-il un code erreur ?",
+                    "kind": "choice",
+                    "choices": [
+                        {"value": "yes", "label": "Oui", "next": "which_code"},
+                        {"value": "no", "label": "Non", "next": None, "service_code": "DIAG-PAC"},
+                    ],
+                },
+                {
+                    "key": "which_code",
+                    "text": "Quel code ?",
+                    "kind": "choice",
+                    "choices": [
+                        {
+                            "value": "E03",
+                            "next": None,
+                            "service_code": "DIAG-PAC",
+                            "parts": [{"article_id": ARTICLE, "quantity": 1}],
+                        },
+                        {"value": "autre", "next": "describe"},
+                    ],
+                },
+                {"key": "describe", "text": "Décrivez le code affiché", "kind": "text", "next": None},
+            ]
+        },
+    )
+
+
+class ChoiceOutput(Schema):
+    value = fields.String(metadata={"example": "yes"})
+    label = fields.String(allow_none=True, metadata={"example": "Oui"})
+    next = fields.String(allow_none=True, metadata={"example": "which_code"})
+    service_code = fields.String(allow_none=True, metadata={"example": "DIAG-PAC"})
+    parts = fields.List(fields.Nested(PartOutput))
+
+
+class QuestionOutput(Schema):
+    key = fields.String(metadata={"example": "error_code_shown"})
+    text = fields.String(metadata={"example": "L'afficheur indique-t-il un code erreur ?"})
+    kind = fields.String(metadata={"example": "choice"})
+    choices = fields.List(fields.Nested(ChoiceOutput))
+    next = fields.String(allow_none=True, metadata={"example": None})
+
+
+class QuestionTreeOutput(Schema):
+    id = fields.UUID(metadata={"example": TREE})
+    category = fields.String(metadata={"example": "heat_pump"})
+    questions = fields.List(fields.Nested(QuestionOutput))
+    created_at = fields.DateTime(metadata={"example": "2026-07-14T09:00:00+00:00"})
+
+
+class AnswerInput(StrictSchema):
+    question = fields.String(required=True, validate=KEY, metadata={"example": "error_code_shown"})
+    answer = fields.String(required=True, validate=validate.Length(max=500), metadata={"example": "yes"})
+
+
+class QualificationInput(StrictSchema):
+    """Every answer given so far, in the order asked (each save replaces the previous)."""
+
+    answers = fields.List(fields.Nested(AnswerInput), required=True, validate=validate.Length(max=100))
+
+
+class AnswerOutput(Schema):
+    question = fields.String(metadata={"example": "error_code_shown"})
+    text = fields.String(metadata={"example": "L'afficheur indique-t-il un code erreur ?"})
+    answer = fields.String(metadata={"example": "yes"})
+
+
+class SuggestedService(Schema):
+    id = fields.UUID(metadata={"example": SERVICE})
+    code = fields.String(metadata={"example": "DIAG-PAC"})
+    name = fields.String(metadata={"example": "Diagnostic pompe à chaleur"})
+
+
+class QualificationOutput(Schema):
+    ticket_id = fields.UUID(metadata={"example": TICKET})
+    tree_id = fields.UUID(metadata={"example": TREE})
+    answers = fields.List(fields.Nested(AnswerOutput))
+    complete = fields.Boolean(metadata={"example": False})
+    next_question = fields.Nested(QuestionOutput, allow_none=True)
+    suggested_service = fields.Nested(SuggestedService, allow_none=True)
+    suggested_parts = fields.List(fields.Nested(PartOutput))
+
+
 # --- technicians and standard services --------------------------------------------------------
 
 
@@ -164,16 +315,6 @@ class TechnicianOutput(Schema):
     work_ends = HourMinute(metadata={"example": "17:00"})
     working_days = fields.List(fields.Integer(), metadata={"example": [1, 2, 3, 4, 5]})
     van_location_id = fields.UUID(allow_none=True, metadata={"example": VAN})
-
-
-class PartInput(StrictSchema):
-    article_id = fields.UUID(required=True, metadata={"example": ARTICLE})
-    quantity = fields.Integer(required=True, strict=True, validate=QUANTITY, metadata={"example": 1})
-
-
-class PartOutput(Schema):
-    article_id = fields.UUID(metadata={"example": ARTICLE})
-    quantity = fields.Integer(metadata={"example": 1})
 
 
 class StandardServiceInput(StrictSchema):

@@ -69,6 +69,23 @@ class SavService(BassinService):
     def get_equipment(self, uow: UnitOfWork, equipment_id: uuid.UUID) -> Any:
         return usecases.get_equipment(uow, equipment_id)
 
+    # --- qualification ---
+    @rpc(requires=TICKETS, accepts=schemas.QuestionTreeInput, returns=schemas.QuestionTreeOutput, idempotent=True)
+    def create_question_tree(self, uow: UnitOfWork, tree: dict[str, Any]) -> Any:
+        return usecases.create_question_tree(uow, tree)
+
+    @rpc(requires=READ, returns=schemas.QuestionTreeOutput)
+    def get_question_tree(self, uow: UnitOfWork, tree_id: uuid.UUID) -> Any:
+        return usecases.get_question_tree(uow, tree_id)
+
+    @rpc(requires=READ, returns=schemas.QualificationOutput)
+    def get_qualification(self, uow: UnitOfWork, ticket_id: uuid.UUID) -> Any:
+        return usecases.get_qualification(uow, ticket_id)
+
+    @rpc(requires=TICKETS, accepts=schemas.QualificationInput, returns=schemas.QualificationOutput, idempotent=True)
+    def qualify_ticket(self, uow: UnitOfWork, ticket_id: uuid.UUID, qualification: dict[str, Any]) -> Any:
+        return usecases.qualify_ticket(uow, ticket_id, qualification)
+
     # --- technicians and standard services ---
     @rpc(requires=TICKETS, accepts=schemas.TechnicianInput, returns=schemas.TechnicianOutput, idempotent=True)
     def create_technician(self, uow: UnitOfWork, technician: dict[str, Any]) -> Any:

@@ -23,6 +23,7 @@ from sav.models import (
     Handover,
     Intervention,
     Location,
+    QuestionTree,
     StandardService,
     Technician,
     Ticket,
@@ -269,6 +270,103 @@ def list_tickets(uow: UnitOfWork, query: dict[str, Any]) -> Page[dict[str, Any]]
         statement = statement.where(Ticket.status == query["status"])
     found = read_page(uow.session, statement, (Ticket.opened_at, Ticket.id), query, descending=True)
     return Page([_ticket_view(ticket, customer) for ticket, customer in found.items], found.next)
+
+
+# --- qualification ----------------------------------------------------------------------------------
+
+
+def create_question_tree(uow: UnitOfWork, data: dict[str, Any]) -> QuestionTree:
+    questions = data["questions"]
+    if errors := domain.tree_errors(questions):
+        raise ValidationFailed.of(errors)
+    codes = set(uow.session.scalars(select(StandardService.code)))
+    for index, question in enumerate(questions):
+        for position, choice in enumerate(question["choices"]):
+            field = f"questions[{index}].choices[{position}]"
+            if choice["service_code"] is not None and choice["service_code"] not in codes:
+                raise ValidationFailed.field(f"{field}.service_code", "no standard service has this code")
+            _check_parts(uow, choice["parts"], f"{field}.parts")
+    stored = [
+        {
+            **question,
+            "choices": [
+                {**choice, "label": choice["label"] or choice["value"], "parts": _plain_parts(choice["parts"])}
+                for choice in question["choices"]
+            ],
+        }
+        for question in questions
+    ]
+    tree = QuestionTree(id=uuid.uuid4(), category=data["category"], questions=stored, created_at=_now())
+    uow.session.add(tree)
+    uow.session.flush()
+    return tree
+
+
+def get_question_tree(uow: UnitOfWork, tree_id: uuid.UUID) -> QuestionTree:
+    return _own(uow, QuestionTree, tree_id, "question tree")
+
+
+def _tree_for(uow: UnitOfWork, ticket: Ticket) -> QuestionTree:
+    """The tree the ticket was answered with, else its category's newest one."""
+    if ticket.qualification is not None:
+        return uow.session.get(QuestionTree, uuid.UUID(ticket.qualification["tree_id"]))
+    tree = uow.session.scalar(
+        select(QuestionTree)
+        .where(QuestionTree.category == ticket.category)
+        .order_by(QuestionTree.created_at.desc(), QuestionTree.id)
+        .limit(1)
+    )
+    if tree is None:
+        raise ValidationFailed.field("answers", f"no questions for the category {ticket.category or '(none)'}")
+    return tree
+
+
+def _qualification_view(uow: UnitOfWork, ticket: Ticket, tree: QuestionTree, walked: domain.Walked) -> dict:
+    service = None
+    if walked.service_code is not None:
+        service = uow.session.scalar(select(StandardService).where(StandardService.code == walked.service_code))
+    return {
+        "ticket_id": ticket.id,
+        "tree_id": tree.id,
+        "answers": walked.answers,
+        "complete": walked.complete,
+        "next_question": walked.next_question,
+        "suggested_service": service,
+        "suggested_parts": walked.parts,
+    }
+
+
+def get_qualification(uow: UnitOfWork, ticket_id: uuid.UUID) -> dict[str, Any]:
+    """The answers given so far, the next question to ask, and what they suggest."""
+    ticket = _own(uow, Ticket, ticket_id, "ticket")
+    tree = _tree_for(uow, ticket)
+    given = (ticket.qualification or {}).get("answers", [])
+    return _qualification_view(uow, ticket, tree, domain.walk(tree.questions, given))
+
+
+def qualify_ticket(uow: UnitOfWork, ticket_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """Store the answers (all of them, in order) if each is to the question it leads to and
+    one of its choices; the first wrong one is refused, naming it, and nothing is stored."""
+    ticket = uow.session.scalar(
+        select(Ticket).where(Ticket.id == ticket_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    tree = _tree_for(uow, ticket)
+    try:
+        walked = domain.walk(tree.questions, data["answers"])
+    except ValueError as wrong:
+        field, message = wrong.args[0]
+        raise ValidationFailed.field(field, message) from None
+    ticket.qualification = {
+        "tree_id": str(tree.id),
+        "answers": walked.answers,
+        "complete": walked.complete,
+        "service_code": walked.service_code,
+        "parts": walked.parts,
+    }
+    uow.session.flush()
+    return _qualification_view(uow, ticket, tree, walked)
 
 
 # --- technicians and standard services ------------------------------------------------------------

@@ -163,3 +163,110 @@ def test_brands_become_routing_slugs() -> None:
     assert domain.slug("Zodiac") == "zodiac"
     assert domain.slug("Pool Technologie / Poolex") == "pool-technologie-poolex"
     assert domain.slug("Hayward Électrique") == "hayward-electrique"
+
+
+# --- question trees -----------------------------------------------------------------------------
+
+
+def choice(value: str, next_key: str | None = None, **more) -> dict:
+    return {"value": value, "label": value, "next": next_key, "service_code": None, "parts": [], **more}
+
+
+PAC_TREE = [
+    {
+        "key": "code_shown",
+        "text": "L'afficheur indique-t-il un code erreur ?",
+        "kind": "choice",
+        "choices": [choice("yes", "which_code"), choice("no", "fan_turns")],
+        "next": None,
+    },
+    {
+        "key": "which_code",
+        "text": "Lequel ?",
+        "kind": "choice",
+        "choices": [
+            choice("E03", service_code="DIAG-PAC", parts=[{"article_id": "a1", "quantity": 1}]),
+            choice("other", "describe"),
+        ],
+        "next": None,
+    },
+    {"key": "describe", "text": "Décrivez le code affiché", "kind": "text", "choices": [], "next": None},
+    {
+        "key": "fan_turns",
+        "text": "Le ventilateur tourne-t-il ?",
+        "kind": "choice",
+        "choices": [choice("yes", service_code="ENT-PAC"), choice("no", service_code="DIAG-PAC")],
+        "next": None,
+    },
+]
+
+
+def test_a_tree_s_branches_lead_to_their_suggestions() -> None:
+    assert domain.tree_errors(PAC_TREE) == {}
+    walked = domain.walk(
+        PAC_TREE, [{"question": "code_shown", "answer": "yes"}, {"question": "which_code", "answer": "E03"}]
+    )
+    assert walked.complete and walked.next_question is None
+    assert (walked.service_code, walked.parts) == ("DIAG-PAC", [{"article_id": "a1", "quantity": 1}])
+    assert [a["text"] for a in walked.answers] == ["L'afficheur indique-t-il un code erreur ?", "Lequel ?"]
+    other = domain.walk(
+        PAC_TREE, [{"question": "code_shown", "answer": "no"}, {"question": "fan_turns", "answer": "yes"}]
+    )
+    assert other.complete and other.service_code == "ENT-PAC"
+    partial = domain.walk(
+        PAC_TREE, [{"question": "code_shown", "answer": "yes"}, {"question": "which_code", "answer": "other"}]
+    )
+    assert not partial.complete and partial.next_question["key"] == "describe"
+    assert domain.walk(PAC_TREE, []).next_question["key"] == "code_shown"
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "message"),
+    [
+        ([{"question": "code_shown", "answer": "peut-être"}], "answers[0].answer", "one of: yes, no"),
+        ([{"question": "which_code", "answer": "E03"}], "answers[0].question", "the question asked is code_shown"),
+        (
+            [{"question": "code_shown", "answer": "no"}, {"question": "which_code", "answer": "E03"}],
+            "answers[1].question",
+            "fan_turns",
+        ),
+        (
+            [
+                {"question": "code_shown", "answer": "yes"},
+                {"question": "which_code", "answer": "other"},
+                {"question": "describe", "answer": "  "},
+            ],
+            "answers[2].answer",
+            "required",
+        ),
+        (
+            [
+                {"question": "code_shown", "answer": "no"},
+                {"question": "fan_turns", "answer": "no"},
+                {"question": "x", "answer": "y"},
+            ],
+            "answers[2]",
+            "ended",
+        ),
+    ],
+)
+def test_an_invalid_answer_is_named(answers, field, message) -> None:
+    with pytest.raises(ValueError) as refused:
+        domain.walk(PAC_TREE, answers)
+    named, why = refused.value.args[0]
+    assert named == field and message in why
+
+
+def test_a_tree_that_points_nowhere_loops_or_repeats_itself_is_refused() -> None:
+    broken = [dict(q) for q in PAC_TREE]
+    broken[3] = {**broken[3], "choices": [choice("yes", "nowhere"), choice("no")]}
+    assert domain.tree_errors(broken) == {"questions[3].choices[0].next": ["no question nowhere"]}
+    looping = [dict(q) for q in PAC_TREE]
+    looping[2] = {**looping[2], "next": "code_shown"}
+    assert domain.tree_errors(looping) == {
+        "questions": ["the questions loop: code_shown → which_code → describe → code_shown"]
+    }
+    twice = [*PAC_TREE, {**PAC_TREE[2]}]
+    assert domain.tree_errors(twice) == {"questions[4].key": ["used by another question"]}
+    lonely = [{**PAC_TREE[0], "choices": [choice("yes")]}]
+    assert domain.tree_errors(lonely) == {"questions[0].choices": ["a choice question has at least two choices"]}

@@ -613,3 +613,91 @@ def test_working_hours_are_hh_mm() -> None:
     with pytest.raises(ValidationFailed) as refused:
         load_or_reject(schemas.TechnicianInput(), {"name": "Paul", "work_starts": "17:00", "work_ends": "08:00"})
     assert list(refused.value.errors) == ["work_ends"]
+
+
+# --- qualification ---------------------------------------------------------------------------
+
+
+def pac_tree() -> dict[str, Any]:
+    return {
+        "category": "heat_pump",
+        "questions": [
+            {
+                "key": "code_shown",
+                "text": "L'afficheur indique-t-il un code erreur ?",
+                "choices": [{"value": "yes", "next": "which_code"}, {"value": "no", "next": "fan_turns"}],
+            },
+            {
+                "key": "which_code",
+                "text": "Lequel ?",
+                "choices": [
+                    {
+                        "value": "E03",
+                        "service_code": "DIAG-PAC",
+                        "parts": [{"article_id": str(ARTICLE), "quantity": 1}],
+                    },
+                    {"value": "autre", "next": "describe"},
+                ],
+            },
+            {"key": "describe", "text": "Décrivez le code", "kind": "text"},
+            {
+                "key": "fan_turns",
+                "text": "Le ventilateur tourne-t-il ?",
+                "choices": [{"value": "oui"}, {"value": "non", "service_code": "DIAG-PAC"}],
+            },
+        ],
+    }
+
+
+def qualify(uow: Any, ticket: dict[str, Any], *answers: tuple[str, str]) -> dict[str, Any]:
+    payload = {"answers": [{"question": q, "answer": a} for q, a in answers]}
+    with uow() as work:
+        return usecases.qualify_ticket(work, ticket["id"], load_or_reject(schemas.QualificationInput(), payload))
+
+
+def test_a_question_tree_with_branches_is_answered_and_stored(uow: Any, agenda: Agenda) -> None:
+    with uow() as work:
+        tree = usecases.create_question_tree(work, schemas.QuestionTreeInput().load(pac_tree()))
+    ticket = agenda.ticket  # the old heat pump's
+    with uow() as work:
+        first = usecases.get_qualification(work, ticket["id"])
+    assert first["next_question"]["key"] == "code_shown" and first["answers"] == []
+    halfway = qualify(uow, ticket, ("code_shown", "yes"))
+    assert not halfway["complete"] and halfway["next_question"]["key"] == "which_code"
+    done = qualify(uow, ticket, ("code_shown", "yes"), ("which_code", "E03"))
+    assert done["complete"] and done["tree_id"] == tree.id
+    assert (done["suggested_service"].code, done["suggested_parts"]) == (
+        "DIAG-PAC",
+        [{"article_id": str(ARTICLE), "quantity": 1}],
+    )
+    with uow() as work:
+        stored = usecases.get_qualification(work, ticket["id"])
+    assert [(a["question"], a["answer"]) for a in stored["answers"]] == [("code_shown", "yes"), ("which_code", "E03")]
+    # An invalid answer is refused, naming it, and the stored answers stay.
+    with pytest.raises(ValidationFailed) as refused:
+        qualify(uow, ticket, ("code_shown", "yes"), ("which_code", "E99"))
+    assert refused.value.errors == {"answers[1].answer": ["one of: E03, autre"]}
+    with uow() as work:
+        assert len(usecases.get_qualification(work, ticket["id"])["answers"]) == 2
+    # The other branch.
+    other = qualify(uow, ticket, ("code_shown", "no"), ("fan_turns", "non"))
+    assert other["complete"] and other["suggested_service"].code == "DIAG-PAC" and other["suggested_parts"] == []
+
+
+def test_a_tree_naming_an_unknown_service_or_part_is_refused(uow: Any, agenda: Agenda) -> None:
+    tree = pac_tree()
+    tree["questions"][1]["choices"][0]["service_code"] = "NOPE"
+    with pytest.raises(ValidationFailed) as refused, uow() as work:
+        usecases.create_question_tree(work, schemas.QuestionTreeInput().load(tree))
+    assert list(refused.value.errors) == ["questions[1].choices[0].service_code"]
+    tree = pac_tree()
+    tree["questions"][1]["choices"][0]["parts"][0]["article_id"] = str(uuid.uuid4())
+    with pytest.raises(ValidationFailed) as refused, uow() as work:
+        usecases.create_question_tree(work, schemas.QuestionTreeInput().load(tree))
+    assert list(refused.value.errors) == ["questions[1].choices[0].parts[0].article_id"]
+
+
+def test_a_ticket_without_questions_for_its_category_says_so(uow: Any, agenda: Agenda) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        qualify(uow, agenda.ticket, ("code_shown", "yes"))
+    assert refused.value.errors == {"answers": ["no questions for the category heat_pump"]}

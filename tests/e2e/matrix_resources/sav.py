@@ -1,6 +1,7 @@
 """SAV's resources for the route matrix: the company's customer file as SAV copied it (a
 customer, a pool, a pump under manufacturer warranty), a van and a technician, a standard
-service, a ticket, an intervention at version 1, and a manufacturer return on a second ticket.
+service, a question tree for the pump, a ticket, an intervention at version 1, and a
+manufacturer return on a second ticket.
 
 The customer file is written as SAV's consumers write it (customers #20 publishes it);
 the van and the part come from inventory through its events."""
@@ -106,8 +107,23 @@ def resources(stack: Stack, company: Company) -> dict[str, str]:
         f"{SAV}/warranty-returns",
         {"ticket_id": tickets[1]["id"], "fault_description": "Moteur bloqué.", "proof_of_purchase": "FA-2026-1"},
     )
+    tree = created(
+        company,
+        f"{SAV}/question-trees",
+        {
+            "category": "filtration_pump",
+            "questions": [
+                {
+                    "key": "error_code_shown",
+                    "text": "Le coffret affiche-t-il un défaut ?",
+                    "choices": [{"value": "yes", "service_code": "DIAG-PAC"}, {"value": "no"}],
+                }
+            ],
+        },
+    )
     return {
         **ids,
+        "tree_id": tree["id"],
         "ticket_id": tickets[0]["id"],
         "technician_id": technician["id"],
         "service_id": service["id"],

@@ -1,4 +1,5 @@
-"""Local copies (customers, equipment, contracts, handovers), tickets and their counter,
+"""Local copies (customers, equipment, contracts, handovers; inventory's locations and
+articles), tickets and their counter, question trees,
 technicians, standard services, interventions, manufacturer returns.
 
 Revision ID: 0001
@@ -65,6 +66,21 @@ def upgrade() -> None:
     )
     op.create_index("handovers_by_customer", "handovers", ["tenant_id", "customer_id"])
     op.create_table(
+        "locations",
+        sa.Column("id", sa.Uuid, primary_key=True),
+        tenant_column(),
+        sa.Column("code", sa.String(40), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+    )
+    op.create_table(
+        "articles",
+        sa.Column("id", sa.Uuid, primary_key=True),
+        tenant_column(),
+        sa.Column("sku", sa.String(60), nullable=False),
+        sa.Column("name", sa.String(300), nullable=False),
+    )
+    op.create_table(
         "counters",
         sa.Column("tenant_id", sa.Uuid, primary_key=True),
         sa.Column("series", sa.String(40), primary_key=True),
@@ -87,9 +103,19 @@ def upgrade() -> None:
         sa.Column("coverage_reason", sa.Text, nullable=False),
         sa.Column("covered_until", sa.Date),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("qualification", JSON),
         sa.UniqueConstraint("tenant_id", "number"),
     )
     op.create_index("tickets_newest_first", "tickets", ["tenant_id", "opened_at", "id"])
+    op.create_table(
+        "question_trees",
+        sa.Column("id", sa.Uuid, primary_key=True),
+        tenant_column(),
+        sa.Column("category", sa.String(40), nullable=False),
+        sa.Column("questions", JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    op.create_index("question_trees_by_category", "question_trees", ["tenant_id", "category", "created_at", "id"])
     op.create_table(
         "technicians",
         sa.Column("id", sa.Uuid, primary_key=True),
@@ -128,7 +154,7 @@ def upgrade() -> None:
         sa.Column("checklist", JSON, nullable=False),
         sa.Column("report", sa.Text, nullable=False),
         sa.Column("labour_minutes", sa.Integer, nullable=False),
-        sa.Column("travel_km", sa.Numeric(8, 1), nullable=False),
+        sa.Column("travel_km", sa.Numeric(8, 2), nullable=False),
         sa.Column("parts", JSON, nullable=False),
         sa.Column("equipment_changes", JSON, nullable=False),
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
@@ -170,8 +196,11 @@ def downgrade() -> None:
         "interventions",
         "standard_services",
         "technicians",
+        "question_trees",
         "tickets",
         "counters",
+        "articles",
+        "locations",
         "handovers",
         "contracts",
         "equipment",
