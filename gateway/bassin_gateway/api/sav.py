@@ -93,6 +93,14 @@ api.forward(
     summary="A technician's day: the interventions in start order",
 )
 api.forward(
+    "GET",
+    "/technicians/<technician_id>/route",
+    "get_route_of_day",
+    TICKETS,
+    query=True,
+    summary="The proposed route of a technician's day: shortest order within the customers' windows",
+)
+api.forward(
     "GET", "/standard-services", "list_standard_services", READ, query=True, summary="Standard services, by code"
 )
 api.forward(

@@ -153,6 +153,8 @@ class Technician(TenantScoped, Base):
     work_ends: Mapped[time] = mapped_column(Time)
     working_days: Mapped[list[Any]] = mapped_column(default=list)
     van_location_id: Mapped[uuid.UUID | None]
+    base_latitude: Mapped[float | None]  # where the day starts and ends (the shop, home)
+    base_longitude: Mapped[float | None]
 
 
 class StandardService(TenantScoped, Base):
@@ -193,6 +195,11 @@ class Intervention(TenantScoped, Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     slip_sent_to: Mapped[str | None] = mapped_column(String(320))
     slip_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    latitude: Mapped[float | None]  # the site
+    longitude: Mapped[float | None]
+    window_starts: Mapped[time | None] = mapped_column(Time)  # the customer's time window, local
+    window_ends: Mapped[time | None] = mapped_column(Time)
+    booked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
 
 
 class WarrantyReturn(TenantScoped, Base):

@@ -263,6 +263,26 @@ class QualificationOutput(Schema):
 # --- technicians and standard services --------------------------------------------------------
 
 
+class Coordinate(fields.String):
+    """A latitude or longitude in decimal degrees, as a string (``"43.8367"``): at most six
+    decimals (about 10 cm), within ±``limit``."""
+
+    PATTERN = re.compile(r"^-?\d{1,3}(\.\d{1,6})?$")
+
+    def __init__(self, limit: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.limit = limit
+
+    def _serialize(self, value: object, attr: object, obj: object, **kwargs: object) -> str | None:
+        return None if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
+
+    def _deserialize(self, value: object, attr: object, data: object, **kwargs: object) -> float:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not self.PATTERN.match(text) or abs(float(text)) > self.limit:
+            raise ValidationError(f"decimal degrees between -{self.limit} and {self.limit}, at most 6 decimals")
+        return float(text)
+
+
 class HourMinute(fields.String):
     """A time of day on the wire as ``HH:MM`` (local time)."""
 
@@ -299,6 +319,8 @@ class TechnicianInput(StrictSchema):
         allow_none=True,
         metadata={"example": VAN, "description": "The van: an inventory location the parts come from."},
     )
+    base_latitude = Coordinate(90, load_default=None, allow_none=True, metadata={"example": "43.8367"})
+    base_longitude = Coordinate(180, load_default=None, allow_none=True, metadata={"example": "4.3601"})
 
     @validates_schema
     def hours_are_coherent(self, data: dict, **_: object) -> None:
@@ -315,6 +337,8 @@ class TechnicianOutput(Schema):
     work_ends = HourMinute(metadata={"example": "17:00"})
     working_days = fields.List(fields.Integer(), metadata={"example": [1, 2, 3, 4, 5]})
     van_location_id = fields.UUID(allow_none=True, metadata={"example": VAN})
+    base_latitude = Coordinate(180, allow_none=True, metadata={"example": "43.8367"})
+    base_longitude = Coordinate(180, allow_none=True, metadata={"example": "4.3601"})
 
 
 class StandardServiceInput(StrictSchema):
@@ -364,10 +388,26 @@ class InterventionInput(StrictSchema):
         load_default=None, allow_none=True, metadata={"example": "2026-07-15T09:30:00+02:00"}
     )
 
+    latitude = Coordinate(90, load_default=None, allow_none=True, metadata={"example": "43.8102"})
+    longitude = Coordinate(180, load_default=None, allow_none=True, metadata={"example": "4.3216"})
+    window_starts = HourMinute(
+        load_default=None,
+        allow_none=True,
+        metadata={"example": "08:00", "description": "The customer's time window for the route (local)."},
+    )
+    window_ends = HourMinute(load_default=None, allow_none=True, metadata={"example": "12:00"})
+
     @validates_schema
     def has_an_end(self, data: dict, **_: object) -> None:
         if data.get("ends_at") is None and data.get("service_id") is None:
             raise ValidationError("an ends_at, or a service_id whose duration gives it", "ends_at")
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise ValidationError("a latitude and a longitude, or neither", "longitude")
+        starts, ends = data.get("window_starts"), data.get("window_ends")
+        if (starts is None) != (ends is None):
+            raise ValidationError("a window has a start and an end, or neither", "window_ends")
+        if starts is not None and ends is not None and ends <= starts:
+            raise ValidationError("must be after window_starts", "window_ends")
 
 
 class ChecklistItem(Schema):
@@ -415,6 +455,10 @@ class InterventionOutput(Schema):
     completed_at = fields.DateTime(allow_none=True, metadata={"example": "2026-07-15T07:40:00+00:00"})
     slip_sent_to = fields.String(allow_none=True, metadata={"example": "durand@example.fr"})
     slip_sent_at = fields.DateTime(allow_none=True, metadata={"example": "2026-07-15T07:41:00+00:00"})
+    latitude = Coordinate(180, allow_none=True, metadata={"example": "43.8102"})
+    longitude = Coordinate(180, allow_none=True, metadata={"example": "4.3216"})
+    window_starts = HourMinute(allow_none=True, metadata={"example": "08:00"})
+    window_ends = HourMinute(allow_none=True, metadata={"example": "12:00"})
 
 
 class DayQuery(StrictSchema):
@@ -427,6 +471,33 @@ class DayOutput(Schema):
     technician_id = fields.UUID(metadata={"example": TECHNICIAN})
     date = fields.Date(metadata={"example": "2026-07-15"})
     interventions = fields.List(fields.Nested(InterventionOutput))
+
+
+class RouteVisit(Schema):
+    intervention_id = fields.UUID(metadata={"example": INTERVENTION})
+    ticket_number = fields.String(metadata={"example": "SAV-2026-00042"})
+    arrives_at = fields.DateTime(metadata={"example": "2026-07-15T08:24:00+02:00"})
+    starts_at = fields.DateTime(metadata={"example": "2026-07-15T08:24:00+02:00"})
+    ends_at = fields.DateTime(metadata={"example": "2026-07-15T09:54:00+02:00"})
+    km_from_previous = TwoPlaces(metadata={"example": "18.20"})
+
+
+class RouteOutput(Schema):
+    """The proposed order of a technician's day, shortest found within every customer's
+    time window and the working hours; never longer than the booking order."""
+
+    technician_id = fields.UUID(metadata={"example": TECHNICIAN})
+    date = fields.Date(metadata={"example": "2026-07-15"})
+    visits = fields.List(fields.Nested(RouteVisit))
+    total_km = TwoPlaces(metadata={"example": "81.20", "description": "Road km, back to the base included."})
+    booked_order_km = TwoPlaces(
+        allow_none=True,
+        metadata={"example": "133.30", "description": "The same day in booking order; null if that misses a window."},
+    )
+    back_at = fields.DateTime(metadata={"example": "2026-07-15T16:40:00+02:00"})
+    unplaced = fields.List(
+        fields.UUID(), metadata={"example": [], "description": "Interventions without site coordinates."}
+    )
 
 
 class ReportInput(StrictSchema):

@@ -103,6 +103,10 @@ class SavService(BassinService):
     def get_technician_day(self, uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, Any]) -> Any:
         return usecases.technician_day(uow, technician_id, query)
 
+    @rpc(requires=TICKETS, accepts=schemas.DayQuery, returns=schemas.RouteOutput)
+    def get_route_of_day(self, uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, Any]) -> Any:
+        return usecases.route_of_day(uow, technician_id, query)
+
     @rpc(requires=TICKETS, accepts=schemas.StandardServiceInput, returns=schemas.StandardServiceOutput, idempotent=True)
     def create_standard_service(self, uow: UnitOfWork, service: dict[str, Any]) -> Any:
         return usecases.create_standard_service(uow, service)

@@ -14,7 +14,7 @@ from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
-from sav import domain, events
+from sav import domain, events, routing
 from sav.models import (
     Article,
     Contract,
@@ -384,6 +384,8 @@ def create_technician(uow: UnitOfWork, data: dict[str, Any]) -> Technician:
         work_ends=data["work_ends"] or DEFAULT_HOURS[1],
         working_days=sorted(set(data["working_days"])),
         van_location_id=data["van_location_id"],
+        base_latitude=data["base_latitude"],
+        base_longitude=data["base_longitude"],
     )
     if technician.work_ends <= technician.work_starts:
         raise ValidationFailed.field("work_ends", "must be after work_starts")
@@ -469,6 +471,10 @@ def schedule_intervention(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, An
         parts=list(service.parts) if service else [],
         equipment_changes=[],
         version=1,
+        latitude=data["latitude"],
+        longitude=data["longitude"],
+        window_starts=data["window_starts"],
+        window_ends=data["window_ends"],
     )
     ticket.status = "scheduled"
     uow.session.add(intervention)
@@ -506,6 +512,70 @@ def technician_day(uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, A
         "technician_id": technician.id,
         "date": day,
         "interventions": [_intervention_view(intervention, ticket) for intervention, ticket in rows],
+    }
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def route_of_day(uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, Any]) -> dict[str, Any]:
+    """The technician's interventions of a day in the order that drives the least, each
+    within its customer's window (else the working hours); computed at each request, so an
+    urgent intervention booked in the day is in the next proposal."""
+    technician = _own(uow, Technician, technician_id, "technician")
+    if technician.base_latitude is None or technician.base_longitude is None:
+        raise Conflict("the technician has no base coordinates: the route starts and ends there")
+    day = query["date"] or _today()
+    start, end = domain.day_bounds(day)
+    rows = uow.session.execute(
+        select(Intervention, Ticket)
+        .join(Ticket, Ticket.id == Intervention.ticket_id)
+        .where(Intervention.technician_id == technician.id, Intervention.starts_at < end, Intervention.ends_at > start)
+        .order_by(Intervention.booked_at, Intervention.id)
+    ).all()
+    placed = [(i, t) for i, t in rows if i.latitude is not None and i.longitude is not None]
+    stops = [
+        routing.Stop(
+            str(intervention.id),
+            routing.Place(intervention.latitude, intervention.longitude),
+            round((intervention.ends_at - intervention.starts_at).total_seconds() / 60),
+            _minutes(intervention.window_starts or technician.work_starts),
+            _minutes(intervention.window_ends or technician.work_ends),
+        )
+        for intervention, _ in placed
+    ]
+    base = routing.Place(technician.base_latitude, technician.base_longitude)
+    leaves, back_by = _minutes(technician.work_starts), _minutes(technician.work_ends)
+    try:
+        route = routing.plan(base, stops, leaves, back_by)
+    except routing.NoFeasibleRoute as impossible:
+        raise Conflict(str(impossible)) from None
+    booked = routing.follow(base, stops, leaves, back_by)
+    midnight = start
+
+    def at(minutes: int) -> datetime:
+        return midnight + timedelta(minutes=minutes)
+
+    numbers = {str(i.id): t.number for i, t in placed}
+    return {
+        "technician_id": technician.id,
+        "date": day,
+        "visits": [
+            {
+                "intervention_id": visit.key,
+                "ticket_number": numbers[visit.key],
+                "arrives_at": at(visit.arrives),
+                "starts_at": at(visit.starts),
+                "ends_at": at(visit.ends),
+                "km_from_previous": Decimal(f"{visit.km_from_previous:.2f}"),
+            }
+            for visit in route.visits
+        ],
+        "total_km": Decimal(f"{route.km:.2f}"),
+        "booked_order_km": Decimal(f"{booked.km:.2f}") if booked else None,
+        "back_at": at(route.back_at),
+        "unplaced": [i.id for i, _ in rows if i.latitude is None or i.longitude is None],
     }
 
 

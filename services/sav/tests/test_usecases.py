@@ -701,3 +701,72 @@ def test_a_ticket_without_questions_for_its_category_says_so(uow: Any, agenda: A
     with pytest.raises(ValidationFailed) as refused:
         qualify(uow, agenda.ticket, ("code_shown", "yes"))
     assert refused.value.errors == {"answers": ["no questions for the category heat_pump"]}
+
+
+# --- route of the day --------------------------------------------------------------------------
+
+
+def test_the_route_of_a_booked_day_is_proposed_within_the_windows(uow: Any, agenda: Agenda) -> None:
+    import random
+
+    rng = random.Random(7)
+    with uow() as work:
+        technician = usecases.create_technician(
+            work,
+            schemas.TechnicianInput().load(
+                {"name": "Léa Roux", "base_latitude": "43.8367", "base_longitude": "4.3601", "work_ends": "18:00"}
+            ),
+        )
+    windows = [("08:00", "12:00")] * 4 + [(None, None)] * 4 + [("13:00", "18:00")] * 4
+    booked = []
+    for n, (opens, closes) in enumerate(windows):
+        payload = {
+            "ticket_id": str(agenda.ticket["id"]),
+            "technician_id": str(technician.id),
+            "starts_at": local(NEXT_MONDAY, 8 + n // 2, 30 * (n % 2)),
+            "ends_at": local(NEXT_MONDAY, 8 + n // 2, 30 * (n % 2) + 20),
+            "latitude": f"{43.8367 + rng.uniform(-0.08, 0.08):.6f}",
+            "longitude": f"{4.3601 + rng.uniform(-0.1, 0.1):.6f}",
+            "window_starts": opens,
+            "window_ends": closes,
+        }
+        with uow() as work:
+            booked.append(usecases.schedule_intervention(work, schemas.InterventionInput().load(payload))["id"])
+    with uow() as work:
+        unplaced = usecases.schedule_intervention(
+            work,
+            schemas.InterventionInput().load(
+                {
+                    "ticket_id": str(agenda.ticket["id"]),
+                    "technician_id": str(technician.id),
+                    "starts_at": local(NEXT_MONDAY, 17),
+                    "ends_at": local(NEXT_MONDAY, 17, 30),
+                }
+            ),
+        )
+    with uow() as work:
+        route = usecases.route_of_day(work, technician.id, {"date": NEXT_MONDAY})
+    assert sorted(str(v["intervention_id"]) for v in route["visits"]) == sorted(str(i) for i in booked)
+    assert route["unplaced"] == [unplaced["id"]]
+    assert route["total_km"] <= route["booked_order_km"]
+    by_id = {str(i): w for i, w in zip(booked, windows, strict=True)}
+    previous_end = None
+    for visit in route["visits"]:
+        opens, closes = by_id[str(visit["intervention_id"])]
+        local_start = visit["starts_at"].astimezone(domain.TIMEZONE).strftime("%H:%M")
+        assert (opens or "08:00") <= local_start <= (closes or "18:00")
+        assert visit["ends_at"] - visit["starts_at"] == timedelta(minutes=20)
+        assert previous_end is None or visit["arrives_at"] >= previous_end
+        previous_end = visit["ends_at"]
+    with pytest.raises(Conflict, match="no base"), uow() as work:
+        usecases.route_of_day(work, agenda.technician, {"date": NEXT_MONDAY})
+
+
+def test_coordinates_are_decimal_degrees_as_text() -> None:
+    loaded = schemas.TechnicianInput().load({"name": "Léa", "base_latitude": "43.8367", "base_longitude": "-0.5"})
+    assert (loaded["base_latitude"], loaded["base_longitude"]) == (43.8367, -0.5)
+    assert schemas.TechnicianOutput().dump({"base_latitude": 43.8367})["base_latitude"] == "43.8367"
+    for wrong in ("91", "43.12345678", "nord", 43.8, "NaN", "1e3"):
+        with pytest.raises(ValidationFailed) as refused:
+            load_or_reject(schemas.TechnicianInput(), {"name": "Léa", "base_latitude": wrong})
+        assert list(refused.value.errors) == ["base_latitude"]
