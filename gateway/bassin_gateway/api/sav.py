@@ -71,6 +71,32 @@ api.forward(
     summary="Store a ticket's answers (all of them, in order); a wrong answer is refused, naming it",
 )
 
+# --- recurring interventions from maintenance contracts ---
+api.forward(
+    "GET",
+    "/maintenance-plans",
+    "list_maintenance_plans",
+    READ,
+    query=True,
+    summary="Contract formulas' plans, by formula",
+)
+api.forward(
+    "POST",
+    "/maintenance-plans",
+    "set_maintenance_plan",
+    TICKETS,
+    body=True,
+    summary="Set what a contract formula brings each year (service and month); replaces its plan",
+)
+api.forward(
+    "POST",
+    "/planned-visits/generation",
+    "generate_planned_visits",
+    TICKETS,
+    body=True,
+    summary="Open the tickets of a month's planned visits under every running contract, once",
+)
+
 # --- technicians and standard services ---
 api.forward("GET", "/technicians", "list_technicians", READ, query=True, summary="Technicians, by name")
 api.forward(

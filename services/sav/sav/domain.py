@@ -195,6 +195,36 @@ def _why_not_covered(
 # --- tickets ---------------------------------------------------------------------------------
 
 CHANNELS = ("phone", "shop", "portal", "email")
+PLANNED = "contract"  # the channel of a visit generated from a maintenance contract
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    """The first and last days of a month."""
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def contract_runs_in(starts_on: date, ends_on: date, year: int, month: int) -> bool:
+    """Whether a contract covers at least one day of the month."""
+    first, last = month_bounds(year, month)
+    return starts_on <= last and ends_on >= first
+
+
 PRIORITIES = ("low", "normal", "urgent")
 
 

@@ -126,6 +126,30 @@ class Ticket(TenantScoped, Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # The answers to the category's question tree: {tree_id, answers, complete, service_code, parts}
     qualification: Mapped[dict[str, Any] | None] = mapped_column()
+    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("standard_services.id"))  # planned visits
+
+
+class MaintenancePlan(TenantScoped, Base):
+    """What a maintenance contract formula brings each year: [{service_code, month}]."""
+
+    __tablename__ = "maintenance_plans"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    formula: Mapped[str] = mapped_column(String(120))
+    visits: Mapped[list[Any]] = mapped_column()
+
+
+class PlannedVisit(TenantScoped, Base):
+    """A visit generated from a contract's plan: one per (contract, service, year, month)."""
+
+    __tablename__ = "planned_visits"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    contract_id: Mapped[uuid.UUID]
+    service_code: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int]
+    month: Mapped[int]
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"))
 
 
 class QuestionTree(TenantScoped, Base):

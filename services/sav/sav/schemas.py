@@ -93,6 +93,7 @@ class TicketOutput(Schema):
     covered_by = fields.String(metadata={"example": "manufacturer_warranty"})
     coverage_reason = fields.String(metadata={"example": "sous garantie constructeur Zodiac jusqu'au 2027-04-12"})
     covered_until = fields.Date(allow_none=True, metadata={"example": "2027-04-12"})
+    service_id = fields.UUID(allow_none=True, metadata={"example": SERVICE, "description": "A planned visit's."})
     opened_at = fields.DateTime(metadata={"example": "2026-07-14T09:12:00+00:00"})
 
 
@@ -258,6 +259,49 @@ class QualificationOutput(Schema):
     next_question = fields.Nested(QuestionOutput, allow_none=True)
     suggested_service = fields.Nested(SuggestedService, allow_none=True)
     suggested_parts = fields.List(fields.Nested(PartOutput))
+
+
+# --- maintenance plans and planned visits ------------------------------------------------------------
+
+
+class PlanVisitInput(StrictSchema):
+    service_code = fields.String(
+        required=True, validate=validate.Length(min=1, max=40), metadata={"example": "DIAG-PAC"}
+    )
+    month = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=12), metadata={"example": 4})
+
+
+class MaintenancePlanInput(StrictSchema):
+    """What a contract formula brings each year (opening in April, closing in October…);
+    setting a formula's plan again replaces it."""
+
+    formula = fields.String(required=True, validate=validate.Length(min=1, max=120), metadata={"example": "Sérénité"})
+    visits = fields.List(fields.Nested(PlanVisitInput), required=True, validate=validate.Length(min=1, max=24))
+
+
+class PlanVisitOutput(Schema):
+    service_code = fields.String(metadata={"example": "DIAG-PAC"})
+    month = fields.Integer(metadata={"example": 4})
+
+
+class MaintenancePlanOutput(Schema):
+    id = fields.UUID(metadata={"example": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"})
+    formula = fields.String(metadata={"example": "Sérénité"})
+    visits = fields.List(fields.Nested(PlanVisitOutput))
+
+
+class GenerationInput(StrictSchema):
+    year = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=2000, max=2100), metadata={"example": 2027}
+    )
+    month = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=12), metadata={"example": 4})
+
+
+class GenerationOutput(Schema):
+    """The tickets opened for the month's planned visits (already generated ones are not again)."""
+
+    created = fields.List(fields.Nested(TicketOutput))
+    already_generated = fields.Integer(metadata={"example": 0})
 
 
 # --- technicians and standard services --------------------------------------------------------

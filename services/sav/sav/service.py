@@ -86,6 +86,19 @@ class SavService(BassinService):
     def qualify_ticket(self, uow: UnitOfWork, ticket_id: uuid.UUID, qualification: dict[str, Any]) -> Any:
         return usecases.qualify_ticket(uow, ticket_id, qualification)
 
+    # --- recurring interventions from maintenance contracts ---
+    @rpc(requires=TICKETS, accepts=schemas.MaintenancePlanInput, returns=schemas.MaintenancePlanOutput, idempotent=True)
+    def set_maintenance_plan(self, uow: UnitOfWork, plan: dict[str, Any]) -> Any:
+        return usecases.set_maintenance_plan(uow, plan)
+
+    @rpc(requires=READ, accepts=PageQuery, returns=page_of(schemas.MaintenancePlanOutput))
+    def list_maintenance_plans(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.list_maintenance_plans(uow, page)
+
+    @rpc(requires=TICKETS, accepts=schemas.GenerationInput, returns=schemas.GenerationOutput, idempotent=True)
+    def generate_planned_visits(self, uow: UnitOfWork, generation: dict[str, Any]) -> Any:
+        return usecases.generate_planned_visits(uow, generation)
+
     # --- technicians and standard services ---
     @rpc(requires=TICKETS, accepts=schemas.TechnicianInput, returns=schemas.TechnicianOutput, idempotent=True)
     def create_technician(self, uow: UnitOfWork, technician: dict[str, Any]) -> Any:

@@ -23,6 +23,8 @@ from sav.models import (
     Handover,
     Intervention,
     Location,
+    MaintenancePlan,
+    PlannedVisit,
     QuestionTree,
     StandardService,
     Technician,
@@ -367,6 +369,90 @@ def qualify_ticket(uow: UnitOfWork, ticket_id: uuid.UUID, data: dict[str, Any]) 
     }
     uow.session.flush()
     return _qualification_view(uow, ticket, tree, walked)
+
+
+# --- maintenance plans and planned visits -------------------------------------------------------------
+
+
+def set_maintenance_plan(uow: UnitOfWork, data: dict[str, Any]) -> MaintenancePlan:
+    codes = set(uow.session.scalars(select(StandardService.code)))
+    for index, visit in enumerate(data["visits"]):
+        if visit["service_code"] not in codes:
+            raise ValidationFailed.field(f"visits[{index}].service_code", "no standard service has this code")
+    plan = uow.session.scalar(
+        select(MaintenancePlan).where(MaintenancePlan.formula == data["formula"]).with_for_update()
+    ) or MaintenancePlan(id=uuid.uuid4(), formula=data["formula"])
+    plan.visits = sorted(
+        ({"service_code": v["service_code"], "month": v["month"]} for v in data["visits"]),
+        key=lambda v: (v["month"], v["service_code"]),
+    )
+    uow.session.add(plan)
+    uow.session.flush()
+    return plan
+
+
+def list_maintenance_plans(uow: UnitOfWork, page: dict[str, Any]) -> Page[MaintenancePlan]:
+    return read_page(uow.session, select(MaintenancePlan), (MaintenancePlan.formula, MaintenancePlan.id), page)
+
+
+def generate_planned_visits(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    """Open a ticket for each visit the month brings under each running contract's plan
+    (opening in April, closing in October…), once: a visit already generated is not again."""
+    year, month = data["year"], data["month"]
+    plans = {plan.formula: plan for plan in uow.session.scalars(select(MaintenancePlan))}
+    services = {service.code: service for service in uow.session.scalars(select(StandardService))}
+    done = {
+        (visit.contract_id, visit.service_code)
+        for visit in uow.session.scalars(
+            select(PlannedVisit).where(PlannedVisit.year == year, PlannedVisit.month == month)
+        )
+    }
+    created, already = [], 0
+    contracts = uow.session.scalars(select(Contract).order_by(Contract.customer_id, Contract.id))
+    for contract in contracts:
+        plan = plans.get(contract.formula)
+        if plan is None or not domain.contract_runs_in(contract.starts_on, contract.ends_on, year, month):
+            continue
+        for visit in (v for v in plan.visits if v["month"] == month):
+            if (contract.id, visit["service_code"]) in done:
+                already += 1
+                continue
+            service = services.get(visit["service_code"])
+            if service is None:  # the service was renamed since the plan was set
+                continue
+            ticket = _planned_ticket(uow, contract, service, year, month)
+            uow.session.add(
+                PlannedVisit(
+                    contract_id=contract.id, service_code=service.code, year=year, month=month, ticket_id=ticket.id
+                )
+            )
+            created.append(_ticket_view(ticket, uow.session.get(Customer, contract.customer_id)))
+    uow.session.flush()
+    return {"created": created, "already_generated": already}
+
+
+def _planned_ticket(uow: UnitOfWork, contract: Contract, service: StandardService, year: int, month: int) -> Ticket:
+    ticket = Ticket(
+        id=uuid.uuid4(),
+        number=domain.ticket_number(year, next_number(uow, f"tickets-{year}")),
+        customer_id=contract.customer_id,
+        pool_id=None,
+        equipment_id=None,
+        category=None,
+        channel=domain.PLANNED,
+        priority="normal",
+        description=f"{service.name} — {domain.MONTHS[month - 1]} {year} (contrat d'entretien « {contract.formula} »)",
+        status="open",
+        covered_by=domain.CONTRACT,
+        coverage_reason=f"visite prévue au contrat d'entretien « {contract.formula} »",
+        covered_until=contract.ends_on,
+        opened_at=_now(),
+        service_id=service.id,
+    )
+    uow.session.add(ticket)
+    uow.session.flush()
+    uow.emit(events.TICKET_OPENED, ticket)
+    return ticket
 
 
 # --- technicians and standard services ------------------------------------------------------------

@@ -770,3 +770,62 @@ def test_coordinates_are_decimal_degrees_as_text() -> None:
         with pytest.raises(ValidationFailed) as refused:
             load_or_reject(schemas.TechnicianInput(), {"name": "Léa", "base_latitude": wrong})
         assert list(refused.value.errors) == ["base_latitude"]
+
+
+# --- recurring interventions -------------------------------------------------------------------
+
+
+def test_a_contract_s_plan_opens_its_month_s_visits_once(uow: Any, agenda: Agenda, file: File) -> None:
+    with uow() as work:
+        usecases.create_standard_service(
+            work,
+            schemas.StandardServiceInput().load(
+                {"code": "OUV", "name": "Ouverture de piscine", "duration_minutes": 90}
+            ),
+        )
+        usecases.set_maintenance_plan(
+            work,
+            schemas.MaintenancePlanInput().load(
+                {
+                    "formula": "Sérénité",
+                    "visits": [{"service_code": "OUV", "month": 4}, {"service_code": "DIAG-PAC", "month": 10}],
+                }
+            ),
+        )
+        for formula, starts, ends in [
+            ("Sérénité", "2026-10-15", "2027-10-14"),
+            ("Essentiel", "2026-01-01", "2027-12-31"),
+        ]:
+            usecases.keep_contract(
+                work,
+                events.ContractSignedView().load(
+                    {
+                        "contract_id": str(uuid.uuid4()),
+                        "customer_id": str(file.customer),
+                        "formula": formula,
+                        "starts_on": starts,
+                        "ends_on": ends,
+                    }
+                ),
+            )
+    with uow() as work:
+        april = usecases.generate_planned_visits(work, {"year": 2027, "month": 4})
+    [ticket] = april["created"]
+    assert (ticket["channel"], ticket["covered_by"], ticket["customer_id"]) == ("contract", "contract", file.customer)
+    assert ticket["coverage_reason"] == "visite prévue au contrat d'entretien « Sérénité »"
+    assert ticket["description"].startswith("Ouverture de piscine — avril 2027")
+    assert ticket["number"].startswith("SAV-2027-")
+    [opened] = of_type(work.emitted, "ticket_opened")
+    assert opened["ticket_id"] == str(ticket["id"])
+    with uow() as work:
+        again = usecases.generate_planned_visits(work, {"year": 2027, "month": 4})
+    assert (again["created"], again["already_generated"]) == ([], 1) and work.emitted == []
+    with uow() as work:  # before the contract starts, and a month without visits
+        assert usecases.generate_planned_visits(work, {"year": 2026, "month": 4})["created"] == []
+        assert usecases.generate_planned_visits(work, {"year": 2027, "month": 5})["created"] == []
+    with pytest.raises(ValidationFailed) as refused, uow() as work:
+        usecases.set_maintenance_plan(
+            work,
+            schemas.MaintenancePlanInput().load({"formula": "X", "visits": [{"service_code": "NOPE", "month": 4}]}),
+        )
+    assert list(refused.value.errors) == ["visits[0].service_code"]
