@@ -396,3 +396,58 @@ def test_a_ticket_is_qualified_through_its_category_s_questions(workshop: Worksh
     stored = company.get(url).get_json()
     assert stored["complete"] and stored["suggested_service"]["id"] == workshop.service["id"]
     assert stored["suggested_parts"] == [{"article_id": workshop.part["id"], "quantity": 1}]
+
+
+def test_the_route_of_the_day_is_proposed_and_recomputed_with_an_urgent_intervention(workshop: Workshop) -> None:
+    company = workshop.company
+    technician = company.post(
+        f"{SAV}/technicians",
+        json={"name": "Léa Roux", "base_latitude": "43.8367", "base_longitude": "4.3601", "work_ends": "18:00"},
+    ).get_json()
+    ticket = open_ticket(company, serial_number="PAC-2019-77")
+    sites = [
+        ("43.9000", "4.4500", "13:00", "18:00"),
+        ("43.7800", "4.2500", None, None),
+        ("43.9050", "4.4550", None, None),
+    ]
+    for n, (latitude, longitude, opens, closes) in enumerate(sites):
+        booked = company.post(
+            f"{SAV}/interventions",
+            json={
+                "ticket_id": ticket["id"],
+                "technician_id": technician["id"],
+                "starts_at": local(NEXT_MONDAY, 8 + n),
+                "ends_at": local(NEXT_MONDAY, 8 + n, 45),
+                "latitude": latitude,
+                "longitude": longitude,
+                "window_starts": opens,
+                "window_ends": closes,
+            },
+        )
+        assert booked.status_code == 201, booked.get_json()
+    url = f"{SAV}/technicians/{technician['id']}/route"
+    route = company.get(url, query_string={"date": str(NEXT_MONDAY)}).get_json()
+    assert len(route["visits"]) == 3
+    assert float(route["total_km"]) <= float(route["booked_order_km"])
+    # The afternoon customer is seen in the afternoon, the two others in the morning.
+    starts = {v["intervention_id"]: datetime.fromisoformat(v["starts_at"]) for v in route["visits"]}
+    assert max(starts.values()).astimezone(domain.TIMEZONE).hour >= 13
+    urgent = open_ticket(company, serial_number="PAC-2019-77", priority="urgent")
+    inserted = company.post(
+        f"{SAV}/interventions",
+        json={
+            "ticket_id": urgent["id"],
+            "technician_id": technician["id"],
+            "starts_at": local(NEXT_MONDAY, 11),
+            "ends_at": local(NEXT_MONDAY, 11, 30),
+            "latitude": "43.8400",
+            "longitude": "4.3700",
+            "window_starts": "11:00",
+            "window_ends": "12:00",
+        },
+    )
+    assert inserted.status_code == 201
+    again = company.get(url, query_string={"date": str(NEXT_MONDAY)}).get_json()
+    assert inserted.get_json()["id"] in [v["intervention_id"] for v in again["visits"]]
+    urgent_visit = next(v for v in again["visits"] if v["intervention_id"] == inserted.get_json()["id"])
+    assert 11 <= datetime.fromisoformat(urgent_visit["starts_at"]).astimezone(domain.TIMEZONE).hour < 12
