@@ -179,6 +179,23 @@ def record_report(intervention_id: str):
 
 api.forward(
     "POST",
+    "/interventions/<intervention_id>/photos",
+    "add_intervention_photo",
+    PERFORM,
+    body=True,
+    status=201,
+    summary="Add a photo of the work (until the slip is signed; the slip's hash covers it)",
+)
+api.forward(
+    "GET",
+    "/interventions/<intervention_id>/photos",
+    "list_intervention_photos",
+    READ,
+    query=True,
+    summary="An intervention's photos, oldest first",
+)
+api.forward(
+    "POST",
     "/interventions/<intervention_id>/signature",
     "sign_intervention",
     PERFORM,
@@ -214,6 +231,18 @@ api.forward(
     summary="Return a part under manufacturer warranty to its manufacturer",
 )
 api.forward("GET", "/warranty-returns/<return_id>", "get_warranty_return", READ, summary="A return, with its history")
+api.forward(
+    "POST",
+    "/warranty-returns/<return_id>/photos",
+    "add_return_photo",
+    RETURNS,
+    body=True,
+    status=201,
+    summary="Add a photo to a manufacturer return",
+)
+api.forward(
+    "GET", "/warranty-returns/<return_id>/photos", "list_return_photos", READ, query=True, summary="A return's photos"
+)
 api.forward(
     "POST",
     "/warranty-returns/<return_id>/status-changes",

@@ -245,3 +245,17 @@ class WarrantyReturn(TenantScoped, Base):
     status: Mapped[str] = mapped_column(String(20), default="requested")
     history: Mapped[list[Any]] = mapped_column(default=list)  # [{status, note, at}]
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Photo(TenantScoped, Base):
+    """A photo of an intervention (the slip's hash covers its fingerprint) or of a return."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    intervention_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("interventions.id"))
+    return_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("warranty_returns.id"))
+    caption: Mapped[str] = mapped_column(String(300))
+    image: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

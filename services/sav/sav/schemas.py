@@ -576,6 +576,26 @@ class SignatureInput(StrictSchema):
     )
 
 
+class PhotoInput(StrictSchema):
+    caption = fields.String(load_default="", validate=validate.Length(max=300), metadata={"example": "Condensateur HS"})
+    image = fields.String(
+        required=True,
+        validate=[
+            validate.Length(max=900_000),
+            validate.Regexp(r"^data:image/(jpeg|png|webp);base64,[A-Za-z0-9+/=]+$", error="a data:image/… URL"),
+        ],
+        metadata={"example": "data:image/jpeg;base64,/9j/4AAQSkZJRg==", "description": "JPEG, PNG or WebP."},
+    )
+
+
+class PhotoOutput(Schema):
+    id = fields.UUID(metadata={"example": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e"})
+    caption = fields.String(metadata={"example": "Condensateur HS"})
+    image = fields.String(metadata={"example": "data:image/jpeg;base64,/9j/4AAQSkZJRg=="})
+    sha256 = fields.String(metadata={"example": "5f1e…"})
+    taken_at = fields.DateTime(metadata={"example": "2026-07-15T09:10:00+00:00"})
+
+
 class SlipVerification(Schema):
     intervention_id = fields.UUID(metadata={"example": INTERVENTION})
     signed_hash = fields.String(metadata={"example": "9f2c…"})

@@ -143,6 +143,22 @@ class SavService(BassinService):
     ) -> Any:
         return usecases.record_report(uow, intervention_id, if_match, report)
 
+    @rpc(requires=PERFORM, accepts=schemas.PhotoInput, returns=schemas.PhotoOutput, idempotent=True)
+    def add_intervention_photo(self, uow: UnitOfWork, intervention_id: uuid.UUID, photo: dict[str, Any]) -> Any:
+        return usecases.add_intervention_photo(uow, intervention_id, photo)
+
+    @rpc(requires=READ, accepts=PageQuery, returns=page_of(schemas.PhotoOutput))
+    def list_intervention_photos(self, uow: UnitOfWork, intervention_id: uuid.UUID, page: dict[str, Any]) -> Any:
+        return usecases.intervention_photos(uow, intervention_id, page)
+
+    @rpc(requires=RETURNS, accepts=schemas.PhotoInput, returns=schemas.PhotoOutput, idempotent=True)
+    def add_return_photo(self, uow: UnitOfWork, return_id: uuid.UUID, photo: dict[str, Any]) -> Any:
+        return usecases.add_return_photo(uow, return_id, photo)
+
+    @rpc(requires=READ, accepts=PageQuery, returns=page_of(schemas.PhotoOutput))
+    def list_return_photos(self, uow: UnitOfWork, return_id: uuid.UUID, page: dict[str, Any]) -> Any:
+        return usecases.return_photos(uow, return_id, page)
+
     @rpc(requires=PERFORM, accepts=schemas.SignatureInput, returns=schemas.InterventionOutput, idempotent=True)
     def sign_intervention(self, uow: UnitOfWork, intervention_id: uuid.UUID, signature: dict[str, Any]) -> Any:
         return usecases.sign_and_complete(uow, intervention_id, signature)

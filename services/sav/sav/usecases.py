@@ -24,6 +24,7 @@ from sav.models import (
     Intervention,
     Location,
     MaintenancePlan,
+    Photo,
     PlannedVisit,
     QuestionTree,
     StandardService,
@@ -752,6 +753,12 @@ def slip_content(uow: UnitOfWork, intervention: Intervention) -> dict[str, Any]:
         "signer_name": intervention.signer_name,
         "signed_at": instant(intervention.signed_at),
         "signature_sha256": hashlib.sha256(image.encode()).hexdigest(),
+        "photos": [
+            {"caption": photo.caption, "sha256": photo.sha256}
+            for photo in uow.session.scalars(
+                select(Photo).where(Photo.intervention_id == intervention.id).order_by(Photo.taken_at, Photo.id)
+            )
+        ],
     }
 
 
@@ -841,6 +848,48 @@ def record_slip_sent(uow: UnitOfWork, intervention_id: uuid.UUID, to: str) -> di
     intervention.slip_sent_to, intervention.slip_sent_at = to, _now()
     uow.session.flush()
     return _intervention_view(intervention, uow.session.get(Ticket, intervention.ticket_id))
+
+
+def _photo(data: dict[str, Any], **owner: uuid.UUID) -> Photo:
+    return Photo(
+        id=uuid.uuid4(),
+        caption=data["caption"],
+        image=data["image"],
+        sha256=hashlib.sha256(data["image"].encode()).hexdigest(),
+        taken_at=_now(),
+        **owner,
+    )
+
+
+def add_intervention_photo(uow: UnitOfWork, intervention_id: uuid.UUID, data: dict[str, Any]) -> Photo:
+    """A photo of the work, until the slip is signed (its hash covers the photos then)."""
+    intervention = _locked_intervention(uow, intervention_id)
+    if intervention.status != "scheduled":
+        raise Conflict("the slip is signed: no more photos on it")
+    photo = _photo(data, intervention_id=intervention.id)
+    uow.session.add(photo)
+    uow.session.flush()
+    return photo
+
+
+def intervention_photos(uow: UnitOfWork, intervention_id: uuid.UUID, page: dict[str, Any]) -> Page[Photo]:
+    _own(uow, Intervention, intervention_id, "intervention")
+    statement = select(Photo).where(Photo.intervention_id == intervention_id)
+    return read_page(uow.session, statement, (Photo.taken_at, Photo.id), page)
+
+
+def add_return_photo(uow: UnitOfWork, return_id: uuid.UUID, data: dict[str, Any]) -> Photo:
+    rma = _own(uow, WarrantyReturn, return_id, "warranty return")
+    photo = _photo(data, return_id=rma.id)
+    uow.session.add(photo)
+    uow.session.flush()
+    return photo
+
+
+def return_photos(uow: UnitOfWork, return_id: uuid.UUID, page: dict[str, Any]) -> Page[Photo]:
+    _own(uow, WarrantyReturn, return_id, "warranty return")
+    statement = select(Photo).where(Photo.return_id == return_id)
+    return read_page(uow.session, statement, (Photo.taken_at, Photo.id), page)
 
 
 # --- manufacturer returns ------------------------------------------------------------------------

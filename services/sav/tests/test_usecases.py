@@ -829,3 +829,38 @@ def test_a_contract_s_plan_opens_its_month_s_visits_once(uow: Any, agenda: Agend
             schemas.MaintenancePlanInput().load({"formula": "X", "visits": [{"service_code": "NOPE", "month": 4}]}),
         )
     assert list(refused.value.errors) == ["visits[0].service_code"]
+
+
+# --- photos ---------------------------------------------------------------------------------------
+
+PHOTO = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ=="
+
+
+def test_photos_are_part_of_the_signed_slip(uow: Any, agenda: Agenda, file: File) -> None:
+    intervention, _ = schedule(uow, agenda, local(NEXT_MONDAY, 9))
+    with uow() as work:
+        photo = usecases.add_intervention_photo(
+            work, intervention["id"], schemas.PhotoInput().load({"caption": "Condensateur gonflé", "image": PHOTO})
+        )
+    report(uow, intervention)
+    sign(uow, intervention)
+    with pytest.raises(Conflict, match="signed"), uow() as work:
+        usecases.add_intervention_photo(work, intervention["id"], schemas.PhotoInput().load({"image": PHOTO}))
+    with uow() as work:
+        assert usecases.verify_slip(work, intervention["id"])["intact"]
+        [listed] = usecases.intervention_photos(work, intervention["id"], {"limit": 10, "cursor": None}).items
+        assert (listed.id, listed.caption) == (photo.id, "Condensateur gonflé")
+    with uow() as work:  # a photo swapped behind the API's back
+        work.session.execute(text("UPDATE photos SET sha256 = repeat('0', 64) WHERE id = :id"), {"id": photo.id})
+    with uow() as work:
+        assert not usecases.verify_slip(work, intervention["id"])["intact"]
+    ticket, _ = open_ticket(uow, equipment_id=file.new_pump)
+    rma, _ = request_return(uow, ticket)
+    with uow() as work:
+        usecases.add_return_photo(work, rma["id"], schemas.PhotoInput().load({"caption": "Plaque", "image": PHOTO}))
+    with uow() as work:
+        assert [p.caption for p in usecases.return_photos(work, rma["id"], {"limit": 10, "cursor": None}).items] == [
+            "Plaque"
+        ]
+    with pytest.raises(NotFound), uow(tenant_id=uuid.uuid4()) as work:
+        usecases.add_return_photo(work, rma["id"], schemas.PhotoInput().load({"image": PHOTO}))
