@@ -179,6 +179,14 @@ def record_report(intervention_id: str):
 
 api.forward(
     "POST",
+    "/interventions/<intervention_id>/moves",
+    "move_intervention",
+    TICKETS,
+    body=True,
+    summary="Move a scheduled intervention to another slot or technician (same checks as booking it)",
+)
+api.forward(
+    "POST",
     "/interventions/<intervention_id>/photos",
     "add_intervention_photo",
     PERFORM,

@@ -103,6 +103,9 @@ class TicketQuery(PageQuery):
     status = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(("open", "scheduled", "completed"))
     )
+    customer_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"description": "A customer's tickets (their file)."}
+    )
 
 
 class EquipmentOutput(Schema):
@@ -452,6 +455,21 @@ class InterventionInput(StrictSchema):
             raise ValidationError("a window has a start and an end, or neither", "window_ends")
         if starts is not None and ends is not None and ends <= starts:
             raise ValidationError("must be after window_starts", "window_ends")
+
+
+class SlotInput(StrictSchema):
+    """Move a scheduled intervention (to another time or technician), with the same checks
+    as booking it."""
+
+    technician_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"example": TECHNICIAN, "description": "Default: the same."}
+    )
+    starts_at = fields.AwareDateTime(required=True, metadata={"example": "2026-07-15T10:00:00+02:00"})
+    ends_at = fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={"example": "2026-07-15T11:30:00+02:00", "description": "Default: the same duration."},
+    )
 
 
 class ChecklistItem(Schema):

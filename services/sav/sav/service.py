@@ -137,6 +137,10 @@ class SavService(BassinService):
     def get_intervention(self, uow: UnitOfWork, intervention_id: uuid.UUID) -> Any:
         return usecases.get_intervention(uow, intervention_id)
 
+    @rpc(requires=TICKETS, accepts=schemas.SlotInput, returns=schemas.InterventionOutput, idempotent=True)
+    def move_intervention(self, uow: UnitOfWork, intervention_id: uuid.UUID, slot: dict[str, Any]) -> Any:
+        return usecases.move_intervention(uow, intervention_id, slot)
+
     @rpc(requires=PERFORM, accepts=schemas.ReportInput, returns=schemas.InterventionOutput, idempotent=True)
     def record_report(
         self, uow: UnitOfWork, intervention_id: uuid.UUID, if_match: list[str], report: dict[str, Any]

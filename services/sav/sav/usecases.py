@@ -271,6 +271,8 @@ def list_tickets(uow: UnitOfWork, query: dict[str, Any]) -> Page[dict[str, Any]]
     statement = select(Ticket, Customer).outerjoin(Customer, Customer.id == Ticket.customer_id)
     if query["status"]:
         statement = statement.where(Ticket.status == query["status"])
+    if query["customer_id"]:
+        statement = statement.where(Ticket.customer_id == query["customer_id"])
     found = read_page(uow.session, statement, (Ticket.opened_at, Ticket.id), query, descending=True)
     return Page([_ticket_view(ticket, customer) for ticket, customer in found.items], found.next)
 
@@ -529,20 +531,7 @@ def schedule_intervention(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, An
             raise ValidationFailed.field("technician_id", f"the technician lacks the skill {service.skill}")
     starts_at = data["starts_at"]
     ends_at = data["ends_at"] or starts_at + timedelta(minutes=service.duration_minutes)
-    hours = domain.WorkingHours(technician.work_starts, technician.work_ends, frozenset(technician.working_days))
-    if problem := domain.outside_working_hours(starts_at, ends_at, hours):
-        raise ValidationFailed.field("ends_at" if "end" in problem else "starts_at", problem)
-    clash = uow.session.scalar(
-        select(Intervention).where(
-            Intervention.technician_id == technician.id,
-            Intervention.starts_at < ends_at,
-            Intervention.ends_at > starts_at,
-        )
-    )
-    if clash is not None:
-        raise Conflict(
-            f"the technician is already booked from {clash.starts_at.isoformat()} to {clash.ends_at.isoformat()}"
-        )
+    _check_slot(uow, technician, starts_at, ends_at)
     intervention = Intervention(
         id=uuid.uuid4(),
         ticket_id=ticket.id,
@@ -566,6 +555,51 @@ def schedule_intervention(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, An
     ticket.status = "scheduled"
     uow.session.add(intervention)
     uow.session.flush()
+    uow.emit(events.INTERVENTION_SCHEDULED, {**_columns(intervention), "customer_id": ticket.customer_id})
+    return _intervention_view(intervention, ticket)
+
+
+def _check_slot(
+    uow: UnitOfWork, technician: Technician, starts_at: datetime, ends_at: datetime, moving: uuid.UUID | None = None
+) -> None:
+    """Within the technician's working hours, overlapping none of their other interventions
+    (``moving``: the one being moved); call it with the technician's row locked."""
+    hours = domain.WorkingHours(technician.work_starts, technician.work_ends, frozenset(technician.working_days))
+    if problem := domain.outside_working_hours(starts_at, ends_at, hours):
+        raise ValidationFailed.field("ends_at" if "end" in problem else "starts_at", problem)
+    overlapping = select(Intervention).where(
+        Intervention.technician_id == technician.id,
+        Intervention.starts_at < ends_at,
+        Intervention.ends_at > starts_at,
+    )
+    if moving is not None:
+        overlapping = overlapping.where(Intervention.id != moving)
+    clash = uow.session.scalar(overlapping)
+    if clash is not None:
+        raise Conflict(
+            f"the technician is already booked from {clash.starts_at.isoformat()} to {clash.ends_at.isoformat()}"
+        )
+
+
+def move_intervention(uow: UnitOfWork, intervention_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """Another slot (or technician) for a scheduled intervention; the customer is told again
+    (``intervention_scheduled``). A move is a command, not an edit of what the technician
+    records: it leaves the report's version (the ETag) alone."""
+    intervention = _locked_intervention(uow, intervention_id)
+    if intervention.status != "scheduled":
+        raise Conflict("the intervention is completed")
+    technician_id = data["technician_id"] or intervention.technician_id
+    technician = _in_body(uow, Technician, technician_id, "technician_id", "technician", lock=True)
+    if intervention.service_id and technician.id != intervention.technician_id:
+        service = uow.session.get(StandardService, intervention.service_id)
+        if service.skill and service.skill not in technician.skills:
+            raise ValidationFailed.field("technician_id", f"the technician lacks the skill {service.skill}")
+    starts_at = data["starts_at"]
+    ends_at = data["ends_at"] or starts_at + (intervention.ends_at - intervention.starts_at)
+    _check_slot(uow, technician, starts_at, ends_at, moving=intervention.id)
+    intervention.technician_id, intervention.starts_at, intervention.ends_at = technician.id, starts_at, ends_at
+    uow.session.flush()
+    ticket = uow.session.get(Ticket, intervention.ticket_id)
     uow.emit(events.INTERVENTION_SCHEDULED, {**_columns(intervention), "customer_id": ticket.customer_id})
     return _intervention_view(intervention, ticket)
 

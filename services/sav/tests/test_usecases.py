@@ -864,3 +864,34 @@ def test_photos_are_part_of_the_signed_slip(uow: Any, agenda: Agenda, file: File
         ]
     with pytest.raises(NotFound), uow(tenant_id=uuid.uuid4()) as work:
         usecases.add_return_photo(work, rma["id"], schemas.PhotoInput().load({"image": PHOTO}))
+
+
+def test_a_move_is_checked_like_a_booking_and_tells_the_customer_again(uow: Any, agenda: Agenda) -> None:
+    schedule(uow, agenda, local(NEXT_MONDAY, 9))  # 9:00-10:30
+    second, _ = schedule(uow, agenda, local(NEXT_MONDAY, 11))  # 11:00-12:30
+
+    def move(starts: str, **more: Any) -> tuple[dict[str, Any], list[Event]]:
+        with uow() as work:
+            moved = usecases.move_intervention(
+                work, second["id"], schemas.SlotInput().load({"starts_at": starts, **more})
+            )
+        return moved, work.emitted
+
+    with pytest.raises(Conflict, match="already booked"):
+        move(local(NEXT_MONDAY, 10))
+    moved, emitted = move(local(NEXT_MONDAY, 10, 30))  # back-to-back with the first
+    assert (moved["starts_at"], moved["ends_at"] - moved["starts_at"]) == (
+        datetime.fromisoformat(local(NEXT_MONDAY, 10, 30)),
+        timedelta(minutes=90),
+    )
+    [told] = of_type(emitted, "intervention_scheduled")
+    assert told["intervention_id"] == str(second["id"])
+    moved_again, _ = move(local(NEXT_MONDAY, 10, 30))  # onto itself: no clash with its own slot
+    assert moved_again["version"] == 1
+    with pytest.raises(ValidationFailed) as refused:
+        move(local(NEXT_MONDAY, 17))
+    assert list(refused.value.errors) == ["starts_at"]
+    with uow() as work:
+        other = usecases.create_technician(work, schemas.TechnicianInput().load({"name": "Paul Roux"}))
+    with pytest.raises(ValidationFailed, match="technician_id"):
+        move(local(NEXT_MONDAY, 9), technician_id=str(other.id))
