@@ -6,6 +6,7 @@ once. The customer file is SAV's local copy, written here as its consumers write
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import eventlet
+import pypdf
 import pytest
 from kombu import Connection, Queue, binding
 
@@ -350,6 +352,16 @@ def test_the_slip_is_verified_and_emailed_to_the_customer(
     assert ticket["number"] in mail["Subject"]
     [pdf] = [part for part in mail.iter_attachments() if part.get_content_type() == "application/pdf"]
     assert pdf.get_content().startswith(b"%PDF")
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.get_content())).pages)
+    text = " ".join(text.split())
+    for expected in (
+        f"Ticket n° {ticket['number']}",
+        "Mme Durand",
+        "Julien Martin",
+        "Condensateur ventilateur PAC",
+        done["slip_hash"],
+    ):
+        assert expected in text, (expected, text)
     late_edit = company.edit(f"{url}/report", read_from=url, json={"report": "Autre chose"})
     assert late_edit.status_code == 409
     service.mailer.cache_clear()
