@@ -341,7 +341,11 @@ def test_an_action_is_done_snoozed_or_reassigned_with_its_etag(stack: Stack, clo
     refused = company.edit(f"{url}/status", read_from=url, json={"status": "snoozed", "snoozed_until": "2026-05-01"})
     assert refused.status_code == 422 and "snoozed_until" in refused.get_json()["errors"]
 
-    someone = str(uuid.uuid4())
+    stack.new_user(company.tenant_id, ("technician",))
+    users = company.get("/api/v1/users").get_json()["items"]
+    someone = next(user["id"] for user in users if user["roles"] == ["technician"])
+    unknown = company.edit(f"{url}/assignee", read_from=url, json={"role": "technician", "user_id": str(uuid.uuid4())})
+    assert unknown.status_code == 422 and "user_id" in unknown.get_json()["errors"]
     moved = company.edit(f"{url}/assignee", read_from=url, json={"role": "technician", "user_id": someone})
     assert (moved.get_json()["assignee_role"], moved.get_json()["assignee_user_id"]) == ("technician", someone)
     assert [a["id"] for a in actions(company, user_id=someone)] == [action["id"]]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
+from flask import g
+
+from bassin_common.errors import NotFound, ValidationFailed
 from bassin_common.permissions import HANDLE_ACTIONS, MANAGE_ALERT_RULES, READ_BUSINESS_DATA, RUN_SCHEDULED_JOBS
-from bassin_gateway.app import call, json_body
+from bassin_gateway import identities
+from bassin_gateway.app import bassin, call, json_body
 from bassin_gateway.routing import ServiceApi, if_match, versioned
 
 api = ServiceApi("notifications")
@@ -31,7 +37,6 @@ api.forward(
     location="/rules/{id}",
     summary="Add an alert rule (refused, naming the field, when it could not work)",
 )
-api.forward("GET", "/triggers", "list_triggers", READ, summary="What a rule can react to, and the fields it may use")
 api.forward("GET", "/deliveries", "list_deliveries", READ, query=True, summary="Messages sent or to send, newest first")
 api.forward("GET", "/deliveries/<delivery_id>", "get_delivery", READ, summary="A message, its status and every attempt")
 api.forward(
@@ -63,15 +68,14 @@ api.forward(
 )
 
 
-@api.view(
+api.forward(
     "POST",
-    "/scans/campaigns/<campaign>",
+    "/scans/campaigns",
+    "run_campaign",
     RUN_SCHEDULED_JOBS,
-    rpc="run_campaign",
+    body=True,
     summary="Run a seasonal campaign now (spring_opening, autumn_closing): an action per customer under contract",
 )
-def run_campaign(campaign: str):
-    return call("notifications", "run_campaign", campaign, json_body())
 
 
 @api.view(
@@ -109,7 +113,16 @@ def set_action_status(action_id: str):
     response_headers=("ETag",),
 )
 def assign_action(action_id: str):
-    return versioned(call("notifications", "assign_action", action_id, if_match(), json_body()))
+    assignee = json_body()
+    user_id = assignee.get("user_id") if isinstance(assignee, dict) else None
+    if user_id is not None:  # the gateway owns the users: one of the company's, or refused
+        try:
+            with bassin("sessions")() as session:
+                identities.tenant_user(session, g.context.tenant_id, uuid.UUID(str(user_id)))
+        except (ValueError, NotFound):
+            call("notifications", "get_action", action_id)  # an action not found is the first answer
+            raise ValidationFailed.field("user_id", "not a user of the company") from None
+    return versioned(call("notifications", "assign_action", action_id, if_match(), assignee))
 
 
 @api.view(

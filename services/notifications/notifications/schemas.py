@@ -8,6 +8,7 @@ from bassin_common.pagination import PageQuery
 from bassin_common.schemas import StrictSchema
 from notifications.domain import (
     ACTION_STATES,
+    CAMPAIGNS,
     CHANNELS,
     OPERATORS,
     PRIORITIES,
@@ -148,15 +149,6 @@ class RuleOutput(Schema):
     version = fields.Integer(metadata={"example": 1})
 
 
-class TriggerOutput(Schema):
-    name = fields.String(metadata={"example": "first_contact_recorded"})
-    kind = fields.String(metadata={"example": "event", "description": "`event` or `scan`"})
-    producer = fields.String(allow_none=True, metadata={"example": "customers"})
-    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields", metadata={"example": ["lead_id"]})
-    dates = fields.List(fields.String(), metadata={"example": ["contacted_on"]})
-    description = fields.String()
-
-
 # --- scans -------------------------------------------------------------------------------------
 
 
@@ -164,6 +156,12 @@ class ScanInput(StrictSchema):
     """Run a scan for a day (today when left out; never a day to come)."""
 
     as_of = fields.Date(load_default=None, metadata={"example": "2026-05-05"})
+
+
+class CampaignInput(ScanInput):
+    campaign = fields.String(
+        required=True, validate=validate.OneOf(sorted(CAMPAIGNS)), metadata={"example": "spring_opening"}
+    )
 
 
 class ScanOutput(Schema):

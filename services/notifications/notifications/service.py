@@ -77,18 +77,14 @@ class NotificationsService(BassinService):
     def update_rule(self, uow: UnitOfWork, rule_id: uuid.UUID, if_match: list[str], rule: dict[str, Any]) -> Any:
         return usecases.update_rule(uow, rule_id, if_match, rule)
 
-    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.TriggerOutput(many=True))
-    def list_triggers(self, uow: UnitOfWork) -> Any:
-        return usecases.list_triggers(uow)
-
     # --- scans (the scheduler's daily jobs, or a manager's "now") ---
     @rpc(requires=RUN_SCHEDULED_JOBS, accepts=schemas.ScanInput, returns=schemas.ScanOutput)
     def run_follow_up_scan(self, uow: UnitOfWork, scan: dict[str, Any]) -> Any:
         return usecases.run_follow_up_scan(uow, scan)
 
-    @rpc(requires=RUN_SCHEDULED_JOBS, accepts=schemas.ScanInput, returns=schemas.ScanOutput)
-    def run_campaign(self, uow: UnitOfWork, campaign: str, scan: dict[str, Any]) -> Any:
-        return usecases.run_campaign(uow, campaign, scan)
+    @rpc(requires=RUN_SCHEDULED_JOBS, accepts=schemas.CampaignInput, returns=schemas.ScanOutput)
+    def run_campaign(self, uow: UnitOfWork, scan: dict[str, Any]) -> Any:
+        return usecases.run_campaign(uow, scan)
 
     @edge_rpc
     def known_companies(self) -> list[str]:

@@ -276,11 +276,10 @@ def run_follow_up_scan(uow: UnitOfWork, scan: dict[str, Any]) -> dict[str, Any]:
     return {"scan": "follow_up", "as_of": day, "fired": fired}
 
 
-def run_campaign(uow: UnitOfWork, campaign: str, scan: dict[str, Any]) -> dict[str, Any]:
+def run_campaign(uow: UnitOfWork, scan: dict[str, Any]) -> dict[str, Any]:
     """A seasonal campaign: one action per customer with a running maintenance contract,
     once per season (the natural key holds the season), from its first day on."""
-    if campaign not in domain.CAMPAIGNS:
-        raise NotFound(f"no campaign {campaign}")
+    campaign = scan["campaign"]
     ensure_company(uow)
     day = _scan_day(scan.get("as_of"))
     season = domain.campaign_season(campaign, day)
@@ -398,20 +397,6 @@ def update_rule(uow: UnitOfWork, rule_id: uuid.UUID, if_match: list[str], data: 
             .values(status="cancelled")
         )
     return rule
-
-
-def list_triggers(_uow: UnitOfWork) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": t.name,
-            "kind": "event" if t.producer else "scan",
-            "producer": t.producer,
-            "fields": list(t.fields),
-            "dates": list(t.dates),
-            "description": t.description,
-        }
-        for t in domain.TRIGGERS.values()
-    ]
 
 
 # --- for the scheduler ---------------------------------------------------------------------------
