@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import uuid
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -91,6 +92,18 @@ class NotificationsService(BassinService):
         """The companies to run the daily jobs for (ids only, no tenant: for the scheduler)."""
         with self.sender.sessions() as session:
             return usecases.known_companies(session)
+
+    @edge_rpc
+    def missed_days(self, job: str, day: str) -> list[str]:
+        """The days ``job`` has to run for, up to ``day`` (ISO), missed ones first (the scheduler)."""
+        with self.sender.sessions() as session:
+            return [d.isoformat() for d in usecases.missed_days(session, job, date.fromisoformat(day))]
+
+    @edge_rpc
+    def record_job_run(self, job: str, day: str, outcome: dict[str, Any]) -> None:
+        """Note that ``job`` ran for ``day`` for every company (the scheduler's ledger)."""
+        with self.sender.sessions() as session, session.begin():
+            usecases.record_job_run(session, job, date.fromisoformat(day), outcome)
 
     # --- deliveries ---
     @rpc(requires=READ_BUSINESS_DATA, accepts=schemas.DeliveryQuery, returns=page_of(schemas.DeliveryOutput))

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from bassin_common.errors import NotFound, ValidationFailed
@@ -22,6 +22,7 @@ from notifications.models import (
     Action,
     Contract,
     Customer,
+    JobRun,
     KnownTenant,
     PendingTrigger,
     Rule,
@@ -404,6 +405,25 @@ def update_rule(uow: UnitOfWork, rule_id: uuid.UUID, if_match: list[str], data: 
 
 def known_companies(session: Any) -> list[str]:
     return [str(tenant) for tenant in session.scalars(select(KnownTenant.id).order_by(KnownTenant.id))]
+
+
+CATCH_UP_DAYS = 7  # how far back a scheduler that was down catches up
+
+
+def missed_days(session: Any, job: str, day: date) -> list[date]:
+    """The days up to ``day`` that ``job`` has not run for, oldest first: ``day`` itself and,
+    after the job's first run, each day since its last one (at most a week back)."""
+    last = session.scalar(select(func.max(JobRun.day)).where(JobRun.job == job, JobRun.day <= day))
+    first = day if last is None else max(last + timedelta(days=1), day - timedelta(days=CATCH_UP_DAYS - 1))
+    return [first + timedelta(days=n) for n in range((day - first).days + 1)]
+
+
+def record_job_run(session: Any, job: str, day: date, outcome: dict[str, Any]) -> None:
+    session.execute(
+        insert(JobRun)
+        .values(job=job, day=day, outcome=outcome)
+        .on_conflict_do_update(index_elements=["job", "day"], set_={"outcome": outcome, "finished_at": func.now()})
+    )
 
 
 # --- the company's settings ----------------------------------------------------------------------
