@@ -239,6 +239,12 @@ class Channels:
             return "accepted by the SMTP server"
         if delivery.channel == "sms":
             return f"accepted by the SMS provider ({self.sms.send(delivery.recipient, delivery.body_text)})"
+        if delivery.channel == "amqp":
+            from notifications import partner_amqp
+
+            if partner is None or not partner.active:
+                raise PermanentDeliveryError("the partner is gone or inactive")
+            return partner_amqp.publish(delivery.tenant_id, partner.brand, str(delivery.id), delivery.payload or {})
         if delivery.channel == "webhook":
             from notifications.partners import post_webhook
 

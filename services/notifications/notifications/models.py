@@ -203,6 +203,7 @@ class Partner(TenantScoped, Base):
     brand: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(200))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    amqp_queue: Mapped[str | None] = mapped_column(String(200))  # its own queue, when on AMQP
     secret: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(default=1)

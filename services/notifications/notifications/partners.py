@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bassin_common.errors import NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
-from notifications import delivery, webhooks
+from notifications import delivery, partner_amqp, webhooks
 from notifications.models import Delivery, Partner
 
 TIMEOUT = 10.0
@@ -45,24 +45,29 @@ SHARED = {
 
 
 def deliver_return_event(uow: UnitOfWork, kind: str, data: dict[str, Any], event_id: uuid.UUID) -> int:
-    """Queue the event for the partner of its brand, if the company has one on webhooks."""
+    """Queue the event for the partner of its brand, by webhook and/or on its AMQP queue."""
     partner = uow.session.scalar(select(Partner).where(Partner.brand == data["brand"], Partner.active.is_(True)))
-    if partner is None or not partner.webhook_url:
+    if partner is None:
         return 0
     from notifications.usecases import _wire
 
     payload = {"type": kind, "id": str(event_id), "data": _wire({k: data.get(k) for k in SHARED[kind]})}
-    created = delivery.queue(
-        uow,
-        dedup_key=f"webhook:{partner.id}:{event_id}",
-        channel="webhook",
-        partner_id=partner.id,
-        recipient=partner.webhook_url,
-        subject=kind,
-        payload=payload,
-        source_event_type=kind,
-    )
-    return 1 if created is not None else 0
+    queued = 0
+    for channel, recipient in (("webhook", partner.webhook_url), ("amqp", partner.amqp_queue)):
+        if not recipient:
+            continue
+        created = delivery.queue(
+            uow,
+            dedup_key=f"{channel}:{partner.id}:{event_id}",
+            channel=channel,
+            partner_id=partner.id,
+            recipient=recipient,
+            subject=kind,
+            payload=payload,
+            source_event_type=kind,
+        )
+        queued += created is not None
+    return queued
 
 
 def post_webhook(outgoing: Delivery, partner: Partner) -> str:
@@ -85,16 +90,25 @@ def post_webhook(outgoing: Delivery, partner: Partner) -> str:
 
 
 def create_partner(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    """A partner, its webhook secret and, with ``amqp``, its queue and broker user (the
+    secret and the password are shown here only)."""
     if uow.session.scalar(select(Partner.id).where(Partner.brand == data["brand"])) is not None:
         raise ValidationFailed.field("brand", "the company already has a partner for this brand")
+    on_amqp = data.pop("amqp", False)
     partner = Partner(**data, secret=f"whsec_{secrets.token_urlsafe(32)}", active=True, version=1)
     uow.session.add(partner)
     uow.session.flush()
-    return {**_shown(partner), "secret": partner.secret}
+    shown = {**_shown(partner), "secret": partner.secret}
+    if on_amqp:  # after the row: a failure here rolls it back (provisioning is idempotent)
+        access = partner_amqp.provision(uow.tenant_id, partner.brand)
+        partner.amqp_queue = access["amqp_queue"]
+        shown.update(access)
+    return shown
 
 
 def _shown(partner: Partner) -> dict[str, Any]:
-    return {c: getattr(partner, c) for c in ("id", "brand", "name", "webhook_url", "active", "version", "created_at")}
+    shown = ("id", "brand", "name", "webhook_url", "amqp_queue", "active", "version", "created_at")
+    return {c: getattr(partner, c) for c in shown}
 
 
 def list_partners(uow: UnitOfWork, page: dict[str, Any]) -> Page[Any]:

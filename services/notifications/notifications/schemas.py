@@ -240,6 +240,10 @@ class PartnerInput(StrictSchema):
     name = fields.String(
         required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Zodiac Pool Care Europe"}
     )
+    amqp = fields.Boolean(
+        load_default=False,
+        metadata={"example": False, "description": "Also on its own AMQP queue (a broker user is made for it)."},
+    )
     webhook_url = fields.Url(
         load_default=None,
         allow_none=True,
@@ -249,6 +253,7 @@ class PartnerInput(StrictSchema):
 
 
 class PartnerOutput(Schema):
+    amqp_queue = fields.String(allow_none=True, metadata={"example": None, "description": "Its own queue, on AMQP."})
     id = fields.UUID(metadata={"example": PARTNER})
     brand = fields.String(metadata={"example": "zodiac"})
     name = fields.String(metadata={"example": "Zodiac Pool Care Europe"})
@@ -259,6 +264,10 @@ class PartnerOutput(Schema):
 
 
 class NewPartnerOutput(PartnerOutput):
+    amqp_user = fields.String(metadata={"example": "partner-3f6c1b2a-zodiac"})
+    amqp_password = fields.String(metadata={"description": "Shown once."})
+    amqp_vhost = fields.String(metadata={"example": "bassin"})
+    amqp_uri = fields.String(metadata={"description": "What the partner connects with (shown once)."})
     secret = fields.String(
         metadata={
             "example": "whsec_3q2-7wSx…",
