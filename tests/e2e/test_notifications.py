@@ -445,3 +445,53 @@ def test_a_webhook_failing_twice_then_accepted_is_delivered_once_signed(
         webhooks.verify(partner["secret"], headers, tampered)
     with pytest.raises(webhooks.InvalidSignature):
         webhooks.verify("whsec_another", headers, body)
+
+
+# --- SMS the day before an intervention; an opt-out respected ------------------------------------
+
+
+def test_the_customer_gets_an_sms_the_day_before_the_intervention_unless_they_opted_out(
+    mail_stack: Stack, clock: dict[str, date]
+) -> None:
+    from notifications.delivery import LoggingSmsProvider
+
+    company, stack = company_of(mail_stack), mail_stack
+    customer_id, opted_out = new_customer(stack, company), new_customer(stack, company)
+    publish(
+        company,
+        "customers",
+        "customer_updated",
+        {
+            "customer_id": opted_out,
+            "kind": "private",
+            "display_name": "Mme Roux",
+            "email": None,
+            "phone": "+33698765432",
+            "consent": {"email": False, "sms": False},
+        },
+    )
+    for customer in (customer_id, opted_out):
+        visit = {
+            "intervention_id": str(uuid.uuid4()),
+            "ticket_id": str(uuid.uuid4()),
+            "customer_id": customer,
+            "technician_id": str(uuid.uuid4()),
+            "starts_at": "2026-05-06T08:30:00+02:00",
+            "ends_at": "2026-05-06T10:00:00+02:00",
+        }
+        publish(company, "sav", "intervention_scheduled", visit)
+    wait_until(lambda: count_rows(stack, "notifications", "pending_triggers", company.tenant_id) == 2)
+    assert scan(company)["fired"] == 0  # Monday: not yet
+
+    clock["today"] = MONDAY + timedelta(days=1)
+    assert scan(company)["fired"] == 2
+
+    def settled() -> list[dict[str, Any]]:
+        items = company.get(f"{API}/deliveries").get_json()["items"]
+        return items if len(items) == 2 and all(d["status"] != "pending" for d in items) else []
+
+    by_status = {d["status"]: d for d in wait_until(settled)}
+    assert by_status["sent"]["channel"] == "sms" and by_status["sent"]["recipient"] == "+33612345678"
+    assert "opted out" in by_status["skipped"]["last_error"]
+    [(to, text)] = [sms for sms in LoggingSmsProvider.sent if sms[0] in ("+33612345678", "+33698765432")][-1:]
+    assert to == "+33612345678" and "demain (06/05/2026 08:30)" in text
