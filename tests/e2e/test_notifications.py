@@ -336,6 +336,10 @@ def test_an_action_is_done_snoozed_or_reassigned_with_its_etag(stack: Stack, clo
     clock["today"] = date(2026, 5, 6)
     assert [a["id"] for a in actions(company)] == [action["id"]]
 
+    summary = company.get(f"{API}/inbox/summary", query_string={"inbox": "all"}).get_json()
+    assert summary == {"open": 1, "overdue": 1, "due_today": 0, "high_priority": 1}  # due Monday, now Wednesday
+    assert company.get(f"{API}/inbox/summary").get_json()["open"] == 0  # the office's, not the manager's
+
     stale = company.put(f"{url}/status", json={"status": "done"}, headers={"If-Match": '"1"'})
     assert stale.status_code == 412
     refused = company.edit(f"{url}/status", read_from=url, json={"status": "snoozed", "snoozed_until": "2026-05-01"})

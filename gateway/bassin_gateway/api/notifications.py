@@ -26,6 +26,14 @@ api.forward(
     query=True,
     summary="Actions to take (actions à mener), by due date: the caller's inbox and their roles', or the company's",
 )
+api.forward(
+    "GET",
+    "/inbox/summary",
+    "inbox_summary",
+    READ,
+    query=True,
+    summary="The dashboard's figures of an inbox: open actions, late, due today, high priority",
+)
 api.forward("GET", "/rules", "list_rules", READ, query=True, summary="The company's alert rules, by code")
 api.forward(
     "POST",

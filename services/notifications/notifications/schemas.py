@@ -64,6 +64,23 @@ class ActionOutput(Schema):
     created_at = fields.AwareDateTime(metadata={"example": "2026-05-05T06:00:00+00:00"})
 
 
+class InboxQuery(StrictSchema):
+    inbox = fields.String(
+        load_default="mine",
+        validate=validate.OneOf(("mine", "all")),
+        metadata={"description": "`mine`: the caller's and their roles'; `all`: the whole company's."},
+    )
+
+
+class InboxSummary(Schema):
+    """The open actions of an inbox, as the dashboard shows them."""
+
+    open = fields.Integer(metadata={"example": 12})
+    overdue = fields.Integer(metadata={"example": 3, "description": "Due before today."})
+    due_today = fields.Integer(metadata={"example": 2})
+    high_priority = fields.Integer(metadata={"example": 4})
+
+
 class ActionStatusInput(StrictSchema):
     """Done, snoozed until a day, dismissed — or open again."""
 

@@ -45,6 +45,10 @@ class NotificationsService(BassinService):
     def list_actions(self, uow: UnitOfWork, query: dict[str, Any]) -> Any:
         return usecases.list_actions(uow, query)
 
+    @rpc(requires=READ_BUSINESS_DATA, accepts=schemas.InboxQuery, returns=schemas.InboxSummary)
+    def inbox_summary(self, uow: UnitOfWork, query: dict[str, Any]) -> Any:
+        return usecases.inbox_summary(uow, query)
+
     @rpc(requires=READ_BUSINESS_DATA, returns=schemas.ActionOutput)
     def get_action(self, uow: UnitOfWork, action_id: uuid.UUID) -> Any:
         return usecases.get_action(uow, action_id)

@@ -303,21 +303,46 @@ def run_campaign(uow: UnitOfWork, scan: dict[str, Any]) -> dict[str, Any]:
 # --- the inbox ---------------------------------------------------------------------------------
 
 
-def list_actions(uow: UnitOfWork, query: dict[str, Any]) -> Page[Action]:
-    day = today()
-    statement = select(Action)
-    if query["status"] == domain.OPEN:  # snoozed ones come back on their day
+def _inbox(uow: UnitOfWork, statement: Any, status: str, inbox: str) -> Any:
+    """``statement`` narrowed to the actions of ``status`` (open: snoozed ones whose day has
+    come too) in the caller's inbox (``mine``: theirs, and their roles' assigned to no one
+    in particular) or the company's (``all``)."""
+    if status == domain.OPEN:
         statement = statement.where(
-            or_(Action.status == domain.OPEN, and_(Action.status == domain.SNOOZED, Action.snoozed_until <= day))
+            or_(Action.status == domain.OPEN, and_(Action.status == domain.SNOOZED, Action.snoozed_until <= today()))
         )
     else:
-        statement = statement.where(Action.status == query["status"])
-    if query["inbox"] == "mine":
+        statement = statement.where(Action.status == status)
+    if inbox == "mine":
         roles = sorted(uow.context.roles)
         mine = [Action.assignee_role.in_(roles) & Action.assignee_user_id.is_(None)]
         if uow.context.user_id:
             mine.append(Action.assignee_user_id == uow.context.user_id)
         statement = statement.where(or_(*mine))
+    return statement
+
+
+def inbox_summary(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, int]:
+    """What the dashboard shows of an inbox: its open actions, how many are late, due
+    today, of high priority."""
+    day = today()
+    counts = _inbox(
+        uow,
+        select(
+            func.count(),
+            func.count().filter(Action.due_on < day),
+            func.count().filter(Action.due_on == day),
+            func.count().filter(Action.priority == "high"),
+        ).select_from(Action),
+        domain.OPEN,
+        query["inbox"],
+    )
+    open_, overdue, due_today, high = uow.session.execute(counts).one()
+    return {"open": open_, "overdue": overdue, "due_today": due_today, "high_priority": high}
+
+
+def list_actions(uow: UnitOfWork, query: dict[str, Any]) -> Page[Action]:
+    statement = _inbox(uow, select(Action), query["status"], query["inbox"])
     if query.get("role"):
         statement = statement.where(Action.assignee_role == query["role"])
     if query.get("user_id"):
