@@ -87,6 +87,20 @@ def test_each_partner_reads_its_own_returns_and_cannot_reach_another_s(partners)
     assert refused(zodiac["amqp_uri"], lambda ch: ch.queue_declare("partner.mine", durable=True))
     assert refused(zodiac["amqp_uri"], lambda ch: ch.queue_declare("", exclusive=True))  # a private queue to bind
     assert refused(zodiac["amqp_uri"], lambda ch: ch.queue_purge(theirs))
+    # A status change of Zodiac's return follows the same way, to Zodiac alone.
+    status = {
+        "return_id": sent["zodiac"]["return_id"],
+        "brand": "zodiac",
+        "status": "accepted",
+        "note": None,
+        "at": "2026-05-05T10:00:00+02:00",
+    }
+    publish_event(nameko_config["AMQP_URI"], Event("warranty_return_status_changed", tenant, "sav", status))
+    with Connection(zodiac["amqp_uri"]) as connection:
+        queue = Queue(zodiac["amqp_queue"], no_declare=True)(connection.channel())
+        changed = wait_until(lambda: queue.get())
+        assert changed.decode()["type"] == "warranty_return_status_changed"
+        assert changed.decode()["data"]["status"] == "accepted"
     # Hayward's return is still there, for Hayward alone.
     with Connection(hayward["amqp_uri"]) as connection:
         message = Queue(theirs, no_declare=True)(connection.channel()).get()

@@ -128,3 +128,33 @@ def test_a_real_celery_worker_runs_a_job_through_the_broker(company: uuid.UUID, 
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def test_the_beat_starts_and_keeps_its_schedule_in_the_file_it_is_given(tmp_path: Path, service_config) -> None:
+    state = tmp_path / "state" / "beat-schedule"
+    state.parent.mkdir()
+    env = {**os.environ, "BASSIN_AMQP_URI": service_config["AMQP_URI"]}
+    beat = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "notifications_scheduler.app",
+            "beat",
+            "-l",
+            "info",
+            "--schedule",
+            str(state),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: list(state.parent.iterdir()), timeout=60)  # the schedule's shelve file(s)
+    finally:
+        beat.terminate()
+        _, errors = beat.communicate(timeout=30)
+    assert "beat: Starting" in errors
