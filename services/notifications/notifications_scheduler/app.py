@@ -42,15 +42,10 @@ app.conf.update(
     beat_schedule={
         # Hourly: tomorrow's reminders and follow-ups go out the morning their day comes.
         "follow-up-hourly": {"task": "bassin.run_job", "schedule": crontab(minute=5), "args": ("follow_up",)},
-        "end-of-life-daily": {
+        "customers-daily": {
             "task": "bassin.run_job",
             "schedule": crontab(hour=6, minute=10),
-            "args": ("end_of_life",),
-        },
-        "contract-expiry-daily": {
-            "task": "bassin.run_job",
-            "schedule": crontab(hour=6, minute=20),
-            "args": ("contract_expiry",),
+            "args": ("customers_daily",),
         },
         "overdue-daily": {"task": "bassin.run_job", "schedule": crontab(hour=6, minute=30), "args": ("overdue",)},
         "spring-opening-daily": {
@@ -84,7 +79,8 @@ def run_job(self, name: str, day: str | None = None) -> dict:
         if name == "follow_up":  # hourly: run today's scan even once today is recorded
             outcome = jobs.run(client.call, name, until)
             if until.isoformat() not in outcome:
-                outcome[until.isoformat()] = jobs.run_for_day(client.call, jobs.JOBS[name], until)
+                run = f"T{today().hour:02d}"  # this hour's run of the day
+                outcome[until.isoformat()] = jobs.run_for_day(client.call, jobs.JOBS[name], until, run)
             return outcome
         return jobs.run(client.call, name, until)
     except Exception as error:  # the notifications service itself unreachable: later

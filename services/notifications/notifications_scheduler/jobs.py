@@ -7,9 +7,9 @@ what it produces has a natural key, so running it twice for a day creates nothin
 The ledger (``notifications.missed_days`` / ``record_job_run``) says which days a job has
 run for: a day the scheduler missed (down, or a scan failing) is run on the next start.
 
-Owning services' scans that are not built yet (#20 customers, #22 pos) are called by the
-names below; until they answer, the job records nothing for the day and is retried the
-next time (see services/notifications/README.md).
+An owning service's scan not built yet (pos's, #22) is called by the name below (agreed in
+docs/dev/event-contracts.md); until it answers, the job records nothing for the day and is
+retried the next time (see services/notifications/README.md).
 """
 
 from __future__ import annotations
@@ -43,19 +43,12 @@ JOBS: dict[str, Job] = {
             "Delayed rules whose day has come: follow-up calls, tomorrow's intervention reminders.",
         ),
         Job(
-            "end_of_life",
+            "customers_daily",
             "customers",
-            "scan_equipment_end_of_life",
-            lambda day: {"as_of": day.isoformat(), "life_used_percent": "90.00"},
-            "Equipment past 90 % of its expected life: customers publishes "
-            "equipment_end_of_life_approaching (an e-mail to the customer, a sales action).",
-        ),
-        Job(
-            "contract_expiry",
-            "customers",
-            "scan_expiring_contracts",
-            lambda day: {"as_of": day.isoformat(), "within_days": 30},
-            "Maintenance contracts ending within 30 days: customers publishes contract_expiring.",
+            "daily_scan",
+            lambda day: {"today": day.isoformat()},
+            "customers' daily scan: contracts ending within 30 days (contract_expiring) and equipment "
+            "near or past its expected life (equipment_end_of_life_approaching), each announced once.",
         ),
         Job(
             "overdue",
@@ -84,22 +77,28 @@ JOBS: dict[str, Job] = {
 Call = Callable[..., Any]  # call(service, method, *args, context=...) -> result
 
 
-def system_context(company: str, job: str, day: date) -> dict[str, Any]:
+def system_context(company: str, job: str, day: date, run: str = "") -> dict[str, Any]:
+    """The context of a job's call: the company, as the system; its request id names the
+    job, the day and the company (and the run, for a job run several times a day), so an
+    idempotent scan called again for the same day answers what it did the first time."""
+    request = f"scheduler:{job}:{day.isoformat()}{run}:{company}"
     return {
         "tenant_id": company,
         "user_id": "scheduler",
         "roles": ["system"],
-        "correlation_id": f"scheduler:{job}:{day.isoformat()}:{company}",
+        "correlation_id": request,
+        "request_id": request,
     }
 
 
-def run_for_day(call: Call, job: Job, day: date) -> dict[str, Any]:
+def run_for_day(call: Call, job: Job, day: date, run: str = "") -> dict[str, Any]:
     """The job for one day, company by company; what failed is reported, not raised, so one
     company's failure does not stop the others'."""
     outcome: dict[str, Any] = {"companies": 0, "failed": {}, "results": []}
     for company in call("notifications", "known_companies"):
         try:
-            result = call(job.service, job.method, job.payload(day), context=system_context(company, job.name, day))
+            context = system_context(company, job.name, day, run)
+            result = call(job.service, job.method, job.payload(day), context=context)
             outcome["results"].append(result)
             outcome["companies"] += 1
         except Exception as error:
