@@ -264,6 +264,10 @@ def deliver_one(session: Any, delivery_id: uuid.UUID, channels: Channels) -> str
     if delivery is None or delivery.status != PENDING:
         session.execute(delete(DueDelivery).where(DueDelivery.delivery_id == delivery_id))
         return delivery.status if delivery else None
+    if delivery.customer_id is not None and (withdrawn := _consent_withdrawn(session, delivery)):
+        delivery.status, delivery.last_error = SKIPPED, withdrawn  # an opt-out since it was queued
+        session.execute(delete(DueDelivery).where(DueDelivery.delivery_id == delivery.id))
+        return delivery.status
     settings = session.get(TenantSettings, delivery.tenant_id)
     partner = session.get(Partner, delivery.partner_id) if delivery.partner_id else None
     delivery.attempts += 1
@@ -289,6 +293,13 @@ def deliver_one(session: Any, delivery_id: uuid.UUID, channels: Channels) -> str
         session.execute(delete(DueDelivery).where(DueDelivery.delivery_id == delivery.id))
     log.info("delivery %s (%s) attempt %s: %s", delivery.id, delivery.channel, delivery.attempts, detail)
     return delivery.status
+
+
+def _consent_withdrawn(session: Any, delivery: Delivery) -> str | None:
+    """Why a customer message may no longer go (consent withdrawn since it was queued)."""
+    customer = session.get(Customer, delivery.customer_id)
+    allowed = customer is not None and (customer.consent_email if delivery.channel == "email" else customer.consent_sms)
+    return None if allowed else f"the customer withdrew consent to {delivery.channel} (opted out) before it was sent"
 
 
 _CLAIM = text(
