@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import string
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -296,6 +297,23 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value if isinstance(value, str | bool | int | float | type(None) | list) else str(value)
+
+
+def as_json(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A trigger's data as JSON holds it (dates and instants ISO, ids and amounts as text)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, Decimal | uuid.UUID):
+            return str(value)
+        if isinstance(value, Mapping):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    return {k: plain(v) for k, v in data.items()}
 
 
 def condition_holds(condition: Condition, data: Mapping[str, Any]) -> bool:

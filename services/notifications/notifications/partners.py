@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bassin_common.errors import NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
-from notifications import delivery, partner_amqp, webhooks
+from notifications import delivery, domain, partner_amqp, webhooks
 from notifications.models import Delivery, Partner
 
 TIMEOUT = 10.0
@@ -49,9 +49,7 @@ def deliver_return_event(uow: UnitOfWork, kind: str, data: dict[str, Any], event
     partner = uow.session.scalar(select(Partner).where(Partner.brand == data["brand"], Partner.active.is_(True)))
     if partner is None:
         return 0
-    from notifications.usecases import _wire
-
-    payload = {"type": kind, "id": str(event_id), "data": _wire({k: data.get(k) for k in SHARED[kind]})}
+    payload = {"type": kind, "id": str(event_id), "data": domain.as_json({k: data.get(k) for k in SHARED[kind]})}
     queued = 0
     for channel, recipient in (("webhook", partner.webhook_url), ("amqp", partner.amqp_queue)):
         if not recipient:

@@ -6,7 +6,6 @@ import dataclasses
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -17,7 +16,7 @@ from bassin_common.events import Event
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
-from notifications import domain
+from notifications import delivery, domain, partners
 from notifications.models import (
     Action,
     Contract,
@@ -76,16 +75,12 @@ def on_event(uow: UnitOfWork, data: dict[str, Any], *, event: Event) -> None:
     kind = event.event_type
     if kind in ("customer_created", "customer_updated"):
         _keep_customer(uow, data)
-    elif kind == "contract_signed":
+    elif kind in ("contract_signed", "contract_expiring"):
         _keep_contract(uow, data)
     elif kind in domain.CANCELLERS:
         cancel_pending(uow, kind, data)
-    elif kind in ("warranty_return_requested", "warranty_return_status_changed"):
-        from notifications import partners  # the partner delivery, its own module
-
+    elif kind in partners.SHARED:
         partners.deliver_return_event(uow, kind, data, event.event_id)
-    if kind == "contract_expiring":
-        _keep_contract(uow, data)
     if kind in domain.TRIGGERS:
         apply_rules(uow, kind, data, event.event_id, today())
 
@@ -131,23 +126,6 @@ def cancel_pending(uow: UnitOfWork, canceller: str, data: Mapping[str, Any]) -> 
     return cancelled
 
 
-def _wire(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The trigger's data as JSON can hold it."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        if isinstance(value, uuid.UUID | Decimal):
-            return str(value)
-        if isinstance(value, Mapping):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        return value
-
-    return {k: plain(v) for k, v in data.items()}
-
-
 def _as_rule(row: Rule) -> domain.Rule:
     names = {f.name for f in dataclasses.fields(domain.Rule)}
     values = {name: getattr(row, name) for name in names}
@@ -159,7 +137,7 @@ def apply_rules(uow: UnitOfWork, trigger_name: str, data: Mapping[str, Any], eve
     """Each enabled rule of this trigger whose conditions hold fires now, or waits for its day."""
     trigger = domain.TRIGGERS[trigger_name]
     fired = 0
-    data = _wire(data)
+    data = domain.as_json(data)
     for row in uow.session.scalars(select(Rule).where(Rule.trigger == trigger_name, Rule.enabled.is_(True))):
         rule = _as_rule(row)
         if not domain.matches(rule, trigger_name, data):
@@ -230,8 +208,6 @@ def fire(uow: UnitOfWork, rule: Rule, data: Mapping[str, Any], key: str, day: da
             .returning(Action.id)
         ).scalar()
         return 1 if created else 0
-    from notifications import delivery  # the messages' side
-
     return delivery.queue_customer_message(uow, rule, customer, data, key, title, message, settings)
 
 
