@@ -115,17 +115,20 @@ def test_a_first_contact_with_no_quote_after_three_days_yields_one_follow_up_act
 ) -> None:
     company = company_of(stack)
     customer_id = new_customer(stack, company)
-    lead, quoted_lead = str(uuid.uuid4()), str(uuid.uuid4())
-    for lead_id in (lead, quoted_lead):
+    julie = Company(company.tenant_id, stack.client, stack.new_user(company.tenant_id, ("sales",)))
+    julie_id = next(u["id"] for u in company.get("/api/v1/users").get_json()["items"] if u["roles"] == ["sales"])
+    sales = Company(company.tenant_id, stack.client, stack.new_user(company.tenant_id, ("sales",)))
+    lead, quoted_lead, julies_lead = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    for lead_id, salesperson in ((lead, None), (quoted_lead, None), (julies_lead, julie_id)):
         contact = {
             "lead_id": lead_id,
             "customer_id": customer_id,
             "source": "salon",
             "contacted_on": MONDAY.isoformat(),
-            "salesperson_id": None,
+            "salesperson_id": salesperson,
         }
         publish(company, "customers", "first_contact_recorded", contact)
-    wait_until(lambda: count_rows(stack, "notifications", "pending_triggers", company.tenant_id) == 2)
+    wait_until(lambda: count_rows(stack, "notifications", "pending_triggers", company.tenant_id) == 3)
     publish(
         company,
         "customers",
@@ -139,12 +142,14 @@ def test_a_first_contact_with_no_quote_after_three_days_yields_one_follow_up_act
     assert actions(company) == []
 
     clock["today"] = MONDAY + timedelta(days=3)
-    assert scan(company)["fired"] == 1
+    assert scan(company)["fired"] == 2
     assert scan(company)["fired"] == 0  # the same day again: nothing new
     clock["today"] = MONDAY + timedelta(days=4)
     assert scan(company)["fired"] == 0  # nor the next day
 
-    [action] = actions(company)
+    [action] = [a for a in actions(company) if a["assignee_user_id"] is None]
+    [julies] = [a for a in actions(company) if a["assignee_user_id"] == julie_id]
+    assert julies["source_ref"] == f"first_contact_recorded:{julies_lead}"
     assert action["title"] == "Rappeler M. Durand : premier contact du 04/05/2026, toujours sans devis"
     assert (action["assignee_role"], action["source_event_type"], action["due_on"]) == (
         "sales",
@@ -153,9 +158,12 @@ def test_a_first_contact_with_no_quote_after_three_days_yields_one_follow_up_act
     )
     assert action["source_ref"] == f"first_contact_recorded:{lead}"
     assert action["customer_id"] == customer_id
-    # The sales inbox has it; the manager's own inbox does not (it is the sales role's).
-    sales = Company(company.tenant_id, stack.client, stack.new_user(company.tenant_id, ("sales",)))
+    # The sales role's inbox has the unassigned one, the salesperson's inbox theirs too; the
+    # manager's own inbox neither (they are the sales role's).
     assert [a["id"] for a in sales.get(f"{API}/actions").get_json()["items"]] == [action["id"]]
+    assert sorted(a["id"] for a in julie.get(f"{API}/actions").get_json()["items"]) == sorted(
+        [action["id"], julies["id"]]
+    )
     assert company.get(f"{API}/actions").get_json()["items"] == []
 
 

@@ -170,6 +170,7 @@ class Rule:
     priority: str = "normal"
     link_template: str | None = None
     enabled: bool = True
+    assign_to_field: str | None = None  # a field holding a user id: the action goes to that user
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -219,6 +220,12 @@ def validate_rule(data: Mapping[str, Any]) -> None:
             fault(f"{where}.value", "a value to compare with")
         elif op in ("gt", "gte", "lt", "lte") and _comparable(condition.get("value")) is None:
             fault(f"{where}.value", "a number or a date (YYYY-MM-DD) to compare with")
+    assign_to = data.get("assign_to_field")
+    if assign_to is not None:
+        if trigger is not None and assign_to not in known:
+            fault("assign_to_field", f"not a field of {trigger.name}: one of {', '.join(trigger.fields)}")
+        elif channel != "in_app":
+            fault("assign_to_field", "only an in-app action is assigned to a user")
     delay_from = data.get("delay_from")
     if delay_from is not None and trigger is not None and delay_from not in trigger.dates:
         fault("delay_from", f"a date of {trigger.name}: one of {', '.join(trigger.dates) or 'none'}")
@@ -444,6 +451,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         delay_days=3,
         delay_from="contacted_on",
         cancelled_by="quote_sent",
+        assign_to_field="salesperson_id",
         link_template="/customers/{customer_id}",
     ),
     _rule(

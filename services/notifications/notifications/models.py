@@ -61,6 +61,7 @@ class Rule(TenantScoped, Base):
     title_template: Mapped[str] = mapped_column(Text)
     message_template: Mapped[str] = mapped_column(Text, default="")
     link_template: Mapped[str | None] = mapped_column(String(300))
+    assign_to_field: Mapped[str | None] = mapped_column(String(60))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -142,6 +142,15 @@ class RuleInput(StrictSchema):
     )
     message_template = fields.String(load_default="", validate=validate.Length(max=2000))
     link_template = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    assign_to_field = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "example": None,
+            "description": "A field of the trigger holding a user id (`salesperson_id`): "
+            "the action goes to that user when it is set, else to the role's inbox.",
+        },
+    )
     enabled = fields.Boolean(load_default=True)
 
 
@@ -162,6 +171,7 @@ class RuleOutput(Schema):
     title_template = fields.String(metadata={"example": "Proposer une pompe à chaleur neuve à {customer_name}"})
     message_template = fields.String()
     link_template = fields.String(allow_none=True)
+    assign_to_field = fields.String(allow_none=True, metadata={"example": None})
     enabled = fields.Boolean(metadata={"example": True})
     version = fields.Integer(metadata={"example": 1})
 

@@ -200,7 +200,7 @@ def fire(uow: UnitOfWork, rule: Rule, data: Mapping[str, Any], key: str, day: da
                 source_ref=_source_ref(key),
                 link=domain.render(rule.link_template, values) or None,
                 assignee_role=rule.recipient if rule.recipient_kind == "role" else None,
-                assignee_user_id=rule.recipient if rule.recipient_kind == "user" else None,
+                assignee_user_id=_assignee(rule, data),
                 status=domain.OPEN,
                 version=1,
             )
@@ -209,6 +209,15 @@ def fire(uow: UnitOfWork, rule: Rule, data: Mapping[str, Any], key: str, day: da
         ).scalar()
         return 1 if created else 0
     return delivery.queue_customer_message(uow, rule, customer, data, key, title, message, settings)
+
+
+def _assignee(rule: Rule, data: Mapping[str, Any]) -> str | None:
+    """The user an action goes to: the rule's user, or the one its trigger names (the
+    prospect's salesperson), within the rule's role; None: the role's inbox."""
+    if rule.recipient_kind == "user":
+        return rule.recipient
+    named = data.get(rule.assign_to_field) if rule.assign_to_field else None
+    return str(named) if named else None
 
 
 def _uuid_or_none(value: Any) -> uuid.UUID | None:
