@@ -56,6 +56,7 @@ def mail_stack(smtp_server, monkeypatch: pytest.MonkeyPatch, request: pytest.Fix
     monkeypatch.setenv("BASSIN_SMTP_SECURITY", "none")
     monkeypatch.setenv("BASSIN_DELIVERY_POLL_INTERVAL", "0.2")
     monkeypatch.setenv("BASSIN_DELIVERY_RETRY_DELAYS", "0.2,0.4")
+    monkeypatch.setenv("BASSIN_WEBHOOK_ALLOW_PRIVATE", "1")  # the test's partner listens on 127.0.0.1
     return request.getfixturevalue("stack")
 
 

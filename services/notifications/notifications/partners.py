@@ -10,9 +10,13 @@ name, address, e-mail or phone.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import secrets
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from typing import Any
@@ -68,8 +72,26 @@ def deliver_return_event(uow: UnitOfWork, kind: str, data: dict[str, Any], event
     return queued
 
 
+def check_destination(url: str) -> None:
+    """Refuse a webhook to this platform's own network (loopback, private, link-local
+    addresses: the broker's management API, a database...) unless the operator allows it
+    (``BASSIN_WEBHOOK_ALLOW_PRIVATE=1``, for development and tests)."""
+    if os.environ.get("BASSIN_WEBHOOK_ALLOW_PRIVATE") == "1":
+        return
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError as error:
+        raise RuntimeError(f"cannot resolve {host}: {error}") from None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            raise delivery.PermanentDeliveryError(f"{host} is an internal address ({ip}): not a partner's endpoint")
+
+
 def post_webhook(outgoing: Delivery, partner: Partner) -> str:
     """POST one signed attempt; returns the answer's status; raises unless 2xx."""
+    check_destination(outgoing.recipient)
     body = json.dumps(outgoing.payload, separators=(",", ":"), sort_keys=True).encode()
     request = urllib.request.Request(
         outgoing.recipient,

@@ -119,3 +119,14 @@ def test_the_partner_helper_accepts_bassin_s_signature_and_rejects_a_tampered_on
             webhooks.verify(secret, headers, bad_body, now=now)
     with pytest.raises(webhooks.InvalidSignature):
         webhooks.verify("whsec_zodiac", {}, body)
+
+
+def test_a_webhook_to_the_platform_s_own_network_is_refused(monkeypatch) -> None:
+    from notifications import delivery, partners
+
+    monkeypatch.delenv("BASSIN_WEBHOOK_ALLOW_PRIVATE", raising=False)
+    for url in ("http://127.0.0.1:15672/api/users", "http://10.0.0.5/x", "http://169.254.169.254/latest"):
+        with pytest.raises(delivery.PermanentDeliveryError):
+            partners.check_destination(url)
+    monkeypatch.setenv("BASSIN_WEBHOOK_ALLOW_PRIVATE", "1")
+    partners.check_destination("http://127.0.0.1:8080/hook")
