@@ -2,6 +2,7 @@
 # Every Bassin image, built from the repository root (the context), by target:
 #   docker build --target service --build-arg SERVICE=<name> -t bassin-<name>:dev .
 #   docker build --target gateway --build-arg PACKAGE=gateway -t bassin-gateway:dev .
+#   docker build --target scheduler --build-arg SERVICE=<the service holding it> -t bassin-scheduler:dev .
 # A service's image holds bassin_common and that one service (its registry name is also
 # its folder, services/SERVICE; a name with _ gets - in the image's name). It runs the
 # service (default command), its migration (database, exchange and queues) and the
@@ -59,3 +60,8 @@ ENV BASSIN_SERVICE=${SERVICE}
 # exec: bassin-run (nameko) replaces the shell, receives SIGTERM itself, and stops after
 # the workers in flight. BASSIN_SERVICE, set above from SERVICE, names the service to run.
 CMD ["sh", "-c", "exec bassin-run \"${BASSIN_SERVICE}\""]
+
+# The scheduler (Celery, #25): the worker by default; the beat (exactly one) runs
+# celery -A notifications_scheduler.app beat --schedule <a file on a persistent volume>.
+FROM runtime AS scheduler
+CMD ["celery", "-A", "notifications_scheduler.app", "worker", "-l", "info"]

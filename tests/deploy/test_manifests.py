@@ -49,6 +49,7 @@ GATEWAY_MIGRATION = ("bassin-migrate", "gateway", "--package", "bassin_gateway")
 SECRET_NAME = "bassin-secrets"
 SECRET_KEYS = {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET"}
 OPTIONAL_SECRET_KEYS = {"BASSIN_JWT_PREVIOUS_KEYS"}  # set only during a JWT key rotation
+SCHEDULER = {"scheduler-beat", "scheduler-worker"}  # notifications' Celery beat and worker (#25)
 GATEWAY_PROD_REPLICAS = 3
 NAMEKO_PROD_REPLICAS = 2
 # The oldest Kubernetes minor the manifests target, and the kubectl shipped here.
@@ -229,7 +230,7 @@ def test_the_base_has_no_namespace(deployed: Deployed) -> None:
 
 def test_exactly_the_registered_services_and_the_gateway_are_deployed(overlay: Rendered) -> None:
     deployments = {d["metadata"]["name"]: d for d in overlay.of_kind("Deployment")}
-    assert set(deployments) == overlay.source.deployed
+    assert set(deployments) == overlay.source.deployed | SCHEDULER
     assert overlay.of_kind("StatefulSet") == [], "PostgreSQL and RabbitMQ are external services"
     for name in overlay.source.nameko:
         # The label the nameko-service component's patches select on.
@@ -378,6 +379,19 @@ def test_every_deployment_has_a_disruption_budget(overlay: Rendered) -> None:
         assert spec.get("maxUnavailable", 0) >= 1 or spec["minAvailable"] < deployment["spec"]["replicas"]
 
 
+def test_the_scheduler_is_one_beat_with_a_persistent_schedule_and_a_worker(overlay: Rendered) -> None:
+    beat, worker = overlay.get("Deployment", "scheduler-beat"), overlay.get("Deployment", "scheduler-worker")
+    assert beat["spec"]["replicas"] == 1 and beat["spec"]["strategy"]["type"] == "Recreate"
+    command = container(beat, "scheduler-beat")["command"]
+    assert command[:4] == ["celery", "-A", "notifications_scheduler.app", "beat"]
+    schedule = command[command.index("--schedule") + 1]
+    mounts = {m["mountPath"]: m["name"] for m in container(beat, "scheduler-beat")["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod_spec(beat)["volumes"]}
+    claim = volumes[mounts[str(Path(schedule).parent)]]["persistentVolumeClaim"]["claimName"]
+    assert overlay.get("PersistentVolumeClaim", claim)["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert container(worker, "scheduler-worker")["command"][3] == "worker"
+
+
 def test_the_migration_job_migrates_every_deployed_database(overlay: Rendered) -> None:
     job = overlay.get("Job", "bassin-migrate")
     spec = pod_spec(job)
@@ -444,7 +458,7 @@ def test_the_dev_overlay(dev: Rendered) -> None:
         if resource["kind"] != "Namespace":
             assert resource["metadata"]["namespace"] == "bassin-dev"
     replicas = {d["metadata"]["name"]: d["spec"]["replicas"] for d in dev.of_kind("Deployment")}
-    assert replicas == dict.fromkeys(dev.source.deployed, 1)
+    assert replicas == dict.fromkeys(dev.source.deployed | SCHEDULER, 1)
     assert dev.of_kind("HorizontalPodAutoscaler") == []
 
 
@@ -456,7 +470,7 @@ def test_the_prod_overlay(prod: Rendered) -> None:
             assert resource["metadata"]["namespace"] == "bassin", resource["metadata"]["name"]
 
     replicas = {d["metadata"]["name"]: d["spec"]["replicas"] for d in prod.of_kind("Deployment")}
-    assert replicas == prod.source.prod_replicas
+    assert replicas == prod.source.prod_replicas | dict.fromkeys(SCHEDULER, 1)
 
     (autoscaler,) = prod.of_kind("HorizontalPodAutoscaler")
     assert autoscaler["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": GATEWAY}

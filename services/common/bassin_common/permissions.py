@@ -216,6 +216,20 @@ MANAGE_ALERT_RULES = Permission(
     required=frozenset({MANAGER}),
 )
 
+HANDLE_ACTIONS = Permission(
+    "work through the actions inbox: mark an action done, snooze, dismiss or reassign it",
+    STAFF,
+    name="handle_actions",
+    required=frozenset({MANAGER}),
+)
+RUN_SCHEDULED_JOBS = Permission(
+    "run a scheduled scan now (follow-ups, seasonal campaigns); the scheduler runs them daily",
+    frozenset({MANAGER, SYSTEM}),
+    name="run_scheduled_jobs",
+    grantable=frozenset({OFFICE}),
+    required=frozenset({MANAGER}),
+)
+
 # --- customers' and partners' own accounts ---------------------------------------------------
 READ_OWN_CUSTOMER_ACCOUNT = Permission(
     "read one's own customer account (the portal)", frozenset({CUSTOMER}), name="read_own_customer_account"
@@ -252,6 +266,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     PERFORM_INTERVENTIONS,
     MANAGE_WARRANTY_RETURNS,
     MANAGE_ALERT_RULES,
+    HANDLE_ACTIONS,
+    RUN_SCHEDULED_JOBS,
     READ_OWN_CUSTOMER_ACCOUNT,
     READ_OWN_PARTNER_ACCOUNT,
     READ_BRAND_WARRANTY_RETURNS,

@@ -1,2 +1,157 @@
-"""The events notifications publishes (an ``EventSpec`` each), and its views of those it consumes
-(an ``EventView`` each)."""
+"""The events notifications consumes (an ``EventView`` each: only the fields it reads), as
+agreed in docs/dev/event-contracts.md. It publishes none: its effects are actions in an
+inbox and messages sent."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from bassin_common.events import EventView
+
+
+def _id(**kw) -> fields.UUID:
+    return fields.UUID(required=True, **kw)
+
+
+def _text(**kw) -> fields.String:
+    return fields.String(required=True, **kw)
+
+
+def _optional(field: type[fields.Field] = fields.String) -> fields.Field:
+    return field(load_default=None, allow_none=True)
+
+
+class Consent(EventView):
+    email = fields.Boolean(load_default=False)
+    sms = fields.Boolean(load_default=False)
+
+
+class CustomerView(EventView):
+    """customers' ``customer_created`` / ``customer_updated``: whom to write to, and whether we may."""
+
+    customer_id = _id()
+    display_name = _text()
+    email = _optional()
+    phone = _optional()
+    consent = fields.Nested(Consent, load_default=dict)
+
+
+class ContractView(EventView):
+    """customers' ``contract_signed`` / ``contract_expiring``."""
+
+    contract_id = _id()
+    customer_id = _id()
+    formula = _text()
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    price_excl_vat = _optional()
+    tacit_renewal = fields.Boolean(load_default=None, allow_none=True)
+
+
+class FirstContactView(EventView):
+    lead_id = _id()
+    customer_id = _id()
+    source = _optional()
+    contacted_on = fields.Date(required=True)
+    salesperson_id = _optional()
+
+
+class QuoteSentView(EventView):
+    quote_id = _id()
+    lead_id = _optional(fields.UUID)
+    customer_id = _id()
+
+
+class EndOfLifeView(EventView):
+    equipment_id = _id()
+    customer_id = _id()
+    pool_id = _optional(fields.UUID)
+    category = _text()
+    brand = _text()
+    model = _text()
+    installed_on = fields.Date(required=True)
+    end_of_life_on = fields.Date(required=True)
+    life_used_percent = fields.Raw(required=True)
+
+
+class TaskView(EventView):
+    """worksites' ``task_started`` / ``task_completed``."""
+
+    project_id = _id()
+    task_id = _id()
+    step_code = _text()
+    order_id = _optional(fields.UUID)
+    customer_id = _id()
+    at = fields.AwareDateTime(required=True)
+    milestone_percent = fields.Raw(load_default=None, allow_none=True)
+    project_total_excl_vat = _optional()
+    project_total_incl_vat = _optional()
+
+
+class ReorderNeededView(EventView):
+    article_id = _id()
+    location_id = _id()
+    supplier_id = _optional(fields.UUID)
+    quantity_on_hand = fields.Integer(required=True)
+    minimum = fields.Integer(required=True)
+    maximum = fields.Integer(required=True)
+    suggested_quantity = fields.Integer(required=True)
+
+
+class InvoiceOverdueView(EventView):
+    invoice_id = _id()
+    number = _text()
+    customer_id = _id()
+    due_on = fields.Date(required=True)
+    balance = _text()
+
+
+class InterventionScheduledView(EventView):
+    intervention_id = _id()
+    ticket_id = _optional(fields.UUID)
+    customer_id = _id()
+    technician_id = _optional()
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class WarrantyReturnRequestedView(EventView):
+    """sav's ``warranty_return_requested``: exactly what a manufacturer receives (no customer data)."""
+
+    return_id = _id()
+    ticket_id = _optional(fields.UUID)
+    brand = _text()
+    category = _optional()
+    model = _optional()
+    serial_number = _optional()
+    installed_on = _optional(fields.Date)
+    fault_description = _optional()
+    error_code = _optional()
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class WarrantyReturnStatusView(EventView):
+    return_id = _id()
+    brand = _text()
+    status = _text()
+    note = _optional()
+    at = fields.AwareDateTime(required=True)
+
+
+# What this service reads, producer by producer (service.py subscribes to each).
+CONSUMED: tuple[tuple[str, str, type[EventView]], ...] = (
+    ("customers", "customer_created", CustomerView),
+    ("customers", "customer_updated", CustomerView),
+    ("customers", "contract_signed", ContractView),
+    ("customers", "contract_expiring", ContractView),
+    ("customers", "first_contact_recorded", FirstContactView),
+    ("customers", "quote_sent", QuoteSentView),
+    ("customers", "equipment_end_of_life_approaching", EndOfLifeView),
+    ("worksites", "task_started", TaskView),
+    ("worksites", "task_completed", TaskView),
+    ("inventory", "reorder_needed", ReorderNeededView),
+    ("pos", "invoice_overdue", InvoiceOverdueView),
+    ("sav", "intervention_scheduled", InterventionScheduledView),
+    ("sav", "warranty_return_requested", WarrantyReturnRequestedView),
+    ("sav", "warranty_return_status_changed", WarrantyReturnStatusView),
+)

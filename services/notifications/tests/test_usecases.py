@@ -1,0 +1,120 @@
+"""Use cases on the service's database, without a broker: events in, actions and deliveries
+out, once; what the sender does with a delivery."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bassin_common.events import Event
+from notifications import delivery, usecases
+from notifications.models import Action, Delivery, DeliveryAttempt
+
+DAY = date(2026, 5, 4)
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(usecases, "today", lambda: DAY)
+
+
+def receive(uow, event_type: str, data: dict[str, Any], producer: str = "customers") -> None:
+    event = Event(event_type, uow.tenant_id, producer, data)
+    with uow(roles=("system",)) as work:
+        usecases.on_event(work, data, event=event)
+
+
+def customer(uow, consent: bool = True) -> str:
+    customer_id = str(uuid.uuid4())
+    data = {
+        "customer_id": customer_id,
+        "display_name": "M. Durand",
+        "email": "m.durand@example.fr",
+        "phone": "+33612345678",
+        "consent": {"email": consent, "sms": consent},
+    }
+    receive(uow, "customer_created", data)
+    return customer_id
+
+
+def end_of_life(customer_id: str, equipment_id: str) -> dict[str, Any]:
+    return {
+        "equipment_id": equipment_id,
+        "customer_id": customer_id,
+        "pool_id": None,
+        "category": "sand_filter",
+        "brand": "Astral",
+        "model": "Aster 600",
+        "installed_on": "2016-04-01",
+        "end_of_life_on": "2026-04-01",
+        "life_used_percent": 100,
+    }
+
+
+class Recorded:
+    def __init__(self) -> None:
+        self.sent: list[Delivery] = []
+
+    def send(self, outgoing: Delivery, settings: Any, partner: Any) -> str:
+        self.sent.append(outgoing)
+        return "recorded"
+
+
+def test_the_same_fact_twice_gives_one_action_and_one_message(uow) -> None:
+    customer_id, equipment_id = customer(uow), str(uuid.uuid4())
+    for _ in range(2):  # two events (two ids) for the same equipment
+        receive(uow, "equipment_end_of_life_approaching", end_of_life(customer_id, equipment_id))
+    with uow() as work:
+        assert work.session.scalar(select(func.count()).select_from(Action)) == 1
+        assert work.session.scalar(select(func.count()).select_from(Delivery)) == 1
+
+
+def test_a_consent_withdrawn_after_queueing_stops_the_message(uow) -> None:
+    customer_id = customer(uow)
+    receive(uow, "equipment_end_of_life_approaching", end_of_life(customer_id, str(uuid.uuid4())))
+    receive(
+        uow,
+        "customer_updated",
+        {
+            "customer_id": customer_id,
+            "display_name": "M. Durand",
+            "email": "m.durand@example.fr",
+            "phone": None,
+            "consent": {"email": False, "sms": False},
+        },
+    )
+    channels = Recorded()
+    with uow() as work:
+        queued = work.session.scalar(select(Delivery))
+        assert delivery.deliver_one(work.session, queued.id, channels) == "skipped"
+    assert channels.sent == []
+    with uow() as work:
+        assert "withdrew consent" in work.session.scalar(select(Delivery)).last_error
+
+
+def test_a_failing_attempt_is_logged_and_retried_later_then_sent(uow, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASSIN_DELIVERY_RETRY_DELAYS", "0")
+    customer_id = customer(uow)
+    receive(uow, "equipment_end_of_life_approaching", end_of_life(customer_id, str(uuid.uuid4())))
+
+    class Flaky(Recorded):
+        def send(self, outgoing: Delivery, settings: Any, partner: Any) -> str:
+            if not self.sent:
+                self.sent.append(outgoing)
+                raise ConnectionRefusedError("SMTP server down")
+            return super().send(outgoing, settings, partner)
+
+    channels = Flaky()
+    with uow() as work:
+        queued = work.session.scalar(select(Delivery))
+        assert delivery.deliver_one(work.session, queued.id, channels) == "pending"
+    with uow() as work:
+        assert delivery.deliver_one(work.session, queued.id, channels) == "sent"
+    with uow() as work:
+        log = work.session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.number)).all()
+        assert [(a.number, a.ok) for a in log] == [(1, False), (2, True)]
+        assert "SMTP server down" in log[0].detail
