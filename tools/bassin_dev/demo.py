@@ -55,7 +55,8 @@ def load_demo(settings: Settings) -> DemoLogin:
         tenant = identities.create_tenant(session, DEMO_SLUG, "Piscines Démo")
         user = identities.create_user(session, tenant.id, DEMO_EMAIL, DEMO_PASSWORD, "Claire Martin", ["manager"])
         context = RequestContext(tenant.id, str(user.id), frozenset({"manager"}), "demo-loader")
-        with ClusterRpcClient(context_data=context.to_context_data(), timeout=60) as rpc:
+        rpc_client = ClusterRpcClient(context_data=context.to_context_data(), timeout=60, uri=settings.amqp_uri)
+        with rpc_client as rpc:
             locations = [rpc.inventory.create_location(location) for location in LOCATIONS]
             suppliers = [rpc.inventory.create_supplier({"name": name}) for name in SUPPLIERS]
             shop, warehouse = locations[0], locations[1]

@@ -214,9 +214,10 @@ def start(args: argparse.Namespace) -> int:
 
             login = load_demo(system.settings)
             print(f"demo tenant {'loaded' if login.created else 'already there'}")
-        print(f"\n  Bassin is running: {system.url}/")
+        print(f"\n  Bassin is running: log in at {system.url}/connexion")
         if not args.no_demo:
             print(f"  Demo login: {login.email} / {login.password}")
+        print(f"  The API: {system.url}/api/v1 (its reference: {system.url}/api/docs)")
         print("  Ctrl-C stops everything.\n")
         while not stop_requested.wait(0.5):
             if failing := system.restart_exited():
