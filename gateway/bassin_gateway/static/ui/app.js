@@ -17,8 +17,10 @@ const LOGIN = "/connexion";
 const root = document.getElementById("app");
 let me = null; // {user_id, roles, permissions} of /ui/me
 let cleanup = null;
+let navigated = false; // a screen shown after another (not the page's first)
 
 export function navigate(path, { replace = false } = {}) {
+  navigated = true;
   if (replace) history.replaceState(null, "", path);
   else history.pushState(null, "", path);
   show();
@@ -68,6 +70,9 @@ async function show() {
     const screen = (await import(entry.module)).default;
     document.title = `${entry.label} — Bassin`;
     cleanup = screen.render(main, { me, can, navigate, user: currentSession()?.user }) || null;
+    // After a change of screen, the keyboard and screen readers start from its content
+    // (unless the screen put the focus somewhere itself, as the till does).
+    if (navigated && (!document.activeElement || document.activeElement === document.body)) main.focus({ preventScroll: true });
   } catch (error) {
     if (error instanceof SessionExpired) sessionExpired();
     else throw error;
@@ -114,7 +119,10 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   navigate(link.getAttribute("href"));
 });
-window.addEventListener("popstate", show);
+window.addEventListener("popstate", () => {
+  navigated = true;
+  show();
+});
 // Logged out (or in as someone else) in another tab.
 window.addEventListener("storage", (event) => {
   if (event.key === "bassin.session" && !event.newValue && location.pathname !== LOGIN) sessionExpired();

@@ -56,10 +56,10 @@ export default {
       { class: "panel pay", "aria-labelledby": "titre-paiement" },
       el("h2", { id: "titre-paiement" }, "Paiement"),
       totals,
+      validate,
       el("div", { class: "field" }, el("label", { for: "montant" }, "Montant reçu (vide : le reste à payer)"), given),
       el("div", { class: "methods" }, methodButtons),
       payments,
-      validate,
     );
     const ticketPanel = el("section", { class: "panel ticket", "aria-labelledby": "titre-ticket", hidden: true });
 
@@ -265,7 +265,8 @@ export default {
       );
       const empty = !state.lines.length;
       for (const button of methodButtons) button.disabled = empty || due === 0 || state.sending;
-      validate.disabled = empty || due !== 0 || state.sending;
+      validate.disabled = state.sending;
+      validate.hidden = empty || due !== 0; // shown once the sale is paid in full
       given.disabled = empty || due === 0;
       given.placeholder = due ? `${amount(due).replace(".", ",")} (reste à payer)` : "";
     }

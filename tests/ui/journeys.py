@@ -1,0 +1,345 @@
+"""Journeys through the screens in Chromium, run by test_browser.py (in a process of their
+own: see there) against the system ``./bassin start`` started, logged in as its demo login.
+
+Every journey fails on a console error, an uncaught exception or a failed request (a
+status >= 400 that the journey did not expect). The main screens' pictures are written
+to docs/screenshots/ (``BASSIN_SCREENSHOTS`` names another folder): they are the
+documentation's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+LOGIN_URL = os.environ.get("BASSIN_UI_LOGIN_URL", "")
+BASE = LOGIN_URL.rsplit("/connexion", 1)[0]
+EMAIL = os.environ.get("BASSIN_UI_EMAIL", "")
+PASSWORD = os.environ.get("BASSIN_UI_PASSWORD", "")
+CHROMIUM = os.environ.get("BASSIN_UI_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("BASSIN_SCREENSHOTS", Path(__file__).parent.parent.parent / "docs" / "screenshots"))
+BUDGET_BYTES = 200 * 1024
+SHOP_PC = {"width": 1366, "height": 768}
+TABLET = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+EUROS = re.compile(r"^-?\d{1,3}(\u202f\d{3})*,\d{2}\u00a0€$")  # 1 234,50 €
+
+pytestmark = pytest.mark.skipif(not LOGIN_URL, reason="run by tests/ui/test_browser.py, which starts Bassin")
+
+
+# --- the browser, and what each journey must not see ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page, and the problems seen on it: console errors, exceptions, failed requests."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self.page = context.new_page()
+        self.problems: list[str] = []
+        self.expected: set[tuple[int, str]] = set()  # (status, path) a journey provokes
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+        self.page.on("requestfailed", self._failed)
+        self.page.on("response", self._response)
+
+    def expect_status(self, status: int, path: str) -> None:
+        self.expected.add((status, path))
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        # Chromium logs each 4xx answer; those a journey expects are not problems.
+        if any(f"status of {status}" in message.text for status, _ in self.expected):
+            return
+        self.problems.append(f"console: {message.text}")
+
+    def _failed(self, request) -> None:
+        if request.failure and "ERR_ABORTED" in request.failure:  # left behind by a navigation
+            return
+        self.problems.append(f"request failed: {request.method} {request.url} {request.failure}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and (response.status, urlsplit(response.url).path) not in self.expected:
+            self.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}")
+
+
+@pytest.fixture
+def watched(browser: Browser) -> Iterator[Watched]:
+    context = browser.new_context(viewport=SHOP_PC, locale="fr-FR", timezone_id="Europe/Paris")
+    watched = Watched(context)
+    yield watched
+    context.close()
+    assert watched.problems == [], "\n".join(watched.problems)
+
+
+def shot(page: Page, name: str, full_page: bool = False) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=full_page)
+
+
+def log_in(page: Page, landing: str = "/") -> None:
+    page.goto(LOGIN_URL)
+    page.get_by_label("Adresse e-mail").fill(EMAIL)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{BASE}{landing}")
+    if landing == "/":  # the dashboard's widgets answered (none left loading)
+        expect(page.locator(".widget-body", has_text="Chargement")).to_have_count(0)
+
+
+def sell(page: Page, *entries: str, payments: tuple[tuple[str, str], ...] = ((("", "F3")),)) -> None:
+    """At the till: each entry typed into the scan field then Enter (as a scanner does), then
+    each payment (amount typed or left empty, then the method's key), then F9."""
+    page.goto(f"{BASE}/caisse")
+    expect(page.get_by_text(re.compile(r"\d+ articles en caisse"))).to_be_visible()
+    for entry in entries:
+        page.keyboard.type(entry)
+        page.keyboard.press("Enter")
+    for amount, key in payments:
+        if amount:
+            page.locator("#montant").fill(amount)
+        page.keyboard.press(key)
+    page.keyboard.press("F9")
+    expect(page.get_by_role("heading", name="Ticket de caisse")).to_be_visible()
+
+
+def horizontal_overflow(page: Page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+# --- the journeys --------------------------------------------------------------------------------
+
+
+def test_the_printed_url_and_the_demo_login_land_on_the_dashboard(watched: Watched) -> None:
+    page = watched.page
+    page.goto(f"{BASE}/")  # the bare address too: to the login page
+    page.wait_for_url(LOGIN_URL)
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    expect(page.get_by_label("Adresse e-mail")).to_be_focused()
+    shot(page, "connexion")
+    log_in(page)
+    expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
+    navigation = page.get_by_role("navigation", name="Navigation principale")
+    for screen in ("Tableau de bord", "Caisse", "Stock"):  # a manager may use them all
+        expect(navigation.get_by_role("link", name=screen, exact=True)).to_be_visible()
+    till = page.locator("[data-widget=caisse]")
+    expect(till.get_by_role("heading", name="Caisse du jour")).to_be_visible()
+    expect(till.locator("[data-figure=total]")).to_have_text(EUROS)
+    expect(page.locator("[data-widget=panier]").get_by_role("heading", name="Stock à réapprovisionner")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"nous sommes le \w+ \d{1,2} \w+ \d{4}"))).to_be_visible()  # French, from Intl
+    shot(page, "tableau-de-bord")
+
+    # What the first screen loaded: JavaScript and CSS, compressed as sent, within the budget.
+    loaded = page.evaluate(
+        """performance.getEntriesByType("resource").concat(performance.getEntriesByType("navigation"))
+           .filter(e => /\\.(js|css)$/.test(new URL(e.name).pathname))
+           .map(e => [new URL(e.name).pathname, e.encodedBodySize])"""
+    )
+    total = sum(size for _, size in loaded)
+    print(f"first screen: {len(loaded)} JS/CSS files, {total} bytes compressed: {loaded}")
+    assert {"/ui/app.js", "/ui/app.css"} <= {path for path, _ in loaded}
+    assert 0 < total < BUDGET_BYTES
+    everything = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(url.startswith(BASE) for url in everything), everything  # nothing from elsewhere
+
+
+def test_a_wrong_password_is_said_in_french_and_the_focus_goes_back_to_it(watched: Watched) -> None:
+    watched.expect_status(401, "/api/v1/auth/login")
+    page = watched.page
+    page.goto(LOGIN_URL)
+    page.get_by_label("Adresse e-mail").fill(EMAIL)
+    page.get_by_label("Mot de passe").fill("pas-le-bon")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("E-mail ou mot de passe incorrect")
+    expect(page.get_by_label("Mot de passe")).to_be_focused()
+    page.get_by_label("Mot de passe").fill("")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("Saisissez votre mot de passe.")).to_be_visible()  # next to the field
+    assert page.url == LOGIN_URL
+
+
+def test_the_keyboard_reaches_the_navigation_with_a_visible_focus(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    expect(page.locator("main")).to_be_focused()  # after a change of screen, its content
+    page.reload()
+    page.keyboard.press("Tab")  # on a page loaded afresh, the skip link first
+    expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+    link = page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Caisse", exact=True)
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if link.evaluate("node => node === document.activeElement"):
+            break
+    expect(link).to_be_focused()
+    outline = link.evaluate("node => getComputedStyle(node).outlineStyle + ' ' + getComputedStyle(node).outlineWidth")
+    assert outline.startswith("solid") and not outline.endswith(" 0px"), outline
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{BASE}/caisse")
+    expect(page.locator("#scan")).to_be_focused()
+
+
+def test_a_sale_at_the_till_scanned_searched_split_paid_with_change_and_its_ticket(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    page.get_by_role("link", name="Caisse", exact=True).click()
+    scan = page.locator("#scan")
+    expect(page.get_by_text(re.compile(r"\d+ articles en caisse"))).to_be_visible()
+    expect(scan).to_be_focused()
+    page.keyboard.type("CHL-GAL-5KG")  # a scanner: the code, then Enter
+    page.keyboard.press("Enter")
+    page.keyboard.type("2*sel")  # two of the one article matching "sel"
+    page.keyboard.press("Enter")
+    page.keyboard.type("pompe")  # a search: the results as large buttons
+    page.get_by_role("button", name=re.compile("Pompe de filtration")).click()
+    expect(scan).to_be_focused()  # back to the scan field after a click
+    expect(scan).to_have_value("")
+    lines = page.locator(".lines .line")
+    expect(lines).to_have_count(3)
+    expect(page.locator("[data-total]")).to_have_text("593,90\u00a0€")
+    for box in [page.locator(".stepper button").first.bounding_box(), page.locator(".method").first.bounding_box()]:
+        assert box and box["height"] >= 44 and box["width"] >= 44, box  # touch targets
+
+    page.locator("#montant").fill("100")
+    page.keyboard.press("F3")  # card: 100,00 €
+    expect(page.locator("[data-due]")).to_have_text("493,90\u00a0€")
+    expect(scan).to_be_focused()
+    page.locator("#montant").fill("500")
+    page.keyboard.press("F2")  # cash: 500,00 € given for 493,90 €
+    expect(page.locator("[data-due]")).to_have_text("0,00\u00a0€")
+    expect(page.locator("[data-change]")).to_have_text("6,10\u00a0€")
+    shot(page, "caisse-paiement")
+    page.keyboard.press("F9")
+    ticket = page.locator(".ticket")
+    expect(ticket.get_by_role("heading", name="Ticket de caisse")).to_be_visible()
+    expect(ticket.locator("[data-ticket-total]")).to_have_text("593,90\u00a0€")
+    expect(ticket).to_contain_text("Carte bancaire")
+    expect(ticket).to_contain_text("Espèces")
+    expect(ticket).to_contain_text(re.compile(r"Le \d{2}/\d{2}/\d{4} à \d{2}:\d{2}"))
+    expect(ticket.get_by_text("Rendu")).to_be_visible()
+    shot(page, "caisse-ticket")
+
+    # The next customer: scanning starts a new sale, no dialog to close.
+    page.keyboard.type("BAND-TEST-50")
+    page.keyboard.press("Enter")
+    expect(lines).to_have_count(1)
+    expect(page.locator("[data-total]")).to_have_text("11,90\u00a0€")
+    expect(ticket).to_be_hidden()
+
+    # The dashboard counts the sale.
+    page.get_by_role("link", name="Tableau de bord").click()
+    figure = page.locator("[data-widget=caisse] [data-figure=count]")
+    expect(figure).not_to_have_text("0")
+
+
+def test_stock_per_location_and_the_supplier_basket_filled_by_a_sale(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    # 20 of the 25 in the shop: under its minimum of 8, the basket gets what brings it to 40.
+    sell(page, "20*CHL-CHOC-1KG")
+    page.goto(f"{BASE}/stock")
+    page.get_by_label("Rechercher un article (référence ou nom)").fill("choc")
+    article = page.locator(".article", has_text="Chlore choc granulés 1 kg")
+    expect(page.locator(".article")).to_have_count(1)
+    deadline = time.monotonic() + 30  # inventory applies the sale when its event arrives
+    while True:
+        article.get_by_role("button").click()
+        shop = article.locator("tr", has_text="Magasin")
+        expect(shop).to_be_visible()
+        if shop.locator("td").first.inner_text() == "5" or time.monotonic() > deadline:
+            break
+        article.get_by_role("button").click()  # closed, to open it again fresh
+        page.wait_for_timeout(500)
+    expect(shop.locator("td").first).to_have_text("5")
+    expect(shop).to_contain_text("Sous le seuil")
+    expect(article.locator("tr", has_text="Dépôt")).to_contain_text("50")
+    shot(page, "stock-article")
+
+    page.get_by_role("link", name="Panier fournisseur").click()
+    page.wait_for_url(f"{BASE}/stock?vue=panier")
+    line = page.locator("tr", has_text="Chlore choc granulés 1 kg")
+    expect(line).to_contain_text("35")
+    expect(page.get_by_role("region", name="HydroSud Distribution")).to_be_visible()
+    shot(page, "stock-panier-fournisseur")
+    page.get_by_role("link", name="Tableau de bord").click()
+    expect(page.locator("[data-widget=panier]")).to_contain_text("Chlore choc granulés 1 kg")
+
+
+@pytest.mark.parametrize("path", ["/connexion", "/", "/caisse", "/stock", "/stock?vue=panier"])
+def test_every_screen_is_usable_at_375_px(watched: Watched, path: str) -> None:
+    page = watched.page
+    page.set_viewport_size(PHONE)
+    if path != "/connexion":
+        log_in(page)
+    page.goto(f"{BASE}{path}")
+    expect(page.locator("main")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert horizontal_overflow(page) <= 0, f"{path} scrolls sideways at 375 px"
+    controls = "main button:visible, main input:visible, main a.button:visible, header a, header button"
+    for control in page.locator(controls).all():
+        box = control.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, (path, control, box)
+        assert box["height"] >= 36, (path, control, box)
+    if path == "/caisse":
+        page.keyboard.type("CHL-GAL-5KG")
+        page.keyboard.press("Enter")
+        expect(page.locator(".lines .line")).to_have_count(1)
+        assert horizontal_overflow(page) <= 0
+        shot(page, "caisse-375px", full_page=True)
+    if path == "/":
+        shot(page, "tableau-de-bord-375px", full_page=True)
+
+
+def test_an_expired_session_goes_back_to_the_login_with_a_message_then_where_it_was(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    # The session ends elsewhere (revoked, or expired): this tab still holds its tokens.
+    page.evaluate(
+        """async () => {
+             const s = JSON.parse(localStorage.getItem("bassin.session"));
+             await fetch("/api/v1/auth/logout", {method: "POST", headers: {"Content-Type": "application/json"},
+                                                 body: JSON.stringify({refresh_token: s.refresh_token})});
+           }"""
+    )
+    watched.expect_status(401, "/ui/me")
+    watched.expect_status(401, "/api/v1/auth/refresh")
+    watched.expect_status(401, "/api/v1/inventory/articles")
+    page.goto(f"{BASE}/stock")
+    page.wait_for_url(re.compile(r"/connexion\?raison=expiree"))
+    expect(page.get_by_role("status")).to_contain_text("Votre session a expiré")
+    page.get_by_label("Adresse e-mail").fill(EMAIL)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{BASE}/stock")  # back where the user was
+    expect(page.get_by_role("heading", name="Stock", exact=True)).to_be_visible()
+
+
+def test_logging_out_ends_the_session_on_the_server(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    token = page.evaluate("JSON.parse(localStorage.getItem('bassin.session')).access_token")
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(re.compile(r"/connexion\?raison=deconnexion"))
+    expect(page.get_by_role("status")).to_contain_text("Vous êtes déconnecté")
+    watched.expect_status(401, "/ui/me")
+    status = page.evaluate(
+        "async (token) => (await fetch('/ui/me', {headers: {Authorization: `Bearer ${token}`}})).status", token
+    )
+    assert status == 401  # the old access token is refused at once (ADR 0009)
+    page.goto(f"{BASE}/caisse")
+    page.wait_for_url(re.compile(r"/connexion\?suite=%2Fcaisse"))
