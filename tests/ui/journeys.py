@@ -9,6 +9,7 @@ documentation's.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -100,6 +101,7 @@ def log_in(page: Page, landing: str = "/") -> None:
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{BASE}{landing}")
     if landing == "/":  # the dashboard's widgets answered (none left loading)
+        expect(page.locator(".widget").first).to_be_visible()
         expect(page.locator(".widget-body", has_text="Chargement")).to_have_count(0)
 
 
@@ -117,6 +119,44 @@ def sell(page: Page, *entries: str, payments: tuple[tuple[str, str], ...] = ((("
         page.keyboard.press(key)
     page.keyboard.press("F9")
     expect(page.get_by_role("heading", name="Ticket de caisse")).to_be_visible()
+
+
+# Every visible text against its background (the first opaque one up the tree): at least
+# 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold) — WCAG 2.1 AA. Disabled controls
+# are exempt (as WCAG says).
+CONTRAST_FAILURES = """() => {
+  const rgb = (value) => (value.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const linear = (c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+    const [R, G, B] = [r, g, b].map(linear);
+    return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  };
+  const background = (node) => {
+    for (let n = node; n; n = n.parentElement) {
+      const c = rgb(getComputedStyle(n).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const failures = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const node = text.parentElement;
+    if (!text.textContent.trim() || !node || !node.checkVisibility()) continue;
+    if (node.closest(":disabled, .visually-hidden")) continue;
+    const style = getComputedStyle(node);
+    const [a, b] = [luminance(rgb(style.color).slice(0, 3)), luminance(background(node))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) failures.push(`${text.textContent.trim().slice(0, 40)}: ${ratio.toFixed(2)}`);
+  }
+  return failures;
+}"""
+
+
+def assert_contrast(page: Page) -> None:
+    assert page.evaluate(CONTRAST_FAILURES) == [], page.url
 
 
 def horizontal_overflow(page: Page) -> int:
@@ -143,6 +183,7 @@ def test_the_printed_url_and_the_demo_login_land_on_the_dashboard(watched: Watch
     expect(till.locator("[data-figure=total]")).to_have_text(EUROS)
     expect(page.locator("[data-widget=panier]").get_by_role("heading", name="Stock à réapprovisionner")).to_be_visible()
     expect(page.get_by_text(re.compile(r"nous sommes le \w+ \d{1,2} \w+ \d{4}"))).to_be_visible()  # French, from Intl
+    assert_contrast(page)
     shot(page, "tableau-de-bord")
 
     # What the first screen loaded: JavaScript and CSS, compressed as sent, within the budget.
@@ -223,6 +264,7 @@ def test_a_sale_at_the_till_scanned_searched_split_paid_with_change_and_its_tick
     page.keyboard.press("F2")  # cash: 500,00 € given for 493,90 €
     expect(page.locator("[data-due]")).to_have_text("0,00\u00a0€")
     expect(page.locator("[data-change]")).to_have_text("6,10\u00a0€")
+    assert_contrast(page)
     shot(page, "caisse-paiement")
     page.keyboard.press("F9")
     ticket = page.locator(".ticket")
@@ -232,7 +274,11 @@ def test_a_sale_at_the_till_scanned_searched_split_paid_with_change_and_its_tick
     expect(ticket).to_contain_text("Espèces")
     expect(ticket).to_contain_text(re.compile(r"Le \d{2}/\d{2}/\d{4} à \d{2}:\d{2}"))
     expect(ticket.get_by_text("Rendu")).to_be_visible()
+    assert_contrast(page)
     shot(page, "caisse-ticket")
+    page.set_viewport_size(TABLET)  # a 10" tablet at the counter
+    shot(page, "caisse-ticket-tablette")
+    page.set_viewport_size(SHOP_PC)
 
     # The next customer: scanning starts a new sale, no dialog to close.
     page.keyboard.type("BAND-TEST-50")
@@ -268,6 +314,7 @@ def test_stock_per_location_and_the_supplier_basket_filled_by_a_sale(watched: Wa
     expect(shop.locator("td").first).to_have_text("5")
     expect(shop).to_contain_text("Sous le seuil")
     expect(article.locator("tr", has_text="Dépôt")).to_contain_text("50")
+    assert_contrast(page)
     shot(page, "stock-article")
 
     page.get_by_role("link", name="Panier fournisseur").click()
@@ -275,6 +322,7 @@ def test_stock_per_location_and_the_supplier_basket_filled_by_a_sale(watched: Wa
     line = page.locator("tr", has_text="Chlore choc granulés 1 kg")
     expect(line).to_contain_text("35")
     expect(page.get_by_role("region", name="HydroSud Distribution")).to_be_visible()
+    assert_contrast(page)
     shot(page, "stock-panier-fournisseur")
     page.get_by_role("link", name="Tableau de bord").click()
     expect(page.locator("[data-widget=panier]")).to_contain_text("Chlore choc granulés 1 kg")
@@ -290,6 +338,7 @@ def test_every_screen_is_usable_at_375_px(watched: Watched, path: str) -> None:
     expect(page.locator("main")).to_be_visible()
     page.wait_for_load_state("networkidle")
     assert horizontal_overflow(page) <= 0, f"{path} scrolls sideways at 375 px"
+    assert_contrast(page)
     controls = "main button:visible, main input:visible, main a.button:visible, header a, header button"
     for control in page.locator(controls).all():
         box = control.bounding_box()
@@ -343,3 +392,64 @@ def test_logging_out_ends_the_session_on_the_server(watched: Watched) -> None:
     assert status == 401  # the old access token is refused at once (ADR 0009)
     page.goto(f"{BASE}/caisse")
     page.wait_for_url(re.compile(r"/connexion\?suite=%2Fcaisse"))
+
+
+def test_amounts_dates_and_times_are_french_through_intl(watched: Watched) -> None:
+    page = watched.page
+    page.goto(LOGIN_URL)
+    formats = page.evaluate(
+        """async () => {
+             const f = await import("/ui/format.js");
+             const noon = new Date(2026, 10, 29, 14, 30);
+             return {
+               euros: [f.euros(123450), f.euros(5), f.euros(-1990), f.euros(f.cents("39.90") * 3)],
+               parsed: [f.parseEuros("1 234,50"), f.parseEuros("12,5"), f.parseEuros("12.50 €"), f.parseEuros("abc")],
+               amounts: [f.amount(3990), f.amount(5), f.amount(-120)],
+               date: f.date(noon), time: f.time(noon), long: f.longDate(noon),
+               midnight: f.startOfToday(noon),
+             };
+           }"""
+    )
+    assert formats["euros"] == ["1\u202f234,50\u00a0€", "0,05\u00a0€", "-19,90\u00a0€", "119,70\u00a0€"]
+    assert formats["parsed"][:3] == [123450, 1250, 1250] and math.isnan(formats["parsed"][3])
+    assert formats["amounts"] == ["39.90", "0.05", "-1.20"]  # what the API takes
+    assert (formats["date"], formats["time"], formats["long"]) == ("29/11/2026", "14:30", "dimanche 29 novembre 2026")
+    assert formats["midnight"] == "2026-11-29T00:00:00+01:00"  # Paris, in winter
+
+
+def test_a_till_of_a_company_with_two_shops_says_which_shop_it_sells_in(watched: Watched) -> None:
+    # Last of the journeys: the demo company gets a second shop.
+    page = watched.page
+    log_in(page)
+    created = page.evaluate(
+        """async () => {
+             const s = JSON.parse(localStorage.getItem("bassin.session"));
+             const answer = await fetch("/api/v1/inventory/locations", {method: "POST",
+               headers: {"Content-Type": "application/json", Authorization: `Bearer ${s.access_token}`},
+               body: JSON.stringify({code: "MAG2", name: "Magasin d'Uzès", kind: "shop"})});
+             return answer.status;
+           }"""
+    )
+    assert created == 201
+    page.get_by_role("link", name="Caisse", exact=True).click()
+    shop = page.get_by_label("Magasin de cette caisse")
+    expect(shop).to_be_visible()
+    shop.select_option(label="Magasin (MAG)")
+    expect(page.locator("#scan")).to_be_focused()
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/pos/sales") and r.request.method == "POST") as sent:
+        page.keyboard.type("CHL-GAL-5KG")
+        page.keyboard.press("Enter")
+        page.keyboard.press("F3")  # card, the whole amount
+        page.keyboard.press("F9")
+    sale = sent.value.json()
+    shops = page.evaluate(
+        """async () => {
+             const s = JSON.parse(localStorage.getItem("bassin.session"));
+             const page = await (await fetch("/api/v1/inventory/locations?limit=200",
+               {headers: {Authorization: `Bearer ${s.access_token}`}})).json();
+             return Object.fromEntries(page.items.map((l) => [l.code, l.id]));
+           }"""
+    )
+    assert sale["location_id"] == shops["MAG"]
+    page.reload()  # remembered on this computer
+    expect(page.get_by_label("Magasin de cette caisse")).to_have_value(shops["MAG"])

@@ -17,6 +17,8 @@ export const METHODS = [
 const VALIDATE_KEY = "F9";
 const LABELS = Object.fromEntries(METHODS.map((m) => [m.method, m.label]));
 const MAX_RESULTS = 24;
+const CATALOGUE_REFRESH_MS = 10 * 60 * 1000; // prices changed in the office reach the till
+const SHOP_KEY = "bassin.caisse.magasin"; // the shop of this till, on this computer
 
 export default {
   render(main) {
@@ -41,6 +43,7 @@ export default {
       "aria-controls": "resultats",
     });
     const status = el("p", { class: "muted", id: "catalogue-etat", role: "status" }, "Chargement du catalogue…");
+    const shopChoice = el("div", { class: "shop-choice" });
     const feedback = el("div", { class: "messages", "aria-live": "assertive" });
     const results = el("ul", { class: "results", id: "resultats", "aria-label": "Articles trouvés" });
     const cart = el("div", { class: "cart" });
@@ -76,6 +79,7 @@ export default {
           el("div", { class: "field" }, el("label", { for: "scan" }, "Rechercher ou scanner un article"), scan),
           el("p", { class: "hint", id: "scan-aide" }, "Entrée ajoute l’article trouvé ; « 3*CODE » en ajoute 3."),
           status,
+          shopChoice,
           feedback,
           results,
         ),
@@ -124,9 +128,35 @@ export default {
     document.addEventListener("keydown", onKey);
 
     loadCatalogue();
+    loadShops();
+    const refresh = setInterval(loadCatalogue, CATALOGUE_REFRESH_MS);
     draw();
     focusScan();
-    return () => document.removeEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      clearInterval(refresh);
+    };
+
+    // --- the shop of this till (asked only when the company has several) ----------------------
+
+    async function loadShops() {
+      let shops;
+      try {
+        shops = (await everyPage("/api/v1/inventory/locations", {}, 5)).items.filter((l) => l.kind === "shop");
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        return; // inventory out of reach: the till still sells (with one shop, none needs naming)
+      }
+      if (shops.length < 2) {
+        localStorage.removeItem(SHOP_KEY);
+        return;
+      }
+      const select = el("select", { id: "magasin", onchange: () => { localStorage.setItem(SHOP_KEY, select.value); focusScan(); } },
+        el("option", { value: "" }, "— choisir —"),
+        shops.map((shop) => el("option", { value: shop.id, selected: shop.id === localStorage.getItem(SHOP_KEY) }, `${shop.name} (${shop.code})`)),
+      );
+      fill(shopChoice, el("div", { class: "field" }, el("label", { for: "magasin" }, "Magasin de cette caisse"), select));
+    }
 
     // --- the catalogue and the search -------------------------------------------------------
 
@@ -300,6 +330,7 @@ export default {
       state.sending = true;
       draw();
       const body = {
+        ...(localStorage.getItem(SHOP_KEY) ? { location_id: localStorage.getItem(SHOP_KEY) } : {}),
         lines: state.lines.map((l) => ({ article_id: l.entry.article_id, quantity: l.quantity })),
         payments: state.payments.map((p) => ({ method: p.method, amount: amount(p.cents) })),
       };
