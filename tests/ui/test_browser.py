@@ -106,9 +106,10 @@ def test_the_screens_in_chromium(bassin_started: Started) -> None:
         "BASSIN_UI_CHROMIUM": str(CHROMIUM),
     }
     journeys_file = str(HERE / "journeys.py")
-    command = [sys.executable, "-m", "pytest", "-p", "no:bassin", "--noconftest", "-q", "-rs", journeys_file]
+    command = [sys.executable, "-m", "pytest", "-p", "no:bassin", "--noconftest", "-q", "-s", "-rs", journeys_file]
     journeys = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     report = journeys.stdout[-15000:] + journeys.stderr[-3000:]
     print(report)
-    assert journeys.returncode == 0, f"{report}\n--- ./bassin start ---\n{bassin_started.output[-5000:]}"
+    trouble = "".join(line for line in bassin_started.lines if re.search(r"WARNING|ERROR|Traceback| 5\d\d$", line))
+    assert journeys.returncode == 0, f"{report}\n--- ./bassin start: warnings and errors ---\n{trouble[-8000:]}"
     assert re.search(r"\d+ passed", journeys.stdout) and "skipped" not in journeys.stdout, report

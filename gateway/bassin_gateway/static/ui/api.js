@@ -91,7 +91,9 @@ async function freshSession(force = false) {
   return session;
 }
 
-/** An authenticated call: the answer's JSON (null for 204), ApiError, or SessionExpired. */
+/** An authenticated call: the answer's JSON (null for 204), ApiError, or SessionExpired.
+ * Options: ``query``, ``body``, ``idempotencyKey`` (money and stock writes), ``ifMatch``
+ * (an update: the ETag it was made from), ``withEtag`` (answer ``{data, etag}``). */
 export async function api(method, path, options = {}) {
   let session = await freshSession();
   try {
@@ -116,12 +118,13 @@ export async function everyPage(path, query = {}, maxPages = 50) {
   return { items, complete: false };
 }
 
-async function send(method, path, { body, query, token, idempotencyKey } = {}) {
+async function send(method, path, { body, query, token, idempotencyKey, ifMatch, withEtag } = {}) {
   const url = query ? `${path}?${new URLSearchParams(query)}` : path;
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+  if (ifMatch) headers["If-Match"] = ifMatch;
   let response;
   try {
     response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -132,7 +135,7 @@ async function send(method, path, { body, query, token, idempotencyKey } = {}) {
   const type = response.headers.get("Content-Type") || "";
   const answer = type.includes("json") ? await response.json().catch(() => ({})) : {};
   if (!response.ok) throw new ApiError(response.status, answer, response.headers.get("Retry-After"));
-  return answer;
+  return withEtag ? { data: answer, etag: response.headers.get("ETag") } : answer;
 }
 
 /** A new UUID (for Idempotency-Key), also outside secure contexts. */
@@ -185,6 +188,9 @@ const MESSAGES = [
   [/^Length must be between|^Shorter than|^Longer than/, "Longueur incorrecte."],
   [/^Must be greater than or equal to/, "Valeur trop petite."],
   [/^Must be less than or equal to/, "Valeur trop grande."],
+  [/^Not a valid integer/, "Un nombre entier, sans virgule."],
+  [/^must be zero or more/, "Zéro ou plus."],
+  [/^must be at least the minimum/, "Au moins le minimum (ou 0 pour ne pas gérer ce stock)."],
 ];
 
 /** The API's messages for a field, in French (the original kept when unknown). */
