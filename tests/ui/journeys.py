@@ -462,6 +462,32 @@ def test_amounts_dates_and_times_are_french_through_intl(watched: Watched) -> No
     assert formats["midnight"] == "2026-11-29T00:00:00+01:00"  # Paris, in winter
 
 
+def test_a_service_out_of_reach_is_said_where_it_is_needed_and_the_rest_answers(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    unavailable = {"status": 503, "content_type": "application/problem+json", "headers": {"Retry-After": "5"}}
+    body = '{"type": "about:blank", "title": "Service unavailable", "status": 503}'
+    for path in ("/api/v1/inventory/supplier-basket/lines", "/ui/me"):
+        watched.expect_status(503, path)
+    # The stock service down: its widget says so, with a retry; the till's widget answers.
+    page.route("**/api/v1/inventory/supplier-basket/lines*", lambda route: route.fulfill(**unavailable, body=body))
+    page.reload()
+    basket = page.locator("[data-widget=panier]")
+    expect(basket.get_by_role("alert")).to_contain_text("Indisponible pour le moment")
+    expect(basket.get_by_role("alert")).to_contain_text("Réessayez dans 5\u00a0s")
+    expect(page.locator("[data-widget=caisse] [data-figure=total]")).to_have_text(EUROS)
+    page.unroute("**/api/v1/inventory/supplier-basket/lines*")
+    basket.get_by_role("button", name="Réessayer").click()
+    expect(basket.get_by_role("link", name=re.compile("panier fournisseur|Voir le stock"))).to_be_visible()
+    # The gateway cannot say who the user is: said, with a retry, not a blank page.
+    page.route("**/ui/me", lambda route: route.fulfill(**unavailable, body=body))
+    page.reload()
+    expect(page.get_by_role("heading", name="Bassin ne répond pas")).to_be_visible()
+    page.unroute("**/ui/me")
+    page.get_by_role("button", name="Réessayer").click()
+    expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
+
+
 def test_a_till_of_a_company_with_two_shops_says_which_shop_it_sells_in(watched: Watched) -> None:
     # Last of the journeys: the demo company gets a second shop.
     page = watched.page

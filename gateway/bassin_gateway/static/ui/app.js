@@ -2,8 +2,8 @@
 // user's permissions allow, session expiry. Each screen is a module whose default export
 // is {title, requires, render(main, context)}; render may return a cleanup function.
 
-import { api, currentSession, logout, SessionExpired } from "./api.js";
-import { el, fill } from "./dom.js";
+import { api, ApiError, currentSession, logout, SessionExpired } from "./api.js";
+import { el, fill, notice } from "./dom.js";
 
 // A new screen: one line here (its path, its module, the permission it needs, whether it
 // is in the navigation) and its path in PAGES of bassin_gateway/ui.py.
@@ -75,10 +75,23 @@ async function show() {
     if (navigated && (!document.activeElement || document.activeElement === document.body)) main.focus({ preventScroll: true });
   } catch (error) {
     if (error instanceof SessionExpired) sessionExpired();
+    else if (error instanceof ApiError) unreachable(error);
     else throw error;
   } finally {
     root.setAttribute("aria-busy", "false");
   }
+}
+
+/** Who the user is could not be read (the gateway or its database out of reach). */
+function unreachable(error) {
+  fill(
+    root,
+    el(
+      "main",
+      { id: "contenu", class: "login" },
+      el("div", { class: "login-card" }, el("h1", {}, "Bassin ne répond pas"), notice("error", error.french), el("button", { type: "button", class: "primary", onclick: show }, "Réessayer")),
+    ),
+  );
 }
 
 function layout(current) {
