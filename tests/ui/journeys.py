@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from bassin_dev.demo import DEMO_CASHIER_EMAIL
+
 LOGIN_URL = os.environ.get("BASSIN_UI_LOGIN_URL", "")
 BASE = LOGIN_URL.rsplit("/connexion", 1)[0]
 EMAIL = os.environ.get("BASSIN_UI_EMAIL", "")
@@ -107,9 +109,9 @@ def shot(page: Page, name: str, full_page: bool = False) -> None:
     page.screenshot(path=SHOTS / f"{name}.png", full_page=full_page)
 
 
-def log_in(page: Page, landing: str = "/") -> None:
+def log_in(page: Page, landing: str = "/", email: str = EMAIL) -> None:
     page.goto(LOGIN_URL)
-    page.get_by_label("Adresse e-mail").fill(EMAIL)
+    page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{BASE}{landing}")
@@ -207,6 +209,24 @@ def test_the_printed_url_and_the_demo_login_land_on_the_dashboard(watched: Watch
     assert 0 < total < BUDGET_BYTES
     everything = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
     assert all(url.startswith(BASE) for url in everything), everything  # nothing from elsewhere
+
+
+def test_the_cashier_sees_the_till_and_the_stock_not_the_basket_nor_the_thresholds(watched: Watched) -> None:
+    page = watched.page
+    log_in(page, email=DEMO_CASHIER_EMAIL)
+    navigation = page.get_by_role("navigation", name="Navigation principale")
+    expect(navigation.get_by_role("link")).to_have_text(["Tableau de bord", "Caisse", "Stock"])
+    expect(page.locator("[data-widget=caisse]")).to_be_visible()
+    expect(page.locator("[data-widget=panier]")).to_have_count(0)  # manage_stock: not a cashier's
+    expect(page.get_by_text("Lucie Roux")).to_be_visible()
+    page.get_by_role("link", name="Stock", exact=True).click()
+    expect(page.get_by_role("link", name="Panier fournisseur")).to_have_count(0)
+    page.get_by_label("Rechercher un article (référence ou nom)").fill("CHL-GAL-5KG")
+    page.locator(".article-toggle").first.click()
+    expect(page.locator("table.stock")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Modifier les seuils"))).to_have_count(0)
+    page.goto(f"{BASE}/stock?vue=panier")  # by its address: the articles instead
+    expect(page.get_by_label("Rechercher un article (référence ou nom)")).to_be_visible()
 
 
 def test_a_wrong_password_is_said_in_french_and_the_focus_goes_back_to_it(watched: Watched) -> None:
