@@ -506,6 +506,11 @@ def test_a_service_out_of_reach_is_said_where_it_is_needed_and_the_rest_answers(
     page.unroute("**/ui/me")
     page.get_by_role("button", name="Réessayer").click()
     expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
+    # The whole stock service down: the till sells from its own catalogue all the same.
+    watched.expect_status(503, "/api/v1/inventory/locations")
+    page.route("**/api/v1/inventory/**", lambda route: route.fulfill(**unavailable, body=body))
+    sell(page, "CART-FIL-C100")
+    expect(page.locator(".ticket [data-ticket-total]")).to_have_text("42,00\u00a0€")
 
 
 def test_a_till_of_a_company_with_two_shops_says_which_shop_it_sells_in(watched: Watched) -> None:
