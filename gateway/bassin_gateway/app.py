@@ -250,6 +250,7 @@ def requires(permission: Permission) -> Callable:
             if not permission.allows(context.roles, grants.get(permission.name)):
                 return problem(403, "Forbidden", f"not allowed to {permission.action}")
             g.context = dataclasses.replace(context, request_id=g.request_id, deadline=g.deadline)
+            g.grants = grants  # the company's table, for the parts of an aggregate (bassin_gateway.aggregate)
             logs.bind(tenant_id=str(context.tenant_id), user_id=context.user_id)
             return view(*args, **kwargs)
 

@@ -222,7 +222,8 @@ def test_the_cashier_sees_the_till_and_the_stock_not_the_basket_nor_the_threshol
     page.get_by_role("link", name="Stock", exact=True).click()
     expect(page.get_by_role("link", name="Panier fournisseur")).to_have_count(0)
     page.get_by_label("Rechercher un article (référence ou nom)").fill("CHL-GAL-5KG")
-    page.locator(".article-toggle").first.click()
+    expect(page.locator(".article")).to_have_count(1)  # the search's answer, not the first list's
+    page.locator(".article-toggle").click()
     expect(page.locator("table.stock")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("Modifier les seuils"))).to_have_count(0)
     page.goto(f"{BASE}/stock?vue=panier")  # by its address: the articles instead
@@ -487,16 +488,22 @@ def test_a_service_out_of_reach_is_said_where_it_is_needed_and_the_rest_answers(
     log_in(page)
     unavailable = {"status": 503, "content_type": "application/problem+json", "headers": {"Retry-After": "5"}}
     body = '{"type": "about:blank", "title": "Service unavailable", "status": 503}'
-    for path in ("/api/v1/inventory/supplier-basket/lines", "/ui/me"):
-        watched.expect_status(503, path)
-    # The stock service down: its widget says so, with a retry; the till's widget answers.
-    page.route("**/api/v1/inventory/supplier-basket/lines*", lambda route: route.fulfill(**unavailable, body=body))
+    watched.expect_status(503, "/ui/me")
+
+    # The stock service down: the dashboard's answer marks its part; that widget says so, with
+    # a retry, and the till's widget shows its part.
+    def stock_down(route) -> None:
+        answer = route.fetch()
+        parts = answer.json()
+        parts["supplier_basket"] = {"status": "unavailable", "detail": "down", "lines": None, "more": None}
+        route.fulfill(response=answer, json=parts)
+
+    page.route("**/api/v1/dashboard*", stock_down)
     page.reload()
     basket = page.locator("[data-widget=panier]")
-    expect(basket.get_by_role("alert")).to_contain_text("Indisponible pour le moment")
-    expect(basket.get_by_role("alert")).to_contain_text("Réessayez dans 5\u00a0s")
+    expect(basket.get_by_role("alert")).to_contain_text("Indisponible pour le moment\u00a0: le service ne répond pas")
     expect(page.locator("[data-widget=caisse] [data-figure=total]")).to_have_text(EUROS)
-    page.unroute("**/api/v1/inventory/supplier-basket/lines*")
+    page.unroute("**/api/v1/dashboard*")
     basket.get_by_role("button", name="Réessayer").click()
     expect(basket.get_by_role("link", name=re.compile("panier fournisseur|Voir le stock"))).to_be_visible()
     # The gateway cannot say who the user is: said, with a retry, not a blank page.

@@ -1,14 +1,22 @@
 // The dashboard: each widget answers "what must I do now?" with a count, the first items
-// and a link to where it is done. Each loads on its own: one service down leaves the others.
+// and a link to where it is done. One request (GET /api/v1/dashboard) brings every part;
+// a part whose service is slow or down comes marked, and its widget says so while the
+// others show their part.
 
-import { api, ApiError, everyPage } from "../api.js";
+import { api, ApiError } from "../api.js";
 import { el, fill, notice } from "../dom.js";
 import { cents, euros, longDate, number, startOfToday, time } from "../format.js";
 
 const WIDGETS = [
-  { id: "caisse", title: "Caisse du jour", requires: "read_business_data", load: todaysTill },
-  { id: "panier", title: "Stock à réapprovisionner", requires: "manage_stock", load: supplierBasket },
+  { id: "caisse", part: "till", title: "Caisse du jour", requires: "read_business_data", show: todaysTill },
+  { id: "panier", part: "supplier_basket", title: "Stock à réapprovisionner", requires: "manage_stock", show: supplierBasket },
 ];
+const MISSING = {
+  unavailable: "le service ne répond pas ou n’atteint pas sa base de données",
+  late: "le service n’a pas répondu à temps",
+  failed: "erreur inattendue",
+  not_allowed: "votre rôle ne le permet pas",
+};
 
 export default {
   render(main, { can, user }) {
@@ -17,30 +25,43 @@ export default {
     fill(main, el("h1", {}, "Tableau de bord"), el("p", { class: "lead" }, `Bonjour${name ? " " + name : ""}, nous sommes le ${longDate(new Date())}.`), grid);
     const shown = WIDGETS.filter((w) => can(w.requires));
     if (!shown.length) grid.append(el("p", {}, "Aucun tableau n’est ouvert à votre rôle pour l’instant."));
+    const bodies = new Map();
     for (const widget of shown) {
       const body = el("div", { class: "widget-body", "aria-live": "polite" }, el("p", { class: "muted" }, "Chargement…"));
       const titleId = `widget-${widget.id}`;
       grid.append(el("section", { class: "widget", "aria-labelledby": titleId, "data-widget": widget.id }, el("h2", { id: titleId }, widget.title), body));
-      load(widget, body, can);
+      bodies.set(widget, body);
     }
+    if (shown.length) load(bodies, can);
   },
 };
 
-async function load(widget, body, can) {
+async function load(bodies, can) {
+  let parts;
   try {
-    fill(body, ...(await widget.load(can)));
+    parts = await api("GET", "/api/v1/dashboard", { query: { since: startOfToday() } });
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    fill(body, notice("error", "Indisponible pour le moment. ", error.french), el("button", { type: "button", class: "quiet", onclick: () => load(widget, body, can) }, "Réessayer"));
+    for (const body of bodies.values()) fill(body, notice("error", "Indisponible pour le moment. ", error.french), retry(bodies, can));
+    return;
+  }
+  for (const [widget, body] of bodies) {
+    const part = parts[widget.part];
+    if (part.status === "ok") fill(body, ...widget.show(part, can));
+    else fill(body, notice("error", `Indisponible pour le moment\u00a0: ${MISSING[part.status] || part.status}. Réessayez dans quelques secondes.`), retry(bodies, can));
   }
 }
 
-async function todaysTill(can) {
-  const { items, complete } = await everyPage("/api/v1/pos/sales", { since: startOfToday() }, 25);
-  const total = items.reduce((sum, sale) => sum + cents(sale.total), 0);
-  const count = items.length;
+function retry(bodies, can) {
+  return el("button", { type: "button", class: "quiet", onclick: () => load(bodies, can) }, "Réessayer");
+}
+
+function todaysTill(part, can) {
+  const total = cents(part.total);
+  const count = part.sales;
   const average = count ? Math.round(total / count) : 0;
-  const recent = items.slice(0, 5);
+  const recent = part.latest;
+  const complete = part.complete;
   return [
     el(
       "dl",
@@ -56,10 +77,9 @@ async function todaysTill(can) {
   ];
 }
 
-async function supplierBasket() {
-  const page = await api("GET", "/api/v1/inventory/supplier-basket/lines", { query: { limit: 6 } });
-  const lines = page.items.slice(0, 5);
-  const more = page.items.length > 5 || page.next;
+function supplierBasket(part) {
+  const lines = part.lines;
+  const more = part.more;
   if (!lines.length) {
     return [el("p", { class: "ok" }, "Aucun article sous son seuil de réassort : rien à commander."), el("a", { class: "button", href: "/stock", "data-link": true }, "Voir le stock")];
   }
