@@ -290,6 +290,11 @@ def test_a_sale_at_the_till_scanned_searched_split_paid_with_change_and_its_tick
     page.keyboard.press("F3")  # card: 100,00 €
     expect(page.locator("[data-due]")).to_have_text("493,90\u00a0€")
     expect(scan).to_be_focused()
+    page.reload()  # a reload (or a new login) in the middle of a sale: it is still there
+    expect(page.get_by_text("Vente en cours reprise.")).to_be_visible()
+    expect(lines).to_have_count(3)
+    expect(page.locator("[data-due]")).to_have_text("493,90\u00a0€")
+    expect(scan).to_be_focused()
     page.locator("#montant").fill("500")
     page.keyboard.press("F2")  # cash: 500,00 € given for 493,90 €
     expect(page.locator("[data-due]")).to_have_text("0,00\u00a0€")

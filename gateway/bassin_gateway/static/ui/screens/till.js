@@ -19,6 +19,7 @@ const LABELS = Object.fromEntries(METHODS.map((m) => [m.method, m.label]));
 const MAX_RESULTS = 24;
 const CATALOGUE_REFRESH_MS = 10 * 60 * 1000; // prices changed in the office reach the till
 const SHOP_KEY = "bassin.caisse.magasin"; // the shop of this till, on this computer
+const SALE_KEY = "bassin.caisse.vente"; // the sale in progress in this tab: it survives a reload or a new login
 
 export default {
   render(main) {
@@ -30,6 +31,7 @@ export default {
       key: null, // the sale's Idempotency-Key: kept while the same sale is retried
       ticket: null,
       sending: false,
+      restored: false, // the sale in progress read back (once the catalogue is there)
     };
 
     const scan = el("input", {
@@ -165,6 +167,7 @@ export default {
         const { items, complete: whole } = await everyPage("/api/v1/pos/articles", {}, 50);
         state.catalogue = items.map((entry) => ({ ...entry, search: fold(`${entry.sku} ${entry.name} ${(entry.barcodes || []).join(" ")} ${entry.ean || ""}`) }));
         fill(status, `${state.catalogue.length} articles en caisse${whole ? "" : " (les premiers seulement)"}.`);
+        restore();
         showResults(scan.value);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
@@ -251,7 +254,37 @@ export default {
       return Math.max(total() - paid(), 0);
     }
 
+    // --- the sale in progress, kept in this tab ----------------------------------------------
+
+    function keep() {
+      if (!state.restored) return;
+      if (state.ticket || !state.lines.length) sessionStorage.removeItem(SALE_KEY);
+      else {
+        const lines = state.lines.map((l) => ({ article_id: l.entry.article_id, quantity: l.quantity }));
+        sessionStorage.setItem(SALE_KEY, JSON.stringify({ lines, payments: state.payments, change: state.change, key: state.key }));
+      }
+    }
+
+    function restore() {
+      if (state.restored) return;
+      state.restored = true;
+      let kept = null;
+      try {
+        kept = JSON.parse(sessionStorage.getItem(SALE_KEY));
+      } catch {
+        kept = null;
+      }
+      if (!kept || state.lines.length) return keep();
+      const byId = new Map(state.catalogue.map((entry) => [entry.article_id, entry]));
+      state.lines = kept.lines.filter((l) => byId.has(l.article_id)).map((l) => ({ entry: byId.get(l.article_id), quantity: l.quantity }));
+      // The payments and the sale's key only if every line is still there (same total, same sale).
+      if (state.lines.length === kept.lines.length) Object.assign(state, { payments: kept.payments, change: kept.change, key: kept.key });
+      draw();
+      if (state.lines.length) say("info", "Vente en cours reprise.");
+    }
+
     function draw() {
+      keep();
       fill(
         cart,
         state.ticket
