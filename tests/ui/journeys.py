@@ -27,6 +27,7 @@ BASE = LOGIN_URL.rsplit("/connexion", 1)[0]
 EMAIL = os.environ.get("BASSIN_UI_EMAIL", "")
 PASSWORD = os.environ.get("BASSIN_UI_PASSWORD", "")
 CHROMIUM = os.environ.get("BASSIN_UI_CHROMIUM", "/usr/bin/chromium")
+START_LOG = Path(os.environ.get("BASSIN_UI_START_LOG", "/nonexistent"))  # ./bassin start's output
 SHOTS = Path(os.environ.get("BASSIN_SCREENSHOTS", Path(__file__).parent.parent.parent / "docs" / "screenshots"))
 BUDGET_BYTES = 200 * 1024
 SHOP_PC = {"width": 1366, "height": 768}
@@ -561,3 +562,46 @@ def test_a_till_of_a_company_with_two_shops_says_which_shop_it_sells_in(watched:
     assert sale["location_id"] == shops["MAG"]
     page.reload()  # remembered on this computer
     expect(page.get_by_label("Magasin de cette caisse")).to_have_value(shops["MAG"])
+
+
+def test_a_link_that_is_no_longer_valid_says_so_and_offers_a_new_one(watched: Watched) -> None:
+    watched.expect_status(422, "/api/v1/auth/invitation/accept")
+    page = watched.page
+    page.goto(f"{BASE}/invitation#token=deja-utilise-0123456789")
+    expect(page.get_by_role("heading", name="Bienvenue dans Bassin")).to_be_visible()
+    page.get_by_label("Mot de passe (10 caractères au moins)").fill("court")
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    expect(page.get_by_text("10 caractères au moins.", exact=True)).to_be_visible()
+    page.get_by_label("Mot de passe (10 caractères au moins)").fill("Galets-Chlore-2026")
+    page.get_by_label("Le même, pour vérifier").fill("Galets-Chlore-2026")
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    expect(page.get_by_role("alert")).to_contain_text("Ce lien n\u2019est plus valable")
+    page.get_by_role("link", name="Demander un nouveau lien").click()
+    page.wait_for_url(f"{BASE}/mot-de-passe-oublie")
+
+
+def test_a_forgotten_password_is_chosen_again_through_the_e_mailed_link(watched: Watched) -> None:
+    # Last: the demo cashier's password changes.
+    page = watched.page
+    page.goto(LOGIN_URL)
+    page.get_by_role("link", name="Mot de passe oublié").click()
+    page.get_by_label("Adresse e-mail").fill(DEMO_CASHIER_EMAIL)
+    page.get_by_role("button", name="Recevoir un lien").click()
+    expect(page.get_by_role("status")).to_contain_text("un lien vient d\u2019y être envoyé")
+    link = re.compile(r"(/password-reset#token=[A-Za-z0-9_-]+)")
+    deadline = time.monotonic() + 20  # sent after the answer (console mode: in the log)
+    while not (found := link.findall(START_LOG.read_text())) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert found, "no reset e-mail in ./bassin start's output"
+    page.goto(f"{BASE}{found[-1]}")
+    expect(page.get_by_role("heading", name="Nouveau mot de passe")).to_be_visible()
+    page.get_by_label("Mot de passe (10 caractères au moins)").fill("Galets-Chlore-2026")
+    page.get_by_label("Le même, pour vérifier").fill("Galets-Chlore-2026")
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    page.wait_for_url(re.compile(r"/connexion\?raison=mot-de-passe"))
+    expect(page.get_by_role("status")).to_contain_text("Mot de passe enregistré")
+    page.get_by_label("Adresse e-mail").fill(DEMO_CASHIER_EMAIL)
+    page.get_by_label("Mot de passe").fill("Galets-Chlore-2026")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{BASE}/")
+    expect(page.get_by_text("Lucie Roux")).to_be_visible()

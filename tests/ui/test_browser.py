@@ -40,7 +40,8 @@ pytestmark = [
 class Started:
     """``./bassin start`` running; its output kept, read as it comes."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log  # its output, also as a file the journeys read (the e-mails of console mode)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -57,8 +58,11 @@ class Started:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        for line in self.process.stdout:  # type: ignore[union-attr]
-            self.lines.append(line)
+        with self.log.open("w") as log:
+            for line in self.process.stdout:  # type: ignore[union-attr]
+                self.lines.append(line)
+                log.write(line)
+                log.flush()
 
     @property
     def output(self) -> str:
@@ -87,9 +91,10 @@ class Started:
 
 
 @pytest.fixture
-def bassin_started(process_environment: dict[str, str]) -> Iterator[Started]:
+def bassin_started(process_environment: dict[str, str], tmp_path: Path) -> Iterator[Started]:
     env = {**process_environment, "BASSIN_LOG_FORMAT": "text"}
-    started = Started(env)
+    env.pop("BASSIN_SMTP_HOST", None)  # console mode: the e-mails are in its output
+    started = Started(env, tmp_path / "bassin-start.log")
     try:
         yield started
     finally:
@@ -104,6 +109,7 @@ def test_the_screens_in_chromium(bassin_started: Started) -> None:
         "BASSIN_UI_EMAIL": email,
         "BASSIN_UI_PASSWORD": password,
         "BASSIN_UI_CHROMIUM": str(CHROMIUM),
+        "BASSIN_UI_START_LOG": str(bassin_started.log),
     }
     journeys_file = str(HERE / "journeys.py")
     command = [sys.executable, "-m", "pytest", "-p", "no:bassin", "--noconftest", "-q", "-s", "-rs", journeys_file]

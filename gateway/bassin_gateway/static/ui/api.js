@@ -52,6 +52,11 @@ export async function login(email, password) {
   return keep(response);
 }
 
+/** A call open to anyone (the /auth pages): the answer's JSON, or ApiError. */
+export function publicCall(method, path, body) {
+  return send(method, path, { body });
+}
+
 /** End the session on the server (its access tokens stop at once) and here. */
 export async function logout() {
   const session = currentSession();
@@ -185,7 +190,7 @@ const MESSAGES = [
   [/^no shop is set up yet/, "Aucun magasin n’est encore créé : créez un emplacement de type magasin."],
   [/^unknown shop/, "Magasin inconnu."],
   [/^payments add up to/, "Les paiements ne correspondent pas au total de la vente."],
-  [/^Length must be between|^Shorter than|^Longer than/, "Longueur incorrecte."],
+  [/^Length must be between|^Shorter than|^Longer than/, "Longueur incorrecte (10 caractères au moins pour un mot de passe)."],
   [/^Must be greater than or equal to/, "Valeur trop petite."],
   [/^Must be less than or equal to/, "Valeur trop grande."],
   [/^Not a valid integer/, "Un nombre entier, sans virgule."],

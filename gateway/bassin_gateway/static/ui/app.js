@@ -13,6 +13,13 @@ const SCREENS = [
   { path: "/stock", label: "Stock", module: "./screens/stock.js", requires: "read_business_data" },
 ];
 const LOGIN = "/connexion";
+// Pages open without a session: [module, its export].
+const PUBLIC = {
+  [LOGIN]: ["./screens/login.js", "default"],
+  "/mot-de-passe-oublie": ["./screens/password.js", "forgotten"],
+  "/invitation": ["./screens/password.js", "choose"],
+  "/password-reset": ["./screens/password.js", "choose"],
+};
 
 const root = document.getElementById("app");
 let me = null; // {user_id, roles, permissions} of /ui/me
@@ -44,9 +51,10 @@ async function show() {
   }
   root.setAttribute("aria-busy", "true");
   try {
-    if (location.pathname === LOGIN) {
+    if (PUBLIC[location.pathname]) {
       me = null;
-      const screen = (await import("./screens/login.js")).default;
+      const [module, name] = PUBLIC[location.pathname];
+      const screen = (await import(module))[name];
       document.title = "Connexion — Bassin";
       cleanup = screen.render(root, { navigate }) || null;
       return;

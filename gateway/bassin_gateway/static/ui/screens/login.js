@@ -6,6 +6,7 @@ import { el, field, fieldError, fill, notice } from "../dom.js";
 const REASONS = {
   expiree: ["info", "Votre session a expiré. Reconnectez-vous pour continuer."],
   deconnexion: ["info", "Vous êtes déconnecté."],
+  "mot-de-passe": ["ok", "Mot de passe enregistré : connectez-vous avec lui."],
 };
 
 export default {
@@ -25,6 +26,7 @@ export default {
       field("Adresse e-mail", email),
       field("Mot de passe", password),
       submit,
+      el("p", { class: "forgotten" }, el("a", { href: "/mot-de-passe-oublie", "data-link": true }, "Mot de passe oublié ?")),
     );
     fill(
       root,
