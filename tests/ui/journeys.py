@@ -400,11 +400,14 @@ def test_stock_per_location_and_the_supplier_basket_filled_by_a_sale(watched: Wa
     expect(page.locator("[data-widget=panier]")).to_contain_text("Chlore choc granulés 1 kg")
 
 
-@pytest.mark.parametrize("path", ["/connexion", "/", "/caisse", "/stock", "/stock?vue=panier"])
+PUBLIC = ("/connexion", "/mot-de-passe-oublie", "/invitation")
+
+
+@pytest.mark.parametrize("path", [*PUBLIC, "/", "/caisse", "/stock", "/stock?vue=panier"])
 def test_every_screen_is_usable_at_375_px(watched: Watched, path: str) -> None:
     page = watched.page
     page.set_viewport_size(PHONE)
-    if path != "/connexion":
+    if path not in PUBLIC:
         log_in(page)
     page.goto(f"{BASE}{path}")
     expect(page.locator("main")).to_be_visible()
