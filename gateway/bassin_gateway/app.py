@@ -152,6 +152,9 @@ def create_app(
 
     for blueprint in api_blueprints():
         app.register_blueprint(blueprint)
+    from bassin_gateway import ui  # the web interface (ADR 0026); it uses this module's helpers
+
+    app.register_blueprint(ui.routes)
     return app
 
 

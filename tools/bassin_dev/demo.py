@@ -1,4 +1,4 @@
-"""The demo tenant: a pool shop with a manager, stock locations, suppliers and articles.
+"""The demo tenant: a pool shop with a manager and a cashier, stock locations, suppliers and articles.
 
 Loaded by ``./bassin start`` once (it is skipped when the tenant exists), through the
 same RPC API the gateway uses, so the services' events flow as in real use.
@@ -20,6 +20,8 @@ from bassin_gateway.runtime import gateway_sessions
 DEMO_SLUG = "piscines-demo"
 DEMO_EMAIL = "gerant@piscines-demo.fr"
 DEMO_PASSWORD = "bassin-demo-2026"
+# The shop's cashier: the till and the stock, not the basket nor the thresholds.
+DEMO_CASHIER_EMAIL = "caisse@piscines-demo.fr"
 
 LOCATIONS = [
     {"code": "MAG", "name": "Magasin", "kind": "shop"},
@@ -54,8 +56,10 @@ def load_demo(settings: Settings) -> DemoLogin:
             return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, created=False)
         tenant = identities.create_tenant(session, DEMO_SLUG, "Piscines Démo")
         user = identities.create_user(session, tenant.id, DEMO_EMAIL, DEMO_PASSWORD, "Claire Martin", ["manager"])
+        identities.create_user(session, tenant.id, DEMO_CASHIER_EMAIL, DEMO_PASSWORD, "Lucie Roux", ["cashier"])
         context = RequestContext(tenant.id, str(user.id), frozenset({"manager"}), "demo-loader")
-        with ClusterRpcClient(context_data=context.to_context_data(), timeout=60) as rpc:
+        rpc_client = ClusterRpcClient(context_data=context.to_context_data(), timeout=60, uri=settings.amqp_uri)
+        with rpc_client as rpc:
             locations = [rpc.inventory.create_location(location) for location in LOCATIONS]
             suppliers = [rpc.inventory.create_supplier({"name": name}) for name in SUPPLIERS]
             shop, warehouse = locations[0], locations[1]

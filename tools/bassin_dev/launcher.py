@@ -210,13 +210,14 @@ def start(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop_requested.set())
     with _infrastructure() as env, running_system({"BASSIN_LOG_FORMAT": "text", **env}, args.port) as system:
         if not args.no_demo:
-            from bassin_dev.demo import load_demo
+            from bassin_dev.demo import DEMO_CASHIER_EMAIL, load_demo
 
             login = load_demo(system.settings)
             print(f"demo tenant {'loaded' if login.created else 'already there'}")
-        print(f"\n  Bassin is running: {system.url}/")
+        print(f"\n  Bassin is running: log in at {system.url}/connexion")
         if not args.no_demo:
-            print(f"  Demo login: {login.email} / {login.password}")
+            print(f"  Demo login: {login.email} / {login.password} (the cashier: {DEMO_CASHIER_EMAIL}, same password)")
+        print(f"  The API: {system.url}/api/v1 (its reference: {system.url}/api/docs)")
         print("  Ctrl-C stops everything.\n")
         while not stop_requested.wait(0.5):
             if failing := system.restart_exited():

@@ -1,0 +1,158 @@
+// The shell: the router (real paths, History API), the layout with the navigation the
+// user's permissions allow, session expiry. Each screen is a module whose default export
+// is {title, requires, render(main, context)}; render may return a cleanup function.
+
+import { api, ApiError, currentSession, logout, SessionExpired } from "./api.js";
+import { el, fill, notice } from "./dom.js";
+
+// A new screen: one line here (its path, its module, the permission it needs, whether it
+// is in the navigation) and its path in PAGES of bassin_gateway/ui.py.
+const SCREENS = [
+  { path: "/", label: "Tableau de bord", module: "./screens/dashboard.js", requires: null },
+  { path: "/caisse", label: "Caisse", module: "./screens/till.js", requires: "record_sales" },
+  { path: "/stock", label: "Stock", module: "./screens/stock.js", requires: "read_business_data" },
+];
+const LOGIN = "/connexion";
+// Pages open without a session: [module, its export].
+const PUBLIC = {
+  [LOGIN]: ["./screens/login.js", "default"],
+  "/mot-de-passe-oublie": ["./screens/password.js", "forgotten"],
+  "/invitation": ["./screens/password.js", "choose"],
+  "/password-reset": ["./screens/password.js", "choose"],
+};
+
+const root = document.getElementById("app");
+let me = null; // {user_id, roles, permissions} of /ui/me
+let cleanup = null;
+let navigated = false; // a screen shown after another (not the page's first)
+
+export function navigate(path, { replace = false } = {}) {
+  navigated = true;
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  show();
+}
+
+/** The session is over (expired, revoked, logged out elsewhere): back to the login page. */
+export function sessionExpired() {
+  me = null;
+  const next = location.pathname === LOGIN ? "/" : location.pathname + location.search;
+  navigate(`${LOGIN}?raison=expiree&suite=${encodeURIComponent(next)}`, { replace: true });
+}
+
+export function can(permission) {
+  return permission === null || Boolean(me && me.permissions.includes(permission));
+}
+
+async function show() {
+  if (cleanup) {
+    cleanup();
+    cleanup = null;
+  }
+  root.setAttribute("aria-busy", "true");
+  try {
+    if (PUBLIC[location.pathname]) {
+      me = null;
+      const [module, name] = PUBLIC[location.pathname];
+      const screen = (await import(module))[name];
+      document.title = "Connexion — Bassin";
+      cleanup = screen.render(root, { navigate }) || null;
+      return;
+    }
+    if (!currentSession()) {
+      const next = location.pathname + location.search;
+      navigate(next === "/" ? LOGIN : `${LOGIN}?suite=${encodeURIComponent(next)}`, { replace: true });
+      return;
+    }
+    if (!me) me = await api("GET", "/ui/me");
+    const entry = SCREENS.find((s) => s.path === location.pathname) || null;
+    const main = layout(entry);
+    if (!entry) {
+      fill(main, el("h1", {}, "Page introuvable"), el("p", {}, "Cette adresse ne correspond à aucun écran. ", el("a", { href: "/", "data-link": true }, "Revenir au tableau de bord")));
+      return;
+    }
+    if (!can(entry.requires)) {
+      fill(main, el("h1", {}, entry.label), el("p", {}, "Votre rôle ne donne pas accès à cet écran. Un gérant peut vous l’ouvrir dans le tableau des permissions."));
+      return;
+    }
+    const screen = (await import(entry.module)).default;
+    document.title = `${entry.label} — Bassin`;
+    cleanup = screen.render(main, { me, can, navigate, user: currentSession()?.user }) || null;
+    // After a change of screen, the keyboard and screen readers start from its content
+    // (unless the screen put the focus somewhere itself, as the till does).
+    if (navigated && (!document.activeElement || document.activeElement === document.body)) main.focus({ preventScroll: true });
+  } catch (error) {
+    if (error instanceof SessionExpired) sessionExpired();
+    else if (error instanceof ApiError) unreachable(error);
+    else throw error;
+  } finally {
+    root.setAttribute("aria-busy", "false");
+  }
+}
+
+/** Who the user is could not be read (the gateway or its database out of reach). */
+function unreachable(error) {
+  fill(
+    root,
+    el(
+      "main",
+      { id: "contenu", class: "login" },
+      el("div", { class: "login-card" }, el("h1", {}, "Bassin ne répond pas"), notice("error", error.french), el("button", { type: "button", class: "primary", onclick: show }, "Réessayer")),
+    ),
+  );
+}
+
+function layout(current) {
+  const user = currentSession()?.user || {};
+  const links = SCREENS.filter((s) => can(s.requires)).map((s) =>
+    el("li", {}, el("a", { href: s.path, "data-link": true, "aria-current": s === current ? "page" : null }, s.label)),
+  );
+  const main = el("main", { id: "contenu", tabindex: "-1" });
+  fill(
+    root,
+    el(
+      "header",
+      { class: "topbar" },
+      el("a", { class: "brand", href: "/", "data-link": true }, el("img", { src: "/ui/icon.svg", alt: "", width: 28, height: 28 }), "Bassin"),
+      el("nav", { "aria-label": "Navigation principale" }, el("ul", {}, links)),
+      el(
+        "div",
+        { class: "who" },
+        el("span", { class: "who-name" }, user.full_name || user.email || ""),
+        el("button", { type: "button", class: "quiet", onclick: signOut }, "Se déconnecter"),
+      ),
+    ),
+    main,
+  );
+  return main;
+}
+
+async function signOut() {
+  await logout();
+  me = null;
+  navigate(`${LOGIN}?raison=deconnexion`, { replace: true });
+}
+
+// Links inside the application change the screen without reloading the page.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-link]");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  navigate(link.getAttribute("href"));
+});
+window.addEventListener("popstate", () => {
+  navigated = true;
+  show();
+});
+// Logged out (or in as someone else) in another tab.
+window.addEventListener("storage", (event) => {
+  if (event.key === "bassin.session" && !event.newValue && location.pathname !== LOGIN) sessionExpired();
+});
+window.addEventListener("unhandledrejection", (event) => {
+  if (event.reason instanceof SessionExpired) {
+    event.preventDefault();
+    sessionExpired();
+  }
+});
+
+show();

@@ -1,0 +1,96 @@
+"""The web interface (ADR 0026): static ES modules served from ``static/ui``, no build step.
+
+- the pages (``PAGES``) all answer ``index.html``; the client's router shows the screen of
+  the path. A new screen adds its path here and its module to ``SCREENS`` in ``ui/app.js``;
+- the assets under ``/ui/``, revalidated on each load (ETag, 304) and gzip-compressed when
+  the browser accepts it;
+- ``GET /ui/me``: who the caller is and which actions its company grants it, for the
+  navigation (the roles alone do not say it: a company may change its permission table).
+
+The screens call the JSON API under ``/api/v1`` with the user's bearer token, as any client.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, jsonify, request, send_file
+
+from bassin_common.permissions import PERMISSIONS
+from bassin_gateway.app import authenticate
+
+ROOT = Path(__file__).resolve().parent / "static" / "ui"
+INDEX = ROOT / "index.html"
+
+# The screens' paths: each answers the page, whose router shows the screen.
+PAGES = ("/", "/connexion", "/mot-de-passe-oublie", "/invitation", "/password-reset", "/caisse", "/stock")
+
+# The pages run this origin's scripts and styles only, and talk to this origin only; no
+# inline script or style (the screens build the DOM with text nodes).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+COMPRESSIBLE = {".js", ".css", ".html", ".svg", ".json"}
+
+routes = Blueprint("ui", __name__)
+
+
+def _secured(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def page():
+    return _secured(_file(INDEX))
+
+
+for _path in PAGES:
+    routes.add_url_rule(_path, f"page{_path.replace('/', '_')}", page, methods=["GET"])
+
+
+@routes.get("/ui/<path:name>")
+def asset(name: str):
+    path = (ROOT / name).resolve()
+    if not path.is_relative_to(ROOT) or not path.is_file():
+        abort(404)
+    return _secured(_file(path))
+
+
+@routes.get("/ui/me")
+def me():
+    """The caller and the actions it may take (their names in ``bassin_common.permissions``)."""
+    context, grants = authenticate()
+    allowed = [p.name for p in PERMISSIONS if p.allows(context.roles, grants.get(p.name))]
+    response = jsonify(user_id=context.user_id, roles=sorted(context.roles), permissions=allowed)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _file(path: Path) -> Response:
+    """``path``, compressed when the client accepts gzip, answered 304 while unchanged."""
+    stat = path.stat()
+    gzipped = path.suffix in COMPRESSIBLE and "gzip" in request.headers.get("Accept-Encoding", "")
+    if not gzipped:
+        return send_file(path, etag=True, max_age=0, conditional=True)
+    body, etag = _compressed(str(path), stat.st_mtime_ns, stat.st_size)
+    response = Response(body, mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.set_etag(etag)
+    return response.make_conditional(request)
+
+
+@lru_cache(maxsize=256)
+def _compressed(path: str, _mtime_ns: int, _size: int) -> tuple[bytes, str]:
+    """The file's gzip and its ETag, computed once per version of the file."""
+    raw = Path(path).read_bytes()
+    return gzip.compress(raw, compresslevel=9, mtime=0), hashlib.sha256(raw).hexdigest()[:32] + "-gz"

@@ -1,0 +1,610 @@
+"""Journeys through the screens in Chromium, run by test_browser.py (in a process of their
+own: see there) against the system ``./bassin start`` started, logged in as its demo login.
+
+Every journey fails on a console error, an uncaught exception or a failed request (a
+status >= 400 that the journey did not expect). The main screens' pictures are written
+to docs/screenshots/ (``BASSIN_SCREENSHOTS`` names another folder): they are the
+documentation's.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from bassin_dev.demo import DEMO_CASHIER_EMAIL
+
+LOGIN_URL = os.environ.get("BASSIN_UI_LOGIN_URL", "")
+BASE = LOGIN_URL.rsplit("/connexion", 1)[0]
+EMAIL = os.environ.get("BASSIN_UI_EMAIL", "")
+PASSWORD = os.environ.get("BASSIN_UI_PASSWORD", "")
+CHROMIUM = os.environ.get("BASSIN_UI_CHROMIUM", "/usr/bin/chromium")
+START_LOG = Path(os.environ.get("BASSIN_UI_START_LOG", "/nonexistent"))  # ./bassin start's output
+SHOTS = Path(os.environ.get("BASSIN_SCREENSHOTS", Path(__file__).parent.parent.parent / "docs" / "screenshots"))
+BUDGET_BYTES = 200 * 1024
+SHOP_PC = {"width": 1366, "height": 768}
+TABLET = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+THRESHOLDS_PATH = re.compile(r"/api/v1/inventory/articles/[^/]+/stock/[^/]+/thresholds")
+EUROS = re.compile(r"^-?\d{1,3}(\u202f\d{3})*,\d{2}\u00a0€$")  # 1 234,50 €
+
+pytestmark = pytest.mark.skipif(not LOGIN_URL, reason="run by tests/ui/test_browser.py, which starts Bassin")
+
+
+# --- the browser, and what each journey must not see ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page, and the problems seen on it: console errors, exceptions, failed requests."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self.page = context.new_page()
+        self.problems: list[str] = []
+        self.expected: set[tuple[int, str | re.Pattern]] = set()  # (status, path) a journey provokes
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+        self.page.on("requestfailed", self._failed)
+        self.page.on("response", self._response)
+        self.bodies: dict[str, int] = {}  # path: bytes of the body as sent (compressed)
+        self.page.on("requestfinished", self._finished)
+
+    def expect_status(self, status: int, path: str | re.Pattern) -> None:
+        self.expected.add((status, path))
+
+    def _finished(self, request) -> None:
+        path = urlsplit(request.url).path
+        if path not in self.bodies:  # the first load, not a revalidation
+            self.bodies[path] = request.sizes()["responseBodySize"]
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        # Chromium logs each 4xx answer; those a journey expects are not problems.
+        if any(f"status of {status}" in message.text for status, _ in self.expected):
+            return
+        self.problems.append(f"console: {message.text}")
+
+    def _failed(self, request) -> None:
+        if request.failure and "ERR_ABORTED" in request.failure:  # left behind by a navigation
+            return
+        self.problems.append(f"request failed: {request.method} {request.url} {request.failure}")
+
+    def _response(self, response) -> None:
+        path = urlsplit(response.url).path
+        expected = any(
+            status == response.status and (pattern == path if isinstance(pattern, str) else pattern.fullmatch(path))
+            for status, pattern in self.expected
+        )
+        if response.status >= 400 and not expected:
+            self.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}")
+
+
+@pytest.fixture
+def watched(browser: Browser) -> Iterator[Watched]:
+    context = browser.new_context(viewport=SHOP_PC, locale="fr-FR", timezone_id="Europe/Paris")
+    watched = Watched(context)
+    yield watched
+    context.close()
+    assert watched.problems == [], "\n".join(watched.problems)
+
+
+def shot(page: Page, name: str, full_page: bool = False) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=full_page)
+
+
+def log_in(page: Page, landing: str = "/", email: str = EMAIL) -> None:
+    page.goto(LOGIN_URL)
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{BASE}{landing}")
+    if landing == "/":  # the dashboard's widgets answered (none left loading)
+        expect(page.locator(".widget").first).to_be_visible()
+        expect(page.locator(".widget-body", has_text="Chargement")).to_have_count(0)
+
+
+def sell(page: Page, *entries: str, payments: tuple[tuple[str, str], ...] = ((("", "F3")),)) -> None:
+    """At the till: each entry typed into the scan field then Enter (as a scanner does), then
+    each payment (amount typed or left empty, then the method's key), then F9."""
+    page.goto(f"{BASE}/caisse")
+    expect(page.get_by_text(re.compile(r"\d+ articles en caisse"))).to_be_visible()
+    for entry in entries:
+        page.keyboard.type(entry)
+        page.keyboard.press("Enter")
+    for amount, key in payments:
+        if amount:
+            page.locator("#montant").fill(amount)
+        page.keyboard.press(key)
+    page.keyboard.press("F9")
+    expect(page.get_by_role("heading", name="Ticket de caisse")).to_be_visible()
+
+
+# Every visible text against its background (the first opaque one up the tree): at least
+# 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold) — WCAG 2.1 AA. Disabled controls
+# are exempt (as WCAG says).
+CONTRAST_FAILURES = """() => {
+  const rgb = (value) => (value.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const linear = (c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+    const [R, G, B] = [r, g, b].map(linear);
+    return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  };
+  const background = (node) => {
+    for (let n = node; n; n = n.parentElement) {
+      const c = rgb(getComputedStyle(n).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const failures = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const node = text.parentElement;
+    if (!text.textContent.trim() || !node || !node.checkVisibility()) continue;
+    if (node.closest(":disabled, .visually-hidden")) continue;
+    const style = getComputedStyle(node);
+    const [a, b] = [luminance(rgb(style.color).slice(0, 3)), luminance(background(node))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) failures.push(`${text.textContent.trim().slice(0, 40)}: ${ratio.toFixed(2)}`);
+  }
+  return failures;
+}"""
+
+
+def assert_contrast(page: Page) -> None:
+    assert page.evaluate(CONTRAST_FAILURES) == [], page.url
+
+
+def horizontal_overflow(page: Page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+# --- the journeys --------------------------------------------------------------------------------
+
+
+def test_the_printed_url_and_the_demo_login_land_on_the_dashboard(watched: Watched) -> None:
+    page = watched.page
+    page.goto(f"{BASE}/")  # the bare address too: to the login page
+    page.wait_for_url(LOGIN_URL)
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    expect(page.get_by_label("Adresse e-mail")).to_be_focused()
+    shot(page, "connexion")
+    log_in(page)
+    expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
+    navigation = page.get_by_role("navigation", name="Navigation principale")
+    for screen in ("Tableau de bord", "Caisse", "Stock"):  # a manager may use them all
+        expect(navigation.get_by_role("link", name=screen, exact=True)).to_be_visible()
+    till = page.locator("[data-widget=caisse]")
+    expect(till.get_by_role("heading", name="Caisse du jour")).to_be_visible()
+    expect(till.locator("[data-figure=total]")).to_have_text(EUROS)
+    expect(page.locator("[data-widget=panier]").get_by_role("heading", name="Stock à réapprovisionner")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"nous sommes le \w+ \d{1,2} \w+ \d{4}"))).to_be_visible()  # French, from Intl
+    assert_contrast(page)
+    shot(page, "tableau-de-bord")
+
+    # What the login page and the dashboard loaded: JavaScript and CSS, as sent, within the budget.
+    loaded = {path: size for path, size in watched.bodies.items() if path.endswith((".js", ".css"))}
+    total = sum(loaded.values())
+    print(f"first screen: {len(loaded)} JS/CSS files, {total} bytes as sent (gzip): {loaded}")
+    assert {"/ui/app.js", "/ui/app.css", "/ui/screens/login.js", "/ui/screens/dashboard.js"} <= loaded.keys()
+    assert 0 < total < BUDGET_BYTES
+    everything = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(url.startswith(BASE) for url in everything), everything  # nothing from elsewhere
+
+
+def test_the_cashier_sees_the_till_and_the_stock_not_the_basket_nor_the_thresholds(watched: Watched) -> None:
+    page = watched.page
+    log_in(page, email=DEMO_CASHIER_EMAIL)
+    navigation = page.get_by_role("navigation", name="Navigation principale")
+    expect(navigation.get_by_role("link")).to_have_text(["Tableau de bord", "Caisse", "Stock"])
+    expect(page.locator("[data-widget=caisse]")).to_be_visible()
+    expect(page.locator("[data-widget=panier]")).to_have_count(0)  # manage_stock: not a cashier's
+    expect(page.get_by_text("Lucie Roux")).to_be_visible()
+    page.get_by_role("link", name="Stock", exact=True).click()
+    expect(page.get_by_role("link", name="Panier fournisseur")).to_have_count(0)
+    page.get_by_label("Rechercher un article (référence ou nom)").fill("CHL-GAL-5KG")
+    expect(page.locator(".article")).to_have_count(1)  # the search's answer, not the first list's
+    page.locator(".article-toggle").click()
+    expect(page.locator("table.stock")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Modifier les seuils"))).to_have_count(0)
+    page.goto(f"{BASE}/stock?vue=panier")  # by its address: the articles instead
+    expect(page.get_by_label("Rechercher un article (référence ou nom)")).to_be_visible()
+
+
+def test_a_wrong_password_is_said_in_french_and_the_focus_goes_back_to_it(watched: Watched) -> None:
+    watched.expect_status(401, "/api/v1/auth/login")
+    page = watched.page
+    page.goto(LOGIN_URL)
+    page.get_by_label("Adresse e-mail").fill(EMAIL)
+    page.get_by_label("Mot de passe").fill("pas-le-bon")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("E-mail ou mot de passe incorrect")
+    expect(page.get_by_label("Mot de passe")).to_be_focused()
+    page.get_by_label("Mot de passe").fill("")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("Saisissez votre mot de passe.")).to_be_visible()  # next to the field
+    assert page.url == LOGIN_URL
+
+
+def test_the_keyboard_reaches_the_navigation_with_a_visible_focus(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    expect(page.locator("main")).to_be_focused()  # after a change of screen, its content
+    page.reload()
+    page.keyboard.press("Tab")  # on a page loaded afresh, the skip link first
+    expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+    link = page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Caisse", exact=True)
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if link.evaluate("node => node === document.activeElement"):
+            break
+    expect(link).to_be_focused()
+    outline = link.evaluate("node => getComputedStyle(node).outlineStyle + ' ' + getComputedStyle(node).outlineWidth")
+    assert outline.startswith("solid") and not outline.endswith(" 0px"), outline
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{BASE}/caisse")
+    expect(page.locator("#scan")).to_be_focused()
+
+
+def test_a_sale_at_the_till_scanned_searched_split_paid_with_change_and_its_ticket(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    page.get_by_role("link", name="Caisse", exact=True).click()
+    scan = page.locator("#scan")
+    expect(page.get_by_text(re.compile(r"\d+ articles en caisse"))).to_be_visible()
+    expect(scan).to_be_focused()
+    page.keyboard.type("CHL-GAL-5KG")  # a scanner: the code, then Enter
+    page.keyboard.press("Enter")
+    page.keyboard.type("2*sel")  # two of the one article matching "sel"
+    page.keyboard.press("Enter")
+    page.keyboard.type("pompe")  # a search: the results as large buttons
+    page.get_by_role("button", name=re.compile("Pompe de filtration")).click()
+    expect(scan).to_be_focused()  # back to the scan field after a click
+    expect(scan).to_have_value("")
+    lines = page.locator(".lines .line")
+    expect(lines).to_have_count(3)
+    expect(page.locator("[data-total]")).to_have_text("593,90\u00a0€")
+    for box in [page.locator(".stepper button").first.bounding_box(), page.locator(".method").first.bounding_box()]:
+        assert box and box["height"] >= 44 and box["width"] >= 44, box  # touch targets
+
+    page.locator("#montant").fill("100")
+    page.keyboard.press("F3")  # card: 100,00 €
+    expect(page.locator("[data-due]")).to_have_text("493,90\u00a0€")
+    expect(scan).to_be_focused()
+    page.reload()  # a reload (or a new login) in the middle of a sale: it is still there
+    expect(page.get_by_text("Vente en cours reprise.")).to_be_visible()
+    expect(lines).to_have_count(3)
+    expect(page.locator("[data-due]")).to_have_text("493,90\u00a0€")
+    expect(scan).to_be_focused()
+    page.locator("#montant").fill("500")
+    page.keyboard.press("F2")  # cash: 500,00 € given for 493,90 €
+    expect(page.locator("[data-due]")).to_have_text("0,00\u00a0€")
+    expect(page.locator("[data-change]")).to_have_text("6,10\u00a0€")
+    assert_contrast(page)
+    shot(page, "caisse-paiement")
+    page.keyboard.press("F9")
+    ticket = page.locator(".ticket")
+    expect(ticket.get_by_role("heading", name="Ticket de caisse")).to_be_visible()
+    expect(ticket.locator("[data-ticket-total]")).to_have_text("593,90\u00a0€")
+    expect(ticket).to_contain_text("Carte bancaire")
+    expect(ticket).to_contain_text("Espèces")
+    expect(ticket).to_contain_text(re.compile(r"Le \d{2}/\d{2}/\d{4} à \d{2}:\d{2}"))
+    expect(ticket.get_by_text("Rendu")).to_be_visible()
+    assert_contrast(page)
+    shot(page, "caisse-ticket")
+    page.set_viewport_size(TABLET)  # a 10" tablet at the counter
+    shot(page, "caisse-ticket-tablette")
+    page.set_viewport_size(SHOP_PC)
+
+    # The next customer: scanning starts a new sale, no dialog to close.
+    page.keyboard.type("BAND-TEST-50")
+    page.keyboard.press("Enter")
+    expect(lines).to_have_count(1)
+    expect(page.locator("[data-total]")).to_have_text("11,90\u00a0€")
+    expect(ticket).to_be_hidden()
+
+    # The dashboard counts the sale.
+    page.get_by_role("link", name="Tableau de bord").click()
+    figure = page.locator("[data-widget=caisse] [data-figure=count]")
+    expect(figure).not_to_have_text("0")
+
+
+def test_stock_per_location_and_the_supplier_basket_filled_by_a_sale(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    # 20 of the 25 in the shop: under its minimum of 8, the basket gets what brings it to 40.
+    sell(page, "20*CHL-CHOC-1KG")
+    page.goto(f"{BASE}/stock")
+    page.get_by_label("Rechercher un article (référence ou nom)").fill("choc")
+    article = page.locator(".article", has_text="Chlore choc granulés 1 kg")
+    expect(page.locator(".article")).to_have_count(1)
+    deadline = time.monotonic() + 30  # inventory applies the sale when its event arrives
+    while True:
+        article.get_by_role("button").click()
+        shop = article.locator("tr", has_text="Magasin")
+        expect(shop).to_be_visible()
+        if shop.locator("td").first.inner_text() == "5" or time.monotonic() > deadline:
+            break
+        article.get_by_role("button").click()  # closed, to open it again fresh
+        page.wait_for_timeout(500)
+    expect(shop.locator("td").first).to_have_text("5")
+    expect(shop).to_contain_text("Sous le seuil")
+    expect(article.locator("tr", has_text="Dépôt")).to_contain_text("50")
+    assert_contrast(page)
+    shot(page, "stock-article")
+
+    # The thresholds: a refused value said next to its field, then saved with If-Match.
+    watched.expect_status(422, THRESHOLDS_PATH)
+    watched.expect_status(412, THRESHOLDS_PATH)
+    article.get_by_role("button", name="Modifier les seuils\u00a0: Magasin").click()
+    form = article.locator("form.thresholds")
+    expect(form.get_by_label("Minimum")).to_be_focused()
+    form.get_by_label("Minimum").fill("12")
+    form.get_by_label("Maximum").fill("10")
+    form.get_by_role("button", name="Enregistrer les seuils").click()
+    expect(form.get_by_text("Au moins le minimum")).to_be_visible()  # the API's error, in French, at its field
+    expect(form.get_by_label("Maximum")).to_have_attribute("aria-invalid", "true")
+    # Meanwhile someone else changes them: this form's version is stale.
+    changed = page.evaluate(
+        """async (articleId) => {
+             const s = JSON.parse(localStorage.getItem("bassin.session"));
+             const auth = {Authorization: `Bearer ${s.access_token}`};
+             const full = await (await fetch(`/api/v1/inventory/articles/${articleId}`, {headers: auth})).json();
+             const shop = full.stock.find((l) => l.location_code === "MAG");
+             const url = `/api/v1/inventory/articles/${articleId}/stock/${shop.location_id}/thresholds`;
+             const answer = await fetch(url, {method: "PUT", body: JSON.stringify({minimum: 9, maximum: 45}),
+               headers: {...auth, "Content-Type": "application/json", "If-Match": `"${shop.version}"`}});
+             return answer.status;
+           }""",
+        article.get_attribute("data-id"),
+    )
+    assert changed == 200
+    form.get_by_label("Maximum").fill("60")
+    form.get_by_role("button", name="Enregistrer les seuils").click()
+    expect(form.get_by_role("alert")).to_contain_text("Quelqu\u2019un a modifié ces seuils entre-temps")
+    expect(shop).to_contain_text("45")  # what the other person saved, shown
+    form.get_by_role("button", name="Enregistrer les seuils").click()  # made again from it: saved
+    expect(article.get_by_role("status")).to_contain_text("Seuils de Magasin enregistrés")
+    shop = article.locator("tr", has_text="Magasin")
+    expect(shop.locator("td").nth(1)).to_have_text("12")
+    expect(shop.locator("td").nth(2)).to_have_text("60")
+
+    page.get_by_role("link", name="Panier fournisseur").click()
+    page.wait_for_url(f"{BASE}/stock?vue=panier")
+    line = page.locator("tr", has_text="Chlore choc granulés 1 kg")
+    expect(line).to_contain_text("35")
+    expect(page.get_by_role("region", name="HydroSud Distribution")).to_be_visible()
+    assert_contrast(page)
+    shot(page, "stock-panier-fournisseur")
+    page.get_by_role("link", name="Tableau de bord").click()
+    expect(page.locator("[data-widget=panier]")).to_contain_text("Chlore choc granulés 1 kg")
+
+
+PUBLIC = ("/connexion", "/mot-de-passe-oublie", "/invitation")
+
+
+@pytest.mark.parametrize("path", [*PUBLIC, "/", "/caisse", "/stock", "/stock?vue=panier"])
+def test_every_screen_is_usable_at_375_px(watched: Watched, path: str) -> None:
+    page = watched.page
+    page.set_viewport_size(PHONE)
+    if path not in PUBLIC:
+        log_in(page)
+    page.goto(f"{BASE}{path}")
+    expect(page.locator("main")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert horizontal_overflow(page) <= 0, f"{path} scrolls sideways at 375 px"
+    assert_contrast(page)
+    controls = "main button:visible, main input:visible, main a.button:visible, header a, header button"
+    for control in page.locator(controls).all():
+        box = control.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, (path, control, box)
+        assert box["height"] >= 36, (path, control, box)
+    if path == "/caisse":
+        page.keyboard.type("CHL-GAL-5KG")
+        page.keyboard.press("Enter")
+        expect(page.locator(".lines .line")).to_have_count(1)
+        assert horizontal_overflow(page) <= 0
+        shot(page, "caisse-375px", full_page=True)
+    if path == "/":
+        shot(page, "tableau-de-bord-375px", full_page=True)
+
+
+def test_an_expired_session_goes_back_to_the_login_with_a_message_then_where_it_was(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    # The session ends elsewhere (revoked, or expired): this tab still holds its tokens.
+    page.evaluate(
+        """async () => {
+             const s = JSON.parse(localStorage.getItem("bassin.session"));
+             await fetch("/api/v1/auth/logout", {method: "POST", headers: {"Content-Type": "application/json"},
+                                                 body: JSON.stringify({refresh_token: s.refresh_token})});
+           }"""
+    )
+    watched.expect_status(401, "/ui/me")
+    watched.expect_status(401, "/api/v1/auth/refresh")
+    watched.expect_status(401, "/api/v1/inventory/articles")
+    page.goto(f"{BASE}/stock")
+    page.wait_for_url(re.compile(r"/connexion\?raison=expiree"))
+    expect(page.get_by_role("status")).to_contain_text("Votre session a expiré")
+    page.get_by_label("Adresse e-mail").fill(EMAIL)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{BASE}/stock")  # back where the user was
+    expect(page.get_by_role("heading", name="Stock", exact=True)).to_be_visible()
+
+
+def test_logging_out_ends_the_session_on_the_server(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    token = page.evaluate("JSON.parse(localStorage.getItem('bassin.session')).access_token")
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(re.compile(r"/connexion\?raison=deconnexion"))
+    expect(page.get_by_role("status")).to_contain_text("Vous êtes déconnecté")
+    watched.expect_status(401, "/ui/me")
+    status = page.evaluate(
+        "async (token) => (await fetch('/ui/me', {headers: {Authorization: `Bearer ${token}`}})).status", token
+    )
+    assert status == 401  # the old access token is refused at once (ADR 0009)
+    page.goto(f"{BASE}/caisse")
+    page.wait_for_url(re.compile(r"/connexion\?suite=%2Fcaisse"))
+
+
+def test_amounts_dates_and_times_are_french_through_intl(watched: Watched) -> None:
+    page = watched.page
+    page.goto(LOGIN_URL)
+    formats = page.evaluate(
+        """async () => {
+             const f = await import("/ui/format.js");
+             const noon = new Date(2026, 10, 29, 14, 30);
+             return {
+               euros: [f.euros(123450), f.euros(5), f.euros(-1990), f.euros(f.cents("39.90") * 3)],
+               parsed: [f.parseEuros("1 234,50"), f.parseEuros("12,5"), f.parseEuros("12.50 €"), f.parseEuros("abc")],
+               amounts: [f.amount(3990), f.amount(5), f.amount(-120)],
+               date: f.date(noon), time: f.time(noon), long: f.longDate(noon),
+               midnight: f.startOfToday(noon),
+             };
+           }"""
+    )
+    assert formats["euros"] == ["1\u202f234,50\u00a0€", "0,05\u00a0€", "-19,90\u00a0€", "119,70\u00a0€"]
+    assert formats["parsed"][:3] == [123450, 1250, 1250] and math.isnan(formats["parsed"][3])
+    assert formats["amounts"] == ["39.90", "0.05", "-1.20"]  # what the API takes
+    assert (formats["date"], formats["time"], formats["long"]) == ("29/11/2026", "14:30", "dimanche 29 novembre 2026")
+    assert formats["midnight"] == "2026-11-29T00:00:00+01:00"  # Paris, in winter
+
+
+def test_a_service_out_of_reach_is_said_where_it_is_needed_and_the_rest_answers(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    unavailable = {"status": 503, "content_type": "application/problem+json", "headers": {"Retry-After": "5"}}
+    body = '{"type": "about:blank", "title": "Service unavailable", "status": 503}'
+    watched.expect_status(503, "/ui/me")
+
+    # The stock service down: the dashboard's answer marks its part; that widget says so, with
+    # a retry, and the till's widget shows its part.
+    def stock_down(route) -> None:
+        answer = route.fetch()
+        parts = answer.json()
+        parts["supplier_basket"] = {"status": "unavailable", "detail": "down", "lines": None, "more": None}
+        route.fulfill(response=answer, json=parts)
+
+    page.route("**/api/v1/dashboard*", stock_down)
+    page.reload()
+    basket = page.locator("[data-widget=panier]")
+    expect(basket.get_by_role("alert")).to_contain_text("Indisponible pour le moment\u00a0: le service ne répond pas")
+    expect(page.locator("[data-widget=caisse] [data-figure=total]")).to_have_text(EUROS)
+    page.unroute("**/api/v1/dashboard*")
+    basket.get_by_role("button", name="Réessayer").click()
+    expect(basket.get_by_role("link", name=re.compile("panier fournisseur|Voir le stock"))).to_be_visible()
+    # The gateway cannot say who the user is: said, with a retry, not a blank page.
+    page.route("**/ui/me", lambda route: route.fulfill(**unavailable, body=body))
+    page.reload()
+    expect(page.get_by_role("heading", name="Bassin ne répond pas")).to_be_visible()
+    page.unroute("**/ui/me")
+    page.get_by_role("button", name="Réessayer").click()
+    expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
+    # The whole stock service down: the till sells from its own catalogue all the same.
+    watched.expect_status(503, "/api/v1/inventory/locations")
+    page.route("**/api/v1/inventory/**", lambda route: route.fulfill(**unavailable, body=body))
+    sell(page, "CART-FIL-C100")
+    expect(page.locator(".ticket [data-ticket-total]")).to_have_text("42,00\u00a0€")
+
+
+def test_a_till_of_a_company_with_two_shops_says_which_shop_it_sells_in(watched: Watched) -> None:
+    # Last of the journeys: the demo company gets a second shop.
+    page = watched.page
+    log_in(page)
+    created = page.evaluate(
+        """async () => {
+             const s = JSON.parse(localStorage.getItem("bassin.session"));
+             const answer = await fetch("/api/v1/inventory/locations", {method: "POST",
+               headers: {"Content-Type": "application/json", Authorization: `Bearer ${s.access_token}`},
+               body: JSON.stringify({code: "MAG2", name: "Magasin d'Uzès", kind: "shop"})});
+             return answer.status;
+           }"""
+    )
+    assert created == 201
+    page.get_by_role("link", name="Caisse", exact=True).click()
+    shop = page.get_by_label("Magasin de cette caisse")
+    expect(shop).to_be_visible()
+    shop.select_option(label="Magasin (MAG)")
+    expect(page.locator("#scan")).to_be_focused()
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/pos/sales") and r.request.method == "POST") as sent:
+        page.keyboard.type("CHL-GAL-5KG")
+        page.keyboard.press("Enter")
+        page.keyboard.press("F3")  # card, the whole amount
+        page.keyboard.press("F9")
+    sale = sent.value.json()
+    shops = page.evaluate(
+        """async () => {
+             const s = JSON.parse(localStorage.getItem("bassin.session"));
+             const page = await (await fetch("/api/v1/inventory/locations?limit=200",
+               {headers: {Authorization: `Bearer ${s.access_token}`}})).json();
+             return Object.fromEntries(page.items.map((l) => [l.code, l.id]));
+           }"""
+    )
+    assert sale["location_id"] == shops["MAG"]
+    page.reload()  # remembered on this computer
+    expect(page.get_by_label("Magasin de cette caisse")).to_have_value(shops["MAG"])
+
+
+def test_a_link_that_is_no_longer_valid_says_so_and_offers_a_new_one(watched: Watched) -> None:
+    watched.expect_status(422, "/api/v1/auth/invitation/accept")
+    page = watched.page
+    page.goto(f"{BASE}/invitation#token=deja-utilise-0123456789")
+    expect(page.get_by_role("heading", name="Bienvenue dans Bassin")).to_be_visible()
+    page.get_by_label("Mot de passe (10 caractères au moins)").fill("court")
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    expect(page.get_by_text("10 caractères au moins.", exact=True)).to_be_visible()
+    page.get_by_label("Mot de passe (10 caractères au moins)").fill("Galets-Chlore-2026")
+    page.get_by_label("Le même, pour vérifier").fill("Galets-Chlore-2026")
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    expect(page.get_by_role("alert")).to_contain_text("Ce lien n\u2019est plus valable")
+    page.get_by_role("link", name="Demander un nouveau lien").click()
+    page.wait_for_url(f"{BASE}/mot-de-passe-oublie")
+
+
+def test_a_forgotten_password_is_chosen_again_through_the_e_mailed_link(watched: Watched) -> None:
+    # Last: the demo cashier's password changes.
+    page = watched.page
+    page.goto(LOGIN_URL)
+    page.get_by_role("link", name="Mot de passe oublié").click()
+    page.get_by_label("Adresse e-mail").fill(DEMO_CASHIER_EMAIL)
+    page.get_by_role("button", name="Recevoir un lien").click()
+    expect(page.get_by_role("status")).to_contain_text("un lien vient d\u2019y être envoyé")
+    link = re.compile(r"(/password-reset#token=[A-Za-z0-9_-]+)")
+    deadline = time.monotonic() + 20  # sent after the answer (console mode: in the log)
+    while not (found := link.findall(START_LOG.read_text())) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert found, "no reset e-mail in ./bassin start's output"
+    page.goto(f"{BASE}{found[-1]}")
+    expect(page.get_by_role("heading", name="Nouveau mot de passe")).to_be_visible()
+    page.get_by_label("Mot de passe (10 caractères au moins)").fill("Galets-Chlore-2026")
+    page.get_by_label("Le même, pour vérifier").fill("Galets-Chlore-2026")
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    page.wait_for_url(re.compile(r"/connexion\?raison=mot-de-passe"))
+    expect(page.get_by_role("status")).to_contain_text("Mot de passe enregistré")
+    page.get_by_label("Adresse e-mail").fill(DEMO_CASHIER_EMAIL)
+    page.get_by_label("Mot de passe").fill("Galets-Chlore-2026")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{BASE}/")
+    expect(page.get_by_text("Lucie Roux")).to_be_visible()
