@@ -156,10 +156,17 @@ def object_schema(schema_class: type[Schema], components: dict[str, Any]) -> dic
 
 
 def register_schema(schema_class: type[Schema], components: dict[str, Any]) -> str:
-    """Put ``schema_class`` in ``components`` under its class name; return the name."""
-    name = schema_class.__name__
+    """Put ``schema_class`` in ``components`` under its class name; return the name.
+
+    Two services may each name a nested schema ``OrderLine``: the second one met is
+    registered under its package's name as a prefix (``WorksitesOrderLine``).
+    """
     owner = f"{schema_class.__module__}.{schema_class.__qualname__}"
+    name = schema_class.__name__
     known = components.get(name)
+    if known is not None and known["x-schema"] != owner:
+        name = schema_class.__module__.split(".")[0].title() + name
+        known = components.get(name)
     if known is not None:
         if known["x-schema"] != owner:
             raise ValueError(f"two event schemas are named {name}: {known['x-schema']} and {owner}")

@@ -473,20 +473,21 @@ def _two_places(converter: Any, field: fields.Field, **_: Any) -> dict[str, Any]
 
 
 class _Names:
-    """Component names: a schema's class name, which must be unique across the API."""
+    """Component names: a schema's class name; when two services both name a schema
+    ``EquipmentInput``, the second one met is prefixed with its package (``WorksitesEquipmentInput``)."""
 
     def __init__(self) -> None:
         self.classes: dict[str, type[Schema]] = {}
 
     def __call__(self, schema: Any) -> str:
         schema_class = schema if isinstance(schema, type) else type(schema)
-        known = self.classes.setdefault(schema_class.__name__, schema_class)
-        if known is not schema_class:
-            raise ValueError(
-                f"two schemas of the API are named {schema_class.__name__}: "
-                f"{known.__module__}.{known.__qualname__} and {schema_class.__module__}.{schema_class.__qualname__}"
-            )
-        return schema_class.__name__
+        for name in (schema_class.__name__, schema_class.__module__.split(".")[0].title() + schema_class.__name__):
+            if self.classes.setdefault(name, schema_class) is schema_class:
+                return name
+        raise ValueError(
+            f"two schemas of the API are named {name}: "
+            f"{self.classes[name].__module__} and {schema_class.__module__}.{schema_class.__qualname__}"
+        )
 
 
 CONVERTERS = {"uuid": {"type": "string", "format": "uuid"}, "int": {"type": "integer"}}
