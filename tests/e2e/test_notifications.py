@@ -19,25 +19,12 @@ import eventlet
 import pytest
 
 from bassin_common.events import Event
-from bassin_common.registry import installed_services
-from bassin_common.testing import declare_installed_topology, publish_event, wait_until
+from bassin_common.testing import publish_event, wait_until
 from conftest import Company, Stack, count_rows
 from notifications import usecases, webhooks
-from notifications.service import NotificationsService, with_every_agreed_subscription
 
 API = "/api/v1/notifications"
 MONDAY = date(2026, 5, 4)
-
-
-@pytest.fixture
-def installed(migrate, service_config: dict[str, Any]) -> list[type]:
-    """Every service, notifications subscribed to every agreed event: those of producers not
-    built yet too (``conftest.installed``, with that one change)."""
-    for service in installed_services():
-        migrate(service.name)
-    declare_installed_topology(service_config["AMQP_URI"])
-    classes = [service.service_class for service in installed_services()]
-    return [with_every_agreed_subscription() if cls is NotificationsService else cls for cls in classes]
 
 
 @pytest.fixture

@@ -184,17 +184,14 @@ class InventoryService(BassinService):
     # --- events ----------------------------------------------------------------------------
 
     on_sale_completed = consume("pos", "sale_completed", events.SaleCompletedView, usecases.apply_sale)
-    # PENDING_CONSUMERS join these as ``consume(...)`` lines once their producers declare
-    # the events (the catalogue refuses a subscription to an event that an installed
-    # producer does not declare); their use cases are tested through the broker already.
-
-
-# (producer, event) -> (view, use case): what inventory consumes per docs/dev/event-contracts.md
-# whose producer does not declare it yet.
-PENDING_CONSUMERS = {
-    ("pos", "sale_refunded"): (events.SaleRefundedView, usecases.apply_refund),
-    ("sav", "parts_used"): (events.PartsUsedView, usecases.apply_parts_used),
-    ("worksites", "materials_reserved"): (events.MaterialsView, usecases.apply_materials_reserved),
-    ("worksites", "materials_consumed"): (events.MaterialsView, usecases.apply_materials_consumed),
-    ("customers", "order_confirmed"): (events.OrderConfirmedView, usecases.apply_order_confirmed),
-}
+    on_sale_refunded = consume("pos", "sale_refunded", events.SaleRefundedView, usecases.apply_refund)
+    on_parts_used = consume("sav", "parts_used", events.PartsUsedView, usecases.apply_parts_used)
+    on_materials_reserved = consume(
+        "worksites", "materials_reserved", events.MaterialsView, usecases.apply_materials_reserved
+    )
+    on_materials_consumed = consume(
+        "worksites", "materials_consumed", events.MaterialsView, usecases.apply_materials_consumed
+    )
+    on_order_confirmed = consume(
+        "customers", "order_confirmed", events.OrderConfirmedView, usecases.apply_order_confirmed
+    )

@@ -21,9 +21,8 @@ from sqlalchemy import create_engine, text
 
 from bassin_common.errors import Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from bassin_common.events import Event
-from bassin_common.service import consume
 from bassin_common.testing import publish_event, rpc_client, wait_until
-from inventory.service import PENDING_CONSUMERS, InventoryService
+from inventory.service import InventoryService
 
 
 def sale(shop: dict[str, Any], article: dict[str, Any], tenant_id: uuid.UUID, quantity: int = 1) -> Event:
@@ -223,21 +222,14 @@ def test_a_create_or_command_retried_with_its_request_id_is_applied_once(
     engine.dispose()
 
 
-# --- what inventory consumes once its producers declare it ------------------------------------
-
-
-class InventoryWithPendingConsumers(InventoryService):
-    """InventoryService with the subscriptions of ``PENDING_CONSUMERS`` as they will be written."""
-
-    on_sale_refunded = consume("pos", "sale_refunded", *PENDING_CONSUMERS[("pos", "sale_refunded")])
-    on_parts_used = consume("sav", "parts_used", *PENDING_CONSUMERS[("sav", "parts_used")])
+# --- what inventory consumes from sav and pos refunds ------------------------------------
 
 
 def test_a_van_technician_s_parts_decrement_the_van_and_a_refund_restocks_the_shop(
     migrate, service_config: dict[str, Any], container_factory, tenant_id: uuid.UUID, amqp_uri
 ) -> None:
     migrate("inventory")
-    container_factory(InventoryWithPendingConsumers, service_config).start()
+    container_factory(InventoryService, service_config).start()
     with rpc_client(tenant_id) as rpc:
         shop = rpc.inventory.create_location({"code": "MAG", "name": "Magasin", "kind": "shop"})
         van = rpc.inventory.create_location({"code": "CAM-1", "name": "Camion de Julien", "kind": "van"})

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import uuid
 from datetime import date
 from functools import partial
 from typing import Any
 
 from bassin_common.consumer import event_consumer
-from bassin_common.events import Event, EventSpec, EventView
+from bassin_common.events import Event, EventView
 from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import (
     HANDLE_ACTIONS,
@@ -147,31 +145,11 @@ class NotificationsService(BassinService):
 # --- events (docs/dev/event-contracts.md) ---------------------------------------------------------
 
 
-def declared(producer: str, event_type: str) -> bool:
-    """Whether ``producer`` declares ``event_type`` in its events.py, or is not installed here
-    (its events then come from elsewhere). The platform refuses a subscription to an event
-    an installed producer does not declare (the catalogue and the contract tests)."""
-    name = f"{producer}.events"
-    if importlib.util.find_spec(producer) is None or importlib.util.find_spec(name) is None:
-        return True
-    module = importlib.import_module(name)
-    return any(isinstance(v, EventSpec) and v.event_type == event_type for v in vars(module).values())
-
-
-def subscribe(service: type, every_agreed: bool = False) -> type:
-    """Subscribe ``service`` to the events of ``events.CONSUMED``, each as ``on_<event>``:
-    those whose producer declares them — all of them once #20-#24 have landed — or, with
-    ``every_agreed``, every event agreed in the contracts (tests, which publish the events
-    of producers not built yet themselves)."""
+def subscribe(service: type) -> type:
+    """Subscribe ``service`` to the events of ``events.CONSUMED``, each as ``on_<event>``."""
     for producer, event_type, view in events.CONSUMED:
-        if every_agreed or declared(producer, event_type):
-            setattr(service, f"on_{event_type}", on(producer, event_type, view))
+        setattr(service, f"on_{event_type}", on(producer, event_type, view))
     return service
 
 
 subscribe(NotificationsService)
-
-
-def with_every_agreed_subscription() -> type:
-    """The service subscribed to every agreed event, declared by its producer yet or not."""
-    return subscribe(type("NotificationsService", (NotificationsService,), {}), every_agreed=True)

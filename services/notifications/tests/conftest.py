@@ -7,7 +7,7 @@ import pytest
 from nameko.containers import ServiceContainer
 
 from bassin_common.testing import unit_of_work_fixture
-from notifications.service import with_every_agreed_subscription
+from notifications.service import NotificationsService
 
 uow = unit_of_work_fixture("notifications")
 
@@ -19,6 +19,6 @@ def notifications(
     container_factory,
 ) -> ServiceContainer:
     migrate("notifications")
-    container = container_factory(with_every_agreed_subscription(), service_config)
+    container = container_factory(NotificationsService, service_config)
     container.start()
     return container

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from functools import cache
 from typing import Any
 
 from bassin_common.config import settings_from_nameko
-from bassin_common.events import EventSpec
 from bassin_common.mail import Mailer, mailer_from_settings
 from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import (
@@ -27,21 +25,6 @@ TICKETS, PERFORM, RETURNS, READ = (
     MANAGE_WARRANTY_RETURNS,
     READ_BUSINESS_DATA,
 )
-
-
-def declared_by(producer: str, event_type: str) -> bool:
-    """Whether ``producer``'s events.py declares ``event_type`` yet.
-
-    customers (#20) and worksites (#23) are built at the same time as sav, against the
-    contract of docs/dev/event-contracts.md; the event catalogue refuses a subscription to
-    an event its producer does not declare. So each consumer below is wired as soon as its
-    producer declares the event, and sav lands on main in either order.
-    """
-    try:
-        module = importlib.import_module(f"{producer}.events")
-    except ImportError:
-        return False
-    return any(isinstance(spec, EventSpec) and spec.event_type == event_type for spec in vars(module).values())
 
 
 @cache
@@ -200,23 +183,16 @@ class SavService(BassinService):
     on_location_created = consume("inventory", "location_created", events.LocationCreatedView, usecases.keep_location)
     on_article_created = consume("inventory", "article_created", events.ArticleCreatedView, usecases.keep_article)
 
-    # --- local copies of customers' and worksites' facts (each wired once its producer
-    # declares the event: see ``declared_by``) ---
-    if declared_by("customers", "customer_created"):
-        on_customer_created = consume("customers", "customer_created", events.CustomerView, usecases.keep_customer)
-    if declared_by("customers", "customer_updated"):
-        on_customer_updated = consume("customers", "customer_updated", events.CustomerView, usecases.keep_customer)
-    if declared_by("customers", "equipment_installed"):
-        on_equipment_installed = consume(
-            "customers", "equipment_installed", events.EquipmentInstalledView, usecases.keep_equipment
-        )
-    if declared_by("customers", "equipment_replaced"):
-        on_equipment_replaced = consume(
-            "customers", "equipment_replaced", events.EquipmentReplacedView, usecases.keep_replaced_equipment
-        )
-    if declared_by("customers", "contract_signed"):
-        on_contract_signed = consume("customers", "contract_signed", events.ContractSignedView, usecases.keep_contract)
-    if declared_by("worksites", "project_completed"):
-        on_project_completed = consume(
-            "worksites", "project_completed", events.ProjectCompletedView, usecases.keep_handover
-        )
+    # --- local copies of customers' and worksites' facts ---
+    on_customer_created = consume("customers", "customer_created", events.CustomerView, usecases.keep_customer)
+    on_customer_updated = consume("customers", "customer_updated", events.CustomerView, usecases.keep_customer)
+    on_equipment_installed = consume(
+        "customers", "equipment_installed", events.EquipmentInstalledView, usecases.keep_equipment
+    )
+    on_equipment_replaced = consume(
+        "customers", "equipment_replaced", events.EquipmentReplacedView, usecases.keep_replaced_equipment
+    )
+    on_contract_signed = consume("customers", "contract_signed", events.ContractSignedView, usecases.keep_contract)
+    on_project_completed = consume(
+        "worksites", "project_completed", events.ProjectCompletedView, usecases.keep_handover
+    )

@@ -10,9 +10,7 @@ import pytest
 
 from bassin_common.errors import NotFound
 from bassin_common.events import Event
-from bassin_common.service import consume
 from bassin_common.testing import publish_event, rpc_client, wait_until
-from sav import events, usecases
 from sav.service import SavService
 
 
@@ -24,24 +22,10 @@ def test_the_service_answers_with_its_database(sav) -> None:
 # --- local copies, from events on the broker ----------------------------------------------------
 
 
-class WiredSavService(SavService):
-    """sav with every consumer of docs/dev/event-contracts.md wired, whether or not its
-    producer declares the event yet in this tree (``service.declared_by``)."""
-
-    on_customer_created = consume("customers", "customer_created", events.CustomerView, usecases.keep_customer)
-    on_equipment_installed = consume(
-        "customers", "equipment_installed", events.EquipmentInstalledView, usecases.keep_equipment
-    )
-    on_contract_signed = consume("customers", "contract_signed", events.ContractSignedView, usecases.keep_contract)
-    on_project_completed = consume(
-        "worksites", "project_completed", events.ProjectCompletedView, usecases.keep_handover
-    )
-
-
 @pytest.fixture
 def wired_sav(migrate, service_config, container_factory):
     migrate("sav")
-    container = container_factory(WiredSavService, service_config)
+    container = container_factory(SavService, service_config)
     container.start()
     return container
 
