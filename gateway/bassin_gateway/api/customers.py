@@ -178,6 +178,14 @@ api.forward(
     summary="Replace a piece of equipment in service by a new one; the old one stays in the history",
 )
 api.forward(
+    "POST",
+    "/equipment/<equipment_id>/removal",
+    "remove_equipment",
+    MANAGE,
+    body=True,
+    summary="Take a piece of equipment out of service without a successor; it stays in the history",
+)
+api.forward(
     "GET",
     "/equipment-lifetimes",
     "get_equipment_lifetimes",

@@ -867,3 +867,8 @@ class ErasureOutput(Schema):
     erased_at = fields.DateTime(metadata={"example": "2026-09-01T08:00:00+00:00"})
     events_redacted = fields.Integer(metadata={"example": 4, "description": "Events rewritten in the outbox."})
     dead_letters_redacted = fields.Integer(metadata={"example": 0})
+
+
+class RemovalInput(StrictSchema):
+    removed_on = fields.Date(validate=PLAUSIBLE_DATES, required=True, metadata={"example": "2026-05-10"})
+    reason = _text(200, "Robot hors service, non remplacé", required=True)

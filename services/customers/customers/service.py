@@ -88,6 +88,10 @@ class CustomersService(BassinService):
     def replace_equipment(self, uow: UnitOfWork, equipment_id: uuid.UUID, equipment: dict[str, Any]) -> Any:
         return usecases.replace_equipment(uow, equipment_id, equipment)
 
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.RemovalInput, returns=schemas.EquipmentOutput, idempotent=True)
+    def remove_equipment(self, uow: UnitOfWork, equipment_id: uuid.UUID, removal: dict[str, Any]) -> Any:
+        return usecases.remove_equipment(uow, equipment_id, removal)
+
     @rpc(requires=READ_BUSINESS_DATA, returns=schemas.EquipmentOutput)
     def get_equipment(self, uow: UnitOfWork, equipment_id: uuid.UUID) -> Any:
         return usecases.get_equipment(uow, equipment_id)

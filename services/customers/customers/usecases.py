@@ -1240,3 +1240,17 @@ def record_sale(uow: UnitOfWork, sale: dict[str, Any]) -> None:
                 install_equipment(uow, pool.id, equipment)
         except ValidationFailed:
             _timeline(uow, customer.id, "equipment", f"N° de série {line['serial_number']} déjà enregistré.")
+
+
+def remove_equipment(uow: UnitOfWork, equipment_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """Take a piece of equipment out of service without a successor (sold, scrapped): it
+    stays in the pool's history, and no end-of-life notice follows."""
+    equipment = equipment_row(uow, equipment_id, for_update=True)
+    if equipment.status != domain.EquipmentStatus.IN_SERVICE:
+        raise Conflict(f"this equipment is {equipment.status} already")
+    if data["removed_on"] < equipment.installed_on:
+        raise ValidationFailed.field("removed_on", "before the equipment was installed")
+    equipment.status, equipment.out_of_service_on = domain.EquipmentStatus.REMOVED.value, data["removed_on"]
+    text = f"Équipement retiré : {equipment.brand} {equipment.model} ({data['reason']})."
+    _timeline(uow, equipment.customer_id, "equipment", text, str(equipment.id))
+    return equipment_view(equipment)
