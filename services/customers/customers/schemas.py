@@ -212,6 +212,7 @@ class SiteOutput(Schema):
     city = fields.String(metadata={"example": "Nîmes"})
     country = fields.String(metadata={"example": "FR"})
     access_notes = fields.String(allow_none=True, metadata={"example": "Portail vert, code 1234 ; chien gentil."})
+    version = fields.Integer(metadata={"example": 1, "description": "Changes with each edit of the site: its ETag."})
 
 
 class CustomerSummary(Schema):

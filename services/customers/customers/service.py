@@ -58,6 +58,14 @@ class CustomersService(BassinService):
     def add_site(self, uow: UnitOfWork, customer_id: uuid.UUID, site: dict[str, Any]) -> Any:
         return usecases.add_site(uow, customer_id, site)
 
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.SiteOutput)
+    def get_site(self, uow: UnitOfWork, site_id: uuid.UUID) -> Any:
+        return usecases.get_site(uow, site_id)
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.SiteInput, returns=schemas.SiteOutput, idempotent=True)
+    def update_site(self, uow: UnitOfWork, site_id: uuid.UUID, if_match: list[str], site: dict[str, Any]) -> Any:
+        return usecases.update_site(uow, site_id, if_match, site)
+
     @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.NoteInput, returns=schemas.TimelineEntryOutput, idempotent=True)
     def add_note(self, uow: UnitOfWork, customer_id: uuid.UUID, note: dict[str, Any]) -> Any:
         return usecases.add_note(uow, customer_id, note)

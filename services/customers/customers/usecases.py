@@ -275,10 +275,34 @@ def add_site(uow: UnitOfWork, customer_id: uuid.UUID, data: dict[str, Any]) -> S
     return site
 
 
-def site_row(uow: UnitOfWork, site_id: uuid.UUID) -> Site:
-    site = uow.session.scalar(select(Site).where(Site.id == site_id))
+def site_row(uow: UnitOfWork, site_id: uuid.UUID, *, for_update: bool = False) -> Site:
+    statement = (
+        select(Site)
+        .join(Customer, Customer.id == Site.customer_id)
+        .where(Site.id == site_id, Customer.erased_at.is_(None))
+    )
+    if for_update:
+        statement = statement.with_for_update(of=Site).execution_options(populate_existing=True)
+    site = uow.session.scalar(statement)
     if site is None:
         raise NotFound(f"site {site_id} not found")
+    return site
+
+
+def get_site(uow: UnitOfWork, site_id: uuid.UUID) -> Site:
+    return site_row(uow, site_id)
+
+
+def update_site(uow: UnitOfWork, site_id: uuid.UUID, if_match: list[str], data: dict[str, Any]) -> Site:
+    """Correct a site's address or access notes, if unchanged since read; the customer is
+    found by its new town and postcode."""
+    site = site_row(uow, site_id, for_update=True)
+    require_version(site.version, if_match, "site")
+    for key, value in data.items():
+        setattr(site, key, value)
+    site.version += 1
+    uow.session.flush()
+    index_customer(uow, customer_row(uow, site.customer_id))
     return site
 
 
