@@ -57,6 +57,10 @@ def test_a_customer_with_a_site_is_found_without_accents_and_edited_with_its_eta
 
     site = company.post(f"{url}/sites", json={"line1": "Plage", "postcode": "34280", "city": "La Grande-Motte"})
     assert site.status_code == 201, site.get_json()
+    first_site = f"/api/v1/customers/sites/{created['sites'][0]['id']}"
+    moved = {"line1": "Chemin du Moulin", "postcode": "30700", "city": "Uzès", "access_notes": "Code 4321"}
+    corrected = company.edit(first_site, json=moved)
+    assert (corrected.status_code, corrected.headers["ETag"]) == (200, '"2"'), corrected.get_json()
     assert company.get(CUSTOMERS, query_string={"q": "grande motte"}).get_json()["items"][0]["id"] == created["id"]
     note = company.post(f"{url}/notes", json={"kind": "call", "text": "Veut un devis de pompe à chaleur."})
     assert note.status_code == 201, note.get_json()

@@ -54,7 +54,12 @@ def test_a_deactivated_user_is_refused_at_the_next_request_through_the_stack(sta
 
 def test_customers_and_partners_reach_no_staff_data_through_the_stack(stack: Stack) -> None:
     company = stack.new_company()
-    customer_id = uuid.uuid4()
+    customer = {
+        "kind": "private",
+        "last_name": "Petit",
+        "billing_address": {"line1": "3 rue des Pins", "postcode": "30000", "city": "Nîmes"},
+    }
+    customer_id = company.post("/api/v1/customers/customers", json=customer).get_json()["id"]
     invited = company.post(
         "/api/v1/users",
         json={

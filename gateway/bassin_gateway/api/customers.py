@@ -131,6 +131,31 @@ def update_customer(customer_id: str):
     return versioned(call("customers", "update_customer", customer_id, expected, body))
 
 
+@api.view(
+    "GET",
+    "/sites/<site_id>",
+    READ,
+    rpc="get_site",
+    summary="A site, with the ETag that an edit sends back",
+    response_headers=("ETag",),
+)
+def get_site(site_id: str):
+    return versioned(call("customers", "get_site", site_id))
+
+
+@api.view(
+    "PUT",
+    "/sites/<site_id>",
+    MANAGE,
+    rpc="update_site",
+    summary="Correct a site's address or access notes, if unchanged since read",
+    headers=("If-Match",),
+    response_headers=("ETag",),
+)
+def update_site(site_id: str):
+    return versioned(call("customers", "update_site", site_id, if_match(), json_body()))
+
+
 @portal.view(
     "GET",
     "/customer",
@@ -176,6 +201,14 @@ api.forward(
     status=201,
     location="/equipment/{id}",
     summary="Replace a piece of equipment in service by a new one; the old one stays in the history",
+)
+api.forward(
+    "POST",
+    "/equipment/<equipment_id>/removal",
+    "remove_equipment",
+    MANAGE,
+    body=True,
+    summary="Take a piece of equipment out of service without a successor; it stays in the history",
 )
 api.forward(
     "GET",

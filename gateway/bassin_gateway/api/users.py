@@ -73,7 +73,7 @@ def get_user(user_id: uuid.UUID):
 )
 def invite_user():
     invited = load_or_reject(InvitationInput(), json_body())
-    if invited["customer_id"] is not None:
+    if invited["customer_id"] is not None and CUSTOMER in invited["roles"]:
         _check_customer(invited["customer_id"])
     with bassin("sessions")() as session:
         user = identities.create_user(

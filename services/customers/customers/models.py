@@ -67,6 +67,7 @@ class Site(TenantScoped, Base):
     city: Mapped[str] = mapped_column(String(100))
     country: Mapped[str] = mapped_column(String(2))
     access_notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -212,6 +212,7 @@ class SiteOutput(Schema):
     city = fields.String(metadata={"example": "Nîmes"})
     country = fields.String(metadata={"example": "FR"})
     access_notes = fields.String(allow_none=True, metadata={"example": "Portail vert, code 1234 ; chien gentil."})
+    version = fields.Integer(metadata={"example": 1, "description": "Changes with each edit of the site: its ETag."})
 
 
 class CustomerSummary(Schema):
@@ -867,3 +868,8 @@ class ErasureOutput(Schema):
     erased_at = fields.DateTime(metadata={"example": "2026-09-01T08:00:00+00:00"})
     events_redacted = fields.Integer(metadata={"example": 4, "description": "Events rewritten in the outbox."})
     dead_letters_redacted = fields.Integer(metadata={"example": 0})
+
+
+class RemovalInput(StrictSchema):
+    removed_on = fields.Date(validate=PLAUSIBLE_DATES, required=True, metadata={"example": "2026-05-10"})
+    reason = _text(200, "Robot hors service, non remplacé", required=True)

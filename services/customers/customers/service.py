@@ -58,6 +58,14 @@ class CustomersService(BassinService):
     def add_site(self, uow: UnitOfWork, customer_id: uuid.UUID, site: dict[str, Any]) -> Any:
         return usecases.add_site(uow, customer_id, site)
 
+    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.SiteOutput)
+    def get_site(self, uow: UnitOfWork, site_id: uuid.UUID) -> Any:
+        return usecases.get_site(uow, site_id)
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.SiteInput, returns=schemas.SiteOutput, idempotent=True)
+    def update_site(self, uow: UnitOfWork, site_id: uuid.UUID, if_match: list[str], site: dict[str, Any]) -> Any:
+        return usecases.update_site(uow, site_id, if_match, site)
+
     @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.NoteInput, returns=schemas.TimelineEntryOutput, idempotent=True)
     def add_note(self, uow: UnitOfWork, customer_id: uuid.UUID, note: dict[str, Any]) -> Any:
         return usecases.add_note(uow, customer_id, note)
@@ -87,6 +95,10 @@ class CustomersService(BassinService):
     @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.EquipmentInput, returns=schemas.EquipmentOutput, idempotent=True)
     def replace_equipment(self, uow: UnitOfWork, equipment_id: uuid.UUID, equipment: dict[str, Any]) -> Any:
         return usecases.replace_equipment(uow, equipment_id, equipment)
+
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.RemovalInput, returns=schemas.EquipmentOutput, idempotent=True)
+    def remove_equipment(self, uow: UnitOfWork, equipment_id: uuid.UUID, removal: dict[str, Any]) -> Any:
+        return usecases.remove_equipment(uow, equipment_id, removal)
 
     @rpc(requires=READ_BUSINESS_DATA, returns=schemas.EquipmentOutput)
     def get_equipment(self, uow: UnitOfWork, equipment_id: uuid.UUID) -> Any:

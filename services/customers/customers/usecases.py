@@ -275,10 +275,34 @@ def add_site(uow: UnitOfWork, customer_id: uuid.UUID, data: dict[str, Any]) -> S
     return site
 
 
-def site_row(uow: UnitOfWork, site_id: uuid.UUID) -> Site:
-    site = uow.session.scalar(select(Site).where(Site.id == site_id))
+def site_row(uow: UnitOfWork, site_id: uuid.UUID, *, for_update: bool = False) -> Site:
+    statement = (
+        select(Site)
+        .join(Customer, Customer.id == Site.customer_id)
+        .where(Site.id == site_id, Customer.erased_at.is_(None))
+    )
+    if for_update:
+        statement = statement.with_for_update(of=Site).execution_options(populate_existing=True)
+    site = uow.session.scalar(statement)
     if site is None:
         raise NotFound(f"site {site_id} not found")
+    return site
+
+
+def get_site(uow: UnitOfWork, site_id: uuid.UUID) -> Site:
+    return site_row(uow, site_id)
+
+
+def update_site(uow: UnitOfWork, site_id: uuid.UUID, if_match: list[str], data: dict[str, Any]) -> Site:
+    """Correct a site's address or access notes, if unchanged since read; the customer is
+    found by its new town and postcode."""
+    site = site_row(uow, site_id, for_update=True)
+    require_version(site.version, if_match, "site")
+    for key, value in data.items():
+        setattr(site, key, value)
+    site.version += 1
+    uow.session.flush()
+    index_customer(uow, customer_row(uow, site.customer_id))
     return site
 
 
@@ -1240,3 +1264,17 @@ def record_sale(uow: UnitOfWork, sale: dict[str, Any]) -> None:
                 install_equipment(uow, pool.id, equipment)
         except ValidationFailed:
             _timeline(uow, customer.id, "equipment", f"N° de série {line['serial_number']} déjà enregistré.")
+
+
+def remove_equipment(uow: UnitOfWork, equipment_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """Take a piece of equipment out of service without a successor (sold, scrapped): it
+    stays in the pool's history, and no end-of-life notice follows."""
+    equipment = equipment_row(uow, equipment_id, for_update=True)
+    if equipment.status != domain.EquipmentStatus.IN_SERVICE:
+        raise Conflict(f"this equipment is {equipment.status} already")
+    if data["removed_on"] < equipment.installed_on:
+        raise ValidationFailed.field("removed_on", "before the equipment was installed")
+    equipment.status, equipment.out_of_service_on = domain.EquipmentStatus.REMOVED.value, data["removed_on"]
+    text = f"Équipement retiré : {equipment.brand} {equipment.model} ({data['reason']})."
+    _timeline(uow, equipment.customer_id, "equipment", text, str(equipment.id))
+    return equipment_view(equipment)

@@ -139,3 +139,18 @@ def test_the_search_index_is_used_under_row_level_security(uow, new_customer) ->
     # The range is the index's condition (not a filter over every row of the index).
     assert "search_terms_by_term" in plan, plan
     assert any("Index Cond" in line and "term >=" in line for line in plan.splitlines()), plan
+
+
+def test_a_site_is_corrected_with_its_version_and_found_by_its_new_town(uow, new_customer, find) -> None:
+    customer = new_customer()
+    site = customer["sites"][0]
+    corrected = {"label": "Mas", "line1": "Chemin du Moulin", "line2": None, "postcode": "30700", "city": "Uzès"}
+    with pytest.raises(PreconditionFailed), uow() as work:
+        usecases.update_site(work, site["id"], ["2"], {**corrected, "country": "FR", "access_notes": None})
+    with uow() as work:
+        updated = usecases.update_site(
+            work, site["id"], ["1"], {**corrected, "country": "FR", "access_notes": "Code 4321"}
+        )
+        assert (updated.city, updated.version) == ("Uzès", 2)
+    assert find("uzes") == ["DURAND Hélène"]
+    assert find("saint chaptes") == []

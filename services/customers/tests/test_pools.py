@@ -146,3 +146,20 @@ def test_a_replacement_keeps_the_history(uow, new_pool) -> None:
     assert history[0]["replaced_by_id"] == new["id"] and history[1]["replaces_id"] == old["id"]
     with pytest.raises(NotFound), uow(tenant_id=__import__("uuid").uuid4()) as work:
         usecases.get_equipment(work, new["id"])
+
+
+def test_a_removed_equipment_stays_in_the_history_and_is_not_announced(uow, new_pool) -> None:
+    pool = new_pool()
+    with uow() as work:
+        robot = usecases.install_equipment(
+            work, pool["id"], equipment_input(category="robot", serial_number=None, installed_on="2016-05-01")
+        )
+    with pytest.raises(ValidationFailed) as refused, uow() as work:
+        usecases.remove_equipment(work, robot["id"], {"removed_on": date(2015, 1, 1), "reason": "HS"})
+    assert "removed_on" in refused.value.errors
+    with uow() as work:
+        removed = usecases.remove_equipment(work, robot["id"], {"removed_on": date(2026, 5, 10), "reason": "HS"})
+    assert (removed["status"], removed["out_of_service_on"]) == ("removed", date(2026, 5, 10))
+    with uow() as work:
+        assert usecases.daily_scan(work, {"today": date(2026, 6, 1)})["equipment_end_of_life"] == 0
+        assert [e["status"] for e in usecases.get_pool(work, pool["id"])["equipment"]] == ["removed"]
