@@ -67,7 +67,12 @@ api.forward(
     summary="Check the tickets' hash chain: an edited or deleted ticket is named",
 )
 api.forward(
-    "GET", "/categories", "list_categories", READ_BUSINESS_DATA, summary="The till's product tree: categories, by name"
+    "GET",
+    "/categories",
+    "list_categories",
+    READ_BUSINESS_DATA,
+    query=True,
+    summary="The till's product tree: categories, by name",
 )
 
 # The rights a till's request may use beyond recording sales, as the caller's company grants them.

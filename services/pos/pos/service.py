@@ -50,9 +50,9 @@ class PosService(BassinService):
     def list_catalogue(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
         return usecases.list_catalogue(uow, page)
 
-    @rpc(requires=READ_BUSINESS_DATA, returns=schemas.CategoryOutput(many=True))
-    def list_categories(self, uow: UnitOfWork) -> Any:
-        return usecases.list_categories(uow)
+    @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.CategoryOutput))
+    def list_categories(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.list_categories(uow, page)
 
     @rpc(requires=RECORD_SALES, accepts=schemas.CashSessionInput, returns=schemas.CashSessionOutput, idempotent=True)
     def open_cash_session(self, uow: UnitOfWork, session: dict[str, Any]) -> Any:

@@ -408,15 +408,15 @@ def list_catalogue(uow: UnitOfWork, query: dict[str, Any]) -> Page[CatalogueArti
     return read_page(uow.session, statement, (CatalogueArticle.name, CatalogueArticle.article_id), query)
 
 
-def list_categories(uow: UnitOfWork) -> list[dict[str, Any]]:
+def list_categories(uow: UnitOfWork, page: dict[str, Any]) -> Page[dict[str, Any]]:
     """The till's product tree: each category and its number of articles, by name."""
-    rows = uow.session.execute(
+    statement = (
         select(CatalogueArticle.category, func.count())
         .where(CatalogueArticle.category.is_not(None))
         .group_by(CatalogueArticle.category)
-        .order_by(CatalogueArticle.category)
     )
-    return [{"category": category, "articles": count} for category, count in rows]
+    found = read_page(uow.session, statement, (CatalogueArticle.category,), page)
+    return Page([{"category": category, "articles": count} for category, count in found.items], found.next)
 
 
 def keep_article(uow: UnitOfWork, article: dict[str, Any]) -> CatalogueArticle:

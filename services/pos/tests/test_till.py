@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bassin_common.errors import Forbidden, ValidationFailed
 from bassin_common.events import Event
+from bassin_common.pagination import PageQuery
 from pos import events, invoices, schemas, usecases
 from pos.journal import GENESIS
 from pos.models import Sale, SaleVat, Shop
@@ -187,7 +188,8 @@ def test_the_product_tree_lists_categories_and_their_articles(uow: Any, till: Ti
                 },
             )
     with uow() as work:
-        assert usecases.list_categories(work) == [{"category": "Traitement de l'eau", "articles": 2}]
+        tree = usecases.list_categories(work, PageQuery().load({}))
+        assert (tree.items, tree.next) == ([{"category": "Traitement de l'eau", "articles": 2}], None)
         query = schemas.CatalogueQuery().load({"category": "Traitement de l'eau"})
         assert [a.name for a in usecases.list_catalogue(work, query).items] == [
             "Chlore lent galets 5 kg",
