@@ -150,6 +150,7 @@ CONSUMED: tuple[tuple[str, str, type[EventView]], ...] = (
     ("worksites", "task_started", TaskView),
     ("worksites", "task_completed", TaskView),
     ("inventory", "reorder_needed", ReorderNeededView),
+    ("pos", "invoice_overdue", InvoiceOverdueView),
     ("sav", "intervention_scheduled", InterventionScheduledView),
     ("sav", "warranty_return_requested", WarrantyReturnRequestedView),
     ("sav", "warranty_return_status_changed", WarrantyReturnStatusView),

@@ -143,6 +143,29 @@ INVOICE_ISSUED = EventSpec(
 )
 
 
+class InvoiceOverdue(Schema):
+    invoice_id = fields.UUID(required=True, attribute="id")
+    number = fields.String(required=True)
+    customer_id = fields.UUID(required=True)
+    due_on = fields.Date(required=True)
+    balance = Money(required=True)
+
+
+INVOICE_OVERDUE = EventSpec(
+    "invoice_overdue",
+    InvoiceOverdue,
+    "An issued invoice is past its due date with a balance left (announced once, by the daily "
+    "scan the scheduler calls): the office follows it up (relance).",
+    example={
+        "invoice_id": INVOICE,
+        "number": "FA2026-00042",
+        "customer_id": CUSTOMER,
+        "due_on": "2026-08-13",
+        "balance": "1294.00",
+    },
+)
+
+
 class PaymentReceived(Schema):
     payment_id = fields.UUID(required=True, attribute="id")
     invoice_id = fields.UUID(required=True)

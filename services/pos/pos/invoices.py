@@ -501,6 +501,26 @@ def is_overdue(invoice: Invoice, today: date) -> bool:
     return invoice.kind != CREDIT_NOTE and invoice.due_on is not None and invoice.due_on < today and invoice.balance > 0
 
 
+def scan_overdue_invoices(uow: UnitOfWork, scan: dict[str, Any]) -> dict[str, int]:
+    """What the scheduler calls once a day for a company: publish ``invoice_overdue`` for
+    each issued invoice past due with a balance, once per invoice. Run again the same day
+    (or any later day), it announces nothing more; a paid invoice is never announced."""
+    as_of = scan["as_of"] or date.today()
+    candidates = uow.session.scalars(
+        select(Invoice)
+        .where(Invoice.number.is_not(None), Invoice.overdue_announced_on.is_(None), Invoice.due_on < as_of)
+        .order_by(Invoice.due_on, Invoice.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    announced = 0
+    for invoice in candidates:
+        if is_overdue(invoice, as_of):
+            invoice.overdue_announced_on = as_of
+            uow.emit(events.INVOICE_OVERDUE, invoice)
+            announced += 1
+    return {"invoices_overdue": announced}
+
+
 def customer_balance(uow: UnitOfWork, customer_id: uuid.UUID) -> dict[str, Any]:
     """What a customer owes: its issued invoices less credit notes and payments, and each
     invoice still open (overdue ones flagged)."""

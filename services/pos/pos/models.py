@@ -297,6 +297,7 @@ class Invoice(TenantScoped, Base):
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_to: Mapped[str | None] = mapped_column(String(320))
+    overdue_announced_on: Mapped[date | None] = mapped_column(Date)  # invoice_overdue published, once
     version: Mapped[int] = mapped_column(default=1)
 
     lines: Mapped[list[InvoiceLine]] = relationship(order_by="InvoiceLine.position", lazy="selectin")

@@ -697,3 +697,13 @@ class StatisticsOutput(Schema):
     group_by = fields.String(metadata={"example": "day"})
     rows = fields.List(fields.Nested(StatisticsRow))
     csv = fields.String(metadata={"example": "key;tickets;revenue_incl_vat;…"})
+
+
+class OverdueScanInput(StrictSchema):
+    as_of = fields.Date(load_default=None, allow_none=True, metadata={"example": "2026-11-29"})
+
+
+class OverdueScanOutput(Schema):
+    """How many invoices the scan announced overdue (each once)."""
+
+    invoices_overdue = fields.Integer(metadata={"example": 3})

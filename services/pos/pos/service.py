@@ -15,6 +15,7 @@ from bassin_common.permissions import (
     READ_FINANCIAL_REPORTS,
     RECORD_SALES,
     REFUND_SALES,
+    RUN_SCHEDULED_JOBS,
 )
 from bassin_common.service import BassinService, consume, rpc
 from bassin_common.uow import UnitOfWork
@@ -157,6 +158,16 @@ class PosService(BassinService):
     @rpc(requires=READ_BUSINESS_DATA, returns=schemas.DocumentOutput)
     def sale_pdf(self, uow: UnitOfWork, sale_id: uuid.UUID) -> Any:
         return document(f"ticket-{sale_id}.pdf", invoices.sale_pdf(uow, sale_id))
+
+    # The scheduler calls it once a day per company, as the system (notifications_scheduler).
+    @rpc(
+        requires=RUN_SCHEDULED_JOBS,
+        accepts=schemas.OverdueScanInput,
+        returns=schemas.OverdueScanOutput,
+        idempotent=True,
+    )
+    def scan_overdue_invoices(self, uow: UnitOfWork, scan: dict[str, Any]) -> Any:
+        return invoices.scan_overdue_invoices(uow, scan)
 
     @rpc(requires=READ_FINANCIAL_REPORTS, accepts=schemas.FecQuery, returns=schemas.FecOutput)
     def fec_export(self, uow: UnitOfWork, query: dict[str, Any]) -> Any:

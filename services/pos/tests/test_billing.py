@@ -303,3 +303,24 @@ def test_an_intervention_not_covered_drafts_its_invoice_once(uow: Any, till: Til
     with uow(roles=("system",)) as work:
         covered = intervention(till.tenant_id, helene, "manufacturer_warranty", parts)
         assert invoices.draft_intervention_invoice(work, covered) is None
+
+
+def test_the_daily_scan_announces_each_overdue_invoice_once(uow: Any, helene: uuid.UUID) -> None:
+    late, _ = issued(uow, draft(uow, helene, ("Réparation de la pompe", "1", "150.00", "20.00")).id)
+    settled, _ = issued(uow, draft(uow, helene, ("Hivernage", "1", "100.00", "20.00")).id)
+    pay(uow, settled.id, "120.00")
+    pay(uow, late.id, "80.00")
+    day_after_due = late.due_on + timedelta(days=1)
+
+    def scan(on: date) -> tuple[dict[str, int], list[Event]]:
+        with uow(roles=("system",)) as work:
+            return invoices.scan_overdue_invoices(work, {"as_of": on}), work.emitted
+
+    assert scan(late.due_on) == ({"invoices_overdue": 0}, [])  # due today is not late
+    counts, emitted = scan(day_after_due)
+    assert counts == {"invoices_overdue": 1}
+    assert [(e.event_type, e.data["number"], e.data["balance"]) for e in emitted] == [
+        ("invoice_overdue", late.number, "100.00")
+    ]
+    assert scan(day_after_due) == ({"invoices_overdue": 0}, [])  # the same day again: nothing new
+    assert scan(day_after_due + timedelta(days=7)) == ({"invoices_overdue": 0}, [])  # announced once
