@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Any
 
 from bassin_common.errors import ValidationFailed
 
@@ -756,3 +757,101 @@ def life_used_percent(installed_on: date, end_of_life_on: date, today: date) -> 
     """How much of its expected life a piece of equipment has used, in whole percent."""
     lifetime = (end_of_life_on - installed_on).days
     return max(0, round(100 * (today - installed_on).days / lifetime)) if lifetime > 0 else 100
+
+
+# --- a construction handed over (worksites' project_completed) ---------------------------
+
+# The words a construction order may use for a pool's make-up, in French or as the codes.
+_WORDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "coating": (
+        (Coating.PVC_MEMBRANE, ("pvc", "membrane", "armé")),
+        (Coating.TILES, ("tiles", "carrelage", "mosaïque", "mosaique")),
+        (Coating.POLYESTER, ("polyester", "coque")),
+        (Coating.CONCRETE_PAINT, ("paint", "peinture", "enduit")),
+        (Coating.LINER, ("liner",)),
+    ),
+    "filtration": (
+        (Filtration.CARTRIDGE, ("cartridge", "cartouche")),
+        (Filtration.GLASS, ("glass", "verre")),
+        (Filtration.DIATOM, ("diatom",)),
+        (Filtration.SAND, ("sand", "sable")),
+    ),
+    "treatment": (
+        (Treatment.SALT, ("salt", "sel", "électrolyse", "electrolyse")),
+        (Treatment.BROMINE, ("bromine", "brome")),
+        (Treatment.ACTIVE_OXYGEN, ("oxygen", "oxygène", "oxygene")),
+        (Treatment.UV, ("uv",)),
+        (Treatment.CHLORINE, ("chlorine", "chlore")),
+    ),
+    "safety_device": (
+        (SafetyDevice.SHELTER, ("shelter", "abri")),
+        (SafetyDevice.COVER, ("cover", "volet", "couverture", "bâche")),
+        (SafetyDevice.BARRIER, ("barrier", "barrière", "barriere")),
+        (SafetyDevice.ALARM, ("alarm", "alarme")),
+    ),
+}
+_DEFAULTS = {"coating": Coating.LINER, "filtration": Filtration.SAND, "treatment": Treatment.CHLORINE}
+
+
+def _named(kind: str, texts: list[str]) -> StrEnum | None:
+    words = " ".join(fold(text) for text in texts if text)
+    for value, names in _WORDS[kind]:
+        if any(fold(name) in words for name in names):
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class HandedOverPool:
+    fields: dict[str, Any]
+    safety_device_unknown: bool
+
+
+def handed_over_pool(pool: dict[str, Any]) -> HandedOverPool:
+    """The customer file's pool from what a construction order said of it: its words
+    ("liner 75/100 bleu", "sable", "électrolyse au sel", options such as "volet immergé")
+    read into the file's codes; what cannot be read takes the trade's most common choice,
+    except the safety device, which the office must say (flagged)."""
+    options = list(pool.get("options") or [])
+    fields: dict[str, Any] = {}
+    for kind, default in _DEFAULTS.items():
+        fields[kind] = str(_named(kind, [pool.get(kind) or ""]) or default)
+    safety = _named("safety_device", options)
+    shape = pool.get("shape") if pool.get("shape") in set(Shape) else Shape.FREEFORM
+    fields.update(
+        pool_type=(pool.get("pool_type_code") or "construction")[:40],
+        shape=str(shape),
+        length_m=Decimal(str(pool.get("length_m") or "0")),
+        width_m=Decimal(str(pool.get("width_m") or pool.get("length_m") or "0")),
+        mean_depth_m=Decimal(str(pool.get("mean_depth_m") or "0")),
+        heating=next((o[:60] for o in options if _mentions(o, ("chauffage", "pompe à chaleur", "heat"))), None),
+        cover=next((o[:60] for o in options if _mentions(o, ("volet", "couverture", "bâche", "cover"))), None),
+        safety_device=str(safety or SafetyDevice.NONE_REQUIRED),
+    )
+    return HandedOverPool(fields, safety_device_unknown=safety is None)
+
+
+def _mentions(text: str, words: tuple[str, ...]) -> bool:
+    return any(fold(word) in fold(text) for word in words)
+
+
+def equipment_category(text: str | None) -> Category:
+    """A category from a worksite's words for an equipment ("pump", "pompe de filtration")."""
+    folded = fold(text or "")
+    if folded in set(Category):
+        return Category(folded)
+    for category, words in (
+        (Category.HEAT_PUMP, ("heat", "chaleur")),
+        (Category.SALT_CHLORINATOR, ("chlorinator", "electrolyseur", "sel")),
+        (Category.PUMP, ("pump", "pompe")),
+        (Category.CARTRIDGE_FILTER, ("cartridge", "cartouche")),
+        (Category.SAND_FILTER, ("filter", "filtre")),
+        (Category.ROBOT, ("robot",)),
+        (Category.MULTIPORT_VALVE, ("valve", "vanne")),
+        (Category.CONTROLLER, ("controller", "regulation", "coffret")),
+        (Category.COVER, ("cover", "volet")),
+        (Category.LINER, ("liner",)),
+    ):
+        if any(word in folded for word in words):
+            return category
+    return Category.OTHER

@@ -411,3 +411,43 @@ class SaleCompletedView(EventView):
     total = fields.Decimal(required=True, as_string=True)
     lines = fields.List(fields.Nested(SoldLineView), required=True)
     completed_at = fields.DateTime(required=True)
+
+
+# --- what worksites and sav tell (consumed) -----------------------------------------------
+
+
+class HandedOverEquipmentView(EventView):
+    category = fields.String(required=True)
+    brand = fields.String(required=True)
+    model = fields.String(required=True)
+    serial_number = fields.String(load_default=None, allow_none=True)
+    warranty_months = fields.Integer(load_default=None, allow_none=True)
+
+
+class ProjectCompletedView(EventView):
+    """worksites' handover: the pool (as the construction order described it) and its
+    equipment, to register on the customer's site."""
+
+    project_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+    site_id = fields.UUID(load_default=None, allow_none=True)
+    handover_on = fields.Date(required=True)
+    reserves = fields.List(fields.String(), load_default=list)
+    pool = fields.Dict(load_default=None, allow_none=True)
+    equipment = fields.List(fields.Nested(HandedOverEquipmentView), load_default=list)
+
+
+class EquipmentChangeView(EventView):
+    equipment_id = fields.UUID(required=True)
+    action = fields.String(required=True)
+    new_serial_number = fields.String(load_default=None, allow_none=True)
+
+
+class InterventionCompletedView(EventView):
+    """sav's finished intervention: a timeline entry and the equipment it changed."""
+
+    intervention_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+    completed_at = fields.DateTime(required=True)
+    report_summary = fields.String(load_default=None, allow_none=True)
+    equipment_changes = fields.List(fields.Nested(EquipmentChangeView), load_default=list)

@@ -246,3 +246,10 @@ class CustomersService(BassinService):
         return {**erased, "dead_letters_redacted": gdpr.redact_dead_letters(amqp_uri, uow.tenant_id, customer_id)}
 
     on_sale_completed = consume("pos", "sale_completed", events.SaleCompletedView, usecases.record_sale)
+    on_project_completed = consume(
+        "worksites", "project_completed", events.ProjectCompletedView, usecases.register_handover
+    )
+    on_intervention_completed = consume(
+        "sav", "intervention_completed", events.InterventionCompletedView, usecases.record_intervention
+    )
+    on_article_price_changed = consume("inventory", "article_price_changed", events.ArticleView, usecases.copy_article)

@@ -6,6 +6,7 @@ They load and store through the ORM (scoped to the unit of work's tenant by
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -35,6 +36,8 @@ from customers.models import (
     WaterProduct,
     WaterTarget,
 )
+
+log = logging.getLogger(__name__)
 
 TOP_OF_UNICODE = chr(0x10FFFF)  # after every prefix's continuations, in the "C" collation
 
@@ -1278,3 +1281,96 @@ def remove_equipment(uow: UnitOfWork, equipment_id: uuid.UUID, data: dict[str, A
     text = f"Équipement retiré : {equipment.brand} {equipment.model} ({data['reason']})."
     _timeline(uow, equipment.customer_id, "equipment", text, str(equipment.id))
     return equipment_view(equipment)
+
+
+# --- what worksites and sav tell ----------------------------------------------------------
+
+
+def register_handover(uow: UnitOfWork, project: dict[str, Any]) -> None:
+    """A construction handed over: its pool registered on the customer's site, and each piece
+    of equipment installed on it the day of the handover (manufacturer warranty as the
+    project says). Once per project; a customer or site unknown here is left alone (logged)."""
+    reference = str(project["project_id"])
+    if uow.session.scalar(
+        select(TimelineEntry.id).where(TimelineEntry.reference == reference, TimelineEntry.kind == "handover")
+    ):
+        return
+    sites = uow.session.scalars(
+        select(Site)
+        .join(Customer, Customer.id == Site.customer_id)
+        .where(Site.customer_id == project["customer_id"], Customer.erased_at.is_(None))
+    ).all()
+    # The order's site; an order without one: the customer's site when there is only one.
+    site = next((s for s in sites if s.id == project["site_id"]), sites[0] if len(sites) == 1 else None)
+    if site is None:
+        log.warning("project %s handed over for a site not in the customer files", reference)
+        return
+    handover_on = project["handover_on"]
+    facts = domain.handed_over_pool(project["pool"] or {})
+    pool = Pool(customer_id=site.customer_id, site_id=site.id, version=1)
+    _set_pool_fields(pool, {**facts.fields, "name": "Bassin construit", "volume_override_m3": None})
+    uow.session.add(pool)
+    uow.session.flush()
+    text = f"Chantier réceptionné le {handover_on:%d/%m/%Y} : bassin de {pool.volume_m3} m³ enregistré."
+    if project["reserves"]:
+        text += " Réserves : " + " ; ".join(project["reserves"]) + "."
+    _timeline(uow, site.customer_id, "handover", text, reference)
+    if facts.safety_device_unknown:
+        _timeline(uow, site.customer_id, "pool", "Dispositif de sécurité non précisé à la réception : à renseigner.")
+    for item in project["equipment"]:
+        equipment = {
+            "category": domain.equipment_category(item["category"]),
+            "brand": item["brand"],
+            "model": item["model"],
+            "serial_number": item["serial_number"],
+            "supplier": None,
+            "installed_on": handover_on,
+            "purchase_document": reference,
+            "warranty_months": item["warranty_months"],
+            "lifetime_years": None,
+        }
+        try:
+            with uow.session.begin_nested():
+                install_equipment(uow, pool.id, equipment)
+        except ValidationFailed:
+            note = f"N° de série {item['serial_number']} ({item['brand']}) déjà enregistré : non repris."
+            _timeline(uow, site.customer_id, "equipment", note, reference)
+
+
+def record_intervention(uow: UnitOfWork, intervention: dict[str, Any]) -> None:
+    """An after-sales intervention done: a timeline entry, and the equipment it replaced or
+    removed changed in the file (a replacement keeps the old one in the history)."""
+    reference = str(intervention["intervention_id"])
+    customer = uow.session.scalar(
+        select(Customer).where(Customer.id == intervention["customer_id"], Customer.erased_at.is_(None))
+    )
+    if customer is None or uow.session.scalar(
+        select(TimelineEntry.id).where(TimelineEntry.reference == reference, TimelineEntry.kind == "intervention")
+    ):
+        return
+    summary = intervention["report_summary"] or "sans compte rendu"
+    done_on = intervention["completed_at"].date()
+    _timeline(uow, customer.id, "intervention", f"Intervention SAV du {done_on:%d/%m/%Y} : {summary}", reference)
+    for change in intervention["equipment_changes"]:
+        equipment = uow.session.scalar(
+            select(Equipment).where(Equipment.id == change["equipment_id"], Equipment.customer_id == customer.id)
+        )
+        if equipment is None or equipment.status != domain.EquipmentStatus.IN_SERVICE:
+            continue
+        if change["action"] == "removed":
+            remove_equipment(uow, equipment.id, {"removed_on": done_on, "reason": "retiré en intervention SAV"})
+        elif change["action"] == "replaced":
+            successor = {
+                **{key: getattr(equipment, key) for key in ("category", "brand", "model", "supplier")},
+                "serial_number": change["new_serial_number"],
+                "installed_on": done_on,
+                "purchase_document": reference,
+                "warranty_months": None,
+                "lifetime_years": None,
+            }
+            try:
+                with uow.session.begin_nested():
+                    replace_equipment(uow, equipment.id, successor)
+            except ValidationFailed:
+                note = f"Remplacement de {equipment.brand} {equipment.model} non repris : n° de série déjà connu."
+                _timeline(uow, customer.id, "equipment", note, reference)

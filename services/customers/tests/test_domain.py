@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from bassin_common.errors import ValidationFailed
+from customers import domain
 from customers.domain import (
     Badge,
     Balance,
@@ -224,3 +225,53 @@ def test_a_query_with_digits_may_be_a_serial_number_typed_with_separators() -> N
     assert query_alternatives("HP-2024 0017") == [["0017", "2024", "hp"], ["hp20240017"]]
     assert query_alternatives("helene") == [["helene"]]
     assert query_alternatives("  ") == []
+
+
+# --- a construction handed over --------------------------------------------------------------
+
+
+def test_a_handed_over_pool_reads_the_order_s_words_into_the_file_s_codes() -> None:
+    pool = domain.handed_over_pool(
+        {
+            "pool_type_code": "BET-R8",
+            "shape": "rectangle",
+            "length_m": "8.00",
+            "width_m": "4.00",
+            "mean_depth_m": "1.40",
+            "coating": "liner 75/100 bleu",
+            "filtration": "sable",
+            "treatment": "électrolyse au sel",
+            "options": ["volet immergé", "pompe à chaleur 9 kW"],
+        }
+    )
+    fields = pool.fields
+    assert (fields["coating"], fields["filtration"], fields["treatment"]) == ("liner", "sand", "salt")
+    assert (fields["safety_device"], fields["cover"], fields["heating"]) == (
+        "cover",
+        "volet immergé",
+        "pompe à chaleur 9 kW",
+    )
+    assert (fields["length_m"], fields["width_m"], fields["mean_depth_m"]) == (
+        Decimal("8.00"),
+        Decimal("4.00"),
+        Decimal("1.40"),
+    )
+    assert not pool.safety_device_unknown
+
+
+def test_a_handed_over_pool_without_a_safety_device_is_flagged_for_the_office() -> None:
+    pool = domain.handed_over_pool({"shape": "kidney", "length_m": "7", "mean_depth_m": "1.5", "options": []})
+    assert pool.safety_device_unknown and pool.fields["safety_device"] == "none_required"
+    # What cannot be read takes the trade's most common choice; an unknown shape is freeform.
+    made_up = (pool.fields["coating"], pool.fields["filtration"], pool.fields["treatment"])
+    assert made_up == ("liner", "sand", "chlorine")
+    assert pool.fields["shape"] == "freeform" and pool.fields["width_m"] == Decimal("7")
+
+
+def test_a_worksite_s_words_for_an_equipment_give_its_category() -> None:
+    assert domain.equipment_category("pump") is domain.Category.PUMP
+    assert domain.equipment_category("Pompe à chaleur Inverter") is domain.Category.HEAT_PUMP
+    assert domain.equipment_category("pompe de filtration") is domain.Category.PUMP
+    assert domain.equipment_category("Électrolyseur au sel") is domain.Category.SALT_CHLORINATOR
+    assert domain.equipment_category("filtre à sable") is domain.Category.SAND_FILTER
+    assert domain.equipment_category("projecteur LED") is domain.Category.OTHER
