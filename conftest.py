@@ -498,6 +498,7 @@ def construction_order(
     tenant_id: uuid.UUID,
     customer_id: uuid.UUID | None = None,
     order_id: uuid.UUID | None = None,
+    site_id: uuid.UUID | None = None,
     pool_type_code: str = "BET-R8",
     promised_filling_date: str | None = "2026-06-01",
 ) -> Any:
@@ -513,7 +514,7 @@ def construction_order(
             "order_id": str(order_id or uuid.uuid4()),
             "quote_id": str(uuid.uuid4()),
             "customer_id": str(customer_id or uuid.uuid4()),
-            "site_id": str(uuid.uuid4()),
+            "site_id": str(site_id or uuid.uuid4()),
             "kind": "construction",
             "confirmed_at": "2026-02-10T09:12:00+00:00",
             "lines": [

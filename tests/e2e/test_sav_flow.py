@@ -21,9 +21,9 @@ from kombu import Connection, Queue, binding
 
 from bassin_common import topology
 from bassin_common.registry import installed_services
-from bassin_common.testing import UnitsOfWork, wait_until
+from bassin_common.testing import wait_until
 from conftest import Company, Stack
-from sav import domain, events, usecases
+from sav import domain
 
 SAV = "/api/v1/sav"
 TODAY = datetime.now(UTC).astimezone(domain.TIMEZONE).date()
@@ -83,44 +83,58 @@ class File:
     new_pump: str
 
 
-def copy_customer_file(service_sessions: Any, tenant_id: uuid.UUID) -> File:
-    """SAV's copy of a customer file, written by the use cases its consumers run on
-    customers' ``customer_created`` and ``equipment_installed``."""
-    customer, pool, old, new = (uuid.uuid4() for _ in range(4))
-    uow = UnitsOfWork("sav", service_sessions("sav"), tenant_id)
-    with uow() as work:
-        usecases.keep_customer(
-            work,
-            events.CustomerView().load(
-                {
-                    "customer_id": str(customer),
-                    "display_name": "Mme Durand",
-                    "email": "durand@example.fr",
-                    "consent": {"email": True, "sms": False},
-                }
-            ),
+def customer_file(company: Company) -> File:
+    """Mme Durand's file made in customers through the gateway: a pool with an old heat pump
+    (Zodiac, warranty ended in 2022) and a pump installed three months ago (Pentair, two
+    years' warranty); SAV learns of it by customers' events."""
+    customer = company.post(
+        "/api/v1/customers/customers",
+        json={
+            "kind": "private",
+            "first_name": "Claire",
+            "last_name": "Durand",
+            "emails": [{"address": "durand@example.fr"}],
+            "consent": {"email": True, "sms": False},
+            "billing_address": {"line1": "4 rue des Cigales", "postcode": "30000", "city": "Nîmes"},
+            "sites": [{"label": "Maison", "line1": "4 rue des Cigales", "postcode": "30000", "city": "Nîmes"}],
+        },
+    )
+    assert customer.status_code == 201, customer.get_json()
+    site = customer.get_json()["sites"][0]["id"]
+    pool = company.post(
+        "/api/v1/customers/pools",
+        json={
+            "site_id": site,
+            "shape": "rectangle",
+            "length_m": "8",
+            "width_m": "4",
+            "mean_depth_m": "1.5",
+            "coating": "liner",
+            "filtration": "sand",
+            "treatment": "salt",
+            "safety_device": "cover",
+        },
+    )
+    assert pool.status_code == 201, pool.get_json()
+    installed = []
+    for category, brand, serial, on, months in [
+        ("heat_pump", "Zodiac", "PAC-2019-77", date(2019, 5, 2), 36),
+        ("pump", "Pentair", "PMP-2026-01", TODAY - timedelta(days=90), 24),
+    ]:
+        response = company.post(
+            f"/api/v1/customers/pools/{pool.get_json()['id']}/equipment",
+            json={
+                "category": category,
+                "brand": brand,
+                "model": "Modèle",
+                "serial_number": serial,
+                "installed_on": on.isoformat(),
+                "warranty_months": months,
+            },
         )
-        for equipment, category, brand, serial, installed, ends in [
-            (old, "heat_pump", "Zodiac", "PAC-2019-77", date(2019, 5, 2), date(2022, 5, 2)),
-            (new, "filtration_pump", "Pentair", "PMP-2026-01", TODAY - timedelta(days=90), TODAY + timedelta(days=640)),
-        ]:
-            usecases.keep_equipment(
-                work,
-                events.EquipmentInstalledView().load(
-                    {
-                        "equipment_id": str(equipment),
-                        "customer_id": str(customer),
-                        "pool_id": str(pool),
-                        "category": category,
-                        "brand": brand,
-                        "model": "Modèle",
-                        "serial_number": serial,
-                        "installed_on": installed.isoformat(),
-                        "warranty_ends_on": ends.isoformat(),
-                    }
-                ),
-            )
-    return File(str(customer), str(pool), str(old), str(new))
+        assert response.status_code == 201, response.get_json()
+        installed.append(response.get_json()["id"])
+    return File(customer.get_json()["id"], pool.get_json()["id"], *installed)
 
 
 @dataclass
@@ -150,9 +164,11 @@ def created_once_copied(company: Company, url: str, body: dict[str, Any]) -> dic
 
 
 @pytest.fixture
-def workshop(stack: Stack, service_sessions: Any) -> Workshop:
+def workshop(stack: Stack) -> Workshop:
     company = stack.new_company()
-    file = copy_customer_file(service_sessions, company.tenant_id)
+    file = customer_file(company)
+    for equipment in (file.old_heat_pump, file.new_pump):  # SAV's copy, from customers' events
+        wait_until(lambda e=equipment: company.get(f"{SAV}/equipment/{e}").status_code == 200)
     van = company.post(
         "/api/v1/inventory/locations", json={"code": "CAM-1", "name": "Camion de Julien", "kind": "van"}
     ).get_json()
@@ -184,6 +200,16 @@ def workshop(stack: Stack, service_sessions: Any) -> Workshop:
         },
     )
     return Workshop(company, file, van, part, technician, service)
+
+
+def invoices_of(company: Company, customer_id: str) -> list[dict[str, Any]]:
+    response = company.get("/api/v1/pos/invoices", query_string={"customer_id": customer_id})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["items"]
+
+
+def timeline(company: Company, customer_id: str) -> list[dict[str, Any]]:
+    return company.get(f"/api/v1/customers/customers/{customer_id}/timeline").get_json()["items"]
 
 
 def open_ticket(company: Company, **fields: Any) -> dict[str, Any]:
@@ -251,10 +277,12 @@ def test_a_heat_pump_out_of_warranty_goes_from_ticket_to_billable_completion(
     assert (completed["covered_by"], completed["labour_minutes"], completed["travel_km"]) == ("none", 80, "18.50")
     assert completed["customer_id"] == workshop.file.customer
     assert company.get(f"{SAV}/tickets/{ticket['id']}").get_json()["status"] == "completed"
-    # The van's stock goes down once inventory consumes parts_used (#21), pos drafts the
-    # invoice once it consumes intervention_completed (#22): checked when they do.
-    if consumes("inventory", "sav", "parts_used"):
-        wait_until(lambda: workshop.van_quantity() == 4)
+    # The van's stock goes down, pos drafts the invoice for the office to check, and the
+    # customer file's timeline tells the intervention.
+    wait_until(lambda: workshop.van_quantity() == 4)
+    (draft,) = wait_until(lambda: invoices_of(company, workshop.file.customer))
+    assert (draft["status"], draft["kind"]) == ("draft", "invoice")
+    wait_until(lambda: "Intervention SAV" in str(timeline(company, workshop.file.customer)))
 
 
 def test_a_pump_under_warranty_is_not_billed_and_goes_back_to_its_manufacturer_once(
@@ -290,7 +318,8 @@ def test_a_pump_under_warranty_is_not_billed_and_goes_back_to_its_manufacturer_o
         messages = received()
     assert sorted(event_type for event_type, _ in messages) == sorted(kinds)
     completed = next(data for event_type, data in messages if event_type == "intervention_completed")
-    assert completed["covered_by"] == "manufacturer_warranty"  # pos drafts no invoice for it
+    assert completed["covered_by"] == "manufacturer_warranty"
+    assert invoices_of(company, workshop.file.customer) == []  # pos drafts no invoice for it
     requested = next(data for event_type, data in messages if event_type == "warranty_return_requested")
     assert (requested["brand"], requested["serial_number"], requested["return_id"]) == (
         "pentair",

@@ -179,13 +179,12 @@ class PosService(BassinService):
 
     on_article_created = consume("inventory", "article_created", events.ArticleCreatedView, usecases.keep_article)
     on_location_created = consume("inventory", "location_created", events.LocationCreatedView, usecases.keep_shop)
-    # To subscribe once their producers declare them (#20 customers, #21 inventory: the
-    # catalogue refuses a subscription to an undeclared event); views and use cases are ready:
-    #   on_article_price_changed = consume("inventory", "article_price_changed",
-    #                                      events.ArticlePriceChangedView, usecases.keep_article)
-    #   on_customer_created = consume("customers", "customer_created", events.CustomerView, usecases.keep_customer)
-    #   on_customer_updated = consume("customers", "customer_updated", events.CustomerView, usecases.keep_customer)
-    #   on_task_completed = consume("worksites", "task_completed", events.TaskCompletedView,
-    #                               invoices.draft_payment_request)
-    #   on_intervention_completed = consume("sav", "intervention_completed", events.InterventionCompletedView,
-    #                                       invoices.draft_intervention_invoice)
+    on_article_price_changed = consume(
+        "inventory", "article_price_changed", events.ArticlePriceChangedView, usecases.keep_article
+    )
+    on_customer_created = consume("customers", "customer_created", events.CustomerView, usecases.keep_customer)
+    on_customer_updated = consume("customers", "customer_updated", events.CustomerView, usecases.keep_customer)
+    on_task_completed = consume("worksites", "task_completed", events.TaskCompletedView, invoices.draft_payment_request)
+    on_intervention_completed = consume(
+        "sav", "intervention_completed", events.InterventionCompletedView, invoices.draft_intervention_invoice
+    )

@@ -25,7 +25,14 @@ POOL = {
     "treatment": "chlorine",
     "safety_device": "alarm",
 }
-EQUIPMENT = {"category": "pump", "brand": "Pentair", "model": "SuperFlo", "installed_on": "2024-05-02"}
+# Five years' manufacturer warranty: still covered, so that SAV can open a manufacturer return on it.
+EQUIPMENT = {
+    "category": "pump",
+    "brand": "Pentair",
+    "model": "SuperFlo",
+    "installed_on": "2024-05-02",
+    "warranty_months": 60,
+}
 
 
 def resources(stack: Stack, company: Company) -> dict[str, str]:

@@ -1,53 +1,21 @@
 """SAV's resources for the route matrix: the company's customer file as SAV copied it (a
-customer, a pool, a pump under manufacturer warranty), a van and a technician, a standard
+customers area's pump under manufacturer warranty), a van and a technician, a standard
 service, a question tree for the pump, a ticket, an intervention at version 1, and a
 manufacturer return on a second ticket.
 
-The customer file is written as SAV's consumers write it (customers #20 publishes it);
-the van and the part come from inventory through its events."""
+The customer file is the customers area's, which SAV copies from customers' events; the
+van and the part come from inventory through its events."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bassin_common.database import make_engine, make_session_factory
-from bassin_common.testing import UnitsOfWork, wait_until
+from bassin_common.testing import wait_until
 from conftest import Company, Stack
-from sav import domain, events, usecases
+from sav import domain
 
 SAV = "/api/v1/sav"
-
-
-def copy_customer_file(stack: Stack, tenant_id: uuid.UUID) -> dict[str, str]:
-    customer, pool, pump = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    engine = make_engine(stack.settings.service_database_url("sav"), pool_size=1, role=stack.settings.database_role)
-    today = datetime.now(UTC).date()
-    try:
-        with UnitsOfWork("sav", make_session_factory(engine), tenant_id)() as work:
-            usecases.keep_customer(
-                work, events.CustomerView().load({"customer_id": str(customer), "display_name": "Mme Durand"})
-            )
-            usecases.keep_equipment(
-                work,
-                events.EquipmentInstalledView().load(
-                    {
-                        "equipment_id": str(pump),
-                        "customer_id": str(customer),
-                        "pool_id": str(pool),
-                        "category": "filtration_pump",
-                        "brand": "Pentair",
-                        "model": "SuperFlo",
-                        "serial_number": f"PMP-{pump.hex[:8]}",
-                        "installed_on": (today - timedelta(days=30)).isoformat(),
-                        "warranty_ends_on": (today + timedelta(days=700)).isoformat(),
-                    }
-                ),
-            )
-    finally:
-        engine.dispose()
-    return {"customer_id": str(customer), "pool_id": str(pool), "equipment_id": str(pump)}
 
 
 def created(company: Company, url: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -61,8 +29,10 @@ def created(company: Company, url: str, body: dict[str, Any]) -> dict[str, Any]:
     return wait_until(attempt)
 
 
-def resources(stack: Stack, company: Company) -> dict[str, str]:
-    ids = copy_customer_file(stack, company.tenant_id)
+def resources(stack: Stack, company: Company, made: dict[str, str]) -> dict[str, str]:
+    # The customers area's pump (under manufacturer warranty), once SAV has its copy.
+    ids: dict[str, str] = {}
+    wait_until(lambda: company.get(f"{SAV}/equipment/{made['equipment_id']}").status_code == 200)
     van = company.post("/api/v1/inventory/locations", json={"code": "CAM-1", "name": "Camion", "kind": "van"})
     assert van.status_code == 201, van.get_json()
     ids["van_location_id"] = van.get_json()["id"]
@@ -87,7 +57,7 @@ def resources(stack: Stack, company: Company) -> dict[str, str]:
         created(
             company,
             f"{SAV}/tickets",
-            {"equipment_id": ids["equipment_id"], "channel": "phone", "description": "Pompe bruyante."},
+            {"equipment_id": made["equipment_id"], "channel": "phone", "description": "Pompe bruyante."},
         )
         for _ in range(2)
     ]
@@ -111,7 +81,7 @@ def resources(stack: Stack, company: Company) -> dict[str, str]:
         company,
         f"{SAV}/question-trees",
         {
-            "category": "filtration_pump",
+            "category": "pump",
             "questions": [
                 {
                     "key": "error_code_shown",
