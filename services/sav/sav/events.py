@@ -216,7 +216,7 @@ class EquipmentInstalledView(EventView):
     category = fields.String(required=True)
     brand = fields.String(required=True)
     model = fields.String(required=True)
-    serial_number = fields.String(required=True)
+    serial_number = fields.String(load_default=None, allow_none=True)  # none on some plates
     installed_on = fields.Date(load_default=None, allow_none=True)
     warranty_ends_on = fields.Date(load_default=None, allow_none=True)
 

@@ -44,7 +44,7 @@ class Equipment(TenantScoped, Base):
     category: Mapped[str] = mapped_column(String(40))
     brand: Mapped[str] = mapped_column(String(120))
     model: Mapped[str] = mapped_column(String(200))
-    serial_number: Mapped[str] = mapped_column(String(120))
+    serial_number: Mapped[str | None] = mapped_column(String(120))
     installed_on: Mapped[date | None] = mapped_column(Date)
     warranty_ends_on: Mapped[date | None] = mapped_column(Date)
     replaced_by: Mapped[uuid.UUID | None]

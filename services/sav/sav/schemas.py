@@ -117,7 +117,7 @@ class EquipmentOutput(Schema):
     category = fields.String(metadata={"example": "heat_pump"})
     brand = fields.String(metadata={"example": "Zodiac"})
     model = fields.String(metadata={"example": "Z550iQ MD5"})
-    serial_number = fields.String(metadata={"example": "ZPAC-2025-118842"})
+    serial_number = fields.String(allow_none=True, metadata={"example": "ZPAC-2025-118842"})
     installed_on = fields.Date(allow_none=True, metadata={"example": "2025-04-12"})
     warranty_ends_on = fields.Date(allow_none=True, metadata={"example": "2027-04-12"})
     covered_by = fields.String(metadata={"example": "manufacturer_warranty"})

@@ -940,6 +940,8 @@ def request_warranty_return(uow: UnitOfWork, data: dict[str, Any]) -> WarrantyRe
     if uow.session.scalar(select(WarrantyReturn.id).where(WarrantyReturn.ticket_id == ticket.id)):
         raise ValidationFailed.field("ticket_id", "the ticket already has a manufacturer return")
     equipment = uow.session.get(Equipment, ticket.equipment_id)
+    if not equipment.serial_number:  # the manufacturer identifies the unit by it
+        raise ValidationFailed.field("ticket_id", "the equipment has no serial number in the customer file yet")
     requested_at = _now()
     rma = WarrantyReturn(
         id=uuid.uuid4(),

@@ -30,6 +30,7 @@ EQUIPMENT = {
     "category": "pump",
     "brand": "Pentair",
     "model": "SuperFlo",
+    "serial_number": "PF-MATRIX-1",
     "installed_on": "2024-05-02",
     "warranty_months": 60,
 }
