@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -87,19 +88,21 @@ def _stop(managed: list[Managed]) -> None:
             item.process.wait()
 
 
-def _wait_http(url: str, timeout: float, managed: list[Managed]) -> None:
-    """Wait for ``url`` to answer 200, failing early if a process died."""
+def _wait_http(url: str, timeout: float, managed: list[Managed], ready: str | None = None) -> None:
+    """Wait for ``url`` to answer 200 (with ``"status": ready`` in its JSON when given),
+    failing early if a process died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for item in managed:
             if item.process.poll() is not None:
                 raise SystemExit(f"{item.name} exited with code {item.process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200 and (ready is None or json.load(response).get("status") == ready):
                     return
-        except OSError:
-            time.sleep(0.3)
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.3)
     raise SystemExit(f"{url} did not answer within {timeout}s")
 
 
@@ -167,6 +170,8 @@ def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Itera
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_http(f"{url}/healthz", 60, managed)
+        # Every service answering its RPCs (the demo loader and the first user need them).
+        _wait_http(f"{url}/readyz", 120, managed, ready="ok")
         yield RunningSystem(url, settings, managed, env, quiet)
     finally:
         # The terminal may be gone (SIGHUP): printing must not prevent the stop.
