@@ -37,6 +37,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PSYCOPG_WAIT_FUNC=wait_select \
     HOME=/tmp
+# Pango and a font for WeasyPrint: invoices, tickets, purchase orders, slips and handover
+# reports are rendered as PDF by the services (bassin_common.documents).
+RUN apt-get update \
+ && apt-get install --yes --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 bassin \
  && useradd --system --uid 10001 --gid bassin --no-create-home --home-dir /nonexistent \
     --shell /usr/sbin/nologin bassin
