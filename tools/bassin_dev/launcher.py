@@ -5,7 +5,9 @@ start:        find PostgreSQL and RabbitMQ, migrate every database and declare e
               service's queues, start every registered service and the gateway, load the
               demo tenant, print the URL and login, and stop everything cleanly on Ctrl-C.
 test:         find the same infrastructure (enabling RabbitMQ's management API, which
-              nameko's test fixtures use), then run the whole suite with pytest.
+              nameko's test fixtures use), then run the whole suite: pytest processes
+              side by side, then the disruptive tests alone (``bassin_dev.suite``); with
+              arguments, one pytest process with them.
 new-service:  create a working, tested, empty service (``bassin_dev.scaffold``).
 generate:     rewrite what is derived from the service registry (``bassin_dev.generate``).
 
@@ -239,6 +241,10 @@ def run_tests(pytest_args: list[str]) -> int:
 
     with _infrastructure() as env:
         ensure_rabbit_management(env["BASSIN_RABBIT_MANAGEMENT_URI"])
+        if not pytest_args:  # the whole suite: independent processes side by side
+            from bassin_dev.suite import run_suite
+
+            return run_suite(REPO, env)
         command = [sys.executable, "-m", "pytest", *pytest_args]
         print(" ".join(command))
         return subprocess.call(command, cwd=REPO, env=env)
