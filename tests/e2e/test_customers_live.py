@@ -2,7 +2,7 @@
 a customer with a site, a pool and three pieces of equipment; an analysis whose advice names
 the company's product; a sales flow, lead → quote → order, whose
 ``order_confirmed`` is published once, as event-contracts.md says, even when the client
-retries the acceptance."""
+retries the acceptance, and consumed once by inventory; a maintenance contract signed."""
 
 from __future__ import annotations
 
@@ -140,3 +140,26 @@ def test_customer_file_water_care_and_sales_flow_through_real_processes(live_sta
     assert event["data"]["order_id"] == accepted.json()["order_id"]
     assert event["data"]["lines"][0]["article_id"] == stack.article["id"]
     assert event["data"]["total_incl_vat"] == "159.60"
+    # Consumed once on the other side: inventory sets the 4 aside at the shop.
+    stock = f"{stack.url}/api/v1/inventory/articles/{stack.article['id']}/stock/{stack.shop['id']}"
+    wait_until(lambda: requests.get(stock, headers=stack.auth, timeout=30).json()["reserved"] == 4)
+    time.sleep(2)  # a second delivery, were there one, would have reserved 4 more by now
+    assert requests.get(stock, headers=stack.auth, timeout=30).json()["reserved"] == 4
+
+    # A maintenance contract, signed and announced.
+    with watching(service_config["AMQP_URI"], "contract_signed") as received:
+        contract = created(
+            stack,
+            "/contracts",
+            {
+                "customer_id": customer["id"],
+                "formula": "Sérénité",
+                "starts_on": "2026-04-01",
+                "ends_on": "2027-03-31",
+                "price_excl_vat": "690.00",
+            },
+        )
+        (signed,) = wait_until(lambda: received(0.5))
+    assert signed["data"]["contract_id"] == contract["id"] and signed["data"]["tacit_renewal"] in (True, False)
+    listed = call(stack, "GET", f"/customers/{customer['id']}/contracts").json()["items"]
+    assert [c["id"] for c in listed] == [contract["id"]]

@@ -27,10 +27,15 @@ from zoneinfo import ZoneInfo
 NONE, MANUFACTURER, LEGAL, CONTRACT = "none", "manufacturer_warranty", "legal_guarantee", "contract"
 COVERAGES = (NONE, MANUFACTURER, LEGAL, CONTRACT)
 
-# Equipment categories SAV knows (customers' names); any other is accepted as "other".
+# Equipment categories SAV knows: the customer file's (pump, robot, controller,
+# pvc_membrane...) and the finer ones a worksite's handover names; any other is "other".
 CATEGORIES = (
     "heat_pump",
+    "pump",
     "filtration_pump",
+    "robot",
+    "controller",
+    "pvc_membrane",
     "sand_filter",
     "cartridge_filter",
     "salt_chlorinator",
@@ -57,6 +62,8 @@ DECENNALE = ("garantie décennale", 10)
 BIENNALE_CATEGORIES = frozenset(
     {
         "heat_pump",
+        "pump",
+        "controller",
         "filtration_pump",
         "sand_filter",
         "cartridge_filter",
@@ -68,8 +75,8 @@ BIENNALE_CATEGORIES = frozenset(
         "cover",
     }
 )
-DECENNALE_CATEGORIES = frozenset({"structure", "buried_pipes", "liner"})
-NOT_UNDER_CONSTRUCTION_GUARANTEES = frozenset({"robot_cleaner"})
+DECENNALE_CATEGORIES = frozenset({"structure", "buried_pipes", "liner", "pvc_membrane"})
+NOT_UNDER_CONSTRUCTION_GUARANTEES = frozenset({"robot_cleaner", "robot"})
 
 
 def add_years(start: date, years: int) -> date:

@@ -51,6 +51,5 @@ def resources(stack: Stack, company: Company, made: dict[str, str]) -> dict[str,
         "sale_id": sale["id"],
         "refund_id": refund.get_json()["id"],
         "session_id": sale["cash_session_id"],
-        "customer_id": customer,
         "invoice_id": invoice.get_json()["id"],
     }

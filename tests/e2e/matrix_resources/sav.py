@@ -33,7 +33,7 @@ def resources(stack: Stack, company: Company, made: dict[str, str]) -> dict[str,
     # The customers area's pump (under manufacturer warranty), once SAV has its copy.
     ids: dict[str, str] = {}
     wait_until(lambda: company.get(f"{SAV}/equipment/{made['equipment_id']}").status_code == 200)
-    van = company.post("/api/v1/inventory/locations", json={"code": "CAM-1", "name": "Camion", "kind": "van"})
+    van = company.post("/api/v1/inventory/locations", json={"code": "CAM-SAV", "name": "Camion SAV", "kind": "van"})
     assert van.status_code == 201, van.get_json()
     ids["van_location_id"] = van.get_json()["id"]
     technician = created(
