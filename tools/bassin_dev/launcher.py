@@ -172,8 +172,8 @@ def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Itera
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_http(f"{url}/healthz", 60, managed)
-        # Every service answering its RPCs (the demo loader and the first user need them).
-        _wait_http(f"{url}/readyz", 120, managed, ready="ok")
+        # Every service answering its RPCs (readyz "ready"): the demo loader and the first user need them.
+        _wait_http(f"{url}/readyz", 120, managed, ready="ready")
         yield RunningSystem(url, settings, managed, env, quiet)
     finally:
         # The terminal may be gone (SIGHUP): printing must not prevent the stop.
