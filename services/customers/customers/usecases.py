@@ -10,7 +10,7 @@ import logging
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, literal, select, tuple_, union, update
 
@@ -39,6 +39,7 @@ from customers.models import (
 
 log = logging.getLogger(__name__)
 
+Owned = TypeVar("Owned", Site, Pool, Equipment, Lead, Quote, Contract)
 TOP_OF_UNICODE = chr(0x10FFFF)  # after every prefix's continuations, in the "C" collation
 
 # --- customers ---------------------------------------------------------------------------
@@ -98,6 +99,19 @@ def customer_row(uow: UnitOfWork, customer_id: uuid.UUID, *, for_update: bool = 
     if customer is None:
         raise NotFound(f"customer {customer_id} not found")
     return customer
+
+
+def _owned_row(uow: UnitOfWork, model: type[Owned], row_id: uuid.UUID, noun: str, for_update: bool) -> Owned:
+    """A row that belongs to a customer (site, pool, equipment, lead, quote, contract), read
+    only while that customer is not erased; locked for an update when asked."""
+    owner = Customer.id == model.customer_id
+    statement = select(model).join(Customer, owner).where(model.id == row_id, Customer.erased_at.is_(None))
+    if for_update:
+        statement = statement.with_for_update(of=model).execution_options(populate_existing=True)
+    row = uow.session.scalar(statement)
+    if row is None:
+        raise NotFound(f"{noun} {row_id} not found")
+    return row
 
 
 def body_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
@@ -279,17 +293,7 @@ def add_site(uow: UnitOfWork, customer_id: uuid.UUID, data: dict[str, Any]) -> S
 
 
 def site_row(uow: UnitOfWork, site_id: uuid.UUID, *, for_update: bool = False) -> Site:
-    statement = (
-        select(Site)
-        .join(Customer, Customer.id == Site.customer_id)
-        .where(Site.id == site_id, Customer.erased_at.is_(None))
-    )
-    if for_update:
-        statement = statement.with_for_update(of=Site).execution_options(populate_existing=True)
-    site = uow.session.scalar(statement)
-    if site is None:
-        raise NotFound(f"site {site_id} not found")
-    return site
+    return _owned_row(uow, Site, site_id, "site", for_update)
 
 
 def get_site(uow: UnitOfWork, site_id: uuid.UUID) -> Site:
@@ -373,17 +377,7 @@ def update_pool(uow: UnitOfWork, pool_id: uuid.UUID, if_match: list[str], data: 
 
 
 def pool_row(uow: UnitOfWork, pool_id: uuid.UUID, *, for_update: bool = False) -> Pool:
-    statement = (
-        select(Pool)
-        .join(Customer, Customer.id == Pool.customer_id)
-        .where(Pool.id == pool_id, Customer.erased_at.is_(None))
-    )
-    if for_update:
-        statement = statement.with_for_update(of=Pool).execution_options(populate_existing=True)
-    pool = uow.session.scalar(statement)
-    if pool is None:
-        raise NotFound(f"pool {pool_id} not found")
-    return pool
+    return _owned_row(uow, Pool, pool_id, "pool", for_update)
 
 
 def get_pool(uow: UnitOfWork, pool_id: uuid.UUID) -> dict[str, Any]:
@@ -484,17 +478,7 @@ def install_equipment(uow: UnitOfWork, pool_id: uuid.UUID, data: dict[str, Any])
 
 
 def equipment_row(uow: UnitOfWork, equipment_id: uuid.UUID, *, for_update: bool = False) -> Equipment:
-    statement = (
-        select(Equipment)
-        .join(Customer, Customer.id == Equipment.customer_id)
-        .where(Equipment.id == equipment_id, Customer.erased_at.is_(None))
-    )
-    if for_update:
-        statement = statement.with_for_update(of=Equipment).execution_options(populate_existing=True)
-    equipment = uow.session.scalar(statement)
-    if equipment is None:
-        raise NotFound(f"equipment {equipment_id} not found")
-    return equipment
+    return _owned_row(uow, Equipment, equipment_id, "equipment", for_update)
 
 
 def get_equipment(uow: UnitOfWork, equipment_id: uuid.UUID) -> dict[str, Any]:
@@ -750,17 +734,7 @@ def record_first_contact(uow: UnitOfWork, data: dict[str, Any]) -> Lead:
 
 
 def lead_row(uow: UnitOfWork, lead_id: uuid.UUID, *, for_update: bool = False) -> Lead:
-    statement = (
-        select(Lead)
-        .join(Customer, Customer.id == Lead.customer_id)
-        .where(Lead.id == lead_id, Customer.erased_at.is_(None))
-    )
-    if for_update:
-        statement = statement.with_for_update(of=Lead).execution_options(populate_existing=True)
-    lead = uow.session.scalar(statement)
-    if lead is None:
-        raise NotFound(f"lead {lead_id} not found")
-    return lead
+    return _owned_row(uow, Lead, lead_id, "lead", for_update)
 
 
 def get_lead(uow: UnitOfWork, lead_id: uuid.UUID) -> Lead:
@@ -885,17 +859,7 @@ def create_quote(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def quote_row(uow: UnitOfWork, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote:
-    statement = (
-        select(Quote)
-        .join(Customer, Customer.id == Quote.customer_id)
-        .where(Quote.id == quote_id, Customer.erased_at.is_(None))
-    )
-    if for_update:
-        statement = statement.with_for_update(of=Quote).execution_options(populate_existing=True)
-    quote = uow.session.scalar(statement)
-    if quote is None:
-        raise NotFound(f"quote {quote_id} not found")
-    return quote
+    return _owned_row(uow, Quote, quote_id, "quote", for_update)
 
 
 def quote_view(uow: UnitOfWork, quote: Quote) -> dict[str, Any]:
@@ -1052,17 +1016,7 @@ def sign_contract(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def contract_row(uow: UnitOfWork, contract_id: uuid.UUID, *, for_update: bool = False) -> Contract:
-    statement = (
-        select(Contract)
-        .join(Customer, Customer.id == Contract.customer_id)
-        .where(Contract.id == contract_id, Customer.erased_at.is_(None))
-    )
-    if for_update:
-        statement = statement.with_for_update(of=Contract).execution_options(populate_existing=True)
-    contract = uow.session.scalar(statement)
-    if contract is None:
-        raise NotFound(f"contract {contract_id} not found")
-    return contract
+    return _owned_row(uow, Contract, contract_id, "contract", for_update)
 
 
 def get_contract(uow: UnitOfWork, contract_id: uuid.UUID) -> dict[str, Any]:
