@@ -24,4 +24,4 @@ def test_every_test_file_is_in_exactly_one_group() -> None:
 
     split = [file for group in groups(REPO) for file in files(group.paths)]
     assert sorted(split) == sorted(every)  # each once, none left out
-    assert len(groups(REPO)) == 3 and all(group.marker == "not disruptive" for group in groups(REPO))
+    assert len(groups(REPO)) == 2 and all(group.marker == "not disruptive" for group in groups(REPO))
