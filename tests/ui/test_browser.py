@@ -111,8 +111,13 @@ def test_the_screens_in_chromium(bassin_started: Started) -> None:
         "BASSIN_UI_CHROMIUM": str(CHROMIUM),
         "BASSIN_UI_START_LOG": str(bassin_started.log),
     }
-    journeys_file = str(HERE / "journeys.py")
-    command = [sys.executable, "-m", "pytest", "-p", "no:bassin", "--noconftest", "-q", "-s", "-rs", journeys_file]
+    # Every area's journeys; BASSIN_UI_JOURNEYS (a glob) runs some of them while working on one.
+    journey_files = sorted(str(path) for path in HERE.glob(os.environ.get("BASSIN_UI_JOURNEYS", "journeys*.py")))
+    assert journey_files, "no journeys*.py file matches BASSIN_UI_JOURNEYS"
+    # browsing.py, loaded as a plugin, gives every journey file its fixtures (the browser, a watched page).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "pytest", "-p", "no:bassin", "-p", "browsing", "--noconftest", "-q", "-s", "-rs"]
+    command += journey_files
     journeys = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     report = journeys.stdout[-15000:] + journeys.stderr[-3000:]
     print(report)
