@@ -12,7 +12,10 @@ from typing import Any
 
 import pypdf
 import pytest
+from facturx import get_facturx_xml_from_pdf, xml_check_xsd
+from lxml import etree
 
+from bassin_common.testing import wait_until
 from conftest import Company, Stack, known_customer
 
 INVOICES = "/api/v1/pos/invoices"
@@ -113,3 +116,45 @@ def test_a_till_sale_is_invoiced_on_request(stack: Stack) -> None:
     assert company.post(f"/api/v1/pos/sales/{sale['id']}/invoice", json={}).get_json()["id"] == invoice["id"]
     ticket = company.get(f"/api/v1/pos/sales/{sale['id']}/pdf").get_json()
     assert "119,70 €" in text_of(base64.b64decode(ticket["content"]))
+
+
+def test_an_invoice_to_a_company_is_a_factur_x_naming_both_parties(stack: Stack) -> None:
+    """The customer file opened in customers reaches pos with its billing address, SIREN and
+    VAT number; the issued invoice's PDF carries them in its EN 16931 XML (Factur-X)."""
+    company = stack.new_company()
+    settings = company.get("/api/v1/pos/billing-settings")
+    company.put("/api/v1/pos/billing-settings", json=SETTINGS, headers={"If-Match": settings.headers["ETag"]})
+    opened = company.post(
+        "/api/v1/customers/customers",
+        json={
+            "kind": "company",
+            "company_name": "Camping Les Pins",
+            "siren": "443061841",
+            "vat_number": "FR40443061841",
+            "billing_address": {"line1": "4 route de la Mer", "postcode": "34300", "city": "Agde"},
+        },
+    )
+    assert opened.status_code == 201, opened.get_json()
+    customer = opened.get_json()["id"]
+
+    def pos_knows_the_customer() -> bool:
+        """pos's copy of the customer file arrived"""
+        return company.get(f"/api/v1/pos/customers/{customer}/balance").status_code == 200
+
+    wait_until(pos_knows_the_customer)
+    invoice = a_draft(company, customer, "2890.00")
+    company.post(f"{INVOICES}/{invoice['id']}/check")
+    issued = company.post(f"{INVOICES}/{invoice['id']}/issue").get_json()
+    pdf = base64.b64decode(company.get(f"{INVOICES}/{invoice['id']}/pdf").get_json()["content"])
+    assert "Camping Les Pins" in text_of(pdf) and "SIREN 443061841" in text_of(pdf)
+    _, xml = get_facturx_xml_from_pdf(pdf)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    structured = etree.fromstring(xml)
+    assert structured.findtext(".//{*}ExchangedDocument/{*}ID") == issued["number"]
+    buyer = structured.find(".//{*}BuyerTradeParty")
+    assert buyer.findtext("{*}SpecifiedLegalOrganization/{*}ID") == "443061841"
+    assert buyer.findtext("{*}SpecifiedTaxRegistration/{*}ID") == "FR40443061841"
+    assert buyer.findtext("{*}PostalTradeAddress/{*}CityName") == "Agde"
+    seller = structured.find(".//{*}SellerTradeParty")
+    assert seller.findtext("{*}SpecifiedLegalOrganization/{*}ID") == "812345678"
+    assert structured.findtext(".//{*}DuePayableAmount") == issued["total_incl_vat"] == "3468.00"

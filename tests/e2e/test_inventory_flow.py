@@ -11,6 +11,7 @@ from typing import Any
 
 import eventlet
 import pypdf
+from openpyxl import Workbook
 
 from bassin_common.testing import wait_until
 from conftest import Company, Stack
@@ -272,6 +273,20 @@ def test_a_supplier_price_list_previewed_then_imported(stack: Stack) -> None:
     ]
     again = company.post(f"{lists}/preview", json={"content": content})  # the mapping is the supplier's now
     assert (again.status_code, again.get_json()["unchanged"]) == (200, 1)
+
+    # Next season the supplier sends an Excel workbook: the same saved mapping reads it.
+    book = Workbook()
+    for row in (("Référence", "Désignation", "Prix HT"), ("HS-40512", "Chlore lent galets 5 kg", 26.4)):
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    workbook = {"format": "xlsx", "content": base64.b64encode(buffer.getvalue()).decode()}
+    assert company.post(lists, json={**workbook, "content": "pas un classeur"}).get_json()["errors"] == {
+        "content": ["an XLSX file is sent as base64"]
+    }
+    applied = company.post(lists, json=workbook)
+    assert (applied.status_code, applied.get_json()["repriced"]) == (200, 1), applied.get_json()
+    assert company.get(url).get_json()["purchase_price"] == "26.40"
 
 
 def test_a_purchase_order_is_printed_and_emailed_to_its_supplier(stack: Stack, smtp_server, monkeypatch) -> None:

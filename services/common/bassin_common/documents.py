@@ -58,8 +58,10 @@ def render_html(package: str, template: str, **context: Any) -> str:
     return _environment(package).get_template(template).render(**context)
 
 
-def render_pdf(package: str, template: str, **context: Any) -> bytes:
-    """``<package>/templates/<template>`` rendered with ``context``, as a PDF."""
+def render_pdf(package: str, template: str, variant: str | None = None, **context: Any) -> bytes:
+    """``<package>/templates/<template>`` rendered with ``context``, as a PDF; ``variant``
+    asks WeasyPrint for a PDF flavour (``"pdf/a-3b"``: archivable, able to carry the XML of
+    an electronic invoice)."""
     from weasyprint import HTML  # heavy, and only where documents are printed
 
-    return HTML(string=render_html(package, template, **context)).write_pdf()
+    return HTML(string=render_html(package, template, **context)).write_pdf(pdf_variant=variant)

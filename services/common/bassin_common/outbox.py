@@ -47,10 +47,8 @@ import eventlet
 from eventlet.event import Event as GreenEvent
 from kombu import Connection
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, column, insert, table, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Uuid
 
 from bassin_common import idempotency, inbox, topology
 from bassin_common.broker import FAIL_FAST, confirmed_producer, publish_options
@@ -75,13 +73,16 @@ REFUSALS: tuple[type[BaseException], ...] = (amqp.exceptions.ChannelError, amqp.
 # caller's roles), on its own time (not the caller's deadline), as its own request.
 _CALLER_ONLY = ("roles", "request_id", "deadline")
 
-_OUTBOX = table(
-    "outbox",
-    column("event_id", Uuid),
-    column("exchange"),
-    column("routing_key"),
-    column("payload", JSONB),
-    column("headers", JSONB),
+# The rows travel as one JSON document: arrays of thousands of JSON texts cost psycopg an
+# escaping pass per element, a single text parameter costs nothing.
+_RECORD = text(
+    """
+    INSERT INTO outbox (event_id, exchange, routing_key, payload, headers)
+    SELECT CAST(r.value->'payload'->>'event_id' AS uuid), r.value->>'exchange', r.value->'payload'->>'event_type',
+           r.value->'payload', CAST(:headers AS jsonb)
+    FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS r(value, n)
+    ORDER BY r.n
+    """
 )
 _CLAIM = text(
     "SELECT id, exchange, routing_key, payload, headers FROM outbox "
@@ -105,22 +106,18 @@ def message_headers(context: RequestContext) -> dict[str, Any]:
 
 
 def record(session: Session, events: Sequence[Event], context: RequestContext) -> None:
-    """Write ``events`` to the outbox in the session's transaction."""
+    """Write ``events`` to the outbox in the session's transaction, in their order, in one
+    statement however many there are (a price list emits thousands)."""
     if not events:
         return
-    headers = message_headers(context)
     session.execute(
-        insert(_OUTBOX),
-        [
-            {
-                "event_id": event.event_id,
-                "exchange": topology.event_exchange(event.producer).name,
-                "routing_key": event.event_type,
-                "payload": event.to_message(),
-                "headers": headers,
-            }
-            for event in events
-        ],
+        _RECORD,
+        {
+            "rows": json.dumps(
+                [{"exchange": topology.event_exchange(e.producer).name, "payload": e.to_message()} for e in events]
+            ),
+            "headers": json.dumps(message_headers(context)),
+        },
     )
 
 

@@ -239,3 +239,33 @@ def test_housekeeping_purges_what_outlived_its_retention_in_every_tenant(
             text("SELECT request_id FROM processed_requests WHERE tenant_id = :t"), {"t": tenant}
         )
         assert list(requests) == ["new"]
+
+
+def test_events_are_recorded_in_their_order_with_the_envelope_the_schema_would_dump(
+    sessions, platform_database
+) -> None:
+    """``record`` writes a unit's events in one statement: each row is the event's envelope,
+    exactly as ``EnvelopeSchema`` dumps it (hand-built for speed), in emission order."""
+    from bassin_common.events import EnvelopeSchema, Event
+
+    tenant = uuid.uuid4()
+    context = RequestContext(tenant, correlation_id="corr-42")
+    with UnitOfWork(sessions, context, "tests") as uow:
+        for n in range(5):
+            uow.emit(WIDGET_MADE, {"widget_id": uuid.uuid4(), "name": f"Pompe n°{n} — 12 kW"})
+    engine = make_engine(platform_database, pool_size=1)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT event_id, routing_key, payload, headers FROM outbox "
+                "WHERE payload->>'tenant_id' = :t ORDER BY id"
+            ),
+            {"t": str(tenant)},
+        ).all()
+    engine.dispose()
+    assert [row.event_id for row in rows] == [event.event_id for event in uow.emitted]
+    for row, event in zip(rows, uow.emitted, strict=True):
+        assert row.routing_key == "widget_made"
+        assert row.payload == EnvelopeSchema().dump(event) == json.loads(json.dumps(event.to_message()))
+        assert Event.from_message(row.payload) == event
+    assert rows[0].headers == outbox.message_headers(context)

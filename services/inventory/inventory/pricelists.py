@@ -1,8 +1,9 @@
-"""Reading a supplier's price list (CSV), as plain Python: no database, no broker.
+"""Reading a supplier's price list (CSV or XLSX), as plain Python: no database, no broker.
 
-A price list is a CSV file with a header row; the *mapping* names, for each field Bassin
-reads, the header of the column holding it: ``reference`` (the supplier's reference) and
-``price`` (the purchase price excluding VAT) are required; ``sku``, ``ean``, ``name``,
+A price list is a CSV file or an Excel workbook (its first sheet) with a header row; the
+*mapping* names, for each field Bassin reads, the header of the column holding it:
+``reference`` (the supplier's reference) and ``price`` (the purchase price excluding VAT)
+are required; ``sku``, ``ean``, ``name``,
 ``retail_price`` and ``pack_size`` are optional (they match an article the offer does not
 know yet, or create one). French files are the norm: ``;`` between columns, a decimal comma,
 "12,50 €", spaces or non-breaking spaces between thousands — all read as 12.50.
@@ -13,9 +14,14 @@ line (as a spreadsheet numbers it: the header is line 1) and the field at fault.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from bassin_common.errors import ValidationFailed
@@ -77,7 +83,47 @@ def parse(content: str, mapping: dict[str, str], delimiter: str | None = None) -
     """
     content = content.removeprefix("\ufeff")  # Excel's byte order mark
     header_line = content.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(content), delimiter=delimiter or sniff_delimiter(header_line))
+    return parse_rows(csv.reader(io.StringIO(content), delimiter=delimiter or sniff_delimiter(header_line)), mapping)
+
+
+def parse_xlsx(content: str, mapping: dict[str, str]) -> tuple[list[Line], list[Problem]]:
+    """As ``parse``, for an Excel workbook sent as base64: its first sheet, header row first."""
+    try:
+        workbook = base64.b64decode(content, validate=True)
+    except binascii.Error:
+        raise ValidationFailed.field("content", "an XLSX file is sent as base64") from None
+    return parse_rows(xlsx_rows(workbook), mapping)
+
+
+def xlsx_rows(workbook: bytes) -> Iterator[list[str]]:
+    """The first sheet's rows, each cell as the text a CSV export of it would hold."""
+    from openpyxl import load_workbook  # only where a workbook is imported
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(io.BytesIO(workbook), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        raise ValidationFailed.field("content", "not an XLSX workbook") from None
+    try:
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield [_cell_text(value) for value in row]
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)  # 40512.0 is reference 40512
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def parse_rows(rows: Iterable[list[str]], mapping: dict[str, str]) -> tuple[list[Line], list[Problem]]:
+    """The lines and problems of a table whose first row is the header (``parse``'s rules)."""
+    reader = iter(rows)
     header = [name.strip() for name in next(reader, [])]
     positions = {name: index for index, name in enumerate(header)}
     columns: dict[str, int] = {}

@@ -511,13 +511,22 @@ class PriceListMapping(StrictSchema):
 
 
 class PriceListInput(StrictSchema):
-    """A supplier's price list (CSV text) and how to read it; the mapping, separator and
-    threshold saved with the supplier's last import are used when left out."""
+    """A supplier's price list (CSV text, or an Excel workbook in base64) and how to read
+    it; the mapping, separator and threshold saved with the supplier's last import are used
+    when left out."""
 
+    format = fields.String(
+        load_default="csv",
+        validate=validate.OneOf(("csv", "xlsx")),
+        metadata={"example": "csv", "description": "csv: content is the file's text; xlsx: the workbook in base64."},
+    )
     content = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=1_000_000),
-        metadata={"example": PRICE_LIST_EXAMPLE, "description": "The CSV file's text, header row first."},
+        validate=validate.Length(min=1, max=2_000_000),
+        metadata={
+            "example": PRICE_LIST_EXAMPLE,
+            "description": "The CSV file's text, header row first; or the XLSX workbook in base64 (its first sheet).",
+        },
     )
     mapping = fields.Nested(PriceListMapping, load_default=None, allow_none=True)
     delimiter = fields.String(

@@ -1204,6 +1204,14 @@ def _price_list_settings(
     return supplier, mapping, delimiter, threshold
 
 
+def _read_price_list(
+    data: dict[str, Any], mapping: dict[str, str], delimiter: str | None
+) -> tuple[list[pricelists.Line], list[pricelists.Problem]]:
+    if data.get("format") == "xlsx":
+        return pricelists.parse_xlsx(data["content"], mapping)
+    return pricelists.parse(data["content"], mapping, delimiter)
+
+
 def assess_price_list(
     uow: UnitOfWork, supplier: Supplier, lines: list[pricelists.Line], threshold: Decimal
 ) -> PriceListAssessment:
@@ -1279,7 +1287,7 @@ def _report(assessment: PriceListAssessment, threshold: Decimal, **applied: Any)
 def preview_price_list(uow: UnitOfWork, supplier_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
     """What importing this file would do, line by line, without changing anything."""
     supplier, mapping, delimiter, threshold = _price_list_settings(uow, supplier_id, data)
-    lines, problems = pricelists.parse(data["content"], mapping, delimiter)
+    lines, problems = _read_price_list(data, mapping, delimiter)
     assessment = assess_price_list(uow, supplier, lines, threshold)
     assessment.problems = problems
     return _report(assessment, threshold, applied=False)
@@ -1340,7 +1348,7 @@ def apply_price_list(uow: UnitOfWork, supplier_id: uuid.UUID, data: dict[str, An
     articles whose preferred offer moved announce ``article_price_changed``. The mapping
     is saved for the supplier's next list. Bad lines are skipped and reported."""
     supplier, mapping, delimiter, threshold = _price_list_settings(uow, supplier_id, data)
-    lines, problems = pricelists.parse(data["content"], mapping, delimiter)
+    lines, problems = _read_price_list(data, mapping, delimiter)
     assessment = assess_price_list(uow, supplier, lines, threshold)
     assessment.problems = problems
     params = {"tenant_id": uow.tenant_id, "supplier_id": supplier.id}

@@ -5,11 +5,14 @@ mapping saved for the supplier's next list."""
 
 from __future__ import annotations
 
+import base64
+import io
 import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from bassin_common.errors import NotFound, ValidationFailed
@@ -59,6 +62,46 @@ def test_a_file_without_the_mapped_columns_is_refused_whole() -> None:
         pricelists.parse("Ref,Tarif\nA,1\n", {"reference": "Ref", "price": "Prix"})
     assert list(refused.value.errors) == ["mapping.price"]
     assert "Ref, Tarif" in refused.value.errors["mapping.price"][0]
+
+
+def workbook(*rows: tuple[object, ...]) -> str:
+    """An Excel workbook (base64, as the API takes it) whose first sheet holds ``rows``; a
+    second sheet is never read."""
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(list(row))
+    book.create_sheet("Notes").append(["Référence", "ignored"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_an_excel_workbook_is_read_as_its_csv_export_would_be() -> None:
+    content = workbook(
+        ("Référence", "Désignation", "Prix HT", "Prix public TTC"),
+        (40512, "Galets", 25.8, "42,90 €"),  # a numeric reference, a number cell, a French text price
+        ("HS-2", "Choc", "sur demande", 17.5),
+        (None, None, None, None),
+        ("HS-4", "Floculant", 7, None),
+        ("HS-5", "Trop précis", 1.005, None),
+    )
+    lines, problems = pricelists.parse_xlsx(content, MAPPING)
+    assert [(line.number, line.reference, line.price, line.retail_price) for line in lines] == [
+        (2, "40512", Decimal("25.80"), Decimal("42.90")),
+        (5, "HS-4", Decimal("7.00"), None),
+    ]
+    assert [(p.line, p.reference, p.field) for p in problems] == [(3, "HS-2", "price"), (6, "HS-5", "price")]
+
+
+def test_a_workbook_that_is_not_one_is_refused_naming_the_content() -> None:
+    for content, message in [
+        ("pas du base64 !", "base64"),
+        (base64.b64encode(b"Reference;Prix\nA;1\n").decode(), "not an XLSX workbook"),
+    ]:
+        with pytest.raises(ValidationFailed) as refused:
+            pricelists.parse_xlsx(content, MAPPING)
+        assert list(refused.value.errors) == ["content"] and message in refused.value.errors["content"][0]
 
 
 # --- preview and apply -----------------------------------------------------------------------
@@ -154,6 +197,17 @@ def test_apply_reprices_in_one_transaction_keeps_history_and_announces_preferred
     with uow() as work:
         again = usecases.preview_price_list(work, hydrosud["supplier"], {"content": FILE})
     assert (again["price_changes"], again["unchanged"], again["unknown"]) == (1, 4, 0)  # HS-2, the skipped jump
+
+
+def test_a_workbook_is_previewed_and_applied_like_its_csv(uow: Any, hydrosud: dict[str, Any]) -> None:
+    rows = [line.split(";") for line in FILE.strip().split("\n")]
+    payload = price_list(workbook(*rows), format="xlsx", mapping={**MAPPING, "ean": "EAN"})
+    with uow() as work:
+        report = usecases.preview_price_list(work, hydrosud["supplier"], schemas.PriceListInput().load(payload))
+    assert (report["readable"], report["price_changes"], report["unknown"], len(report["jumps"])) == (5, 2, 1, 1)
+    with uow() as work:
+        applied = usecases.apply_price_list(work, hydrosud["supplier"], schemas.PriceListApply().load(payload))
+    assert (applied["repriced"], applied["skipped_jumps"], applied["offers_added"]) == (1, 1, 1)
 
 
 def test_accepted_jumps_are_applied_too(uow: Any, hydrosud: dict[str, Any]) -> None:

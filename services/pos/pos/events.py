@@ -270,6 +270,9 @@ class CustomerView(EventView):
     kind = fields.String(required=True)
     display_name = fields.String(required=True)
     email = fields.String(required=True, allow_none=True)
+    billing_address = fields.Dict(load_default=None, allow_none=True)
+    siren = fields.String(load_default=None, allow_none=True)
+    vat_number = fields.String(load_default=None, allow_none=True)
 
 
 class LocationCreatedView(EventView):

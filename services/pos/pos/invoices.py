@@ -20,7 +20,7 @@ from bassin_common.money import ZERO, money, vat_included_in
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
-from pos import billing, events, fec
+from pos import billing, einvoice, events, fec
 from pos.billing import (
     CHECKED,
     CREDIT_NOTE,
@@ -571,15 +571,32 @@ def invoice_pdf(uow: UnitOfWork, invoice_id: uuid.UUID) -> bytes:
         raise Conflict("a draft has no PDF: issue it first")
     settings = billing_settings(uow)
     credited = _invoice(uow, invoice.credited_invoice_id) if invoice.credited_invoice_id else None
-    return render_pdf(
+    customer = uow.session.scalar(select(CustomerCopy).where(CustomerCopy.customer_id == invoice.customer_id))
+    pdf = render_pdf(
         "pos",
         "invoice.html",
+        variant="pdf/a-3b",
         company=company_of(settings),
         settings=settings,
         invoice=invoice,
         title=TITLES[invoice.kind],
         credited=credited,
+        customer=customer,
     )
+    seller = einvoice.Party.from_letterhead(
+        settings.company_name or "—",
+        list(settings.address),
+        siren=settings.siren or None,
+        siret=settings.siret or None,
+        vat_number=settings.vat_number or None,
+    )
+    buyer = einvoice.Party.from_billing_address(
+        invoice.customer_name,
+        customer.billing_address if customer else None,
+        siren=customer.siren if customer else None,
+        vat_number=customer.vat_number if customer else None,
+    )
+    return einvoice.factur_x(pdf, einvoice.cii_xml(invoice, seller, buyer, credited))
 
 
 def sale_pdf(uow: UnitOfWork, sale_id: uuid.UUID) -> bytes:

@@ -42,6 +42,10 @@ class CustomerCopy(TenantScoped, Base):
     kind: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(320))
+    # What an invoice names of the buyer (French mentions, Factur-X).
+    billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    siren: Mapped[str | None] = mapped_column(String(9))
+    vat_number: Mapped[str | None] = mapped_column(String(20))
 
 
 class Shop(TenantScoped, Base):

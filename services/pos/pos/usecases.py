@@ -426,7 +426,8 @@ def keep_article(uow: UnitOfWork, article: dict[str, Any]) -> CatalogueArticle:
 
 def keep_customer(uow: UnitOfWork, customer: dict[str, Any]) -> CustomerCopy:
     """The till's copy of a customer file (to attach a sale to it, sell on its account)."""
-    copy = {key: customer[key] for key in ("customer_id", "kind", "display_name", "email")}
+    kept = ("customer_id", "kind", "display_name", "email", "billing_address", "siren", "vat_number")
+    copy = {key: customer.get(key) for key in kept}
     return _keep(uow, CustomerCopy, CustomerCopy.customer_id, customer["customer_id"], copy)
 
 

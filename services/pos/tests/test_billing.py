@@ -14,6 +14,8 @@ from typing import Any
 
 import pypdf
 import pytest
+from facturx import get_facturx_xml_from_pdf, xml_check_xsd
+from lxml import etree
 
 from bassin_common.errors import Conflict, PreconditionFailed, ValidationFailed
 from bassin_common.events import Event
@@ -47,8 +49,9 @@ def text_of(pdf: bytes) -> str:
 def helene(uow: Any, till: Till) -> uuid.UUID:
     customer_id = uuid.uuid4()
     data = {"customer_id": customer_id, "kind": "private", "display_name": "Mme Hélène Durand"}
+    address = {"line1": "12 chemin des Oliviers", "line2": None, "postcode": "30900", "city": "Nîmes", "country": "FR"}
     with uow() as work:
-        usecases.keep_customer(work, {**data, "email": "helene.durand@example.fr"})
+        usecases.keep_customer(work, {**data, "email": "helene.durand@example.fr", "billing_address": address})
         invoices.update_billing_settings(work, ["1"], schemas.BillingSettingsInput().load(SETTINGS))
     return customer_id
 
@@ -233,11 +236,14 @@ def test_the_invoice_and_ticket_pdfs_print_accents_euros_and_legal_mentions(
 ) -> None:
     invoice, _ = issued(uow, draft(uow, helene, ("Réparation de la pompe à chaleur", "1", "1234.50", "20.00")).id)
     with uow() as work:
-        text = text_of(invoices.invoice_pdf(work, invoice.id))
+        pdf = invoices.invoice_pdf(work, invoice.id)
+    text = text_of(pdf)
     for expected in (
         "Piscines du Gard",
         "Écluse",
         "Mme Hélène Durand",
+        "12 chemin des Oliviers",
+        "30900 Nîmes",
         "Réparation de la pompe à chaleur",
         "1 234,50 €",
         "1 481,40 €",
@@ -248,6 +254,15 @@ def test_the_invoice_and_ticket_pdfs_print_accents_euros_and_legal_mentions(
         "Échéance",
     ):
         assert expected in text, (expected, text)
+    # The same PDF is a Factur-X invoice: PDF/A-3 carrying the EN 16931 XML, schema-valid.
+    name, xml = get_facturx_xml_from_pdf(pdf)
+    assert name == "factur-x.xml" and xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    structured = etree.fromstring(xml)
+    assert structured.findtext(".//{*}ExchangedDocument/{*}ID") == invoice.number
+    assert structured.findtext(".//{*}GrandTotalAmount") == "1481.40"
+    assert structured.findtext(".//{*}BuyerTradeParty/{*}PostalTradeAddress/{*}CityName") == "Nîmes"
+    metadata = pypdf.PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b"<pdfaid:part>3</pdfaid:part>" in metadata, metadata  # PDF/A-3, as Factur-X requires
     payload = {
         "lines": [{"article_id": str(till.chlore), "quantity": 2}],
         "payments": [{"method": "cash", "amount": "100.00"}],
