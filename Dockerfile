@@ -84,6 +84,11 @@ CMD ["sh", "-c", "exec bassin-run \"${BASSIN_SERVICE}\""]
 # The scheduler (Celery, #25): the worker by default; the beat (exactly one) runs
 # celery -A notifications_scheduler.app beat --schedule <a file on a persistent volume>.
 FROM runtime AS scheduler
+# The beat's schedule lives on a volume mounted here; a new named volume takes the
+# ownership of this folder, so the non-root beat can write it.
+USER root
+RUN mkdir -p /var/lib/bassin-scheduler && chown 10001:10001 /var/lib/bassin-scheduler
+USER 10001:10001
 # The worker answers a ping over the broker; the beat has no such check (compose and
 # Kubernetes disable it for the beat and rely on its one-replica restart policy).
 HEALTHCHECK --interval=60s --timeout=20s --start-period=30s --retries=3 \
