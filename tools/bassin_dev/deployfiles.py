@@ -152,17 +152,15 @@ def derived_files(services: Sequence[Registered]) -> list[Derived]:
     """Every deployment file, or the file around its generated regions, for ``services``."""
     names = sorted((Names.of(service) for service in services), key=lambda item: item.service)
     init_containers = "".join(_each(MIGRATION_TEMPLATE, names)) or NO_INIT_CONTAINERS
+    databases = [f"{DATABASE_PREFIX}{item.service}" for item in names]
     return [
         Derived(SERVICES_MANIFEST, SERVICES_HEADER + "---\n".join(_each(SERVICE_TEMPLATE, names))),
         _with_regions(MIGRATE_JOB, {"migrations": init_containers}),
         _with_regions(DEV_OVERLAY, _overlay(names, DEV_TAG, DEV_REPLICAS)),
         _with_regions(PROD_OVERLAY, _overlay(names, PROD_TAG, PROD_REPLICAS, PROD_REGISTRY)),
         _with_regions(PROD_AUTOSCALERS, {"autoscalers": "".join(_each(AUTOSCALER_TEMPLATE, names))}),
-        _with_regions(
-            PROD_POSTGRES,
-            {"databases": "".join(f"        - CREATE DATABASE {DATABASE_PREFIX}{n.service} OWNER bassin\n" for n in names)},
-        ),
-        _with_regions(COMPOSE_DATABASES, {"databases": "".join(f"{DATABASE_PREFIX}{n.service}\n" for n in names)}),
+        _with_regions(PROD_POSTGRES, {"databases": "".join(f"        - CREATE DATABASE {db} OWNER bassin\n" for db in databases)}),
+        _with_regions(COMPOSE_DATABASES, {"databases": "".join(f"{db}\n" for db in databases)}),
         _with_regions(
             COMPOSE_FILE,
             {
