@@ -140,6 +140,11 @@ def _migrations_done(names: Sequence[Names]) -> str:
     return "  rabbitmq:\n    condition: service_healthy\n" + jobs
 
 
+def _create(database: str) -> str:
+    """The statement creating ``database`` at the PostgreSQL cluster's bootstrap."""
+    return f"CREATE DATABASE {database} OWNER bassin"
+
+
 def _with_regions(path: Path, regions: dict[str, str]) -> Derived:
     """The committed hand-written file at ``path`` with its generated ``regions`` rendered."""
     text = (REPO / path).read_text()
@@ -159,7 +164,7 @@ def derived_files(services: Sequence[Registered]) -> list[Derived]:
         _with_regions(DEV_OVERLAY, _overlay(names, DEV_TAG, DEV_REPLICAS)),
         _with_regions(PROD_OVERLAY, _overlay(names, PROD_TAG, PROD_REPLICAS, PROD_REGISTRY)),
         _with_regions(PROD_AUTOSCALERS, {"autoscalers": "".join(_each(AUTOSCALER_TEMPLATE, names))}),
-        _with_regions(PROD_POSTGRES, {"databases": "".join(f"        - CREATE DATABASE {db} OWNER bassin\n" for db in databases)}),
+        _with_regions(PROD_POSTGRES, {"databases": "".join(f"        - {_create(db)}\n" for db in databases)}),
         _with_regions(COMPOSE_DATABASES, {"databases": "".join(f"{db}\n" for db in databases)}),
         _with_regions(
             COMPOSE_FILE,
