@@ -373,6 +373,14 @@ def test_the_images_listen_where_the_probes_look() -> None:
         assert f"http://127.0.0.1:{port}/healthz" in check, target
 
 
+@pytest.mark.parametrize("target", ["service", "gateway", "scheduler"])
+def test_every_image_has_a_health_check(target: str) -> None:
+    steps = build_steps(target, {"SERVICE": "x", "PACKAGE": "gateway"})
+    checks = [text for keyword, text in steps if keyword == "HEALTHCHECK"]
+    assert checks and not checks[-1].startswith("NONE"), target
+    assert all(flag in checks[-1] for flag in ("--interval=", "--timeout=", "--retries=")), target
+
+
 def test_every_component_has_its_own_service_account(overlay: Rendered) -> None:
     accounts = {a["metadata"]["name"]: a for a in overlay.of_kind("ServiceAccount")}
     for workload in overlay.workloads():
