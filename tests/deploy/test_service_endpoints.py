@@ -10,13 +10,15 @@ import signal
 import socket
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
 
+from bassin_common.events import Event
 from bassin_common.observability import METRICS
-from bassin_common.testing import rpc_client, wait_until
+from bassin_common.testing import publish_event, rpc_client, wait_until
 
 SERVICE = "customers"  # any registered service: the endpoints come from BassinService
 
@@ -73,6 +75,45 @@ def test_a_running_service_is_healthy_ready_and_exposes_the_named_metrics(runnin
     for gauge in ("bassin_outbox_pending", "bassin_outbox_lag_seconds", "bassin_outbox_set_aside"):
         assert f'{{service="{SERVICE}"}}' in samples(text, gauge), gauge
     assert requests.get(f"{url}/nothing", timeout=5).status_code == 404
+    process.assert_alive()
+
+
+def test_events_published_consumed_and_dead_lettered_are_counted(running: Any, service_config: Any) -> None:
+    process, url = running
+    tenant = uuid.uuid4()
+    customer = {
+        "kind": "private",
+        "first_name": "Hélène",
+        "last_name": "Durand",
+        "billing_address": {"line1": "12 chemin des Oliviers", "postcode": "30900", "city": "Nîmes"},
+    }
+    with rpc_client(tenant) as client:
+        client.customers.create_customer(customer)  # announces customer_created (outbox)
+    sale = {
+        "sale_id": str(uuid.uuid4()),
+        "customer_id": None,
+        "total": "10.00",
+        "lines": [],
+        "completed_at": datetime(2026, 6, 1, 10, 0, tzinfo=UTC).isoformat(),
+    }
+    publish_event(service_config["AMQP_URI"], Event("sale_completed", tenant, "pos", sale))  # handled
+    publish_event(service_config["AMQP_URI"], Event("sale_completed", tenant, "pos", {}))  # malformed
+
+    def counted() -> str | None:
+        text = requests.get(f"{url}/metrics", timeout=5).text
+        handled = f'{{service="{SERVICE}",handler="on_sale_completed",outcome="ok"}}'
+        wanted = [
+            ("bassin_events_published_total", f'{{service="{SERVICE}",event_type="customer_created"}}'),
+            ("bassin_events_consumed_total", handled),
+            ("bassin_handler_duration_seconds_count", handled),
+            ("bassin_dead_letters_total", f'{{service="{SERVICE}",handler="on_sale_completed"}}'),
+            ("bassin_rpc_duration_seconds_count", f'{{service="{SERVICE}",method="create_customer",outcome="ok"}}'),
+        ]
+        # Published and marked, so nothing waits in the outbox any more.
+        drained = samples(text, "bassin_outbox_pending").get(f'{{service="{SERVICE}"}}') == 0
+        return text if drained and all(samples(text, name).get(labels, 0) >= 1 for name, labels in wanted) else None
+
+    wait_until(counted, timeout=30)
     process.assert_alive()
 
 
