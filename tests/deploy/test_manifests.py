@@ -393,8 +393,13 @@ def test_every_component_has_its_own_service_account(overlay: Rendered) -> None:
 
 def test_only_the_gateway_is_reachable_from_outside(overlay: Rendered) -> None:
     policies = overlay.of_kind("NetworkPolicy")
-    deny = [p for p in policies if p["spec"]["podSelector"] == {} and "ingress" not in p["spec"]]
-    assert len(deny) == 1 and deny[0]["spec"]["policyTypes"] == ["Ingress"], "a default deny of every ingress"
+    (deny,) = [p for p in policies if "ingress" not in p["spec"]]
+    assert deny["spec"]["policyTypes"] == ["Ingress"]
+    for workload in overlay.workloads():  # every Bassin pod, and only those: not PostgreSQL's
+        (expression,) = deny["spec"]["podSelector"]["matchExpressions"]
+        assert expression["operator"] == "In"
+        assert pod_labels(workload)[expression["key"]] in expression["values"], workload["metadata"]["name"]
+    assert deny["spec"]["podSelector"] != {}, "the databases and the broker in the namespace must stay reachable"
     for policy in policies:
         for rule in policy["spec"].get("ingress", []):
             if not rule.get("from"):  # open to any source: the gateway's HTTP port only
