@@ -681,6 +681,7 @@ def test_compose_start_up_order(compose: Compose) -> None:
 
     for name in compose.one_shot:
         assert services[name]["restart"] == "no"
+        assert services[name]["healthcheck"] == {"disable": True}, f"{name} serves no /healthz"
     # A nameko service's migration also declares its exchange and queues.
     for name in compose.source.nameko:
         assert services[f"migrate-{name}"]["depends_on"] == {"postgres": HEALTHY, "rabbitmq": HEALTHY}
