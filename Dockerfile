@@ -89,8 +89,9 @@ FROM runtime AS scheduler
 USER root
 RUN mkdir -p /var/lib/bassin-scheduler && chown 10001:10001 /var/lib/bassin-scheduler
 USER 10001:10001
-# The worker answers a ping over the broker; the beat has no such check (compose and
-# Kubernetes disable it for the beat and rely on its one-replica restart policy).
+# The worker answers a ping over the broker. The beat answers none: compose and
+# Kubernetes check it by the age of its schedule file instead (it rewrites it every
+# few minutes).
 HEALTHCHECK --interval=60s --timeout=20s --start-period=30s --retries=3 \
     CMD celery -A notifications_scheduler.app inspect ping --timeout 10 --destination "celery@$HOSTNAME" || exit 1
 CMD ["celery", "-A", "notifications_scheduler.app", "worker", "-l", "info"]
