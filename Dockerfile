@@ -11,6 +11,14 @@
 #   docker run --rm bassin-<name>:dev bassin-dead-letters list
 # The gateway's image runs the gateway and its migration
 # (bassin-migrate gateway --package bassin_gateway); it holds no service.
+#
+# Conventions every image follows: run as UID/GID 10001, write nothing but /tmp (the root
+# filesystem is read-only in compose and Kubernetes), the image's CMD is the component's
+# long-running process (one-shot tools are given as the command instead), configuration
+# only from BASSIN_* variables, JSON logs on stdout, SIGTERM finishes the work in flight,
+# and a HEALTHCHECK on the component's /healthz (python -m bassin_common.probe: no curl).
+# HTTP ports: the gateway 8000 (API, UI, /healthz, /readyz); a nameko service 8080
+# (/healthz, /readyz, /metrics: bassin_common.observability).
 
 ARG SERVICE=""
 ARG PACKAGE=services/${SERVICE}
@@ -55,13 +63,20 @@ FROM runtime AS gateway
 ENV BASSIN_GATEWAY_HOST=0.0.0.0 \
     BASSIN_GATEWAY_PORT=8000
 EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-m", "bassin_common.probe", "http://127.0.0.1:8000/healthz"]
 # eventlet WSGI server; SIGTERM stops accepting and lets requests in flight finish.
 CMD ["bassin-gateway"]
 
 # A nameko service. The nameko configuration ships inside bassin_common (nameko.yml).
 FROM runtime AS service
 ARG SERVICE
-ENV BASSIN_SERVICE=${SERVICE}
+ENV BASSIN_SERVICE=${SERVICE} \
+    BASSIN_HTTP_HOST=0.0.0.0 \
+    BASSIN_HTTP_PORT=8080
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-m", "bassin_common.probe", "http://127.0.0.1:8080/healthz"]
 # exec: bassin-run (nameko) replaces the shell, receives SIGTERM itself, and stops after
 # the workers in flight. BASSIN_SERVICE, set above from SERVICE, names the service to run.
 CMD ["sh", "-c", "exec bassin-run \"${BASSIN_SERVICE}\""]
@@ -69,4 +84,14 @@ CMD ["sh", "-c", "exec bassin-run \"${BASSIN_SERVICE}\""]
 # The scheduler (Celery, #25): the worker by default; the beat (exactly one) runs
 # celery -A notifications_scheduler.app beat --schedule <a file on a persistent volume>.
 FROM runtime AS scheduler
+# The beat's schedule lives on a volume mounted here; a new named volume takes the
+# ownership of this folder, so the non-root beat can write it.
+USER root
+RUN mkdir -p /var/lib/bassin-scheduler && chown 10001:10001 /var/lib/bassin-scheduler
+USER 10001:10001
+# The worker answers a ping over the broker. The beat answers none: compose and
+# Kubernetes check it by the age of its schedule file instead (it rewrites it every
+# few minutes).
+HEALTHCHECK --interval=60s --timeout=20s --start-period=30s --retries=3 \
+    CMD celery -A notifications_scheduler.app inspect ping --timeout 10 --destination "celery@$HOSTNAME" || exit 1
 CMD ["celery", "-A", "notifications_scheduler.app", "worker", "-l", "info"]

@@ -32,6 +32,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bassin_common import logs
 from bassin_common.errors import ValidationFailed
+from bassin_common.observability import CONTENT_TYPE, Metric
 from bassin_common.permissions import Permission
 from bassin_common.tenancy import RequestContext
 from bassin_gateway import api
@@ -80,6 +81,23 @@ def called_services() -> list[str]:
     return sorted({table.service for table in route_tables() if not isinstance(table, GatewayApi)})
 
 
+# The gateway's Prometheus metrics (GET /metrics): every HTTP request, by route pattern
+# (not by path: ids would make a series each) and status.
+HTTP_DURATION = Metric(
+    "bassin_http_request_duration_seconds",
+    "HTTP requests served by the gateway, by route and status",
+    "histogram",
+    ("method", "route", "status"),
+)
+
+
+def _observe(status: int) -> None:
+    if (started := g.get("started")) is None:
+        return
+    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    HTTP_DURATION.observe(time.monotonic() - started, method=request.method, route=route, status=str(status))
+
+
 def create_app(
     rpc: RpcClient,
     sessions: sessionmaker[Session],
@@ -115,6 +133,7 @@ def create_app(
         g.request_id = idempotency_key() or str(uuid.uuid4())
         g.deadline = time.time() + rpc.timeout
         g.log_token = logs.bind(correlation_id=g.correlation_id, request_id=g.request_id)
+        g.started = time.monotonic()
 
     @app.teardown_request
     def _unbind(_exc: BaseException | None) -> None:
@@ -126,11 +145,19 @@ def create_app(
     def _echo_correlation(response):
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
         log.info("%s %s %d", request.method, request.path, response.status_code)
+        _observe(response.status_code)
         return response
 
     @app.get("/healthz")
     def healthz():
         return jsonify(status="ok")
+
+    @app.get("/metrics")
+    def metrics():
+        # Prometheus; for the cluster's scraper, not for the outside: do not route
+        # /metrics in your Ingress (docs/operations.md, Metrics).
+        body = "".join(f"{line}\n" for line in HTTP_DURATION.exposition())
+        return current_app.response_class(body, content_type=CONTENT_TYPE)
 
     services = called_services()
 

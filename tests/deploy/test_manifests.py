@@ -335,14 +335,80 @@ def test_the_gateway_service_reaches_the_gateway_pods(overlay: Rendered) -> None
         assert port["targetPort"] in named_ports | {8000}
 
 
-def test_nameko_workers_have_no_fake_network_probe(overlay: Rendered) -> None:
-    """A nameko worker listens on no port: an HTTP or TCP probe could only be faked."""
+METRICS_PORT = 8080  # a nameko service's health and metrics (bassin_common.observability)
+
+
+def test_every_deployment_has_liveness_and_readiness_probes(overlay: Rendered) -> None:
+    for deployment in overlay.of_kind("Deployment"):
+        for item in pod_spec(deployment)["containers"]:
+            for kind in ("readinessProbe", "livenessProbe"):
+                assert item.get(kind), f"{deployment['metadata']['name']} container {item['name']}: no {kind}"
+
+
+def test_nameko_services_are_probed_and_scraped_on_their_metrics_port(overlay: Rendered) -> None:
     for name in overlay.source.nameko:
-        worker = container(overlay.get("Deployment", name), name)
-        assert "ports" not in worker
+        deployment = overlay.get("Deployment", name)
+        worker = container(deployment, name)
+        ports = {p["name"]: p["containerPort"] for p in worker["ports"]}
+        assert ports == {"http-metrics": METRICS_PORT}
+        assert worker["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert worker["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert worker["startupProbe"]["httpGet"]["path"] == "/healthz"
         for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
-            probe = worker.get(kind, {})
-            assert "httpGet" not in probe and "tcpSocket" not in probe and "grpc" not in probe, f"{name} {kind}"
+            assert ports.get(worker[kind]["httpGet"]["port"]) == METRICS_PORT
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(METRICS_PORT)
+        assert annotations["prometheus.io/path"] == "/metrics"
+        service = overlay.get("Service", name)
+        assert selector_matches({"matchLabels": service["spec"]["selector"]}, pod_labels(deployment))
+        assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http-metrics"]
+
+
+def test_the_images_listen_where_the_probes_look() -> None:
+    service = " ".join(text for keyword, text in build_steps("service", {"SERVICE": "x"}) if keyword == "ENV")
+    assert f"BASSIN_HTTP_PORT={METRICS_PORT}" in service and "BASSIN_HTTP_HOST=0.0.0.0" in service
+    for target, port in (("service", METRICS_PORT), ("gateway", 8000)):
+        steps = build_steps(target, {"SERVICE": "x", "PACKAGE": "gateway"})
+        (check,) = [text for keyword, text in steps if keyword == "HEALTHCHECK"][-1:]
+        assert f"http://127.0.0.1:{port}/healthz" in check, target
+
+
+@pytest.mark.parametrize("target", ["service", "gateway", "scheduler"])
+def test_every_image_has_a_health_check(target: str) -> None:
+    steps = build_steps(target, {"SERVICE": "x", "PACKAGE": "gateway"})
+    checks = [text for keyword, text in steps if keyword == "HEALTHCHECK"]
+    assert checks and not checks[-1].startswith("NONE"), target
+    assert all(flag in checks[-1] for flag in ("--interval=", "--timeout=", "--retries=")), target
+
+
+def test_every_component_has_its_own_service_account(overlay: Rendered) -> None:
+    accounts = {a["metadata"]["name"]: a for a in overlay.of_kind("ServiceAccount")}
+    for workload in overlay.workloads():
+        name = workload["metadata"]["name"]
+        spec = pod_spec(workload)
+        assert spec.get("serviceAccountName") == name, f"{name} runs as {spec.get('serviceAccountName')}"
+        assert accounts[name]["automountServiceAccountToken"] is False
+    assert overlay.of_kind("RoleBinding") == overlay.of_kind("ClusterRoleBinding") == []
+
+
+def test_only_the_gateway_is_reachable_from_outside(overlay: Rendered) -> None:
+    policies = overlay.of_kind("NetworkPolicy")
+    (deny,) = [p for p in policies if "ingress" not in p["spec"]]
+    assert deny["spec"]["policyTypes"] == ["Ingress"]
+    for workload in overlay.workloads():  # every Bassin pod, and only those: not PostgreSQL's
+        (expression,) = deny["spec"]["podSelector"]["matchExpressions"]
+        assert expression["operator"] == "In"
+        assert pod_labels(workload)[expression["key"]] in expression["values"], workload["metadata"]["name"]
+    assert deny["spec"]["podSelector"] != {}, "the databases and the broker in the namespace must stay reachable"
+    for policy in policies:
+        for rule in policy["spec"].get("ingress", []):
+            if not rule.get("from"):  # open to any source: the gateway's HTTP port only
+                assert policy["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": GATEWAY}}
+                assert [p["port"] for p in rule["ports"]] == ["http"]
+            else:  # the metrics scrape: one named namespace, the metrics port
+                (source,) = rule["from"]
+                assert set(source) == {"namespaceSelector"}
+                assert [p["port"] for p in rule["ports"]] == ["http-metrics"]
 
 
 def test_replicas_spread_over_nodes_service_by_service(overlay: Rendered) -> None:
@@ -472,11 +538,36 @@ def test_the_prod_overlay(prod: Rendered) -> None:
     replicas = {d["metadata"]["name"]: d["spec"]["replicas"] for d in prod.of_kind("Deployment")}
     assert replicas == prod.source.prod_replicas | dict.fromkeys(SCHEDULER, 1)
 
-    (autoscaler,) = prod.of_kind("HorizontalPodAutoscaler")
-    assert autoscaler["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": GATEWAY}
-    assert autoscaler["spec"]["minReplicas"] == GATEWAY_PROD_REPLICAS
-    assert autoscaler["spec"]["maxReplicas"] > autoscaler["spec"]["minReplicas"]
-    assert [m["resource"]["name"] for m in autoscaler["spec"]["metrics"]] == ["cpu"]
+    # The gateway and every competing-consumer service scale out; never the beat.
+    autoscalers = {a["spec"]["scaleTargetRef"]["name"]: a for a in prod.of_kind("HorizontalPodAutoscaler")}
+    assert set(autoscalers) == prod.source.deployed
+    for name, autoscaler in autoscalers.items():
+        assert autoscaler["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        assert autoscaler["spec"]["minReplicas"] == replicas[name], name
+        assert autoscaler["spec"]["maxReplicas"] > autoscaler["spec"]["minReplicas"]
+        assert [m["resource"]["name"] for m in autoscaler["spec"]["metrics"]] == ["cpu"]
+
+
+# The operators' custom resources: kubernetes-validate has no schema for them (it holds
+# the core API's), so they are skipped there and checked here on what Bassin relies on.
+OPERATOR_KINDS = {("postgresql.cnpg.io/v1", "Cluster"), ("rabbitmq.com/v1beta1", "RabbitmqCluster")}
+
+
+def test_prod_declares_postgresql_and_rabbitmq_to_their_operators(prod: Rendered) -> None:
+    (postgres,) = prod.of_kind("Cluster")
+    assert postgres["apiVersion"] == "postgresql.cnpg.io/v1"
+    assert postgres["spec"]["instances"] >= 3
+    assert postgres["spec"]["imageName"].endswith(":15")
+    bootstrap = postgres["spec"]["bootstrap"]["initdb"]
+    created = {bootstrap["database"]} | {
+        statement.split()[2] for statement in bootstrap["postInitSQL"] if statement.startswith("CREATE DATABASE")
+    }
+    assert created == {f"bassin_{name}" for name in (GATEWAY, *(n.service for n in prod.source.services))}
+    (rabbitmq,) = prod.of_kind("RabbitmqCluster")
+    assert rabbitmq["apiVersion"] == "rabbitmq.com/v1beta1"
+    assert rabbitmq["spec"]["replicas"] >= 3, "quorum queues need three nodes"
+    assert rabbitmq["spec"]["image"] == "rabbitmq:3.10-management"
+    assert "rabbitmq_management" in rabbitmq["spec"]["rabbitmq"]["additionalPlugins"]
 
     for workload in prod.workloads():
         for item in all_containers(pod_spec(workload)):
@@ -497,6 +588,8 @@ def test_every_resource_matches_the_kubernetes_api(overlay: Rendered, version: s
     failures: list[str] = []
     for resource in overlay.resources:
         name = f"{resource['kind']}/{resource['metadata']['name']}"
+        if (resource["apiVersion"], resource["kind"]) in OPERATOR_KINDS:
+            continue  # no bundled schema: test_prod_declares_postgresql_and_rabbitmq_to_their_operators
         try:
             validator.validate(resource, version, strict=True)
         except validator.ValidationError as error:
@@ -550,8 +643,13 @@ def compose(deployed: Deployed) -> Compose:
     return Compose(yaml.safe_load((deployed.root / COMPOSE_FILE).read_text()), deployed)
 
 
+MAIL_CATCHER = "mailpit"  # development only: every e-mail the stack sends
+COMPOSE_SCHEMA = REPO / "tests/deploy/schemas/compose-spec.json"
+
+
 def test_compose_runs_the_registered_services(compose: Compose) -> None:
-    assert set(compose.services) == INFRASTRUCTURE | compose.one_shot | compose.long_running.keys()
+    expected = INFRASTRUCTURE | {MAIL_CATCHER} | compose.one_shot | compose.long_running.keys() | SCHEDULER
+    assert set(compose.services) == expected
     assert compose.services["postgres"]["image"] == "postgres:15"
     assert compose.services["rabbitmq"]["image"] == "rabbitmq:3.10-management"
 
@@ -583,12 +681,13 @@ def test_compose_start_up_order(compose: Compose) -> None:
 
     for name in compose.one_shot:
         assert services[name]["restart"] == "no"
+        assert services[name]["healthcheck"] == {"disable": True}, f"{name} serves no /healthz"
     # A nameko service's migration also declares its exchange and queues.
     for name in compose.source.nameko:
         assert services[f"migrate-{name}"]["depends_on"] == {"postgres": HEALTHY, "rabbitmq": HEALTHY}
     assert services[f"migrate-{GATEWAY}"]["depends_on"] == {"postgres": HEALTHY}
     every_migration = {f"migrate-{names.k8s}": COMPLETED for names in compose.source.services}
-    for name in compose.source.nameko:
+    for name in {*compose.source.nameko, *SCHEDULER}:
         # Each service waits for every service's migration (each declares its own queues:
         # a service may publish as soon as it starts); the gateway for no service.
         assert services[name]["depends_on"] == {"rabbitmq": HEALTHY, **every_migration}, name
@@ -605,7 +704,8 @@ def test_compose_jobs_run_the_migrations_in_the_right_images(compose: Compose) -
 def test_compose_services_share_one_environment(compose: Compose) -> None:
     shared = compose.document["x-bassin-env"]
     assert {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET"} <= shared.keys()
-    for name in compose.one_shot | compose.long_running.keys():
+    assert shared["BASSIN_SMTP_HOST"] == f"${{BASSIN_SMTP_HOST:-{MAIL_CATCHER}}}"
+    for name in compose.one_shot | compose.long_running.keys() | SCHEDULER:
         environment = compose.services[name]["environment"]
         assert {k: environment.get(k) for k in shared} == shared, name
     gateway = compose.services[GATEWAY]
@@ -615,7 +715,7 @@ def test_compose_services_share_one_environment(compose: Compose) -> None:
 
 
 def test_compose_hardens_and_builds_the_bassin_containers(compose: Compose) -> None:
-    for name in compose.one_shot | compose.long_running.keys():
+    for name in compose.one_shot | compose.long_running.keys() | SCHEDULER:
         service = compose.services[name]
         assert service["read_only"] is True, name
         assert service["cap_drop"] == ["ALL"], name
@@ -632,6 +732,72 @@ def test_compose_hardens_and_builds_the_bassin_containers(compose: Compose) -> N
         assert service["restart"] == "unless-stopped"
     assert compose.services[GATEWAY]["build"]["target"] == "gateway"
     assert compose.services[GATEWAY]["build"]["args"] == {"PACKAGE": "gateway"}
+    for name in SCHEDULER:
+        service = compose.services[name]
+        assert service["image"] == "bassin-scheduler:dev"
+        assert service["build"]["target"] == "scheduler"
+        assert service["build"]["args"] == {"SERVICE": deployfiles.SCHEDULER_SERVICE}
+    beat = compose.services["scheduler-beat"]
+    assert beat["command"][:4] == ["celery", "-A", f"{deployfiles.SCHEDULER_SERVICE}_scheduler.app", "beat"]
+    schedule = beat["command"][beat["command"].index("--schedule") + 1]
+    volume = next(v.split(":")[0] for v in beat["volumes"] if v.endswith(f":{Path(schedule).parent}"))
+    assert volume in compose.document["volumes"]
+    assert "deploy" not in beat, "exactly one beat: never replicated"
+
+
+def test_compose_validates_against_the_compose_specification(compose: Compose) -> None:
+    """The Compose specification's JSON schema, bundled (tests/deploy/schemas/README.md)."""
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft201909Validator(json.loads(COMPOSE_SCHEMA.read_text()))
+    errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(compose.document)]
+    assert errors == [], "\n".join(errors)
+    # Guards the check: a misspelt key is refused.
+    broken = copy.deepcopy(compose.document)
+    broken["services"][GATEWAY]["stop_grace_periode"] = "30s"
+    assert not validator.is_valid(broken)
+
+
+def test_every_compose_build_has_its_context_and_dockerfile_target(compose: Compose) -> None:
+    targets = {text.split(" AS ")[1] for keyword, text in instructions(DOCKERFILE) if keyword == "FROM"}
+    built = {name: service["build"] for name, service in compose.services.items() if "build" in service}
+    assert built.keys() == compose.one_shot | compose.long_running.keys() | SCHEDULER
+    for name, build in built.items():
+        context = REPO / build["context"]
+        assert context.is_dir(), name
+        assert (context / build.get("dockerfile", "Dockerfile")).is_file(), name
+        assert build["target"] in targets, f"{name}: no stage {build['target']!r} in the Dockerfile"
+        for argument, value in build.get("args", {}).items():
+            if value == "unregistered_probe":
+                continue  # exists in the registry's copy only
+            folder = context / (f"services/{value}" if argument == "SERVICE" else value)
+            assert (folder / "pyproject.toml").is_file(), f"{name}: {argument}={value} is no package"
+
+
+def test_the_postgres_init_step_creates_every_database(compose: Compose) -> None:
+    mounts = compose.services["postgres"]["volumes"]
+    script = next(m.split(":")[0] for m in mounts if "/docker-entrypoint-initdb.d/" in m)
+    text = (compose.source.root / script).read_text()
+    databases = {line for line in text.splitlines() if re.fullmatch(r"bassin_\w+", line)}
+    assert databases == {f"bassin_{name}" for name in (GATEWAY, *(n.service for n in compose.source.services))}
+
+
+def test_image_names_and_tags_agree_between_compose_and_kubernetes(compose: Compose) -> None:
+    dev, prod = render(compose.source, "overlays/dev"), render(compose.source, "overlays/prod")
+    compose_images = {
+        service["image"] for service in compose.services.values() if service["image"].startswith("bassin-")
+    }
+    images = {"dev": set(), "prod": set()}
+    for label, rendered in (("dev", dev), ("prod", prod)):
+        for workload in rendered.workloads():
+            images[label] |= {item["image"] for item in all_containers(pod_spec(workload))}
+    assert images["dev"] == compose_images, "the dev cluster runs what docker compose build tags"
+    expected_prod = {
+        f"{deployfiles.PROD_REGISTRY}/{image.split(':')[0].removeprefix('bassin-')}:{deployfiles.PROD_TAG}"
+        for image in compose_images
+    }
+    assert images["prod"] == expected_prod
 
 
 def test_docker_compose_accepts_the_file() -> None:

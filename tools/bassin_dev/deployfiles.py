@@ -9,15 +9,20 @@ compose templates ``x-nameko-migration`` and ``x-nameko-service``. Only what nam
 service is rendered, from the templates in ``deploy/templates`` and the overlay entries
 below, for every registered service, sorted by name:
 
-- ``deploy/k8s/base/services.yaml`` (the whole file): its minimal Deployment and its
-  PodDisruptionBudget;
+- ``deploy/k8s/base/services.yaml`` (the whole file): its minimal Deployment, its
+  PodDisruptionBudget, its metrics Service and its ServiceAccount;
 - ``deploy/k8s/base/migrate-job.yaml``, region ``migrations``: the init container
   ``migrate-<name>`` running ``bassin-migrate <name>`` in its image;
 - ``deploy/k8s/overlays/{dev,prod}/kustomization.yaml``, regions ``images`` and
   ``replicas``: its image (tag, and registry in production) and its replica count;
+- ``deploy/k8s/overlays/prod/services-hpa.yaml``, region ``autoscalers``: its
+  HorizontalPodAutoscaler (competing consumers scale out);
+- ``deploy/k8s/overlays/prod/postgres.yaml`` and ``deploy/compose/create-databases.sh``,
+  regions ``databases``: its database, created when the PostgreSQL server is bootstrapped;
 - ``docker-compose.yml``, region ``nameko-services``: its one-shot job
   ``migrate-<name>`` and the long-running service; region ``migrations-done``: what
-  every service waits for (the broker and every service's job).
+  every service waits for (the broker and every service's job); region ``scheduler``:
+  the Celery worker and beat, in the image of ``SCHEDULER_SERVICE``.
 
 Kubernetes objects, compose services and images are named with ``-`` where the service's
 name has ``_`` (``demo_probe``: Deployment ``demo-probe``, image ``bassin-demo-probe``);
@@ -41,6 +46,11 @@ MIGRATE_JOB = Path("deploy/k8s/base/migrate-job.yaml")
 DEV_OVERLAY = Path("deploy/k8s/overlays/dev/kustomization.yaml")
 PROD_OVERLAY = Path("deploy/k8s/overlays/prod/kustomization.yaml")
 COMPOSE_FILE = Path("docker-compose.yml")
+PROD_AUTOSCALERS = Path("deploy/k8s/overlays/prod/services-hpa.yaml")
+PROD_POSTGRES = Path("deploy/k8s/overlays/prod/postgres.yaml")
+COMPOSE_DATABASES = Path("deploy/compose/create-databases.sh")
+# The database names the stacks create (BASSIN_DATABASE_PREFIX in compose and the ConfigMap).
+DATABASE_PREFIX = "bassin_"
 
 # The release the production overlay pins every nameko service's image to (the gateway's
 # entry, written by hand in the overlay, says the same). registry.example.com is a
@@ -70,6 +80,11 @@ TEMPLATES = REPO / "deploy/templates"
 SERVICE_TEMPLATE = TEMPLATES / "k8s-service.yaml.tmpl"
 MIGRATION_TEMPLATE = TEMPLATES / "k8s-migration.yaml.tmpl"
 COMPOSE_TEMPLATE = TEMPLATES / "compose-service.yaml.tmpl"
+AUTOSCALER_TEMPLATE = TEMPLATES / "k8s-autoscaler.yaml.tmpl"
+SCHEDULER_TEMPLATE = TEMPLATES / "compose-scheduler.yaml.tmpl"
+# The registered service whose package also holds the Celery scheduler (#25): its image's
+# build argument and the Celery application <service>_scheduler.app.
+SCHEDULER_SERVICE = "notifications"
 NO_INIT_CONTAINERS = "        []\n"
 
 # A Kubernetes object name (a DNS label), short enough for the prefix "migrate-".
@@ -125,6 +140,11 @@ def _migrations_done(names: Sequence[Names]) -> str:
     return "  rabbitmq:\n    condition: service_healthy\n" + jobs
 
 
+def _create(database: str) -> str:
+    """The statement creating ``database`` at the PostgreSQL cluster's bootstrap."""
+    return f"CREATE DATABASE {database} OWNER bassin"
+
+
 def _with_regions(path: Path, regions: dict[str, str]) -> Derived:
     """The committed hand-written file at ``path`` with its generated ``regions`` rendered."""
     text = (REPO / path).read_text()
@@ -137,16 +157,21 @@ def derived_files(services: Sequence[Registered]) -> list[Derived]:
     """Every deployment file, or the file around its generated regions, for ``services``."""
     names = sorted((Names.of(service) for service in services), key=lambda item: item.service)
     init_containers = "".join(_each(MIGRATION_TEMPLATE, names)) or NO_INIT_CONTAINERS
+    databases = [f"{DATABASE_PREFIX}{item.service}" for item in names]
     return [
         Derived(SERVICES_MANIFEST, SERVICES_HEADER + "---\n".join(_each(SERVICE_TEMPLATE, names))),
         _with_regions(MIGRATE_JOB, {"migrations": init_containers}),
         _with_regions(DEV_OVERLAY, _overlay(names, DEV_TAG, DEV_REPLICAS)),
         _with_regions(PROD_OVERLAY, _overlay(names, PROD_TAG, PROD_REPLICAS, PROD_REGISTRY)),
+        _with_regions(PROD_AUTOSCALERS, {"autoscalers": "".join(_each(AUTOSCALER_TEMPLATE, names))}),
+        _with_regions(PROD_POSTGRES, {"databases": "".join(f"        - {_create(db)}\n" for db in databases)}),
+        _with_regions(COMPOSE_DATABASES, {"databases": "".join(f"{db}\n" for db in databases)}),
         _with_regions(
             COMPOSE_FILE,
             {
                 "migrations-done": _migrations_done(names),
                 "nameko-services": "\n".join(_each(COMPOSE_TEMPLATE, names)),
+                "scheduler": "".join(_each(SCHEDULER_TEMPLATE, [n for n in names if n.service == SCHEDULER_SERVICE])),
             },
         ),
     ]

@@ -59,6 +59,10 @@ class Settings:
     max_workers: int = 10
     log_level: str = "INFO"
     log_format: str = "json"
+    # The service process's health and metrics port (bassin_common.observability): 0
+    # serves nothing (tests, ./bassin start); the images listen on 0.0.0.0:8080.
+    http_host: str = "127.0.0.1"
+    http_port: int = 0
     # Sending e-mail (bassin_common.mail). Without a host, each message is logged instead
     # ("console" mode, for development: never where the logs are shared).
     smtp_host: str = ""

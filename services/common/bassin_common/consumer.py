@@ -40,6 +40,7 @@ from bassin_common.errors import PermanentFailure
 from bassin_common.events import Event, EventView
 from bassin_common.faults import is_transient
 from bassin_common.logs import describe
+from bassin_common.observability import METRICS
 from bassin_common.topology import Subscription, consumer_queue, dead_letter_queue, retry_queue
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ class ReliableEventHandler(EventHandler):
         headers[ERROR_HEADER] = describe(error)
         headers[FAILED_AT_HEADER] = datetime.now(UTC).isoformat()
         name = self.queue_subscription.queue_name
+        counted = {"service": self.container.service_name, "handler": self.method_name}
         if transient and not delays:  # no retry queue to wait in: wait here
             log.warning("%s could not reach a dependency; requeueing in %ss", name, DIVERT_FAILURE_PAUSE)
             self._requeue_later(message)
@@ -112,6 +114,7 @@ class ReliableEventHandler(EventHandler):
             target = retry_queue(self.queue_subscription, level)
             expiration: float | None = delays[level - 1]
             headers[TRANSIENT_HEADER] = failures
+            METRICS.retries.inc(cause="transient", **counted)
             log.warning(
                 "%s could not reach a dependency (%d time(s); attempts left unchanged), retrying in %.1fs: %s",
                 name,
@@ -123,12 +126,14 @@ class ReliableEventHandler(EventHandler):
             target = retry_queue(self.queue_subscription, attempt + 1)
             expiration = delays[attempt]
             headers[ATTEMPT_HEADER] = attempt + 1
+            METRICS.retries.inc(cause="failure", **counted)
             log.warning(
                 "%s failed (attempt %d), retrying in %.1fs: %s", name, attempt + 1, expiration, headers[ERROR_HEADER]
             )
         else:
             target = dead_letter_queue(self.queue_subscription)
             expiration = None
+            METRICS.dead_letters.inc(**counted)
             log.error("%s dead-lettered after %d attempt(s): %s", name, attempt + 1, headers[ERROR_HEADER])
         try:
             with confirmed_producer(self.settings.amqp_uri) as producer:

@@ -61,6 +61,7 @@ from bassin_common.database import (
 from bassin_common.events import Event
 from bassin_common.faults import is_transient
 from bassin_common.logs import describe
+from bassin_common.observability import METRICS
 from bassin_common.tenancy import RequestContext
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,8 @@ class OutboxPublisher:
                         refused.append((row, refusal))
                         break
                     confirmed.append(row.id)
+                    producer_name = row.exchange.removesuffix(".events")
+                    METRICS.events_published.inc(service=producer_name, event_type=row.routing_key)
 
     def _count_refusal(self, conn: Any, row: Any, error: BaseException) -> None:
         params = {"id": row.id, "error": describe(error), "max_attempts": self.settings.outbox_max_attempts}

@@ -65,6 +65,7 @@ from bassin_common.errors import DOMAIN_ERRORS, DomainError, Unavailable
 from bassin_common.events import Event, EventView
 from bassin_common.faults import is_transient
 from bassin_common.logs import LogContext, describe
+from bassin_common.observability import Observability
 from bassin_common.outbox import OutboxRelay
 from bassin_common.permissions import Permission
 from bassin_common.schemas import load_or_reject, parse_id
@@ -278,6 +279,7 @@ class BassinService:
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    observability = Observability()
 
     @edge_rpc
     def health(self) -> dict[str, Any]:
