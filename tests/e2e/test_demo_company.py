@@ -1,0 +1,114 @@
+"""The demo company (issue #29), as a newcomer gets it: ``./bassin start`` on this test's
+databases and vhost loads it through every service's own RPCs, then the manager logs in
+and finds a living business — customers, articles, stock, contracts, tickets, invoices.
+
+The load time is printed (run with ``-s`` to see it); it is not asserted (no timed
+assertions): docs/guide/demo.md keeps the figures measured.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from bassin_dev import demo_data
+
+REPO = Path(__file__).resolve().parents[2]
+STARTED = re.compile(r"log in at (http://\S+)/connexion")
+LOADED = re.compile(r"demo tenant loaded: (\d+) records in ([\d.]+) s")
+
+
+class Start:
+    def __init__(self, env: dict[str, str], *arguments: str) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [str(REPO / "bassin"), "start", "--port", str(port), *arguments],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:  # type: ignore[union-attr]
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_started(self, timeout: float = 400) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if url := STARTED.search(self.output):
+                return url.group(1)
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.5)
+        raise AssertionError(f"./bassin start printed no login URL:\n{self.output[-6000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def start(process_environment: dict[str, str]) -> Iterator[type[Start]]:
+    started: list[Start] = []
+
+    def make(*arguments: str) -> Start:
+        process = Start({**process_environment, "BASSIN_LOG_FORMAT": "text"}, *arguments)
+        started.append(process)
+        return process
+
+    yield make  # type: ignore[misc]
+    for process in started:
+        process.stop()
+
+
+def log_in(url: str, email: str) -> requests.Session:
+    session = requests.Session()
+    response = session.post(f"{url}/api/v1/auth/login", json={"email": email, "password": demo_data.PASSWORD})
+    assert response.status_code == 200, response.text
+    token = response.json().get("access_token")
+    if token:
+        session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+def test_the_demo_company_loads_through_the_services_and_is_alive_at_first_login(start) -> None:
+    bassin = start()
+    url = bassin.wait_started()
+    loaded = LOADED.search(bassin.output)
+    assert loaded, bassin.output[-6000:]
+    print(f"\ndemo company: {loaded.group(1)} records in {loaded.group(2)} s")
+    assert f"Demo login: gerant@piscines-demo.fr / {demo_data.PASSWORD}" in bassin.output
+
+    manager = log_in(url, "gerant@piscines-demo.fr")
+    customers = manager.get(f"{url}/api/v1/customers", params={"limit": 100}).json()
+    assert len(customers["items"]) == 100 and customers.get("next_cursor")
+    articles = manager.get(f"{url}/api/v1/articles", params={"q": "CHL-GAL-5KG"}).json()
+    assert [a["sku"] for a in articles["items"]][:1] == ["CHL-GAL-5KG"]
+    for email in ("caisse", "bureau", "commercial", "lucas", "karim", "chantier"):
+        log_in(url, f"{email}@piscines-demo.fr")
