@@ -46,8 +46,12 @@ class Start:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        for line in self.process.stdout:  # type: ignore[union-attr]
-            self.lines.append(line)
+        # BASSIN_DEMO_LOG: a file to follow the start's output in while it runs.
+        with open(os.environ.get("BASSIN_DEMO_LOG", os.devnull), "w") as log:
+            for line in self.process.stdout:  # type: ignore[union-attr]
+                self.lines.append(line)
+                log.write(line)
+                log.flush()
 
     @property
     def output(self) -> str:

@@ -59,6 +59,7 @@ class DemoLogin:
     created: bool
     seconds: float = 0.0
     operations: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -80,7 +81,7 @@ def load_demo(settings: Settings, empty: bool = False, seed: int = DEMO_SEED) ->
     loaded = load_company(settings, plan)
     if loaded is None:
         return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, created=False)
-    return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, True, time.monotonic() - started, loaded.operations)
+    return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, True, time.monotonic() - started, loaded.operations, loaded.stages)
 
 
 def load_network(settings: Settings, companies: int, scale: float = 1.0) -> Iterator[tuple[str, float, bool]]:

@@ -67,6 +67,7 @@ class Stage:
     name: str
     groups: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
     settle: bool = False
+    parallel: bool = True  # its batches independent of one another (but for each service's first)
 
     def add(self, service: str, *operations: dict[str, Any]) -> None:
         self.groups.setdefault(service, []).append(list(operations))
@@ -167,7 +168,7 @@ def company(seed: int = 2026, today: date | None = None, scale: float = 1.0, slu
     name = "Piscines Démo" if slug == "piscines-demo" else f"Piscines {slug.rsplit('-', 1)[-1].upper()}"
     # The catalogue and the customers load side by side; the after-sales desk and billing
     # then, once the copies they keep of both (from events) are there.
-    stages = [Stage("catalogue and customers"), Stage("after-sales and billing", settle=True)]
+    stages = [Stage("catalogue and customers"), Stage("after-sales and billing", settle=True, parallel=False)]
     first, second = stages
     _catalogue(draw, first)
     _staff(draw, first, second)
@@ -502,7 +503,7 @@ def _customers(draw: _Draw, stage: Stage, follow_up: Stage) -> None:
             if site_index == 0 and rng.random() < 0.03:
                 ticket_holders.append(f"{index}:{site_index}:{rng.randrange(len(pieces))}")
         stage.add("customers", *group)
-    _worksites(draw, stage, total)
+    _worksites(draw, follow_up, total)
     for holder in ticket_holders:
         fault = rng.choice(words.FAULTS)[1]
         follow_up.add(

@@ -215,20 +215,41 @@ class RunningSystem:
 
 def start(args: argparse.Namespace) -> int:
     stop_requested = threading.Event()
+    loading = threading.Event()  # a stop asked while the demo loads ends the load at once
+
+    def stop(*_: Any) -> None:
+        stop_requested.set()
+        if loading.is_set():
+            loading.clear()
+            raise KeyboardInterrupt
+
     # SIGINT set explicitly: a shell may start us with it ignored; SIGHUP: the terminal closed.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, lambda *_: stop_requested.set())
+        signal.signal(signum, stop)
+    try:
+        return _start(args, stop_requested, loading)
+    except KeyboardInterrupt:
+        print("stopped while loading the demo: it is loaded again, whole, on the next start")
+        return 130
+
+
+def _start(args: argparse.Namespace, stop_requested: threading.Event, loading: threading.Event) -> int:
     with _infrastructure() as env, running_system({"BASSIN_LOG_FORMAT": "text", **env}, args.port) as system:
+        if stop_requested.is_set():
+            return 0
+        loading.set()
         if not args.no_demo:
             from bassin_dev.demo import DEMO_CASHIER_EMAIL, load_demo
 
             login = load_demo(system.settings, empty=args.empty)
             if login.created:
-                print(f"demo tenant loaded: {login.operations} records in {login.seconds:.1f} s")
+                stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in login.stages.items())
+                print(f"demo tenant loaded: {login.operations} records in {login.seconds:.1f} s ({stages})")
             else:
                 print("demo tenant already there")
         for slug, seconds, created in _network(system.settings, args):
             print(f"network company {slug} {'loaded' if created else 'already there'} ({seconds:.1f} s)")
+        loading.clear()
         print(f"\n  Bassin is running: log in at {system.url}/connexion")
         if not args.no_demo:
             print(f"  Demo login: {login.email} / {login.password} (the cashier: {DEMO_CASHIER_EMAIL}, same password)")
