@@ -15,15 +15,16 @@ by side; the stage that reads those copies (tickets name equipment the after-sal
 knows from ``equipment_installed``, invoices name customers the till knows) retries a batch
 refused for a copy not there yet.
 
-The gateway's tenant row is committed last: a load that failed is done again, whole, on the
-next start (under a new tenant id; the rows of the failed one belong to no tenant anyone
-can log in to).
+The gateway's tenant row and its users are written last: a load that failed is done again,
+whole, on the next start (under a new tenant id; the rows of the failed one belong to no
+tenant anyone can log in to).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,7 @@ DEMO_CASHIER_EMAIL = "caisse@piscines-demo.fr"
 DEMO_SEED = 2026
 NETWORK_SLUG = "piscines-reseau-{:02d}"
 
-BATCH_OPERATIONS = 400  # operations per seed call: one transaction each
+BATCH_OPERATIONS = 150  # operations per seed call: one transaction each (a session grows slower past that)
 SETTLE_SECONDS = 180.0  # how long a stage waits for the copies it reads (see module doc)
 RPC_TIMEOUT = 300
 
@@ -108,27 +109,28 @@ def _only_fixed(plan: demo_data.Company) -> demo_data.Company:
 
 
 def load_company(settings: Settings, plan: demo_data.Company) -> Loaded | None:
-    """Load ``plan`` (None when its tenant exists already)."""
+    """Load ``plan`` (None when its tenant exists already). The tenant and its users are
+    written last, in a short transaction of their own: a load takes longer than the
+    database lets a transaction stay idle, and a load that failed leaves no tenant."""
     sessions = gateway_sessions(settings)
     try:
         with sessions() as session:
-            if session.scalar(select(Tenant).where(Tenant.slug == plan.slug)):
+            if session.scalar(select(Tenant.id).where(Tenant.slug == plan.slug)):
                 return None
-            tenant = identities.create_tenant(session, plan.slug, plan.name)
-            users = [
-                identities.create_user(session, tenant.id, user.email, demo_data.PASSWORD, user.name, list(user.roles))
-                for user in plan.users
-            ]
-            manager = users[0]
-            context = RequestContext(tenant.id, str(manager.id), frozenset({"manager"}), "demo-loader")
-            loaded = Loaded()
-            for stage in plan.stages:
-                started = time.monotonic()
-                _run_stage(settings, context, stage, loaded)
-                loaded.stages[stage.name] = time.monotonic() - started
-            # Committed last: a failed load is retried whole on the next start.
+        tenant_id = uuid.uuid4()
+        context = RequestContext(tenant_id, "demo-loader", frozenset({"manager"}), f"demo-loader-{plan.slug}")
+        loaded = Loaded()
+        for stage in plan.stages:
+            started = time.monotonic()
+            _run_stage(settings, context, stage, loaded)
+            loaded.stages[stage.name] = time.monotonic() - started
+        with sessions() as session:
+            session.add(Tenant(id=tenant_id, slug=plan.slug, name=plan.name))
+            session.flush()
+            for user in plan.users:
+                identities.create_user(session, tenant_id, user.email, demo_data.PASSWORD, user.name, list(user.roles))
             session.commit()
-            return loaded
+        return loaded
     finally:
         sessions.kw["bind"].dispose()
 

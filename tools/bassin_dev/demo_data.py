@@ -490,18 +490,21 @@ def _customers(draw: _Draw, stage: Stage, follow_up: Stage) -> None:
             pool_name = f"pool:{index}:{site_index}"
             pieces = _equipment(draw, pool)
             del pool["_built"]
+            # About one pool in 33 has a fault reported on one of its pieces: an open ticket.
+            faulty = rng.randrange(len(pieces)) if site_index == 0 and rng.random() < 0.03 else None
             group.append(op("create_pool", pool, name=pool_name))
             for piece_index, piece in enumerate(pieces):
+                piece_name = f"eq:{index}:{site_index}:{piece_index}"
                 group.append(
-                    op("install_equipment", f"@{pool_name}", piece, name=f"eq:{index}:{site_index}:{piece_index}")
+                    op("install_equipment", f"@{pool_name}", piece, name=piece_name if piece_index == faulty else None)
                 )
+                if piece_index == faulty:
+                    ticket_holders.append(piece_name)
             for _ in range(rng.choice((0, 0, 1, 2, 3, 4))):
                 when = season_start + timedelta(days=rng.randrange(0, 150), hours=rng.randrange(0, 8))
                 group.append(op("record_analysis", f"@{pool_name}", _analysis(draw, pool, min(when, _now(today)))))
             if site_index == 0 and index in contract_holders:
                 group.append(op("sign_contract", _contract(draw, f"@cus:{index}", f"@{pool_name}")))
-            if site_index == 0 and rng.random() < 0.03:
-                ticket_holders.append(f"{index}:{site_index}:{rng.randrange(len(pieces))}")
         stage.add("customers", *group)
     _worksites(draw, follow_up, total)
     for holder in ticket_holders:
@@ -511,7 +514,7 @@ def _customers(draw: _Draw, stage: Stage, follow_up: Stage) -> None:
             op(
                 "open_ticket",
                 {
-                    "equipment_id": f"@eq:{holder}",
+                    "equipment_id": f"@{holder}",
                     "channel": rng.choice(("phone", "email", "shop")),
                     "priority": rng.choice(("normal", "normal", "urgent")),
                     "description": fault,

@@ -274,7 +274,7 @@ def _network(settings: Any, args: argparse.Namespace) -> Iterator[tuple[str, flo
     from bassin_dev.demo import load_network
 
     started = time.monotonic()
-    yield from load_network(settings, args.companies)
+    yield from load_network(settings, args.companies, args.scale)
     print(f"network of {args.companies} companies loaded in {time.monotonic() - started:.1f} s")
 
 
@@ -304,11 +304,14 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="start with the demo company and a network of N more")
     demo.add_argument("--port", type=int, default=int(os.environ.get("BASSIN_GATEWAY_PORT", 8000)))
     demo.add_argument("--companies", type=int, default=50, help="how many network companies (default 50)")
+    demo.add_argument(
+        "--scale", type=float, default=1.0, help="each network company's size, as a share of a real shop's (1.0)"
+    )
     for parser_ in (start_parser, demo):
         parser_.add_argument(
             "--exit", dest="exit_after_load", action="store_true", help="stop once loaded (to time it)"
         )
-    start_parser.set_defaults(companies=0)
+    start_parser.set_defaults(companies=0, scale=1.0)
     commands.add_parser("test", help="run the whole test suite; other arguments go to pytest")
     new_service = commands.add_parser("new-service", help="create a working, tested, empty service")
     new_service.add_argument("name", help="lower case, words joined by _ (e.g. demo_probe)")

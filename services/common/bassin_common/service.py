@@ -187,11 +187,13 @@ def rpc(
                 call.arguments[payload] = load_or_reject(accepts(), call.arguments[payload])
             return call
 
-        def run_in(self: Any, uow: UnitOfWork, args: list[Any]) -> Any:
+        def run_in(self: Any, uow: UnitOfWork, args: list[Any], dump: bool = True) -> Any:
             """The call, checked and loaded as above, run in a unit of work already open
-            (``BassinService.seed``); its result dumped with ``returns``."""
+            (``BassinService.seed``); its result dumped with ``returns`` (unless not
+            wanted: dumping reads what the result shows, queries that a batch can spare)."""
             call = checked(self, uow.context, args, {})
-            return declaration.returns.dump(method(self, uow, *call.args[1:], **call.kwargs))
+            result = method(self, uow, *call.args[1:], **call.kwargs)
+            return declaration.returns.dump(result) if dump else None
 
         @wraps(method)
         def entrypoint(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -335,7 +337,7 @@ class BassinService:
                 except (KeyError, IndexError, TypeError) as missing:
                     raise ValidationFailed(f"operation {index}: no earlier result has {missing}") from None
                 try:
-                    result = entrypoint.run_in(self, uow, arguments)
+                    result = entrypoint.run_in(self, uow, arguments, dump="as" in operation)
                 except DomainError as error:
                     error.args = (f"operation {index} ({operation['call']}): {error.detail}", *error.args[1:])
                     raise
