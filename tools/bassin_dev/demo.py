@@ -73,9 +73,10 @@ class Loaded:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def load_demo(settings: Settings, empty: bool = False, seed: int = DEMO_SEED) -> DemoLogin:
-    """The demo company, once: its users, and unless ``empty`` its whole business."""
-    plan = demo_data.company(seed, scale=0.0 if empty else 1.0, slug=DEMO_SLUG)
+def load_demo(settings: Settings, empty: bool = False, scale: float = 1.0, seed: int = DEMO_SEED) -> DemoLogin:
+    """The demo company, once: its users, and unless ``empty`` its whole business
+    (``scale``: a share of a real shop's size)."""
+    plan = demo_data.company(seed, scale=0.0 if empty else scale, slug=DEMO_SLUG)
     if empty:
         plan = _only_fixed(plan)
     started = time.monotonic()

@@ -241,7 +241,7 @@ def _start(args: argparse.Namespace, stop_requested: threading.Event, loading: t
         if not args.no_demo:
             from bassin_dev.demo import DEMO_CASHIER_EMAIL, load_demo
 
-            login = load_demo(system.settings, empty=args.empty)
+            login = load_demo(system.settings, empty=args.empty, scale=args.scale)
             if login.created:
                 stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in login.stages.items())
                 print(f"demo tenant loaded: {login.operations} records in {login.seconds:.1f} s ({stages})")
@@ -298,20 +298,20 @@ def main(argv: list[str] | None = None) -> int:
     start_parser = commands.add_parser("start", help="run the whole system with a demo tenant")
     start_parser.add_argument("--port", type=int, default=int(os.environ.get("BASSIN_GATEWAY_PORT", 8000)))
     start_parser.add_argument("--no-demo", action="store_true", help="do not load the demo tenant")
-    start_parser.add_argument(
-        "--empty", action="store_true", help="an empty demo company: its logins and 8 articles, no customers"
-    )
     demo = commands.add_parser("demo", help="start with the demo company and a network of N more")
     demo.add_argument("--port", type=int, default=int(os.environ.get("BASSIN_GATEWAY_PORT", 8000)))
     demo.add_argument("--companies", type=int, default=50, help="how many network companies (default 50)")
-    demo.add_argument(
-        "--scale", type=float, default=1.0, help="each network company's size, as a share of a real shop's (1.0)"
-    )
     for parser_ in (start_parser, demo):
+        parser_.add_argument(
+            "--scale", type=float, default=1.0, help="each demo company's size, as a share of a real shop's (1.0)"
+        )
+        parser_.add_argument(
+            "--empty", action="store_true", help="an empty demo company: its logins and 8 articles, no customers"
+        )
         parser_.add_argument(
             "--exit", dest="exit_after_load", action="store_true", help="stop once loaded (to time it)"
         )
-    start_parser.set_defaults(companies=0, scale=1.0)
+    start_parser.set_defaults(companies=0)
     commands.add_parser("test", help="run the whole test suite; other arguments go to pytest")
     new_service = commands.add_parser("new-service", help="create a working, tested, empty service")
     new_service.add_argument("name", help="lower case, words joined by _ (e.g. demo_probe)")
@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "demo":
-        args.no_demo, args.empty = False, False
+        args.no_demo = False
     return start(args)
 
 
