@@ -62,6 +62,7 @@ def test_a_real_shop_s_size() -> None:
     assert counted["customers.accept_quote"] >= 3  # worksites in progress
     assert counted["sav.open_ticket"] >= 10
     assert counted["pos.issue_invoice"] > counted["pos.record_payment"] > 0  # paid and due
+    assert counted["pos.record_sale"] > 0 and counted["pos.open_cash_session"] == 1  # today's till
     assert [user.roles[0] for user in company.users] == [
         "manager",
         "cashier",
@@ -112,8 +113,12 @@ def test_equipment_install_dates_are_realistic() -> None:
     installed = [date.fromisoformat(piece["installed_on"]) for piece in pieces]
     assert max(installed) < TODAY
     under_warranty = sum((TODAY - day).days < 700 for day in installed)
-    old = sum((TODAY - day).days > 3650 for day in installed)
-    assert under_warranty > len(pieces) / 10 and old > len(pieces) / 20
+    # Near or past the end of its life: within a year of its category's lifetime, or beyond.
+    near_end = sum(
+        (TODAY - day).days > 365 * (demo_data.LIFETIMES[piece["category"]] - 1)
+        for piece, day in zip(pieces, installed, strict=True)
+    )
+    assert under_warranty > len(pieces) / 10 and near_end > len(pieces) / 10
 
 
 def test_the_empty_company_has_the_logins_and_the_eight_articles_only() -> None:

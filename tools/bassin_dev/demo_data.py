@@ -174,6 +174,7 @@ def company(seed: int = 2026, today: date | None = None, scale: float = 1.0, slu
     _staff(draw, first, second)
     _customers(draw, first, second)
     _billing(draw, second)
+    _till(draw, second)
     return Company(slug, name, _users(domain), stages)
 
 
@@ -633,3 +634,26 @@ def _billing(draw: _Draw, stage: Stage) -> None:
                 )
             )
         stage.add("pos", *group)
+
+
+def _till(draw: _Draw, stage: Stage) -> None:
+    """Today at the shop's till: a session opened this morning and a few sales of the
+    usual products (some to customers, paid by card or in cash): the dashboard's till."""
+    rng = draw.rng
+    total = draw.size("customers")
+    group = [op("open_cash_session", {"location_id": "@loc:MAG", "opening_float": "150.00"})]
+    prices = {sku: Decimal(sale) for sku, _, _, _, sale, *_ in FIXED_ARTICLES}
+    everyday = ["CHL-GAL-5KG", "CHL-CHOC-1KG", "PH-MOINS-6KG", "SEL-25KG", "BAND-TEST-50", "CART-FIL-C100"]
+    for _ in range(12):
+        skus = rng.sample(everyday, rng.choice((1, 1, 2, 3)))
+        lines = [{"article_id": f"@art:{sku}", "quantity": rng.choice((1, 1, 2, 4))} for sku in skus]
+        amount = sum(prices[sku] * line["quantity"] for sku, line in zip(skus, lines, strict=True))
+        if rng.random() < 0.6:
+            payment = {"method": "card", "amount": str(amount)}
+        else:
+            payment = {"method": "cash", "amount": str((amount // 10 + 1) * 10)}
+        sale: dict[str, Any] = {"location_id": "@loc:MAG", "lines": lines, "payments": [payment]}
+        if rng.random() < 0.5:
+            sale["customer_id"] = f"@cus:{rng.randrange(total)}"
+        group.append(op("record_sale", sale))
+    stage.add("pos", *group)
