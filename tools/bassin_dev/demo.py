@@ -73,17 +73,20 @@ class Loaded:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def load_demo(settings: Settings, empty: bool = False, scale: float = 1.0, seed: int = DEMO_SEED) -> DemoLogin:
+def load_demo(
+    settings: Settings, empty: bool = False, scale: float = 1.0, seed: int = DEMO_SEED, slug: str = DEMO_SLUG
+) -> DemoLogin:
     """The demo company, once: its users, and unless ``empty`` its whole business
-    (``scale``: a share of a real shop's size)."""
-    plan = demo_data.company(seed, scale=0.0 if empty else scale, slug=DEMO_SLUG)
+    (``scale``: a share of a real shop's size). Its manager's login."""
+    plan = demo_data.company(seed, scale=0.0 if empty else scale, slug=slug)
     if empty:
         plan = _only_fixed(plan)
+    email = plan.users[0].email
     started = time.monotonic()
     loaded = load_company(settings, plan)
     if loaded is None:
-        return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, created=False)
-    return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, True, time.monotonic() - started, loaded.operations, loaded.stages)
+        return DemoLogin(email, DEMO_PASSWORD, created=False)
+    return DemoLogin(email, DEMO_PASSWORD, True, time.monotonic() - started, loaded.operations, loaded.stages)
 
 
 def load_network(settings: Settings, companies: int, scale: float = 1.0) -> Iterator[tuple[str, float, bool]]:

@@ -239,9 +239,10 @@ def _start(args: argparse.Namespace, stop_requested: threading.Event, loading: t
             return 0
         loading.set()
         if not args.no_demo:
-            from bassin_dev.demo import DEMO_CASHIER_EMAIL, load_demo
+            from bassin_dev.demo import load_demo
 
-            login = load_demo(system.settings, empty=args.empty, scale=args.scale)
+            login = load_demo(system.settings, empty=args.empty, scale=args.scale, slug=args.company)
+            cashier = login.email.replace("gerant@", "caisse@")
             if login.created:
                 stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in login.stages.items())
                 print(f"demo tenant loaded: {login.operations} records in {login.seconds:.1f} s ({stages})")
@@ -252,7 +253,7 @@ def _start(args: argparse.Namespace, stop_requested: threading.Event, loading: t
         loading.clear()
         print(f"\n  Bassin is running: log in at {system.url}/connexion")
         if not args.no_demo:
-            print(f"  Demo login: {login.email} / {login.password} (the cashier: {DEMO_CASHIER_EMAIL}, same password)")
+            print(f"  Demo login: {login.email} / {login.password} (the cashier: {cashier}, same password)")
         print(f"  The API: {system.url}/api/v1 (its reference: {system.url}/api/docs)")
         print("  Ctrl-C stops everything.\n")
         if args.exit_after_load:
@@ -307,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         parser_.add_argument(
             "--empty", action="store_true", help="an empty demo company: its logins and 8 articles, no customers"
+        )
+        parser_.add_argument(
+            "--company", default="piscines-demo", help="the demo company's name in URLs and logins (piscines-demo)"
         )
         parser_.add_argument(
             "--exit", dest="exit_after_load", action="store_true", help="stop once loaded (to time it)"
