@@ -201,3 +201,30 @@ def _resolved(value: Any, ids: dict[str, str]) -> Any:
     if isinstance(value, dict):
         return {key: _resolved(item, ids) for key, item in value.items()}
     return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bassin_dev.demo [--companies N] [--scale S]``: the demo company and a
+    network of N more into a running deployment (its settings from the environment)."""
+    import argparse
+
+    from bassin_common.config import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m bassin_dev.demo")
+    parser.add_argument("--companies", type=int, default=0, help="network companies beside the demo one")
+    parser.add_argument("--scale", type=float, default=1.0, help="each company's size, as a share of a shop's")
+    parser.add_argument("--empty", action="store_true", help="an empty demo company")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    login = load_demo(settings, empty=args.empty, scale=args.scale)
+    print(f"demo company {'loaded' if login.created else 'already there'} ({login.seconds:.1f} s)")
+    started = time.monotonic()
+    for slug, seconds, created in load_network(settings, args.companies, args.scale):
+        print(f"network company {slug} {'loaded' if created else 'already there'} ({seconds:.1f} s)")
+    if args.companies:
+        print(f"network of {args.companies} companies loaded in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
