@@ -46,7 +46,8 @@ class Started:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.process = subprocess.Popen(
-            [str(REPO / "bassin"), "start", "--port", str(port)],
+            # --empty: the journeys need the demo logins and its 8 articles only (not minutes of loading).
+            [str(REPO / "bassin"), "start", "--empty", "--port", str(port)],
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,

@@ -3,7 +3,10 @@ script bootstraps the virtualenv first).
 
 start:        find PostgreSQL and RabbitMQ, migrate every database and declare every
               service's queues, start every registered service and the gateway, load the
-              demo tenant, print the URL and login, and stop everything cleanly on Ctrl-C.
+              demo tenant (``bassin_dev.demo``; ``--empty``: only its logins and 8
+              articles), print the URL and login, and stop everything cleanly on Ctrl-C.
+demo:         the same, then a network of N more demo companies (``--companies 50``),
+              each load timed; ``--exit`` stops once loaded.
 test:         find the same infrastructure (enabling RabbitMQ's management API, which
               nameko's test fixtures use), then run the whole suite: pytest processes
               side by side, then the disruptive tests alone (``bassin_dev.suite``); with
@@ -212,20 +215,49 @@ class RunningSystem:
 
 def start(args: argparse.Namespace) -> int:
     stop_requested = threading.Event()
+    loading = threading.Event()  # a stop asked while the demo loads ends the load at once
+
+    def stop(*_: Any) -> None:
+        stop_requested.set()
+        if loading.is_set():
+            loading.clear()
+            raise KeyboardInterrupt
+
     # SIGINT set explicitly: a shell may start us with it ignored; SIGHUP: the terminal closed.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, lambda *_: stop_requested.set())
-    with _infrastructure() as env, running_system({"BASSIN_LOG_FORMAT": "text", **env}, args.port) as system:
-        if not args.no_demo:
-            from bassin_dev.demo import DEMO_CASHIER_EMAIL, load_demo
+        signal.signal(signum, stop)
+    try:
+        return _start(args, stop_requested, loading)
+    except KeyboardInterrupt:
+        print("stopped while loading the demo: it is loaded again, whole, on the next start")
+        return 130
 
-            login = load_demo(system.settings)
-            print(f"demo tenant {'loaded' if login.created else 'already there'}")
+
+def _start(args: argparse.Namespace, stop_requested: threading.Event, loading: threading.Event) -> int:
+    with _infrastructure() as env, running_system({"BASSIN_LOG_FORMAT": "text", **env}, args.port) as system:
+        if stop_requested.is_set():
+            return 0
+        loading.set()
+        if not args.no_demo:
+            from bassin_dev.demo import load_demo
+
+            login = load_demo(system.settings, empty=args.empty, scale=args.scale, slug=args.company)
+            cashier = login.email.replace("gerant@", "caisse@")
+            if login.created:
+                stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in login.stages.items())
+                print(f"demo tenant loaded: {login.operations} records in {login.seconds:.1f} s ({stages})")
+            else:
+                print("demo tenant already there")
+        for slug, seconds, created in _network(system.settings, args):
+            print(f"network company {slug} {'loaded' if created else 'already there'} ({seconds:.1f} s)")
+        loading.clear()
         print(f"\n  Bassin is running: log in at {system.url}/connexion")
         if not args.no_demo:
-            print(f"  Demo login: {login.email} / {login.password} (the cashier: {DEMO_CASHIER_EMAIL}, same password)")
+            print(f"  Demo login: {login.email} / {login.password} (the cashier: {cashier}, same password)")
         print(f"  The API: {system.url}/api/v1 (its reference: {system.url}/api/docs)")
         print("  Ctrl-C stops everything.\n")
+        if args.exit_after_load:
+            return 0
         while not stop_requested.wait(0.5):
             if failing := system.restart_exited():
                 print(
@@ -234,6 +266,17 @@ def start(args: argparse.Namespace) -> int:
                 )
                 return 1
     return 0
+
+
+def _network(settings: Any, args: argparse.Namespace) -> Iterator[tuple[str, float, bool]]:
+    """The network's companies (``./bassin demo --companies N``), timed."""
+    if not args.companies:
+        return
+    from bassin_dev.demo import load_network
+
+    started = time.monotonic()
+    yield from load_network(settings, args.companies, args.scale)
+    print(f"network of {args.companies} companies loaded in {time.monotonic() - started:.1f} s")
 
 
 def run_tests(pytest_args: list[str]) -> int:
@@ -256,6 +299,23 @@ def main(argv: list[str] | None = None) -> int:
     start_parser = commands.add_parser("start", help="run the whole system with a demo tenant")
     start_parser.add_argument("--port", type=int, default=int(os.environ.get("BASSIN_GATEWAY_PORT", 8000)))
     start_parser.add_argument("--no-demo", action="store_true", help="do not load the demo tenant")
+    demo = commands.add_parser("demo", help="start with the demo company and a network of N more")
+    demo.add_argument("--port", type=int, default=int(os.environ.get("BASSIN_GATEWAY_PORT", 8000)))
+    demo.add_argument("--companies", type=int, default=50, help="how many network companies (default 50)")
+    for parser_ in (start_parser, demo):
+        parser_.add_argument(
+            "--scale", type=float, default=1.0, help="each demo company's size, as a share of a real shop's (1.0)"
+        )
+        parser_.add_argument(
+            "--empty", action="store_true", help="an empty demo company: its logins and 8 articles, no customers"
+        )
+        parser_.add_argument(
+            "--company", default="piscines-demo", help="the demo company's name in URLs and logins (piscines-demo)"
+        )
+        parser_.add_argument(
+            "--exit", dest="exit_after_load", action="store_true", help="stop once loaded (to time it)"
+        )
+    start_parser.set_defaults(companies=0)
     commands.add_parser("test", help="run the whole test suite; other arguments go to pytest")
     new_service = commands.add_parser("new-service", help="create a working, tested, empty service")
     new_service.add_argument("name", help="lower case, words joined by _ (e.g. demo_probe)")
@@ -274,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         return generate(check=args.check)
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "demo":
+        args.no_demo = False
     return start(args)
 
 

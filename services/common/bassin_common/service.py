@@ -61,7 +61,7 @@ from bassin_common.broker import FailFastPublisher, settle
 from bassin_common.config import Settings, settings_from_nameko
 from bassin_common.consumer import event_consumer
 from bassin_common.database import assert_cooperative_psycopg, make_engine, make_session_factory
-from bassin_common.errors import DOMAIN_ERRORS, DomainError, Unavailable
+from bassin_common.errors import DOMAIN_ERRORS, DomainError, Unavailable, ValidationFailed
 from bassin_common.events import Event, EventView
 from bassin_common.faults import is_transient
 from bassin_common.logs import LogContext, describe
@@ -177,6 +177,25 @@ def rpc(
         if accepts is not None and payload is None:
             raise TypeError(f"{method.__qualname__}: accepts= needs a payload argument without a default")
 
+        def checked(self: Any, context: RequestContext, args: Any, kwargs: Any) -> inspect.BoundArguments:
+            """The call's permission checked, its ids parsed and its payload loaded."""
+            context.require(requires)
+            call = on_the_wire.bind(self, *args, **kwargs)
+            for name in ids:
+                if call.arguments.get(name) is not None:  # an optional id may be left out
+                    call.arguments[name] = parse_id(call.arguments[name])
+            if accepts is not None:
+                call.arguments[payload] = load_or_reject(accepts(), call.arguments[payload])
+            return call
+
+        def run_in(self: Any, uow: UnitOfWork, args: list[Any], dump: bool = True) -> Any:
+            """The call, checked and loaded as above, run in a unit of work already open
+            (``BassinService.seed``); its result dumped with ``returns`` (unless not
+            wanted: dumping reads what the result shows, queries that a batch can spare)."""
+            call = checked(self, uow.context, args, {})
+            result = method(self, uow, *call.args[1:], **call.kwargs)
+            return declaration.returns.dump(result) if dump else None
+
         @wraps(method)
         def entrypoint(self: Any, *args: Any, **kwargs: Any) -> Any:
             context = self.db.context
@@ -184,15 +203,13 @@ def rpc(
                 late = time.time() - (context.deadline or 0)
                 log.warning("%s not run: its caller stopped waiting %.1fs ago", method.__name__, late)
                 raise Unavailable("the caller stopped waiting before this request was run")
-            context.require(requires)
-            call = on_the_wire.bind(self, *args, **kwargs)
             # What the caller sent, before parsing: what a repeat of the request must match.
-            sent = {k: v for k, v in call.arguments.items() if k != itself.name} if idempotent else {}
-            for name in ids:
-                if call.arguments.get(name) is not None:  # an optional id may be left out
-                    call.arguments[name] = parse_id(call.arguments[name])
-            if accepts is not None:
-                call.arguments[payload] = load_or_reject(accepts(), call.arguments[payload])
+            sent = (
+                {k: v for k, v in on_the_wire.bind(self, *args, **kwargs).arguments.items() if k != itself.name}
+                if idempotent
+                else {}
+            )
+            call = checked(self, context, args, kwargs)
             with _transient_as_unavailable(method.__name__), self.db.unit_of_work() as uow:
 
                 def respond() -> Any:
@@ -204,6 +221,7 @@ def rpc(
 
         entrypoint.__signature__ = on_the_wire  # what nameko checks callers against
         entrypoint.rpc = declaration  # type: ignore[attr-defined]
+        entrypoint.run_in = run_in  # type: ignore[attr-defined]
         return edge_rpc(expected_exceptions=DOMAIN_ERRORS)(entrypoint)
 
     return decorate
@@ -220,6 +238,22 @@ def consume(
 
     handler.use_case = use_case  # type: ignore[attr-defined]
     return event_consumer(producer, event_type, view)(handler)
+
+
+def _resolved(value: Any, named: dict[str, Any]) -> Any:
+    """``value`` with each ``"@name"`` text replaced by that result's id, and each
+    ``"@name.path.0.id"`` by that path in it."""
+    if isinstance(value, str) and value.startswith("@"):
+        name, *path = value[1:].split(".")
+        found: Any = named[name]
+        for step in path or ["id"]:
+            found = found[int(step)] if isinstance(found, list) else found[step]
+        return found
+    if isinstance(value, list):
+        return [_resolved(item, named) for item in value]
+    if isinstance(value, dict):
+        return {key: _resolved(item, named) for key, item in value.items()}
+    return value
 
 
 class DatabaseAccess:
@@ -280,6 +314,39 @@ class BassinService:
     outbox = OutboxRelay()
     log_context = LogContext()
     observability = Observability()
+
+    @edge_rpc(expected_exceptions=DOMAIN_ERRORS)
+    def seed(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run a batch of this service's own RPCs in ONE unit of work: the demo loader's
+        fast path (``bassin_dev.demo``), thousands of records in one call and one commit.
+
+        Each operation ``{"call": "create_pool", "args": [...], "as": "p1", "full": False}``
+        is checked, loaded and run exactly as that RPC alone (its permission for the
+        caller, its input schema, its use case, its events to the outbox); a text argument
+        ``"@p1.sites.0.id"`` is a path into the result of an earlier operation of the batch
+        named ``as``. It grants nothing the caller could not do call by call. Returns each
+        named result's ``id`` (its whole result with ``"full": true``); any failure rolls
+        the whole batch back, naming the operation."""
+        named: dict[str, Any] = {}
+        returned: dict[str, Any] = {}
+        with _transient_as_unavailable("seed"), self.db.unit_of_work() as uow:
+            for index, operation in enumerate(operations):
+                entrypoint = getattr(type(self), operation["call"], None)
+                if not hasattr(entrypoint, "run_in"):
+                    raise ValidationFailed(f"operation {index}: {operation['call']} is not an RPC of {self.name}")
+                try:
+                    arguments = _resolved(operation.get("args", []), named)
+                except (KeyError, IndexError, TypeError) as missing:
+                    raise ValidationFailed(f"operation {index}: no earlier result has {missing}") from None
+                try:
+                    result = entrypoint.run_in(self, uow, arguments, dump="as" in operation)
+                except DomainError as error:
+                    error.args = (f"operation {index} ({operation['call']}): {error.detail}", *error.args[1:])
+                    raise
+                if name := operation.get("as"):
+                    named[name] = result
+                    returned[name] = result if operation.get("full") else (result or {}).get("id")
+        return returned
 
     @edge_rpc
     def health(self) -> dict[str, Any]:
