@@ -458,9 +458,11 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
         step(code, "start")
         step(code, "complete")
     step("structure", "start")
-    liner = wait_until(lambda: [a for a in actions_from(manager, "task_started") if "structure" in a["title"]])
-    assert liner[0]["assignee_role"] == "office" and liner[0]["priority"] == "high"
-    assert "liner" in liner[0]["message"].lower()
+    # The liner takes weeks to come: the office is told to order it now.
+    [liner] = wait_until(lambda: actions_from(manager, "materials_order_due"))
+    assert liner["title"].startswith("Commander avant le ") and "Liner 75/100 (52 m2)" in liner["title"], liner
+    assert (liner["assignee_role"], liner["priority"]) == ("office", "high")
+    assert liner["link"] == f"/worksites/projects/{summary['id']}"
     step("structure", "complete")
     # The 40 % payment request, drafted by billing for the office, and its action.
     requests_ = wait_until(
