@@ -26,7 +26,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -104,7 +104,9 @@ def patient_start(monkeypatch: pytest.MonkeyPatch) -> None:
     minute ``live_stack`` gives each: this story waits up to three."""
     wait_ready = ServiceProcess.wait_ready
     monkeypatch.setattr(
-        ServiceProcess, "wait_ready", lambda self, manager, vhost, timeout=180: wait_ready(self, manager, vhost, timeout)
+        ServiceProcess,
+        "wait_ready",
+        lambda self, manager, vhost, timeout=180: wait_ready(self, manager, vhost, timeout),
     )
 
 
@@ -128,9 +130,7 @@ class Desk:
 
     def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None):
         extra = {"Idempotency-Key": str(uuid.uuid4()), **(headers or {})}
-        return requests.request(
-            method, f"{self.url}/api/v1{path}", json=body, headers=self._headers(extra), timeout=30
-        )
+        return requests.request(method, f"{self.url}/api/v1{path}", json=body, headers=self._headers(extra), timeout=30)
 
     def post(self, path: str, body: Any = None, status: int = 201) -> Any:
         response = self.call("POST", path, {} if body is None else body)
@@ -230,9 +230,7 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
         "/notifications/settings",
         {"company_name": "Piscines du Gard", "sender_name": "Piscines du Gard", "sender_email": "contact@pdg.fr"},
     )
-    supplier = manager.post(
-        "/inventory/suppliers", {"name": "Aqua Négoce", "email": "commandes@aqua-negoce.fr"}
-    )
+    supplier = manager.post("/inventory/suppliers", {"name": "Aqua Négoce", "email": "commandes@aqua-negoce.fr"})
     ph_plus = manager.post(
         "/inventory/articles",
         {
@@ -309,13 +307,13 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     history = manager.get(f"/customers/pools/{her_pool['id']}/analyses")["items"]
     assert [a["id"] for a in history] == [analysis["id"]]
     assert history[0]["recommendation"][0]["article_id"] == ph_plus["id"]
-    manager.when(
-        f"/customers/customers/{walk_in['id']}/timeline", lambda t: "analyse" in json.dumps(t).lower()
-    )
+    manager.when(f"/customers/customers/{walk_in['id']}/timeline", lambda t: "analyse" in json.dumps(t).lower())
 
     # She brings back last week's unopened bag for a voucher, and pays today's pH plus with it
     # and her card.
-    wait_until(lambda: any(a["article_id"] == ph_plus["id"] for a in cashier.get("/pos/articles", q="pH plus")["items"]))
+    wait_until(
+        lambda: any(a["article_id"] == ph_plus["id"] for a in cashier.get("/pos/articles", q="pH plus")["items"])
+    )
     bought = cashier.post(
         "/pos/sales",
         {
@@ -326,7 +324,11 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     )
     refund = manager.post(
         f"/pos/sales/{bought['id']}/refunds",
-        {"lines": [{"position": 1, "quantity": 1}], "payments": [{"method": "voucher", "amount": "39.90"}], "reason": "Sac non ouvert"},
+        {
+            "lines": [{"position": 1, "quantity": 1}],
+            "payments": [{"method": "voucher", "amount": "39.90"}],
+            "reason": "Sac non ouvert",
+        },
     )
     [voucher] = [p["reference"] for p in refund["payments"] if p["method"] == "voucher"]
     assert voucher.startswith("BA-")
@@ -433,7 +435,14 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
             "lead_id": lead["id"],
             "site_id": prospect["sites"][0]["id"],
             "kind": "construction",
-            "lines": [{"description": "Piscine béton 8 x 4 m, liner 75/100", "quantity": "1", "unit_price_excl_vat": "32500.00", "vat_rate": "20.00"}],
+            "lines": [
+                {
+                    "description": "Piscine béton 8 x 4 m, liner 75/100",
+                    "quantity": "1",
+                    "unit_price_excl_vat": "32500.00",
+                    "vat_rate": "20.00",
+                }
+            ],
             "pool": pool_spec,
         },
     )
@@ -444,7 +453,13 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     [summary] = manager.when("/worksites/projects", lambda page: page["items"])["items"]
     assert summary["order_id"] == order["order_id"]
     project_url = f"/worksites/projects/{summary['id']}"
-    manager.post("/worksites/crews", {"name": "Équipe Sud", "skills": ["earthworks", "masonry", "plumbing", "waterproofing", "electrics", "finishing"]})
+    manager.post(
+        "/worksites/crews",
+        {
+            "name": "Équipe Sud",
+            "skills": ["earthworks", "masonry", "plumbing", "waterproofing", "electrics", "finishing"],
+        },
+    )
     plan = manager.post(f"{project_url}/plan", {"start_on": NEXT_MONDAY.isoformat()}, status=200)
     project = manager.get(project_url)
     tasks = {t["step_code"]: t for t in project["tasks"]}
@@ -466,7 +481,9 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     step("structure", "complete")
     # The 40 % payment request, drafted by billing for the office, and its action.
     requests_ = wait_until(
-        lambda: [i for i in manager.get("/pos/invoices", customer_id=prospect["id"])["items"] if i["percent"] == "40.00"]
+        lambda: [
+            i for i in manager.get("/pos/invoices", customer_id=prospect["id"])["items"] if i["percent"] == "40.00"
+        ]
     )
     [deposit] = requests_
     assert (deposit["status"], deposit["total_incl_vat"]) == ("draft", "15600.00")
@@ -482,8 +499,20 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
             "handover_on": TODAY.isoformat(),
             "reserves": [],
             "equipment": [
-                {"category": "heat_pump", "brand": "Zodiac", "model": "Z550 iQ", "serial_number": "ZQ5-26-000318", "warranty_months": 36},
-                {"category": "pump", "brand": "Pentair", "model": "SuperFlo VS", "serial_number": "PF-26-118734", "warranty_months": 24},
+                {
+                    "category": "heat_pump",
+                    "brand": "Zodiac",
+                    "model": "Z550 iQ",
+                    "serial_number": "ZQ5-26-000318",
+                    "warranty_months": 36,
+                },
+                {
+                    "category": "pump",
+                    "brand": "Pentair",
+                    "model": "SuperFlo VS",
+                    "serial_number": "PF-26-118734",
+                    "warranty_months": 24,
+                },
             ],
         },
         status=200,
@@ -497,7 +526,11 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     [new_pool] = file["pools"]
     equipment = {e["category"]: e for e in new_pool["equipment"]}
     heat_pump = equipment["heat_pump"]
-    assert (heat_pump["brand"], heat_pump["serial_number"], heat_pump["installed_on"]) == ("Zodiac", "ZQ5-26-000318", TODAY.isoformat())
+    assert (heat_pump["brand"], heat_pump["serial_number"], heat_pump["installed_on"]) == (
+        "Zodiac",
+        "ZQ5-26-000318",
+        TODAY.isoformat(),
+    )
     assert heat_pump["warranty_ends_on"] == TODAY.replace(year=TODAY.year + 3).isoformat()
     assert equipment["pump"]["warranty_ends_on"] == TODAY.replace(year=TODAY.year + 2).isoformat()
     assert heat_pump["warranty_badge"] == "green"
@@ -509,30 +542,47 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     wait_until(lambda: manager.call("GET", f"/sav/equipment/{heat_pump['id']}").status_code == 200)
     julien = wait_until(
         lambda: (
-            r := manager.call("POST", "/sav/technicians", {"name": "Julien Martin", "skills": ["heat_pump"], "van_location_id": van["id"]})
-        ).status_code == 201 and r.json()
+            (
+                r := manager.call(
+                    "POST",
+                    "/sav/technicians",
+                    {"name": "Julien Martin", "skills": ["heat_pump"], "van_location_id": van["id"]},
+                )
+            ).status_code
+            == 201
+            and r.json()
+        )
     )
     service = wait_until(
         lambda: (
-            r := manager.call(
-                "POST",
-                "/sav/standard-services",
-                {
-                    "code": "DIAG-PAC",
-                    "name": "Diagnostic pompe à chaleur",
-                    "duration_minutes": 90,
-                    "skill": "heat_pump",
-                    "checklist": ["Relever le code erreur", "Contrôler les pressions"],
-                    "parts": [{"article_id": capacitor["id"], "quantity": 1}],
-                },
-            )
-        ).status_code == 201 and r.json()
+            (
+                r := manager.call(
+                    "POST",
+                    "/sav/standard-services",
+                    {
+                        "code": "DIAG-PAC",
+                        "name": "Diagnostic pompe à chaleur",
+                        "duration_minutes": 90,
+                        "skill": "heat_pump",
+                        "checklist": ["Relever le code erreur", "Contrôler les pressions"],
+                        "parts": [{"article_id": capacitor["id"], "quantity": 1}],
+                    },
+                )
+            ).status_code
+            == 201
+            and r.json()
+        )
     )
 
     def visit(ticket: dict[str, Any], hour: int) -> dict[str, Any]:
         booked = manager.post(
             "/sav/interventions",
-            {"ticket_id": ticket["id"], "technician_id": julien["id"], "service_id": service["id"], "starts_at": local(NEXT_MONDAY, hour)},
+            {
+                "ticket_id": ticket["id"],
+                "technician_id": julien["id"],
+                "service_id": service["id"],
+                "starts_at": local(NEXT_MONDAY, hour),
+            },
         )
         day = manager.get(f"/sav/technicians/{julien['id']}/day", date=NEXT_MONDAY.isoformat())
         assert booked["id"] in [i["id"] for i in day["interventions"]]
@@ -553,7 +603,8 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
         return signed
 
     under_warranty = manager.post(
-        "/sav/tickets", {"equipment_id": heat_pump["id"], "channel": "phone", "description": "Ne chauffe plus, code E07."}
+        "/sav/tickets",
+        {"equipment_id": heat_pump["id"], "channel": "phone", "description": "Ne chauffe plus, code E07."},
     )
     assert under_warranty["customer_id"] == prospect["id"]
     assert under_warranty["covered_by"] == "manufacturer_warranty"
@@ -562,7 +613,12 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     wait_until(lambda: manager.get(f"/inventory/articles/{capacitor['id']}/stock/{van['id']}")["quantity"] == 4)
     rma = manager.post(
         "/sav/warranty-returns",
-        {"ticket_id": under_warranty["id"], "fault_description": "Ventilateur bloqué, code E07.", "error_code": "E07", "proof_of_purchase": "PV de réception"},
+        {
+            "ticket_id": under_warranty["id"],
+            "fault_description": "Ventilateur bloqué, code E07.",
+            "error_code": "E07",
+            "proof_of_purchase": "PV de réception",
+        },
     )
     zodiac, hayward = manufacturers["zodiac"], manufacturers["hayward"]
     wait_until(lambda: zodiac.received)
@@ -593,10 +649,19 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     for _ in range(5):  # 28 → 18, under its minimum of 20
         cashier.post(
             "/pos/sales",
-            {"lines": [{"article_id": ph_plus["id"], "quantity": 2}], "payments": [{"method": "cash", "amount": "49.80"}]},
+            {
+                "lines": [{"article_id": ph_plus["id"], "quantity": 2}],
+                "payments": [{"method": "cash", "amount": "49.80"}],
+            },
         )
     [line] = manager.when("/inventory/supplier-basket/lines", lambda page: page["items"])["items"]
     assert (line["article_id"], line["supplier_name"], line["quantity"]) == (ph_plus["id"], "Aqua Négoce", 60 - 18)
+    basket = manager.get("/dashboard")["supplier_basket"]  # the manager's dashboard says it
+    assert basket["lines"] == [
+        {"sku": "PH-PLUS-5KG", "article_name": "pH plus 5 kg", "supplier_name": "Aqua Négoce", "quantity": 42}
+    ]
+    ready = wait_until(lambda: actions_from(manager, "reorder_needed"))
+    assert ready[0]["assignee_role"] == "office"
     purchase = manager.post("/inventory/purchase-orders", {"supplier_id": supplier["id"]})
     assert purchase["number"] == "CF-000001"
     send_document(manager, f"/inventory/purchase-orders/{purchase['id']}/email")
@@ -605,7 +670,10 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     assert manager.get("/inventory/supplier-basket/lines")["items"] == []
     manager.post(
         f"/inventory/purchase-orders/{purchase['id']}/receipts",
-        {"delivery_note": "BL-7781", "lines": [{"article_id": ph_plus["id"], "location_id": stack.shop["id"], "quantity": 42}]},
+        {
+            "delivery_note": "BL-7781",
+            "lines": [{"article_id": ph_plus["id"], "location_id": stack.shop["id"], "quantity": 42}],
+        },
     )
     assert manager.get(f"/inventory/purchase-orders/{purchase['id']}")["status"] == "received"
     wait_until(lambda: manager.get(f"/inventory/articles/{ph_plus['id']}/stock/{stack.shop['id']}")["quantity"] == 60)
@@ -642,6 +710,24 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
 
     # --- 6. the manager's dashboard ----------------------------------------------------------------------------
     board = manager.get("/dashboard")
-    assert board["till"]["status"] == "ok"
-    assert board["till"]["sales"] == 7  # the returned bag, her pH plus, five pH plus in the day
+    # The till: the bag later returned, her pH plus (card + voucher), five pH plus in the day.
+    till = board["till"]
+    assert (till["status"], till["sales"], till["total"]) == ("ok", 7, "338.70")
+    assert sale["id"] in [s["id"] for s in till["latest"]] or len(till["latest"]) == 5
+    # The basket: ordered, so empty.
     assert board["supplier_basket"] == {"status": "ok", "detail": None, "lines": [], "more": False}
+    # The actions to take, the whole company's: every area's, counted and the first ones listed.
+    everything = open_actions(manager)
+    assert {a["source_event_type"] for a in everything} >= {
+        "first_contact_recorded",  # call Marc back
+        "materials_order_due",  # order the liner
+        "task_completed",  # send the payment requests
+        "reorder_needed",  # the supplier basket to validate
+        "contract_expiring",  # renew Hélène's contract
+        "equipment_end_of_life_approaching",  # offer her a new heat pump
+    }
+    actions = board["actions"]
+    assert actions["status"] == "ok"
+    assert actions["open"] == len(everything)
+    assert actions["high_priority"] == len([a for a in everything if a["priority"] == "high"]) > 0
+    assert [a["id"] for a in actions["latest"]] == [a["id"] for a in everything[:5]]
