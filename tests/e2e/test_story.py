@@ -60,7 +60,8 @@ class Manufacturer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                owner.received.append({"headers": dict(self.headers.items()), "body": json.loads(body)})
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                owner.received.append({"headers": headers, "body": json.loads(body)})
                 self.send_response(204)
                 self.end_headers()
 
@@ -627,6 +628,15 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     assert delivered["body"]["data"]["return_id"] == rma["id"]
     assert delivered["body"]["data"]["serial_number"] == "ZQ5-26-000318"
     assert "Lefèvre" not in json.dumps(delivered) and "example.fr" not in json.dumps(delivered)
+    # Zodiac accepts it (its RMA number noted): the change goes to Zodiac too, signed the same way.
+    accepted = manager.post(
+        f"/sav/warranty-returns/{rma['id']}/status-changes", {"status": "accepted", "note": "RMA 55-1182"}, status=200
+    )
+    assert accepted["status"] == "accepted"
+    wait_until(lambda: len(zodiac.received) == 2)
+    assert zodiac.received[1]["body"]["type"] == "warranty_return_status_changed"
+    assert zodiac.received[1]["body"]["data"]["status"] == "accepted"
+    assert {r["headers"]["webhook-signature"][:3] for r in zodiac.received} == {"v1,"}
 
     out_of_warranty = manager.post(
         "/sav/tickets", {"serial_number": "HW-2013-4471", "channel": "shop", "description": "Disjoncte au démarrage."}
