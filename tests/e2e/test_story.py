@@ -742,6 +742,7 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     assert board["supplier_basket"] == {"status": "ok", "detail": None, "lines": [], "more": False}
     # The actions to take, the whole company's: every area's, counted and the first ones listed.
     everything = open_actions(manager)
+    assert manager.every("/notifications/actions", inbox="all", limit=5) == everything  # page after page
     assert {a["source_event_type"] for a in everything} >= {
         "first_contact_recorded",  # call Marc back
         "materials_order_due",  # order the liner
