@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from time import monotonic as time_now
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -222,6 +223,13 @@ def run_nightly_job(amqp_uri: str, name: str, day: date) -> dict[str, Any]:
 @pytest.mark.e2e
 def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manufacturers: dict) -> None:
     stack = live_stack
+    started = {"at": time_now(), "chapter": "set-up"}
+
+    def chapter(name: str) -> None:
+        """Print how long the previous part took (``-s`` shows it; nothing is asserted on it)."""
+        print(f"story: {started['chapter']} took {time_now() - started['at']:.1f} s")
+        started.update(at=time_now(), chapter=name)
+
     manager = Desk(stack.url, stack.token)
     cashier = colleague(stack, "Camille", ["cashier"])
     amqp_uri = stack.settings.amqp_uri.rsplit("/", 1)[0] + "/" + stack.vhost
@@ -255,6 +263,7 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
         },
     )
 
+    chapter("1")
     # --- 1. the walk-in customer's water, sold with a split payment -------------------------------------
     walk_in = manager.post(
         "/customers/customers",
@@ -357,6 +366,7 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     assert spent_again.status_code == 422  # the voucher is spent
     wait_until(lambda: manager.get(f"/inventory/articles/{ph_plus['id']}/stock/{stack.shop['id']}")["quantity"] == 28)
 
+    chapter("2")
     # --- 2. a prospect calls; three days later, the follow-up -------------------------------------------
     prospect = manager.post(
         "/customers/customers",
@@ -536,6 +546,7 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     assert equipment["pump"]["warranty_ends_on"] == TODAY.replace(year=TODAY.year + 2).isoformat()
     assert heat_pump["warranty_badge"] == "green"
 
+    chapter("3")
     # --- 3. after-sales: the new heat pump under warranty, the old one out of it ---------------------------
     for brand, receiver in manufacturers.items():
         manager.post("/notifications/partners", {"brand": brand, "name": brand.title(), "webhook_url": receiver.url})
@@ -655,6 +666,7 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     assert pdf.get_content().startswith(b"%PDF")
     assert hayward.received == []  # the other manufacturer got nothing: a Hayward out of warranty has no return
 
+    chapter("4")
     # --- 4. the stock through the day: basket, purchase order, receipt --------------------------------------
     for _ in range(5):  # 28 → 18, under its minimum of 20
         cashier.post(
@@ -688,6 +700,7 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     assert manager.get(f"/inventory/purchase-orders/{purchase['id']}")["status"] == "received"
     wait_until(lambda: manager.get(f"/inventory/articles/{ph_plus['id']}/stock/{stack.shop['id']}")["quantity"] == 60)
 
+    chapter("5")
     # --- 5. the nightly jobs, run twice ------------------------------------------------------------------------
     contract = manager.post(
         "/customers/contracts",
@@ -732,6 +745,7 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     assert len(actions_from(manager, "equipment_end_of_life_approaching")) == 1
     assert len(mail_to_helene()) == 2
 
+    chapter("6")
     # --- 6. the manager's dashboard ----------------------------------------------------------------------------
     board = manager.get("/dashboard")
     # The till: the bag later returned, her pH plus (card + voucher), five pH plus in the day.
@@ -756,3 +770,4 @@ def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manuf
     assert actions["open"] == len(everything)
     assert actions["high_priority"] == len([a for a in everything if a["priority"] == "high"]) > 0
     assert [a["id"] for a in actions["latest"]] == [a["id"] for a in everything[:5]]
+    chapter("end")
