@@ -73,9 +73,30 @@ class BasketPart(Marked):
     more = fields.Boolean(allow_none=True, metadata={"example": False, "description": "More lines than shown."})
 
 
+class ActionLine(Schema):
+    id = fields.UUID(metadata={"example": "1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b"})
+    title = fields.String(
+        metadata={"example": "Rappeler LEFÈVRE Marc : premier contact du 26/11/2026, toujours sans devis"}
+    )
+    due_on = fields.Date(metadata={"example": "2026-11-29"})
+    priority = fields.String(metadata={"example": "high"})
+    link = fields.String(allow_none=True, metadata={"example": "/customers/aead50ac-3eec-4a00-93bd-fc205a717726"})
+
+
+class ActionsPart(Marked):
+    """The actions to take (issue #29): a manager sees the whole company's, anyone else their inbox."""
+
+    open = fields.Integer(allow_none=True, metadata={"example": 12})
+    overdue = fields.Integer(allow_none=True, metadata={"example": 3})
+    due_today = fields.Integer(allow_none=True, metadata={"example": 2})
+    high_priority = fields.Integer(allow_none=True, metadata={"example": 4})
+    latest = fields.List(fields.Nested(ActionLine), allow_none=True)
+
+
 class DashboardOutput(Schema):
     till = fields.Nested(TillPart)
     supplier_basket = fields.Nested(BasketPart)
+    actions = fields.Nested(ActionsPart)  # the story (issue 29): every area's actions to take
 
 
 def _today_in_france() -> datetime:
@@ -105,9 +126,19 @@ def supplier_basket(caller: Caller) -> dict[str, Any]:
     return {"lines": [{key: line[key] for key in keys} for line in page["items"]], "more": bool(page["next"])}
 
 
+def actions(caller: Caller) -> dict[str, Any]:
+    """The open actions: the whole company's for a manager, the caller's inbox otherwise."""
+    inbox = "all" if "manager" in caller.context.roles else "mine"
+    summary = caller.call("notifications", "inbox_summary", {"inbox": inbox})
+    page = caller.call("notifications", "list_actions", {"inbox": inbox, "limit": LATEST})
+    keys = ("id", "title", "due_on", "priority", "link")
+    return {**summary, "latest": [{key: action[key] for key in keys} for action in page["items"]]}
+
+
 EMPTY = {
     "till": {"sales": None, "total": None, "complete": None, "latest": None},
     "supplier_basket": {"lines": None, "more": None},
+    "actions": {"open": None, "overdue": None, "due_today": None, "high_priority": None, "latest": None},
 }
 
 
@@ -126,6 +157,7 @@ def dashboard():
     parts = {
         "till": Part(READ_BUSINESS_DATA, todays_till(since)),
         "supplier_basket": Part(MANAGE_STOCK, supplier_basket),
+        "actions": Part(READ_BUSINESS_DATA, actions),  # the story (issue 29)
     }
     answer = {}
     for name, outcome in gather_parts(parts, DEADLINE_SECONDS).items():

@@ -28,7 +28,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -142,7 +142,7 @@ def decode_cursor(cursor: str, order: Sequence[ColumnElement[Any]]) -> list[Any]
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -152,6 +152,8 @@ def _plain(value: Any) -> Any:
 def _typed(value: Any, kind: type) -> Any:
     if kind is datetime and isinstance(value, str):
         return datetime.fromisoformat(value)
+    if kind is date and isinstance(value, str):  # a day: a list in due date order (the actions inbox)
+        return date.fromisoformat(value)
     if kind is uuid.UUID and isinstance(value, str):
         return uuid.UUID(value)
     if kind in (int, str, bool) and type(value) is kind:

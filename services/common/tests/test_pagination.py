@@ -5,11 +5,11 @@ Reading pages from PostgreSQL is tested through the services' lists (inventory, 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from marshmallow import Schema, fields
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Uuid
+from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Uuid
 
 from bassin_common.errors import ValidationFailed
 from bassin_common.pagination import MAX_LIMIT, Page, PageQuery, decode_cursor, encode_cursor, page_of
@@ -49,6 +49,15 @@ def test_a_cursor_gives_back_the_keys_it_was_made_of() -> None:
     cursor = encode_cursor(keys)
     assert cursor.isascii() and "=" not in cursor  # fits in a query string as it is
     assert decode_cursor(cursor, ORDER) == keys
+
+
+def test_a_cursor_holds_a_day() -> None:
+    """A list in due date order (the actions inbox: due_on, id) pages like any other (#29)."""
+    order = (Column("due_on", Date), Column("id", Uuid))
+    keys = [date(2026, 12, 1), uuid.uuid4()]
+    assert decode_cursor(encode_cursor(keys), order) == keys
+    with pytest.raises(ValidationFailed):
+        decode_cursor(encode_cursor(["1er décembre", str(keys[1])]), order)
 
 
 @pytest.mark.parametrize(

@@ -98,6 +98,15 @@ TRIGGERS: dict[str, Trigger] = {
             "A worksite step is complete (a milestone: the payment request to send).",
         ),
         _t(
+            "materials_order_due",
+            "worksites",
+            "project_id task_id for_task_id for_step_code order_by materials",
+            "task_id for_step_code",
+            "order_by",
+            "Starting a worksite step calls for another step's materials now (the liner when the structure "
+            "starts): ``materials`` lists them as text.",
+        ),
+        _t(
             "reorder_needed",
             "inventory",
             "article_id location_id supplier_id quantity_on_hand minimum maximum suggested_quantity",
@@ -398,6 +407,16 @@ def french(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def materials_text(lines: list[Mapping[str, Any]]) -> str:
+    """A step's materials as a message reads them: « Liner 75/100 (52 m2), Feutre (52 m2) »."""
+    described = []
+    for line in lines:
+        name = line.get("description") or "article"
+        quantity = " ".join(str(part) for part in (line.get("quantity"), line.get("unit")) if part not in (None, ""))
+        described.append(f"{name} ({quantity})" if quantity else name)
+    return ", ".join(described)
+
+
 def render(template: str | None, values: Mapping[str, Any]) -> str:
     """``template`` with its placeholders filled in French formats (unknown ones left empty)."""
     if not template:
@@ -516,6 +535,21 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "Commander les matériaux : étape {step_code} démarrée",
         message_template=(
             "L'étape {step_code} a démarré le {at} : commander le liner et les matériaux des étapes suivantes."
+        ),
+        priority="high",
+        link_template="/worksites/projects/{project_id}",
+    ),
+    _rule(
+        "materials_order_due",
+        "Matériaux d'une étape à commander maintenant (le liner au démarrage de la structure)",
+        "materials_order_due",
+        "in_app",
+        "role",
+        "office",
+        "Commander avant le {order_by} : {materials} (étape {for_step_code})",
+        message_template=(
+            "Le chantier a démarré l'étape qui déclenche la commande des matériaux de l'étape "
+            "{for_step_code} : {materials}. À commander au plus tard le {order_by} (délai fournisseur)."
         ),
         priority="high",
         link_template="/worksites/projects/{project_id}",

@@ -88,6 +88,17 @@ class TaskView(EventView):
     project_total_incl_vat = _optional()
 
 
+class MaterialsOrderDueView(EventView):
+    """worksites' ``materials_order_due``: what to order for which step, by when."""
+
+    project_id = _id()
+    task_id = _id()
+    for_task_id = _optional(fields.UUID)
+    for_step_code = _text()
+    lines = fields.List(fields.Dict(), required=True)
+    order_by = fields.Date(required=True)
+
+
 class ReorderNeededView(EventView):
     article_id = _id()
     location_id = _id()
@@ -149,6 +160,7 @@ CONSUMED: tuple[tuple[str, str, type[EventView]], ...] = (
     ("customers", "equipment_end_of_life_approaching", EndOfLifeView),
     ("worksites", "task_started", TaskView),
     ("worksites", "task_completed", TaskView),
+    ("worksites", "materials_order_due", MaterialsOrderDueView),
     ("inventory", "reorder_needed", ReorderNeededView),
     ("pos", "invoice_overdue", InvoiceOverdueView),
     ("sav", "intervention_scheduled", InterventionScheduledView),

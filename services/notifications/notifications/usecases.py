@@ -81,6 +81,8 @@ def on_event(uow: UnitOfWork, data: dict[str, Any], *, event: Event) -> None:
         cancel_pending(uow, kind, data)
     elif kind in partners.SHARED:
         partners.deliver_return_event(uow, kind, data, event.event_id)
+    if kind == "materials_order_due":
+        data = {**data, "materials": domain.materials_text(data["lines"])}
     if kind in domain.TRIGGERS:
         apply_rules(uow, kind, data, event.event_id, today())
 

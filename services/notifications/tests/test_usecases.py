@@ -118,3 +118,32 @@ def test_a_failing_attempt_is_logged_and_retried_later_then_sent(uow, monkeypatc
         log = work.session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.number)).all()
         assert [(a.number, a.ok) for a in log] == [(1, False), (2, True)]
         assert "SMTP server down" in log[0].detail
+
+
+def test_the_liner_to_order_when_the_structure_starts_is_one_office_action_naming_it(uow) -> None:
+    """worksites' ``materials_order_due`` (the structure started: order the liner now) is an
+    action for the office, naming the materials and the day to order by; once per step."""
+    due = {
+        "project_id": str(uuid.uuid4()),
+        "task_id": str(uuid.uuid4()),
+        "for_task_id": str(uuid.uuid4()),
+        "for_step_code": "waterproofing",
+        "lines": [
+            {"article_id": None, "quantity": 52, "description": "Liner 75/100", "unit": "m2"},
+            {"article_id": None, "quantity": 52, "description": "Underlay felt", "unit": "m2"},
+        ],
+        "order_by": "2026-05-11",
+    }
+    for _ in range(2):  # redelivered with another id
+        receive(uow, "materials_order_due", due, producer="worksites")
+    with uow() as work:
+        [action] = work.session.scalars(select(Action)).all()
+    assert action.title == (
+        "Commander avant le 11/05/2026 : Liner 75/100 (52 m2), Underlay felt (52 m2) (étape waterproofing)"
+    )
+    assert (action.assignee_role, action.priority, action.source_event_type) == (
+        "office",
+        "high",
+        "materials_order_due",
+    )
+    assert action.link == f"/worksites/projects/{due['project_id']}"
