@@ -117,3 +117,19 @@ def test_a_service_down_is_marked_and_the_rest_answers(stack_without_pos: Stack)
     for present in ("customer", "analyses", "timeline", "tickets", "worksites", "actions", "quotes"):
         assert body[present]["status"] == "ok", (present, body[present])
     assert body["customer"]["file"]["pools"][0]["equipment"][0]["id"] == pump["id"]
+
+
+def test_a_quote_as_a_pdf_under_the_company_letterhead(stack: Stack) -> None:
+    import base64
+
+    company = stack.new_company()
+    customer, _, _ = customer_with_a_pool(company)
+    line = {"description": "Ouverture de piscine", "quantity": "1", "unit_price_excl_vat": "120.00"}
+    quote = created(company, f"{CUSTOMERS}/quotes", {"customer_id": customer["id"], "kind": "service", "lines": [line]})
+
+    answer = company.get(f"{CUSTOMERS}/quotes/{quote['id']}/pdf")
+    assert answer.status_code == 200, answer.get_json()
+    document = answer.get_json()
+    assert document["filename"] == f"{quote['number']}.pdf"
+    assert base64.b64decode(document["content"]).startswith(b"%PDF")
+    assert stack.new_company().get(f"{CUSTOMERS}/quotes/{quote['id']}/pdf").status_code == 404

@@ -161,7 +161,7 @@ def test_a_prospect_becomes_a_quote_then_an_order(watched: Watched) -> None:
     page.get_by_role("button", name="Marquer envoyé au client").click()
     expect(page.locator("[data-status]")).to_have_text("envoyé")
     page.get_by_role("button", name="Le client accepte : passer la commande").click()
-    expect(page.get_by_text("Commande passée")).to_be_visible()
+    expect(page.locator(".notice-ok")).to_contain_text("Commande passée")
 
     page.get_by_role("link", name="Prospects et devis").click()
     expect(page.locator("[data-column=won] .card", has_text=subject)).to_be_visible()

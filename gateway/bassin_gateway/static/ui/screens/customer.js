@@ -32,6 +32,7 @@ export const PARAMETERS = {
 };
 const FORM_PARAMETERS = ["ph", "free_chlorine", "total_alkalinity", "cyanuric_acid", "calcium_hardness", "temperature"];
 const EQUIPMENT = { pump: "Pompe", heat_pump: "Pompe à chaleur", filter: "Filtre", salt_chlorinator: "Électrolyseur", robot: "Robot", cover: "Couverture", lighting: "Éclairage", dosing_pump: "Pompe doseuse" };
+const WORDS = { liner: "liner", pvc_membrane: "membrane armée", tiles: "carrelage", sand: "sable", cartridge: "cartouche", glass: "verre", chlorine: "chlore", salt: "sel (électrolyse)", bromine: "brome", active_oxygen: "oxygène actif", uv: "UV" };
 const SHAPES = { rectangle: "Rectangulaire", round: "Ronde", oval: "Ovale", freeform: "Forme libre" };
 const SALE_KEY = "bassin.caisse.vente"; // the till's sale in progress (screens/till.js)
 
@@ -181,9 +182,9 @@ function pools(customer) {
         facts([
           ["Forme", SHAPES[pool.shape] || pool.shape],
           ["Dimensions", `${number(Number(pool.length_m))} × ${number(Number(pool.width_m))} m, profondeur moyenne ${number(Number(pool.mean_depth_m))} m`],
-          ["Revêtement", pool.coating],
-          ["Traitement", pool.treatment],
-          ["Filtration", pool.filtration],
+          ["Revêtement", WORDS[pool.coating] || pool.coating],
+          ["Traitement", WORDS[pool.treatment] || pool.treatment],
+          ["Filtration", WORDS[pool.filtration] || pool.filtration],
           ["Chauffage", pool.heating],
           ["Couverture", pool.cover],
         ]),
