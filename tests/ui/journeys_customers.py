@@ -110,7 +110,7 @@ def test_find_a_customer_record_an_analysis_and_sell_the_recommendation_split_pa
     page.get_by_text("Enregistrer une nouvelle analyse").click()
     page.get_by_label("pH", exact=True).fill("8,0")
     page.get_by_label("Chlore libre (mg/L)").fill("0,2")
-    page.get_by_role("button", name="Enregistrer l’analyse").click()
+    page.get_by_role("button", name="Enregistrer l\u2019analyse").click()
     expect(page.locator("[data-parameter=ph].out")).to_contain_text("trop haut")
     expect(page.locator("[data-chart=ph]")).to_be_visible()
     expect(page.locator("[data-advice] li")).to_have_count(2)
