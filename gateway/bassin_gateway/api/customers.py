@@ -345,6 +345,31 @@ api.forward(
     summary="A customer's quotes, every version, newest first",
 )
 api.forward("POST", "/quotes/<quote_id>/send", "send_quote", SELL, summary="Mark a draft quote sent to the customer")
+
+
+@api.view(
+    "GET",
+    "/quotes/<uuid:quote_id>/pdf",
+    SELL,
+    summary="A version of a quote as PDF (base64), under the company's letterhead (billing's settings)",
+    response="customers.schemas:DocumentOutput",
+)
+def quote_pdf(quote_id: uuid.UUID):
+    settings = call("pos", "get_billing_settings")
+    mentions = [f"SIREN {settings['siren']}"] if settings.get("siren") else []
+    letterhead = {
+        "name": settings.get("company_name"),
+        "address": settings.get("address") or [],
+        "siret": settings.get("siret"),
+        "vat_number": settings.get("vat_number"),
+        "phone": settings.get("phone"),
+        "email": settings.get("email"),
+        "legal_form": settings.get("legal_form"),
+        "mentions": mentions,
+    }
+    return jsonify(call("customers", "quote_pdf", str(quote_id), letterhead))
+
+
 api.forward(
     "POST",
     "/quotes/<quote_id>/accept",

@@ -768,6 +768,37 @@ class QuoteOutput(Schema):
     order_id = fields.UUID(allow_none=True, metadata={"example": None, "description": "The order, once accepted."})
 
 
+class Letterhead(StrictSchema):
+    """Who a printed document is from (billing's settings of the company): the letterhead
+    and the legal mentions at its foot."""
+
+    name = _optional(200, "Piscines du Gard")
+    address = fields.List(
+        fields.String(validate=validate.Length(max=200)),
+        load_default=list,
+        validate=validate.Length(max=6),
+        metadata={"example": ["12 avenue Jean Jaurès", "30900 Nîmes"]},
+    )
+    siret = _optional(20, "81234567800021")
+    vat_number = _optional(20, "FR12812345678")
+    phone = _optional(40, "04 66 00 00 00")
+    email = _optional(200, "contact@piscines-du-gard.fr")
+    legal_form = _optional(200, "SARL au capital de 20 000 €")
+    mentions = fields.List(
+        fields.String(validate=validate.Length(max=400)),
+        load_default=list,
+        validate=validate.Length(max=6),
+        metadata={"example": ["SIREN 812345678"]},
+    )
+
+
+class DocumentOutput(Schema):
+    """A PDF, base64-encoded."""
+
+    filename = fields.String(metadata={"example": "D-2026-0007.pdf"})
+    content = fields.String(metadata={"example": "JVBERi0xLjcK…"})
+
+
 class PipelineFigures(Schema):
     """Conversion figures of the pipeline, over the leads first contacted in a period."""
 

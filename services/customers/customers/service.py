@@ -7,6 +7,7 @@ idempotent: a request retried with its request id runs once.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -187,6 +188,11 @@ class CustomersService(BassinService):
     @rpc(requires=MANAGE_SALES_PIPELINE, returns=schemas.QuoteOutput)
     def get_quote(self, uow: UnitOfWork, quote_id: uuid.UUID) -> Any:
         return usecases.get_quote(uow, quote_id)
+
+    @rpc(requires=MANAGE_SALES_PIPELINE, accepts=schemas.Letterhead, returns=schemas.DocumentOutput)
+    def quote_pdf(self, uow: UnitOfWork, quote_id: uuid.UUID, letterhead: dict[str, Any]) -> Any:
+        filename, pdf = usecases.quote_pdf(uow, quote_id, letterhead)
+        return {"filename": filename, "content": base64.b64encode(pdf).decode("ascii")}
 
     @rpc(requires=MANAGE_SALES_PIPELINE, accepts=PageQuery, returns=page_of(schemas.QuoteOutput))
     def list_customer_quotes(self, uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> Any:

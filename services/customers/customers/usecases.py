@@ -871,6 +871,28 @@ def get_quote(uow: UnitOfWork, quote_id: uuid.UUID) -> dict[str, Any]:
     return quote_view(uow, quote_row(uow, quote_id))
 
 
+def quote_pdf(uow: UnitOfWork, quote_id: uuid.UUID, letterhead: dict[str, Any]) -> tuple[str, bytes]:
+    """A version of a quote as a PDF, under the company's letterhead (which billing keeps:
+    the caller passes it); its file name and bytes."""
+    from bassin_common.documents import Company, render_pdf  # WeasyPrint: only where printed
+
+    quote = quote_row(uow, quote_id)
+    company = Company(
+        name=letterhead.get("name") or "—",
+        address=tuple(letterhead.get("address") or ()),
+        siret=letterhead.get("siret") or "",
+        vat_number=letterhead.get("vat_number") or "",
+        phone=letterhead.get("phone") or "",
+        email=letterhead.get("email") or "",
+        legal_form=letterhead.get("legal_form") or "",
+        mentions=tuple(letterhead.get("mentions") or ()),
+    )
+    customer = customer_row(uow, quote.customer_id)
+    pdf = render_pdf("customers", "quote.html", company=company, quote=quote, customer=customer)
+    suffix = f"-v{quote.version}" if quote.version > 1 else ""
+    return f"{quote.number}{suffix}.pdf", pdf
+
+
 def customer_quotes(uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> Page[dict[str, Any]]:
     customer_row(uow, customer_id)
     statement = select(Quote).where(Quote.customer_id == customer_id)

@@ -343,6 +343,9 @@ class ProjectSearch(PageQuery):
         validate=validate.OneOf(("open", "in_progress", "completed")),
         metadata={"example": "in_progress"},
     )
+    customer_id = fields.UUID(
+        load_default=None, metadata={"example": CUSTOMER, "description": "A customer's projects (their file)."}
+    )
 
 
 class ProjectUpdate(StrictSchema):

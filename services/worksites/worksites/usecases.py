@@ -414,6 +414,8 @@ def list_projects(uow: UnitOfWork, search: dict[str, Any]) -> Page[dict[str, Any
     statement = select(Project)
     if search["status"]:
         statement = statement.where(Project.status == search["status"])
+    if search.get("customer_id"):
+        statement = statement.where(Project.customer_id == search["customer_id"])
     found = read_page(uow.session, statement, (Project.created_at, Project.id), search, descending=True)
     fillings = dict(
         uow.session.execute(

@@ -11,6 +11,11 @@ const SCREENS = [
   { path: "/", label: "Tableau de bord", module: "./screens/dashboard.js", requires: null },
   { path: "/caisse", label: "Caisse", module: "./screens/till.js", requires: "record_sales" },
   { path: "/stock", label: "Stock", module: "./screens/stock.js", requires: "read_business_data" },
+  // Customer file, prospects and quotes (issue 26, customer file)
+  { path: "/clients", label: "Clients", module: "./screens/customers.js", requires: "read_business_data" },
+  { path: "/client", label: "Fiche client", module: "./screens/customer.js", requires: "read_business_data", hidden: true },
+  { path: "/prospects", label: "Prospects et devis", module: "./screens/pipeline.js", requires: "manage_sales_pipeline" },
+  { path: "/devis", label: "Devis", module: "./screens/quote.js", requires: "manage_sales_pipeline", hidden: true },
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].
@@ -104,7 +109,7 @@ function unreachable(error) {
 
 function layout(current) {
   const user = currentSession()?.user || {};
-  const links = SCREENS.filter((s) => can(s.requires)).map((s) =>
+  const links = SCREENS.filter((s) => can(s.requires) && !s.hidden).map((s) =>
     el("li", {}, el("a", { href: s.path, "data-link": true, "aria-current": s === current ? "page" : null }, s.label)),
   );
   const main = el("main", { id: "contenu", tabindex: "-1" });
@@ -115,6 +120,7 @@ function layout(current) {
       { class: "topbar" },
       el("a", { class: "brand", href: "/", "data-link": true }, el("img", { src: "/ui/icon.svg", alt: "", width: 28, height: 28 }), "Bassin"),
       el("nav", { "aria-label": "Navigation principale" }, el("ul", {}, links)),
+      can("read_business_data") ? customerSearch() : null,
       el(
         "div",
         { class: "who" },
@@ -126,6 +132,33 @@ function layout(current) {
   );
   return main;
 }
+
+/** The header's customer search, on every page: Ctrl+K (or ⌘K) puts the focus there, Enter
+ * shows the customers found. */
+function customerSearch() {
+  const input = el("input", { id: "recherche-globale", type: "search", autocomplete: "off", spellcheck: "false", placeholder: "Client…", "aria-keyshortcuts": "Control+K" });
+  const submit = (event) => {
+    event.preventDefault();
+    navigate(`/clients?q=${encodeURIComponent(input.value.trim())}`);
+  };
+  return el(
+    "form",
+    { class: "quick-search", role: "search", onsubmit: submit },
+    el("label", { for: "recherche-globale", class: "visually-hidden" }, "Rechercher un client (Ctrl+K)"),
+    input,
+    el("kbd", { "aria-hidden": "true" }, "Ctrl K"),
+  );
+}
+
+document.addEventListener("keydown", (event) => {
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
+    const input = document.getElementById("recherche-globale");
+    if (!input) return;
+    event.preventDefault();
+    input.focus();
+    input.select();
+  }
+});
 
 async function signOut() {
   await logout();

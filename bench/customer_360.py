@@ -1,0 +1,207 @@
+"""bench/customer_360: the customer file's one request, for a company of 1,350 customers.
+
+    .venv/bin/python bench/customer_360.py [--customers 1350] [--seconds 20] [--clients 32]
+
+Needs ``wrk`` (Debian: ``apt install wrk``). Starts the whole system as ``./bassin start``
+does, on its own databases (``bassin_bench_*``) and RabbitMQ vhost (the helpers of
+bench/sales_flow.py), makes one company of ``--customers`` customers — each with a site, a
+pool, a pump and two water analyses, made through the API by a few parallel clients (the
+services' own paths: their events, search terms and timelines included) — then, with
+``--clients`` concurrent connections, asks wrk for:
+
+- ``GET /api/v1/customers/customers/{id}/overview`` (the customer 360: nine parts from five
+  services, the pool's analyses after the file), each request another customer;
+- ``GET /healthz``, the gateway answering alone: the same-run baseline.
+
+It prints the p50/p99 of each and the customer 360's req/s as a ratio of /healthz's; the
+targets (issue #26) are a p99 under 100 ms and at least 30 % of /healthz's req/s. It stops
+everything it started and drops its databases, on success or failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+
+import sales_flow
+from sales_flow import PASSWORD, drop_bench_databases, fresh_vhost, wrk
+
+from bassin_dev.launcher import _infrastructure, running_system
+
+# Its own databases and vhost: a sales_flow run beside it is not disturbed.
+PREFIX = sales_flow.PREFIX = "bassin_bench360_"
+sales_flow.VHOST = "bassin_bench360"
+
+TOWNS = [("Nîmes", "30900"), ("Uzès", "30700"), ("Alès", "30100"), ("Montpellier", "34000"), ("Arles", "13200")]
+FIRST = ["Hélène", "Jérôme", "Chloé", "François", "Zoé", "Anaïs", "Lucas", "Inès", "Hugo", "Camille"]
+LAST = ["Durand", "Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Garcia", "Roux", "Guérin", "Muller"]
+TARGET_P99_MS = 100.0
+TARGET_RATIO = 0.30
+
+WRK_SCRIPT = """
+local ids = {ids}
+local token = "{token}"
+local counter = 0
+function init(args)
+  counter = math.random(#ids)
+end
+function request()
+  counter = counter + 1
+  local headers = {{}}
+  headers["Authorization"] = "Bearer " .. token
+  return wrk.format("GET", "/api/v1/customers/customers/" .. ids[(counter % #ids) + 1] .. "/overview", headers)
+end
+"""
+
+
+def log_in(system) -> str:
+    """A new company and its manager, logged in: the access token."""
+    from bassin_gateway import identities
+    from bassin_gateway.runtime import gateway_sessions
+
+    suffix = uuid.uuid4().hex[:8]
+    email = f"bench-{suffix}@example.fr"
+    sessions = gateway_sessions(system.settings)
+    with sessions() as session:
+        tenant = identities.create_tenant(session, f"bench-{suffix}", "Bench 360")
+        identities.create_user(session, tenant.id, email, PASSWORD, "Bench", ["manager"])
+        session.commit()
+    sessions.kw["bind"].dispose()
+    token = requests.post(f"{system.url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()
+    return token["access_token"]
+
+
+def make_customer(url: str, token: str, index: int) -> str:
+    """A customer with a site, a pool, a pump and two analyses; returns its id."""
+    rng = random.Random(index)
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {token}"
+
+    def post(path: str, body: dict) -> dict:
+        for attempt in range(5):
+            response = http.post(f"{url}{path}", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=60)
+            if response.status_code == 201:
+                return response.json()
+            if response.status_code not in (503, 504):
+                raise SystemExit(f"{path}: {response.status_code} {response.text}")
+            time.sleep(0.5 * (attempt + 1))
+        raise SystemExit(f"{path}: the system keeps answering {response.status_code}")
+
+    town, postcode = rng.choice(TOWNS)
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    address = {"line1": f"{index} chemin des Pins", "postcode": postcode, "city": town}
+    customer = post(
+        "/api/v1/customers/customers",
+        {
+            "kind": "private",
+            "first_name": first,
+            "last_name": last,
+            "phones": [{"number": f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {index:04d}"}],
+            "emails": [{"address": f"client{index}@example.fr"}],
+            "billing_address": address,
+            "sites": [address],
+        },
+    )
+    pool = post(
+        "/api/v1/customers/pools",
+        {
+            "site_id": customer["sites"][0]["id"],
+            "shape": rng.choice(["rectangle", "oval", "round"]),
+            "length_m": str(rng.choice([6, 8, 10])),
+            "width_m": str(rng.choice([3, 4, 5])),
+            "mean_depth_m": "1.4",
+            "coating": "liner",
+            "filtration": "sand",
+            "treatment": rng.choice(["chlorine", "salt"]),
+            "safety_device": "alarm",
+        },
+    )
+    post(
+        f"/api/v1/customers/pools/{pool['id']}/equipment",
+        {"category": "pump", "brand": "Pentair", "model": "SuperFlo", "installed_on": "2024-05-02"},
+    )
+    for ph in ("7.0", "7.6"):
+        post(f"/api/v1/customers/pools/{pool['id']}/analyses", {"ph": ph, "free_chlorine": "1.2"})
+    return customer["id"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=1350)
+    parser.add_argument("--seconds", type=float, default=20, help="load of each measure (default 20)")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--makers", type=int, default=6, help="parallel clients making the customers")
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--verbose", action="store_true", help="show the processes' logs")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench/customer_360 needs wrk (Debian: apt install wrk)")
+    from bassin_common.config import load_settings
+
+    with _infrastructure() as env:
+        env.update(
+            BASSIN_DATABASE_PREFIX=PREFIX,
+            BASSIN_AMQP_URI=fresh_vhost(env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"]),
+            BASSIN_LOG_LEVEL="WARNING",
+        )
+        drop_bench_databases(load_settings(env))
+        try:
+            with running_system(env, args.port, quiet=not args.verbose) as system:
+                token = log_in(system)
+                started = time.perf_counter()
+                with ThreadPoolExecutor(args.makers) as pool:
+                    ids = list(pool.map(lambda i: make_customer(system.url, token, i), range(args.customers)))
+                made = time.perf_counter() - started
+                print(f"{len(ids):,} customers (site, pool, pump, 2 analyses each) made in {made:.0f} s")
+                check = requests.get(
+                    f"{system.url}/api/v1/customers/customers/{ids[0]}/overview",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                ).json()
+                statuses = {name: part["status"] for name, part in check.items()}
+                print(f"one overview's parts: {statuses}")
+                with tempfile.TemporaryDirectory() as directory:
+                    script = Path(directory) / "overview.lua"
+                    script.write_text(
+                        WRK_SCRIPT.format(ids="{" + ", ".join(json.dumps(i) for i in ids) + "}", token=token)
+                    )
+                    wrk(f"{system.url}/api/v1/customers/customers", 8, 3, script)  # warm up
+                    overview = wrk(f"{system.url}/api/v1/customers/customers", args.clients, args.seconds, script)
+                    healthz = wrk(f"{system.url}/healthz", args.clients, args.seconds)
+        finally:
+            drop_bench_databases(load_settings(env))
+
+    rate = overview.accepted / overview.seconds
+    baseline = healthz.accepted / healthz.seconds
+    ratio = rate / baseline
+    print(f"\nbench/customer_360: {args.customers:,} customers, {args.clients} clients, {args.seconds:.0f} s each")
+    print(f"{'':34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for label, result in (("customer 360 (GET …/overview)", overview), ("gateway /healthz (same run)", healthz)):
+        print(
+            f"{label:34}{result.accepted / result.seconds:>9.1f}{result.p50_ms:>9.1f}{result.p99_ms:>9.1f}"
+            f"{result.failed:>8}"
+        )
+    print(f"customer 360 req/s / healthz req/s: {ratio:.3f}")
+    p99_ok, ratio_ok = overview.p99_ms < TARGET_P99_MS, ratio >= TARGET_RATIO
+    print(
+        f"targets: p99 < {TARGET_P99_MS:.0f} ms {'met' if p99_ok else 'NOT met'}; "
+        f"ratio >= {TARGET_RATIO:.2f} {'met' if ratio_ok else 'NOT met'}"
+    )
+    return 0 if overview.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

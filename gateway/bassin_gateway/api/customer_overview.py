@@ -1,0 +1,163 @@
+"""The customer 360 in one request (issue #26): the customer file (sites, pools, equipment
+with its warranty and end-of-life badges), the pools' last water analyses, the timeline,
+the open SAV tickets and scheduled interventions, the worksites, the invoices and the
+balance, the open actions and the quotes — asked of their services at once under one
+deadline; a part whose service is slow, down or not the caller's to read is marked
+(``status``) and the rest still answers (``bassin_gateway.aggregate``).
+
+A customer that does not exist, or is another company's, is 404 — as the file itself is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import eventlet
+from flask import jsonify
+from marshmallow import Schema, fields
+
+from bassin_common.errors import NotFound
+from bassin_common.permissions import MANAGE_SALES_PIPELINE, READ_BUSINESS_DATA, RECORD_WATER_ANALYSES
+from bassin_gateway.aggregate import Caller, Part, gather_parts
+from bassin_gateway.api.dashboard import Marked
+from bassin_gateway.own_routes import GatewayApi
+
+# Under the customer it describes: /api/v1/customers/customers/{customer_id}/overview.
+api = GatewayApi("customer_overview", prefix="customers")
+routes = api.blueprint
+
+DEADLINE_SECONDS = 3.0  # the whole file, however many parts
+ANALYSES_PER_POOL = 12  # enough points for a trend chart
+TIMELINE = 20
+LISTED = 10  # tickets, worksites, invoices, actions, quotes
+
+
+def _items(description: str) -> fields.List:
+    return fields.List(fields.Dict(), allow_none=True, metadata={"description": description})
+
+
+class CustomerPart(Marked):
+    file = fields.Dict(
+        allow_none=True,
+        metadata={"description": "The customer file as GET /customers/{customer_id} answers it: sites, pools..."},
+    )
+
+
+class ListPart(Marked):
+    items = _items("The part's rows, as the service's own list answers them.")
+    more = fields.Boolean(allow_none=True, metadata={"example": False, "description": "More rows than shown."})
+
+
+class BalancePart(Marked):
+    balance = fields.Dict(
+        allow_none=True, metadata={"description": "Invoiced, credited, paid, balance, overdue and the open invoices."}
+    )
+
+
+class OverviewOutput(Schema):
+    customer = fields.Nested(CustomerPart)
+    analyses = fields.Nested(ListPart, metadata={"description": "Each pool's last analyses, newest first."})
+    timeline = fields.Nested(ListPart)
+    tickets = fields.Nested(ListPart, metadata={"description": "Open SAV tickets and scheduled interventions."})
+    worksites = fields.Nested(ListPart)
+    invoices = fields.Nested(ListPart)
+    balance = fields.Nested(BalancePart)
+    actions = fields.Nested(ListPart, metadata={"description": "The company's open actions about the customer."})
+    quotes = fields.Nested(ListPart)
+
+
+class Shared:
+    """One fetch that several parts wait for (the file, whose pools the analyses need):
+    the first part to ask starts it, in its own green thread; each waiter gets its answer
+    or its error."""
+
+    def __init__(self, fetch: Callable[[Caller], Any]) -> None:
+        self.fetch = fetch
+        self.thread: Any = None
+
+    def __call__(self, caller: Caller) -> Any:
+        if self.thread is None:
+            self.thread = eventlet.spawn(self.fetch, caller)
+        return self.thread.wait()
+
+
+def _page(answer: dict[str, Any]) -> dict[str, Any]:
+    return {"items": answer["items"], "more": bool(answer["next"])}
+
+
+def parts_of(customer_id: str) -> dict[str, Part]:
+    def get_file(caller: Caller) -> dict[str, Any]:
+        try:
+            return caller.call("customers", "get_customer", customer_id)
+        except NotFound:
+            return {}  # another company's, or none: the view answers 404
+
+    file = Shared(get_file)
+
+    def customer(caller: Caller) -> dict[str, Any]:
+        return {"file": file(caller) or None}
+
+    def analyses(caller: Caller) -> dict[str, Any]:
+        pools = [pool["id"] for pool in (file(caller) or {}).get("pools", [])]
+        asked = [
+            caller.rpc.call_async(caller.context, "customers", "list_analyses", pool, {"limit": ANALYSES_PER_POOL})
+            for pool in pools
+        ]
+        items = [item for reply in asked for item in reply.result()["items"]]
+        return {"items": sorted(items, key=lambda a: a["recorded_at"], reverse=True), "more": None}
+
+    def listed(service: str, method: str, *args: Any) -> Callable[[Caller], dict[str, Any]]:
+        return lambda caller: _page(caller.call(service, method, *args))
+
+    def tickets(caller: Caller) -> dict[str, Any]:
+        asked = [
+            caller.rpc.call_async(
+                caller.context, "sav", "list_tickets", {"customer_id": customer_id, "status": status, "limit": LISTED}
+            )
+            for status in ("open", "scheduled")
+        ]
+        pages = [reply.result() for reply in asked]
+        items = sorted((t for page in pages for t in page["items"]), key=lambda t: t["opened_at"], reverse=True)
+        return {"items": items, "more": any(page["next"] for page in pages)}
+
+    def balance(caller: Caller) -> dict[str, Any]:
+        return {"balance": caller.call("pos", "customer_balance", customer_id)}
+
+    of_customer = {"customer_id": customer_id, "limit": LISTED}
+    return {
+        "customer": Part(READ_BUSINESS_DATA, customer),
+        "analyses": Part(RECORD_WATER_ANALYSES, analyses),
+        "timeline": Part(READ_BUSINESS_DATA, listed("customers", "list_timeline", customer_id, {"limit": TIMELINE})),
+        "tickets": Part(READ_BUSINESS_DATA, tickets),
+        "worksites": Part(READ_BUSINESS_DATA, listed("worksites", "list_projects", of_customer)),
+        "invoices": Part(READ_BUSINESS_DATA, listed("pos", "list_invoices", of_customer)),
+        "balance": Part(READ_BUSINESS_DATA, balance),
+        "actions": Part(READ_BUSINESS_DATA, listed("notifications", "list_actions", {**of_customer, "inbox": "all"})),
+        "quotes": Part(
+            MANAGE_SALES_PIPELINE, listed("customers", "list_customer_quotes", customer_id, {"limit": LISTED})
+        ),
+    }
+
+
+EMPTY = {"customer": {"file": None}, "balance": {"balance": None}}
+EMPTY_LIST = {"items": None, "more": None}
+
+
+@api.view(
+    "GET",
+    "/customers/<uuid:customer_id>/overview",
+    READ_BUSINESS_DATA,
+    summary="The customer 360 in one request: file, pools and equipment, analyses, timeline, tickets, worksites, "
+    "invoices and balance, actions, quotes; each part marked when its service is slow, down or not the "
+    "caller's to read",
+    response="bassin_gateway.api.customer_overview:OverviewOutput",
+    statuses=(404,),
+)
+def customer_overview(customer_id: Any):
+    answer = {}
+    for name, outcome in gather_parts(parts_of(str(customer_id)), DEADLINE_SECONDS).items():
+        data = outcome.get("data") or EMPTY.get(name, EMPTY_LIST)
+        answer[name] = {"status": outcome["status"], "detail": outcome.get("detail"), **data}
+    if answer["customer"]["status"] == "ok" and answer["customer"]["file"] is None:
+        raise NotFound("no such customer")
+    return jsonify(answer)  # OverviewOutput, as the services answered it

@@ -1,0 +1,135 @@
+"""The customer 360 through the whole stack (issue #26): one request answers the file, the
+pools and their equipment with badges, the last analyses with their recommendation, the
+open SAV tickets, the balance...; with a service down, the rest answers and the missing
+part is marked; another company's customer is 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bassin_common.registry import installed_services
+from bassin_common.testing import wait_until
+from conftest import Company, Stack
+
+CUSTOMERS = "/api/v1/customers"
+CUSTOMER = {
+    "kind": "private",
+    "first_name": "Hélène",
+    "last_name": "Durand",
+    "phones": [{"number": "06 12 34 56 78"}],
+    "billing_address": {"line1": "12 chemin des Oliviers", "postcode": "30900", "city": "Nîmes"},
+    "sites": [{"line1": "12 chemin des Oliviers", "postcode": "30900", "city": "Nîmes"}],
+}
+POOL = {
+    "shape": "rectangle",
+    "length_m": "8",
+    "width_m": "4",
+    "mean_depth_m": "1.5",
+    "coating": "liner",
+    "filtration": "sand",
+    "treatment": "chlorine",
+    "safety_device": "alarm",
+}
+PUMP = {
+    "category": "pump",
+    "brand": "Pentair",
+    "model": "SuperFlo",
+    "serial_number": "PF-360-1",
+    "installed_on": "2024-05-02",
+    "warranty_months": 60,
+}
+
+
+def created(company: Company, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = company.post(url, json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def customer_with_a_pool(company: Company) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    customer = created(company, f"{CUSTOMERS}/customers", CUSTOMER)
+    pool = created(company, f"{CUSTOMERS}/pools", {**POOL, "site_id": customer["sites"][0]["id"]})
+    pump = created(company, f"{CUSTOMERS}/pools/{pool['id']}/equipment", PUMP)
+    return customer, pool, pump
+
+
+def overview(company: Company, customer_id: str) -> dict[str, Any]:
+    answer = company.get(f"{CUSTOMERS}/customers/{customer_id}/overview")
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def test_the_whole_file_in_one_request(stack: Stack) -> None:
+    company = stack.new_company()
+    customer, pool, pump = customer_with_a_pool(company)
+    product = {"products": [{"role": "ph_plus", "article_id": company.article["id"]}]}
+    wait_until(lambda: company.put(f"{CUSTOMERS}/water-products", json=product).status_code == 200)
+    created(company, f"{CUSTOMERS}/pools/{pool['id']}/analyses", {"ph": "7.5", "free_chlorine": "1.5"})
+    analysis = created(company, f"{CUSTOMERS}/pools/{pool['id']}/analyses", {"ph": "6.8", "free_chlorine": "1.5"})
+    wait_until(lambda: company.get(f"/api/v1/sav/equipment/{pump['id']}").status_code == 200)
+    complaint = {"equipment_id": pump["id"], "channel": "phone", "description": "Pompe bruyante."}
+    ticket = created(company, "/api/v1/sav/tickets", complaint)
+
+    body = overview(company, customer["id"])
+    assert {name: part["status"] for name, part in body.items()} == dict.fromkeys(body, "ok")
+    file = body["customer"]["file"]
+    assert file["display_name"] == "DURAND Hélène"
+    (equipment,) = file["pools"][0]["equipment"]
+    assert (equipment["warranty_badge"], equipment["end_of_life_badge"]) == ("green", "green")
+    assert [a["id"] for a in body["analyses"]["items"]][:1] == [analysis["id"]]  # newest first
+    assert len(body["analyses"]["items"]) == 2
+    advice = body["analyses"]["items"][0]["recommendation"]
+    assert any(line["article_id"] == company.article["id"] for line in advice), advice
+    assert [t["id"] for t in body["tickets"]["items"]] == [ticket["id"]]
+    assert body["balance"]["balance"]["balance"] == "0.00"
+    assert body["invoices"]["items"] == [] and body["worksites"]["items"] == []
+    assert body["timeline"]["items"], "the file's opening, at least"
+
+
+def test_another_companys_customer_is_not_found(stack: Stack) -> None:
+    ours, theirs = stack.new_company(), stack.new_company()
+    customer, _, _ = customer_with_a_pool(theirs)
+    assert ours.get(f"{CUSTOMERS}/customers/{customer['id']}/overview").status_code == 404
+    assert ours.get(f"{CUSTOMERS}/customers/not-a-uuid/overview").status_code == 404
+
+
+@pytest.fixture
+def stack_without_pos(gateway_app, installed, service_config, runner_factory) -> Stack:
+    """Every service but pos (invoices, balance) running: its queue waits, no one answers."""
+    classes = {service.name: service.service_class for service in installed_services()}
+    runner_factory(service_config, *(cls for name, cls in classes.items() if name != "pos")).start()
+    app, settings, sessions = gateway_app
+    return Stack(settings, app.test_client(), sessions)
+
+
+def test_a_service_down_is_marked_and_the_rest_answers(stack_without_pos: Stack) -> None:
+    tenant_id, _, token = stack_without_pos.new_tenant()  # new_company waits for the till's copy
+    company = Company(tenant_id, stack_without_pos.client, token)
+    customer, _, pump = customer_with_a_pool(company)
+
+    body = overview(company, customer["id"])
+    for missing in ("invoices", "balance"):
+        assert body[missing]["status"] in ("late", "unavailable"), body[missing]
+        assert body[missing]["detail"]
+    assert body["balance"]["balance"] is None and body["invoices"]["items"] is None
+    for present in ("customer", "analyses", "timeline", "tickets", "worksites", "actions", "quotes"):
+        assert body[present]["status"] == "ok", (present, body[present])
+    assert body["customer"]["file"]["pools"][0]["equipment"][0]["id"] == pump["id"]
+
+
+def test_a_quote_as_a_pdf_under_the_company_letterhead(stack: Stack) -> None:
+    import base64
+
+    company = stack.new_company()
+    customer, _, _ = customer_with_a_pool(company)
+    line = {"description": "Ouverture de piscine", "quantity": "1", "unit_price_excl_vat": "120.00"}
+    quote = created(company, f"{CUSTOMERS}/quotes", {"customer_id": customer["id"], "kind": "service", "lines": [line]})
+
+    answer = company.get(f"{CUSTOMERS}/quotes/{quote['id']}/pdf")
+    assert answer.status_code == 200, answer.get_json()
+    document = answer.get_json()
+    assert document["filename"] == f"{quote['number']}.pdf"
+    assert base64.b64decode(document["content"]).startswith(b"%PDF")
+    assert stack.new_company().get(f"{CUSTOMERS}/quotes/{quote['id']}/pdf").status_code == 404
