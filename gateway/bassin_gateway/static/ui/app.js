@@ -11,6 +11,10 @@ const SCREENS = [
   { path: "/", label: "Tableau de bord", module: "./screens/dashboard.js", requires: null },
   { path: "/caisse", label: "Caisse", module: "./screens/till.js", requires: "record_sales" },
   { path: "/stock", label: "Stock", module: "./screens/stock.js", requires: "read_business_data" },
+  // shop and office (issue 26): cash session and Z report (from the till), purchasing, billing
+  { path: "/caisse/session", label: "Ouverture et clôture de caisse", module: "./screens/cash.js", requires: "record_sales", nav: false },
+  { path: "/achats", label: "Achats", module: "./screens/purchasing.js", requires: "manage_purchasing" },
+  { path: "/facturation", label: "Facturation", module: "./screens/billing.js", requires: "manage_invoices" },
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].
@@ -104,7 +108,7 @@ function unreachable(error) {
 
 function layout(current) {
   const user = currentSession()?.user || {};
-  const links = SCREENS.filter((s) => can(s.requires)).map((s) =>
+  const links = SCREENS.filter((s) => s.nav !== false && can(s.requires)).map((s) =>
     el("li", {}, el("a", { href: s.path, "data-link": true, "aria-current": s === current ? "page" : null }, s.label)),
   );
   const main = el("main", { id: "contenu", tabindex: "-1" });
