@@ -249,7 +249,7 @@ async function priceLists(body) {
     el("p", { class: "lead" }, "Importez le tarif d’un fournisseur (CSV, tel qu’exporté d’un tableur). Bassin vérifie chaque ligne avant de changer quoi que ce soit : références inconnues, prix illisibles, hausses ou baisses fortes. Vous appliquez ensuite les lignes correctes."),
     el(
       "form",
-      { class: "panel import", novalidate: true, onsubmit: preview },
+      { class: "panel price-list", novalidate: true, onsubmit: preview },
       el("div", { class: "pair" }, field("Fournisseur", supplier), field("Fichier du tarif (CSV)", file)),
       mappingPlace,
       el("div", { class: "actions" }, previewButton),

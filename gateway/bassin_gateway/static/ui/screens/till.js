@@ -61,18 +61,6 @@ export default {
       el("button", { type: "button", class: "method", "data-method": m.method, onclick: () => pay(m.method) }, m.label, el("kbd", {}, m.key)),
     );
     const validate = el("button", { type: "button", class: "primary validate", onclick: () => complete() }, "Valider la vente", el("kbd", {}, VALIDATE_KEY));
-    const paymentPanel = el(
-      "section",
-      { class: "panel pay", "aria-labelledby": "titre-paiement" },
-      el("h2", { id: "titre-paiement" }, "Paiement"),
-      totals,
-      el("div", { class: "field discount-field" }, el("label", { for: "remise-panier" }, "Remise sur le panier (%)"), cartDiscount, discountHint),
-      validate,
-      el("div", { class: "field" }, el("label", { for: "montant" }, "Montant reçu (vide : le reste à payer)"), given),
-      el("div", { class: "methods" }, methodButtons),
-      payments,
-    );
-    const ticketPanel = el("section", { class: "panel ticket", "aria-labelledby": "titre-ticket", hidden: true });
     const cartDiscount = el("input", { id: "remise-panier", type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "0" });
     const discountHint = el("p", { class: "hint", id: "remise-aide" }, "Remise en pourcentage sur tout le panier.");
     cartDiscount.setAttribute("aria-describedby", "remise-aide");
@@ -85,6 +73,18 @@ export default {
       state.cartDiscount = percent;
       changed();
     });
+    const paymentPanel = el(
+      "section",
+      { class: "panel pay", "aria-labelledby": "titre-paiement" },
+      el("h2", { id: "titre-paiement" }, "Paiement"),
+      totals,
+      el("div", { class: "field discount-field" }, el("label", { for: "remise-panier" }, "Remise sur le panier (%)"), cartDiscount, discountHint),
+      validate,
+      el("div", { class: "field" }, el("label", { for: "montant" }, "Montant reçu (vide : le reste à payer)"), given),
+      el("div", { class: "methods" }, methodButtons),
+      payments,
+    );
+    const ticketPanel = el("section", { class: "panel ticket", "aria-labelledby": "titre-ticket", hidden: true });
 
     fill(
       main,
