@@ -138,7 +138,8 @@ def choose_dashboard_widgets():
         statement = insert(DashboardLayout).values(user_id=context.user_id, widgets=widgets)
         session.execute(
             statement.on_conflict_do_update(
-                index_elements=[DashboardLayout.user_id], set_={"widgets": widgets, "updated_at": statement.excluded.updated_at}
+                index_elements=[DashboardLayout.user_id],
+                set_={"widgets": widgets, "updated_at": statement.excluded.updated_at},
             )
         )
         session.commit()

@@ -166,5 +166,10 @@ def test_the_drafts_to_check_and_the_deliveries_awaited_come_with_the_rest(app_w
 def test_the_drafts_are_not_a_cashier_s_to_read(app_with, bearer) -> None:
     services = Services(list_sales=sales())
     body = app_with(services).get("/api/v1/dashboard", headers=bearer("cashier")).get_json()
-    assert body["invoices_to_check"] == {"status": "not_allowed", "detail": body["invoices_to_check"]["detail"], "items": None, "more": None}
+    assert body["invoices_to_check"] == {
+        "status": "not_allowed",
+        "detail": body["invoices_to_check"]["detail"],
+        "items": None,
+        "more": None,
+    }
     assert body["deliveries"]["status"] == "not_allowed"

@@ -54,11 +54,23 @@ def locations(page: Page) -> dict[str, str]:
 
 def supplier_with_articles(page: Page, suffix: str, articles: list[dict[str, Any]]) -> tuple[str, list[str]]:
     """A new supplier (with its e-mail) and articles it offers: (its id, the articles' ids)."""
-    supplier = call(page, "POST", "/api/v1/inventory/suppliers", {"name": f"Aquadis {suffix}", "email": f"commandes-{suffix}@example.fr"})
+    supplier = call(
+        page,
+        "POST",
+        "/api/v1/inventory/suppliers",
+        {"name": f"Aquadis {suffix}", "email": f"commandes-{suffix}@example.fr"},
+    )
     ids = []
     for article in articles:
-        offer = {"supplier_id": supplier["id"], "purchase_price": article.pop("purchase_price"), "supplier_reference": article.pop("reference"), "preferred": True}
-        ids.append(call(page, "POST", "/api/v1/inventory/articles", {"vat_rate": "20.00", **article, "offers": [offer]})["id"])
+        offer = {
+            "supplier_id": supplier["id"],
+            "purchase_price": article.pop("purchase_price"),
+            "supplier_reference": article.pop("reference"),
+            "preferred": True,
+        }
+        ids.append(
+            call(page, "POST", "/api/v1/inventory/articles", {"vat_rate": "20.00", **article, "offers": [offer]})["id"]
+        )
     return supplier["id"], ids
 
 
@@ -73,8 +85,20 @@ def test_a_price_list_with_errors_is_checked_then_its_good_lines_applied(watched
         page,
         suffix,
         [
-            {"sku": f"PL-{suffix}-1", "name": f"Floculant 1 L {suffix}", "sale_price": "14.90", "purchase_price": "8.00", "reference": f"AQ-{suffix}-1"},
-            {"sku": f"PL-{suffix}-2", "name": f"Brome 5 kg {suffix}", "sale_price": "79.00", "purchase_price": "40.00", "reference": f"AQ-{suffix}-2"},
+            {
+                "sku": f"PL-{suffix}-1",
+                "name": f"Floculant 1 L {suffix}",
+                "sale_price": "14.90",
+                "purchase_price": "8.00",
+                "reference": f"AQ-{suffix}-1",
+            },
+            {
+                "sku": f"PL-{suffix}-2",
+                "name": f"Brome 5 kg {suffix}",
+                "sale_price": "79.00",
+                "purchase_price": "40.00",
+                "reference": f"AQ-{suffix}-2",
+            },
         ],
     )
     csv = (
@@ -90,11 +114,13 @@ def test_a_price_list_with_errors_is_checked_then_its_good_lines_applied(watched
     page.get_by_role("link", name="Achats", exact=True).click()
     page.get_by_role("link", name="Import de tarifs").click()
     page.get_by_label("Fournisseur", exact=True).select_option(label=f"Aquadis {suffix}")
-    page.get_by_label("Fichier du tarif (CSV)").set_input_files(files=[{"name": "tarif.csv", "mimeType": "text/csv", "buffer": csv.encode("utf-8")}])
+    page.get_by_label("Fichier du tarif (CSV)").set_input_files(
+        files=[{"name": "tarif.csv", "mimeType": "text/csv", "buffer": csv.encode("utf-8")}]
+    )
     page.get_by_role("button", name="Vérifier le fichier").click()
     expect(page.get_by_text("indiquez quelle colonne contient quoi")).to_be_visible()
     expect(page.get_by_label("Référence fournisseur *")).to_have_value("Référence")  # guessed from the header
-    expect(page.get_by_label("Prix d’achat HT *")).to_have_value("Prix HT")
+    expect(page.get_by_label("Prix d\u2019achat HT *")).to_have_value("Prix HT")
     expect(page.get_by_label("Désignation", exact=True)).to_have_value("Désignation")
     page.get_by_role("button", name="Vérifier le fichier").click()
 
@@ -114,13 +140,17 @@ def test_a_price_list_with_errors_is_checked_then_its_good_lines_applied(watched
     page.get_by_role("button", name="Appliquer les lignes correctes").click()
     expect(page.get_by_text(re.compile(r"Tarif appliqué : 1 prix mis à jour"))).to_be_visible()
     expect(page.get_by_text("1 variation(s) forte(s) laissée(s) de côté")).to_be_visible()
-    prices = {a: call(page, "GET", f"/api/v1/inventory/articles/{a}")["offers"][0]["purchase_price"] for a in (kept, jumped)}
+    prices = {
+        a: call(page, "GET", f"/api/v1/inventory/articles/{a}")["offers"][0]["purchase_price"] for a in (kept, jumped)
+    }
     assert prices == {kept: "8.40", jumped: "40.00"}
 
     # The next list of this supplier: the mapping saved, checked at once (no 422).
     page.reload()
     page.get_by_label("Fournisseur", exact=True).select_option(label=f"Aquadis {suffix}")
-    page.get_by_label("Fichier du tarif (CSV)").set_input_files(files=[{"name": "tarif.csv", "mimeType": "text/csv", "buffer": csv.encode("utf-8")}])
+    page.get_by_label("Fichier du tarif (CSV)").set_input_files(
+        files=[{"name": "tarif.csv", "mimeType": "text/csv", "buffer": csv.encode("utf-8")}]
+    )
     with page.expect_response(lambda r: r.url.endswith("/price-lists/preview")) as preview:
         page.get_by_role("button", name="Vérifier le fichier").click()
     assert preview.value.status == 200
@@ -136,8 +166,16 @@ def test_the_basket_is_validated_into_an_order_e_mailed_received_and_the_shelf_c
     _, (article,) = supplier_with_articles(
         page,
         suffix,
-        [{"sku": f"BK-{suffix}", "name": name, "sale_price": "12.90", "purchase_price": "6.10", "reference": f"AQ-{suffix}-SEL",
-          "stock": [{"location_id": shop, "quantity": 2, "minimum": 5, "maximum": 20}]}],
+        [
+            {
+                "sku": f"BK-{suffix}",
+                "name": name,
+                "sale_price": "12.90",
+                "purchase_price": "6.10",
+                "reference": f"AQ-{suffix}-SEL",
+                "stock": [{"location_id": shop, "quantity": 2, "minimum": 5, "maximum": 20}],
+            }
+        ],
     )
     page.get_by_role("link", name="Achats", exact=True).click()
     section = page.get_by_role("region", name=f"Aquadis {suffix}")
@@ -149,7 +187,9 @@ def test_the_basket_is_validated_into_an_order_e_mailed_received_and_the_shelf_c
     assert_contrast(page)
     shot(page, "achats-panier-fournisseur")
     section.get_by_role("button", name="Valider et envoyer le bon de commande").click()
-    expect(page.get_by_text(re.compile(r"Bon de commande CF-\d+ créé et envoyé par e-mail au fournisseur"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Bon de commande CF-\d+ créé et envoyé par e-mail au fournisseur"))
+    ).to_be_visible()
     page.get_by_role("link", name=re.compile("Ouvrir la commande")).click()
 
     expect(page.locator("[data-order-status]")).to_contain_text("Envoyée")
@@ -164,7 +204,9 @@ def test_the_basket_is_validated_into_an_order_e_mailed_received_and_the_shelf_c
     expect(page.locator("[data-order-status]")).to_contain_text("Reçue.")
     expect(page.get_by_text("Tout est reçu.")).to_be_visible()
     shot(page, "achats-commande-recue")
-    level = next(s for s in call(page, "GET", f"/api/v1/inventory/articles/{article}")["stock"] if s["location_id"] == shop)
+    level = next(
+        s for s in call(page, "GET", f"/api/v1/inventory/articles/{article}")["stock"] if s["location_id"] == shop
+    )
     assert level["quantity"] == 26  # 2 + 20 + 4
 
     # The shelf counted: one bag missing, the variance reported and the stock corrected.
@@ -172,19 +214,23 @@ def test_the_basket_is_validated_into_an_order_e_mailed_received_and_the_shelf_c
     page.get_by_label("Emplacement compté").select_option(label="Magasin (MAG)")
     page.get_by_label(f"Compté : {name} (BK-{suffix})").fill("25")
     page.get_by_label("Note (facultatif)").fill(f"Comptage {suffix}")
-    page.get_by_role("button", name="Enregistrer l’inventaire").click()
+    page.get_by_role("button", name="Enregistrer l\u2019inventaire").click()
     report = page.locator("table.count-report")
-    expect(page.get_by_role("heading", name="Rapport d’écarts — Magasin (MAG)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Rapport d\u2019écarts — Magasin (MAG)")).to_be_visible()
     expect(report.get_by_role("row", name=re.compile(name)).locator("[data-variance]")).to_have_text("-1")
     shot(page, "achats-inventaire-ecarts")
-    level = next(s for s in call(page, "GET", f"/api/v1/inventory/articles/{article}")["stock"] if s["location_id"] == shop)
+    level = next(
+        s for s in call(page, "GET", f"/api/v1/inventory/articles/{article}")["stock"] if s["location_id"] == shop
+    )
     assert level["quantity"] == 25
 
 
 # --- the till's day ---------------------------------------------------------------------------------
 
 
-def test_the_till_is_opened_sells_with_a_discount_and_is_closed_with_a_variance_and_its_z_report(watched: Watched) -> None:
+def test_the_till_opened_sells_with_a_discount_and_closes_with_a_variance_and_its_z_report(
+    watched: Watched,
+) -> None:
     page = watched.page
     log_in(page)
     shop = locations(page)["MAG"]
@@ -195,7 +241,12 @@ def test_the_till_is_opened_sells_with_a_discount_and_is_closed_with_a_variance_
 
     # An article of the journey's own at 39,90 €, once the till's catalogue has it (by its event).
     sku = f"TILL-{uuid.uuid4().hex[:6].upper()}"
-    call(page, "POST", "/api/v1/inventory/articles", {"sku": sku, "name": f"Chlore lent {sku}", "sale_price": "39.90", "vat_rate": "20.00"})
+    call(
+        page,
+        "POST",
+        "/api/v1/inventory/articles",
+        {"sku": sku, "name": f"Chlore lent {sku}", "sale_price": "39.90", "vat_rate": "20.00"},
+    )
     for _ in range(50):
         if call(page, "GET", f"/api/v1/pos/articles?q={sku}")["items"]:
             break
@@ -205,10 +256,12 @@ def test_the_till_is_opened_sells_with_a_discount_and_is_closed_with_a_variance_
     page.get_by_role("link", name="Ouverture et clôture de caisse (ticket Z)").click()
     page.get_by_label("Fond de caisse").fill("150")
     page.get_by_role("button", name="Ouvrir la caisse").click()
-    expect(page.get_by_text(re.compile(r"Caisse ouverte \(session n° \d+\) avec un fond de 150,00\u00a0€"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Caisse ouverte \(session n° \d+\) avec un fond de 150,00\u00a0€"))
+    ).to_be_visible()
     page.get_by_role("link", name="Continuer à vendre").click()
 
-    # A sale with a discount within the limit (a manager's: none): 2 × 39,90 €, 10 % off.
+    # A sale with a discount within the limit (a manager's: none): 2 x 39,90 €, 10 % off.
     expect(page.get_by_text(re.compile(r"\d+ articles en caisse"))).to_be_visible()
     page.keyboard.type(f"2*{sku}")
     page.keyboard.press("Enter")
@@ -253,10 +306,25 @@ def test_an_invoice_is_checked_issued_sent_and_paid_and_the_books_exported(watch
         page,
         "POST",
         "/api/v1/customers/customers",
-        {"kind": "private", "first_name": "Hélène", "last_name": f"Durand {suffix}", "emails": [{"address": f"helene-{suffix}@example.fr"}],
-         "billing_address": {"line1": "12 chemin des Oliviers", "postcode": "30900", "city": "Nîmes"}},
+        {
+            "kind": "private",
+            "first_name": "Hélène",
+            "last_name": f"Durand {suffix}",
+            "emails": [{"address": f"helene-{suffix}@example.fr"}],
+            "billing_address": {"line1": "12 chemin des Oliviers", "postcode": "30900", "city": "Nîmes"},
+        },
     )
-    draft = {"customer_id": customer["id"], "lines": [{"description": f"Mise en service {suffix}", "quantity": "1.00", "unit_price_excl_vat": "250.00", "vat_rate": "20.00"}]}
+    draft = {
+        "customer_id": customer["id"],
+        "lines": [
+            {
+                "description": f"Mise en service {suffix}",
+                "quantity": "1.00",
+                "unit_price_excl_vat": "250.00",
+                "vat_rate": "20.00",
+            }
+        ],
+    }
     # pos learns of the customer by its event: the draft is refused (422) until then.
     watched.expect_status(422, "/api/v1/pos/invoices")
     invoice = None
@@ -311,8 +379,11 @@ def test_an_invoice_is_checked_issued_sent_and_paid_and_the_books_exported(watch
     page.get_by_label("Au (inclus)").fill(today)
     with page.expect_download() as fec:
         page.get_by_role("button", name="Télécharger le FEC").click()
-    assert re.fullmatch(r"\d{9}FEC\d{8}\.txt", fec.value.suggested_filename) or fec.value.suggested_filename.endswith(".txt")
-    header = open(fec.value.path(), encoding="utf-8").readline().rstrip("\r\n").split("\t")
+    assert re.fullmatch(r"\d{9}FEC\d{8}\.txt", fec.value.suggested_filename) or fec.value.suggested_filename.endswith(
+        ".txt"
+    )
+    with open(fec.value.path(), encoding="utf-8") as file:
+        header = file.readline().rstrip("\r\n").split("\t")
     assert len(header) == 18 and header[0] == "JournalCode"
     expect(page.get_by_text(re.compile(r"\d+ écriture\(s\)"))).to_be_visible()
 
