@@ -286,7 +286,7 @@ function fec(body) {
           fill(messages, notice("ok", `${file.filename} : ${number(file.entries)} écriture(s) du ${date(start.value)} au ${date(end.value)}.`));
         });
       } },
-      el("div", { class: "pair" }, field("Du", start), field("Au (inclus)", end)),
+      el("div", { class: "form-grid" }, field("Du", start), field("Au (inclus)", end)),
       messages,
       el("div", { class: "actions" }, run),
     ),

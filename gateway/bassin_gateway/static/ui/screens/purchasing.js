@@ -250,7 +250,7 @@ async function priceLists(body) {
     el(
       "form",
       { class: "panel price-list", novalidate: true, onsubmit: preview },
-      el("div", { class: "pair" }, field("Fournisseur", supplier), field("Fichier du tarif (CSV)", file)),
+      el("div", { class: "form-grid" }, field("Fournisseur", supplier), field("Fichier du tarif (CSV)", file)),
       mappingPlace,
       el("div", { class: "actions" }, previewButton),
     ),

@@ -29,6 +29,7 @@ export default {
       cartDiscount: "", // the cart's discount, a percentage ("5.00"), "" for none
       priced: null, // pos's pricing of a discounted cart: {signature, total, discount, pending, failed}
       discountLimit: null, // the cashier's limit (percent), null when unknown or unlimited
+      repricing: null, // the timer of the next pricing (after a quiet moment)
       catalogue: [],
       lines: [], // {entry, quantity}
       payments: [], // {method, cents}
@@ -156,6 +157,7 @@ export default {
     return () => {
       document.removeEventListener("keydown", onKey);
       clearInterval(refresh);
+      clearTimeout(state.repricing);
     };
 
     // --- the shop of this till (asked only when the company has several) ----------------------
@@ -214,7 +216,12 @@ export default {
       return state.lines.some((l) => combined(l) > state.discountLimit + 1e-9);
     }
 
-    const reprice = debounce(async () => {
+    function reprice() {
+      clearTimeout(state.repricing);
+      state.repricing = setTimeout(repriceNow, 150);
+    }
+
+    async function repriceNow() {
       if (!discounted() || !state.lines.length) return;
       const mine = signature();
       if (beyondLimit()) {
@@ -235,7 +242,7 @@ export default {
         say("error", `Remise refusée. ${error.french} ${Object.values(error.errors).map(frenchMessages).join(" ")}`.trim());
       }
       draw();
-    }, 150);
+    }
 
     function saleBody(withPayments = true) {
       const shop = localStorage.getItem(SHOP_KEY);
