@@ -189,7 +189,7 @@ def test_the_basket_is_validated_into_an_order_e_mailed_received_and_the_shelf_c
     section.get_by_role("button", name="Valider et envoyer le bon de commande").click()
     expect(
         page.get_by_text(re.compile(r"Bon de commande CF-\d+ créé et envoyé par e-mail au fournisseur"))
-    ).to_be_visible()
+    ).to_be_visible(timeout=30_000)  # the order, its PDF and the e-mail: a few seconds on a busy machine
     page.get_by_role("link", name=re.compile("Ouvrir la commande")).click()
 
     expect(page.locator("[data-order-status]")).to_contain_text("Envoyée")

@@ -218,6 +218,7 @@ const PROBLEMS = [
   [/^duplicate: also on line (\d+)/, "en double (déjà ligne $1)"],
   [/^missing price/, "prix manquant"],
   [/^not a price: (.*)/, "prix illisible : $1"],
+  [/^not a number: (.*)/, "prix illisible : $1"],
   [/^too large/, "prix trop grand"],
   [/^more than two decimals: (.*)/, "plus de deux décimales : $1"],
   [/^not a whole number: (.*)/, "pas un nombre entier : $1"],
