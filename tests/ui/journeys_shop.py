@@ -28,6 +28,8 @@ from browsing import (
 )
 from playwright.sync_api import Page, expect
 
+from bassin_dev.demo import DEMO_CASHIER_EMAIL
+
 pytestmark = SKIP_UNLESS_STARTED
 
 CALL = """async ([method, path, body]) => {
@@ -293,6 +295,30 @@ def test_the_till_opened_sells_with_a_discount_and_closes_with_a_variance_and_it
     # The Z report again, from the history of closings.
     page.get_by_role("link", name=re.compile(r"Ticket Z n° \d+")).first.click()
     expect(page.locator(".z-report [data-variance-total]")).to_have_text("-1,20\u00a0€")
+
+
+def test_a_cashier_s_discount_stays_within_the_company_s_limit(watched: Watched) -> None:
+    page = watched.page
+    log_in(page, email=DEMO_CASHIER_EMAIL)
+    shop = locations(page)["MAG"]
+    page.evaluate("(shop) => localStorage.setItem('bassin.caisse.magasin', shop)", shop)
+    page.goto(f"{BASE}/caisse")
+    expect(page.get_by_text(re.compile(r"\d+ articles en caisse"))).to_be_visible()
+    limit = call(page, "GET", "/api/v1/pos/billing-settings")["discount_limit"]
+    expect(page.get_by_text(f"{limit.replace('.', ',')} % au plus sous le prix du catalogue")).to_be_visible()
+    page.keyboard.type("CHL-GAL-5KG")
+    page.keyboard.press("Enter")
+    before = page.locator("[data-total]").inner_text()
+    discount = page.get_by_label("Remise sur le panier (%)")
+    discount.fill(str(int(float(limit)) + 5))  # beyond: refused at once, no payment taken
+    discount.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("au-delà de")
+    expect(page.get_by_role("button", name=re.compile("Espèces"))).to_be_disabled()
+    discount.fill("5")  # within: pos prices it
+    discount.press("Enter")
+    expect(page.locator("[data-discount]")).to_be_visible()
+    assert page.locator("[data-total]").inner_text() != before
+    expect(page.get_by_role("button", name=re.compile("Espèces"))).to_be_enabled()
 
 
 # --- billing -----------------------------------------------------------------------------------------

@@ -132,13 +132,13 @@ async function invoiceDetail(body, id, view) {
     el("div", { class: "actions" }, actions),
     messages,
     table("Lignes", [{ label: "Désignation" }, { label: "Qté", num: true }, { label: "PU HT", num: true }, { label: "TVA", num: true }, { label: "Total HT", num: true }], invoice.lines.map((l) => [l.description, l.quantity.replace(".", ","), euros(cents(l.unit_price_excl_vat)), `${l.vat_rate.replace(".", ",")} %`, euros(cents(l.total_excl_vat))])),
-    figures([
+    el("div", { class: "invoice-totals" }, figures([
       ["Total HT", euros(cents(invoice.total_excl_vat))],
       ["TVA", euros(cents(invoice.vat_total))],
       ["Total TTC", euros(cents(invoice.total_incl_vat)), "total"],
       ["Payé", euros(cents(invoice.paid_total)), "paid"],
       ["Reste dû", euros(cents(invoice.balance)), "balance"],
-    ]),
+    ])),
     invoice.payments.length
       ? table("Paiements reçus", [{ label: "Reçu le" }, { label: "Moyen" }, { label: "Référence" }, { label: "Montant", num: true }], invoice.payments.map((p) => [date(p.received_on), METHODS[p.method] || p.method, p.reference || "—", euros(cents(p.amount))]), { class: "payments-received" })
       : null,

@@ -196,10 +196,10 @@ export function zReport(context, s) {
       "dl",
       { class: "ticket-totals" },
       el("div", {}, el("dt", {}, `Ventes (${number(z.sales_count)})`), el("dd", {}, euros(cents(z.sales_total)))),
-      el("div", {}, el("dt", {}, `Remboursements (${number(z.refunds_count)})`), el("dd", {}, euros(-cents(z.refunds_total)))),
+      el("div", {}, el("dt", {}, `Remboursements (${number(z.refunds_count)})`), el("dd", {}, euros(cents(z.refunds_total) ? -cents(z.refunds_total) : 0))),
       el("div", {}, el("dt", {}, "Total net TTC"), el("dd", { "data-z-total": "" }, euros(cents(z.net_total)))),
       el("div", {}, el("dt", {}, "dont TVA"), el("dd", {}, euros(cents(z.vat_total)))),
-      el("div", { class: total ? "change" : null }, el("dt", {}, "Écart de caisse"), el("dd", { "data-variance-total": "" }, signed(s.variance_total))),
+      el("div", { class: "variance-total" }, el("dt", {}, total ? "Écart de caisse" : "Écart de caisse : aucun"), el("dd", { "data-variance-total": "" }, signed(s.variance_total))),
     ),
     el("h3", {}, "Par moyen de paiement"),
     table(
