@@ -360,7 +360,7 @@ async function priceLists(body) {
         "div",
         { class: "panel" },
         el("h3", {}, "Appliquer"),
-        el("p", {}, `${number(Math.max(good, 0))} ligne${good > 1 ? "s" : ""} correcte${good > 1 ? "s" : ""} seront appliquées ; les lignes en erreur sont ignorées.`),
+        el("p", {}, good > 1 ? `${number(good)} lignes correctes seront appliquées ; les lignes en erreur sont ignorées.` : `${good > 0 ? "1 ligne correcte sera appliquée" : "Aucune ligne à appliquer"} ; les lignes en erreur sont ignorées.`),
         r.jump_count ? el("div", { class: "check" }, accept, el("label", { for: "accepter-hausses" }, "Appliquer aussi les variations fortes (vérifiées)")) : null,
         r.unknown ? el("div", { class: "check" }, create, el("label", { for: "creer-inconnus" }, "Créer les articles des références inconnues")) : null,
         el("div", { class: "actions" }, apply, el("button", { type: "button", class: "quiet", onclick: () => showMapping(state.mapping || {}) }, "Changer la correspondance des colonnes")),
