@@ -134,3 +134,14 @@ class TenantPermission(Base):
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
     updated_by: Mapped[uuid.UUID | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DashboardLayout(Base):
+    """The dashboard's widgets a user chose, in the order chosen (issue #26): kept on the
+    server so that they follow the user from the shop's PC to the office's."""
+
+    __tablename__ = "dashboard_layouts"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    widgets: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

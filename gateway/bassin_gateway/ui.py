@@ -5,7 +5,9 @@
 - the assets under ``/ui/``, revalidated on each load (ETag, 304) and gzip-compressed when
   the browser accepts it;
 - ``GET /ui/me``: who the caller is and which actions its company grants it, for the
-  navigation (the roles alone do not say it: a company may change its permission table).
+  navigation (the roles alone do not say it: a company may change its permission table);
+- ``GET``/``PUT /ui/dashboard-widgets``: the dashboard's widgets the user chose, in order,
+  kept per user on the server (``null``: never chosen, the screen's default).
 
 The screens call the JSON API under ``/api/v1`` with the user's bearer token, as any client.
 """
@@ -19,9 +21,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, jsonify, request, send_file
+from marshmallow import fields, validate
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 
-from bassin_common.permissions import PERMISSIONS
-from bassin_gateway.app import authenticate
+from bassin_common.errors import Forbidden
+from bassin_common.permissions import PERMISSIONS, STAFF
+from bassin_common.schemas import StrictSchema, load_or_reject
+from bassin_common.tenancy import RequestContext
+from bassin_gateway.app import authenticate, bassin, json_body
+from bassin_gateway.models import DashboardLayout
 
 ROOT = Path(__file__).resolve().parent / "static" / "ui"
 INDEX = ROOT / "index.html"
@@ -40,6 +49,10 @@ PAGES = (
     "/client",
     "/prospects",
     "/devis",
+    # shop and office (issue 26): cash session and Z report, purchasing, billing
+    "/caisse/session",
+    "/achats",
+    "/facturation",
 )
 
 # The pages run this origin's scripts and styles only, and talk to this origin only; no
@@ -86,6 +99,56 @@ def me():
     response = jsonify(user_id=context.user_id, roles=sorted(context.roles), permissions=allowed)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+class DashboardWidgets(StrictSchema):
+    """The widgets chosen, in order (their ids in ``ui/screens/dashboard.js``)."""
+
+    widgets = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9-]{0,39}$")),
+        required=True,
+        validate=validate.Length(max=30),
+    )
+
+
+def _widgets_answer(widgets: list[str] | None) -> Response:
+    response = jsonify(widgets=widgets)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _staff() -> RequestContext:
+    """The caller, a member of the staff (the dashboard is theirs: not a portal's, nor a key's)."""
+    context, _ = authenticate()
+    if STAFF.isdisjoint(context.roles):
+        raise Forbidden("the dashboard is the staff's")
+    return context
+
+
+@routes.get("/ui/dashboard-widgets")
+def dashboard_widgets():
+    """The widgets the caller chose, in order; ``null`` when it never chose."""
+    context = _staff()
+    with bassin("sessions")() as session:
+        chosen = session.scalar(select(DashboardLayout.widgets).where(DashboardLayout.user_id == context.user_id))
+    return _widgets_answer(chosen)
+
+
+@routes.put("/ui/dashboard-widgets")
+def choose_dashboard_widgets():
+    """Keep the caller's choice (each widget once, in the order given)."""
+    context = _staff()
+    widgets = list(dict.fromkeys(load_or_reject(DashboardWidgets(), json_body())["widgets"]))
+    with bassin("sessions")() as session:
+        statement = insert(DashboardLayout).values(user_id=context.user_id, widgets=widgets)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[DashboardLayout.user_id],
+                set_={"widgets": widgets, "updated_at": statement.excluded.updated_at},
+            )
+        )
+        session.commit()
+    return _widgets_answer(widgets)
 
 
 def _file(path: Path) -> Response:

@@ -38,7 +38,7 @@ class Services:
 
     def call_async(self, context: Any, service: str, method: str, *args: Any) -> Reply:
         self.calls.append((service, method, args))
-        answer = self.answers[method]
+        answer = self.answers.get(method, {"items": [], "next": None})  # a part a test leaves out: empty
         outcome = answer.pop(0) if isinstance(answer, list) else answer
         return Reply(outcome, self.delay.get(method, 0))
 
@@ -166,3 +166,44 @@ def test_the_actions_to_take_the_whole_company_s_for_a_manager(app_with, bearer,
         method: args[0]["inbox"] for _, method, args in services.calls if method in ("inbox_summary", "list_actions")
     }
     assert asked == {"inbox_summary": inbox, "list_actions": inbox}
+# --- shop and office (issue 26): the invoices to check, the deliveries awaited --------------------
+
+DRAFT = {"id": "9c2e4a6b-8d0f-4b2d-9e4f-6a8c0e2b4d88", "kind": "deposit", "customer_name": "Mme Durand"}
+ORDER = {"id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", "number": "CF-000042", "supplier_name": "HydroSud"}
+
+
+def test_the_drafts_to_check_and_the_deliveries_awaited_come_with_the_rest(app_with, bearer) -> None:
+    services = Services(
+        list_sales=sales(),
+        get_supplier_basket={"items": [], "next": None},
+        list_invoices={"items": [{**DRAFT, "total_incl_vat": "1794.00", "status": "draft"}], "next": "c"},
+        list_purchase_orders={"items": [{**ORDER, "expected_on": "2026-07-21", "late": True}], "next": None},
+    )
+    body = app_with(services).get("/api/v1/dashboard", headers=bearer("office")).get_json()
+    assert body["invoices_to_check"] == {
+        "status": "ok",
+        "detail": None,
+        "items": [{**DRAFT, "total_incl_vat": "1794.00"}],
+        "more": True,
+    }
+    assert body["deliveries"] == {
+        "status": "ok",
+        "detail": None,
+        "items": [{**ORDER, "expected_on": "2026-07-21", "late": True}],
+        "more": False,
+    }
+    asked = {method: args[0] for _, method, args in services.calls}
+    assert asked["list_invoices"] == {"status": "draft", "limit": 5}
+    assert asked["list_purchase_orders"] == {"status": "open", "limit": 5}
+
+
+def test_the_drafts_are_not_a_cashier_s_to_read(app_with, bearer) -> None:
+    services = Services(list_sales=sales())
+    body = app_with(services).get("/api/v1/dashboard", headers=bearer("cashier")).get_json()
+    assert body["invoices_to_check"] == {
+        "status": "not_allowed",
+        "detail": body["invoices_to_check"]["detail"],
+        "items": None,
+        "more": None,
+    }
+    assert body["deliveries"]["status"] == "not_allowed"

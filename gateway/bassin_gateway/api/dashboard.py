@@ -1,4 +1,5 @@
-"""The dashboard in one request (issue #26): today's till and the supplier basket, asked of
+"""The dashboard in one request (issue #26): today's till, the supplier basket, the invoices
+and payment requests to check and the deliveries awaited, asked of
 their services at once under one deadline; a part whose service is slow, down or not the
 caller's to read is marked (``status``) and the rest still answers
 (``bassin_gateway.aggregate``)."""
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import jsonify, request
 from marshmallow import Schema, fields, validate
 
-from bassin_common.permissions import MANAGE_STOCK, READ_BUSINESS_DATA
+from bassin_common.permissions import MANAGE_INVOICES, MANAGE_STOCK, READ_BUSINESS_DATA
 from bassin_common.schemas import Money, StrictSchema, load_or_reject
 from bassin_gateway.aggregate import STATUSES, Caller, Part, gather_parts
 from bassin_gateway.own_routes import GatewayApi
@@ -91,12 +92,38 @@ class ActionsPart(Marked):
     due_today = fields.Integer(allow_none=True, metadata={"example": 2})
     high_priority = fields.Integer(allow_none=True, metadata={"example": 4})
     latest = fields.List(fields.Nested(ActionLine), allow_none=True)
+class DraftInvoice(Schema):
+    id = fields.UUID(metadata={"example": "9c2e4a6b-8d0f-4b2d-9e4f-6a8c0e2b4d88"})
+    kind = fields.String(metadata={"example": "deposit", "description": "`invoice`, `deposit` or `credit_note`."})
+    customer_name = fields.String(metadata={"example": "Mme Hélène Durand"})
+    total_incl_vat = Money(metadata={"example": "1794.00"})
+
+
+class InvoicesPart(Marked):
+    items = fields.List(fields.Nested(DraftInvoice), allow_none=True)
+    more = fields.Boolean(allow_none=True, metadata={"example": False, "description": "More drafts than shown."})
+
+
+class ExpectedDelivery(Schema):
+    id = fields.UUID(metadata={"example": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"})
+    number = fields.String(metadata={"example": "CF-000042"})
+    supplier_name = fields.String(metadata={"example": "HydroSud Distribution"})
+    expected_on = fields.Date(allow_none=True, metadata={"example": "2026-07-21"})
+    late = fields.Boolean(metadata={"example": False})
+
+
+class DeliveriesPart(Marked):
+    items = fields.List(fields.Nested(ExpectedDelivery), allow_none=True)
+    more = fields.Boolean(allow_none=True, metadata={"example": False, "description": "More orders than shown."})
 
 
 class DashboardOutput(Schema):
     till = fields.Nested(TillPart)
     supplier_basket = fields.Nested(BasketPart)
     actions = fields.Nested(ActionsPart)  # the story (issue 29): every area's actions to take
+    # shop and office (issue 26): the invoices and payment requests to check, the deliveries awaited
+    invoices_to_check = fields.Nested(InvoicesPart)
+    deliveries = fields.Nested(DeliveriesPart)
 
 
 def _today_in_france() -> datetime:
@@ -133,12 +160,24 @@ def actions(caller: Caller) -> dict[str, Any]:
     page = caller.call("notifications", "list_actions", {"inbox": inbox, "limit": LATEST})
     keys = ("id", "title", "due_on", "priority", "link")
     return {**summary, "latest": [{key: action[key] for key in keys} for action in page["items"]]}
+def invoices_to_check(caller: Caller) -> dict[str, Any]:
+    page = caller.call("pos", "list_invoices", {"status": "draft", "limit": BASKET_LINES})
+    keys = ("id", "kind", "customer_name", "total_incl_vat")
+    return {"items": [{key: item[key] for key in keys} for item in page["items"]], "more": bool(page["next"])}
+
+
+def deliveries(caller: Caller) -> dict[str, Any]:
+    page = caller.call("inventory", "list_purchase_orders", {"status": "open", "limit": BASKET_LINES})
+    keys = ("id", "number", "supplier_name", "expected_on", "late")
+    return {"items": [{key: item[key] for key in keys} for item in page["items"]], "more": bool(page["next"])}
 
 
 EMPTY = {
     "till": {"sales": None, "total": None, "complete": None, "latest": None},
     "supplier_basket": {"lines": None, "more": None},
     "actions": {"open": None, "overdue": None, "due_today": None, "high_priority": None, "latest": None},
+    "invoices_to_check": {"items": None, "more": None},
+    "deliveries": {"items": None, "more": None},
 }
 
 
@@ -146,8 +185,8 @@ EMPTY = {
     "GET",
     "",
     READ_BUSINESS_DATA,
-    summary="The dashboard in one request: today's till and the supplier basket, each part marked when its "
-    "service is slow, down or not the caller's to read",
+    summary="The dashboard in one request: today's till, the supplier basket, the invoices to check and the "
+    "deliveries awaited, each part marked when its service is slow, down or not the caller's to read",
     query="bassin_gateway.api.dashboard:DashboardQuery",
     response="bassin_gateway.api.dashboard:DashboardOutput",
     statuses=(422,),
@@ -158,6 +197,8 @@ def dashboard():
         "till": Part(READ_BUSINESS_DATA, todays_till(since)),
         "supplier_basket": Part(MANAGE_STOCK, supplier_basket),
         "actions": Part(READ_BUSINESS_DATA, actions),  # the story (issue 29)
+        "invoices_to_check": Part(MANAGE_INVOICES, invoices_to_check),
+        "deliveries": Part(MANAGE_STOCK, deliveries),
     }
     answer = {}
     for name, outcome in gather_parts(parts, DEADLINE_SECONDS).items():

@@ -16,6 +16,10 @@ const SCREENS = [
   { path: "/client", label: "Fiche client", module: "./screens/customer.js", requires: "read_business_data", hidden: true },
   { path: "/prospects", label: "Prospects et devis", module: "./screens/pipeline.js", requires: "manage_sales_pipeline" },
   { path: "/devis", label: "Devis", module: "./screens/quote.js", requires: "manage_sales_pipeline", hidden: true },
+  // shop and office (issue 26): cash session and Z report (from the till), purchasing, billing
+  { path: "/caisse/session", label: "Ouverture et clôture de caisse", module: "./screens/cash.js", requires: "record_sales", hidden: true },
+  { path: "/achats", label: "Achats", module: "./screens/purchasing.js", requires: "manage_purchasing" },
+  { path: "/facturation", label: "Facturation", module: "./screens/billing.js", requires: "manage_invoices" },
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].

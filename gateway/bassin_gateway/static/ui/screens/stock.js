@@ -21,7 +21,7 @@ export default {
         : null,
       body,
     );
-    if (view === "panier") basket(body);
+    if (view === "panier") basket(body, can);
     else articles(body, can);
   },
 };
@@ -190,7 +190,7 @@ function editThresholds(detail, article, level, reload) {
 
 // --- the supplier basket -------------------------------------------------------------------------
 
-async function basket(body) {
+async function basket(body, can) {
   fill(body, el("p", { class: "muted" }, "Chargement du panier fournisseur…"));
   try {
     const lines = [];
@@ -213,6 +213,7 @@ async function basket(body) {
     fill(
       body,
       el("p", { class: "lead" }, `${number(lines.length)} article${lines.length > 1 ? "s" : ""} à commander chez ${number(bySupplier.size)} fournisseur${bySupplier.size > 1 ? "s" : ""}. Les quantités ramènent chaque stock à son maximum.`),
+      can("manage_purchasing") ? el("a", { class: "button primary", href: "/achats?vue=panier", "data-link": true }, "Valider en bons de commande") : null,
       [...bySupplier].map(([supplier, items]) =>
         el(
           "section",

@@ -2,6 +2,8 @@
 // and presses Enter), the cart, split payments with change, the ticket. Large targets,
 // keyboard shortcuts for the payment methods, no modal in the way of the next customer.
 // It sells from the till's own catalogue (pos), so it keeps selling when inventory is down.
+// Discounts (a line's, the cart's) are priced by pos (/carts/pricing), within the role's
+// limit (the billing settings' discount limit; none for those who may refund).
 
 import { api, ApiError, everyPage, frenchMessages, newKey } from "../api.js";
 import { debounce, el, fill, notice } from "../dom.js";
@@ -22,8 +24,12 @@ const SHOP_KEY = "bassin.caisse.magasin"; // the shop of this till, on this comp
 const SALE_KEY = "bassin.caisse.vente"; // the sale in progress in this tab: it survives a reload or a new login
 
 export default {
-  render(main) {
+  render(main, { can = () => false } = {}) {
     const state = {
+      cartDiscount: "", // the cart's discount, a percentage ("5.00"), "" for none
+      priced: null, // pos's pricing of a discounted cart: {signature, total, discount, pending, failed}
+      discountLimit: null, // the cashier's limit (percent), null when unknown or unlimited
+      repricing: null, // the timer of the next pricing (after a quiet moment)
       catalogue: [],
       lines: [], // {entry, quantity}
       payments: [], // {method, cents}
@@ -56,11 +62,24 @@ export default {
       el("button", { type: "button", class: "method", "data-method": m.method, onclick: () => pay(m.method) }, m.label, el("kbd", {}, m.key)),
     );
     const validate = el("button", { type: "button", class: "primary validate", onclick: () => complete() }, "Valider la vente", el("kbd", {}, VALIDATE_KEY));
+    const cartDiscount = el("input", { id: "remise-panier", type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "0" });
+    const discountHint = el("p", { class: "hint", id: "remise-aide" }, "Remise en pourcentage sur tout le panier.");
+    cartDiscount.setAttribute("aria-describedby", "remise-aide");
+    cartDiscount.addEventListener("change", () => {
+      const percent = readPercent(cartDiscount.value);
+      if (percent === null) {
+        cartDiscount.value = state.cartDiscount.replace(".", ",");
+        return say("error", "Remise illisible : un pourcentage, par exemple 5 ou 7,5.");
+      }
+      state.cartDiscount = percent;
+      changed();
+    });
     const paymentPanel = el(
       "section",
       { class: "panel pay", "aria-labelledby": "titre-paiement" },
       el("h2", { id: "titre-paiement" }, "Paiement"),
       totals,
+      el("div", { class: "field discount-field" }, el("label", { for: "remise-panier" }, "Remise sur le panier (%)"), cartDiscount, discountHint),
       validate,
       el("div", { class: "field" }, el("label", { for: "montant" }, "Montant reçu (vide : le reste à payer)"), given),
       el("div", { class: "methods" }, methodButtons),
@@ -85,7 +104,7 @@ export default {
           feedback,
           results,
         ),
-        el("section", { class: "panel cart-panel", "aria-labelledby": "titre-panier" }, el("h2", { id: "titre-panier" }, "Panier"), cart),
+        el("section", { class: "panel cart-panel", "aria-labelledby": "titre-panier" }, el("h2", { id: "titre-panier" }, "Panier"), cart, el("p", {}, el("a", { href: "/caisse/session", "data-link": true }, "Ouverture et clôture de caisse (ticket Z)"))),
         el("div", { class: "pay-column" }, paymentPanel, ticketPanel),
       ),
     );
@@ -131,12 +150,14 @@ export default {
 
     loadCatalogue();
     loadShops();
+    loadDiscountLimit();
     const refresh = setInterval(loadCatalogue, CATALOGUE_REFRESH_MS);
     draw();
     focusScan();
     return () => {
       document.removeEventListener("keydown", onKey);
       clearInterval(refresh);
+      clearTimeout(state.repricing);
     };
 
     // --- the shop of this till (asked only when the company has several) ----------------------
@@ -158,6 +179,79 @@ export default {
         shops.map((shop) => el("option", { value: shop.id, selected: shop.id === localStorage.getItem(SHOP_KEY) }, `${shop.name} (${shop.code})`)),
       );
       fill(shopChoice, el("div", { class: "field" }, el("label", { for: "magasin" }, "Magasin de cette caisse"), select));
+    }
+
+    // --- discounts: the role's limit, and pos's pricing of a discounted cart ------------------
+
+    async function loadDiscountLimit() {
+      if (can("refund_sales")) {
+        fill(discountHint, "Remise en pourcentage sur tout le panier (votre rôle n’a pas de limite).");
+        return;
+      }
+      try {
+        const settings = await api("GET", "/api/v1/pos/billing-settings");
+        state.discountLimit = Number(settings.discount_limit);
+        fill(discountHint, `Remise en pourcentage, ${settings.discount_limit.replace(".", ",")} % au plus sous le prix du catalogue (au-delà : un gérant).`);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error; // unknown limit: pos still checks it
+      }
+    }
+
+    function discounted() {
+      return Boolean(state.cartDiscount || state.lines.some((l) => l.discount));
+    }
+
+    function signature() {
+      return JSON.stringify([state.cartDiscount, state.lines.map((l) => [l.entry.article_id, l.quantity, l.discount || ""])]);
+    }
+
+    /** Whether the total is known: no discount, or pos priced this very cart. */
+    function priced() {
+      return !discounted() || Boolean(state.priced && state.priced.signature === signature() && !state.priced.pending && !state.priced.failed);
+    }
+
+    function beyondLimit() {
+      if (state.discountLimit === null) return false;
+      const combined = (l) => 100 - (100 - Number(l.discount || 0)) * (100 - Number(state.cartDiscount || 0)) / 100;
+      return state.lines.some((l) => combined(l) > state.discountLimit + 1e-9);
+    }
+
+    function reprice() {
+      clearTimeout(state.repricing);
+      state.repricing = setTimeout(repriceNow, 150);
+    }
+
+    async function repriceNow() {
+      if (!discounted() || !state.lines.length) return;
+      const mine = signature();
+      if (beyondLimit()) {
+        state.priced = { signature: mine, failed: true };
+        draw();
+        return say("error", `Remise refusée : au-delà de ${String(state.discountLimit).replace(".", ",")} % sous le prix du catalogue, demandez à un gérant.`);
+      }
+      state.priced = { signature: mine, pending: true };
+      draw();
+      try {
+        const answer = await api("POST", "/api/v1/pos/carts/pricing", { body: saleBody(false) });
+        if (state.priced.signature !== mine) return;
+        state.priced = { signature: mine, total: cents(answer.total), discount: cents(answer.discount_total), lines: answer.lines };
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        if (state.priced.signature !== mine) return;
+        state.priced = { signature: mine, failed: true };
+        say("error", `Remise refusée. ${error.french} ${Object.values(error.errors).map(frenchMessages).join(" ")}`.trim());
+      }
+      draw();
+    }
+
+    function saleBody(withPayments = true) {
+      const shop = localStorage.getItem(SHOP_KEY);
+      return {
+        ...(withPayments && shop ? { location_id: shop } : {}),
+        lines: state.lines.map((l) => ({ article_id: l.entry.article_id, quantity: l.quantity, ...(l.discount ? { discount_percent: l.discount } : {}) })),
+        ...(state.cartDiscount ? { discount_percent: state.cartDiscount } : {}),
+        ...(withPayments ? { payments: state.payments.map((p) => ({ method: p.method, amount: amount(p.cents) })) } : {}),
+      };
     }
 
     // --- the catalogue and the search -------------------------------------------------------
@@ -242,9 +336,11 @@ export default {
       }
       state.change = 0;
       draw();
+      reprice();
     }
 
     function total() {
+      if (discounted()) return priced() ? state.priced.total : state.lines.reduce((sum, l) => sum + cents(l.entry.sale_price) * l.quantity, 0);
       return state.lines.reduce((sum, l) => sum + cents(l.entry.sale_price) * l.quantity, 0);
     }
     function paid() {
@@ -260,8 +356,8 @@ export default {
       if (!state.restored) return;
       if (state.ticket || !state.lines.length) sessionStorage.removeItem(SALE_KEY);
       else {
-        const lines = state.lines.map((l) => ({ article_id: l.entry.article_id, quantity: l.quantity }));
-        sessionStorage.setItem(SALE_KEY, JSON.stringify({ lines, payments: state.payments, change: state.change, key: state.key }));
+        const lines = state.lines.map((l) => ({ article_id: l.entry.article_id, quantity: l.quantity, discount: l.discount || "" }));
+        sessionStorage.setItem(SALE_KEY, JSON.stringify({ lines, payments: state.payments, change: state.change, key: state.key, cartDiscount: state.cartDiscount }));
       }
     }
 
@@ -276,7 +372,10 @@ export default {
       }
       if (!kept || state.lines.length) return keep();
       const byId = new Map(state.catalogue.map((entry) => [entry.article_id, entry]));
-      state.lines = kept.lines.filter((l) => byId.has(l.article_id)).map((l) => ({ entry: byId.get(l.article_id), quantity: l.quantity }));
+      state.lines = kept.lines.filter((l) => byId.has(l.article_id)).map((l) => ({ entry: byId.get(l.article_id), quantity: l.quantity, discount: l.discount || "" }));
+      state.cartDiscount = kept.cartDiscount || "";
+      cartDiscount.value = state.cartDiscount.replace(".", ",");
+      reprice();
       // The payments and the sale's key only if every line is still there (same total, same sale).
       if (state.lines.length === kept.lines.length) Object.assign(state, { payments: kept.payments, change: kept.change, key: kept.key });
       draw();
@@ -307,14 +406,18 @@ export default {
                   ),
                   el("span", { class: "amount" }, euros(cents(line.entry.sale_price) * line.quantity)),
                   el("button", { type: "button", class: "remove", "aria-label": `Retirer ${line.entry.name}`, onclick: () => { setQuantity(line, 0); focusScan(); } }, "✕"),
+                  lineDiscount(line),
                 ),
               ),
             )
           : el("p", { class: "muted" }, "Panier vide : scannez ou cherchez un article."),
       );
       const due = remaining();
+      const ready = priced();
       fill(
         totals,
+        discounted() && ready && state.priced.discount ? el("div", { class: "total-line" }, el("span", {}, "dont remises"), el("span", { "data-discount": "" }, euros(-state.priced.discount))) : null,
+        discounted() && !ready ? el("p", { class: "muted" }, state.priced && state.priced.failed ? "Remise refusée : corrigez-la pour encaisser." : "Calcul de la remise…") : null,
         el("div", { class: "total-line big" }, el("span", {}, "Total TTC"), el("span", { "data-total": "" }, euros(total()))),
         state.payments.length ? el("div", { class: "total-line" }, el("span", {}, "Déjà payé"), el("span", {}, euros(paid()))) : null,
         el("div", { class: "total-line huge due" }, el("span", {}, "Reste à payer"), el("span", { "data-due": "" }, euros(due))),
@@ -327,8 +430,9 @@ export default {
         ),
       );
       const empty = !state.lines.length;
-      for (const button of methodButtons) button.disabled = empty || due === 0 || state.sending;
-      validate.disabled = state.sending;
+      for (const button of methodButtons) button.disabled = empty || due === 0 || state.sending || !ready;
+      validate.disabled = state.sending || !ready;
+      cartDiscount.disabled = empty || state.payments.length > 0;
       validate.hidden = empty || due !== 0; // shown once the sale is paid in full
       given.disabled = empty || due === 0;
       given.placeholder = due ? `${amount(due).replace(".", ",")} (reste à payer)` : "";
@@ -338,7 +442,7 @@ export default {
 
     function pay(method) {
       const due = remaining();
-      if (!state.lines.length || due === 0 || state.sending) return;
+      if (!state.lines.length || due === 0 || state.sending || !priced()) return;
       const typed = given.value.trim() ? parseEuros(given.value) : due;
       if (!Number.isFinite(typed) || typed <= 0) return refuse("Montant illisible : saisissez par exemple 20 ou 12,50.");
       if (typed > due && method !== "cash") return refuse(`Le montant dépasse le reste à payer (${euros(due)}) ; seules les espèces se rendent.`);
@@ -358,15 +462,11 @@ export default {
     }
 
     async function complete() {
-      if (!state.lines.length || remaining() !== 0 || state.sending) return;
+      if (!state.lines.length || remaining() !== 0 || state.sending || !priced()) return;
       state.key = state.key || newKey(); // the same key when this sale is sent again
       state.sending = true;
       draw();
-      const body = {
-        ...(localStorage.getItem(SHOP_KEY) ? { location_id: localStorage.getItem(SHOP_KEY) } : {}),
-        lines: state.lines.map((l) => ({ article_id: l.entry.article_id, quantity: l.quantity })),
-        payments: state.payments.map((p) => ({ method: p.method, amount: amount(p.cents) })),
-      };
+      const body = saleBody();
       try {
         const sale = await api("POST", "/api/v1/pos/sales", { body, idempotencyKey: state.key });
         state.ticket = { sale, change: state.change };
@@ -410,8 +510,25 @@ export default {
       say("ok", `Vente enregistrée : ${euros(cents(sale.total))}.`);
     }
 
+    function lineDiscount(line) {
+      const id = `remise-${line.entry.article_id}`;
+      const input = el("input", { id, type: "text", inputmode: "decimal", autocomplete: "off", placeholder: "0", value: (line.discount || "").replace(".", ",") });
+      input.disabled = state.payments.length > 0;
+      input.addEventListener("change", () => {
+        const percent = readPercent(input.value);
+        if (percent === null) {
+          input.value = (line.discount || "").replace(".", ",");
+          return say("error", "Remise illisible : un pourcentage, par exemple 5 ou 7,5.");
+        }
+        line.discount = percent;
+        changed();
+      });
+      return el("span", { class: "discount discount-line" }, el("label", { for: id }, `Remise % — ${line.entry.name}`), input);
+    }
+
     function newSale() {
-      Object.assign(state, { lines: [], payments: [], change: 0, key: null, ticket: null });
+      Object.assign(state, { lines: [], payments: [], change: 0, key: null, ticket: null, cartDiscount: "", priced: null });
+      cartDiscount.value = "";
       ticketPanel.hidden = true;
       paymentPanel.hidden = false;
       feedback.replaceChildren();
@@ -427,6 +544,14 @@ export default {
     }
   },
 };
+
+/** What a person typed as a percentage ("5", "7,5") → "7.50"; "" for none; null when unreadable. */
+export function readPercent(text) {
+  const value = String(text).trim().replace(",", ".").replace(/\s*%$/, "");
+  if (!value || Number(value) === 0) return "";
+  if (!/^\d{1,3}(\.\d{1,2})?$/.test(value) || Number(value) >= 100) return null;
+  return Number(value).toFixed(2);
+}
 
 /** "3*CODE" → {quantity: 3, code: "CODE"}. */
 export function parseEntry(text) {
