@@ -11,6 +11,9 @@ const SCREENS = [
   { path: "/", label: "Tableau de bord", module: "./screens/dashboard.js", requires: null },
   { path: "/caisse", label: "Caisse", module: "./screens/till.js", requires: "record_sales" },
   { path: "/stock", label: "Stock", module: "./screens/stock.js", requires: "read_business_data" },
+  // the field: worksite planner and SAV desk (issue 27)
+  { path: "/chantiers", label: "Chantiers", module: "./screens/planner.js", requires: "read_business_data" },
+  { path: "/sav", label: "SAV", module: "./screens/sav.js", requires: "manage_service_tickets" },
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].

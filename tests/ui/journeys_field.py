@@ -1,0 +1,211 @@
+"""The field's journeys (issue 27): the worksite planner and the SAV desk, in Chromium, run
+by test_browser.py. Each journey makes its own data through the API with the logged-in
+session (a customer, a construction quote accepted, a heat pump…), never the demo's.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+from browsing import BASE, PHONE, SKIP_UNLESS_STARTED, Watched, assert_contrast, assert_usable_at_375, log_in, shot
+from playwright.sync_api import Page, expect
+
+pytestmark = SKIP_UNLESS_STARTED
+
+EVERY_SKILL = ["earthworks", "masonry", "plumbing", "waterproofing", "electrics", "finishing"]
+CALL = """async ([method, path, body]) => {
+  const s = JSON.parse(localStorage.getItem("bassin.session"));
+  const headers = {Authorization: `Bearer ${s.access_token}`, "Idempotency-Key": crypto.randomUUID()};
+  if (body !== null) headers["Content-Type"] = "application/json";
+  const answer = await fetch(path, {method, headers, body: body === null ? undefined : JSON.stringify(body)});
+  return {status: answer.status, body: await answer.json().catch(() => null)};
+}"""
+
+
+def call(page: Page, method: str, path: str, body: Any = None, expected: int = 200) -> Any:
+    answer = page.evaluate(CALL, [method, path, body])
+    assert answer["status"] == expected, (method, path, answer)
+    return answer["body"]
+
+
+def french(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def new_customer(page: Page, last_name: str) -> dict[str, Any]:
+    customer = {
+        "kind": "private",
+        "first_name": "Hélène",
+        "last_name": last_name,
+        "emails": [{"address": f"{last_name.lower()}@example.fr"}],
+        "billing_address": {"line1": "12 chemin des Oliviers", "postcode": "30900", "city": "Nîmes"},
+        "sites": [{"label": "Mas", "line1": "Route d'Uzès", "postcode": "30190", "city": "Saint-Chaptes"}],
+    }
+    return call(page, "POST", "/api/v1/customers/customers", customer, 201)
+
+
+def new_project(page: Page) -> dict[str, Any]:
+    """A construction quote accepted: worksites makes its project (from order_confirmed)."""
+    customer = new_customer(page, f"Gantt{uuid.uuid4().hex[:6]}")
+    quote = {
+        "kind": "construction",
+        "customer_id": customer["id"],
+        "site_id": customer["sites"][0]["id"],
+        "lines": [
+            {
+                "description": "Piscine béton 8 x 4 m",
+                "quantity": "1",
+                "unit_price_excl_vat": "32500.00",
+                "vat_rate": "20.00",
+            }
+        ],
+        "pool": {
+            "pool_type_code": "BET-R8",
+            "shape": "rectangle",
+            "length_m": "8.00",
+            "width_m": "4.00",
+            "mean_depth_m": "1.50",
+            "coating": "liner",
+            "filtration": "sand",
+            "treatment": "salt",
+        },
+    }
+    created = call(page, "POST", "/api/v1/customers/quotes", quote, 201)
+    call(page, "POST", f"/api/v1/customers/quotes/{created['id']}/send")
+    call(page, "POST", f"/api/v1/customers/quotes/{created['id']}/accept")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        projects = call(page, "GET", "/api/v1/worksites/projects?limit=200")["items"]
+        mine = [p for p in projects if p["customer_id"] == customer["id"]]
+        if mine:
+            return mine[0]
+        page.wait_for_timeout(500)
+    raise AssertionError("no project made from the accepted quote")
+
+
+def filling_of(page: Page, project_id: str) -> str:
+    return call(page, "GET", f"/api/v1/worksites/projects/{project_id}")["filling_date"]
+
+
+def test_a_step_dragged_shows_the_new_filling_date_and_is_saved_only_when_confirmed(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    crew = {"name": f"Équipe Gantt {uuid.uuid4().hex[:4]}", "skills": EVERY_SKILL}
+    call(page, "POST", "/api/v1/worksites/crews", crew, 201)
+    project = new_project(page)
+
+    # Planned from the screen, from a Monday of a season far ahead (no other site then).
+    page.goto(f"{BASE}/chantiers?chantier={project['id']}")
+    expect(page.get_by_role("heading", name="Planning des chantiers")).to_be_visible()
+    page.get_by_label("Date de début").fill("2031-03-03")
+    page.get_by_role("button", name="Planifier le chantier").click()
+    expect(page.get_by_role("status").filter(has_text="Chantier planifié")).to_be_visible()
+    before = filling_of(page, project["id"])
+    expect(page.locator("[data-figure=filling]")).to_have_text(french(before))
+    structure = page.locator("g.bar[data-step=structure]")
+    expect(structure).to_be_visible()
+    expect(page.locator("svg.gantt path.dep")).not_to_have_count(0)  # the dependencies drawn
+
+    # Dragged a week later: the consequences shown, nothing saved yet.
+    day_width = int(page.locator("svg.gantt").get_attribute("data-day-width"))
+    box = structure.bounding_box()
+    with page.expect_response(lambda r: r.url.endswith("/move-preview")) as previewed:
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 + 3 * day_width, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.move(box["x"] + box["width"] / 2 + 7 * day_width, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+    preview = previewed.value.json()
+    assert preview["possible"] and preview["filling_date"] > before, preview
+    region = page.get_by_role("region", name="Aperçu du déplacement")
+    expect(region.get_by_role("heading", name=re.compile("Déplacer « Murs et réservations »"))).to_be_visible()
+    expect(region.locator("[data-figure=ancienne-mise-en-eau]")).to_have_text(french(before))
+    expect(region.locator("[data-figure=nouvelle-mise-en-eau]")).to_have_text(french(preview["filling_date"]))
+    expect(region.locator(".moved-list li")).to_have_count(len(preview["moved"]))
+    expect(region).to_contain_text("Hydraulique")
+    expect(page.locator("g.bar-moved")).not_to_have_count(0)
+    assert filling_of(page, project["id"]) == before  # a preview saves nothing
+    assert_contrast(page)
+    shot(page, "planning-chantier-apercu")
+    region.get_by_role("button", name="Annuler").click()
+    expect(page.get_by_text("Déplacement annulé : rien n\u2019a été modifié.")).to_be_visible()
+    assert filling_of(page, project["id"]) == before
+
+    # The keyboard's way: the bar focused, → seven times, Enter; then confirmed: saved.
+    page.locator("g.bar[data-step=structure]").focus()
+    with page.expect_response(lambda r: r.url.endswith("/move-preview")) as previewed:
+        for _ in range(7):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+    moved_to = previewed.value.json()["filling_date"]
+    assert moved_to == preview["filling_date"]
+    expect(region.locator("[data-figure=nouvelle-mise-en-eau]")).to_have_text(french(moved_to))
+    region.get_by_role("button", name="Confirmer le déplacement").click()
+    expect(page.get_by_role("status").filter(has_text="déplacée. Mise en eau le")).to_be_visible()
+    expect(page.locator("[data-figure=filling]")).to_have_text(french(moved_to))
+    assert filling_of(page, project["id"]) == moved_to
+
+    # Too early (before its predecessors allow): refused with the reason, the earliest offered.
+    step = page.locator("li.step[data-step=hydraulics]")
+    step.get_by_role("button", name="Déplacer : Hydraulique").click()
+    step.get_by_label("Nouvelle date de début").fill("2031-03-10")
+    step.get_by_role("button", name="Voir les conséquences").click()
+    expect(region.get_by_role("alert")).to_contain_text("Ce déplacement n\u2019est pas possible")
+    expect(region.get_by_role("alert")).to_contain_text("au plus tôt le")
+    expect(region.get_by_role("button", name=re.compile(r"Essayer le \d\d/\d\d/\d{4}"))).to_be_visible()
+    region.get_by_role("button", name="Annuler").click()
+
+    # On site: the permit started, a photo added; the crews' week lists the project.
+    page.locator("li.step[data-step=permit]").get_by_role("button", name="Démarrer : Plans et permis").click()
+    expect(page.get_by_role("status").filter(has_text="« Plans et permis » démarrée")).to_be_visible()
+    permit = page.locator("li.step[data-step=permit]")
+    expect(permit).to_contain_text("En cours")
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8cf"
+        "c0f01f0005000201ffa3e5c8a30000000049454e44ae426082"
+    )
+    with page.expect_response(lambda r: r.url.endswith("/photos") and r.request.method == "POST") as sent:
+        photo = {"name": "dossier.png", "mimeType": "image/png", "buffer": png}
+        permit.locator("input[type=file]").set_input_files(photo)
+    assert sent.value.status == 201
+    expect(permit.get_by_text("Photo ajoutée.")).to_be_visible()
+    shot(page, "planning-chantier", full_page=False)
+
+
+def test_the_crews_week_and_the_season_proposal(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    name = f"Équipe Semaine {uuid.uuid4().hex[:4]}"
+    call(page, "POST", "/api/v1/worksites/crews", {"name": name, "skills": EVERY_SKILL}, 201)
+    page.goto(f"{BASE}/chantiers?vue=semaine&semaine=2031-03-03")
+    expect(page.get_by_role("heading", name="Semaine du 03/03/2031")).to_be_visible()
+    expect(page.get_by_role("rowheader", name=re.compile(name))).to_be_visible()
+    page.get_by_role("link", name="Semaine suivante →").click()
+    expect(page.get_by_role("heading", name="Semaine du 10/03/2031")).to_be_visible()
+    assert_contrast(page)
+
+    page.get_by_role("link", name="Plan de saison").click()
+    page.get_by_label("Premier jour de la saison").fill("2031-03-03")
+    page.get_by_role("button", name="Calculer une proposition").click()
+    proposal = page.get_by_role("region", name="Proposition de plan de saison")
+    expect(proposal).to_be_visible(timeout=30_000)
+    expect(proposal.get_by_role("button", name="Accepter ce plan")).to_be_visible()
+    proposal.get_by_role("button", name="Écarter la proposition").click()
+    expect(page.get_by_text("Proposition écartée : rien n\u2019a changé.")).to_be_visible()
+
+
+@pytest.mark.parametrize("path", ["/chantiers", "/chantiers?vue=semaine", "/chantiers?vue=saison", "/sav"])
+def test_the_field_screens_are_usable_at_375_px(watched: Watched, path: str) -> None:
+    page = watched.page
+    page.set_viewport_size(PHONE)
+    log_in(page)
+    page.goto(f"{BASE}{path}")
+    expect(page.locator("main h1")).to_be_visible()
+    assert_usable_at_375(page, path)
+    if path == "/chantiers":
+        shot(page, "planning-chantier-375px")
