@@ -157,7 +157,7 @@ def test_a_step_dragged_shows_the_new_filling_date_and_is_saved_only_when_confir
     step.get_by_role("button", name="Voir les conséquences").click()
     expect(region.get_by_role("alert")).to_contain_text("Ce déplacement n\u2019est pas possible")
     expect(region.get_by_role("alert")).to_contain_text("au plus tôt le")
-    expect(region.get_by_role("button", name=re.compile(r"Essayer le \d\d/\d\d/\d{4}"))).to_be_visible()
+    expect(region.get_by_role("button", name=re.compile(r"Essayer le \d\d.\d\d.\d{4}"))).to_be_visible()
     region.get_by_role("button", name="Annuler").click()
 
     # On site: the permit started, a photo added; the crews' week lists the project.
@@ -197,6 +197,133 @@ def test_the_crews_week_and_the_season_proposal(watched: Watched) -> None:
     expect(proposal.get_by_role("button", name="Accepter ce plan")).to_be_visible()
     proposal.get_by_role("button", name="Écarter la proposition").click()
     expect(page.get_by_text("Proposition écartée : rien n\u2019a changé.")).to_be_visible()
+
+
+def wait_known_to_sav(page: Page, equipment_id: str) -> dict[str, Any]:
+    """SAV keeps its own copy of the customer file (from customers' events): wait for it."""
+    token = page.evaluate("JSON.parse(localStorage.getItem('bassin.session')).access_token")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answer = page.request.get(
+            f"{BASE}/api/v1/sav/equipment/{equipment_id}", headers={"Authorization": f"Bearer {token}"}
+        )
+        if answer.ok:
+            return answer.json()
+        page.wait_for_timeout(500)
+    raise AssertionError("SAV never learnt of the heat pump")
+
+
+def test_a_ticket_from_a_heat_pump_under_warranty_qualified_and_scheduled_in_a_slot(watched: Watched) -> None:
+    page = watched.page
+    log_in(page)
+    mark = uuid.uuid4().hex[:6].upper()
+    technician = call(
+        page,
+        "POST",
+        "/api/v1/sav/technicians",
+        {
+            "name": f"Julien Martin {mark}",
+            "skills": ["heat_pump"],
+            "work_starts": "08:00",
+            "work_ends": "17:00",
+            "working_days": [1, 2, 3, 4, 5, 6, 7],
+            "base_latitude": "43.8367",
+            "base_longitude": "4.3601",
+        },
+        201,
+    )
+    service = {
+        "code": f"DIAG-PAC-{mark}",
+        "name": "Diagnostic pompe à chaleur",
+        "duration_minutes": 90,
+        "skill": "heat_pump",
+        "checklist": ["Relever le code erreur", "Contrôler le débit d'eau"],
+    }
+    call(page, "POST", "/api/v1/sav/standard-services", service, 201)
+    tree = {
+        "category": "heat_pump",
+        "questions": [
+            {
+                "key": "code_shown",
+                "text": "L'afficheur indique-t-il un code erreur ?",
+                "choices": [
+                    {"value": "oui", "label": "Oui", "next": "which_code"},
+                    {"value": "non", "label": "Non", "service_code": service["code"]},
+                ],
+            },
+            {
+                "key": "which_code",
+                "text": "Quel code ?",
+                "choices": [
+                    {"value": "E03", "label": "E03 (débit d'eau)", "service_code": service["code"]},
+                    {"value": "autre", "label": "Un autre", "service_code": service["code"]},
+                ],
+            },
+        ],
+    }
+    call(page, "POST", "/api/v1/sav/question-trees", tree, 201)
+    customer = new_customer(page, f"Pac{mark.lower()}")
+    pool = {
+        "site_id": customer["sites"][0]["id"],
+        "shape": "rectangle",
+        "length_m": "8",
+        "width_m": "4",
+        "mean_depth_m": "1.5",
+        "coating": "liner",
+        "filtration": "sand",
+        "treatment": "salt",
+        "safety_device": "cover",
+    }
+    pool = call(page, "POST", "/api/v1/customers/pools", pool, 201)
+    installed = date.today().replace(year=date.today().year - 1).isoformat()
+    serial = f"HP-{mark}-001742"
+    heat_pump = {
+        "category": "heat_pump",
+        "brand": "Hayward",
+        "model": "EnergyLine Pro 9 kW",
+        "serial_number": serial,
+        "installed_on": installed,
+        "warranty_months": 36,
+    }
+    heat_pump = call(page, "POST", f"/api/v1/customers/pools/{pool['id']}/equipment", heat_pump, 201)
+    wait_known_to_sav(page, heat_pump["id"])
+
+    # The serial number read off the plate: the heat pump found, its warranty and why.
+    page.goto(f"{BASE}/sav")
+    expect(page.get_by_role("heading", name="SAV", exact=True)).to_be_visible()
+    page.get_by_label("Numéro de série, client ou téléphone").fill(serial)
+    expect(page.get_by_role("heading", name="Pompe à chaleur Hayward EnergyLine Pro 9 kW")).to_be_visible()
+    coverage = page.locator("[data-coverage=manufacturer_warranty]")
+    expect(coverage).to_contain_text("Sous garantie constructeur")
+    expect(coverage).to_contain_text("garantie constructeur Hayward")
+    page.get_by_label("Panne décrite par le client").fill("S\u2019arrête au bout de 5 minutes, affiche E03.")
+    page.get_by_label("Priorité").select_option("urgent")
+    page.get_by_role("button", name="Ouvrir le ticket").click()
+    ticket = page.locator("section", has=page.get_by_role("heading", name=re.compile(r"2\. Ticket SAV-")))
+    expect(ticket.locator("[data-coverage=manufacturer_warranty]")).to_contain_text("jusqu")
+
+    # The guided questions, then the suggested service preselected in the slot picker.
+    page.get_by_role("button", name="Oui").click()
+    page.get_by_role("button", name="E03 (débit d'eau)").click()
+    expect(page.get_by_text("Qualification terminée.")).to_be_visible()
+    expect(page.get_by_text("Prestation conseillée : Diagnostic pompe à chaleur")).to_be_visible()
+    page.get_by_label("Technicien").select_option(label=technician["name"])
+    expect(page.get_by_label("Prestation")).to_have_value(re.compile(".+"))
+    slots = page.get_by_role("list", name="Créneaux libres")
+    expect(slots.get_by_role("button").first).to_be_visible()
+    expect(page.get_by_text("Créneaux libres de 90 min")).to_be_visible()
+    slots.get_by_role("button", name="10:00").click()
+    assert_contrast(page)
+    shot(page, "sav-ticket", full_page=True)
+    page.get_by_role("button", name="Réserver 10:00\u201311:30").click()
+    expect(page.get_by_text(re.compile(r"Intervention planifiée le \d\d/\d\d/\d{4} de 10:00 à 11:30"))).to_be_visible()
+
+    # The technician's route of that day proposes it (no coordinates: to place by hand).
+    day = page.get_by_label("Jour").input_value()
+    page.goto(f"{BASE}/sav?vue=tournees&jour={day}")
+    route = page.get_by_role("region", name=f"Tournée de {technician['name']}")
+    expect(route).to_contain_text("1 intervention(s) sans coordonnées")
+    shot(page, "sav-tournees")
 
 
 @pytest.mark.parametrize("path", ["/chantiers", "/chantiers?vue=semaine", "/chantiers?vue=saison", "/sav"])
