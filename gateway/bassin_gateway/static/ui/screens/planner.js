@@ -457,8 +457,14 @@ class ProjectView {
       const file = input.files[0];
       if (!file) return;
       status.textContent = "Envoi de la photo…";
+      let photo;
       try {
-        const photo = await resizedPhoto(file);
+        photo = await resizedPhoto(file);
+      } catch {
+        status.textContent = "Cette image n’a pas pu être lue : prenez une autre photo.";
+        return;
+      }
+      try {
         await api("POST", `${API}/projects/${this.project.id}/tasks/${task.id}/photos`, { body: { ...photo, caption: file.name.slice(0, 200) }, idempotencyKey: newKey() });
         status.textContent = "Photo ajoutée.";
       } catch (error) {
