@@ -103,9 +103,9 @@ class ProjectView {
       this.message,
       this.todo(),
       p.start_on ? null : this.planForm(),
-      this.previewArea,
       p.start_on ? this.gantt(this.preview ? this.preview.project.tasks : p.tasks) : null,
       p.start_on && this.planner ? el("p", { class: "hint gantt-help" }, "Faites glisser une étape, ou placez-vous dessus et utilisez les flèches ← → puis Entrée : les conséquences s’affichent avant tout enregistrement.") : null,
+      this.previewArea,
       this.steps(),
     );
     if (this.preview) this.showPreview();
@@ -451,7 +451,7 @@ class ProjectView {
   }
 
   photoButton(task) {
-    const input = el("input", { type: "file", accept: "image/*", capture: "environment", class: "visually-hidden", id: uid("photo"), tabindex: "-1" });
+    const input = el("input", { type: "file", accept: "image/*", capture: "environment", hidden: true, id: uid("photo") });
     const status = el("span", { class: "photo-status", role: "status" });
     input.addEventListener("change", async () => {
       const file = input.files[0];

@@ -209,6 +209,7 @@ function desk(body) {
 
   // 4. A slot in a technician's agenda.
   let slotsLoaded = null;
+  let picked = null; // {service, refresh} once the picker is built: a suggestion only changes the service
   async function slots(suggested = null) {
     slotArea.hidden = false;
     if (!slotsLoaded) slotsLoaded = Promise.all([everyPage(`${SAV}/technicians`), everyPage(`${SAV}/standard-services`)]);
@@ -218,6 +219,13 @@ function desk(body) {
     } catch (error) {
       return fill(slotArea, notice("error", "Les techniciens n’ont pas pu être lus. ", problem(error)));
     }
+    if (picked) {
+      if (suggested && picked.service.value !== suggested) {
+        picked.service.value = suggested;
+        picked.refresh();
+      }
+      return;
+    }
     if (!technicians.length) return fill(slotArea, el("h2", { id: "creneau-titre" }, "4. Créneau"), el("p", { class: "empty" }, "Aucun technicien : ajoutez-en dans les paramètres."));
     const technician = el("select", { id: uid("technicien") }, technicians.map((t) => el("option", { value: t.id }, t.name)));
     const service = el("select", { id: uid("prestation") }, el("option", { value: "" }, "Sans prestation type (1 h)"), services.map((s) => el("option", { value: s.id, selected: s.id === suggested }, `${s.name} (${s.duration_minutes} min)`)));
@@ -225,13 +233,16 @@ function desk(body) {
     const picker = el("div", { "aria-live": "polite" });
     const refresh = () => showSlots(picker, technician.value, service.value, services, when.value);
     for (const input of [technician, service, when]) input.addEventListener("change", refresh);
+    picked = { service, refresh };
     fill(slotArea, el("h2", { id: "creneau-titre" }, "4. Créneau dans l’agenda"), el("div", { class: "two-fields" }, field("Technicien", technician), field("Prestation", service)), field("Jour", when), picker);
     refresh();
   }
 
+  let reading = 0;
   async function showSlots(picker, technicianId, serviceId, services, date) {
     const service = services.find((s) => s.id === serviceId);
     const minutes = service ? service.duration_minutes : 60;
+    const mine = ++reading;
     fill(picker, el("p", { class: "loading" }, "Lecture de l’agenda…"));
     let free, agenda;
     try {
@@ -240,8 +251,10 @@ function desk(body) {
         api("GET", `${SAV}/technicians/${technicianId}/day`, { query: { date } }),
       ]);
     } catch (error) {
-      return fill(picker, notice("error", "L’agenda n’a pas pu être lu. ", problem(error)));
+      if (mine === reading) fill(picker, notice("error", "L’agenda n’a pas pu être lu. ", problem(error)));
+      return;
     }
+    if (mine !== reading) return; // another technician, service or day chosen meanwhile
     let chosen = null;
     const book = el("button", { type: "button", class: "primary", disabled: true }, "Réserver ce créneau");
     const buttons = free.slots.map((slot) =>
