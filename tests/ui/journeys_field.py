@@ -333,6 +333,11 @@ def test_a_ticket_from_a_heat_pump_under_warranty_qualified_and_scheduled_in_a_s
     expect(route).to_contain_text("1 intervention(s) sans coordonnées")
     shot(page, "sav-tournees")
 
+    # From the customer file: a link to the desk with the equipment chosen.
+    page.goto(f"{BASE}/sav?equipement={heat_pump['id']}")
+    expect(page.get_by_role("heading", name="Pompe à chaleur Hayward EnergyLine Pro 9 kW")).to_be_visible()
+    expect(page.locator("[data-coverage=manufacturer_warranty]")).to_be_visible()
+
 
 @pytest.mark.parametrize("path", ["/chantiers", "/chantiers?vue=semaine", "/chantiers?vue=saison", "/sav"])
 def test_the_field_screens_are_usable_at_375_px(watched: Watched, path: str) -> None:

@@ -49,7 +49,7 @@ export default {
       body,
     );
     if (view === "tournees") routes(body, params, navigate);
-    else desk(body);
+    else desk(body, params.get("equipement"));
   },
 };
 
@@ -60,7 +60,9 @@ function problem(error) {
 
 // --- the desk: equipment → ticket → questions → slot ------------------------------------------
 
-function desk(body) {
+/** The desk; ``equipmentId`` (``/sav?equipement=…``, a link from the customer file): that
+ * equipment chosen at once. */
+function desk(body, equipmentId = null) {
   const state = { equipment: null, customer: null, ticket: null };
   const finder = el("section", { class: "panel", "aria-labelledby": "trouver" });
   const ticketArea = el("section", { class: "panel", "aria-labelledby": "ticket-titre", hidden: true });
@@ -100,6 +102,11 @@ function desk(body) {
   };
   search.addEventListener("input", debounce(find, 250));
   search.focus();
+  if (equipmentId) {
+    api("GET", `/api/v1/customers/equipment/${equipmentId}`)
+      .then((equipment) => api("GET", `/api/v1/customers/customers/${equipment.customer_id}`).then((file) => choose(file, equipment)))
+      .catch((error) => fill(results, notice("error", "Cet équipement n’a pas pu être lu. ", problem(error))));
+  }
 
   async function choose(customer, equipment) {
     state.customer = customer;
