@@ -111,6 +111,7 @@ def test_a_moves_preview_shows_its_consequences_and_saves_nothing(uow, tenant_id
     assert preview["possible"] and preview["refusals"] == []
     assert (preview["old_filling_date"], preview["filling_date"]) == (date(2026, 5, 11), date(2026, 5, 19))  # Ascension
     assert {m["code"] for m in preview["moved"]} >= {"structure", "hydraulics", "filling"}
+    assert preview["crew_changes"] == []  # one crew: it keeps every step
     with uow() as work:  # nothing saved
         again = work.session.get(Task, structure.id)
         assert (again.planned_start, again.pinned_start) == (planned, None)

@@ -576,7 +576,9 @@ def move_task(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data: 
     if data["crew_id"] is not None and task.skill is None:
         raise ValidationFailed.field("crew_id", f"step {task.code} needs no crew")
     task.pinned_start = data["start_on"]
-    task.crew_id, task.pinned_crew = data["crew_id"], data["crew_id"] is not None
+    task.pinned_crew = data["crew_id"] is not None
+    if task.pinned_crew:  # else its crew stays as planned until the re-plan chooses (the report compares)
+        task.crew_id = data["crew_id"]
     if data["start_on"] < project.start_on:
         project.start_on = data["start_on"]
     return replan(uow, project, tasks, strict=frozenset({task.id}))  # the others' earlier moves are wishes

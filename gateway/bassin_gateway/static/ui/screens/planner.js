@@ -10,7 +10,7 @@ import { cents, euros } from "../format.js";
 import { day, dayNumber, isoDay, monday, resizedPhoto, shortDay, SKILLS, stepName, today, useFieldStyles } from "../field.js";
 
 const API = "/api/v1/worksites";
-const DAY = 18; // px per day in the Gantt
+const DAY = 14; // px per day in the Gantt
 const ROW = 34;
 const LABEL = 200;
 
@@ -215,6 +215,13 @@ class ProjectView {
     }
     const wrap = el("div", { class: "gantt-wrap" });
     wrap.append(svg);
+    // A preview: the first step that moves brought into view (a long project scrolls sideways).
+    const first = this.preview?.moved[0] && tasks.find((t) => t.id === this.preview.moved[0].task_id);
+    if (first?.planned_end) {
+      requestAnimationFrame(() => {
+        if (x(first.planned_end) + 2 * DAY > wrap.clientWidth) wrap.scrollLeft = Math.max(0, x(first.planned_start) - LABEL - 8 * DAY);
+      });
+    }
     return wrap;
   }
 
