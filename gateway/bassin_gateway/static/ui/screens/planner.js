@@ -216,10 +216,10 @@ class ProjectView {
     const wrap = el("div", { class: "gantt-wrap" });
     wrap.append(svg);
     // A preview: the first step that moves brought into view (a long project scrolls sideways).
-    const first = this.preview?.moved[0] && tasks.find((t) => t.id === this.preview.moved[0].task_id);
-    if (first?.planned_end) {
+    const firstMoved = this.preview?.moved[0] && tasks.find((t) => t.id === this.preview.moved[0].task_id);
+    if (firstMoved?.planned_end) {
       requestAnimationFrame(() => {
-        if (x(first.planned_end) + 2 * DAY > wrap.clientWidth) wrap.scrollLeft = Math.max(0, x(first.planned_start) - LABEL - 8 * DAY);
+        if (x(firstMoved.planned_end) + 2 * DAY > wrap.clientWidth) wrap.scrollLeft = Math.max(0, x(firstMoved.planned_start) - LABEL - 8 * DAY);
       });
     }
     return wrap;
