@@ -64,20 +64,22 @@ async function projects(body, params, can, navigate) {
   const picker = el(
     "select",
     { id: "choix-chantier" },
-    list.items.map((p) =>
-      el("option", { value: p.id, selected: p.id === chosen.id }, `${p.customer_name || "Client"} — ${p.pool_type_code}${p.filling_date ? ` — mise en eau ${day(p.filling_date)}` : " — à planifier"}`),
-    ),
+    list.items.map((p) => el("option", { value: p.id, selected: p.id === chosen.id }, projectLabel(p))),
   );
   picker.addEventListener("change", () => navigate(`/chantiers?chantier=${picker.value}`, { replace: true }));
   const place = el("div", {});
   fill(body, el("div", { class: "field project-picker" }, el("label", { for: picker.id }, "Chantier"), picker), place);
   try {
     const project = await api("GET", `${API}/projects/${chosen.id}`);
-    new ProjectView(place, project, crews, can).show();
+    const view = new ProjectView(place, project, crews, can);
+    view.changed = (p) => (picker.selectedOptions[0].textContent = projectLabel(p)); // its filling date
+    view.show();
   } catch (error) {
     failure(place, "Ce chantier n’a pas pu être lu.", error);
   }
 }
+
+const projectLabel = (p) => `${p.customer_name || "Client"} — ${p.pool_type_code}${p.filling_date ? ` — mise en eau ${day(p.filling_date)}` : " — à planifier"}`;
 
 class ProjectView {
   constructor(place, project, crews, can) {
@@ -88,6 +90,7 @@ class ProjectView {
 
   show() {
     const p = this.project;
+    this.changed?.(p);
     const late = p.filling_date && p.promised_filling_date && p.filling_date > p.promised_filling_date;
     this.previewArea = el("section", { class: "preview", "aria-live": "polite", "aria-label": "Aperçu du déplacement" });
     fill(
