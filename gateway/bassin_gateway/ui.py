@@ -53,6 +53,9 @@ PAGES = (
     "/caisse/session",
     "/achats",
     "/facturation",
+    # the field: worksite planner and SAV desk (issue 27)
+    "/chantiers",
+    "/sav",
 )
 
 # The pages run this origin's scripts and styles only, and talk to this origin only; no

@@ -357,6 +357,16 @@ def test_an_overlapping_slot_is_a_409_and_a_back_to_back_one_is_booked(workshop:
     assert [i["starts_at"][11:16] for i in day.get_json()["interventions"]] == [
         datetime.fromisoformat(local(NEXT_MONDAY, h)).astimezone(UTC).strftime("%H:%M") for h in (9, 10)
     ]
+    # The slot picker's choices: an hour and a half that overlaps neither booking.
+    free = company.get(
+        f"{SAV}/technicians/{workshop.technician['id']}/free-slots",
+        query_string={"date": str(NEXT_MONDAY), "duration_minutes": 90},
+    )
+    assert free.status_code == 200, free.get_json()
+    starts = [datetime.fromisoformat(s["starts_at"]) for s in free.get_json()["slots"]]
+    taken = (datetime.fromisoformat(local(NEXT_MONDAY, 9)), datetime.fromisoformat(local(NEXT_MONDAY, 11)))
+    assert starts and all(start + timedelta(minutes=90) <= taken[0] or start >= taken[1] for start in starts)
+    assert datetime.fromisoformat(local(NEXT_MONDAY, 11)) in starts
 
 
 def test_the_slip_is_verified_and_emailed_to_the_customer(

@@ -133,6 +133,14 @@ def test_planning_with_crews_moves_blocks_and_a_crews_week(stack: Stack) -> None
     )
     assert clash.status_code == 409 and "2026-04-14" in clash.get_json()["detail"]
 
+    # A preview shows what a move would do and saves nothing; a refused one says why, in data.
+    preview = company.post(f"{url}/tasks/{structure['id']}/move-preview", json={"start_on": "2026-04-21"})
+    assert preview.status_code == 200, preview.get_json()
+    assert preview.get_json()["possible"] and preview.get_json()["filling_date"] > "2026-05-11"
+    assert company.get(url).get_json()["filling_date"] == "2026-05-11"
+    refused = company.post(f"{url}/tasks/{structure['id']}/move-preview", json={"start_on": "2026-04-01"})
+    assert refused.get_json()["refusals"][0]["kind"] == "too_early"
+
     # Moving before the predecessors allow is refused; a delay re-plans what follows.
     early = company.post(f"{url}/tasks/{structure['id']}/move", json={"start_on": "2026-04-01"})
     assert early.status_code == 422 and "start_on" in early.get_json()["errors"]

@@ -120,6 +120,14 @@ api.forward(
 )
 api.forward(
     "GET",
+    "/technicians/<technician_id>/free-slots",
+    "get_free_slots",
+    READ,
+    query=True,
+    summary="The slots a technician can still take on a day for an intervention of a given length",
+)
+api.forward(
+    "GET",
     "/technicians/<technician_id>/route",
     "get_route_of_day",
     TICKETS,

@@ -153,6 +153,14 @@ api.forward(
     summary="Move a step to a date and crew; the steps after it are re-planned (what moved, new filling date)",
 )
 api.forward(
+    "POST",
+    f"{TASK}/move-preview",
+    "preview_move_task",
+    PLAN,
+    body=True,
+    summary="What moving a step would do, nothing saved: the steps that move, the filling date, crew conflicts",
+)
+api.forward(
     "POST", f"{TASK}/block", "block_task", RUN, body=True, summary="Block a step (weather, permit, drought order)"
 )
 api.forward("POST", f"{TASK}/unblock", "unblock_task", RUN, summary="Lift a step's block; the project is re-planned")

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -274,6 +275,31 @@ def outside_working_hours(starts_at: datetime, ends_at: datetime, hours: Working
     if start.time() < hours.starts or end.time() > hours.ends:
         return f"outside the technician's working hours ({hours.starts:%H:%M}-{hours.ends:%H:%M})"
     return None
+
+
+def free_slots(
+    day: date,
+    hours: WorkingHours,
+    booked: Sequence[tuple[datetime, datetime]],
+    minutes: int,
+    step_minutes: int = 30,
+    not_before: datetime | None = None,
+) -> list[tuple[datetime, datetime]]:
+    """The slots of ``minutes`` a technician can still take on a (local) day: starting every
+    ``step_minutes`` from the start of the working hours, ending by their end, overlapping
+    nothing ``booked``, not starting before ``not_before`` (now, for today)."""
+    if day.isoweekday() not in hours.days:
+        return []
+    length, step = timedelta(minutes=minutes), timedelta(minutes=step_minutes)
+    start = datetime.combine(day, hours.starts, TIMEZONE)
+    closing = datetime.combine(day, hours.ends, TIMEZONE)
+    slots = []
+    while start + length <= closing:
+        free = not any(overlaps(start, start + length, first, last) for first, last in booked)
+        if free and (not_before is None or start >= not_before):
+            slots.append((start, start + length))
+        start += step
+    return slots
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -535,6 +535,30 @@ class DayOutput(Schema):
     interventions = fields.List(fields.Nested(InterventionOutput))
 
 
+class FreeSlotsQuery(DayQuery):
+    duration_minutes = fields.Integer(
+        load_default=60,
+        strict=False,
+        validate=validate.Range(min=15, max=600),
+        metadata={"example": 90, "description": "The intervention's length (a standard service's duration)."},
+    )
+
+
+class FreeSlot(Schema):
+    starts_at = fields.DateTime(metadata={"example": "2026-07-15T10:00:00+02:00"})
+    ends_at = fields.DateTime(metadata={"example": "2026-07-15T11:30:00+02:00"})
+
+
+class FreeSlotsOutput(Schema):
+    """The slots a technician can still take on a day: within the working hours, every half
+    hour, overlapping no intervention, none already past."""
+
+    technician_id = fields.UUID(metadata={"example": TECHNICIAN})
+    date = fields.Date(metadata={"example": "2026-07-15"})
+    duration_minutes = fields.Integer(metadata={"example": 90})
+    slots = fields.List(fields.Nested(FreeSlot))
+
+
 class RouteVisit(Schema):
     intervention_id = fields.UUID(metadata={"example": INTERVENTION})
     ticket_number = fields.String(metadata={"example": "SAV-2026-00042"})

@@ -99,6 +99,10 @@ class SavService(BassinService):
     def get_technician_day(self, uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, Any]) -> Any:
         return usecases.technician_day(uow, technician_id, query)
 
+    @rpc(requires=READ, accepts=schemas.FreeSlotsQuery, returns=schemas.FreeSlotsOutput)
+    def get_free_slots(self, uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, Any]) -> Any:
+        return usecases.technician_free_slots(uow, technician_id, query)
+
     @rpc(requires=TICKETS, accepts=schemas.DayQuery, returns=schemas.RouteOutput)
     def get_route_of_day(self, uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, Any]) -> Any:
         return usecases.route_of_day(uow, technician_id, query)

@@ -636,6 +636,28 @@ def technician_day(uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, A
     }
 
 
+def technician_free_slots(uow: UnitOfWork, technician_id: uuid.UUID, query: dict[str, Any]) -> dict[str, Any]:
+    """The slots a technician can still take on a day for an intervention of that length:
+    the slot picker's choices (booking one is still checked, against a booking meanwhile)."""
+    technician = _own(uow, Technician, technician_id, "technician")
+    day = query["date"] or _today()
+    start, end = domain.day_bounds(day)
+    booked = uow.session.execute(
+        select(Intervention.starts_at, Intervention.ends_at).where(
+            Intervention.technician_id == technician.id, Intervention.starts_at < end, Intervention.ends_at > start
+        )
+    ).all()
+    hours = domain.WorkingHours(technician.work_starts, technician.work_ends, frozenset(technician.working_days))
+    booked_slots = [(first, last) for first, last in booked]
+    slots = domain.free_slots(day, hours, booked_slots, query["duration_minutes"], not_before=datetime.now(UTC))
+    return {
+        "technician_id": technician.id,
+        "date": day,
+        "duration_minutes": query["duration_minutes"],
+        "slots": [{"starts_at": first, "ends_at": last} for first, last in slots],
+    }
+
+
 def _minutes(moment: time) -> int:
     return moment.hour * 60 + moment.minute
 

@@ -134,6 +134,23 @@ def test_working_hours_are_local_and_inclusive_of_their_bounds() -> None:
     assert "end after" in domain.outside_working_hours(at(10), at(10), hours)
 
 
+def test_free_slots_fit_the_working_hours_around_what_is_booked() -> None:
+    hours = WorkingHours(time(8), time(12), frozenset({1, 2, 3, 4, 5}))
+    wednesday = at(8).date()
+    booked = [(at(9), at(10, 30))]
+    slots = domain.free_slots(wednesday, hours, booked, 60)
+    assert [(a.strftime("%H:%M"), b.strftime("%H:%M")) for a, b in slots] == [
+        ("08:00", "09:00"),
+        ("10:30", "11:30"),
+        ("11:00", "12:00"),
+    ]
+    assert [a.strftime("%H:%M") for a, _ in domain.free_slots(wednesday, hours, booked, 60, not_before=at(10, 45))] == [
+        "11:00"
+    ]
+    assert domain.free_slots(date(2026, 7, 18), hours, [], 60) == []  # a Saturday
+    assert domain.free_slots(wednesday, hours, [], 300) == []  # longer than the day
+
+
 # --- the slip ------------------------------------------------------------------------------------
 
 

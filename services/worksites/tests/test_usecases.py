@@ -98,6 +98,48 @@ def test_planning_needs_crews_with_the_skills_and_refuses_a_step_on_a_busy_crew(
     assert "2026-04-14" in str(busy.value)
 
 
+def test_a_moves_preview_shows_its_consequences_and_saves_nothing(uow, tenant_id) -> None:
+    with uow() as work:
+        crew = usecases.create_crew(work, schemas.CrewInput().load({"name": "A", "skills": EVERY_SKILL}))
+        project = usecases.create_project_from_order(work, order(tenant_id))
+        usecases.plan_project(work, project.id, {"start_on": date(2026, 3, 2)})
+        structure = work.session.scalar(select(Task).where(Task.project_id == project.id, Task.code == "structure"))
+        planned = structure.planned_start
+    later = {"start_on": date(2026, 4, 21), "crew_id": None}
+    with uow() as work:
+        preview = usecases.preview_move(work, project.id, structure.id, later)
+    assert preview["possible"] and preview["refusals"] == []
+    assert (preview["old_filling_date"], preview["filling_date"]) == (date(2026, 5, 11), date(2026, 5, 19))  # Ascension
+    assert {m["code"] for m in preview["moved"]} >= {"structure", "hydraulics", "filling"}
+    assert preview["crew_changes"] == []  # one crew: it keeps every step
+    with uow() as work:  # nothing saved
+        again = work.session.get(Task, structure.id)
+        assert (again.planned_start, again.pinned_start) == (planned, None)
+        assert usecases.get_project(work, project.id)["filling_date"] == date(2026, 5, 11)
+
+    # Too early, and a crew elsewhere: said in data, nothing raised, nothing saved.
+    with uow() as work:
+        early = usecases.preview_move(work, project.id, structure.id, {"start_on": date(2026, 4, 1), "crew_id": None})
+    assert not early["possible"] and early["moved"] == []
+    assert early["refusals"][0] | {"detail": ""} == {
+        "kind": "too_early",
+        "step_code": "structure",
+        "day": date(2026, 4, 1),
+        "earliest": date(2026, 4, 14),
+        "crew_name": None,
+        "detail": "",
+    }
+    with uow() as work:
+        other = usecases.create_project_from_order(work, order(tenant_id))
+        usecases.plan_project(work, other.id, {"start_on": date(2026, 3, 2)})
+        layout = work.session.scalar(select(Task).where(Task.project_id == other.id, Task.code == "layout"))
+    with uow() as work:
+        busy = usecases.preview_move(work, other.id, layout.id, {"start_on": date(2026, 4, 14), "crew_id": crew["id"]})
+    assert not busy["possible"]
+    assert (busy["refusals"][0]["kind"], busy["refusals"][0]["crew_name"]) == ("crew_busy", "A")
+    assert busy["refusals"][0]["day"] == date(2026, 4, 14)
+
+
 def test_another_companys_project_is_not_found(uow, tenant_id) -> None:
     with uow() as work:
         project = usecases.create_project_from_order(work, order(tenant_id))

@@ -11,7 +11,9 @@
   unavailable) for the whole step. Steps already started or done keep their real dates;
   a step moved by the planner keeps its date, refused with a reason when it would start
   before a predecessor allows or its crew is elsewhere.
-- ``replan_report`` tells which steps moved and the new filling date.
+- ``replan_report`` tells which steps moved and the new filling date, ``crew_changes``
+  which steps changed crew; a refused move carries a ``Refusal`` (why, which day, which
+  crew) that the planner's preview shows before anything is saved.
 """
 
 from __future__ import annotations
@@ -38,6 +40,31 @@ GUARANTEES = {"perfect_completion": 1, "proper_functioning": 2, "ten_year": 10} 
 MAX_PHOTO_BYTES = 700_000  # a phone photo resized for the site report (the request limit is 1 MB of base64)
 IMAGE_SIGNATURES = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/webp": (b"RIFF",)}
 HORIZON_DAYS = 730  # how far the scheduler looks for a free crew before giving up
+REFUSALS = ("too_early", "crew_busy", "crew_unavailable", "no_crew_free", "skill_missing", "other")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a step cannot go where the planner put it, in data (the screens say it in French)."""
+
+    kind: str  # one of REFUSALS
+    step_code: str | None = None
+    day: date | None = None  # the day that does not work
+    earliest: date | None = None  # too_early: the first day the predecessors or the block allow
+    crew_name: str | None = None
+    detail: str = ""
+
+
+def refused(error: ValidationFailed | Conflict, refusal: Refusal) -> ValidationFailed | Conflict:
+    """``error`` carrying ``refusal`` (its message unchanged: the API's answer stays as it was)."""
+    error.refusal = refusal  # type: ignore[union-attr]
+    return error
+
+
+def refusal_of(error: ValidationFailed | Conflict) -> Refusal:
+    """The refusal an error of the scheduler carries, or an ``other`` one with its message."""
+    found = getattr(error, "refusal", None)
+    return found if found is not None else Refusal("other", detail=str(error.detail))
 
 
 # --- working days -----------------------------------------------------------------------
@@ -320,10 +347,13 @@ def plan(
             slot = _place(task, max(earliest, task.pinned_start), crews, crews_by_id, booked, calendar, exact=False)
         elif task.pinned_start:
             if task.pinned_start < earliest:
-                raise ValidationFailed.field(
-                    "start_on",
+                message = (
                     f"step {task.code} cannot start on {task.pinned_start}: its predecessors or its block "
-                    f"allow {earliest} at the earliest",
+                    f"allow {earliest} at the earliest"
+                )
+                raise refused(
+                    ValidationFailed.field("start_on", message),
+                    Refusal("too_early", task.code, task.pinned_start, earliest, detail=message),
                 )
             slot = _place(task, task.pinned_start, crews, crews_by_id, booked, calendar, exact=True)
         else:
@@ -362,7 +392,11 @@ def _place(
         if crew is None:
             raise ValidationFailed.field("crew_id", "unknown crew")
         if task.skill not in crew.skills:
-            raise ValidationFailed.field("crew_id", f"crew {crew.name} lacks the skill {task.skill!r}")
+            message = f"crew {crew.name} lacks the skill {task.skill!r}"
+            raise refused(
+                ValidationFailed.field("crew_id", message),
+                Refusal("skill_missing", task.code, crew_name=crew.name, detail=message),
+            )
         candidates = [crew]
     else:
         candidates = sorted((c for c in crews if task.skill in c.skills), key=lambda c: c.name)
@@ -376,21 +410,27 @@ def _place(
                 best = min(best, (earliest, crew), key=lambda b: b[0]) if best else (earliest, crew)
             elif task.crew_id is not None or len(candidates) == 1:
                 day, reason = clash
-                raise Conflict(f"crew {crew.name} cannot work step {task.code} on {day}: {reason}")
+                message = f"crew {crew.name} cannot work step {task.code} on {day}: {reason}"
+                kind = "crew_unavailable" if reason == UNAVAILABLE else "crew_busy"
+                raise refused(Conflict(message), Refusal(kind, task.code, day, crew_name=crew.name, detail=message))
             continue
         start = _first_free_start(crew, task.duration_days, earliest, booked, calendar)
         if best is None or start < best[0]:
             best = (start, crew)
     if best is None:
-        raise Conflict(f"no crew with the skill {task.skill!r} is free for step {task.code} from {earliest}")
+        message = f"no crew with the skill {task.skill!r} is free for step {task.code} from {earliest}"
+        raise refused(Conflict(message), Refusal("no_crew_free", task.code, earliest, detail=message))
     start, crew = best
     return Slot(start, calendar.add(start, task.duration_days - 1), crew.id)
+
+
+UNAVAILABLE = "the crew is unavailable"
 
 
 def _clash(crew: Crew, days: Sequence[date], booked: Mapping[Any, Mapping[date, Any]]) -> tuple[date, str] | None:
     for day in days:
         if not crew.available_on(day):
-            return day, "the crew is unavailable"
+            return day, UNAVAILABLE
         if day in booked.get(crew.id, {}):
             return day, f"already booked ({booked[crew.id][day]})"
     return None
@@ -442,3 +482,20 @@ def replan_report(
         if (old := before.get(task.id)) is None or old.start != after.slots[task.id].start
     ]
     return moves, after.filling_date
+
+
+@dataclass(frozen=True)
+class CrewChange:
+    task_id: Any
+    code: str
+    old_crew_id: Any
+    new_crew_id: Any
+
+
+def crew_changes(tasks: Sequence[Task], before: Mapping[Any, Slot | None], after: Plan) -> list[CrewChange]:
+    """The steps a re-plan gives to another crew (a planned step's crew before → after)."""
+    return [
+        CrewChange(task.id, task.code, old.crew_id, after.slots[task.id].crew_id)
+        for task in tasks
+        if (old := before.get(task.id)) is not None and old.crew_id != after.slots[task.id].crew_id
+    ]

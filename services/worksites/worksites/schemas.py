@@ -394,13 +394,46 @@ class MoveOutput(Schema):
     new_start = fields.Date(metadata={"example": "2026-04-29"})
 
 
+class CrewChangeOutput(Schema):
+    task_id = fields.UUID(metadata={"example": TASK})
+    step_code = fields.String(attribute="code", metadata={"example": "backfill"})
+    old_crew_id = fields.UUID(allow_none=True, metadata={"example": CREW})
+    new_crew_id = fields.UUID(allow_none=True, metadata={"example": None})
+
+
 class PlanOutput(Schema):
-    """The re-planned project, the steps that moved and the new filling date."""
+    """The re-planned project, the steps that moved (and changed crew) and the new filling date."""
 
     moved = fields.List(fields.Nested(MoveOutput))
+    crew_changes = fields.List(fields.Nested(CrewChangeOutput))
     old_filling_date = fields.Date(allow_none=True, metadata={"example": "2026-05-20"})
     filling_date = fields.Date(allow_none=True, metadata={"example": "2026-05-27"})
     project = fields.Nested(ProjectOutput)
+
+
+class RefusalOutput(Schema):
+    """Why a step cannot go there, in data: the screen says it in the user's words."""
+
+    kind = fields.String(
+        metadata={
+            "example": "crew_busy",
+            "description": "too_early, crew_busy, crew_unavailable, no_crew_free, skill_missing, other",
+        }
+    )
+    step_code = fields.String(allow_none=True, metadata={"example": "structure"})
+    day = fields.Date(allow_none=True, metadata={"example": "2026-04-14"})
+    earliest = fields.Date(allow_none=True, metadata={"example": None})
+    crew_name = fields.String(allow_none=True, metadata={"example": "Équipe A"})
+    detail = fields.String(metadata={"example": "crew Équipe A cannot work step structure on 2026-04-14: ..."})
+
+
+class MovePreviewOutput(PlanOutput):
+    """What a move would do, nothing saved: possible or not (and why), the steps that would
+    move, the crews that would change, the filling date before and after, the project as it
+    would be."""
+
+    possible = fields.Boolean(metadata={"example": True})
+    refusals = fields.List(fields.Nested(RefusalOutput))
 
 
 class NoteInput(StrictSchema):

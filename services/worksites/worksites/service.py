@@ -85,6 +85,12 @@ class WorksitesService(BassinService):
     def move_task(self, uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, move: dict[str, Any]) -> Any:
         return usecases.move_task(uow, project_id, task_id, move)
 
+    @rpc(requires=PLAN, accepts=schemas.MoveInput, returns=schemas.MovePreviewOutput)
+    def preview_move_task(
+        self, uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, move: dict[str, Any]
+    ) -> Any:
+        return usecases.preview_move(uow, project_id, task_id, move)
+
     @rpc(requires=RUN, accepts=schemas.BlockInput, returns=schemas.PlanOutput, idempotent=True)
     def block_task(self, uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, block: dict[str, Any]) -> Any:
         return usecases.block_task(uow, project_id, task_id, block)

@@ -531,9 +531,11 @@ def replan(
         slot = plan.slots[task.id]
         task.planned_start, task.planned_end, task.crew_id = slot.start, slot.end, slot.crew_id
     uow.session.flush()
-    moves, filling = domain.replan_report([_scheduler_task(t) for t in tasks], before, plan)
+    planned = [_scheduler_task(t) for t in tasks]
+    moves, filling = domain.replan_report(planned, before, plan)
     return {
         "moved": [m.__dict__ for m in moves],
+        "crew_changes": [c.__dict__ for c in domain.crew_changes(planned, before, plan)],
         "old_filling_date": old_filling,
         "filling_date": filling,
         "project": project_view(uow, project, tasks),
@@ -576,10 +578,40 @@ def move_task(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data: 
     if data["crew_id"] is not None and task.skill is None:
         raise ValidationFailed.field("crew_id", f"step {task.code} needs no crew")
     task.pinned_start = data["start_on"]
-    task.crew_id, task.pinned_crew = data["crew_id"], data["crew_id"] is not None
+    task.pinned_crew = data["crew_id"] is not None
+    if task.pinned_crew:  # else its crew stays as planned until the re-plan chooses (the report compares)
+        task.crew_id = data["crew_id"]
     if data["start_on"] < project.start_on:
         project.start_on = data["start_on"]
     return replan(uow, project, tasks, strict=frozenset({task.id}))  # the others' earlier moves are wishes
+
+
+def preview_move(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """What moving a step would do, saved nowhere (the planner shows it before the move is
+    confirmed): the steps that move, the new filling date, the crews that change, or why it
+    cannot go there (its predecessors, its crew elsewhere or away, no crew free)."""
+    savepoint = uow.session.begin_nested()
+    refusal = None
+    try:
+        answer = {**move_task(uow, project_id, task_id, data), "possible": True, "refusals": []}
+    except (ValidationFailed, Conflict) as error:
+        refusal = domain.refusal_of(error)
+    finally:
+        savepoint.rollback()
+    if refusal is None:
+        return answer
+    project = _project(uow, project_id)
+    tasks = _tasks(uow, project_id)
+    filling = _filling_date(tasks)
+    return {
+        "possible": False,
+        "refusals": [refusal.__dict__],
+        "moved": [],
+        "crew_changes": [],
+        "old_filling_date": filling,
+        "filling_date": filling,
+        "project": project_view(uow, project, tasks),
+    }
 
 
 def block_task(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,9 @@ const SCREENS = [
   { path: "/caisse/session", label: "Ouverture et clôture de caisse", module: "./screens/cash.js", requires: "record_sales", hidden: true },
   { path: "/achats", label: "Achats", module: "./screens/purchasing.js", requires: "manage_purchasing" },
   { path: "/facturation", label: "Facturation", module: "./screens/billing.js", requires: "manage_invoices" },
+  // the field: worksite planner and SAV desk (issue 27)
+  { path: "/chantiers", label: "Chantiers", module: "./screens/planner.js", requires: "read_business_data" },
+  { path: "/sav", label: "SAV", module: "./screens/sav.js", requires: "manage_service_tickets" },
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].
