@@ -27,7 +27,20 @@ ROOT = Path(__file__).resolve().parent / "static" / "ui"
 INDEX = ROOT / "index.html"
 
 # The screens' paths: each answers the page, whose router shows the screen.
-PAGES = ("/", "/connexion", "/mot-de-passe-oublie", "/invitation", "/password-reset", "/caisse", "/stock")
+PAGES = (
+    "/",
+    "/connexion",
+    "/mot-de-passe-oublie",
+    "/invitation",
+    "/password-reset",
+    "/caisse",
+    "/stock",
+    # portals and settings (issue 27)
+    "/portail",
+    "/partenaire",
+    "/connexion-partenaire",
+    "/parametres",
+)
 
 # The pages run this origin's scripts and styles only, and talk to this origin only; no
 # inline script or style (the screens build the DOM with text nodes).

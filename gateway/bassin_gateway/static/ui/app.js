@@ -11,6 +11,15 @@ const SCREENS = [
   { path: "/", label: "Tableau de bord", module: "./screens/dashboard.js", requires: null },
   { path: "/caisse", label: "Caisse", module: "./screens/till.js", requires: "record_sales" },
   { path: "/stock", label: "Stock", module: "./screens/stock.js", requires: "read_business_data" },
+  // portals and settings (issue 27)
+  { path: "/portail", label: "Mon espace", module: "./screens/portal.js", requires: "read_own_customer_account" },
+  { path: "/partenaire", label: "Retours garantie", module: "./screens/partner.js", requires: "read_brand_warranty_returns" },
+  { path: "/parametres", label: "Paramètres", module: "./screens/settings.js", requires: "manage_users" },
+];
+// The first screen of those who are not the company's staff (portals, issue 27).
+const HOMES = [
+  ["read_own_customer_account", "/portail"],
+  ["read_brand_warranty_returns", "/partenaire"],
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].
@@ -19,6 +28,7 @@ const PUBLIC = {
   "/mot-de-passe-oublie": ["./screens/password.js", "forgotten"],
   "/invitation": ["./screens/password.js", "choose"],
   "/password-reset": ["./screens/password.js", "choose"],
+  "/connexion-partenaire": ["./screens/partner.js", "login"], // issue 27
 };
 
 const root = document.getElementById("app");
@@ -38,6 +48,12 @@ export function sessionExpired() {
   me = null;
   const next = location.pathname === LOGIN ? "/" : location.pathname + location.search;
   navigate(`${LOGIN}?raison=expiree&suite=${encodeURIComponent(next)}`, { replace: true });
+}
+
+/** The user's first screen: the dashboard for staff, their portal for a customer or a partner. */
+export function home() {
+  const found = me && HOMES.find(([permission]) => me.permissions.includes(permission));
+  return found ? found[1] : "/";
 }
 
 export function can(permission) {
@@ -65,6 +81,10 @@ async function show() {
       return;
     }
     if (!me) me = await api("GET", "/ui/me");
+    if (location.pathname === "/" && home() !== "/") {
+      navigate(home(), { replace: true });
+      return;
+    }
     const entry = SCREENS.find((s) => s.path === location.pathname) || null;
     const main = layout(entry);
     if (!entry) {
@@ -104,7 +124,7 @@ function unreachable(error) {
 
 function layout(current) {
   const user = currentSession()?.user || {};
-  const links = SCREENS.filter((s) => can(s.requires)).map((s) =>
+  const links = SCREENS.filter((s) => can(s.requires) && !(s.path === "/" && home() !== "/")).map((s) =>
     el("li", {}, el("a", { href: s.path, "data-link": true, "aria-current": s === current ? "page" : null }, s.label)),
   );
   const main = el("main", { id: "contenu", tabindex: "-1" });
@@ -113,7 +133,7 @@ function layout(current) {
     el(
       "header",
       { class: "topbar" },
-      el("a", { class: "brand", href: "/", "data-link": true }, el("img", { src: "/ui/icon.svg", alt: "", width: 28, height: 28 }), "Bassin"),
+      el("a", { class: "brand", href: home(), "data-link": true }, el("img", { src: "/ui/icon.svg", alt: "", width: 28, height: 28 }), "Bassin"),
       el("nav", { "aria-label": "Navigation principale" }, el("ul", {}, links)),
       el(
         "div",
