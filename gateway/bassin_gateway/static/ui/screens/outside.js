@@ -96,17 +96,18 @@ export function section(id, title, load, intro = null) {
   return el("section", { class: "panel block", id, "aria-labelledby": `${id}-titre` }, el("h2", { id: `${id}-titre` }, title), intro ? el("p", { class: "hint" }, intro) : null, body);
 }
 
-/** A table from rows: ``columns`` is [[header, cell(row), {num}]...]. */
+/** A table from rows: ``columns`` is [[header, cell(row), {num}]...]; on a phone each row
+ * becomes a card, each cell under its header's name (CSS: table.stack). */
 export function table(caption, columns, rows, rowAttributes = () => ({})) {
   return el(
     "div",
     { class: "table-wrap" },
     el(
       "table",
-      {},
+      { class: "stack" },
       caption ? el("caption", {}, caption) : null,
       el("thead", {}, el("tr", {}, columns.map(([header, , options = {}]) => el("th", { scope: "col", class: options.num ? "num" : null }, header)))),
-      el("tbody", {}, rows.map((row) => el("tr", rowAttributes(row), columns.map(([, cell, options = {}]) => el("td", { class: options.num ? "num" : null }, cell(row)))))),
+      el("tbody", {}, rows.map((row) => el("tr", rowAttributes(row), columns.map(([header, cell, options = {}]) => el("td", { class: options.num ? "num" : null, "data-label": header || null }, cell(row)))))),
     ),
   );
 }

@@ -535,7 +535,16 @@ async function waterTargets(body) {
     const high = cell(t.high, "Maximum");
     const aim = cell(t.aim, "Idéal");
     const remove = el("button", { type: "button", class: "quiet", "aria-label": `Retirer la ligne ${n + 1}` }, "Retirer");
-    const row = el("tr", { dataset: { coating: t.coating, treatment: t.treatment } }, el("td", {}, parameter), el("td", {}, low), el("td", {}, high), el("td", {}, aim), el("td", {}, t.coating === "*" && t.treatment === "*" ? "Tous bassins" : `${t.coating} / ${t.treatment}`), el("td", {}, remove));
+    const row = el(
+      "tr",
+      { dataset: { coating: t.coating, treatment: t.treatment } },
+      el("td", { "data-label": "Mesure" }, parameter),
+      el("td", { "data-label": "Minimum" }, low),
+      el("td", { "data-label": "Maximum" }, high),
+      el("td", { "data-label": "Idéal" }, aim),
+      el("td", { "data-label": "Pour" }, t.coating === "*" && t.treatment === "*" ? "Tous bassins" : `${t.coating} / ${t.treatment}`),
+      el("td", {}, remove),
+    );
     remove.addEventListener("click", () => row.remove());
     rows.append(row);
   };
@@ -544,7 +553,7 @@ async function waterTargets(body) {
     body,
     el("p", { class: "hint" }, "Vos fourchettes remplacent celles de la profession pour les analyses et leurs recommandations. Nombres avec un point ou une virgule."),
     el("form", { novalidate: true, onsubmit: submit },
-      el("div", { class: "table-wrap" }, el("table", { class: "targets" }, el("caption", {}, "Cibles de l’entreprise"), el("thead", {}, el("tr", {}, ["Mesure", "Minimum", "Maximum", "Idéal", "Pour", ""].map((h) => el("th", { scope: "col" }, h)))), rows)),
+      el("div", { class: "table-wrap" }, el("table", { class: "stack targets" }, el("caption", {}, "Cibles de l’entreprise"), el("thead", {}, el("tr", {}, ["Mesure", "Minimum", "Maximum", "Idéal", "Pour", ""].map((h) => el("th", { scope: "col" }, h)))), rows)),
       el("button", { type: "button", onclick: () => add() }, "Ajouter une cible"),
       messages,
       el("button", { type: "submit", class: "primary" }, "Enregistrer les cibles"),
@@ -596,6 +605,7 @@ async function company(body) {
   }
   inputs.address = el("textarea", { id: "legal-address", rows: 3 });
   inputs.address.value = (read.data.address || []).join("\n");
+  const fields = LEGAL.map(([name, text, , hint]) => field(text, inputs[name], hint || null));
   const messages = el("div", { class: "messages" });
   fill(
     body,
@@ -603,9 +613,9 @@ async function company(body) {
     el(
       "form",
       { class: "panel", novalidate: true, onsubmit: submit },
-      LEGAL.map(([name, text, , hint]) => field(text, inputs[name], hint || null)).slice(0, 1),
+      fields[0],
       field("Adresse", inputs.address, "Une ligne par ligne d’adresse."),
-      LEGAL.map(([name, text, , hint]) => field(text, inputs[name], hint || null)).slice(1),
+      fields.slice(1),
       messages,
       el("button", { type: "submit", class: "primary" }, "Enregistrer les mentions légales"),
     ),
