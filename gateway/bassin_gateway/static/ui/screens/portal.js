@@ -10,6 +10,8 @@ import { cents, date, euros, number, time } from "../format.js";
 import { badge, CATEGORIES, label, PARAMETERS, pdfButton, section, table } from "./outside.js";
 
 const P = "/api/v1/portal";
+/** The API's decimal ("7.90") as French writes it (7,9). */
+const decimal = (value) => number(Number(value));
 const LEVELS = { low: ["red", "Bas"], high: ["red", "Haut"], ok: ["green", "Correct"] };
 const WARRANTY = { green: "Sous garantie", orange: "Garantie bientôt finie", red: "Hors garantie" };
 const TICKET_STATUSES = { open: "Reçue", qualified: "Qualifiée", scheduled: "Planifiée", completed: "Terminée", closed: "Close" };
@@ -106,7 +108,7 @@ function poolCard(pool) {
   return el(
     "article",
     { class: "pool", "data-pool": pool.id },
-    el("h3", {}, pool.name, el("small", {}, ` — ${number(Number(pool.volume_m3))} m³, ${pool.length_m} × ${pool.width_m} m`)),
+    el("h3", {}, pool.name, el("small", {}, ` — ${decimal(pool.volume_m3)} m³, ${decimal(pool.length_m)} × ${decimal(pool.width_m)} m`)),
     inService.length
       ? el(
           "ul",
@@ -140,8 +142,8 @@ async function loadAnalyses(pool, box) {
         `Dernière analyse, le ${date(last.recorded_at)}`,
         [
           ["Mesure", (r) => label(PARAMETERS, r.parameter)],
-          ["Valeur", (r) => r.value, { num: true }],
-          ["Cible", (r) => (r.low !== null && r.high !== null ? `${r.low} à ${r.high}` : "—")],
+          ["Valeur", (r) => decimal(r.value), { num: true }],
+          ["Cible", (r) => (r.low !== null && r.high !== null ? `${decimal(r.low)} à ${decimal(r.high)}` : "—")],
           ["", (r) => badge(...(LEVELS[r.level] || ["grey", r.level]))],
         ],
         last.readings,

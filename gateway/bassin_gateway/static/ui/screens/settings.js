@@ -6,7 +6,7 @@
 
 import { api, ApiError, everyPage, frenchMessages, newKey } from "../api.js";
 import { el, field, fieldError, fill, notice } from "../dom.js";
-import { date } from "../format.js";
+import { date, number } from "../format.js";
 import { badge, CATEGORIES, label, PARAMETERS, ROLES, section, table } from "./outside.js";
 
 const TABS = [
@@ -330,7 +330,7 @@ async function poolTypes(body) {
         [
           ["Code", (t) => t.code],
           ["Nom", (t) => t.name],
-          ["Dimensions", (t) => `${t.length_m} × ${t.width_m} × ${t.mean_depth_m} m`],
+          ["Dimensions", (t) => `${[t.length_m, t.width_m, t.mean_depth_m].map((d) => number(Number(d))).join(" × ")} m`],
           ["", (t) => el("button", { type: "button", class: "quiet", "aria-label": `Modifier ${t.code}`, onclick: () => editPoolType(detail, t.id) }, "Modifier")],
         ],
         items,
