@@ -56,6 +56,11 @@ PAGES = (
     # the field: worksite planner and SAV desk (issue 27)
     "/chantiers",
     "/sav",
+    # portals and settings (issue 27)
+    "/portail",
+    "/partenaire",
+    "/connexion-partenaire",
+    "/parametres",
 )
 
 # The pages run this origin's scripts and styles only, and talk to this origin only; no

@@ -126,13 +126,9 @@ def new_tenant(stack: Stack) -> Tenant:
     for role in USER_ROLES:
         if role not in ("manager", "customer"):
             tenant.auth[role] = {"Authorization": f"Bearer {stack.new_user(company.tenant_id, (role,))}"}
-    email = f"client-{uuid.uuid4().hex[:10]}@example.fr"
     with stack.sessions() as session:
-        identities.create_user(session, company.tenant_id, email, PASSWORD, "Client", ["customer"], uuid.uuid4())
         key, secret = identities.create_api_key(session, company.tenant_id, "hayward", "Garanties", None)
         session.commit()
-    login = stack.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).get_json()
-    tenant.auth["customer"] = {"Authorization": f"Bearer {login['access_token']}"}
     tenant.auth[PARTNER] = {"Authorization": f"Bearer {secret}"}
 
     users = company.get("/api/v1/users").get_json()["items"]
@@ -148,6 +144,15 @@ def new_tenant(stack: Stack) -> Tenant:
         made = make(stack, company, dict(tenant.ids)) if wants_ids else make(stack, company)
         assert not set(made) & set(tenant.ids), f"{area} makes ids already made: {set(made) & set(tenant.ids)}"
         tenant.ids.update(made)
+    # The portal account of the customers area's customer (who owns its pool and equipment,
+    # so that a portal request naming them is accepted: the portals of issue #27).
+    email = f"client-{uuid.uuid4().hex[:10]}@example.fr"
+    with stack.sessions() as session:
+        owner = uuid.UUID(tenant.ids["customer_id"])
+        identities.create_user(session, company.tenant_id, email, PASSWORD, "Client", ["customer"], owner)
+        session.commit()
+    login = stack.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).get_json()
+    tenant.auth["customer"] = {"Authorization": f"Bearer {login['access_token']}"}
     return tenant
 
 

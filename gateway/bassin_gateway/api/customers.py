@@ -169,6 +169,24 @@ def my_customer_file():
     return versioned(call("customers", "get_own_customer"))
 
 
+portal.forward(
+    "GET",
+    "/pools/<pool_id>/analyses",
+    "portal_list_analyses",
+    READ_OWN_CUSTOMER_ACCOUNT,
+    query=True,
+    summary="My pool's water analyses, newest first (another customer's pool: 404)",
+)
+portal.forward(
+    "GET",
+    "/contracts",
+    "portal_list_contracts",
+    READ_OWN_CUSTOMER_ACCOUNT,
+    query=True,
+    summary="My maintenance contracts, the latest first",
+)
+
+
 # --- pools and equipment ---------------------------------------------------------------------
 
 api.forward(

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import uuid
 
-from flask import g
+from flask import Blueprint, g
 
 from bassin_common.errors import NotFound, ValidationFailed
-from bassin_common.permissions import HANDLE_ACTIONS, MANAGE_ALERT_RULES, READ_BUSINESS_DATA, RUN_SCHEDULED_JOBS
+from bassin_common.permissions import (
+    HANDLE_ACTIONS,
+    MANAGE_ALERT_RULES,
+    MANAGE_OWN_PARTNER_ENDPOINT,
+    READ_BUSINESS_DATA,
+    READ_OWN_PARTNER_ACCOUNT,
+    RUN_SCHEDULED_JOBS,
+)
 from bassin_gateway import identities
 from bassin_gateway.app import bassin, call, json_body
 from bassin_gateway.routing import ServiceApi, if_match, versioned
 
 api = ServiceApi("notifications")
-routes = api.blueprint
+# The manufacturer's own endpoint, under /api/v1/partner/notifications (its API key's brand).
+partner = ServiceApi("notifications", prefix="partner/notifications")
+partner.blueprint = Blueprint("notifications_partner", __name__, url_prefix=partner.prefix)
+routes = Blueprint("notifications_api", __name__)
 
 READ, RULES = READ_BUSINESS_DATA, MANAGE_ALERT_RULES
 S = "notifications.schemas"
@@ -181,3 +191,27 @@ def get_settings():
 )
 def update_settings():
     return versioned(call("notifications", "update_settings", if_match(), json_body()))
+
+
+# --- the manufacturer itself ---
+partner.forward(
+    "GET", "/endpoint", "partner_get_own", READ_OWN_PARTNER_ACCOUNT, summary="My delivery endpoint (never the secret)"
+)
+partner.forward(
+    "PUT",
+    "/endpoint",
+    "partner_set_webhook",
+    MANAGE_OWN_PARTNER_ENDPOINT,
+    body=True,
+    summary="Point my webhook deliveries at another URL (null: no more webhooks)",
+)
+partner.forward(
+    "POST",
+    "/endpoint/secret-rotation",
+    "partner_rotate_secret",
+    MANAGE_OWN_PARTNER_ENDPOINT,
+    summary="A new signing secret, shown once; the old one stops at once",
+)
+
+routes.register_blueprint(api.blueprint)
+routes.register_blueprint(partner.blueprint)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import Blueprint, g, jsonify
 
 from bassin_common.permissions import (
     MANAGE_INVOICES,
     READ_BUSINESS_DATA,
     READ_FINANCIAL_REPORTS,
+    READ_OWN_CUSTOMER_ACCOUNT,
     RECORD_SALES,
     REFUND_SALES,
     SELL_ON_ACCOUNT,
@@ -17,7 +18,10 @@ from bassin_gateway.app import call, idempotency_key, json_body
 from bassin_gateway.routing import ServiceApi, if_match, versioned
 
 api = ServiceApi("pos")
-routes = api.blueprint
+# The customer's portal: their own issued invoices, under /api/v1/portal/billing.
+portal = ServiceApi("pos", prefix="portal/billing")
+portal.blueprint = Blueprint("pos_portal", __name__, url_prefix=portal.prefix)
+routes = Blueprint("pos_api", __name__)
 
 api.forward("GET", "/sales", "list_sales", READ_BUSINESS_DATA, query=True, summary="Sales, newest first, by date range")
 api.forward("GET", "/sales/<sale_id>", "get_sale", READ_BUSINESS_DATA, summary="A sale, with its lines and payments")
@@ -253,3 +257,20 @@ api.forward(
 def record_payment(invoice_id: str):
     idempotency_key(required=True)
     return jsonify(call("pos", "record_payment", invoice_id, json_body()))
+
+
+# --- the customer's portal ---
+portal.forward(
+    "GET", "/invoices", "portal_list_invoices", READ_OWN_CUSTOMER_ACCOUNT, query=True, summary="My issued invoices"
+)
+portal.forward("GET", "/balance", "portal_balance", READ_OWN_CUSTOMER_ACCOUNT, summary="What I owe, and what is due")
+portal.forward(
+    "GET",
+    "/invoices/<invoice_id>/pdf",
+    "portal_invoice_pdf",
+    READ_OWN_CUSTOMER_ACCOUNT,
+    summary="One of my issued invoices as PDF (base64); another customer's: 404",
+)
+
+routes.register_blueprint(api.blueprint)
+routes.register_blueprint(portal.blueprint)

@@ -3,17 +3,28 @@ standard services, interventions (report, signature, slip), manufacturer returns
 
 from __future__ import annotations
 
+from flask import Blueprint, jsonify
+
+from bassin_common.errors import ValidationFailed
 from bassin_common.permissions import (
     MANAGE_SERVICE_TICKETS,
     MANAGE_WARRANTY_RETURNS,
     PERFORM_INTERVENTIONS,
+    READ_BRAND_WARRANTY_RETURNS,
     READ_BUSINESS_DATA,
+    READ_OWN_CUSTOMER_ACCOUNT,
 )
 from bassin_gateway.app import call, json_body
 from bassin_gateway.routing import ServiceApi, if_match, versioned
 
 api = ServiceApi("sav")
-routes = api.blueprint
+# The customer's portal (/api/v1/portal/sav) and the manufacturer's (/api/v1/partner/sav):
+# tables of their own, their blueprints named apart from the staff one's.
+portal = ServiceApi("sav", prefix="portal/sav")
+portal.blueprint = Blueprint("sav_portal", __name__, url_prefix=portal.prefix)
+partner = ServiceApi("sav", prefix="partner/sav")
+partner.blueprint = Blueprint("sav_partner", __name__, url_prefix=partner.prefix)
+routes = Blueprint("sav_api", __name__)
 
 READ, TICKETS, PERFORM, RETURNS = (
     READ_BUSINESS_DATA,
@@ -55,6 +66,14 @@ api.forward(
     summary="Set an equipment category's qualification questions (branches, suggested service and parts)",
 )
 api.forward("GET", "/question-trees/<tree_id>", "get_question_tree", READ, summary="A question tree")
+api.forward(
+    "GET",
+    "/question-trees",
+    "list_question_trees",
+    READ,
+    query=True,
+    summary="Question trees, newest first (a category's newest is the one asked)",
+)
 api.forward(
     "GET",
     "/tickets/<ticket_id>/qualification",
@@ -267,3 +286,67 @@ api.forward(
     body=True,
     summary="Move a return on: accepted, refused, part shipped, credited, closed",
 )
+
+
+# --- the customer's portal ---
+OWN = READ_OWN_CUSTOMER_ACCOUNT
+
+
+@portal.view(
+    "POST",
+    "/service-requests",
+    OWN,
+    rpc="portal_request_service",
+    summary="Ask for a service on one of my pools or equipment: opens a ticket (channel portal)",
+    status=201,
+    response_headers=("Location",),
+    statuses=(422,),
+)
+def portal_request_service():
+    body = json_body()
+    pool_id = body.get("pool_id") if isinstance(body, dict) else None
+    if pool_id is not None:  # the pool must be one of the caller's (customers knows them)
+        own = call("customers", "get_own_customer")
+        if str(pool_id) not in {str(p["id"]) for p in own["pools"]}:
+            raise ValidationFailed.field("pool_id", "unknown pool")
+    ticket = call("sav", "portal_request_service", body)
+    return jsonify(ticket), 201, {"Location": f"{portal.prefix}/tickets/{ticket['id']}"}
+
+
+portal.forward("GET", "/tickets", "portal_list_tickets", OWN, query=True, summary="My service requests and tickets")
+portal.forward(
+    "GET",
+    "/interventions",
+    "portal_list_interventions",
+    OWN,
+    query=True,
+    summary="My interventions, the latest first, with their signed slip",
+)
+portal.forward(
+    "GET",
+    "/interventions/<intervention_id>/slip",
+    "portal_slip_pdf",
+    OWN,
+    summary="The signed slip of one of my interventions, as PDF (base64); another customer's: 404",
+)
+
+# --- the manufacturer's portal ---
+BRAND = READ_BRAND_WARRANTY_RETURNS
+partner.forward(
+    "GET", "/warranty-returns", "partner_list_returns", BRAND, query=True, summary="My brand's returns, newest first"
+)
+partner.forward(
+    "GET", "/warranty-returns/<return_id>", "partner_get_return", BRAND, summary="One of my brand's returns"
+)
+partner.forward(
+    "POST",
+    "/warranty-returns/<return_id>/status-changes",
+    "partner_answer_return",
+    BRAND,
+    body=True,
+    summary="Answer one of my brand's returns: accepted, refused, part shipped, credited",
+)
+
+routes.register_blueprint(api.blueprint)
+routes.register_blueprint(portal.blueprint)
+routes.register_blueprint(partner.blueprint)

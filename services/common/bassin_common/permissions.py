@@ -244,6 +244,12 @@ READ_BRAND_WARRANTY_RETURNS = Permission(
     frozenset({PARTNER}),
     name="read_brand_warranty_returns",
 )
+# The portals (issue #27): a manufacturer keeps its own delivery endpoint.
+MANAGE_OWN_PARTNER_ENDPOINT = Permission(
+    "set one's own webhook endpoint and rotate its signing secret (a manufacturer's API key)",
+    frozenset({PARTNER}),
+    name="manage_own_partner_endpoint",
+)
 
 PERMISSIONS: tuple[Permission, ...] = (
     READ_BUSINESS_DATA,
@@ -271,6 +277,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     READ_OWN_CUSTOMER_ACCOUNT,
     READ_OWN_PARTNER_ACCOUNT,
     READ_BRAND_WARRANTY_RETURNS,
+    MANAGE_OWN_PARTNER_ENDPOINT,
 )
 BY_NAME: dict[str, Permission] = {permission.name: permission for permission in PERMISSIONS}
 

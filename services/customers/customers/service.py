@@ -53,6 +53,14 @@ class CustomersService(BassinService):
     def get_own_customer(self, uow: UnitOfWork) -> Any:
         return usecases.get_own_customer(uow)
 
+    @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, accepts=PageQuery, returns=page_of(schemas.AnalysisOutput))
+    def portal_list_analyses(self, uow: UnitOfWork, pool_id: uuid.UUID, page: dict[str, Any]) -> Any:
+        return usecases.own_pool_analyses(uow, pool_id, page)
+
+    @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, accepts=PageQuery, returns=page_of(schemas.ContractOutput))
+    def portal_list_contracts(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.own_contracts(uow, page)
+
     # --- sites and timeline ------------------------------------------------------------
 
     @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.SiteInput, returns=schemas.SiteOutput, idempotent=True)

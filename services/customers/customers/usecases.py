@@ -129,9 +129,26 @@ def get_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> dict[str, Any]:
 
 def get_own_customer(uow: UnitOfWork) -> dict[str, Any]:
     """The portal's caller's own customer file."""
+    return get_customer(uow, own_customer_id(uow))
+
+
+def own_customer_id(uow: UnitOfWork) -> uuid.UUID:
+    """The portal caller's customer (NotFound for an account that is no customer's)."""
     if uow.context.customer_id is None:
         raise NotFound("this account is no customer's")
-    return get_customer(uow, uow.context.customer_id)
+    return uow.context.customer_id
+
+
+def own_pool_analyses(uow: UnitOfWork, pool_id: uuid.UUID, page: dict[str, Any]) -> Page[dict[str, Any]]:
+    """The portal: a pool's analyses, if the pool is the caller's (another's is NotFound)."""
+    if pool_row(uow, pool_id).customer_id != own_customer_id(uow):
+        raise NotFound(f"pool {pool_id} not found")
+    return pool_analyses(uow, pool_id, page)
+
+
+def own_contracts(uow: UnitOfWork, page: dict[str, Any]) -> Page[dict[str, Any]]:
+    """The portal: the caller's own maintenance contracts, the latest first."""
+    return customer_contracts(uow, own_customer_id(uow), page)
 
 
 def customer_event(customer: Customer) -> dict[str, Any]:

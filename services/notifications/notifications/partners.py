@@ -141,3 +141,42 @@ def get_partner(uow: UnitOfWork, partner_id: uuid.UUID) -> Partner:
     if partner is None:
         raise NotFound("no such partner")
     return partner
+
+
+# --- the manufacturer itself (its API key's brand): its endpoint and secret ----------------------
+
+
+def own_partner(uow: UnitOfWork, lock: bool = False) -> Partner:
+    """The partner of the caller's brand (NotFound when the company has none for it)."""
+    if uow.context.brand is None:
+        raise NotFound("this caller is no partner")
+    statement = select(Partner).where(Partner.brand == uow.context.brand)
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    partner = uow.session.scalar(statement)
+    if partner is None:
+        raise NotFound(f"no partner for the brand {uow.context.brand} in this company")
+    return partner
+
+
+def get_own_partner(uow: UnitOfWork) -> dict[str, Any]:
+    return _shown(own_partner(uow))
+
+
+def set_own_webhook(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    """The partner points its deliveries at another URL (none: webhooks stop)."""
+    partner = own_partner(uow, lock=True)
+    partner.webhook_url = data["webhook_url"]
+    partner.version += 1
+    uow.session.flush()
+    return _shown(partner)
+
+
+def rotate_own_secret(uow: UnitOfWork) -> dict[str, Any]:
+    """A new signing secret, shown here only; every delivery from now on is signed with it
+    (the old one stops at once, retries of earlier deliveries included)."""
+    partner = own_partner(uow, lock=True)
+    partner.secret = f"whsec_{secrets.token_urlsafe(32)}"
+    partner.version += 1
+    uow.session.flush()
+    return {**_shown(partner), "secret": partner.secret}

@@ -301,3 +301,21 @@ class NewPartnerOutput(PartnerOutput):
             "description": "The signing secret, shown once: give it to the partner.",
         }
     )
+
+
+class WebhookInput(StrictSchema):
+    """Where a partner wants its deliveries (null: no more webhooks)."""
+
+    webhook_url = fields.Url(
+        required=True,
+        allow_none=True,
+        schemes={"https", "http"},
+        validate=validate.Length(max=500),
+        metadata={"example": "https://rma.zodiac.example/bassin"},
+    )
+
+
+class RotatedSecretOutput(PartnerOutput):
+    secret = fields.String(
+        metadata={"example": "whsec_3q2-7wSx…", "description": "The new signing secret, shown once."}
+    )

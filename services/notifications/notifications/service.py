@@ -13,7 +13,9 @@ from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import (
     HANDLE_ACTIONS,
     MANAGE_ALERT_RULES,
+    MANAGE_OWN_PARTNER_ENDPOINT,
     READ_BUSINESS_DATA,
+    READ_OWN_PARTNER_ACCOUNT,
     RUN_SCHEDULED_JOBS,
 )
 from bassin_common.service import BassinService, edge_rpc, rpc
@@ -140,6 +142,19 @@ class NotificationsService(BassinService):
     @rpc(requires=MANAGE_ALERT_RULES, returns=schemas.PartnerOutput)
     def get_partner(self, uow: UnitOfWork, partner_id: uuid.UUID) -> Any:
         return partners.get_partner(uow, partner_id)
+
+    # --- the manufacturer itself (its API key's brand) ---
+    @rpc(requires=READ_OWN_PARTNER_ACCOUNT, returns=schemas.PartnerOutput)
+    def partner_get_own(self, uow: UnitOfWork) -> Any:
+        return partners.get_own_partner(uow)
+
+    @rpc(requires=MANAGE_OWN_PARTNER_ENDPOINT, accepts=schemas.WebhookInput, returns=schemas.PartnerOutput)
+    def partner_set_webhook(self, uow: UnitOfWork, webhook: dict[str, Any]) -> Any:
+        return partners.set_own_webhook(uow, webhook)
+
+    @rpc(requires=MANAGE_OWN_PARTNER_ENDPOINT, returns=schemas.RotatedSecretOutput)
+    def partner_rotate_secret(self, uow: UnitOfWork) -> Any:
+        return partners.rotate_own_secret(uow)
 
 
 # --- events (docs/dev/event-contracts.md) ---------------------------------------------------------

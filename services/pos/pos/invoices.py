@@ -497,6 +497,42 @@ def list_invoices(uow: UnitOfWork, query: dict[str, Any]) -> Page[Invoice]:
     return read_page(uow.session, statement, (Invoice.created_at, Invoice.id), query, descending=True)
 
 
+def _own_customer(uow: UnitOfWork) -> uuid.UUID:
+    if uow.context.customer_id is None:
+        raise NotFound("this account is no customer's")
+    return uow.context.customer_id
+
+
+def own_invoices(uow: UnitOfWork, page: dict[str, Any]) -> Page[Invoice]:
+    """The portal: the caller's issued invoices and credit notes (never a draft), newest first."""
+    statement = select(Invoice).where(Invoice.customer_id == _own_customer(uow), Invoice.number.is_not(None))
+    return read_page(uow.session, statement, (Invoice.created_at, Invoice.id), page, descending=True)
+
+
+def own_invoice(uow: UnitOfWork, invoice_id: uuid.UUID) -> Invoice:
+    """The portal: one of the caller's issued invoices; another customer's, or a draft, is NotFound."""
+    invoice = uow.session.scalar(select(Invoice).where(Invoice.id == invoice_id))
+    if invoice is None or invoice.customer_id != _own_customer(uow) or invoice.number is None:
+        raise NotFound(f"invoice {invoice_id} not found")
+    return invoice
+
+
+def own_balance(uow: UnitOfWork) -> dict[str, Any]:
+    """The portal: what the caller owes (nothing known yet: zero, not an error)."""
+    customer_id = _own_customer(uow)
+    if uow.session.scalar(select(CustomerCopy.customer_id).where(CustomerCopy.customer_id == customer_id)) is None:
+        return {
+            "customer_id": customer_id,
+            "invoiced": ZERO,
+            "credited": ZERO,
+            "paid": ZERO,
+            "balance": ZERO,
+            "overdue": ZERO,
+            "open_invoices": [],
+        }
+    return customer_balance(uow, customer_id)
+
+
 def is_overdue(invoice: Invoice, today: date) -> bool:
     return invoice.kind != CREDIT_NOTE and invoice.due_on is not None and invoice.due_on < today and invoice.balance > 0
 

@@ -13,6 +13,7 @@ from bassin_common.permissions import (
     MANAGE_INVOICES,
     READ_BUSINESS_DATA,
     READ_FINANCIAL_REPORTS,
+    READ_OWN_CUSTOMER_ACCOUNT,
     RECORD_SALES,
     REFUND_SALES,
     RUN_SCHEDULED_JOBS,
@@ -153,6 +154,20 @@ class PosService(BassinService):
     @rpc(requires=READ_BUSINESS_DATA, returns=schemas.DocumentOutput)
     def invoice_pdf(self, uow: UnitOfWork, invoice_id: uuid.UUID) -> Any:
         invoice = invoices.get_invoice(uow, invoice_id)
+        return document(f"{invoice.number}.pdf", invoices.invoice_pdf(uow, invoice_id))
+
+    # --- the customer's portal: their own issued invoices only ---
+    @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, accepts=PageQuery, returns=page_of(schemas.InvoiceSummary))
+    def portal_list_invoices(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return invoices.own_invoices(uow, page)
+
+    @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, returns=schemas.CustomerBalance)
+    def portal_balance(self, uow: UnitOfWork) -> Any:
+        return invoices.own_balance(uow)
+
+    @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, returns=schemas.DocumentOutput)
+    def portal_invoice_pdf(self, uow: UnitOfWork, invoice_id: uuid.UUID) -> Any:
+        invoice = invoices.own_invoice(uow, invoice_id)
         return document(f"{invoice.number}.pdf", invoices.invoice_pdf(uow, invoice_id))
 
     @rpc(requires=READ_BUSINESS_DATA, returns=schemas.DocumentOutput)

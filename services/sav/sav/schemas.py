@@ -706,3 +706,36 @@ class WarrantyReturnOutput(Schema):
     status = fields.String(metadata={"example": "requested"})
     history = fields.List(fields.Nested(ReturnEvent))
     requested_at = fields.DateTime(metadata={"example": "2026-07-15T10:05:00+00:00"})
+
+
+class ServiceRequestInput(StrictSchema):
+    """A service request from the customer's portal: on one of their pools or equipment."""
+
+    pool_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": POOL})
+    equipment_id = fields.UUID(load_default=None, allow_none=True, metadata={"example": EQUIPMENT})
+    category = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(domain.CATEGORIES),
+        metadata={"example": None, "description": "For a pool request: what is failing (else the equipment's)."},
+    )
+    priority = fields.String(
+        load_default="normal", validate=validate.OneOf(domain.PRIORITIES), metadata={"example": "normal"}
+    )
+    description = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"example": "L'eau est verte depuis l'orage de dimanche."},
+    )
+
+    @validates_schema
+    def names_what_fails(self, data: dict, **_: object) -> None:
+        if not (data.get("equipment_id") or data.get("pool_id")):
+            raise ValidationError("a pool_id or an equipment_id", "pool_id")
+
+
+class DocumentOutput(Schema):
+    """A PDF, base64-encoded."""
+
+    filename = fields.String(metadata={"example": "bon-intervention-SAV-2026-00042.pdf"})
+    content = fields.String(metadata={"example": "JVBERi0xLjcK…"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from functools import cache
 from typing import Any
@@ -13,7 +14,9 @@ from bassin_common.permissions import (
     MANAGE_SERVICE_TICKETS,
     MANAGE_WARRANTY_RETURNS,
     PERFORM_INTERVENTIONS,
+    READ_BRAND_WARRANTY_RETURNS,
     READ_BUSINESS_DATA,
+    READ_OWN_CUSTOMER_ACCOUNT,
 )
 from bassin_common.service import BassinService, consume, rpc
 from bassin_common.uow import UnitOfWork
@@ -60,6 +63,10 @@ class SavService(BassinService):
     @rpc(requires=READ, returns=schemas.QuestionTreeOutput)
     def get_question_tree(self, uow: UnitOfWork, tree_id: uuid.UUID) -> Any:
         return usecases.get_question_tree(uow, tree_id)
+
+    @rpc(requires=READ, accepts=PageQuery, returns=page_of(schemas.QuestionTreeOutput))
+    def list_question_trees(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.list_question_trees(uow, page)
 
     @rpc(requires=READ, returns=schemas.QualificationOutput)
     def get_qualification(self, uow: UnitOfWork, ticket_id: uuid.UUID) -> Any:
@@ -182,6 +189,49 @@ class SavService(BassinService):
     @rpc(requires=RETURNS, accepts=schemas.ReturnStatusInput, returns=schemas.WarrantyReturnOutput, idempotent=True)
     def change_warranty_return_status(self, uow: UnitOfWork, return_id: uuid.UUID, change: dict[str, Any]) -> Any:
         return usecases.change_return_status(uow, return_id, change)
+
+    # --- the customer's portal: their own tickets, interventions and slips ---
+    @rpc(
+        requires=READ_OWN_CUSTOMER_ACCOUNT,
+        accepts=schemas.ServiceRequestInput,
+        returns=schemas.TicketOutput,
+        idempotent=True,
+    )
+    def portal_request_service(self, uow: UnitOfWork, request: dict[str, Any]) -> Any:
+        return usecases.request_service(uow, request)
+
+    @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, accepts=PageQuery, returns=page_of(schemas.TicketOutput))
+    def portal_list_tickets(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.own_tickets(uow, page)
+
+    @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, accepts=PageQuery, returns=page_of(schemas.InterventionOutput))
+    def portal_list_interventions(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.own_interventions(uow, page)
+
+    @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, returns=schemas.DocumentOutput)
+    def portal_slip_pdf(self, uow: UnitOfWork, intervention_id: uuid.UUID) -> Any:
+        slip = usecases.own_slip(uow, intervention_id)
+        pdf = slips.slip_pdf(slip)
+        filename = f"bon-intervention-{slip['ticket_number']}.pdf"
+        return {"filename": filename, "content": base64.b64encode(pdf).decode("ascii")}
+
+    # --- the manufacturer's portal: its own brand's returns ---
+    @rpc(requires=READ_BRAND_WARRANTY_RETURNS, accepts=PageQuery, returns=page_of(schemas.WarrantyReturnOutput))
+    def partner_list_returns(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
+        return usecases.brand_returns(uow, page)
+
+    @rpc(requires=READ_BRAND_WARRANTY_RETURNS, returns=schemas.WarrantyReturnOutput)
+    def partner_get_return(self, uow: UnitOfWork, return_id: uuid.UUID) -> Any:
+        return usecases.get_brand_return(uow, return_id)
+
+    @rpc(
+        requires=READ_BRAND_WARRANTY_RETURNS,
+        accepts=schemas.ReturnStatusInput,
+        returns=schemas.WarrantyReturnOutput,
+        idempotent=True,
+    )
+    def partner_answer_return(self, uow: UnitOfWork, return_id: uuid.UUID, change: dict[str, Any]) -> Any:
+        return usecases.answer_brand_return(uow, return_id, change)
 
     # --- local copies of inventory's vans and parts ---
     on_location_created = consume("inventory", "location_created", events.LocationCreatedView, usecases.keep_location)

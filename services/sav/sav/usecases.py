@@ -311,6 +311,12 @@ def get_question_tree(uow: UnitOfWork, tree_id: uuid.UUID) -> QuestionTree:
     return _own(uow, QuestionTree, tree_id, "question tree")
 
 
+def list_question_trees(uow: UnitOfWork, page: dict[str, Any]) -> Page[QuestionTree]:
+    """The question trees, newest first: a category's first is the one new tickets are asked."""
+    order = (QuestionTree.created_at, QuestionTree.id)
+    return read_page(uow.session, select(QuestionTree), order, page, descending=True)
+
+
 def _tree_for(uow: UnitOfWork, ticket: Ticket) -> QuestionTree:
     """The tree the ticket was answered with, else its category's newest one."""
     if ticket.qualification is not None:
@@ -1016,3 +1022,88 @@ def change_return_status(uow: UnitOfWork, return_id: uuid.UUID, data: dict[str, 
         {"return_id": rma.id, "brand": rma.brand, "status": rma.status, "note": data["note"], "at": at},
     )
     return rma
+
+
+# --- the customer's portal: their own tickets, interventions and signed slips ----------------------
+
+
+def _own_customer(uow: UnitOfWork) -> uuid.UUID:
+    if uow.context.customer_id is None:
+        raise NotFound("this account is no customer's")
+    return uow.context.customer_id
+
+
+def request_service(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    """A service request from the portal: a ticket for the caller's own pool or equipment,
+    opened on the ``portal`` channel. Another customer's equipment or pool is refused."""
+    customer_id = _own_customer(uow)
+    if data["pool_id"] is not None and data["equipment_id"] is None:
+        others = select(Equipment.id).where(Equipment.pool_id == data["pool_id"], Equipment.customer_id != customer_id)
+        if uow.session.scalar(others.limit(1)) is not None:
+            raise ValidationFailed.field("pool_id", "unknown pool")
+    if data["equipment_id"] is not None:
+        equipment = uow.session.get(Equipment, data["equipment_id"])
+        if equipment is None or equipment.tenant_id != uow.tenant_id or equipment.customer_id != customer_id:
+            raise ValidationFailed.field("equipment_id", "unknown equipment")
+    return open_ticket(
+        uow,
+        {**data, "customer_id": customer_id, "serial_number": None, "channel": "portal", "reported_on": None},
+    )
+
+
+def own_tickets(uow: UnitOfWork, page: dict[str, Any]) -> Page[dict[str, Any]]:
+    return list_tickets(uow, {**page, "status": None, "customer_id": _own_customer(uow)})
+
+
+def own_interventions(uow: UnitOfWork, page: dict[str, Any]) -> Page[dict[str, Any]]:
+    """The caller's interventions, the latest first, with their slip once signed."""
+    statement = (
+        select(Intervention, Ticket)
+        .join(Ticket, Ticket.id == Intervention.ticket_id)
+        .where(Ticket.customer_id == _own_customer(uow))
+    )
+    found = read_page(uow.session, statement, (Intervention.starts_at, Intervention.id), page, descending=True)
+    return Page([_intervention_view(i, t) for i, t in found.items], found.next)
+
+
+def own_slip(uow: UnitOfWork, intervention_id: uuid.UUID) -> dict[str, Any]:
+    """The signed slip of one of the caller's interventions (another's: NotFound)."""
+    intervention = _own(uow, Intervention, intervention_id, "intervention")
+    ticket = uow.session.get(Ticket, intervention.ticket_id)
+    if ticket.customer_id != _own_customer(uow):
+        raise NotFound(f"intervention {intervention_id} not found")
+    if intervention.status != "completed":
+        raise Conflict("the slip is not signed yet")
+    content = slip_content(uow, intervention)
+    return {**content, "slip_hash": intervention.slip_hash, "signature_image": intervention.signature_image}
+
+
+# --- the manufacturer's portal: its own brand's returns only -----------------------------------------
+
+
+def _brand_return(uow: UnitOfWork, return_id: uuid.UUID) -> WarrantyReturn:
+    rma = _own(uow, WarrantyReturn, return_id, "warranty return")
+    if uow.context.brand is None or rma.brand != uow.context.brand:
+        raise NotFound(f"warranty return {return_id} not found")
+    return rma
+
+
+def brand_returns(uow: UnitOfWork, page: dict[str, Any]) -> Page[WarrantyReturn]:
+    if uow.context.brand is None:
+        raise NotFound("this caller is no partner")
+    statement = select(WarrantyReturn).where(WarrantyReturn.brand == uow.context.brand)
+    order = (WarrantyReturn.requested_at, WarrantyReturn.id)
+    return read_page(uow.session, statement, order, page, descending=True)
+
+
+def get_brand_return(uow: UnitOfWork, return_id: uuid.UUID) -> WarrantyReturn:
+    return _brand_return(uow, return_id)
+
+
+def answer_brand_return(uow: UnitOfWork, return_id: uuid.UUID, data: dict[str, Any]) -> WarrantyReturn:
+    """The manufacturer answers one of its brand's returns (accepted, refused, part shipped,
+    credited); closing it stays the company's."""
+    _brand_return(uow, return_id)
+    if data["status"] == "closed":
+        raise ValidationFailed.field("status", "the company closes a return, not the manufacturer")
+    return change_return_status(uow, return_id, data)

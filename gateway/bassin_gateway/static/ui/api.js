@@ -42,6 +42,14 @@ function keep(answer) {
   return session;
 }
 
+/** A manufacturer's API key (bassin_pk_…) kept as the session: it does not expire and
+ * has no refresh token; the gateway revokes it when the company does. */
+export function keepApiKey(key, brand) {
+  const session = { access_token: key, refresh_token: null, expires_at: Date.now() + 3650 * 86_400_000, user: { full_name: brand } };
+  localStorage.setItem(KEY, JSON.stringify(session));
+  return session;
+}
+
 export function forgetSession() {
   localStorage.removeItem(KEY);
 }
@@ -61,7 +69,7 @@ export function publicCall(method, path, body) {
 export async function logout() {
   const session = currentSession();
   forgetSession();
-  if (session) {
+  if (session && session.refresh_token) {
     try {
       await send("POST", "/api/v1/auth/logout", { body: { refresh_token: session.refresh_token } });
     } catch {
@@ -79,6 +87,10 @@ async function freshSession(force = false) {
   const renew = async () => {
     const now = currentSession(); // another tab may have refreshed while we waited
     if (!now) return null;
+    if (!now.refresh_token) {
+      forgetSession(); // an API key refused: revoked, nothing to refresh
+      return null;
+    }
     if (now.access_token !== seen.access_token && now.expires_at - Date.now() > MARGIN_MS) return now;
     try {
       return keep(await send("POST", "/api/v1/auth/refresh", { body: { refresh_token: now.refresh_token } }));

@@ -23,6 +23,15 @@ const SCREENS = [
   // the field: worksite planner and SAV desk (issue 27)
   { path: "/chantiers", label: "Chantiers", module: "./screens/planner.js", requires: "read_business_data" },
   { path: "/sav", label: "SAV", module: "./screens/sav.js", requires: "manage_service_tickets" },
+  // portals and settings (issue 27)
+  { path: "/portail", label: "Mon espace", module: "./screens/portal.js", requires: "read_own_customer_account" },
+  { path: "/partenaire", label: "Retours garantie", module: "./screens/partner.js", requires: "read_brand_warranty_returns" },
+  { path: "/parametres", label: "Paramètres", module: "./screens/settings.js", requires: "manage_users" },
+];
+// The first screen of those who are not the company's staff (portals, issue 27).
+const HOMES = [
+  ["read_own_customer_account", "/portail"],
+  ["read_brand_warranty_returns", "/partenaire"],
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].
@@ -31,6 +40,7 @@ const PUBLIC = {
   "/mot-de-passe-oublie": ["./screens/password.js", "forgotten"],
   "/invitation": ["./screens/password.js", "choose"],
   "/password-reset": ["./screens/password.js", "choose"],
+  "/connexion-partenaire": ["./screens/partner.js", "login"], // issue 27
 };
 
 const root = document.getElementById("app");
@@ -50,6 +60,12 @@ export function sessionExpired() {
   me = null;
   const next = location.pathname === LOGIN ? "/" : location.pathname + location.search;
   navigate(`${LOGIN}?raison=expiree&suite=${encodeURIComponent(next)}`, { replace: true });
+}
+
+/** The user's first screen: the dashboard for staff, their portal for a customer or a partner. */
+export function home() {
+  const found = me && HOMES.find(([permission]) => me.permissions.includes(permission));
+  return found ? found[1] : "/";
 }
 
 export function can(permission) {
@@ -77,6 +93,10 @@ async function show() {
       return;
     }
     if (!me) me = await api("GET", "/ui/me");
+    if (location.pathname === "/" && home() !== "/") {
+      navigate(home(), { replace: true });
+      return;
+    }
     const entry = SCREENS.find((s) => s.path === location.pathname) || null;
     const main = layout(entry);
     if (!entry) {
@@ -116,7 +136,7 @@ function unreachable(error) {
 
 function layout(current) {
   const user = currentSession()?.user || {};
-  const links = SCREENS.filter((s) => can(s.requires) && !s.hidden).map((s) =>
+  const links = SCREENS.filter((s) => can(s.requires) && !s.hidden && !(s.path === "/" && home() !== "/")).map((s) =>
     el("li", {}, el("a", { href: s.path, "data-link": true, "aria-current": s === current ? "page" : null }, s.label)),
   );
   const main = el("main", { id: "contenu", tabindex: "-1" });
@@ -125,7 +145,7 @@ function layout(current) {
     el(
       "header",
       { class: "topbar" },
-      el("a", { class: "brand", href: "/", "data-link": true }, el("img", { src: "/ui/icon.svg", alt: "", width: 28, height: 28 }), "Bassin"),
+      el("a", { class: "brand", href: home(), "data-link": true }, el("img", { src: "/ui/icon.svg", alt: "", width: 28, height: 28 }), "Bassin"),
       el("nav", { "aria-label": "Navigation principale" }, el("ul", {}, links)),
       can("read_business_data") ? customerSearch() : null,
       el(
