@@ -11,6 +11,8 @@ const SCREENS = [
   { path: "/", label: "Tableau de bord", module: "./screens/dashboard.js", requires: null },
   { path: "/caisse", label: "Caisse", module: "./screens/till.js", requires: "record_sales" },
   { path: "/stock", label: "Stock", module: "./screens/stock.js", requires: "read_business_data" },
+  // the technician's phone (issue #27, ADR 0027)
+  { path: "/technicien", label: "Ma journée", module: "./screens/technician.js", requires: "perform_interventions" },
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].
