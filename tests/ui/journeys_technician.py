@@ -358,8 +358,12 @@ def test_a_visit_done_offline_is_sent_once_when_the_network_is_back(phone: Watch
     )
     assert status == 200
 
-    # A reload with no network still shows the day, and what waits.
-    page.reload()
+    # A reload with no network still shows the day, and what waits: the page and its modules
+    # come from the service worker's cache, the day from the phone's own copy.
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    with page.expect_response(lambda r: r.url == f"{BASE}/technicien") as reloaded:
+        page.reload()
+    assert reloaded.value.from_service_worker and reloaded.value.status == 200
     expect(page.get_by_role("heading", name="Ma journée")).to_be_visible()
     expect(visits).to_have_count(2)
     expect(page.locator("[data-network=offline]")).to_be_visible()
