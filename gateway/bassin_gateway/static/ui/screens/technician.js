@@ -110,7 +110,7 @@ async function start(view) {
   view.technician = JSON.parse(localStorage.getItem(WHO) || "null");
   if (!view.technician) {
     if (!navigator.onLine) {
-      fill(view.body, el("h1", {}, "Ma journée"), notice("error", "Ce téléphone n’a pas encore téléchargé de journée : ouvrez cette page une première fois avec du réseau."));
+      fill(view.body, el("h1", {}, "Ma journée"), notice("error", "Ce téléphone n’a pas encore téléchargé de journée : ouvrez cette page une première fois avec du réseau."));
       return;
     }
     view.technician = await whoAmI(view);
@@ -143,8 +143,8 @@ async function whoAmI(view) {
     view.body,
     el("h1", {}, "Ma journée"),
     page.items.length
-      ? [el("p", {}, "Quel technicien utilise ce téléphone ? Ce choix est gardé sur ce téléphone."), field("Technicien", select), el("button", { type: "button", class: "primary wide", onclick: choose }, "C’est moi")]
-      : notice("info", "Aucun technicien n’est encore créé : le bureau l’ajoute dans le SAV, avec son camion."),
+      ? [el("p", {}, "Quel technicien utilise ce téléphone ? Ce choix est gardé sur ce téléphone."), field("Technicien", select), el("button", { type: "button", class: "primary wide", onclick: choose }, "C’est moi")]
+      : notice("info", "Aucun technicien n’est encore créé : le bureau l’ajoute dans le SAV, avec son camion."),
   );
   return null;
 }
@@ -162,7 +162,7 @@ async function download(view) {
   try {
     const answer = await api("GET", `/api/v1/technician-days/${view.technician.id}`, { query: { date: today() } });
     if (answer.day.status !== "ok") {
-      view.downloadError = "Le SAV ne répond pas : la journée gardée sur le téléphone est affichée.";
+      view.downloadError = "Le SAV ne répond pas : la journée gardée sur le téléphone est affichée.";
       return;
     }
     const waiting = new Set((await outbox.entries()).filter((e) => e.status === outbox.PENDING || e.status === outbox.CONFLICT).map((e) => e.intervention_id));
@@ -206,12 +206,12 @@ async function drawStatus(view) {
       install,
     ),
     view.ready ? el("p", { class: "tech-ready" }, "Prête pour travailler hors ligne") : null,
-    outbox.state.sessionExpired ? notice("error", "Votre session a expiré : reconnectez-vous pour envoyer ce qui attend (rien n’est perdu).") : null,
+    outbox.state.sessionExpired ? notice("error", "Votre session a expiré : reconnectez-vous pour envoyer ce qui attend (rien n’est perdu).") : null,
     outbox.state.lastError && online ? notice("info", outbox.state.lastError) : null,
     conflicts.map((entry) =>
-      notice("error", `Conflit — ${entry.label} : le bureau a modifié cette intervention entre-temps. `, el("button", { type: "button", onclick: () => openVisit(view, entry.intervention_id) }, "Voir et choisir")),
+      notice("error", `Conflit — ${entry.label} : le bureau a modifié cette intervention entre-temps. `, el("button", { type: "button", onclick: () => openVisit(view, entry.intervention_id) }, "Voir et choisir")),
     ),
-    refused.map((entry) => notice("error", `Refusé — ${entry.label} : ${entry.problem || "valeurs refusées"}.`)),
+    refused.map((entry) => notice("error", `Refusé — ${entry.label} : ${entry.problem || "valeurs refusées"}.`)),
   );
 }
 
@@ -233,7 +233,7 @@ async function drawDay(view) {
     view.body,
     el("h1", {}, "Ma journée"),
     el("p", { class: "lead" }, `${view.technician.name} — ${longDate(`${view.day.date}T12:00:00`)}`),
-    el("p", { class: "muted" }, `Journée téléchargée à ${time(view.day.downloaded_at * 1000)}`, !navigator.onLine ? " (hors ligne : la copie du téléphone)" : ""),
+    el("p", { class: "muted" }, `Journée téléchargée à ${time(view.day.downloaded_at * 1000)}`, !navigator.onLine ? " (hors ligne : la copie du téléphone)" : ""),
     view.downloadError ? notice("info", view.downloadError) : null,
     visits.length
       ? el(
@@ -264,7 +264,7 @@ async function drawDay(view) {
 }
 
 function vanList(van) {
-  if (van.status !== "ok") return notice("info", "Le stock du camion n’a pas pu être lu : les pièces se saisissent quand même.");
+  if (van.status !== "ok") return notice("info", "Le stock du camion n’a pas pu être lu : les pièces se saisissent quand même.");
   if (!van.lines || !van.lines.length) return el("p", { class: "empty" }, van.location_id ? "Le camion est vide." : "Aucun camion n’est associé à ce technicien.");
   return el("ul", { class: "items" }, van.lines.map((line) => el("li", {}, el("span", {}, line.article_name), el("span", { class: "qty" }, String(line.quantity)))));
 }
@@ -323,12 +323,12 @@ function about(visit) {
   const { site, pool, customer, analyses, contract } = visit.file;
   const ticket = visit.ticket;
   const rows = [];
-  if (visit.file.status !== "ok") rows.push(notice("info", "La fiche du client n’a pas pu être téléchargée : seule l’intervention est sur le téléphone."));
-  if (site) rows.push(el("p", {}, el("strong", {}, "Adresse : "), `${site.line1}, ${site.postcode} ${site.city}`), site.access_notes ? el("p", {}, el("strong", {}, "Accès : "), site.access_notes) : null);
-  if (customer?.phones?.length) rows.push(el("p", {}, el("strong", {}, "Téléphone : "), customer.phones.map((p) => el("a", { href: `tel:${p.number}`, class: "tel" }, p.number))));
-  if (ticket) rows.push(el("p", {}, el("strong", {}, "Panne : "), ticket.description), el("p", {}, el("span", { class: `badge ${ticket.covered_by === "none" ? "badge-orange" : "badge-green"}` }, COVERED[ticket.covered_by] || ticket.covered_by), " ", ticket.coverage_reason));
+  if (visit.file.status !== "ok") rows.push(notice("info", "La fiche du client n’a pas pu être téléchargée : seule l’intervention est sur le téléphone."));
+  if (site) rows.push(el("p", {}, el("strong", {}, "Adresse : "), `${site.line1}, ${site.postcode} ${site.city}`), site.access_notes ? el("p", {}, el("strong", {}, "Accès : "), site.access_notes) : null);
+  if (customer?.phones?.length) rows.push(el("p", {}, el("strong", {}, "Téléphone : "), customer.phones.map((p) => el("a", { href: `tel:${p.number}`, class: "tel" }, p.number))));
+  if (ticket) rows.push(el("p", {}, el("strong", {}, "Panne : "), ticket.description), el("p", {}, el("span", { class: `badge ${ticket.covered_by === "none" ? "badge-orange" : "badge-green"}` }, COVERED[ticket.covered_by] || ticket.covered_by), " ", ticket.coverage_reason));
   if (pool) {
-    rows.push(el("p", {}, el("strong", {}, "Piscine : "), `${pool.volume_m3} m³, ${pool.treatment}, filtration ${pool.filtration}`));
+    rows.push(el("p", {}, el("strong", {}, "Piscine : "), `${pool.volume_m3} m³, ${pool.treatment}, filtration ${pool.filtration}`));
     const equipment = (pool.equipment || []).filter((e) => e.status === "in_service");
     if (equipment.length)
       rows.push(
@@ -343,9 +343,9 @@ function about(visit) {
   }
   if (analyses?.length) {
     const last = analyses[0];
-    rows.push(el("p", {}, el("strong", {}, "Dernière analyse : "), new Date(last.recorded_at).toLocaleDateString("fr-FR"), last.problems.length ? ` — à corriger : ${last.problems.join(", ")}` : " — eau équilibrée"));
+    rows.push(el("p", {}, el("strong", {}, "Dernière analyse : "), new Date(last.recorded_at).toLocaleDateString("fr-FR"), last.problems.length ? ` — à corriger : ${last.problems.join(", ")}` : " — eau équilibrée"));
   }
-  if (contract) rows.push(el("p", {}, el("strong", {}, "Contrat : "), `${contract.formula} (jusqu’au ${new Date(contract.ends_on).toLocaleDateString("fr-FR")})`));
+  if (contract) rows.push(el("p", {}, el("strong", {}, "Contrat : "), `${contract.formula} (jusqu’au ${new Date(contract.ends_on).toLocaleDateString("fr-FR")})`));
   return el("section", { class: "panel", "aria-label": "Le client et la piscine" }, rows);
 }
 
@@ -394,7 +394,7 @@ function workForm(view, visit, draft, saveDraft) {
   const save = async () => {
     await put(DRAFTS, draft, intervention.id);
     await queueReport(visit, draft);
-    fill(saved, notice("ok", navigator.onLine ? "Compte rendu enregistré." : "Compte rendu gardé sur le téléphone : il partira au retour du réseau."));
+    fill(saved, notice("ok", navigator.onLine ? "Compte rendu enregistré." : "Compte rendu gardé sur le téléphone : il partira au retour du réseau."));
     outbox.flush();
   };
   return el(
@@ -411,7 +411,7 @@ function workForm(view, visit, draft, saveDraft) {
 
 function dictation(textarea, draft, changed) {
   const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
-  if (!Recognition) return el("p", { class: "hint" }, "La dictée n’est pas disponible dans ce navigateur : tapez le texte.");
+  if (!Recognition) return el("p", { class: "hint" }, "La dictée n’est pas disponible dans ce navigateur : tapez le texte.");
   let listening = null;
   const message = el("p", { class: "hint", "aria-live": "polite" });
   const button = el("button", { type: "button", "aria-pressed": "false" }, "Dicter");
@@ -434,7 +434,7 @@ function dictation(textarea, draft, changed) {
       }
     };
     listening.onerror = (event) => {
-      message.textContent = event.error === "network" ? "La dictée a besoin du réseau sur ce téléphone : tapez le texte." : "La dictée s’est arrêtée : tapez le texte ou réessayez.";
+      message.textContent = event.error === "network" ? "La dictée a besoin du réseau sur ce téléphone : tapez le texte." : "La dictée s’est arrêtée : tapez le texte ou réessayez.";
     };
     listening.onend = () => {
       listening = null;
@@ -444,7 +444,7 @@ function dictation(textarea, draft, changed) {
     listening.start();
     button.textContent = "Arrêter la dictée";
     button.setAttribute("aria-pressed", "true");
-    message.textContent = "Parlez : le texte s’ajoute au compte rendu.";
+    message.textContent = "Parlez : le texte s’ajoute au compte rendu.";
   });
   return el("div", { class: "dictation" }, button, message);
 }
@@ -498,7 +498,7 @@ function photos(visit, draft, changed) {
       fill(message, notice("ok", "Photo ajoutée."));
       outbox.flush();
     } catch {
-      fill(message, notice("error", "Cette image ne peut pas être lue : reprenez la photo."));
+      fill(message, notice("error", "Cette image ne peut pas être lue : reprenez la photo."));
     }
   });
   redraw();
@@ -584,12 +584,12 @@ function proposal(view, visit) {
     if (!description) return fill(message, notice("error", "Décrivez ce qu’il faut faire."));
     const body = {
       channel: "technician",
-      description: kind.value === "devis" ? `Devis à établir : ${description}` : description,
+      description: kind.value === "devis" ? `Devis à établir : ${description}` : description,
       ...(on.value ? { equipment_id: on.value } : { customer_id: visit.intervention.customer_id, pool_id: visit.file.pool?.id || visit.ticket?.pool_id || null }),
     };
     await outbox.enqueue({ kind: "proposal", label: `Proposition — ${visit.intervention.ticket_number}`, method: "POST", path: "/api/v1/sav/tickets", body, intervention_id: null });
     text.value = "";
-    fill(message, notice("ok", navigator.onLine ? "Proposition envoyée au SAV." : "Proposition gardée : elle partira au retour du réseau."));
+    fill(message, notice("ok", navigator.onLine ? "Proposition envoyée au SAV." : "Proposition gardée : elle partira au retour du réseau."));
     outbox.flush();
   };
   return el(
@@ -624,7 +624,7 @@ function conflict(view, visit, entry) {
   if (entry.kind !== "report") {
     return notice(
       "error",
-      el("p", {}, `${entry.label} : le bureau a déjà changé cette intervention (${office?.status === "completed" ? "déjà signée" : "modifiée"}). Votre action est gardée sur le téléphone mais n’a pas été appliquée.`),
+      el("p", {}, `${entry.label} : le bureau a déjà changé cette intervention (${office?.status === "completed" ? "déjà signée" : "modifiée"}). Votre action est gardée sur le téléphone mais n’a pas été appliquée.`),
       el("button", { type: "button", onclick: () => outbox.takeOffice(entry) }, "Compris"),
     );
   }
@@ -642,9 +642,9 @@ function conflict(view, visit, entry) {
   return el(
     "div",
     { class: "notice notice-error conflict", role: "alert" },
-    el("p", {}, el("strong", {}, "Conflit : "), "le bureau a modifié cette intervention pendant que vous travailliez. Votre compte rendu n’a pas écrasé le sien : choisissez."),
-    el("p", {}, el("strong", {}, "Version du bureau : "), office ? office.report || "(vide)" : "à relire au retour du réseau"),
-    el("p", {}, el("strong", {}, "Votre version : "), entry.body.report || "(vide)"),
+    el("p", {}, el("strong", {}, "Conflit : "), "le bureau a modifié cette intervention pendant que vous travailliez. Votre compte rendu n’a pas écrasé le sien : choisissez."),
+    el("p", {}, el("strong", {}, "Version du bureau : "), office ? office.report || "(vide)" : "à relire au retour du réseau"),
+    el("p", {}, el("strong", {}, "Votre version : "), entry.body.report || "(vide)"),
     el("button", { type: "button", class: "primary", onclick: () => outbox.keepMine(entry) }, "Envoyer ma version"),
     el("button", { type: "button", onclick: keepOffice }, "Garder celle du bureau"),
   );
