@@ -308,6 +308,7 @@ def test_a_visit_done_offline_is_sent_once_when_the_network_is_back(phone: Watch
     expect(page.locator("[data-network=offline]")).to_be_visible()
     page.get_by_role("button", name=re.compile("La pompe à chaleur s\u2019arrête")).click()
     expect(page.get_by_text("Portail vert, code 1234")).to_be_visible()
+    assert_usable_at_375(page, "/technicien (une intervention)")
     for operation in ("Relever le code erreur", "Contrôler les pressions", "Nettoyer l\u2019évaporateur"):
         page.get_by_label(operation).check()
     page.get_by_label("Compte rendu", exact=True).fill("Condensateur du ventilateur remplacé, pressions normales.")

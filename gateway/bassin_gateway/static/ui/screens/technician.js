@@ -13,7 +13,8 @@ import * as outbox from "../technician/outbox.js";
 import { signaturePad } from "../technician/signature.js";
 import { DAYS, DRAFTS, ETAGS, get, put } from "../technician/store.js";
 
-const WHO = "bassin.technicien"; // localStorage: {id, name} of the technician using this phone
+// localStorage: {id, name} of the SAV technician this user is, on this phone
+const who = () => `bassin.technicien.${currentSession()?.user?.id || ""}`;
 const INTERVENTIONS = "/api/v1/sav/interventions";
 const PHOTO_MAX_PX = 1280;
 const CATEGORY = {
@@ -107,7 +108,7 @@ const today = () => {
 
 async function start(view) {
   drawStatus(view);
-  view.technician = JSON.parse(localStorage.getItem(WHO) || "null");
+  view.technician = JSON.parse(localStorage.getItem(who()) || "null");
   if (!view.technician) {
     if (!navigator.onLine) {
       fill(view.body, el("h1", {}, "Ma journée"), notice("error", "Ce téléphone n’a pas encore téléchargé de journée : ouvrez cette page une première fois avec du réseau."));
@@ -150,9 +151,9 @@ async function whoAmI(view) {
 }
 
 function remember(technician) {
-  const who = { id: technician.id, name: technician.name };
-  localStorage.setItem(WHO, JSON.stringify(who));
-  return who;
+  const chosen = { id: technician.id, name: technician.name };
+  localStorage.setItem(who(), JSON.stringify(chosen));
+  return chosen;
 }
 
 /** Download the day (the aggregate): kept on the phone; the versions of the visits without
