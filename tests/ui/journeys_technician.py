@@ -422,5 +422,5 @@ def test_a_visit_done_offline_is_sent_once_when_the_network_is_back(phone: Watch
     assert office.get(stock)["quantity"] == 3
     tickets = office.get(f"/api/v1/sav/tickets?customer_id={customer_id}")["items"]
     proposed = [t for t in tickets if t["channel"] == "technician"]
-    assert [t["description"] for t in proposed] == ["Devis à établir : Remplacer la vanne 6 voies, fuyarde"]
+    assert [t["description"] for t in proposed] == ["Devis à établir\u00a0: Remplacer la vanne 6 voies, fuyarde"]
     expect(page.locator(".visits > li").first.get_by_text("Terminée")).to_be_visible()
