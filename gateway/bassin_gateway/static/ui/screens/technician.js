@@ -107,6 +107,7 @@ const today = () => {
 };
 
 async function start(view) {
+  await outbox.prune();
   drawStatus(view);
   view.technician = JSON.parse(localStorage.getItem(who()) || "null");
   if (!view.technician) {

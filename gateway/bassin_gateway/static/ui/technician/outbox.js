@@ -9,7 +9,7 @@
 // signature) wait until the technician chooses — nothing is lost, nothing overwrites blindly.
 
 import { api, ApiError, newKey, SessionExpired } from "../api.js";
-import { all, ETAGS, get, OUTBOX, put } from "./store.js";
+import { all, ETAGS, get, OUTBOX, put, remove } from "./store.js";
 
 export const PENDING = "pending";
 export const SENT = "sent";
@@ -17,6 +17,7 @@ export const CONFLICT = "conflict";
 export const REFUSED = "refused";
 export const DROPPED = "dropped";
 
+const KEPT_MS = 24 * 3600 * 1000; // what was sent (or set aside) stays a day: then forgotten
 const listeners = new Set();
 let flushing = null;
 export const state = { lastError: null, sessionExpired: false };
@@ -47,6 +48,14 @@ export async function enqueue(action) {
   entry.seq = await put(OUTBOX, entry);
   changed();
   return entry;
+}
+
+/** Forget what was sent or set aside more than a day ago (photos weigh on the phone). */
+export async function prune(now = Date.now()) {
+  for (const entry of await all(OUTBOX)) {
+    const done = entry.status === SENT || entry.status === DROPPED;
+    if (done && now - Date.parse(entry.sent_at || entry.queued_at) > KEPT_MS) await remove(OUTBOX, entry.seq);
+  }
 }
 
 export async function entries() {
