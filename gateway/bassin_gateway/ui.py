@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import mimetypes
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +62,8 @@ PAGES = (
     "/partenaire",
     "/connexion-partenaire",
     "/parametres",
+    # the technician's phone (issue #27, ADR 0027)
+    "/technicien",
 )
 
 # The pages run this origin's scripts and styles only, and talk to this origin only; no
@@ -70,7 +73,8 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-COMPRESSIBLE = {".js", ".css", ".html", ".svg", ".json"}
+COMPRESSIBLE = {".js", ".css", ".html", ".svg", ".json", ".webmanifest"}
+mimetypes.add_type("application/manifest+json", ".webmanifest")
 
 routes = Blueprint("ui", __name__)
 
@@ -157,6 +161,45 @@ def choose_dashboard_widgets():
         )
         session.commit()
     return _widgets_answer(widgets)
+# --- the technician's phone: installable, offline first (ADR 0027) ---
+
+# What the phone needs to start with no network: the page, its modules, the stylesheet, the
+# icon and the manifest. The service worker caches exactly these, under a version that is
+# their hash: a change to any of them is a new worker, which replaces the cache.
+TECHNICIAN_SHELL = (
+    "/technicien",
+    "/ui/app.js",
+    "/ui/api.js",
+    "/ui/dom.js",
+    "/ui/format.js",
+    "/ui/app.css",
+    "/ui/icon.svg",
+    "/ui/screens/login.js",
+    "/ui/screens/technician.js",
+    "/ui/technician/store.js",
+    "/ui/technician/outbox.js",
+    "/ui/technician/signature.js",
+    "/ui/technician/technician.css",
+    "/ui/technician/manifest.webmanifest",
+)
+SERVICE_WORKER = ROOT / "technician" / "sw.js"
+
+
+def _shell_file(path: str) -> Path:
+    return INDEX if path == "/technicien" else ROOT / path.removeprefix("/ui/")
+
+
+@routes.get("/technicien-sw.js")
+def technician_service_worker():
+    """The service worker, its version (the shell's hash) and shell written in; served from
+    the root so that its scope can be ``/technicien``."""
+    files = [SERVICE_WORKER, *(_shell_file(path) for path in TECHNICIAN_SHELL)]
+    version = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:16]
+    script = SERVICE_WORKER.read_text().replace("__VERSION__", version)
+    script = script.replace("__SHELL__", json.dumps(list(TECHNICIAN_SHELL)))
+    response = Response(script, mimetype="text/javascript")
+    response.set_etag(version)
+    return _secured(response.make_conditional(request))
 
 
 def _file(path: Path) -> Response:

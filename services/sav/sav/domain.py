@@ -202,7 +202,7 @@ def _why_not_covered(
 
 # --- tickets ---------------------------------------------------------------------------------
 
-CHANNELS = ("phone", "shop", "portal", "email")
+CHANNELS = ("phone", "shop", "portal", "email", "technician")  # technician: proposed on site, from the phone
 PLANNED = "contract"  # the channel of a visit generated from a maintenance contract
 MONTHS = (
     "janvier",

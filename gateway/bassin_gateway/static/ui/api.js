@@ -99,7 +99,10 @@ async function freshSession(force = false) {
         forgetSession();
         return null;
       }
-      throw error; // the server out of reach: keep the session, try again later
+      // The server out of reach: keep the session and try again later. With no network at all
+      // the old token goes with the request (the technician's phone answers it from its cache).
+      if (error instanceof ApiError && error.status === 0) return now;
+      throw error;
     }
   };
   // Web Locks exist in secure contexts (HTTPS, localhost); elsewhere one tab at a time is assumed.

@@ -32,6 +32,8 @@ const SCREENS = [
 const HOMES = [
   ["read_own_customer_account", "/portail"],
   ["read_brand_warranty_returns", "/partenaire"],
+  // the technician's phone (issue #27, ADR 0027)
+  { path: "/technicien", label: "Ma journée", module: "./screens/technician.js", requires: "perform_interventions" },
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].
