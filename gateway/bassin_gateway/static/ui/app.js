@@ -12,7 +12,8 @@ const SCREENS = [
   { path: "/caisse", label: "Caisse", module: "./screens/till.js", requires: "record_sales" },
   { path: "/stock", label: "Stock", module: "./screens/stock.js", requires: "read_business_data" },
   // the technician's phone (issue #27, ADR 0027)
-  { path: "/technicien", label: "Ma journée", module: "./screens/technician.js", requires: "perform_interventions" },
+  // (in the navigation of technicians only: a manager opens it by its address)
+  { path: "/technicien", label: "Ma journée", module: "./screens/technician.js", requires: "perform_interventions", navRoles: ["technician"] },
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].
@@ -106,7 +107,8 @@ function unreachable(error) {
 
 function layout(current) {
   const user = currentSession()?.user || {};
-  const links = SCREENS.filter((s) => can(s.requires)).map((s) =>
+  const shown = (s) => can(s.requires) && (!s.navRoles || s.navRoles.some((role) => me?.roles.includes(role)));
+  const links = SCREENS.filter(shown).map((s) =>
     el("li", {}, el("a", { href: s.path, "data-link": true, "aria-current": s === current ? "page" : null }, s.label)),
   );
   const main = el("main", { id: "contenu", tabindex: "-1" });
