@@ -13,7 +13,7 @@ with sav's part alone can still work.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -92,7 +92,9 @@ class VanPart(Marked):
 class TechnicianDayOutput(Schema):
     technician_id = fields.UUID(metadata={"example": "3f2e1d0c-9b8a-4766-8554-433221100fed"})
     date = fields.Date(metadata={"example": "2026-07-15"})
-    downloaded_at = fields.Float(metadata={"description": "When the gateway answered (seconds since 1970)."})
+    downloaded_at = fields.DateTime(
+        metadata={"example": "2026-07-15T05:42:10+00:00", "description": "When the gateway answered."}
+    )
     day = fields.Nested(VisitsPart)
     van = fields.Nested(VanPart)
 
@@ -229,7 +231,7 @@ def technician_day(technician_id: Any):
         return jsonify(
             technician_id=technician_id,
             date=(wanted["date"] or datetime.now(FRANCE).date()).isoformat(),
-            downloaded_at=time.time(),
+            downloaded_at=datetime.now(UTC).isoformat(),
             day={"status": sav["status"], "detail": sav.get("detail"), "technician": None, "visits": None},
             van={"status": sav["status"], "detail": sav.get("detail"), "location_id": None, "lines": None},
         )
@@ -252,7 +254,7 @@ def technician_day(technician_id: Any):
     return jsonify(
         technician_id=technician_id,
         date=str(listed["date"]),
-        downloaded_at=time.time(),
+        downloaded_at=datetime.now(UTC).isoformat(),
         day={"status": OK, "detail": None, "technician": technician, "visits": visits},
         van={"status": van["status"], "detail": van.get("detail"), "location_id": van_id, **van_data},
     )  # TechnicianDayOutput

@@ -27,13 +27,14 @@ const SCREENS = [
   { path: "/portail", label: "Mon espace", module: "./screens/portal.js", requires: "read_own_customer_account" },
   { path: "/partenaire", label: "Retours garantie", module: "./screens/partner.js", requires: "read_brand_warranty_returns" },
   { path: "/parametres", label: "Paramètres", module: "./screens/settings.js", requires: "manage_users" },
+  // the technician's phone (issue #27, ADR 0027)
+  // (in the navigation of technicians only: a manager opens it by its address)
+  { path: "/technicien", label: "Ma journée", module: "./screens/technician.js", requires: "perform_interventions", navRoles: ["technician"] },
 ];
 // The first screen of those who are not the company's staff (portals, issue 27).
 const HOMES = [
   ["read_own_customer_account", "/portail"],
   ["read_brand_warranty_returns", "/partenaire"],
-  // the technician's phone (issue #27, ADR 0027)
-  { path: "/technicien", label: "Ma journée", module: "./screens/technician.js", requires: "perform_interventions" },
 ];
 const LOGIN = "/connexion";
 // Pages open without a session: [module, its export].
@@ -138,7 +139,10 @@ function unreachable(error) {
 
 function layout(current) {
   const user = currentSession()?.user || {};
-  const links = SCREENS.filter((s) => can(s.requires) && !s.hidden && !(s.path === "/" && home() !== "/")).map((s) =>
+  const shown = (s) =>
+    can(s.requires) && !s.hidden && !(s.path === "/" && home() !== "/") &&
+    (!s.navRoles || s.navRoles.some((role) => me?.roles.includes(role)));
+  const links = SCREENS.filter(shown).map((s) =>
     el("li", {}, el("a", { href: s.path, "data-link": true, "aria-current": s === current ? "page" : null }, s.label)),
   );
   const main = el("main", { id: "contenu", tabindex: "-1" });

@@ -235,7 +235,7 @@ async function drawDay(view) {
     view.body,
     el("h1", {}, "Ma journée"),
     el("p", { class: "lead" }, `${view.technician.name} — ${longDate(`${view.day.date}T12:00:00`)}`),
-    el("p", { class: "muted" }, `Journée téléchargée à ${time(view.day.downloaded_at * 1000)}`, !navigator.onLine ? " (hors ligne : la copie du téléphone)" : ""),
+    el("p", { class: "muted" }, `Journée téléchargée à ${time(view.day.downloaded_at)}`, !navigator.onLine ? " (hors ligne : la copie du téléphone)" : ""),
     view.downloadError ? notice("info", view.downloadError) : null,
     visits.length
       ? el(
