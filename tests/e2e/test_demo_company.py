@@ -121,9 +121,9 @@ def test_the_demo_company_loads_through_the_services_and_is_alive_at_first_login
     assert f"Demo login: gerant@piscines-demo.fr / {demo_data.PASSWORD}" in bassin.output
 
     manager = log_in(url, "gerant@piscines-demo.fr")
-    customers = read(manager, f"{url}/api/v1/customers", limit=50)
+    customers = read(manager, f"{url}/api/v1/customers/customers", limit=50)
     assert len(customers["items"]) == 50
-    articles = read(manager, f"{url}/api/v1/articles", q="CHL-GAL-5KG")
+    articles = read(manager, f"{url}/api/v1/inventory/articles", q="CHL-GAL-5KG")
     assert [a["sku"] for a in articles["items"]][:1] == ["CHL-GAL-5KG"]
     dashboard = read(manager, f"{url}/api/v1/dashboard")
     assert dashboard["till"]["sales"] > 0 and dashboard["supplier_basket"]["lines"], dashboard
@@ -137,8 +137,8 @@ def test_an_empty_company_has_its_logins_and_eight_articles_but_no_customers(sta
     assert LOADED.search(bassin.output), bassin.output[-6000:]
     assert f"Demo login: gerant@piscines-vide.fr / {demo_data.PASSWORD}" in bassin.output
     manager = log_in(url, "gerant@piscines-vide.fr")
-    assert read(manager, f"{url}/api/v1/customers")["items"] == []
-    articles = read(manager, f"{url}/api/v1/articles", limit=100)["items"]
+    assert read(manager, f"{url}/api/v1/customers/customers")["items"] == []
+    articles = read(manager, f"{url}/api/v1/inventory/articles", limit=100)["items"]
     assert sorted(a["sku"] for a in articles) == sorted(sku for sku, *_ in demo_data.FIXED_ARTICLES)
     log_in(url, "caisse@piscines-vide.fr")
 
