@@ -23,6 +23,10 @@ from pathlib import Path
 # side by side have exhausted PostgreSQL's 100 connections (six services' pools each).
 UNIT_AND_CONTRACT = ["services", "gateway", "tests/platform", "tests/docs", "tests/tools", "tests/deploy", "tests/ui"]
 E2E = "tests/e2e"
+# Flows that start a whole system of their own (real processes, one at a time): they run
+# after the first group's short tests, beside the other flows, so that no more than two
+# systems hold connections at once.
+OWN_SYSTEM_FLOWS = ["tests/e2e/test_story.py", "tests/e2e/test_demo_company.py"]
 
 
 @dataclass
@@ -36,9 +40,10 @@ class Group:
 
 
 def groups(repo: Path) -> list[Group]:
+    flows = sorted(str(path.relative_to(repo)) for path in (repo / E2E).glob("test_*.py"))
     return [
-        Group("services-and-contracts", UNIT_AND_CONTRACT, "not disruptive"),
-        Group("e2e", [E2E], "not disruptive"),
+        Group("services-and-contracts", [*UNIT_AND_CONTRACT, *OWN_SYSTEM_FLOWS], "not disruptive"),
+        Group("e2e", [flow for flow in flows if flow not in OWN_SYSTEM_FLOWS], "not disruptive"),
     ]
 
 
