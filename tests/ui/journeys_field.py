@@ -158,6 +158,8 @@ def test_a_step_dragged_shows_the_new_filling_date_and_is_saved_only_when_confir
     expect(page.get_by_role("status").filter(has_text="déplacée. Mise en eau le")).to_be_visible()
     expect(page.locator("[data-figure=filling]")).to_have_text(french(moved_to))
     assert filling_of(page, project["id"]) == moved_to
+    page.locator("svg.gantt").scroll_into_view_if_needed()
+    shot(page, "planning-chantier")
 
     # Too early (before its predecessors allow): refused with the reason, the earliest offered.
     step = page.locator("li.step[data-step=hydraulics]")
@@ -182,7 +184,6 @@ def test_a_step_dragged_shows_the_new_filling_date_and_is_saved_only_when_confir
         permit.locator("input[type=file]").set_input_files(photo)
     assert sent.value.status == 201
     expect(permit.get_by_text("Photo ajoutée.")).to_be_visible()
-    shot(page, "planning-chantier", full_page=False)
 
 
 def test_the_crews_week_and_the_season_proposal(watched: Watched) -> None:

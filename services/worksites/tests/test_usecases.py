@@ -138,6 +138,10 @@ def test_a_moves_preview_shows_its_consequences_and_saves_nothing(uow, tenant_id
     assert not busy["possible"]
     assert (busy["refusals"][0]["kind"], busy["refusals"][0]["crew_name"]) == ("crew_busy", "A")
     assert busy["refusals"][0]["day"] == date(2026, 4, 14)
+    # A wrong request is refused as the move itself would be: nothing to preview.
+    with pytest.raises(ValidationFailed) as unknown, uow() as work:
+        usecases.preview_move(work, other.id, layout.id, {"start_on": date(2026, 4, 14), "crew_id": uuid.uuid4()})
+    assert "crew_id" in unknown.value.errors
 
 
 def test_another_companys_project_is_not_found(uow, tenant_id) -> None:

@@ -40,7 +40,7 @@ GUARANTEES = {"perfect_completion": 1, "proper_functioning": 2, "ten_year": 10} 
 MAX_PHOTO_BYTES = 700_000  # a phone photo resized for the site report (the request limit is 1 MB of base64)
 IMAGE_SIGNATURES = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/webp": (b"RIFF",)}
 HORIZON_DAYS = 730  # how far the scheduler looks for a free crew before giving up
-REFUSALS = ("too_early", "crew_busy", "crew_unavailable", "no_crew_free", "skill_missing", "other")
+REFUSALS = ("too_early", "crew_busy", "crew_unavailable", "no_crew_free", "skill_missing")
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,9 @@ def refused(error: ValidationFailed | Conflict, refusal: Refusal) -> ValidationF
     return error
 
 
-def refusal_of(error: ValidationFailed | Conflict) -> Refusal:
-    """The refusal an error of the scheduler carries, or an ``other`` one with its message."""
-    found = getattr(error, "refusal", None)
-    return found if found is not None else Refusal("other", detail=str(error.detail))
+def refusal_of(error: ValidationFailed | Conflict) -> Refusal | None:
+    """The refusal an error of the scheduler carries (None: a wrong request, not a plan's limit)."""
+    return getattr(error, "refusal", None)
 
 
 # --- working days -----------------------------------------------------------------------

@@ -417,7 +417,7 @@ class RefusalOutput(Schema):
     kind = fields.String(
         metadata={
             "example": "crew_busy",
-            "description": "too_early, crew_busy, crew_unavailable, no_crew_free, skill_missing, other",
+            "description": "too_early, crew_busy, crew_unavailable, no_crew_free, skill_missing",
         }
     )
     step_code = fields.String(allow_none=True, metadata={"example": "structure"})

@@ -577,6 +577,8 @@ def move_task(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data: 
         raise Conflict(f"step {task.code} has started: it cannot be moved")
     if data["crew_id"] is not None and task.skill is None:
         raise ValidationFailed.field("crew_id", f"step {task.code} needs no crew")
+    if data["crew_id"] is not None and uow.session.scalar(select(Crew.id).where(Crew.id == data["crew_id"])) is None:
+        raise ValidationFailed.field("crew_id", "unknown crew")  # before the row points at it
     task.pinned_start = data["start_on"]
     task.pinned_crew = data["crew_id"] is not None
     if task.pinned_crew:  # else its crew stays as planned until the re-plan chooses (the report compares)
@@ -589,13 +591,16 @@ def move_task(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data: 
 def preview_move(uow: UnitOfWork, project_id: uuid.UUID, task_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
     """What moving a step would do, saved nowhere (the planner shows it before the move is
     confirmed): the steps that move, the new filling date, the crews that change, or why it
-    cannot go there (its predecessors, its crew elsewhere or away, no crew free)."""
+    cannot go there (its predecessors, its crew elsewhere or away, no crew free). A wrong
+    request (an unknown crew, a step already started) is refused as the move itself is."""
     savepoint = uow.session.begin_nested()
     refusal = None
     try:
         answer = {**move_task(uow, project_id, task_id, data), "possible": True, "refusals": []}
     except (ValidationFailed, Conflict) as error:
         refusal = domain.refusal_of(error)
+        if refusal is None:
+            raise
     finally:
         savepoint.rollback()
     if refusal is None:

@@ -351,7 +351,7 @@ class ProjectView {
       case "skill_missing":
         return `L’équipe ${r.crew_name} n’a pas la compétence de ${step}.`;
       default:
-        return r.detail;
+        return r.detail; // a refusal this screen does not know yet: the service's words
     }
   }
 
