@@ -93,13 +93,15 @@ def parts_of(customer_id: str) -> dict[str, Part]:
     analyses_part = Part(RECORD_WATER_ANALYSES, lambda caller: {"items": sorted_analyses(file(caller)), "more": None})
     quotes_part = Part(MANAGE_SALES_PIPELINE, lambda caller: _page(file(caller).get("quotes")))
 
+    # The customers service's parts in one call: those the caller's company lets it read
+    # (read here, in the request: the parts run in green threads of their own).
+    grants = g.get("grants", {})
+    include = {
+        name: part.requires.allows(g.context.roles, grants.get(part.requires.name))
+        for name, part in (("analyses", analyses_part), ("quotes", quotes_part))
+    }
+
     def get_file(caller: Caller) -> dict[str, Any]:
-        """The customers service's parts in one call; those the caller's company lets it read."""
-        grants = g.get("grants", {})
-        include = {
-            name: part.requires.allows(caller.context.roles, grants.get(part.requires.name))
-            for name, part in (("analyses", analyses_part), ("quotes", quotes_part))
-        }
         try:
             return caller.call("customers", "customer_overview", customer_id, {**include, "limit": ANALYSES_PER_POOL})
         except NotFound:
