@@ -179,8 +179,10 @@ def main(argv: list[str] | None = None) -> int:
                         WRK_SCRIPT.format(ids="{" + ", ".join(json.dumps(i) for i in ids) + "}", token=token)
                     )
                     wrk(f"{system.url}/api/v1/customers/customers", 8, 3, script)  # warm up
-                    overview = wrk(f"{system.url}/api/v1/customers/customers", args.clients, args.seconds, script)
-                    healthz = wrk(f"{system.url}/healthz", args.clients, args.seconds)
+                    overview = wrk(
+                        f"{system.url}/api/v1/customers/customers", args.clients, args.seconds, script, timeout=10
+                    )
+                    healthz = wrk(f"{system.url}/healthz", args.clients, args.seconds, timeout=10)
         finally:
             drop_bench_databases(load_settings(env))
 

@@ -205,8 +205,9 @@ def _milliseconds(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(url: str, connections: int, seconds: float, script: Path | None = None) -> WrkResult:
+def wrk(url: str, connections: int, seconds: float, script: Path | None = None, timeout: float = 2) -> WrkResult:
     command = ["wrk", "--latency", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{round(seconds)}s"]
+    command += ["--timeout", f"{timeout:g}s"]  # an answer slower than this counts as an error
     arguments = []
     if script is not None:
         command += ["-s", str(script)]

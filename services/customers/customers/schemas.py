@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from bassin_common.pagination import PageQuery
+from bassin_common.pagination import PageQuery, page_of
 from bassin_common.schemas import Money, Percentage, StrictSchema
 from customers.domain import (
     Category,
@@ -766,6 +766,25 @@ class QuoteOutput(Schema):
     promised_filling_date = fields.Date(validate=PLAUSIBLE_DATES, allow_none=True, metadata={"example": "2026-06-20"})
     notes = fields.String(allow_none=True, metadata={"example": None})
     order_id = fields.UUID(allow_none=True, metadata={"example": None, "description": "The order, once accepted."})
+
+
+class OverviewInput(StrictSchema):
+    """Which of the customer file's parts the gateway's customer 360 asks for (those the
+    caller's company lets it read), and how many rows of each list."""
+
+    analyses = fields.Boolean(load_default=False, metadata={"example": True})
+    quotes = fields.Boolean(load_default=False, metadata={"example": True})
+    limit = fields.Integer(load_default=12, validate=validate.Range(min=1, max=50), metadata={"example": 12})
+
+
+class OverviewOutput(Schema):
+    """The customer file, its timeline, each pool's last analyses (newest first per pool) and
+    the quotes; ``null`` for a part not asked for."""
+
+    file = fields.Nested(CustomerOutput)
+    timeline = fields.Nested(page_of(TimelineEntryOutput))
+    analyses = fields.List(fields.Nested(AnalysisOutput), allow_none=True)
+    quotes = fields.Nested(page_of(QuoteOutput), allow_none=True)
 
 
 class Letterhead(StrictSchema):

@@ -79,6 +79,10 @@ class CustomersService(BassinService):
     def add_note(self, uow: UnitOfWork, customer_id: uuid.UUID, note: dict[str, Any]) -> Any:
         return usecases.add_note(uow, customer_id, note)
 
+    @rpc(requires=READ_BUSINESS_DATA, accepts=schemas.OverviewInput, returns=schemas.OverviewOutput)
+    def customer_overview(self, uow: UnitOfWork, customer_id: uuid.UUID, include: dict[str, Any]) -> Any:
+        return usecases.customer_overview(uow, customer_id, include)
+
     @rpc(requires=READ_BUSINESS_DATA, accepts=PageQuery, returns=page_of(schemas.TimelineEntryOutput))
     def list_timeline(self, uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> Any:
         return usecases.timeline(uow, customer_id, page)

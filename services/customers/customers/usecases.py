@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, func, literal, select, tuple_, union, updat
 
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
+from bassin_common.permissions import MANAGE_SALES_PIPELINE, RECORD_WATER_ANALYSES
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
 from customers import domain, events, gdpr
@@ -886,6 +887,24 @@ def quote_view(uow: UnitOfWork, quote: Quote) -> dict[str, Any]:
 
 def get_quote(uow: UnitOfWork, quote_id: uuid.UUID) -> dict[str, Any]:
     return quote_view(uow, quote_row(uow, quote_id))
+
+
+def customer_overview(uow: UnitOfWork, customer_id: uuid.UUID, include: dict[str, Any]) -> dict[str, Any]:
+    """What the customer file's screen reads of this service, in one call (the gateway's
+    customer 360): the file, its timeline, and — when asked and the caller's roles allow —
+    each pool's last analyses and the quotes."""
+    file = get_customer(uow, customer_id)
+    first = {"limit": include["limit"], "cursor": None}
+    answer: dict[str, Any] = {"file": file, "timeline": timeline(uow, customer_id, first), "analyses": None}
+    answer["quotes"] = None
+    if include["analyses"]:
+        uow.context.require(RECORD_WATER_ANALYSES)
+        pools = [pool["id"] for pool in file["pools"]]
+        answer["analyses"] = [a for pool in pools for a in pool_analyses(uow, pool, first).items]
+    if include["quotes"]:
+        uow.context.require(MANAGE_SALES_PIPELINE)
+        answer["quotes"] = customer_quotes(uow, customer_id, first)
+    return answer
 
 
 def quote_pdf(uow: UnitOfWork, quote_id: uuid.UUID, letterhead: dict[str, Any]) -> tuple[str, bytes]:
