@@ -113,14 +113,15 @@ def read(session: requests.Session, url: str, **params: object) -> dict:
 
 
 def test_the_demo_company_loads_through_the_services_and_is_alive_at_first_login(start) -> None:
-    bassin = start("--scale", SCALE)
+    # Its own name: this process's databases may already hold the browser tests' piscines-demo.
+    bassin = start("--scale", SCALE, "--company", "piscines-charge")
     url = bassin.wait_started()
     loaded = LOADED.search(bassin.output)
     assert loaded, bassin.output[-6000:]
     print(f"\ndemo company: {loaded.group(1)} records in {loaded.group(2)} s")
-    assert f"Demo login: gerant@piscines-demo.fr / {demo_data.PASSWORD}" in bassin.output
+    assert f"Demo login: gerant@piscines-charge.fr / {demo_data.PASSWORD}" in bassin.output
 
-    manager = log_in(url, "gerant@piscines-demo.fr")
+    manager = log_in(url, "gerant@piscines-charge.fr")
     customers = read(manager, f"{url}/api/v1/customers/customers", limit=50)
     assert len(customers["items"]) == 50
     articles = read(manager, f"{url}/api/v1/inventory/articles", q="CHL-GAL-5KG")
@@ -128,7 +129,7 @@ def test_the_demo_company_loads_through_the_services_and_is_alive_at_first_login
     dashboard = read(manager, f"{url}/api/v1/dashboard")
     assert dashboard["till"]["sales"] > 0 and dashboard["supplier_basket"]["lines"], dashboard
     for email in ("caisse", "bureau", "commercial", "lucas", "karim", "chantier"):
-        log_in(url, f"{email}@piscines-demo.fr")
+        log_in(url, f"{email}@piscines-charge.fr")
 
 
 def test_an_empty_company_has_its_logins_and_eight_articles_but_no_customers(start) -> None:

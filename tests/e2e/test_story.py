@@ -719,13 +719,14 @@ def test_a_week_at_a_pool_company(story_stack: LiveStack, smtp_server: Any, manu
         },
     )
     first = run_nightly_job(amqp_uri, "customers_daily", TODAY)
-    [scan] = [r for outcome in first.values() for r in outcome["results"]]
+    # Other tests' companies may share these databases: this company's scan, for today.
+    scan = first[TODAY.isoformat()]["by_company"][str(stack.tenant_id)]
     assert (scan["contracts_expiring"], scan["equipment_end_of_life"]) == (1, 1), first
     # The same night again (a retry): the ledger says the day is done, nothing runs.
     assert run_nightly_job(amqp_uri, "customers_daily", TODAY) == {}
     # The next night: the scan runs again and announces nothing it announced already.
     second = run_nightly_job(amqp_uri, "customers_daily", TODAY + timedelta(days=1))
-    [rescan] = [r for outcome in second.values() for r in outcome["results"]]
+    rescan = second[(TODAY + timedelta(days=1)).isoformat()]["by_company"][str(stack.tenant_id)]
     assert (rescan["contracts_expiring"], rescan["equipment_end_of_life"]) == (0, 0), second
     for _ in range(2):
         run_nightly_job(amqp_uri, "follow_up", TODAY)

@@ -94,12 +94,13 @@ def system_context(company: str, job: str, day: date, run: str = "") -> dict[str
 def run_for_day(call: Call, job: Job, day: date, run: str = "") -> dict[str, Any]:
     """The job for one day, company by company; what failed is reported, not raised, so one
     company's failure does not stop the others'."""
-    outcome: dict[str, Any] = {"companies": 0, "failed": {}, "results": []}
+    outcome: dict[str, Any] = {"companies": 0, "failed": {}, "results": [], "by_company": {}}
     for company in call("notifications", "known_companies"):
         try:
             context = system_context(company, job.name, day, run)
             result = call(job.service, job.method, job.payload(day), context=context)
             outcome["results"].append(result)
+            outcome["by_company"][str(company)] = result
             outcome["companies"] += 1
         except Exception as error:
             outcome["failed"][company] = f"{type(error).__name__}: {error}"
