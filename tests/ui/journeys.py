@@ -80,7 +80,8 @@ def test_the_cashier_sees_the_till_and_the_stock_not_the_basket_nor_the_threshol
     page = watched.page
     log_in(page, email=DEMO_CASHIER_EMAIL)
     navigation = page.get_by_role("navigation", name="Navigation principale")
-    expect(navigation.get_by_role("link")).to_have_text(["Tableau de bord", "Caisse", "Stock"])
+    # What a cashier may read: the till, the stock, the customer files and the worksites' planning.
+    expect(navigation.get_by_role("link")).to_have_text(["Tableau de bord", "Caisse", "Stock", "Clients", "Chantiers"])
     expect(page.locator("[data-widget=caisse]")).to_be_visible()
     expect(page.locator("[data-widget=panier]")).to_have_count(0)  # manage_stock: not a cashier's
     expect(page.get_by_text("Lucie Roux")).to_be_visible()
