@@ -380,6 +380,11 @@ def test_a_visit_done_offline_is_sent_once_when_the_network_is_back(phone: Watch
     shot(page, "technicien-conflit")
     page.get_by_role("button", name="Envoyer ma version").click()
     expect(page.locator(".tech-waiting")).to_have_text("Tout est envoyé", timeout=30_000)
+    # The phone's version reaches sav (the last send may still be on its way when the screen says so).
+    for _ in range(60):
+        if office.get(second)["report"] == "Joint du filtre remplacé, plus de fuite.":
+            break
+        page.wait_for_timeout(500)
     assert office.get(second)["report"] == "Joint du filtre remplacé, plus de fuite."
 
     # The queue sent a second time, as after answers lost in the garden: the same keys.

@@ -113,10 +113,11 @@ def test_the_screens_in_chromium(bassin_started: Started) -> None:
         "BASSIN_UI_START_LOG": str(bassin_started.log),
     }
     # Every area's journeys; BASSIN_UI_JOURNEYS (a glob) runs some of them while working on one.
-    # The foundation's journeys.py runs last: its last journeys change the demo company for
-    # good (a second shop, the cashier's password), which the areas' journeys do not expect.
+    # The foundation's journeys.py first (the demo company as loaded), every area's, then
+    # journeys_last.py, whose journeys change the demo company for good.
     chosen = HERE.glob(os.environ.get("BASSIN_UI_JOURNEYS", "journeys*.py"))
-    journey_files = [str(path) for path in sorted(chosen, key=lambda path: (path.name == "journeys.py", path.name))]
+    order = {"journeys.py": 0, "journeys_last.py": 2}
+    journey_files = [str(path) for path in sorted(chosen, key=lambda path: (order.get(path.name, 1), path.name))]
     assert journey_files, "no journeys*.py file matches BASSIN_UI_JOURNEYS"
     # browsing.py, loaded as a plugin, gives every journey file its fixtures (the browser, a watched page).
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
