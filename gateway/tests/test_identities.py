@@ -371,10 +371,25 @@ def test_every_route_but_the_samples_is_for_staff_only() -> None:
         for route in [*table.forwards, *table.views]
         if route.requires is not None and not route.requires.grantable & STAFF
     ]
-    assert sorted(others) == [
+    assert sorted(others) == [  # the partner and customer portals (issue 27), each scoped server-side
+        ("/api/v1/partner/notifications/endpoint", "manage_own_partner_endpoint"),
+        ("/api/v1/partner/notifications/endpoint", "read_own_partner_account"),
+        ("/api/v1/partner/notifications/endpoint/secret-rotation", "manage_own_partner_endpoint"),
+        ("/api/v1/partner/sav/warranty-returns", "read_brand_warranty_returns"),
+        ("/api/v1/partner/sav/warranty-returns/<return_id>", "read_brand_warranty_returns"),
+        ("/api/v1/partner/sav/warranty-returns/<return_id>/status-changes", "read_brand_warranty_returns"),
         ("/api/v1/partners/me", "read_own_partner_account"),
+        ("/api/v1/portal/billing/balance", "read_own_customer_account"),
+        ("/api/v1/portal/billing/invoices", "read_own_customer_account"),
+        ("/api/v1/portal/billing/invoices/<invoice_id>/pdf", "read_own_customer_account"),
+        ("/api/v1/portal/contracts", "read_own_customer_account"),
         ("/api/v1/portal/customer", "read_own_customer_account"),
         ("/api/v1/portal/me", "read_own_customer_account"),
+        ("/api/v1/portal/pools/<pool_id>/analyses", "read_own_customer_account"),
+        ("/api/v1/portal/sav/interventions", "read_own_customer_account"),
+        ("/api/v1/portal/sav/interventions/<intervention_id>/slip", "read_own_customer_account"),
+        ("/api/v1/portal/sav/service-requests", "read_own_customer_account"),
+        ("/api/v1/portal/sav/tickets", "read_own_customer_account"),
         ("/api/v1/portal/worksites/projects", "read_own_customer_account"),
         ("/api/v1/portal/worksites/projects/<project_id>", "read_own_customer_account"),
     ]
