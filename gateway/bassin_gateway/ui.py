@@ -161,6 +161,8 @@ def choose_dashboard_widgets():
         )
         session.commit()
     return _widgets_answer(widgets)
+
+
 # --- the technician's phone: installable, offline first (ADR 0027) ---
 
 # What the phone needs to start with no network: the page, its modules, the stylesheet, the

@@ -166,6 +166,8 @@ def test_the_actions_to_take_the_whole_company_s_for_a_manager(app_with, bearer,
         method: args[0]["inbox"] for _, method, args in services.calls if method in ("inbox_summary", "list_actions")
     }
     assert asked == {"inbox_summary": inbox, "list_actions": inbox}
+
+
 # --- shop and office (issue 26): the invoices to check, the deliveries awaited --------------------
 
 DRAFT = {"id": "9c2e4a6b-8d0f-4b2d-9e4f-6a8c0e2b4d88", "kind": "deposit", "customer_name": "Mme Durand"}

@@ -92,6 +92,8 @@ class ActionsPart(Marked):
     due_today = fields.Integer(allow_none=True, metadata={"example": 2})
     high_priority = fields.Integer(allow_none=True, metadata={"example": 4})
     latest = fields.List(fields.Nested(ActionLine), allow_none=True)
+
+
 class DraftInvoice(Schema):
     id = fields.UUID(metadata={"example": "9c2e4a6b-8d0f-4b2d-9e4f-6a8c0e2b4d88"})
     kind = fields.String(metadata={"example": "deposit", "description": "`invoice`, `deposit` or `credit_note`."})
@@ -160,6 +162,8 @@ def actions(caller: Caller) -> dict[str, Any]:
     page = caller.call("notifications", "list_actions", {"inbox": inbox, "limit": LATEST})
     keys = ("id", "title", "due_on", "priority", "link")
     return {**summary, "latest": [{key: action[key] for key in keys} for action in page["items"]]}
+
+
 def invoices_to_check(caller: Caller) -> dict[str, Any]:
     page = caller.call("pos", "list_invoices", {"status": "draft", "limit": BASKET_LINES})
     keys = ("id", "kind", "customer_name", "total_incl_vat")
