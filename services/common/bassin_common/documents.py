@@ -16,6 +16,7 @@ Pango from the system).
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -65,3 +66,9 @@ def render_pdf(package: str, template: str, variant: str | None = None, **contex
     from weasyprint import HTML  # heavy, and only where documents are printed
 
     return HTML(string=render_html(package, template, **context)).write_pdf(pdf_variant=variant)
+
+
+def download(filename: str, pdf: bytes) -> dict[str, str]:
+    """A printed document as an RPC answers it (``DocumentOutput``): its file name and its
+    bytes in base64."""
+    return {"filename": filename, "content": base64.b64encode(pdf).decode("ascii")}

@@ -7,11 +7,11 @@ idempotent: a request retried with its request id runs once.
 
 from __future__ import annotations
 
-import base64
 import uuid
 from typing import Any
 
 from bassin_common.config import settings_from_nameko
+from bassin_common.documents import download
 from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import (
     EXPORT_OR_ERASE_PERSONAL_DATA,
@@ -204,7 +204,7 @@ class CustomersService(BassinService):
     @rpc(requires=MANAGE_SALES_PIPELINE, accepts=schemas.Letterhead, returns=schemas.DocumentOutput)
     def quote_pdf(self, uow: UnitOfWork, quote_id: uuid.UUID, letterhead: dict[str, Any]) -> Any:
         filename, pdf = usecases.quote_pdf(uow, quote_id, letterhead)
-        return {"filename": filename, "content": base64.b64encode(pdf).decode("ascii")}
+        return download(filename, pdf)
 
     @rpc(requires=MANAGE_SALES_PIPELINE, accepts=PageQuery, returns=page_of(schemas.QuoteOutput))
     def list_customer_quotes(self, uow: UnitOfWork, customer_id: uuid.UUID, page: dict[str, Any]) -> Any:

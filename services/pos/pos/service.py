@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from typing import Any
 
 from bassin_common.config import settings_from_nameko
+from bassin_common.documents import download
 from bassin_common.mail import Attachment, Message, mailer_from_settings
 from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import (
@@ -21,10 +21,6 @@ from bassin_common.permissions import (
 from bassin_common.service import BassinService, consume, rpc
 from bassin_common.uow import UnitOfWork
 from pos import events, invoices, schemas, usecases
-
-
-def document(filename: str, pdf: bytes) -> dict[str, str]:
-    return {"filename": filename, "content": base64.b64encode(pdf).decode("ascii")}
 
 
 class PosService(BassinService):
@@ -154,7 +150,7 @@ class PosService(BassinService):
     @rpc(requires=READ_BUSINESS_DATA, returns=schemas.DocumentOutput)
     def invoice_pdf(self, uow: UnitOfWork, invoice_id: uuid.UUID) -> Any:
         invoice = invoices.get_invoice(uow, invoice_id)
-        return document(f"{invoice.number}.pdf", invoices.invoice_pdf(uow, invoice_id))
+        return download(f"{invoice.number}.pdf", invoices.invoice_pdf(uow, invoice_id))
 
     # --- the customer's portal: their own issued invoices only ---
     @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, accepts=PageQuery, returns=page_of(schemas.InvoiceSummary))
@@ -168,11 +164,11 @@ class PosService(BassinService):
     @rpc(requires=READ_OWN_CUSTOMER_ACCOUNT, returns=schemas.DocumentOutput)
     def portal_invoice_pdf(self, uow: UnitOfWork, invoice_id: uuid.UUID) -> Any:
         invoice = invoices.own_invoice(uow, invoice_id)
-        return document(f"{invoice.number}.pdf", invoices.invoice_pdf(uow, invoice_id))
+        return download(f"{invoice.number}.pdf", invoices.invoice_pdf(uow, invoice_id))
 
     @rpc(requires=READ_BUSINESS_DATA, returns=schemas.DocumentOutput)
     def sale_pdf(self, uow: UnitOfWork, sale_id: uuid.UUID) -> Any:
-        return document(f"ticket-{sale_id}.pdf", invoices.sale_pdf(uow, sale_id))
+        return download(f"ticket-{sale_id}.pdf", invoices.sale_pdf(uow, sale_id))
 
     # The scheduler calls it once a day per company, as the system (notifications_scheduler).
     @rpc(

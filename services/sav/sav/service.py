@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from functools import cache
 from typing import Any
 
 from bassin_common.config import settings_from_nameko
+from bassin_common.documents import download
 from bassin_common.mail import Mailer, mailer_from_settings
 from bassin_common.pagination import PageQuery, page_of
 from bassin_common.permissions import (
@@ -213,7 +213,7 @@ class SavService(BassinService):
         slip = usecases.own_slip(uow, intervention_id)
         pdf = slips.slip_pdf(slip)
         filename = f"bon-intervention-{slip['ticket_number']}.pdf"
-        return {"filename": filename, "content": base64.b64encode(pdf).decode("ascii")}
+        return download(filename, pdf)
 
     # --- the manufacturer's portal: its own brand's returns ---
     @rpc(requires=READ_BRAND_WARRANTY_RETURNS, accepts=PageQuery, returns=page_of(schemas.WarrantyReturnOutput))
