@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,67 +17,21 @@ import pytest
 import requests
 
 from bassin_dev import demo_data
+from bassin_dev.started import StartedBassin
 
-REPO = Path(__file__).resolve().parents[2]
 STARTED = re.compile(r"log in at (http://\S+)/connexion")
 LOADED = re.compile(r"demo tenant loaded: (\d+) records in ([\d.]+) s")
 
 
-class Start:
-    def __init__(self, env: dict[str, str], *arguments: str, command: str = "start") -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.process = subprocess.Popen(
-            [str(REPO / "bassin"), command, "--port", str(port), *arguments],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        # BASSIN_DEMO_LOG: a file to follow the start's output in while it runs.
-        with open(os.environ.get("BASSIN_DEMO_LOG", os.devnull), "w") as log:
-            for line in self.process.stdout:  # type: ignore[union-attr]
-                self.lines.append(line)
-                log.write(line)
-                log.flush()
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def wait_started(self, timeout: float = 3600) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if url := STARTED.search(self.output):
-                return url.group(1)
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.5)
-        raise AssertionError(f"./bassin start printed no login URL:\n{self.output[-6000:]}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-
-
 @pytest.fixture
-def start(process_environment: dict[str, str]) -> Iterator[type[Start]]:
-    started: list[Start] = []
+def start(process_environment: dict[str, str]) -> Iterator[type[StartedBassin]]:
+    started: list[StartedBassin] = []
+    # BASSIN_DEMO_LOG: a file to follow the start's output in while it runs.
+    log = Path(os.environ["BASSIN_DEMO_LOG"]) if os.environ.get("BASSIN_DEMO_LOG") else None
 
-    def make(*arguments: str, command: str = "start") -> Start:
-        process = Start({**process_environment, "BASSIN_LOG_FORMAT": "text"}, *arguments, command=command)
+    def make(*arguments: str, command: str = "start") -> StartedBassin:
+        env = {**process_environment, "BASSIN_LOG_FORMAT": "text"}
+        process = StartedBassin(env, *arguments, command=command, log=log)
         started.append(process)
         return process
 
@@ -115,7 +64,7 @@ def read(session: requests.Session, url: str, **params: object) -> dict:
 def test_the_demo_company_loads_through_the_services_and_is_alive_at_first_login(start) -> None:
     # Its own name: this process's databases may already hold the browser tests' piscines-demo.
     bassin = start("--scale", SCALE, "--company", "piscines-charge")
-    url = bassin.wait_started()
+    url = bassin.wait_for(STARTED, timeout=3600).group(1)
     loaded = LOADED.search(bassin.output)
     assert loaded, bassin.output[-6000:]
     print(f"\ndemo company: {loaded.group(1)} records in {loaded.group(2)} s")
@@ -134,7 +83,7 @@ def test_the_demo_company_loads_through_the_services_and_is_alive_at_first_login
 
 def test_an_empty_company_has_its_logins_and_eight_articles_but_no_customers(start) -> None:
     bassin = start("--empty", "--company", "piscines-vide")  # this test's databases may hold the other
-    url = bassin.wait_started()
+    url = bassin.wait_for(STARTED, timeout=3600).group(1)
     assert LOADED.search(bassin.output), bassin.output[-6000:]
     assert f"Demo login: gerant@piscines-vide.fr / {demo_data.PASSWORD}" in bassin.output
     manager = log_in(url, "gerant@piscines-vide.fr")

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bassin_dev.started import StartedBassin
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).parent
@@ -37,73 +35,24 @@ pytestmark = [
 ]
 
 
-class Started:
-    """``./bassin start`` running; its output kept, read as it comes."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log = log  # its output, also as a file the journeys read (the e-mails of console mode)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.process = subprocess.Popen(
-            # --empty: the journeys need the demo logins and its 8 articles only (not minutes of loading).
-            [str(REPO / "bassin"), "start", "--empty", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,  # its own group: Ctrl-C in the terminal of the test run stays ours
-        )
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        with self.log.open("w") as log:
-            for line in self.process.stdout:  # type: ignore[union-attr]
-                self.lines.append(line)
-                log.write(line)
-                log.flush()
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def wait_started(self, timeout: float = 240) -> tuple[str, str, str]:
-        """The login URL and the demo login it printed."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if (url := STARTED.search(self.output)) and (demo := DEMO.search(self.output)):
-                return url.group(1), demo.group(1), demo.group(2)
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.5)
-        raise AssertionError(f"./bassin start printed no login URL:\n{self.output[-4000:]}")
-
-    def stop(self) -> None:
-        """Ctrl-C, as a developer stops it; killed if it does not stop in time."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-
-
 @pytest.fixture
-def bassin_started(process_environment: dict[str, str], tmp_path: Path) -> Iterator[Started]:
+def bassin_started(process_environment: dict[str, str], tmp_path: Path) -> Iterator[StartedBassin]:
     env = {**process_environment, "BASSIN_LOG_FORMAT": "text"}
     env.pop("BASSIN_SMTP_HOST", None)  # console mode: the e-mails are in its output
-    started = Started(env, tmp_path / "bassin-start.log")
+    # --empty: the journeys need the demo logins and its 8 articles only (not minutes of loading).
+    # Its output is also a file the journeys read (the e-mails of console mode).
+    started = StartedBassin(env, "--empty", log=tmp_path / "bassin-start.log")
     try:
         yield started
     finally:
         started.stop()
 
 
-def test_the_screens_in_chromium(bassin_started: Started) -> None:
-    login_url, email, password = bassin_started.wait_started()
+def test_the_screens_in_chromium(bassin_started: StartedBassin) -> None:
+    email, password = bassin_started.wait_for(DEMO, timeout=240).groups()  # printed after the URL
+    started = STARTED.search(bassin_started.output)
+    assert started, f"./bassin start printed no login URL:\n{bassin_started.output[-4000:]}"
+    login_url = started.group(1)
     env = {
         **os.environ,
         "BASSIN_UI_LOGIN_URL": login_url,
