@@ -326,8 +326,10 @@ def process_environment(service_config: dict[str, Any], test_settings: Settings)
 def service_process(process_environment: dict[str, str]) -> Iterator[Callable[[str], ServiceProcess]]:
     started: list[ServiceProcess] = []
 
-    def make(service: str) -> ServiceProcess:
-        process = ServiceProcess(service, process_environment)
+    def make(service: str, amqp_uri: str | None = None) -> ServiceProcess:
+        """``amqp_uri``: the service's own broker user's (``broker_users``), else the test's."""
+        env = process_environment if amqp_uri is None else {**process_environment, "BASSIN_AMQP_URI": amqp_uri}
+        process = ServiceProcess(service, env)
         started.append(process)
         return process
 
@@ -396,14 +398,20 @@ def live_stack(
     service_process,
     rabbit_manager,
     test_settings: Settings,
+    broker_users: dict[str, str],
 ) -> Iterator[LiveStack]:
+    """Each process logs in to RabbitMQ as its own user, as in production."""
     vhost = process_environment["BASSIN_AMQP_URI"].rsplit("/", 1)[1]
-    services = {service.name: service_process(service.name) for service in installed_services()}
+    services = {
+        service.name: service_process(service.name, broker_users[service.name]) for service in installed_services()
+    }
     for process in services.values():
         process.start()
     for process in services.values():
         process.wait_ready(rabbit_manager, vhost)
-    gateway = GatewayProcess({**process_environment, "BASSIN_RPC_TIMEOUT": "5"})
+    gateway = GatewayProcess(
+        {**process_environment, "BASSIN_RPC_TIMEOUT": "5", "BASSIN_AMQP_URI": broker_users["gateway"]}
+    )
     gateway.start()
     try:
         gateway.wait_ready()

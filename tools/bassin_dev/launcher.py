@@ -2,7 +2,8 @@
 script bootstraps the virtualenv first).
 
 start:        find PostgreSQL and RabbitMQ, migrate every database and declare every
-              service's queues, start every registered service and the gateway, load the
+              service's queues, give each component its own RabbitMQ user, start every
+              registered service and the gateway (each logged in as its user), load the
               demo tenant (``bassin_dev.demo``; ``--empty``: only its logins and 8
               articles), print the URL and login, and stop everything cleanly on Ctrl-C.
 demo:         the same, then a network of N more demo companies (``--companies 50``),
@@ -39,6 +40,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 STOP_GRACE_SECONDS = 20
 LOCAL_SIGNING_KEY = REPO / ".bassin" / "jwt-secret"  # .bassin/ is ignored by Git
+LOCAL_BROKER_PASSWORDS = REPO / ".bassin" / "broker-passwords.json"
 # A child that exits is started again, but not forever: this many times within the window.
 MAX_RESTARTS = 5
 RESTART_WINDOW_SECONDS = 60.0
@@ -50,6 +52,7 @@ class Managed:
     process: subprocess.Popen[str]
     command: list[str]
     restarts: list[float] = field(default_factory=list)
+    env: dict[str, str] | None = None  # its own, when not the system's (its broker user)
 
 
 def _pump(name: str, stream, width: int) -> None:
@@ -61,7 +64,7 @@ def _pump(name: str, stream, width: int) -> None:
 
 
 def _spawn(name: str, command: list[str], env: dict[str, str], quiet: bool = False) -> Managed:
-    return Managed(name, _popen(name, command, env, quiet), command)
+    return Managed(name, _popen(name, command, env, quiet), command, env=env)
 
 
 def _popen(name: str, command: list[str], env: dict[str, str], quiet: bool) -> subprocess.Popen[str]:
@@ -156,6 +159,26 @@ def migrate_everything(quiet: bool = False) -> Any:
     return settings
 
 
+def component_amqp_uris(env: dict[str, str]) -> dict[str, str]:
+    """Each component's own RabbitMQ user (``bassin_common.broker_users``) created or
+    updated on the vhost of ``BASSIN_AMQP_URI``, as a release's step does, with passwords
+    made once and kept in .bassin/; returns the AMQP URI each component connects with."""
+    from bassin_common import broker_users as users
+    from bassin_dev.infra import ensure_rabbit_management
+
+    management_uri, amqp_uri = env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"]
+    ensure_rabbit_management(management_uri)
+    permissions = users.component_permissions()
+    known = json.loads(LOCAL_BROKER_PASSWORDS.read_text()) if LOCAL_BROKER_PASSWORDS.exists() else {}
+    passwords = {component: known.get(component) or secrets.token_urlsafe(24) for component in permissions}
+    if passwords != known:
+        LOCAL_BROKER_PASSWORDS.parent.mkdir(exist_ok=True)
+        LOCAL_BROKER_PASSWORDS.touch(mode=0o600)
+        LOCAL_BROKER_PASSWORDS.write_text(json.dumps(passwords, indent=2))
+    users.apply(users.Management(management_uri), users.vhost_of(amqp_uri), passwords, permissions)
+    return {c: users.component_uri(amqp_uri, users.username(c), password) for c, password in passwords.items()}
+
+
 @contextmanager
 def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Iterator[RunningSystem]:
     """Migrate, declare the topology, start every service and the gateway; stop them after."""
@@ -168,10 +191,13 @@ def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Itera
     from bassin_common.registry import installed_services
 
     settings = migrate_everything(quiet)
+    amqp_uris = component_amqp_uris(env)  # each process logs in to RabbitMQ as itself
     python = sys.executable
     commands = {service.name: [python, "-m", "bassin_common.run", service.name] for service in installed_services()}
     commands["gateway"] = [python, "-m", "bassin_gateway.server"]
-    managed = [_spawn(name, command, env, quiet) for name, command in commands.items()]
+    managed = [
+        _spawn(name, command, {**env, "BASSIN_AMQP_URI": amqp_uris[name]}, quiet) for name, command in commands.items()
+    ]
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_http(f"{url}/healthz", 60, managed)
@@ -209,7 +235,7 @@ class RunningSystem:
                 f"{item.name} exited with code {code}: starting it again "
                 f"({len(item.restarts)} of {MAX_RESTARTS} restarts allowed in {RESTART_WINDOW_SECONDS:.0f} s)"
             )
-            item.process = _popen(item.name, item.command, self.env, self.quiet)
+            item.process = _popen(item.name, item.command, item.env or self.env, self.quiet)
         return None
 
 

@@ -72,6 +72,9 @@ class ReliableEventHandler(EventHandler):
         self.view_schema: Schema = self.view()
         self.queue_subscription = self.subscription(self.container.service_name, self.method_name)
         self.queue = consumer_queue(self.queue_subscription)
+        # The producer's exchange is only checked, not declared: declaring it would take a
+        # configure permission on another service's exchange (``broker_users``).
+        self.queue.exchange.passive = True
         Consumer.setup(self)  # not EventHandler.setup: the queue is the subscription's
         # kombu acknowledges (drops) a message it cannot decode; dead-letter it instead.
         self.consumer.on_decode_error = self._on_undecodable
@@ -137,11 +140,13 @@ class ReliableEventHandler(EventHandler):
             log.error("%s dead-lettered after %d attempt(s): %s", name, attempt + 1, headers[ERROR_HEADER])
         try:
             with confirmed_producer(self.settings.amqp_uri) as producer:
+                # A copy sent to a missing queue would vanish silently: check it is there
+                # (passively: the topology is declared beforehand, ``topology.ensure``).
+                producer.channel.queue_declare(target.name, passive=True)
                 producer.publish(
                     message.body,
-                    exchange="",
-                    routing_key=target.name,
-                    declare=[target],  # a copy sent to a missing queue would vanish silently
+                    exchange=target.exchange,
+                    routing_key=target.routing_key,
                     headers=headers,
                     content_type=message.content_type,
                     content_encoding=message.content_encoding,

@@ -223,13 +223,15 @@ class OutboxRelay(DependencyProvider):
         self._thread: Any = None
         self._woken = GreenEvent()
 
-    def start(self) -> None:
-        # This service's queues first: it may be the first of a release to run. With the
-        # broker away, the relay's thread declares them before it publishes anything.
+        # This service's queues first, before any consumer starts (every extension is set
+        # up before any starts): it may be the first of a release to run. With the broker
+        # away, the relay's thread ensures them before it publishes anything.
         try:
             self._declare()
         except Exception as error:
-            log.warning("could not declare the exchange and queues yet (%s); the relay will", describe(error))
+            log.warning("could not ensure the exchanges and queues yet (%s); the relay will", describe(error))
+
+    def start(self) -> None:
         self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
 
     def _declare(self) -> None:
@@ -237,7 +239,7 @@ class OutboxRelay(DependencyProvider):
 
         service = ServiceInfo.of(self.container.service_cls)
         with Connection(self.settings.amqp_uri, transport_options=dict(FAIL_FAST)) as connection:
-            topology.declare(connection, service.name, service.subscriptions, len(self.settings.retry_delays))
+            topology.ensure(connection, service.name, service.subscriptions, len(self.settings.retry_delays))
         self._declared = True
 
     def stop(self) -> None:

@@ -11,7 +11,8 @@ sets ``BASSIN_DATABASE_URL``, ``BASSIN_AMQP_URI``, ``BASSIN_RABBIT_MANAGEMENT_UR
 without it, the local servers' defaults.
 
 Fixtures: ``test_settings``, ``migrate``, ``service_config``, ``tenant_id``,
-``smtp_server`` (a real SMTP server, aiosmtpd, whose received messages a test reads), and,
+``smtp_server`` (a real SMTP server, aiosmtpd, whose received messages a test reads),
+``broker_users`` (each component's own RabbitMQ user on the test's vhost), and,
 made per service by ``unit_of_work_fixture(name)``, ``uow``: units of work on that
 service's test database without nameko nor RabbitMQ, whose emitted events a test can
 inspect.
@@ -199,6 +200,29 @@ def declare_installed_topology(amqp_uri: str) -> None:
     with Connection(amqp_uri) as connection:
         for service in installed_services():
             topology.declare(connection, service.name, service.subscriptions, retry_levels)
+
+
+@pytest.fixture
+def broker_users(rabbit_config: None) -> Iterator[dict[str, str]]:
+    """Each component's own RabbitMQ user on this test's vhost, as a release makes them
+    (``bassin_common.broker_users``): the AMQP URI each component connects with, by
+    component name. The users are this test's (a unique prefix) and deleted after it."""
+    from bassin_common import broker_users as users
+
+    amqp_uri = nameko_config["AMQP_URI"]
+    management = users.Management(os.environ.get("BASSIN_RABBIT_MANAGEMENT_URI", DEFAULT_MANAGEMENT_URI))
+    prefix = f"test-{secrets.token_hex(4)}-"
+    permissions = users.component_permissions()
+    passwords = {component: secrets.token_urlsafe(16) for component in permissions}
+    names = users.apply(management, users.vhost_of(amqp_uri), passwords, permissions, prefix)
+    try:
+        yield {
+            component: users.component_uri(amqp_uri, users.username(component, prefix), passwords[component])
+            for component in permissions
+        }
+    finally:
+        for name in names:
+            management.delete_user(name)
 
 
 def publish_event(amqp_uri: str, event: Event) -> None:

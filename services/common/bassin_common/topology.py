@@ -10,11 +10,19 @@ nameko names its own (``evt-<producer>-<event>--<consumer>.<handler>``), and bes
   ``Q.dead``     the dead-letter queue operators inspect and replay
                  (``bassin-dead-letters``).
 
+The consumer publishes a failed message to one of these through its own direct exchange
+``<consumer>.retry``, to which each is bound by its name: never through the default
+exchange, on which a write permission would let it put messages in any queue
+(``bassin_common.broker_users``: each component's RabbitMQ user and permissions).
+
 nameko declares a consumer's queue only when the consumer starts, so an event published
-before then would be dropped by the exchange. So every service declares its own exchange
-and queues when it is migrated (``bassin-migrate``, before any service of a release
-starts) and again at start, before its outbox relay publishes; ``bassin-topology``
-declares those of every installed service. Declaring is idempotent.
+before then would be dropped by the exchange. So every service's exchange and queues are
+declared when it is migrated (``bassin-migrate``, before any service of a release starts;
+``bassin-topology`` declares those of every installed service), as an administrator.
+Declaring is idempotent. At start, before its consumers and its relay, a service
+``ensure``s them: it checks each one (passively, which takes no permission), declares
+only what is missing (a developer's broker user may; a service's own user may not) and
+binds its own queues again.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from amqp.exceptions import ChannelError
 from kombu import Connection, Exchange, Queue
 
 
@@ -63,9 +72,18 @@ def consumer_queue(subscription: Subscription) -> Queue:
     )
 
 
+def retry_exchange(consumer: str) -> Exchange:
+    """Where ``consumer`` publishes its failed messages: bound to each of its retry and
+    dead-letter queues by the queue's name."""
+    return Exchange(f"{consumer}.retry", type="direct", durable=True, delivery_mode="persistent")
+
+
 def retry_queue(subscription: Subscription, attempt: int) -> Queue:
+    name = subscription.retry_queue_name(attempt)
     return Queue(
-        subscription.retry_queue_name(attempt),
+        name,
+        exchange=retry_exchange(subscription.consumer),
+        routing_key=name,
         durable=True,
         queue_arguments={
             "x-dead-letter-exchange": "",
@@ -75,7 +93,8 @@ def retry_queue(subscription: Subscription, attempt: int) -> Queue:
 
 
 def dead_letter_queue(subscription: Subscription) -> Queue:
-    return Queue(subscription.dead_letter_queue_name, durable=True)
+    name = subscription.dead_letter_queue_name
+    return Queue(name, exchange=retry_exchange(subscription.consumer), routing_key=name, durable=True)
 
 
 def declare(connection: Connection, service: str, subscriptions: Iterable[Subscription], retry_levels: int) -> None:
@@ -83,12 +102,40 @@ def declare(connection: Connection, service: str, subscriptions: Iterable[Subscr
     producer's exchange, the consumer queue, its retry queues and its dead-letter queue."""
     channel = connection.default_channel
     event_exchange(service)(channel).declare()
+    retry_exchange(service)(channel).declare()
     for subscription in subscriptions:
         event_exchange(subscription.producer)(channel).declare()
         consumer_queue(subscription)(channel).declare()
         dead_letter_queue(subscription)(channel).declare()
         for attempt in range(1, retry_levels + 1):
             retry_queue(subscription, attempt)(channel).declare()
+
+
+def ensure(connection: Connection, service: str, subscriptions: Iterable[Subscription], retry_levels: int) -> None:
+    """What ``declare`` declares, checked: each exchange and queue that exists is left as it
+    is (a passive declare needs no permission), one that is missing is declared (refused,
+    ACCESS_REFUSED, to a service's own broker user: run ``bassin-topology``), and the
+    service's own queues are bound again (a queue of an older release may lack a binding)."""
+    subscriptions = list(subscriptions)
+    exchanges = [event_exchange(service), retry_exchange(service)]
+    exchanges += [event_exchange(s.producer) for s in subscriptions]
+    queues = [consumer_queue(s) for s in subscriptions] + [dead_letter_queue(s) for s in subscriptions]
+    queues += [retry_queue(s, attempt) for s in subscriptions for attempt in range(1, retry_levels + 1)]
+    channel = connection.channel()
+    try:
+        for entity in [*exchanges, *queues]:
+            try:
+                if isinstance(entity, Exchange):
+                    channel.exchange_declare(entity.name, entity.type, passive=True)
+                else:
+                    channel.queue_declare(entity.name, passive=True)
+            except ChannelError:  # missing: the channel is closed; declare it on a new one
+                channel = connection.channel()
+                entity(channel).declare()
+        for queue in queues:
+            channel.queue_bind(queue.name, queue.exchange.name, queue.routing_key)
+    finally:
+        channel.close()
 
 
 def main(argv: list[str] | None = None) -> int:

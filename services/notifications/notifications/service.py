@@ -37,6 +37,9 @@ def on(producer: str, event_type: str, view: type[EventView]) -> Any:
 
 class NotificationsService(BassinService):
     name = "notifications"
+    # Its broker resources besides its events and queues: the partners' exchange and queues
+    # (``partner_amqp``), granted to its RabbitMQ user (``bassin_common.broker_users``).
+    broker_resources = (r"bassin\.partners", r"partner\..+")
 
     sender = DeliverySender()
 
