@@ -39,6 +39,9 @@ RABBITMQCTL = shutil.which("rabbitmqctl")
 PG_CTLCLUSTER = shutil.which("pg_ctlcluster")
 PASSWORD = "piscine-2026!"
 TEST_SIGNING_KEY = secrets.token_urlsafe(48)  # the gateway refuses to run without a key of its own
+# Every process refuses the development context key: the tests' in-process callers and the
+# processes they start (which inherit this environment) share one of their own.
+os.environ.setdefault("BASSIN_CONTEXT_KEYS", secrets.token_urlsafe(48))
 
 
 @dataclass

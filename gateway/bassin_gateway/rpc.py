@@ -15,6 +15,9 @@ the calls of one HTTP request the same one, else it is now + ``timeout``):
 - its reply is awaited until that deadline, not for a timeout of its own: ``gather``
   waits until the shared deadline in total, however many replies it collects.
 
+Every request carries its context signed (``bassin_common.signing``): services refuse a
+context that is not.
+
 Requests are published on a few connections of the client's own, with publisher confirms
 and ``publish_timeout`` for the whole of it (connect, send, confirm): a broker that is
 unreachable, refuses the message or stops confirming (a memory or disk alarm) fails the
@@ -44,7 +47,9 @@ from nameko.messaging import encode_to_headers
 from nameko.rpc import get_rpc_exchange
 
 from bassin_common import wire  # noqa: F401  (the services' domain errors arrive as themselves)
+from bassin_common.config import load_settings
 from bassin_common.logs import mask_secrets
+from bassin_common.signing import ContextSigner
 from bassin_common.tenancy import RequestContext
 
 log = logging.getLogger(__name__)
@@ -91,9 +96,15 @@ class RpcReply:
 
 class RpcClient:
     def __init__(
-        self, amqp_uri: str, timeout: float = 10.0, name: str = "gateway", publish_timeout: float = 2.0
+        self,
+        amqp_uri: str,
+        timeout: float = 10.0,
+        name: str = "gateway",
+        publish_timeout: float = 2.0,
+        signer: ContextSigner | None = None,
     ) -> None:
         self.amqp_uri = amqp_uri
+        self.signer = signer or ContextSigner.from_settings(load_settings())
         self.timeout = timeout
         self._routing_key = f"{name}-{uuid.uuid4()}"
         self._queue = Queue(
@@ -144,7 +155,7 @@ class RpcClient:
                 routing_key=f"{service}.{method}",
                 reply_to=self._routing_key,
                 correlation_id=correlation_id,
-                headers=encode_to_headers(context.to_context_data()),
+                headers=encode_to_headers(self.signer.signed_context_data(context)),
             )
         except BaseException:
             self._pending.pop(correlation_id, None)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common.config import Settings
 from bassin_common.database import make_engine
+from bassin_common.signing import ContextSigner
 from bassin_gateway.app import create_app
 from bassin_gateway.rpc import RpcClient
 from bassin_gateway.settings import GatewaySettings
@@ -27,6 +28,11 @@ def gateway_sessions(settings: Settings) -> sessionmaker[Session]:
 def build_app(settings: GatewaySettings) -> tuple[Flask, RpcClient]:
     """The application and its RPC client (started); refuses a weak signing key first."""
     tokens = TokenService.from_settings(settings)
-    rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout, publish_timeout=settings.rpc_publish_timeout)
+    rpc = RpcClient(
+        settings.amqp_uri,
+        timeout=settings.rpc_timeout,
+        publish_timeout=settings.rpc_publish_timeout,
+        signer=ContextSigner.from_settings(settings),
+    )
     app = create_app(rpc.start(), gateway_sessions(settings), tokens, settings)
     return app, rpc

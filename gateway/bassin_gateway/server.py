@@ -2,7 +2,8 @@
 
 Green threads let one process hold many requests waiting on RPC replies at once.
 
-It refuses to start without a signing key of the operator's own (``settings.signing_keys``).
+It refuses to start without a signing key of the operator's own (``settings.signing_keys``)
+and a context key of theirs (``bassin_common.signing.check_context_keys``).
 SIGTERM (or Ctrl-C) drains it: the listening socket is closed at once, so new connections
 are refused; idle keep-alive connections are closed; requests in flight get up to
 ``drain_seconds`` to finish (a second signal cuts that short); then the RPC client stops
@@ -30,6 +31,7 @@ from eventlet.queue import Empty, LightQueue
 
 from bassin_common.database import assert_cooperative_psycopg
 from bassin_common.logs import configure_logging
+from bassin_common.signing import InsecureContextKeys, check_context_keys
 from bassin_gateway.runtime import build_app
 from bassin_gateway.settings import InsecureSettings, load_gateway_settings, signing_keys
 
@@ -46,7 +48,8 @@ def main() -> None:
     configure_logging(settings.log_level, "gateway", settings.log_format)
     try:
         signing_keys(settings)
-    except InsecureSettings as error:
+        check_context_keys(settings.context_keys)
+    except (InsecureSettings, InsecureContextKeys) as error:
         raise SystemExit(f"bassin-gateway: refusing to start: {error}") from None
     assert_cooperative_psycopg()
     app, rpc = build_app(settings)

@@ -47,7 +47,7 @@ COMPOSE_FILE = Path("docker-compose.yml")
 GATEWAY = "gateway"
 GATEWAY_MIGRATION = ("bassin-migrate", "gateway", "--package", "bassin_gateway")
 SECRET_NAME = "bassin-secrets"
-SECRET_KEYS = {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET"}
+SECRET_KEYS = {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET", "BASSIN_CONTEXT_KEYS"}
 OPTIONAL_SECRET_KEYS = {"BASSIN_JWT_PREVIOUS_KEYS"}  # set only during a JWT key rotation
 SCHEDULER = {"scheduler-beat", "scheduler-worker"}  # notifications' Celery beat and worker (#25)
 GATEWAY_PROD_REPLICAS = 3
@@ -703,7 +703,7 @@ def test_compose_jobs_run_the_migrations_in_the_right_images(compose: Compose) -
 
 def test_compose_services_share_one_environment(compose: Compose) -> None:
     shared = compose.document["x-bassin-env"]
-    assert {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET"} <= shared.keys()
+    assert {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET", "BASSIN_CONTEXT_KEYS"} <= shared.keys()
     assert shared["BASSIN_SMTP_HOST"] == f"${{BASSIN_SMTP_HOST:-{MAIL_CATCHER}}}"
     for name in compose.one_shot | compose.long_running.keys() | SCHEDULER:
         environment = compose.services[name]["environment"]

@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from bassin_common.config import Settings
 from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.signing import ContextSigner
 from bassin_common.tenancy import RequestContext
 from bassin_dev import demo_data
 from bassin_gateway import identities
@@ -145,7 +146,9 @@ def _run_stage(settings: Settings, context: RequestContext, stage: demo_data.Sta
     def stream(service: str, groups: list[list[dict[str, Any]]]) -> None:
         try:
             client = ClusterRpcClient(
-                context_data=context.to_context_data(), timeout=RPC_TIMEOUT, uri=settings.amqp_uri
+                context_data=ContextSigner.from_settings(settings).signed_context_data(context),
+                timeout=RPC_TIMEOUT,
+                uri=settings.amqp_uri,
             )
             with client as rpc:
                 for batch in _batches(groups):

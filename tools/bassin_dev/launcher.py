@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[2]
 STOP_GRACE_SECONDS = 20
 LOCAL_SIGNING_KEY = REPO / ".bassin" / "jwt-secret"  # .bassin/ is ignored by Git
 LOCAL_BROKER_PASSWORDS = REPO / ".bassin" / "broker-passwords.json"
+LOCAL_CONTEXT_KEY = REPO / ".bassin" / "context-key"
 # A child that exits is started again, but not forever: this many times within the window.
 MAX_RESTARTS = 5
 RESTART_WINDOW_SECONDS = 60.0
@@ -114,21 +115,22 @@ def _wait_http(url: str, timeout: float, managed: list[Managed], ready: str | No
     raise SystemExit(f"{url} did not answer within {timeout}s")
 
 
-def local_signing_key() -> str:
-    """The gateway's token key on a developer's machine: random, made once, kept in
-    .bassin/ (out of Git). The gateway refuses to start without a key of its own."""
-    if not LOCAL_SIGNING_KEY.exists():
-        LOCAL_SIGNING_KEY.parent.mkdir(exist_ok=True)
-        LOCAL_SIGNING_KEY.touch(mode=0o600)
-        LOCAL_SIGNING_KEY.write_text(secrets.token_urlsafe(48))
-    return LOCAL_SIGNING_KEY.read_text().strip()
+def local_signing_key(path: Path = LOCAL_SIGNING_KEY) -> str:
+    """The gateway's token key (or, with ``LOCAL_CONTEXT_KEY``, the context key of every
+    process) on a developer's machine: random, made once, kept in .bassin/ (out of Git).
+    The processes refuse to start without keys of their own."""
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 @contextmanager
 def _infrastructure() -> Iterator[dict[str, str]]:
     """The environment naming PostgreSQL and RabbitMQ, for as long as the block lasts
     (throwaway containers, when those are what was found, are removed after it), and the
-    gateway's local signing key unless one is set."""
+    local signing and context keys unless they are set."""
     from bassin_dev.infra import InfrastructureMissing, infrastructure
 
     try:
@@ -136,6 +138,7 @@ def _infrastructure() -> Iterator[dict[str, str]]:
             print(f"PostgreSQL and RabbitMQ: {infra.origin}")
             env = {**os.environ, **infra.environment()}
             env.setdefault("BASSIN_JWT_SECRET", local_signing_key())
+            env.setdefault("BASSIN_CONTEXT_KEYS", local_signing_key(LOCAL_CONTEXT_KEY))
             yield env
     except InfrastructureMissing as missing:
         raise SystemExit(f"error: {missing}") from None

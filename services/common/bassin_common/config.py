@@ -20,6 +20,9 @@ from typing import Any, TypeVar
 import yaml
 
 _ENV_REFERENCE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<default>[^}]*))?\}")
+# The context key of a development machine and of in-process tests: published here, so a
+# process that takes calls or events refuses to start with it (bassin_common.signing).
+DEVELOPMENT_CONTEXT_KEY = "bassin-development-context-key-published-never-use-it"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +59,9 @@ class Settings:
     database_idle_in_transaction_timeout: float = 60.0
     # Seconds to wait for RabbitMQ to confirm a publish (outbox, RPC replies, retries).
     amqp_confirm_timeout: float = 10.0
+    # HMAC keys of the call and event contexts (bassin_common.signing), comma-separated:
+    # contexts are signed with the first, accepted with any (rotation: docs/operations.md).
+    context_keys: tuple[str, ...] = (DEVELOPMENT_CONTEXT_KEY,)
     max_workers: int = 10
     log_level: str = "INFO"
     log_format: str = "json"
@@ -92,6 +98,9 @@ def _coerce(field: dataclasses.Field[Any], raw: Any) -> Any:
         if isinstance(raw, str):
             raw = [part for part in raw.split(",") if part.strip()]
         return tuple(float(part) for part in raw)
+    if kind == "tuple[str, ...]":
+        parts = raw.split(",") if isinstance(raw, str) else raw
+        return tuple(str(part).strip() for part in parts if str(part).strip())
     if kind == "int":
         return int(raw)
     if kind == "float":

@@ -10,8 +10,9 @@ nameko acknowledges a message whose handler raised (the event is lost) or, with
 ``requeue_on_error``, redelivers it at once, forever. Here a failure republishes
 the message to the subscription's retry queue for its attempt; when that queue's
 message expires, RabbitMQ dead-letters it back into the consumer queue. After the
-last delay, or at once for a ``PermanentFailure`` (a malformed event), it goes to the
-dead-letter queue with the error, for ``bassin-dead-letters`` to show and replay.
+last delay, or at once for a ``PermanentFailure`` (a malformed event, or one whose
+signature is missing or wrong: ``bassin_common.signing``, checked before anything else), it
+goes to the dead-letter queue with the error, for ``bassin-dead-letters`` to show and replay.
 
 A *transient* failure (``bassin_common.faults``: the database or the broker unreachable,
 a failover in progress) is the infrastructure's, not the event's: it goes to a retry
@@ -41,6 +42,7 @@ from bassin_common.events import Event, EventView
 from bassin_common.faults import is_transient
 from bassin_common.logs import describe
 from bassin_common.observability import METRICS
+from bassin_common.signing import ContextSigner
 from bassin_common.topology import Subscription, consumer_queue, dead_letter_queue, retry_queue
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ class ReliableEventHandler(EventHandler):
     def setup(self) -> None:
         self.settings = settings_from_nameko()
         self.view_schema: Schema = self.view()
+        self.signer = ContextSigner.from_settings(self.settings)
         self.queue_subscription = self.subscription(self.container.service_name, self.method_name)
         self.queue = consumer_queue(self.queue_subscription)
         # The producer's exchange is only checked, not declared: declaring it would take a
@@ -83,6 +86,10 @@ class ReliableEventHandler(EventHandler):
         self._divert(message, attempt=0, error=PermanentFailure(f"undecodable message: {error}"))
 
     def handle_message(self, body: Any, message: Any) -> None:
+        if not self.signer.event_is_authentic(body, message.headers):
+            forged = PermanentFailure("event refused: its signature is missing or wrong (not from a Bassin producer)")
+            self._divert(message, attempt=0, error=forged)
+            return
         try:
             event = Event.from_message(body).seen_through(self.view_schema)
         except PermanentFailure as exc:

@@ -62,6 +62,7 @@ from bassin_common.events import Event
 from bassin_common.faults import is_transient
 from bassin_common.logs import describe
 from bassin_common.observability import METRICS
+from bassin_common.signing import EVENT_SIGNATURE_HEADER, ContextSigner
 from bassin_common.tenancy import RequestContext
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,9 @@ class OutboxPublisher:
         self.amqp_uri = amqp_uri
         self.batch_size = batch_size
         self.settings = settings or Settings()
+        # Each event is signed as it is published (bassin_common.signing): its consumers
+        # refuse one that does not come from a holder of the key.
+        self.signer = ContextSigner.from_settings(self.settings)
 
     def publish_pending(self) -> int:
         """Publish a batch; returns how many rows the broker confirmed. A row it refused
@@ -173,7 +177,7 @@ class OutboxPublisher:
                             row.payload,
                             exchange=row.exchange,
                             routing_key=row.routing_key,
-                            headers=row.headers,
+                            headers={**row.headers, EVENT_SIGNATURE_HEADER: self.signer.sign_event(row.payload)},
                             serializer="json",
                             delivery_mode="persistent",
                             message_id=row.payload["event_id"],

@@ -3,6 +3,7 @@ start command, the tests' service processes, the containers).
 
 It is ``nameko run`` with the platform's configuration (``nameko.yml`` beside this file,
 filled from the ``BASSIN_*`` environment) and the service class found in the registry.
+It refuses to start with the development context key, or none (``bassin_common.signing``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from pathlib import Path
 
 from nameko.cli import cli
 
+from bassin_common.config import load_settings
 from bassin_common.registry import find_service
+from bassin_common.signing import InsecureContextKeys, check_context_keys
 
 CONFIG = Path(__file__).with_name("nameko.yml")
 
@@ -29,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("service", help="the name of a registered service")
     args = parser.parse_args(argv)
     service = find_service(args.service)
+    try:
+        check_context_keys(load_settings().context_keys)
+    except InsecureContextKeys as error:
+        raise SystemExit(f"bassin-run: refusing to start: {error}") from None
     return cli(["run", "--config", str(CONFIG), service.nameko_target], prog_name="bassin-run")
 
 

@@ -26,6 +26,8 @@ they are registered with nameko's serializer, so the caller gets the same type b
 
 The edge also survives the infrastructure (ADR 0002, 0004):
 
+- a call whose context is not signed by a Bassin component is refused (``Forbidden``)
+  before anything runs (``bassin_common.signing``, ADR 0035);
 - a call whose caller has stopped waiting (its context's ``deadline`` passed) is not run;
 - a transient failure (the database or the broker unreachable: ``bassin_common.faults``)
   reaches the caller as ``Unavailable`` (503, retry later), not as a fault;
@@ -45,7 +47,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial, wraps
+from functools import cached_property, partial, wraps
 from typing import Any, get_args, get_type_hints
 
 import eventlet
@@ -69,6 +71,7 @@ from bassin_common.observability import Observability
 from bassin_common.outbox import OutboxRelay
 from bassin_common.permissions import Permission
 from bassin_common.schemas import load_or_reject, parse_id
+from bassin_common.signing import ContextSigner
 from bassin_common.tenancy import RequestContext
 from bassin_common.uow import UnitOfWork
 
@@ -264,10 +267,11 @@ class DatabaseAccess:
         self._context_data = worker_ctx.context_data
         self._consumer = f"{provider.container.service_name}.{worker_ctx.entrypoint.method_name}"
 
-    @property
+    @cached_property
     def context(self) -> RequestContext:
-        """The caller's context from nameko context data (RPC entrypoints)."""
-        return RequestContext.from_context_data(self._context_data)
+        """The caller's context from nameko context data (RPC entrypoints), once its
+        signature is checked: ``Forbidden`` when it is missing or wrong."""
+        return self._provider.signer.verified(self._context_data)
 
     def unit_of_work(self, context: RequestContext | None = None) -> UnitOfWork:
         provider = self._provider
@@ -295,6 +299,7 @@ class Database(DependencyProvider):
         url = settings.service_database_url(self.container.service_name)
         self.engine = make_engine(url, settings.max_workers, settings.database_role, settings)
         self.sessions = make_session_factory(self.engine)
+        self.signer = ContextSigner.from_settings(settings)
         relays = [d for d in self.container.dependencies if isinstance(d, OutboxRelay)]
         self.wake_relay = relays[0].wake if relays else None
 

@@ -56,6 +56,7 @@ from bassin_common.database import make_engine, make_session_factory, psycopg_co
 from bassin_common.events import Event, EventSpec
 from bassin_common.migrations import migrate_service
 from bassin_common.registry import find_service, installed_services
+from bassin_common.signing import EVENT_SIGNATURE_HEADER, ContextSigner
 from bassin_common.tenancy import RequestContext
 from bassin_common.topology import Subscription
 from bassin_common.uow import UnitOfWork
@@ -225,18 +226,25 @@ def broker_users(rabbit_config: None) -> Iterator[dict[str, str]]:
             management.delete_user(name)
 
 
-def publish_event(amqp_uri: str, event: Event) -> None:
-    """Publish an event as a producer's relay would (persistent, confirmed)."""
+def publish_event(amqp_uri: str, event: Event, signature: str | None = None) -> None:
+    """Publish an event as a producer's relay would (persistent, confirmed, signed with the
+    settings' context key); ``signature`` replaces the signature, to forge one."""
     declare_installed_topology(amqp_uri)
+    message = event.to_message()
+    signature = ContextSigner.from_settings(load_settings()).sign_event(message) if signature is None else signature
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         topology.event_exchange(event.producer)(connection.default_channel).declare()
         connection.Producer().publish(
-            event.to_message(),
+            message,
             exchange=topology.event_exchange(event.producer),
             routing_key=event.event_type,
             serializer="json",
             delivery_mode="persistent",
-            headers={"nameko.tenant_id": str(event.tenant_id), "nameko.correlation_id": event.correlation_id or ""},
+            headers={
+                "nameko.tenant_id": str(event.tenant_id),
+                "nameko.correlation_id": event.correlation_id or "",
+                EVENT_SIGNATURE_HEADER: signature,
+            },
         )
 
 
@@ -248,10 +256,12 @@ def rpc_client(
     request_id: str | None = None,
     deadline: float | None = None,
 ):
-    """A standalone RPC client calling as a user of ``tenant`` (what the gateway sends);
-    every call it makes carries ``request_id`` and ``deadline`` when given."""
+    """A standalone RPC client calling as a user of ``tenant`` (what the gateway sends,
+    signed as the gateway signs it); every call it makes carries ``request_id`` and
+    ``deadline`` when given."""
     context = RequestContext(tenant, user_id, frozenset(roles), f"test-{uuid.uuid4()}", request_id, deadline)
-    with ClusterRpcClient(context_data=context.to_context_data(), timeout=30) as client:
+    context_data = ContextSigner.from_settings(load_settings()).signed_context_data(context)
+    with ClusterRpcClient(context_data=context_data, timeout=30) as client:
         yield client
 
 

@@ -6,6 +6,7 @@ context as ``nameko.<key>`` headers, a ``correlation_id`` and a ``reply_to`` rou
 the answer ``{"result": ..., "error": {exc_type, value...} | null}`` comes back through the
 same exchange to a queue bound with that key. The request expires with the call's timeout
 (the service does not run a call nobody waits for: the ``deadline`` in the context).
+A company's call carries its context signed (``bassin_common.signing``), as every caller's.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kombu import Connection, Exchange, Producer, Queue
+
+if TYPE_CHECKING:
+    from bassin_common.signing import ContextSigner
 
 RPC_EXCHANGE = Exchange("nameko-rpc", type="topic", durable=True)
 
@@ -37,8 +41,14 @@ class UnknownService(RemoteError):
 
 
 class RpcClient:
-    def __init__(self, amqp_uri: str, timeout: float = 60.0) -> None:
+    def __init__(self, amqp_uri: str, timeout: float = 60.0, signer: ContextSigner | None = None) -> None:
         self.amqp_uri, self.timeout = amqp_uri, timeout
+        if signer is None:  # imported here: the Celery app itself stays free of the platform
+            from bassin_common.config import load_settings
+            from bassin_common.signing import ContextSigner
+
+            signer = ContextSigner.from_settings(load_settings())
+        self.signer = signer
 
     def call(
         self, service: str, method: str, *args: Any, context: Mapping[str, Any] | None = None, **kwargs: Any
@@ -46,7 +56,12 @@ class RpcClient:
         reply_key = str(uuid.uuid4())
         correlation_id = str(uuid.uuid4())
         deadline = time.time() + self.timeout
-        headers = {f"nameko.{k}": v for k, v in {**(context or {}), "deadline": deadline}.items() if v is not None}
+        data = {**(context or {}), "deadline": deadline}
+        if data.get("tenant_id"):  # a company's call (the ledger's calls have no tenant)
+            from bassin_common.tenancy import RequestContext
+
+            data = self.signer.signed_context_data(RequestContext.from_context_data(data))
+        headers = {f"nameko.{k}": v for k, v in data.items() if v is not None}
         answer: dict[str, Any] = {}
         returned: list[Any] = []
         with Connection(self.amqp_uri, connect_timeout=10) as connection:
