@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common.config import Settings
-from bassin_common.migrations import upgrade_database
+from bassin_common.migrations import grant_runtime_access, upgrade_database
 from bassin_common.registry import installed_services
 from bassin_common.testing import declare_installed_topology, rpc_client, wait_until
 from bassin_gateway import identities
@@ -194,19 +194,23 @@ def wait_for_till(tenant_id: uuid.UUID, article_id: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def migrate_gateway(test_settings: Settings) -> None:
-    upgrade_database(test_settings.service_database_url(SERVICE_NAME), GATEWAY_MIGRATIONS)
+def migrate_gateway(test_settings: Settings, runtime_settings: Settings) -> None:
+    database = test_settings.service_database_url(SERVICE_NAME)
+    upgrade_database(database, GATEWAY_MIGRATIONS)
+    grant_runtime_access(database, runtime_settings)
 
 
 @pytest.fixture
-def gateway_app(migrate_gateway: None, service_config: dict[str, Any], test_settings: Settings):
+def gateway_app(
+    migrate_gateway: None, service_config: dict[str, Any], test_settings: Settings, runtime_settings: Settings
+):
     settings = load_gateway_settings().replace(
         database_prefix=test_settings.database_prefix,
         amqp_uri=service_config["AMQP_URI"],
         jwt_secret=TEST_SIGNING_KEY,
     )
     rpc = RpcClient(settings.amqp_uri, timeout=30).start()
-    sessions = gateway_sessions(settings)
+    sessions = gateway_sessions(settings.replace(database_url=runtime_settings.database_url))  # as deployed
     app = create_app(rpc, sessions, TokenService.from_settings(settings), settings)
     yield app, settings, sessions
     rpc.stop()

@@ -47,8 +47,12 @@ COMPOSE_FILE = Path("docker-compose.yml")
 GATEWAY = "gateway"
 GATEWAY_MIGRATION = ("bassin-migrate", "gateway", "--package", "bassin_gateway")
 SECRET_NAME = "bassin-secrets"
-SECRET_KEYS = {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET", "BASSIN_CONTEXT_KEYS"}
-OPTIONAL_SECRET_KEYS = {"BASSIN_JWT_PREVIOUS_KEYS"}  # set only during a JWT key rotation
+SECRET_KEYS = {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET", "BASSIN_DATABASE_TENANT_KEY", "BASSIN_CONTEXT_KEYS"}
+# Set only during a key rotation (JWT, tenant key).
+OPTIONAL_SECRET_KEYS = {"BASSIN_JWT_PREVIOUS_KEYS", "BASSIN_DATABASE_PREVIOUS_TENANT_KEY"}
+# The migration credentials (ADR 0033): the migration Job's Secret, read by nothing else.
+MIGRATION_SECRET_NAME = "bassin-migration-secrets"
+MIGRATION_SECRET_KEYS = {"BASSIN_MIGRATION_DATABASE_URL"}
 SCHEDULER = {"scheduler-beat", "scheduler-worker"}  # notifications' Celery beat and worker (#25)
 GATEWAY_PROD_REPLICAS = 3
 NAMEKO_PROD_REPLICAS = 2
@@ -490,11 +494,45 @@ def test_configuration_references_resolve(overlay: Rendered) -> None:
                 if "secretRef" in source:
                     referenced_secrets.add(source["secretRef"]["name"])
     if overlay.name.startswith("overlays/prod"):
-        # Production's Secret is created outside Git: nothing secret is rendered.
+        # Production's Secrets are created outside Git: nothing secret is rendered.
         assert secrets == set()
-        assert referenced_secrets == {SECRET_NAME}
+        assert referenced_secrets == {SECRET_NAME, MIGRATION_SECRET_NAME}
     else:
         assert referenced_secrets and referenced_secrets <= secrets
+
+
+def _secret_references(item: dict[str, Any]) -> set[str]:
+    references = {s["secretRef"]["name"] for s in item.get("envFrom", []) if "secretRef" in s}
+    references |= {
+        v["valueFrom"]["secretKeyRef"]["name"] for v in item.get("env", []) if "secretKeyRef" in v.get("valueFrom", {})
+    }
+    return references
+
+
+def test_only_the_migration_job_holds_the_migration_credentials(overlay: Rendered) -> None:
+    """Every migration container reads the migration Secret; no other container does, nor
+    names the migration URL (ADR 0033)."""
+    secrets = {s["metadata"]["name"] for s in overlay.of_kind("Secret")}
+    migration_secret = next((n for n in secrets if n.startswith(MIGRATION_SECRET_NAME)), MIGRATION_SECRET_NAME)
+    for workload in overlay.workloads():
+        is_migration = workload["kind"] == "Job" and workload["metadata"]["name"] == "bassin-migrate"
+        for item in all_containers(pod_spec(workload)):
+            assert (migration_secret in _secret_references(item)) == is_migration, item["name"]
+            assert not {v["name"] for v in item.get("env", [])} & MIGRATION_SECRET_KEYS, item["name"]
+
+
+def test_the_dev_runtime_login_is_not_the_migration_user(dev: Rendered) -> None:
+    from base64 import b64decode
+
+    from sqlalchemy.engine import make_url
+
+    values = {
+        key: b64decode(value).decode() for secret in dev.of_kind("Secret") for key, value in secret["data"].items()
+    }
+    assert values.keys() >= MIGRATION_SECRET_KEYS
+    runtime, migration = make_url(values["BASSIN_DATABASE_URL"]), make_url(values["BASSIN_MIGRATION_DATABASE_URL"])
+    assert runtime.username != migration.username
+    assert (runtime.host, runtime.port) == (migration.host, migration.port)
 
 
 def test_the_config_map_holds_no_secrets(overlay: Rendered) -> None:
@@ -514,9 +552,14 @@ def test_the_secret_example_lists_every_key_with_placeholders(dev: Rendered) -> 
         assert "REPLACE_ME" in example["stringData"][key], f"{key} must be an obvious placeholder"
     base = yaml.safe_load((REPO / K8S / "base/kustomization.yaml").read_text())
     assert "secret.example.yaml" not in base.get("resources", []), "the example must never be applied"
-    # The dev overlay's generated Secret has exactly the same keys.
-    (dev_secret,) = dev.of_kind("Secret")
-    assert set(dev_secret["data"]) == SECRET_KEYS | OPTIONAL_SECRET_KEYS
+    # The dev overlay's generated Secrets have exactly the same keys.
+    secrets = {s["metadata"]["name"].rsplit("-", 1)[0]: set(s["data"]) for s in dev.of_kind("Secret")}
+    assert secrets == {SECRET_NAME: SECRET_KEYS | OPTIONAL_SECRET_KEYS, MIGRATION_SECRET_NAME: MIGRATION_SECRET_KEYS}
+    migration = yaml.safe_load((REPO / K8S / "base/migration-secret.example.yaml").read_text())
+    assert (migration["kind"], migration["metadata"]["name"]) == ("Secret", MIGRATION_SECRET_NAME)
+    assert set(migration["stringData"]) == MIGRATION_SECRET_KEYS
+    assert "REPLACE_ME" in migration["stringData"]["BASSIN_MIGRATION_DATABASE_URL"]
+    assert "migration-secret.example.yaml" not in base.get("resources", []), "the example must never be applied"
 
 
 def test_the_dev_overlay(dev: Rendered) -> None:
@@ -714,6 +757,18 @@ def test_compose_services_share_one_environment(compose: Compose) -> None:
     assert "readyz" in " ".join(gateway["healthcheck"]["test"])
 
 
+def test_compose_gives_the_migration_credentials_to_the_one_shot_jobs_only(compose: Compose) -> None:
+    """The migration jobs log in as the tables' owner; every other container gets the
+    runtime login only (ADR 0033)."""
+    for name in compose.one_shot | compose.long_running.keys() | SCHEDULER:
+        environment = compose.services[name]["environment"]
+        assert ("BASSIN_MIGRATION_DATABASE_URL" in environment) == (name in compose.one_shot), name
+    environment = compose.services[min(compose.one_shot)]["environment"]
+    user = re.compile(r"^postgresql\+psycopg://([^:@/]+)[:@]")
+    runtime = user.match(environment["BASSIN_DATABASE_URL"])[1]
+    assert runtime != user.match(environment["BASSIN_MIGRATION_DATABASE_URL"])[1]
+
+
 def test_compose_hardens_and_builds_the_bassin_containers(compose: Compose) -> None:
     for name in compose.one_shot | compose.long_running.keys() | SCHEDULER:
         service = compose.services[name]
@@ -807,14 +862,18 @@ def test_docker_compose_accepts_the_file() -> None:
         pytest.skip("docker-compose is not installed (Debian package docker-compose)")
 
     def config(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if k != "BASSIN_JWT_SECRET"} | extra_env
+        required = {"BASSIN_JWT_SECRET", "BASSIN_DATABASE_TENANT_KEY"}
+        env = {k: v for k, v in os.environ.items() if k not in required} | extra_env
         command = [binary, "-f", str(REPO / COMPOSE_FILE), "config", "--quiet"]
         return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False, cwd=REPO, env=env)
 
-    accepted = config({"BASSIN_JWT_SECRET": "a-key-of-the-operators-own-" + "x" * 32})
+    tenant_key = {"BASSIN_DATABASE_TENANT_KEY": "a-tenant-key-of-the-operators-own-" + "y" * 32}
+    accepted = config({"BASSIN_JWT_SECRET": "a-key-of-the-operators-own-" + "x" * 32} | tenant_key)
     assert accepted.returncode == 0, accepted.stderr
-    refused = config({})  # no signing key: compose itself refuses, naming it
+    refused = config(tenant_key)  # no signing key: compose itself refuses, naming it
     assert refused.returncode != 0 and "BASSIN_JWT_SECRET" in refused.stderr
+    refused = config({"BASSIN_JWT_SECRET": "a-key-of-the-operators-own-" + "x" * 32})  # nor without a tenant key
+    assert refused.returncode != 0 and "BASSIN_DATABASE_TENANT_KEY" in refused.stderr
 
 
 # --- Dockerfiles -------------------------------------------------------------------

@@ -42,6 +42,10 @@ STOP_GRACE_SECONDS = 20
 LOCAL_SIGNING_KEY = REPO / ".bassin" / "jwt-secret"  # .bassin/ is ignored by Git
 LOCAL_BROKER_PASSWORDS = REPO / ".bassin" / "broker-passwords.json"
 LOCAL_CONTEXT_KEY = REPO / ".bassin" / "context-key"
+LOCAL_TENANT_KEY = REPO / ".bassin" / "database-tenant-key"
+LOCAL_RUNTIME_PASSWORD = REPO / ".bassin" / "database-runtime-password"
+# The login services use on a developer's machine (ADR 0033); the migration step creates it.
+LOCAL_RUNTIME_USER = "bassin_runtime"
 # A child that exits is started again, but not forever: this many times within the window.
 MAX_RESTARTS = 5
 RESTART_WINDOW_SECONDS = 60.0
@@ -115,15 +119,36 @@ def _wait_http(url: str, timeout: float, managed: list[Managed], ready: str | No
     raise SystemExit(f"{url} did not answer within {timeout}s")
 
 
-def local_signing_key(path: Path = LOCAL_SIGNING_KEY) -> str:
-    """The gateway's token key (or, with ``LOCAL_CONTEXT_KEY``, the context key of every
-    process) on a developer's machine: random, made once, kept in .bassin/ (out of Git).
-    The processes refuse to start without keys of their own."""
+def _local_secret(path: Path) -> str:
+    """A secret of a developer's machine: random, made once, kept in .bassin/ (out of Git)."""
     if not path.exists():
         path.parent.mkdir(exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def local_signing_key() -> str:
+    """The gateway's token key on a developer's machine (``_local_secret``). The gateway
+    refuses to start without a key of its own."""
+    return _local_secret(LOCAL_SIGNING_KEY)
+
+
+def runtime_credentials(env: dict[str, str]) -> dict[str, str]:
+    """The database environment of a release, made from the one URL found (ADR 0033): it
+    becomes the migration step's, and the services get the runtime login's, on the same
+    server; with the tenant key. What ``env`` sets already is kept."""
+    from sqlalchemy.engine import make_url
+
+    found: dict[str, str] = {}
+    if not env.get("BASSIN_MIGRATION_DATABASE_URL"):
+        server = env["BASSIN_DATABASE_URL"]
+        runtime = make_url(server).set(username=LOCAL_RUNTIME_USER, password=_local_secret(LOCAL_RUNTIME_PASSWORD))
+        found["BASSIN_MIGRATION_DATABASE_URL"] = server
+        found["BASSIN_DATABASE_URL"] = runtime.render_as_string(hide_password=False)
+    if not env.get("BASSIN_DATABASE_TENANT_KEY"):
+        found["BASSIN_DATABASE_TENANT_KEY"] = _local_secret(LOCAL_TENANT_KEY)
+    return found
 
 
 @contextmanager
@@ -138,7 +163,7 @@ def _infrastructure() -> Iterator[dict[str, str]]:
             print(f"PostgreSQL and RabbitMQ: {infra.origin}")
             env = {**os.environ, **infra.environment()}
             env.setdefault("BASSIN_JWT_SECRET", local_signing_key())
-            env.setdefault("BASSIN_CONTEXT_KEYS", local_signing_key(LOCAL_CONTEXT_KEY))
+            env.setdefault("BASSIN_CONTEXT_KEYS", _local_secret(LOCAL_CONTEXT_KEY))
             yield env
     except InfrastructureMissing as missing:
         raise SystemExit(f"error: {missing}") from None
@@ -148,12 +173,14 @@ def migrate_everything(quiet: bool = False) -> Any:
     """Every database to head and every service's queues declared, as a release's migration
     step does; returns the settings used."""
     from bassin_common.config import load_settings
-    from bassin_common.migrations import declare_topology, migrate_service, upgrade_database
+    from bassin_common.migrations import declare_topology, grant_runtime_access, migrate_service, upgrade_database
     from bassin_common.registry import installed_services
     from bassin_gateway.runtime import GATEWAY_MIGRATIONS, SERVICE_NAME
 
     settings = load_settings()
-    upgrade_database(settings.service_database_url(SERVICE_NAME), GATEWAY_MIGRATIONS)
+    gateway_database = settings.migration_service_database_url(SERVICE_NAME)
+    upgrade_database(gateway_database, GATEWAY_MIGRATIONS, settings=settings)
+    grant_runtime_access(gateway_database, settings)
     for service in installed_services():
         migrate_service(service, settings)
         declare_topology(service, settings)
@@ -184,9 +211,13 @@ def component_amqp_uris(env: dict[str, str]) -> dict[str, str]:
 
 @contextmanager
 def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Iterator[RunningSystem]:
-    """Migrate, declare the topology, start every service and the gateway; stop them after."""
+    """Migrate, declare the topology, start every service and the gateway; stop them after.
+
+    The migration step runs with the migration credentials; the processes started get the
+    runtime ones only (``runtime_credentials``)."""
     env = {
         **env,
+        **runtime_credentials(env),
         "BASSIN_GATEWAY_PORT": str(port),
         "PYTHONUNBUFFERED": "1",
     }
@@ -195,6 +226,8 @@ def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Itera
 
     settings = migrate_everything(quiet)
     amqp_uris = component_amqp_uris(env)  # each process logs in to RabbitMQ as itself
+    env = {name: value for name, value in env.items() if name != "BASSIN_MIGRATION_DATABASE_URL"}
+    os.environ.pop("BASSIN_MIGRATION_DATABASE_URL", None)
     python = sys.executable
     commands = {service.name: [python, "-m", "bassin_common.run", service.name] for service in installed_services()}
     commands["gateway"] = [python, "-m", "bassin_gateway.server"]

@@ -27,12 +27,23 @@ DEVELOPMENT_CONTEXT_KEY = "bassin-development-context-key-published-never-use-it
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    # PostgreSQL server URL without a database name; each service appends its own.
+    # PostgreSQL server URL without a database name; each service appends its own. A
+    # service's credentials are the runtime ones: a login that owns nothing and is only a
+    # member of ``database_role`` (the migration step creates it from this URL, ADR 0033).
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432"
+    # The migration step's URL (the owner of the tables, allowed to create databases and
+    # roles); only the migration step is given it. "" migrates with ``database_url``.
+    migration_database_url: str = ""
     database_prefix: str = "bassin_"
     # Services act in PostgreSQL as this role (SET ROLE on each connection), a role without
     # superuser or BYPASSRLS, so the row-level security policies apply; "" turns it off.
     database_role: str = "bassin_service"
+    # The secret a service signs its transaction's tenant with (HMAC-SHA256), which the
+    # row-level security policies verify: SQL run through a service's connection cannot
+    # name another tenant. The migration step writes it (and the previous one, accepted
+    # during a rotation) into each database (ADR 0033).
+    database_tenant_key: str = ""
+    database_previous_tenant_key: str = ""
     amqp_uri: str = "pyamqp://guest:guest@127.0.0.1:5672/"
     # Seconds between attempts of a failing event handler; one retry per entry,
     # then the message goes to the handler's dead-letter queue.
@@ -84,6 +95,11 @@ class Settings:
 
     def service_database_url(self, service: str) -> str:
         return f"{self.database_url.rstrip('/')}/{self.database_name(service)}"
+
+    def migration_service_database_url(self, service: str) -> str:
+        """A service's database as the migration step reaches it (the tables' owner)."""
+        server = self.migration_database_url or self.database_url
+        return f"{server.rstrip('/')}/{self.database_name(service)}"
 
     def replace(self, **changes: Any) -> Any:
         return dataclasses.replace(self, **changes)
@@ -141,12 +157,15 @@ def load_settings(env: Mapping[str, str] | None = None, kind: type[SettingsT] = 
 
 def settings_from_nameko() -> Settings:
     """A service process's settings: the environment's, with nameko's own config winning
-    where they overlap (its ``AMQP_URI``; tests also pass ``DATABASE_PREFIX`` there)."""
+    where they overlap (its ``AMQP_URI``; tests also pass ``DATABASE_PREFIX`` and the
+    runtime ``DATABASE_URL`` there)."""
     from nameko import config as nameko_config
 
     settings = load_settings()
     if amqp_uri := nameko_config.get("AMQP_URI"):
         settings = settings.replace(amqp_uri=amqp_uri)
+    if database_url := nameko_config.get("DATABASE_URL"):
+        settings = settings.replace(database_url=database_url)
     if database_prefix := nameko_config.get("DATABASE_PREFIX"):
         settings = settings.replace(database_prefix=database_prefix)
     if max_workers := nameko_config.get("max_workers"):

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bassin_common.config import Settings
-from bassin_common.tenancy import as_housekeeping, install_tenant_guard
+from bassin_common.config import Settings, load_settings
+from bassin_common.tenancy import TENANT_KEY_OPTION, as_housekeeping, install_tenant_guard
 
 # TCP keepalives and a user timeout: a connection whose server vanished (a failover) is
 # noticed within about 30 s, waiting for an answer or sending, instead of after the
@@ -87,8 +87,10 @@ def make_engine(database_url: str, pool_size: int, role: str = "", settings: Set
 
     Every connection has the timeouts of ``settings`` (``connect_arguments``), their
     defaults when none are given: no statement, lock wait or forgotten transaction of a
-    service holds a connection, or its locks, for ever.
+    service holds a connection, or its locks, for ever. Its transactions prove their tenant
+    with the tenant key of ``settings`` (the environment's when none are given).
     """
+    tenant_key = (settings or load_settings()).database_tenant_key
     engine = create_engine(
         database_url,
         pool_size=pool_size,
@@ -98,6 +100,7 @@ def make_engine(database_url: str, pool_size: int, role: str = "", settings: Set
         # failure is transient (503 to a caller, a retry for a consumer): faults.py.
         pool_recycle=1800,
         connect_args=connect_arguments(settings),
+        execution_options={TENANT_KEY_OPTION: tenant_key},
     )
     if role:
 

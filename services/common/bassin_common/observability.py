@@ -4,7 +4,7 @@ tests and ``./bassin start`` run many services on one machine).
 
 - ``GET /healthz``: 200 while the process runs (liveness: nothing else is checked, so a
   database or broker outage never restarts every replica at once).
-- ``GET /readyz``: 200 when the service's database and the broker answer, 503 (with what
+- ``GET /readyz``: 200 when the service's database (accepting its tenant key) and the broker answer, 503 (with what
   failed) otherwise, and from the moment the process was told to stop.
 - ``GET /metrics``: the Prometheus text format (version 0.0.4):
 
@@ -52,6 +52,7 @@ from bassin_common.broker import FAIL_FAST
 from bassin_common.config import Settings, settings_from_nameko
 from bassin_common.errors import DomainError
 from bassin_common.logs import describe
+from bassin_common.tenancy import check_tenant_key
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +266,7 @@ class Observability(DependencyProvider):
         failures = []
         try:
             with eventlet.Timeout(CHECK_TIMEOUT), self._engine().connect() as connection:
-                connection.execute(text("SELECT 1"))
+                check_tenant_key(connection)  # answers, and accepts our tenant proofs
         except (Exception, eventlet.Timeout) as error:
             failures.append(f"database: {describe(error)}")
         try:

@@ -11,11 +11,15 @@ never filter on ``tenant_id`` by hand, on two walls:
 2. PostgreSQL row-level security: every table of a ``TenantScoped`` model gets a forced
    policy (``isolate_tenant_tables``, run by every migration), and each transaction tells
    the database its tenant, so the service role sees no other tenant's rows even
-   through raw SQL.
+   through raw SQL. The tenant travels with a proof, its HMAC under the deployment's
+   tenant key, which the policies verify (``bassin_current_tenant()``, ADR 0033): SQL
+   injected through a service's connection cannot name another tenant with ``set_config``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -32,10 +36,17 @@ from bassin_common.permissions import Permission
 
 TENANT_KEY = "tenant_id"
 DATABASE_SETTING = "bassin.tenant_id"
+# The HMAC of the tenant under the tenant key (``tenant_proof``): without it the policies
+# see no tenant at all.
+PROOF_SETTING = "bassin.tenant_proof"
 POLICY = "tenant_isolation"
-# A transaction that sets this (``as_housekeeping``) may read and delete every tenant's rows
-# of the tables that allow it (``allow_housekeeping``): the relay's retention purges.
+# A transaction that sets this to its proof (``as_housekeeping``) may read and delete every
+# tenant's rows of the tables that allow it (``allow_housekeeping``): the relay's purges.
 HOUSEKEEPING_SETTING = "bassin.housekeeping"
+# The engine's execution option holding the tenant key (``database.make_engine``).
+TENANT_KEY_OPTION = "bassin_tenant_key"
+# Where the database keeps the tenant keys: a schema only the tables' owner may use.
+PRIVATE_SCHEMA = "bassin_private"
 
 
 @dataclass(frozen=True)
@@ -161,9 +172,9 @@ def install_tenant_guard(session_factory: Any) -> None:
 
     @event.listens_for(session_factory, "after_begin")
     def _tell_the_database(session: Session, _transaction: Any, connection: Any) -> None:
-        # The second wall: row-level security policies read this (transaction-local) setting.
+        # The second wall: row-level security policies read these (transaction-local) settings.
         if (tenant := _tenant_of(session)) is not None:
-            connection.execute(text(f"SELECT set_config('{DATABASE_SETTING}', :tenant, true)"), {"tenant": str(tenant)})
+            tell_tenant(connection, tenant)
 
     @event.listens_for(session_factory, "before_flush")
     def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:
@@ -182,6 +193,30 @@ def install_tenant_guard(session_factory: Any) -> None:
 # --- row-level security -----------------------------------------------------------------
 
 
+def _proof(key: str, message: str) -> str:
+    return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def tenant_proof(key: str, tenant: uuid.UUID | str) -> str:
+    """What ``bassin_current_tenant()`` recomputes: the tenant's HMAC-SHA256 under ``key``."""
+    return _proof(key, f"tenant:{tenant}")
+
+
+def _tenant_key(connection: Connection) -> str:
+    key = connection.get_execution_options().get(TENANT_KEY_OPTION)
+    if not key:
+        raise RuntimeError("no database tenant key: set BASSIN_DATABASE_TENANT_KEY (ADR 0033)")
+    return key
+
+
+def tell_tenant(connection: Connection, tenant: uuid.UUID) -> None:
+    """Tell the current transaction's policies its tenant, with the proof they check."""
+    connection.execute(
+        text(f"SELECT set_config('{DATABASE_SETTING}', :tenant, true), set_config('{PROOF_SETTING}', :proof, true)"),
+        {"tenant": str(tenant), "proof": tenant_proof(_tenant_key(connection), tenant)},
+    )
+
+
 def tenant_tables(package: str) -> list[str]:
     """Tables of the ``TenantScoped`` models defined in ``package`` (import its models first)."""
     return sorted(
@@ -193,7 +228,8 @@ def tenant_tables(package: str) -> list[str]:
     )
 
 
-_VISIBLE = f"tenant_id = NULLIF(current_setting('{DATABASE_SETTING}', true), '')::uuid"
+# ``(SELECT f())`` is an initplan: the function runs once per statement, not once per row.
+_VISIBLE = "tenant_id = (SELECT bassin_current_tenant())"
 
 
 def isolate_tenant_tables(connection: Connection, tables: Iterable[str]) -> list[str]:
@@ -237,7 +273,7 @@ def tables_with_tenant_column(connection: Connection) -> set[str]:
     return {row[0] for row in rows}
 
 
-_HOUSEKEEPING = f"current_setting('{HOUSEKEEPING_SETTING}', true) = 'on'"
+_HOUSEKEEPING = "(SELECT bassin_housekeeping())"
 
 
 def allow_housekeeping(connection: Connection, table: str) -> None:
@@ -250,6 +286,111 @@ def allow_housekeeping(connection: Connection, table: str) -> None:
         connection.execute(text(f'CREATE POLICY {name} ON "{table}" FOR {command} USING ({_HOUSEKEEPING})'))
 
 
+def check_tenant_key(connection: Connection) -> None:
+    """Raise unless the database accepts this process's tenant proofs (a readiness check: a
+    service whose key the migration step did not store would see no row of any tenant)."""
+    tell_tenant(connection, uuid.UUID(int=0))
+    if connection.scalar(text("SELECT bassin_current_tenant()")) is None:
+        raise RuntimeError("the database refuses this process's tenant key: run the migration step (ADR 0033)")
+
+
 def as_housekeeping(connection: Connection) -> None:
-    """Declare the current transaction housekeeping (see ``allow_housekeeping``)."""
-    connection.execute(text(f"SELECT set_config('{HOUSEKEEPING_SETTING}', 'on', true)"))
+    """Declare the current transaction housekeeping (see ``allow_housekeeping``), with the
+    proof ``bassin_housekeeping()`` checks."""
+    proof = _proof(_tenant_key(connection), "housekeeping")
+    connection.execute(text(f"SELECT set_config('{HOUSEKEEPING_SETTING}', :proof, true)"), {"proof": proof})
+
+
+# --- the proof, in the database ---------------------------------------------------------------
+
+# SECURITY DEFINER: they run as their owner (the migration user), the only one who may read
+# the keys; a fixed search_path, so that no object of the caller's is resolved in them.
+# PL/pgSQL rather than SQL: its statement's plan is kept for the session, where a SQL
+# function's would be planned again for every statement calling it (measured: ADR 0033).
+_PROOF_FUNCTIONS = (
+    """
+CREATE OR REPLACE FUNCTION public.bassin_current_tenant() RETURNS uuid
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  tenant text := current_setting('{tenant}', true);
+BEGIN
+  IF tenant <> '' AND EXISTS (
+    SELECT FROM {private}.tenant_keys k
+    WHERE encode({crypto}.hmac(convert_to('tenant:' || tenant, 'UTF8'), k.key, 'sha256'), 'hex')
+          = current_setting('{proof}', true))
+  THEN
+    RETURN tenant::uuid;
+  END IF;
+  RETURN NULL;
+END
+$$""",
+    """
+CREATE OR REPLACE FUNCTION public.bassin_housekeeping() RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN EXISTS (
+    SELECT FROM {private}.tenant_keys k
+    WHERE encode({crypto}.hmac(convert_to('housekeeping', 'UTF8'), k.key, 'sha256'), 'hex')
+          = current_setting('{housekeeping}', true));
+END
+$$""",
+)
+
+
+def prepare_tenant_proof(connection: Connection) -> None:
+    """The functions the policies call and the table of keys they read (idempotent).
+
+    Run before any policy is created (the policies name the functions): pgcrypto (a
+    trusted extension) in the private schema, which nobody but the owner may use.
+    """
+    connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {PRIVATE_SCHEMA}"))
+    connection.execute(text(f"REVOKE ALL ON SCHEMA {PRIVATE_SCHEMA} FROM PUBLIC"))
+    connection.execute(text(f"CREATE EXTENSION IF NOT EXISTS pgcrypto SCHEMA {PRIVATE_SCHEMA}"))
+    crypto = connection.scalar(
+        text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pgcrypto'")
+    )
+    connection.execute(text(f"CREATE TABLE IF NOT EXISTS {PRIVATE_SCHEMA}.tenant_keys (key bytea PRIMARY KEY)"))
+    connection.execute(text(f"REVOKE ALL ON {PRIVATE_SCHEMA}.tenant_keys FROM PUBLIC"))
+    names = {
+        "private": PRIVATE_SCHEMA,
+        "crypto": crypto,
+        "tenant": DATABASE_SETTING,
+        "proof": PROOF_SETTING,
+        "housekeeping": HOUSEKEEPING_SETTING,
+    }
+    for function in _PROOF_FUNCTIONS:
+        connection.exec_driver_sql(function.format(**names))
+
+
+def store_tenant_keys(connection: Connection, keys: Iterable[str]) -> None:
+    """Make ``keys`` (the current one, and the previous one during a rotation) the only
+    keys whose proofs the policies accept."""
+    wanted = sorted({key.encode() for key in keys if key})
+    connection.execute(text(f"DELETE FROM {PRIVATE_SCHEMA}.tenant_keys WHERE NOT (key = ANY(:keys))"), {"keys": wanted})
+    for key in wanted:
+        connection.execute(
+            text(f"INSERT INTO {PRIVATE_SCHEMA}.tenant_keys (key) VALUES (:key) ON CONFLICT DO NOTHING"), {"key": key}
+        )
+
+
+def require_tenant_proof(connection: Connection) -> list[str]:
+    """Give the policies made before the proof existed (``bassin.tenant_id`` alone, or
+    ``bassin.housekeeping = 'on'``) the checked expressions; returns the tables changed."""
+    rows = connection.execute(
+        text(
+            "SELECT c.relname, p.polname, pg_get_expr(p.polqual, p.polrelid) FROM pg_policy p "
+            "JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND p.polname IN (:tenant, 'housekeeping_select', 'housekeeping_delete')"
+        ),
+        {"tenant": POLICY},
+    ).all()
+    changed = []
+    for table, policy, expression in rows:
+        if policy == POLICY and "bassin_current_tenant" not in expression:
+            connection.execute(text(f'ALTER POLICY {policy} ON "{table}" USING ({_VISIBLE}) WITH CHECK ({_VISIBLE})'))
+        elif policy != POLICY and "bassin_housekeeping" not in expression:
+            connection.execute(text(f'ALTER POLICY {policy} ON "{table}" USING ({_HOUSEKEEPING})'))
+        else:
+            continue
+        changed.append(table)
+    return changed

@@ -10,7 +10,13 @@ Where the servers are comes from the environment (``./bassin test`` resolves it 
 sets ``BASSIN_DATABASE_URL``, ``BASSIN_AMQP_URI``, ``BASSIN_RABBIT_MANAGEMENT_URI``);
 without it, the local servers' defaults.
 
-Fixtures: ``test_settings``, ``migrate``, ``service_config``, ``tenant_id``,
+Credentials, as in a deployment (ADR 0033): migrations run with the server's URL (the
+tables' owner, ``test_settings.database_url``, which tests also use to look at every
+tenant's rows), services with ``runtime_settings``: a runtime login of this pytest
+process's own, ``bassin_test_<pid>_<rand>_runtime``, made by the first migration and
+dropped at the end. Each pytest process has its own tenant key.
+
+Fixtures: ``test_settings``, ``runtime_settings``, ``migrate``, ``service_config``, ``tenant_id``,
 ``smtp_server`` (a real SMTP server, aiosmtpd, whose received messages a test reads),
 ``broker_users`` (each component's own RabbitMQ user on the test's vhost), and,
 made per service by ``unit_of_work_fixture(name)``, ``uow``: units of work on that
@@ -48,6 +54,7 @@ from kombu import Connection
 from nameko import config as nameko_config
 from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common import topology
@@ -73,6 +80,7 @@ TEST_ENVIRONMENT = {
 def pytest_configure(config: pytest.Config) -> None:
     for key, value in TEST_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
+    os.environ.setdefault("BASSIN_DATABASE_TENANT_KEY", secrets.token_hex(32))
     settings = load_settings()
     config.option.RABBIT_AMQP_URI = settings.amqp_uri
     config.option.RABBIT_API_URI = os.environ.get("BASSIN_RABBIT_MANAGEMENT_URI", DEFAULT_MANAGEMENT_URI)
@@ -82,33 +90,58 @@ def _admin_conninfo(settings: Settings) -> str:
     return psycopg_conninfo(settings.database_url, "postgres")
 
 
+def _runtime_user(prefix: str) -> str:
+    return f"{prefix}runtime"
+
+
 @pytest.fixture(scope="session")
 def test_settings() -> Iterator[Settings]:
+    """This process's databases, on the server's URL: the migration step's (the owner's)."""
     prefix = f"bassin_test_{os.getpid()}_{secrets.token_hex(3)}_"
-    settings = load_settings().replace(database_prefix=prefix)
+    settings = load_settings()
+    owner_url = settings.migration_database_url or settings.database_url
+    settings = settings.replace(database_prefix=prefix, database_url=owner_url, migration_database_url="")
     yield settings
     with psycopg.connect(_admin_conninfo(settings), autocommit=True) as conn:
         names = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)).fetchall()
         for (name,) in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # Its grants went with the databases; the role is the cluster's.
+        conn.execute(f'DROP ROLE IF EXISTS "{_runtime_user(prefix)}"')
 
 
 @pytest.fixture(scope="session")
-def migrate(test_settings: Settings) -> Callable[[str], None]:
-    """``migrate(service)``: create and migrate a registered service's test database, once."""
+def runtime_settings(test_settings: Settings) -> Settings:
+    """What services run with: this process's runtime login (``database_url``), the owner's
+    URL as the migration step's."""
+    runtime = make_url(test_settings.database_url).set(
+        username=_runtime_user(test_settings.database_prefix), password=secrets.token_urlsafe(24)
+    )
+    return test_settings.replace(
+        database_url=runtime.render_as_string(hide_password=False), migration_database_url=test_settings.database_url
+    )
+
+
+@pytest.fixture(scope="session")
+def migrate(runtime_settings: Settings) -> Callable[[str], None]:
+    """``migrate(service)``: create and migrate a registered service's test database, once,
+    as a release's migration step does (the runtime login included)."""
     done: set[str] = set()
 
     def run(service: str) -> None:
         if service not in done:
-            migrate_service(find_service(service), test_settings)
+            migrate_service(find_service(service), runtime_settings)
             done.add(service)
 
     return run
 
 
 @pytest.fixture
-def service_config(rabbit_config: None, test_settings: Settings) -> Iterator[dict[str, Any]]:
-    """nameko config for service containers: this test's vhost and databases.
+def service_config(
+    rabbit_config: None, test_settings: Settings, runtime_settings: Settings
+) -> Iterator[dict[str, Any]]:
+    """nameko config for service containers: this test's vhost and databases, reached with
+    the runtime login.
 
     Empties the platform tables (outbox, inbox, processed requests) left by earlier tests
     of this process, so that a relay in this test never publishes another test's events.
@@ -127,6 +160,7 @@ def service_config(rabbit_config: None, test_settings: Settings) -> Iterator[dic
                 conn.execute("TRUNCATE outbox, processed_events, processed_requests")
     yield {
         "AMQP_URI": nameko_config["AMQP_URI"],
+        "DATABASE_URL": runtime_settings.database_url,
         "DATABASE_PREFIX": test_settings.database_prefix,
         "max_workers": 10,
     }
@@ -138,16 +172,19 @@ def tenant_id() -> uuid.UUID:
 
 
 @pytest.fixture(scope="session")
-def service_sessions(test_settings: Settings) -> Iterator[Callable[[str], sessionmaker[Session]]]:
+def service_sessions(runtime_settings: Settings) -> Iterator[Callable[[str], sessionmaker[Session]]]:
     """``service_sessions(service)``: tenant-guarded sessions on a service's test database,
-    acting as the service role (row-level security applies), one engine per service."""
+    with the runtime login, acting as the service role (row-level security applies), one
+    engine per service."""
     engines: dict[str, Engine] = {}
     factories: dict[str, sessionmaker[Session]] = {}
 
     def sessions(service: str) -> sessionmaker[Session]:
         if service not in factories:
-            url = test_settings.service_database_url(service)
-            engines[service] = make_engine(url, pool_size=2, role=test_settings.database_role)
+            url = runtime_settings.service_database_url(service)
+            engines[service] = make_engine(
+                url, pool_size=2, role=runtime_settings.database_role, settings=runtime_settings
+            )
             factories[service] = make_session_factory(engines[service])
         return factories[service]
 

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common.config import Settings
 from bassin_common.database import make_engine, make_session_factory
-from bassin_common.migrations import PLATFORM_VERSION_TABLE, PLATFORM_VERSIONS, grant_service_role, upgrade_database
+from bassin_common.migrations import (
+    PLATFORM_VERSION_TABLE,
+    PLATFORM_VERSIONS,
+    grant_service_role,
+    prepare_database,
+    upgrade_database,
+)
 from bassin_common.tenancy import isolate_tenant_tables, tenant_tables
 
 
@@ -20,6 +26,7 @@ from bassin_common.tenancy import isolate_tenant_tables, tenant_tables
 def platform_database(test_settings: Settings) -> str:
     """Migrated like a service's: platform tables, the models' tables, their policies, the grants."""
     url = test_settings.service_database_url(common_test_models.PLATFORM_TESTS)
+    prepare_database(url, test_settings)
     upgrade_database(url, PLATFORM_VERSIONS, PLATFORM_VERSION_TABLE)
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.begin() as connection:
