@@ -29,4 +29,5 @@ def build_app(settings: GatewaySettings) -> tuple[Flask, RpcClient]:
     tokens = TokenService.from_settings(settings)
     rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout, publish_timeout=settings.rpc_publish_timeout)
     app = create_app(rpc.start(), gateway_sessions(settings), tokens, settings)
+    app.extensions["bassin"]["overview_cache"].start()
     return app, rpc
