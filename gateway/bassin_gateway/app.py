@@ -39,6 +39,7 @@ from bassin_gateway import api
 from bassin_gateway import sessions as login_sessions
 from bassin_gateway.logins import LoginLimits
 from bassin_gateway.mail import mailer_from_settings
+from bassin_gateway.overview_cache import CACHE_LOOKUPS, WRITES, OverviewCache
 from bassin_gateway.problems import MalformedRequest, install_problem_handlers, problem
 from bassin_gateway.rpc import BrokerUnavailable, RpcClient, RpcReply
 from bassin_gateway.settings import GatewaySettings
@@ -98,6 +99,13 @@ def _observe(status: int) -> None:
     HTTP_DURATION.observe(time.monotonic() - started, method=request.method, route=route, status=str(status))
 
 
+def _forget_overviews(status: int) -> None:
+    """A company's write (not refused) invalidates its cached customer 360s as it is
+    answered: the caller reads its own write at once, before the service's event."""
+    if request.method in WRITES and not 400 <= status < 500 and (context := g.get("context")) is not None:
+        bassin("overview_cache").invalidate_tenant(context.tenant_id)
+
+
 def create_app(
     rpc: RpcClient,
     sessions: sessionmaker[Session],
@@ -121,6 +129,12 @@ def create_app(
         "logins": LoginLimits.from_settings(settings),
         "settings": settings,
         "mailer": mailer_from_settings(settings),
+        # Not consuming (so not used) until started: build_app starts it (ADR 0032).
+        "overview_cache": OverviewCache(
+            settings.amqp_uri if settings.overview_cache_ttl_seconds > 0 else None,
+            ttl_seconds=settings.overview_cache_ttl_seconds,
+            max_entries=settings.overview_cache_entries,
+        ),
     }
     install_problem_handlers(app)
     app.register_error_handler(NotAuthenticated, _unauthorized)
@@ -146,6 +160,7 @@ def create_app(
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
         log.info("%s %s %d", request.method, request.path, response.status_code)
         _observe(response.status_code)
+        _forget_overviews(response.status_code)
         return response
 
     @app.get("/healthz")
@@ -156,7 +171,8 @@ def create_app(
     def metrics():
         # Prometheus; for the cluster's scraper, not for the outside: do not route
         # /metrics in your Ingress (docs/operations.md, Metrics).
-        body = "".join(f"{line}\n" for line in HTTP_DURATION.exposition())
+        lines = itertools.chain(HTTP_DURATION.exposition(), CACHE_LOOKUPS.exposition())
+        body = "".join(f"{line}\n" for line in lines)
         return current_app.response_class(body, content_type=CONTENT_TYPE)
 
     services = called_services()

@@ -35,4 +35,5 @@ def build_app(settings: GatewaySettings) -> tuple[Flask, RpcClient]:
         signer=ContextSigner.from_settings(settings),
     )
     app = create_app(rpc.start(), gateway_sessions(settings), tokens, settings)
+    app.extensions["bassin"]["overview_cache"].start()
     return app, rpc

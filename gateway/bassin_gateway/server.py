@@ -76,6 +76,7 @@ def main() -> None:
             )
             _drain(server, listener, stops, settings.drain_seconds, pool)
     finally:
+        app.extensions["bassin"]["overview_cache"].stop()
         rpc.stop()
         log.info("gateway stopped")
 

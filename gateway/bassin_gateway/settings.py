@@ -74,6 +74,10 @@ class GatewaySettings(Settings):
     # (Sending e-mail: the smtp_* settings of every process, bassin_common.config.)
     # /readyz: how long each check (database, broker, each service) may take.
     readiness_timeout_seconds: float = 2.0
+    # The customer 360's cache (ADR 0032): how long an entry may live at most (0: no
+    # cache), and how many are kept per process.
+    overview_cache_ttl_seconds: float = 120.0
+    overview_cache_entries: int = 20_000
 
 
 def load_gateway_settings(env: Mapping[str, str] | None = None) -> GatewaySettings:

@@ -5,12 +5,14 @@ part is marked; another company's customer is 404."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from bassin_common.registry import installed_services
 from bassin_common.testing import wait_until
+from bassin_gateway.app import create_app
 from conftest import Company, Stack
 
 CUSTOMERS = "/api/v1/customers"
@@ -133,3 +135,89 @@ def test_a_quote_as_a_pdf_under_the_company_letterhead(stack: Stack) -> None:
     assert document["filename"] == f"{quote['number']}.pdf"
     assert base64.b64decode(document["content"]).startswith(b"%PDF")
     assert stack.new_company().get(f"{CUSTOMERS}/quotes/{quote['id']}/pdf").status_code == 404
+
+
+# --- the cache (ADR 0032) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def cached(stack: Stack) -> Iterator[Stack]:
+    """The stack with the gateway's overview cache consuming the services' events, as
+    ``bassin-gateway`` runs it."""
+    cache = stack.client.application.extensions["bassin"]["overview_cache"]
+    cache.start()
+    wait_until(lambda: cache.connected)
+    yield stack
+    cache.stop()
+
+
+def served_from(answer: Any) -> str:
+    assert answer.status_code == 200, answer.get_json()
+    return answer.headers["X-Bassin-Cache"]
+
+
+def read_until_hit(company: Company, customer_id: str) -> dict[str, Any]:
+    """Read until the cache serves the overview (the customer's creation events settle
+    first); the hit answers what the composition before it answered."""
+    answers: list[Any] = []
+
+    def hit() -> bool:
+        answers.append(company.get(f"{CUSTOMERS}/customers/{customer_id}/overview"))
+        return served_from(answers[-1]) == "hit"
+
+    wait_until(hit)
+    assert len(answers) >= 2 and served_from(answers[-2]) in ("stored", "hit")
+    assert answers[-1].get_json() == answers[-2].get_json()
+    assert answers[-1].content_type == "application/json"
+    return answers[-1].get_json()
+
+
+def test_a_second_read_is_served_from_the_cache(cached: Stack) -> None:
+    company = cached.new_company()
+    customer, _, pump = customer_with_a_pool(company)
+    body = read_until_hit(company, customer["id"])
+    assert body["customer"]["file"]["pools"][0]["equipment"][0]["id"] == pump["id"]
+    assert 'bassin_overview_cache_total{outcome="hit"}' in company.get("/metrics").get_data(as_text=True)
+
+
+def test_a_write_through_the_gateway_is_read_at_once(cached: Stack) -> None:
+    company = cached.new_company()
+    customer, pool, _ = customer_with_a_pool(company)
+    read_until_hit(company, customer["id"])
+
+    analysis = created(company, f"{CUSTOMERS}/pools/{pool['id']}/analyses", {"ph": "7.9", "free_chlorine": "0.4"})
+    answer = company.get(f"{CUSTOMERS}/customers/{customer['id']}/overview")  # the very next read
+    assert served_from(answer) != "hit"
+    assert analysis["id"] in [a["id"] for a in answer.get_json()["analyses"]["items"]]
+
+
+def test_another_services_event_invalidates_the_cached_file(cached: Stack) -> None:
+    """A ticket opened through another gateway process (its own cache: it does not share
+    this one's): only sav's ``ticket_opened`` tells this process — the entry would
+    otherwise be served for its whole TTL (two minutes)."""
+    company = cached.new_company()
+    customer, _, pump = customer_with_a_pool(company)
+    wait_until(lambda: company.get(f"/api/v1/sav/equipment/{pump['id']}").status_code == 200)
+    assert read_until_hit(company, customer["id"])["tickets"]["items"] == []
+
+    app = cached.client.application
+    bassin = app.extensions["bassin"]
+    replica = create_app(bassin["rpc"], bassin["sessions"], bassin["tokens"], bassin["settings"])
+    complaint = {"equipment_id": pump["id"], "channel": "phone", "description": "Pompe bruyante."}
+    ticket = created(Company(company.tenant_id, replica.test_client(), company.token), "/api/v1/sav/tickets", complaint)
+
+    def ticket_shown() -> bool:
+        body = overview(company, customer["id"])
+        return ticket["id"] in [t["id"] for t in body["tickets"]["items"]]
+
+    wait_until(ticket_shown)
+    read_until_hit(company, customer["id"])  # and cached again once settled
+
+
+def test_another_company_gets_404_for_a_cached_customer(cached: Stack) -> None:
+    ours, theirs = cached.new_company(), cached.new_company()
+    customer, _, _ = customer_with_a_pool(ours)
+    read_until_hit(ours, customer["id"])
+    answer = theirs.get(f"{CUSTOMERS}/customers/{customer['id']}/overview")
+    assert answer.status_code == 404
+    assert "X-Bassin-Cache" not in answer.headers

@@ -11,17 +11,20 @@ A customer that does not exist, or is another company's, is 404 — as the file 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import eventlet
-from flask import g, jsonify
+from flask import current_app, g
 from marshmallow import Schema, fields
 
 from bassin_common.errors import NotFound
 from bassin_common.permissions import MANAGE_SALES_PIPELINE, READ_BUSINESS_DATA, RECORD_WATER_ANALYSES
-from bassin_gateway.aggregate import Caller, Part, gather_parts
+from bassin_gateway.aggregate import OK, Caller, Part, gather_parts
 from bassin_gateway.api.dashboard import Marked
+from bassin_gateway.app import bassin
+from bassin_gateway.overview_cache import BYPASS, CACHE_LOOKUPS, HIT, MISS, Key, OverviewCache
 from bassin_gateway.own_routes import GatewayApi
 
 # Under the customer it describes: /api/v1/customers/customers/{customer_id}/overview.
@@ -159,10 +162,47 @@ EMPTY_LIST = {"items": None, "more": None}
     statuses=(404,),
 )
 def customer_overview(customer_id: Any):
+    # A complete answer is kept, already serialized, until an event or a write of the
+    # company changes it (bassin_gateway.overview_cache, ADR 0032).
+    cache: OverviewCache = bassin("overview_cache")
+    key = cache_key(customer_id)
+    if key is not None and (body := cache.get(key)) is not None:
+        CACHE_LOOKUPS.inc(outcome=HIT)
+        return _answer(body, HIT)
+    ticket = cache.ticket()  # before the first RPC: an event arriving meanwhile wins
     answer = {}
     for name, outcome in gather_parts(parts_of(str(customer_id)), DEADLINE_SECONDS).items():
         data = outcome.get("data") or EMPTY.get(name, EMPTY_LIST)
         answer[name] = {"status": outcome["status"], "detail": outcome.get("detail"), **data}
     if answer["customer"]["status"] == "ok" and answer["customer"]["file"] is None:
-        raise NotFound("no such customer")
-    return jsonify(answer)  # OverviewOutput, as the services answered it
+        raise NotFound("no such customer")  # never cached
+    body = current_app.json.dumps(answer).encode()  # OverviewOutput, as the services answered it
+    complete = all(part["status"] == OK for part in answer.values())
+    stored = key is not None and complete and cache.store(key, body, ticket)
+    CACHE_LOOKUPS.inc(outcome=MISS if key is not None and cache.connected else BYPASS)
+    return _answer(body, STORED if stored else MISS)
+
+
+CACHE_HEADER = "X-Bassin-Cache"
+STORED = "stored"
+# What decides an overview's parts besides the customer: the parts' permissions.
+PART_PERMISSIONS = (READ_BUSINESS_DATA, RECORD_WATER_ANALYSES, MANAGE_SALES_PIPELINE)
+
+
+def cache_key(customer_id: uuid.UUID) -> Key | None:
+    """The cache's key for this caller and customer: the tenant of the verified token, the
+    customer, and what decides the parts (the caller's roles, and whether the company lets
+    them hold each part's permission). None for a portal or partner caller, scoped to
+    data of its own: it is never served from the cache."""
+    context = g.context
+    if context.customer_id is not None or context.brand is not None:
+        return None
+    grants = g.get("grants", {})
+    allowed = tuple(p.allows(context.roles, grants.get(p.name)) for p in PART_PERMISSIONS)
+    return (context.tenant_id, customer_id, (context.roles, allowed))
+
+
+def _answer(body: bytes, cache: str) -> Any:
+    response = current_app.response_class(body, mimetype="application/json")
+    response.headers[CACHE_HEADER] = cache
+    return response
