@@ -56,6 +56,13 @@ class Settings:
     database_idle_in_transaction_timeout: float = 60.0
     # Seconds to wait for RabbitMQ to confirm a publish (outbox, RPC replies, retries).
     amqp_confirm_timeout: float = 10.0
+    # Deliveries of an event without its consumer settling it (its process died each
+    # time) before its queue dead-letters it: the bassin-delivery-limit policy that the
+    # topology step sets through the management API (bassin_common.quorum). That API is at
+    # the AMQP URI's host, port 15672, with its credentials, unless set here; "off": the
+    # policy is managed elsewhere (the prod overlay's Policy resource).
+    delivery_limit: int = 5
+    rabbit_management_uri: str = ""
     max_workers: int = 10
     log_level: str = "INFO"
     log_format: str = "json"
