@@ -594,6 +594,7 @@ def test_the_prod_overlay(prod: Rendered) -> None:
 # The operators' custom resources: kubernetes-validate has no schema for them (it holds
 # the core API's), so they are skipped there and checked here on what Bassin relies on.
 OPERATOR_KINDS = {("postgresql.cnpg.io/v1", "Cluster"), ("rabbitmq.com/v1beta1", "RabbitmqCluster")}
+OPERATOR_KINDS |= {("rabbitmq.com/v1beta1", "Policy")}  # the Messaging Topology Operator's
 
 
 def test_prod_declares_postgresql_and_rabbitmq_to_their_operators(prod: Rendered) -> None:
@@ -618,6 +619,25 @@ def test_prod_declares_postgresql_and_rabbitmq_to_their_operators(prod: Rendered
             repository, _, tag = image.rpartition(":")
             assert "/" in repository, f"{image} names no registry"
             assert tag and tag != "latest" and "/" not in tag, f"{image} is not pinned to a release"
+
+
+def test_prod_sets_the_delivery_limit_policy_the_platform_would_set(prod: Rendered) -> None:
+    """The Policy resource is what ``bassin_common.quorum`` applies elsewhere, with the
+    configured limit; the migration Job leaves it to the operator (ADR 0036)."""
+    from bassin_common.quorum import DELIVERY_LIMIT_POLICY, MANAGEMENT_OFF, delivery_limit_policy
+
+    (config,) = prod.of_kind("ConfigMap")
+    wanted = delivery_limit_policy(int(config["data"]["BASSIN_DELIVERY_LIMIT"]))
+    policy = prod.get("Policy", DELIVERY_LIMIT_POLICY)["spec"]
+    assert policy["name"] == DELIVERY_LIMIT_POLICY and policy["vhost"] == "/"
+    assert policy["rabbitmqClusterReference"] == {"name": prod.of_kind("RabbitmqCluster")[0]["metadata"]["name"]}
+    assert (policy["pattern"], policy["applyTo"], policy["priority"], policy["definition"]) == (
+        wanted["pattern"],
+        wanted["apply-to"],
+        wanted["priority"],
+        wanted["definition"],
+    )
+    assert config["data"]["BASSIN_RABBIT_MANAGEMENT_URI"] == MANAGEMENT_OFF
 
 
 # --- Kubernetes: API schemas -------------------------------------------------------

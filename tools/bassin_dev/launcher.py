@@ -174,16 +174,21 @@ def migrate_everything(quiet: bool = False) -> Any:
     step does; returns the settings used."""
     from bassin_common.config import load_settings
     from bassin_common.migrations import declare_topology, grant_runtime_access, migrate_service, upgrade_database
+    from bassin_common.quorum import management_uri
     from bassin_common.registry import installed_services
+    from bassin_dev.infra import ensure_rabbit_management
     from bassin_gateway.runtime import GATEWAY_MIGRATIONS, SERVICE_NAME
 
     settings = load_settings()
+    if (management := management_uri(settings)) is not None:
+        ensure_rabbit_management(management)  # the delivery-limit policy is set through it
     gateway_database = settings.migration_service_database_url(SERVICE_NAME)
     upgrade_database(gateway_database, GATEWAY_MIGRATIONS, settings=settings)
     grant_runtime_access(gateway_database, settings)
     for service in installed_services():
         migrate_service(service, settings)
-        declare_topology(service, settings)
+        for queue in declare_topology(service, settings):
+            print(f"{queue}: was a classic queue, now a quorum queue with its messages")
         if not quiet:
             print(f"{service.name}: database {settings.database_name(service.name)} migrated, queues declared")
     return settings

@@ -73,6 +73,13 @@ class Settings:
     # HMAC keys of the call and event contexts (bassin_common.signing), comma-separated:
     # contexts are signed with the first, accepted with any (rotation: docs/operations.md).
     context_keys: tuple[str, ...] = (DEVELOPMENT_CONTEXT_KEY,)
+    # Deliveries of an event without its consumer settling it (its process died each
+    # time) before its queue dead-letters it: the bassin-delivery-limit policy that the
+    # topology step sets through the management API (bassin_common.quorum). That API is at
+    # the AMQP URI's host, port 15672, with its credentials, unless set here; "off": the
+    # policy is managed elsewhere (the prod overlay's Policy resource).
+    delivery_limit: int = 5
+    rabbit_management_uri: str = ""
     max_workers: int = 10
     log_level: str = "INFO"
     log_format: str = "json"

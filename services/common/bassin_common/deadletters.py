@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from kombu import Connection
@@ -25,6 +27,15 @@ from bassin_common.config import load_settings
 from bassin_common.consumer import ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, TRANSIENT_HEADER
 from bassin_common.registry import all_subscriptions
 from bassin_common.topology import Subscription, dead_letter_queue
+
+# What the broker adds on dead-lettering and delivery (a replayed message starts afresh).
+BROKER_HEADERS = (
+    "x-death",
+    "x-first-death-exchange",
+    "x-first-death-queue",
+    "x-first-death-reason",
+    "x-delivery-count",
+)
 
 
 @dataclass(frozen=True)
@@ -45,20 +56,30 @@ def _describe(subscription: Subscription, message: Any) -> DeadLetter:
         body = {}
     body = body if isinstance(body, dict) else {}
     headers = message.headers or {}
+    error, failed_at = str(headers.get(ERROR_HEADER, "")), headers.get(FAILED_AT_HEADER)
+    deaths = headers.get("x-death") or []
+    if deaths and deaths[0].get("reason") == "delivery_limit":  # the last death: the queue's own
+        error = (
+            "delivery limit reached: delivered the policy's number of times and never settled "
+            "(its handling kills or hangs the consumer's process)"
+        )
+        died = deaths[0].get("time")
+        failed_at = died.replace(tzinfo=UTC).isoformat() if isinstance(died, datetime) else failed_at
     return DeadLetter(
         queue=subscription.queue_name,
         event_id=body.get("event_id"),
         event_type=body.get("event_type"),
         tenant_id=body.get("tenant_id"),
         attempts=int(headers.get(ATTEMPT_HEADER, 0)) + 1,
-        error=str(headers.get(ERROR_HEADER, "")),
-        failed_at=headers.get(FAILED_AT_HEADER),
+        error=error,
+        failed_at=failed_at,
     )
 
 
-def list_dead_letters(connection: Connection) -> list[DeadLetter]:
+def list_dead_letters(connection: Connection, subscriptions: Iterable[Subscription] | None = None) -> list[DeadLetter]:
+    """Every dead letter of ``subscriptions`` (those of the installed services by default)."""
     found: list[DeadLetter] = []
-    for subscription in all_subscriptions():
+    for subscription in all_subscriptions() if subscriptions is None else subscriptions:
         with connection.channel() as channel:
             queue = dead_letter_queue(subscription)(channel)
             queue.declare()
@@ -83,7 +104,7 @@ def replay(connection: Connection, queue_name: str | None = None, event_id: str 
                 headers = {
                     k: v
                     for k, v in (message.headers or {}).items()
-                    if k not in (ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, TRANSIENT_HEADER)
+                    if k not in (ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, TRANSIENT_HEADER, *BROKER_HEADERS)
                 }
                 producer.publish(
                     message.body,

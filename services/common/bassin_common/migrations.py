@@ -146,9 +146,11 @@ def grant_runtime_access(database_url: str, settings: Settings) -> None:
     engine.dispose()
 
 
-def declare_topology(service: ServiceInfo, settings: Settings) -> None:
+def declare_topology(service: ServiceInfo, settings: Settings) -> list[str]:
+    """The service's exchange and queues, its classic queues migrated to quorum queues
+    first (``topology.prepare_and_declare``); returns the queues migrated."""
     with Connection(settings.amqp_uri) as connection:
-        topology.declare(connection, service.name, service.subscriptions, len(settings.retry_delays))
+        return topology.prepare_and_declare(connection, settings, service.name, service.subscriptions)
 
 
 def grant_service_role(connection: sa.Connection, role: str) -> None:
@@ -286,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         print(new_revision(service.migrations, args.new_revision))
         return 0
     migrate_service(service, settings)
-    declare_topology(service, settings)
+    for queue in declare_topology(service, settings):
+        print(f"{queue}: migrated to a quorum queue")
     print(f"{service.name}: migrated, {len(service.subscriptions)} subscription(s) declared")
     return 0

@@ -15,6 +15,11 @@ The consumer publishes a failed message to one of these through its own direct e
 exchange, on which a write permission would let it put messages in any queue
 (``bassin_common.broker_users``: each component's RabbitMQ user and permissions).
 
+``Q`` and ``Q.dead`` are quorum queues (replicated; ADR 0036): ``Q`` dead-letters into
+``Q.dead`` a message delivered more often than the ``bassin-delivery-limit`` policy allows
+(``bassin_common.quorum``), one whose handling kills the process each time. The retry
+queues stay classic: they hold a copy for seconds, and expire it back into ``Q``.
+
 nameko declares a consumer's queue only when the consumer starts, so an event published
 before then would be dropped by the exchange. So every service's exchange and queues are
 declared when it is migrated (``bassin-migrate``, before any service of a release starts;
@@ -62,6 +67,9 @@ def event_exchange(producer: str) -> Exchange:
     return Exchange(f"{producer}.events", type="topic", durable=True, delivery_mode="persistent")
 
 
+QUORUM = {"x-queue-type": "quorum"}
+
+
 def consumer_queue(subscription: Subscription) -> Queue:
     return Queue(
         subscription.queue_name,
@@ -69,6 +77,13 @@ def consumer_queue(subscription: Subscription) -> Queue:
         routing_key=subscription.event_type,
         durable=True,
         auto_delete=False,
+        # Past the policy's delivery limit, into Q.dead (by argument: a policy cannot name
+        # each queue's own dead letters).
+        queue_arguments={
+            **QUORUM,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": subscription.dead_letter_queue_name,
+        },
     )
 
 
@@ -94,19 +109,24 @@ def retry_queue(subscription: Subscription, attempt: int) -> Queue:
 
 def dead_letter_queue(subscription: Subscription) -> Queue:
     name = subscription.dead_letter_queue_name
-    return Queue(name, exchange=retry_exchange(subscription.consumer), routing_key=name, durable=True)
+    return Queue(
+        name, exchange=retry_exchange(subscription.consumer), routing_key=name, durable=True, queue_arguments=dict(QUORUM)
+    )
 
 
 def declare(connection: Connection, service: str, subscriptions: Iterable[Subscription], retry_levels: int) -> None:
     """Declare ``service``'s own exchange and, for each of its subscriptions, the
-    producer's exchange, the consumer queue, its retry queues and its dead-letter queue."""
+    producer's exchange, the consumer queue, its retry queues and its dead-letter queue.
+
+    A consumer queue still classic (declared before they were quorum queues) fails here
+    with PRECONDITION_FAILED: the topology step (``prepare_and_declare``) migrates it."""
     channel = connection.default_channel
     event_exchange(service)(channel).declare()
     retry_exchange(service)(channel).declare()
     for subscription in subscriptions:
         event_exchange(subscription.producer)(channel).declare()
-        consumer_queue(subscription)(channel).declare()
         dead_letter_queue(subscription)(channel).declare()
+        consumer_queue(subscription)(channel).declare()
         for attempt in range(1, retry_levels + 1):
             retry_queue(subscription, attempt)(channel).declare()
 
@@ -138,8 +158,23 @@ def ensure(connection: Connection, service: str, subscriptions: Iterable[Subscri
         channel.close()
 
 
+def prepare_and_declare(
+    connection: Connection, settings: Any, service: str, subscriptions: Iterable[Subscription]
+) -> list[str]:
+    """The topology step of a release for one service: its classic queues migrated to
+    quorum queues and the delivery-limit policy set (``bassin_common.quorum``), then
+    everything declared. Returns the queues migrated."""
+    from bassin_common import quorum
+
+    subscriptions = list(subscriptions)
+    migrated = quorum.prepare(connection, settings, subscriptions)
+    declare(connection, service, subscriptions, len(settings.retry_delays))
+    return migrated
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``bassin-topology``: declare the exchange and queues of every installed service."""
+    """``bassin-topology``: declare the exchange and queues of every installed service
+    (migrating classic consumer queues to quorum queues, setting the delivery limit)."""
     import argparse
 
     from bassin_common.config import load_settings
@@ -149,9 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--amqp-uri", help="defaults to BASSIN_AMQP_URI")
     args = parser.parse_args(argv)
     settings = load_settings()
+    if args.amqp_uri:
+        settings = settings.replace(amqp_uri=args.amqp_uri)
     services = installed_services()
-    with Connection(args.amqp_uri or settings.amqp_uri) as connection:
+    with Connection(settings.amqp_uri) as connection:
         for service in services:
-            declare(connection, service.name, service.subscriptions, len(settings.retry_delays))
+            for name in prepare_and_declare(connection, settings, service.name, service.subscriptions):
+                print(f"{name}: migrated to a quorum queue")
     print(f"declared {sum(len(s.subscriptions) for s in services)} subscription(s) of {len(services)} service(s)")
     return 0
