@@ -2,7 +2,8 @@
 
 ``company(seed, today)`` returns a ``Company``: its users (for the gateway) and, stage by
 stage, the operations each service runs through its own RPCs (``BassinService.seed``):
-an operation is ``{"call": RPC name, "args": [...], "as": name}``. A text argument
+an operation is ``{"call": RPC name, "args": [...], "as": name}`` (and ``"records": n``
+when it creates n records at once: ``import_articles``). A text argument
 ``"@name"`` is the id an earlier operation named ``name`` returned (from any service, any
 earlier stage); ``"@name.path.0.id"`` a path into the result of an earlier operation of
 the same group. A group's operations always travel in one batch (one transaction).
@@ -49,6 +50,7 @@ FIXED_ARTICLES = [
 ]
 FIXED_CATEGORY = {"CHL": "Chlore", "PH-": "pH", "SEL": "Sel et stabilisant", "BAN": "Analyse"}
 FIXED_CATEGORY |= {"CAR": "Cartouches", "POM": "Pompes", "CEL": "Électrolyse"}
+IMPORT_ARTICLES = 500  # articles per import_articles operation (inventory takes up to 1,000)
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class Stage:
         self.groups.setdefault(service, []).append(list(operations))
 
     def count(self) -> int:
-        return sum(len(group) for groups in self.groups.values() for group in groups)
+        return sum(records(group) for groups in self.groups.values() for group in groups)
 
 
 @dataclass
@@ -91,6 +93,11 @@ class Company:
             for operation in group
             if operation["call"] == call
         ]
+
+
+def records(operations: list[dict[str, Any]]) -> int:
+    """How many records ``operations`` create or change: one each, unless it says more."""
+    return sum(operation.get("records", 1) for operation in operations)
 
 
 def op(call: str, *args: Any, name: str | None = None) -> dict[str, Any]:
@@ -232,6 +239,7 @@ def _catalogue(draw: _Draw, stage: Stage) -> None:
             ],
         }
         stage.add("inventory", op("create_article", article, name=f"art:{sku}"))
+    articles = []
     for index in range(max(draw.size("articles") - len(FIXED_ARTICLES), 0)):
         leaf_name, (_, nouns, unit, low, high) = leaves[index % len(leaves)]
         noun = rng.choice(nouns)
@@ -269,7 +277,12 @@ def _catalogue(draw: _Draw, stage: Stage) -> None:
             "stocked": stocked,
             "stock": stock,
         }
-        stage.add("inventory", op("create_article", article, name=f"art:{index}" if index < 50 else None))
+        articles.append(article)
+    # The rest of the catalogue in imports of IMPORT_ARTICLES: one transaction and one
+    # articles_imported event each (the same rules as create_article, ADR 0029).
+    for start in range(0, len(articles), IMPORT_ARTICLES):
+        chunk = articles[start : start + IMPORT_ARTICLES]
+        stage.add("inventory", {**op("import_articles", {"articles": chunk}), "records": len(chunk)})
 
 
 # --- staff: technicians, standard services, crews, pool types ----------------------------
