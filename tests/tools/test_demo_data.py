@@ -39,13 +39,6 @@ def calls(company: demo_data.Company) -> Counter[str]:
     )
 
 
-def articles(company: demo_data.Company) -> list[dict[str, Any]]:
-    """Every article of the catalogue: created alone, or imported with others."""
-    alone = [operation["args"][0] for operation in company.operations("inventory", "create_article")]
-    imported = company.operations("inventory", "import_articles")
-    return alone + [article for operation in imported for article in operation["args"][0]["articles"]]
-
-
 def test_the_same_seed_gives_the_same_company_and_another_seed_another() -> None:
     first = json.dumps([stage.groups for stage in full_company().stages], sort_keys=True)
     again = json.dumps([stage.groups for stage in demo_data.company(2026, TODAY).stages], sort_keys=True)
@@ -86,6 +79,13 @@ def test_a_real_shop_s_size() -> None:
     assert {"Produits d'entretien", "Filtration", "Chauffage", "Robots nettoyeurs", "Liners", "Pièces détachées"} < set(
         roots
     )
+
+
+def articles(company: demo_data.Company) -> list[dict[str, Any]]:
+    """Every article of the catalogue: created alone, or imported with others."""
+    alone = [operation["args"][0] for operation in company.operations("inventory", "create_article")]
+    imported = company.operations("inventory", "import_articles")
+    return alone + [article for operation in imported for article in operation["args"][0]["articles"]]
 
 
 def test_the_browser_tests_articles_and_logins_are_kept() -> None:
@@ -133,9 +133,9 @@ def test_the_empty_company_has_the_logins_and_the_eight_articles_only() -> None:
     plan = demo._only_fixed(demo_data.company(2026, TODAY, scale=0.0))
     counted = calls(plan)
     assert counted["inventory.create_article"] == 8
-    assert "inventory.import_articles" not in counted
     assert "customers.create_customer" not in counted
     assert len(plan.users) == 7
+    assert "inventory.import_articles" not in counted
 
 
 @cache

@@ -48,9 +48,7 @@ DEMO_CASHIER_EMAIL = "caisse@piscines-demo.fr"
 DEMO_SEED = 2026
 NETWORK_SLUG = "piscines-reseau-{:02d}"
 
-# Records per seed call (an import counts its records): one transaction each (a session
-# grows slower past that); an import larger than this travels alone.
-BATCH_OPERATIONS = 150
+BATCH_OPERATIONS = 150  # operations per seed call: one transaction each (a session grows slower past that)
 SETTLE_SECONDS = 180.0  # how long a stage waits for the copies it reads (see module doc)
 RPC_TIMEOUT = 300
 
@@ -165,14 +163,20 @@ def _run_stage(settings: Settings, context: RequestContext, stage: demo_data.Sta
 
 
 def _batches(groups: list[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+    """Groups joined into batches of about ``BATCH_OPERATIONS`` records (an operation that
+    writes many, ``import_customers``, says how many: its ``"records"``)."""
     batch: list[dict[str, Any]] = []
     for group in groups:
-        if batch and demo_data.records(batch) + demo_data.records(group) > BATCH_OPERATIONS:
+        if batch and _records(batch) + _records(group) > BATCH_OPERATIONS:
             yield batch
             batch = []
         batch.extend(group)
     if batch:
         yield batch
+
+
+def _records(operations: list[dict[str, Any]]) -> int:
+    return sum(operation.get("records", 1) for operation in operations)
 
 
 def _send(rpc: Any, service: str, batch: list[dict[str, Any]], loaded: Loaded, settle: bool) -> None:
@@ -190,7 +194,7 @@ def _send(rpc: Any, service: str, batch: list[dict[str, Any]], loaded: Loaded, s
             time.sleep(0.5)
     with loaded.lock:
         loaded.ids.update(returned)
-        loaded.operations += demo_data.records(batch)
+        loaded.operations += _records(batch)
 
 
 def _resolved(value: Any, ids: dict[str, str]) -> Any:

@@ -2,8 +2,7 @@
 
 ``company(seed, today)`` returns a ``Company``: its users (for the gateway) and, stage by
 stage, the operations each service runs through its own RPCs (``BassinService.seed``):
-an operation is ``{"call": RPC name, "args": [...], "as": name}`` (and ``"records": n``
-when it creates n records at once: ``import_articles``). A text argument
+an operation is ``{"call": RPC name, "args": [...], "as": name}``. A text argument
 ``"@name"`` is the id an earlier operation named ``name`` returned (from any service, any
 earlier stage); ``"@name.path.0.id"`` a path into the result of an earlier operation of
 the same group. A group's operations always travel in one batch (one transaction).
@@ -75,7 +74,7 @@ class Stage:
         self.groups.setdefault(service, []).append(list(operations))
 
     def count(self) -> int:
-        return sum(records(group) for groups in self.groups.values() for group in groups)
+        return sum(len(group) for groups in self.groups.values() for group in groups)
 
 
 @dataclass
@@ -93,11 +92,6 @@ class Company:
             for operation in group
             if operation["call"] == call
         ]
-
-
-def records(operations: list[dict[str, Any]]) -> int:
-    """How many records ``operations`` create or change: one each, unless it says more."""
-    return sum(operation.get("records", 1) for operation in operations)
 
 
 def op(call: str, *args: Any, name: str | None = None) -> dict[str, Any]:
