@@ -49,6 +49,7 @@ FIXED_ARTICLES = [
 ]
 FIXED_CATEGORY = {"CHL": "Chlore", "PH-": "pH", "SEL": "Sel et stabilisant", "BAN": "Analyse"}
 FIXED_CATEGORY |= {"CAR": "Cartouches", "POM": "Pompes", "CEL": "Électrolyse"}
+IMPORT_ARTICLES = 500  # articles per import_articles operation (inventory takes up to 1,000)
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,7 @@ def _catalogue(draw: _Draw, stage: Stage) -> None:
             ],
         }
         stage.add("inventory", op("create_article", article, name=f"art:{sku}"))
+    articles = []
     for index in range(max(draw.size("articles") - len(FIXED_ARTICLES), 0)):
         leaf_name, (_, nouns, unit, low, high) = leaves[index % len(leaves)]
         noun = rng.choice(nouns)
@@ -269,7 +271,12 @@ def _catalogue(draw: _Draw, stage: Stage) -> None:
             "stocked": stocked,
             "stock": stock,
         }
-        stage.add("inventory", op("create_article", article, name=f"art:{index}" if index < 50 else None))
+        articles.append(article)
+    # The rest of the catalogue in imports of IMPORT_ARTICLES: one transaction and one
+    # articles_imported event each (the same rules as create_article, ADR 0029).
+    for start in range(0, len(articles), IMPORT_ARTICLES):
+        chunk = articles[start : start + IMPORT_ARTICLES]
+        stage.add("inventory", {**op("import_articles", {"articles": chunk}), "records": len(chunk)})
 
 
 # --- staff: technicians, standard services, crews, pool types ----------------------------

@@ -174,6 +174,12 @@ class ArticleView(EventView):
     vat_rate = fields.Decimal(required=True, as_string=True)
 
 
+class ArticlesView(EventView):
+    """Articles inventory created together (``articles_imported``): each as ``ArticleView``."""
+
+    articles = fields.List(fields.Nested(ArticleView), required=True)
+
+
 # --- the sales pipeline (published) -----------------------------------------------------
 
 LEAD = "4d5e6f70-8192-4a3b-9c4d-5e6f7a8b9c10"

@@ -166,6 +166,7 @@ class CustomersService(BassinService):
         return usecases.set_water_targets(uow, targets)
 
     on_article_created = consume("inventory", "article_created", events.ArticleView, usecases.copy_article)
+    on_articles_imported = consume("inventory", "articles_imported", events.ArticlesView, usecases.copy_articles)
 
     # --- the sales pipeline ------------------------------------------------------------
 

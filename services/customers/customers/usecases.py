@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, literal, select, tuple_, union, update
 
+from bassin_common.copies import keep_copies
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.permissions import MANAGE_SALES_PIPELINE, RECORD_WATER_ANALYSES
@@ -533,6 +534,16 @@ def copy_article(uow: UnitOfWork, article: dict[str, Any]) -> None:
         uow.session.add(row)
     row.sku, row.name = article["sku"], article["name"]
     row.sale_price, row.vat_rate = article["sale_price"], article["vat_rate"]
+
+
+def copy_articles(uow: UnitOfWork, imported: dict[str, Any]) -> None:
+    """Keep articles inventory created together, each as ``copy_article``, in one statement."""
+    kept = ("sku", "name", "sale_price", "vat_rate")
+    rows = [
+        {"tenant_id": uow.tenant_id, "id": a["article_id"], **{key: a[key] for key in kept}}
+        for a in imported["articles"]
+    ]
+    keep_copies(uow.session, Article, rows, key=["id", "tenant_id"])
 
 
 def article_row(uow: UnitOfWork, article_id: uuid.UUID, field: str) -> Article:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from bassin_common.money import money, vat_included_in
 
@@ -121,3 +122,108 @@ def order_status(lines: list[tuple[int, int]]) -> str:
     if any(received for _, received in lines):
         return "partially_received"
     return "sent"
+
+
+# --- the catalogue's references: what an article names must exist --------------------------
+
+Problem = tuple[str, str]  # (field, message): the first rule an article breaks
+
+
+@dataclass
+class Known:
+    """What the company's catalogue holds that an article may name or must not reuse: the
+    ids of its categories, suppliers, products (a service's default parts) and locations,
+    and the SKUs and barcodes already taken. An article accepted in a batch takes its SKU
+    and barcodes (``take``), so the next one of the batch cannot reuse them."""
+
+    categories: set[uuid.UUID] = field(default_factory=set)
+    suppliers: set[uuid.UUID] = field(default_factory=set)
+    products: set[uuid.UUID] = field(default_factory=set)
+    locations: set[uuid.UUID] = field(default_factory=set)
+    skus: set[str] = field(default_factory=set)
+    barcodes: set[str] = field(default_factory=set)
+
+    def take(self, article: dict[str, Any]) -> None:
+        self.skus.add(article["sku"])
+        self.barcodes.update(article["barcodes"])
+
+
+def preferred_offer(offers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The offer marked preferred, else the first one."""
+    return next((offer for offer in offers if offer["preferred"]), offers[0] if offers else None)
+
+
+def with_legacy_offer(article: dict[str, Any]) -> Problem | None:
+    """``supplier_id`` + ``purchase_price`` (the first API's shape) becomes the preferred
+    offer, unless that supplier has one already; exactly one offer ends up preferred."""
+    supplier_id = article.pop("supplier_id", None)
+    if supplier_id is not None and not any(offer["supplier_id"] == supplier_id for offer in article["offers"]):
+        if article.get("purchase_price") is None:
+            return "purchase_price", "needed with supplier_id (the supplier's price)"
+        article["offers"].insert(
+            0,
+            {
+                "supplier_id": supplier_id,
+                "purchase_price": article["purchase_price"],
+                "supplier_reference": None,
+                "pack_size": 1,
+                "lead_time_days": None,
+                "preferred": not any(offer["preferred"] for offer in article["offers"]),
+            },
+        )
+    preferred = preferred_offer(article["offers"])
+    if preferred is not None:
+        for offer in article["offers"]:
+            offer["preferred"] = offer is preferred
+    return None
+
+
+def catalogue_problem(article: dict[str, Any], known: Known, article_id: uuid.UUID | None = None) -> Problem | None:
+    """What the schema cannot check alone: the ids it names exist in the company, its
+    barcodes are free, a service is not stocked (``stocked`` set to False) and only a
+    service has default parts and a duration. ``known.barcodes``: those of other articles."""
+    if article.get("category_id") is not None and article["category_id"] not in known.categories:
+        return "category_id", "unknown category"
+    for index, offer in enumerate(article["offers"]):
+        if offer["supplier_id"] not in known.suppliers:
+            return f"offers[{index}].supplier_id", "unknown supplier"
+    for index, ean in enumerate(article["barcodes"]):
+        if ean in known.barcodes:
+            return f"barcodes[{index}]", "already the barcode of another article"
+    if article["kind"] == "service":
+        article["stocked"] = False
+        if article.get("stock"):
+            return "stock", "a service is not stocked"
+    elif article["parts"]:
+        return "parts", "only a service has default parts"
+    elif article.get("duration_minutes") is not None:
+        return "duration_minutes", "only a service has a duration"
+    for index, part in enumerate(article["parts"]):
+        if part["article_id"] not in known.products or part["article_id"] == article_id:
+            return f"parts[{index}].article_id", "unknown product"
+    return None
+
+
+def new_article_problem(article: dict[str, Any], known: Known) -> Problem | None:
+    """The rules of a new article, in the order a caller fixes them: its SKU is free, the
+    supplier it names exists (and comes with its price), its catalogue fields
+    (``catalogue_problem``), its opening stock is at known locations, once each. The
+    article is completed on the way (``offers``, ``barcodes``, ``parts``, ``stock``
+    defaulted; the legacy supplier made an offer)."""
+    for key in ("offers", "barcodes", "parts", "stock"):
+        article.setdefault(key, [])
+    if article["sku"] in known.skus:
+        return "sku", "already used by another article"
+    if article.get("supplier_id") and article["supplier_id"] not in known.suppliers:
+        return "supplier_id", "unknown supplier"
+    problem = with_legacy_offer(article) or catalogue_problem(article, known)
+    if problem:
+        return problem
+    seen: set[uuid.UUID] = set()
+    for index, level in enumerate(article["stock"]):
+        if level["location_id"] not in known.locations:
+            return f"stock[{index}].location_id", "unknown location"
+        if level["location_id"] in seen:
+            return f"stock[{index}].location_id", "location given twice"
+        seen.add(level["location_id"])
+    return None

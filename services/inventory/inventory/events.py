@@ -52,6 +52,21 @@ ARTICLE_CREATED = EventSpec(
 )
 
 
+class ArticlesImported(Schema):
+    articles = fields.List(fields.Nested(ArticleCreated), required=True)
+
+
+ARTICLES_IMPORTED = EventSpec(
+    "articles_imported",
+    ArticlesImported,
+    "Catalogue articles were created together (import_articles: the demo company, a catalogue taken over): "
+    "for each, what its article_created would have carried, in one event instead of one per article. A "
+    "consumer of article_created consumes this one too, applying each item as it applies article_created "
+    "(ADR 0029).",
+    example={"articles": [ARTICLE_CREATED.example]},
+)
+
+
 class StockLevelChanged(Schema):
     article_id = fields.UUID(required=True)
     location_id = fields.UUID(required=True)

@@ -205,6 +205,28 @@ class ArticleInput(CatalogueFields):
     stock = fields.List(fields.Nested(StockLevelInput), load_default=list)
 
 
+IMPORT_MAX_ARTICLES = 1000  # per call: one transaction, one articles_imported event
+
+
+class ArticlesImport(StrictSchema):
+    """New articles, each as ``create_article`` takes it, written together."""
+
+    articles = fields.List(
+        fields.Nested(ArticleInput), required=True, validate=validate.Length(min=1, max=IMPORT_MAX_ARTICLES)
+    )
+
+
+class ImportedArticle(Schema):
+    id = fields.UUID(metadata={"example": ARTICLE})
+    sku = fields.String(metadata={"example": "CHL-GAL-5KG"})
+
+
+class ImportedArticles(Schema):
+    """The articles' ids, in the order of the import."""
+
+    articles = fields.List(fields.Nested(ImportedArticle))
+
+
 class ArticleUpdate(CatalogueFields):
     """The article as the catalogue screen saves it (barcodes, offers and parts replaced)."""
 

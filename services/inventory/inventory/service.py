@@ -52,6 +52,10 @@ class InventoryService(BassinService):
     def create_article(self, uow: UnitOfWork, article: dict[str, Any]) -> Any:
         return usecases.get_article(uow, usecases.create_article(uow, article).id)
 
+    @rpc(requires=MANAGE_STOCK, accepts=schemas.ArticlesImport, returns=schemas.ImportedArticles, idempotent=True)
+    def import_articles(self, uow: UnitOfWork, articles: dict[str, Any]) -> Any:
+        return {"articles": usecases.import_articles(uow, articles["articles"])}
+
     @rpc(requires=MANAGE_STOCK, accepts=schemas.ArticleUpdate, returns=schemas.ArticleOutput, idempotent=True)
     def update_article(
         self, uow: UnitOfWork, article_id: uuid.UUID, if_match: list[str], article: dict[str, Any]

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, insert, select, text
 
 from bassin_common import documents, mail
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
@@ -23,9 +23,13 @@ from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
 from inventory import events, pricelists
 from inventory.domain import (
+    Known,
     StockChange,
+    catalogue_problem,
     needs_reorder,
+    new_article_problem,
     order_status,
+    preferred_offer,
     price_change_percent,
     price_excluding_vat,
     remaining_to_receive,
@@ -88,73 +92,33 @@ def list_categories(uow: UnitOfWork, page: dict[str, Any]) -> Page[Category]:
     return read_page(uow.session, select(Category), (Category.path, Category.id), page)
 
 
-def _check_catalogue_fields(uow: UnitOfWork, data: dict[str, Any], article_id: uuid.UUID | None) -> None:
-    """What the schema cannot check alone: the ids exist in the company, barcodes are free,
-    a service is not stocked and a product has no default parts."""
+def _known(uow: UnitOfWork, articles: list[dict[str, Any]], article_id: uuid.UUID | None = None) -> Known:
+    """What the catalogue holds of what ``articles`` name (``domain.Known``), in one query
+    per kind whatever their number; barcodes of ``article_id`` (being edited) are its own."""
     session = uow.session
-    if (
-        data.get("category_id") is not None
-        and session.scalar(select(Category.id).where(Category.id == data["category_id"])) is None
-    ):
-        raise ValidationFailed.field("category_id", "unknown category")
-    suppliers = {offer["supplier_id"] for offer in data["offers"]}
-    known = set(session.scalars(select(Supplier.id).where(Supplier.id.in_(suppliers)))) if suppliers else set()
-    for index, offer in enumerate(data["offers"]):
-        if offer["supplier_id"] not in known:
-            raise ValidationFailed.field(f"offers[{index}].supplier_id", "unknown supplier")
-    if data["barcodes"]:
-        taken = session.scalars(
-            select(Barcode.ean).where(Barcode.ean.in_(data["barcodes"]), Barcode.article_id != article_id)
-            if article_id
-            else select(Barcode.ean).where(Barcode.ean.in_(data["barcodes"]))
-        ).all()
-        if taken:
-            index = data["barcodes"].index(taken[0])
-            raise ValidationFailed.field(f"barcodes[{index}]", "already the barcode of another article")
-    if data["kind"] == "service":
-        data["stocked"] = False
-        if data.get("stock"):
-            raise ValidationFailed.field("stock", "a service is not stocked")
-    elif data["parts"]:
-        raise ValidationFailed.field("parts", "only a service has default parts")
-    elif data.get("duration_minutes") is not None:
-        raise ValidationFailed.field("duration_minutes", "only a service has a duration")
-    part_ids = [part["article_id"] for part in data["parts"]]
-    products = (
-        set(session.scalars(select(Article.id).where(Article.id.in_(part_ids), Article.kind == "product")))
-        if part_ids
-        else set()
+
+    def found(column: Any, wanted: set[Any], *where: Any) -> set[Any]:
+        return set(session.scalars(select(column).where(column.in_(wanted), *where))) if wanted else set()
+
+    suppliers = {offer["supplier_id"] for article in articles for offer in article.get("offers", [])}
+    suppliers |= {article["supplier_id"] for article in articles if article.get("supplier_id")}
+    eans = {ean for article in articles for ean in article.get("barcodes", [])}
+    return Known(
+        categories=found(Category.id, {a["category_id"] for a in articles if a.get("category_id")}),
+        suppliers=found(Supplier.id, suppliers),
+        products=found(
+            Article.id, {p["article_id"] for a in articles for p in a.get("parts", [])}, Article.kind == "product"
+        ),
+        locations=set(session.scalars(select(Location.id))) if any(a.get("stock") for a in articles) else set(),
+        skus=found(Article.sku, {article["sku"] for article in articles if "sku" in article}),
+        barcodes=found(Barcode.ean, eans, *([Barcode.article_id != article_id] if article_id else [])),
     )
-    for index, part_id in enumerate(part_ids):
-        if part_id not in products or part_id == article_id:
-            raise ValidationFailed.field(f"parts[{index}].article_id", "unknown product")
 
 
-def _preferred(offers: list[dict[str, Any]]) -> dict[str, Any] | None:
-    return next((offer for offer in offers if offer["preferred"]), offers[0] if offers else None)
-
-
-def _legacy_offer(data: dict[str, Any]) -> None:
-    """``supplier_id`` + ``purchase_price`` (the first API's shape) is the preferred offer."""
-    supplier_id = data.pop("supplier_id", None)
-    if supplier_id is not None and not any(offer["supplier_id"] == supplier_id for offer in data["offers"]):
-        if data.get("purchase_price") is None:
-            raise ValidationFailed.field("purchase_price", "needed with supplier_id (the supplier's price)")
-        data["offers"].insert(
-            0,
-            {
-                "supplier_id": supplier_id,
-                "purchase_price": data["purchase_price"],
-                "supplier_reference": None,
-                "pack_size": 1,
-                "lead_time_days": None,
-                "preferred": not any(offer["preferred"] for offer in data["offers"]),
-            },
-        )
-    preferred = _preferred(data["offers"])
-    if preferred is not None:
-        for offer in data["offers"]:
-            offer["preferred"] = offer is preferred
+def _check_catalogue_fields(uow: UnitOfWork, data: dict[str, Any], article_id: uuid.UUID | None) -> None:
+    """What the schema cannot check alone (``domain.catalogue_problem``)."""
+    if problem := catalogue_problem(data, _known(uow, [data], article_id), article_id):
+        raise ValidationFailed.field(*problem)
 
 
 def _write_details(uow: UnitOfWork, article: Article, data: dict[str, Any], source: str) -> None:
@@ -191,7 +155,7 @@ def _write_details(uow: UnitOfWork, article: Article, data: dict[str, Any], sour
             )
     for part in data["parts"]:
         session.add(ServicePart(service_id=article.id, part_id=part["article_id"], quantity=part["quantity"]))
-    preferred = _preferred(data["offers"])
+    preferred = preferred_offer(data["offers"])
     article.supplier_id = preferred["supplier_id"] if preferred else None
     if preferred:
         article.purchase_price = preferred["purchase_price"]
@@ -215,69 +179,95 @@ ARTICLE_FIELDS = (
 
 
 def create_article(uow: UnitOfWork, data: dict[str, Any]) -> Article:
-    session = uow.session
-    stock = data.setdefault("stock", [])
-    data.setdefault("offers", [])
-    data.setdefault("barcodes", [])
-    data.setdefault("parts", [])
-    if session.scalar(select(Article.id).where(Article.sku == data["sku"])):
-        raise ValidationFailed.field("sku", "already used by another article")
-    if data.get("supplier_id") and session.get(Supplier, data["supplier_id"]) is None:
-        raise ValidationFailed.field("supplier_id", "unknown supplier")
-    _legacy_offer(data)
-    _check_catalogue_fields(uow, data, None)
-    known_locations = set(session.scalars(select(Location.id)))
-    seen: set[uuid.UUID] = set()
-    for index, level in enumerate(stock):
-        if level["location_id"] not in known_locations:
-            problem = "unknown location"
-        elif level["location_id"] in seen:
-            problem = "location given twice"
-        else:
-            seen.add(level["location_id"])
-            continue
-        raise ValidationFailed.field(f"stock[{index}].location_id", problem)
-    article = Article(sku=data["sku"], **{key: data[key] for key in ARTICLE_FIELDS if key in data})
-    session.add(article)
-    session.flush()
-    _write_details(uow, article, data, "created")
-    session.add(PriceChange(article_id=article.id, kind="sale", new_price=article.sale_price, source="created"))
-    for level in stock:
-        session.add(StockLevel(article_id=article.id, **level))
-        session.add(
-            StockMovement(
-                article_id=article.id,
-                location_id=level["location_id"],
-                delta=level["quantity"],
-                quantity_after=level["quantity"],
-                reason="initial",
+    """A new article, checked by the rules of ``domain.new_article_problem``, written with
+    its offers, barcodes, parts, price history and opening stock; ``article_created``."""
+    if problem := new_article_problem(data, _known(uow, [data])):
+        raise ValidationFailed.field(*problem)
+    created = _insert_articles(uow, [data])[0]
+    uow.emit(events.ARTICLE_CREATED, created)
+    return _article(uow, created["article_id"])
+
+
+def import_articles(uow: UnitOfWork, articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Many new articles at once (the demo company, a catalogue taken over): each checked
+    by the rules of ``create_article``, in order, against the catalogue and the articles
+    before it (a SKU or a barcode is used once), then all written together in a few
+    set-based statements. One ``articles_imported`` event carries, for each, what its
+    ``article_created`` would have. The first article refused refuses them all (its index
+    named: ``articles[12].sku``). Their ids, in the order given."""
+    known = _known(uow, articles)
+    for index, data in enumerate(articles):
+        if problem := new_article_problem(data, known):
+            raise ValidationFailed.field(f"articles[{index}].{problem[0]}", problem[1])
+        known.take(data)
+    created = _insert_articles(uow, articles)
+    uow.emit(events.ARTICLES_IMPORTED, {"articles": created})
+    return [{"id": article["article_id"], "sku": article["sku"]} for article in created]
+
+
+def _insert_articles(uow: UnitOfWork, articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write new articles that passed ``domain.new_article_problem``: one multi-row INSERT
+    per table (articles, barcodes, offers, default parts, price history, stock levels and
+    their opening movements), whatever their number; a level opened below its minimum
+    puts its line in the supplier basket. Returns each one's ``article_created`` data."""
+    tenant = uow.tenant_id
+    tables: dict[type[Any], list[dict[str, Any]]] = {
+        model: [] for model in (Article, Barcode, SupplierOffer, ServicePart, PriceChange, StockLevel, StockMovement)
+    }
+    created, levels = [], []
+    for data in articles:
+        article_id = uuid.uuid4()
+        preferred = preferred_offer(data["offers"])
+        tables[Article].append(
+            {
+                "id": article_id,
+                "tenant_id": tenant,
+                "sku": data["sku"],
+                **{key: data[key] for key in ARTICLE_FIELDS if key in data},
+                "supplier_id": preferred["supplier_id"] if preferred else None,
+                "purchase_price": preferred["purchase_price"] if preferred else data.get("purchase_price"),
+            }
+        )
+        owned = {"tenant_id": tenant, "article_id": article_id}
+        tables[Barcode] += [{**owned, "ean": ean} for ean in dict.fromkeys(data["barcodes"])]
+        for offer in data["offers"]:
+            tables[SupplierOffer].append({**owned, **offer})
+            tables[PriceChange].append(
+                {**owned, "supplier_id": offer["supplier_id"], "kind": "purchase", "old_price": None}
+                | {"new_price": offer["purchase_price"], "source": "created"}
             )
+        tables[ServicePart] += [
+            {"tenant_id": tenant, "service_id": article_id, "part_id": part["article_id"], "quantity": part["quantity"]}
+            for part in data["parts"]
+        ]
+        tables[PriceChange].append(
+            {**owned, "supplier_id": None, "kind": "sale", "old_price": None}
+            | {"new_price": data["sale_price"], "source": "created"}
         )
-    session.flush()
-    for level in stock:  # opened below its minimum: the basket knows at once
-        keep_basket_current(
-            uow,
-            StockChange(
-                article.id,
-                level["location_id"],
-                level["quantity"],
-                level["quantity"],
-                level["minimum"],
-                level["maximum"],
-            ),
+        for level in data["stock"]:
+            tables[StockLevel].append({**owned, **level})
+            tables[StockMovement].append(
+                {**owned, "location_id": level["location_id"], "delta": level["quantity"]}
+                | {"quantity_after": level["quantity"], "reason": "initial", "reference": None}
+            )
+            quantity, limits = level["quantity"], (level["minimum"], level["maximum"])
+            levels.append(StockChange(article_id, level["location_id"], quantity, quantity, *limits))
+        created.append(
+            {
+                "article_id": article_id,
+                "sku": data["sku"],
+                "name": data["name"],
+                "sale_price": data["sale_price"],
+                "vat_rate": data["vat_rate"],
+                "supplier_id": preferred["supplier_id"] if preferred else None,
+            }
         )
-    uow.emit(
-        events.ARTICLE_CREATED,
-        {
-            "article_id": article.id,
-            "sku": article.sku,
-            "name": article.name,
-            "sale_price": article.sale_price,
-            "vat_rate": article.vat_rate,
-            "supplier_id": article.supplier_id,
-        },
-    )
-    return article
+    for model, rows in tables.items():
+        if rows:
+            uow.session.execute(insert(model), rows)
+    for level in levels:  # opened below its minimum: the basket knows at once
+        keep_basket_current(uow, level)
+    return created
 
 
 def update_article(uow: UnitOfWork, article_id: uuid.UUID, if_match: list[str], data: dict[str, Any]) -> dict[str, Any]:
@@ -301,7 +291,7 @@ def update_article(uow: UnitOfWork, article_id: uuid.UUID, if_match: list[str], 
     ):
         raise ValidationFailed.field("stocked", "the article still has stock somewhere")
     _check_catalogue_fields(uow, data, article_id)
-    preferred = _preferred(data["offers"])
+    preferred = preferred_offer(data["offers"])
     if preferred is not None:
         for offer in data["offers"]:
             offer["preferred"] = offer is preferred

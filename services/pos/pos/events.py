@@ -229,6 +229,12 @@ class ArticleCreatedView(EventView):
     purchase_price = fields.Decimal(allow_none=True)
 
 
+class ArticlesImportedView(EventView):
+    """Articles created together: each as ``article_created`` would have carried it."""
+
+    articles = fields.List(fields.Nested(ArticleCreatedView), required=True)
+
+
 class ArticlePriceChangedView(ArticleCreatedView):
     """A catalogue article's new price, name or VAT rate: the till's copy follows."""
 

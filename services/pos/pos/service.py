@@ -189,6 +189,9 @@ class PosService(BassinService):
         return invoices.sales_statistics(uow, query)
 
     on_article_created = consume("inventory", "article_created", events.ArticleCreatedView, usecases.keep_article)
+    on_articles_imported = consume(
+        "inventory", "articles_imported", events.ArticlesImportedView, usecases.keep_articles
+    )
     on_location_created = consume("inventory", "location_created", events.LocationCreatedView, usecases.keep_shop)
     on_article_price_changed = consume(
         "inventory", "article_price_changed", events.ArticlePriceChangedView, usecases.keep_article

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import lazyload
 
+from bassin_common.copies import keep_copies
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.money import ZERO, money, vat_included_in
 from bassin_common.pagination import Page, read_page
@@ -422,6 +423,13 @@ def list_categories(uow: UnitOfWork, page: dict[str, Any]) -> Page[dict[str, Any
 def keep_article(uow: UnitOfWork, article: dict[str, Any]) -> CatalogueArticle:
     """The till's copy of a catalogue article, created or brought up to date."""
     return _keep(uow, CatalogueArticle, CatalogueArticle.article_id, article["article_id"], article)
+
+
+def keep_articles(uow: UnitOfWork, imported: dict[str, Any]) -> None:
+    """The till's copies of articles imported together (``articles_imported``), each kept
+    as ``keep_article`` keeps one (created, or brought up to date), in one statement."""
+    rows = [{"tenant_id": uow.tenant_id, **article} for article in imported["articles"]]
+    keep_copies(uow.session, CatalogueArticle, rows, key=["article_id"])
 
 
 def keep_customer(uow: UnitOfWork, customer: dict[str, Any]) -> CustomerCopy:

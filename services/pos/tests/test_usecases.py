@@ -19,9 +19,10 @@ import pytest
 from sqlalchemy import select
 
 from bassin_common.errors import NotFound, ValidationFailed
+from bassin_common.events import Event
 from bassin_common.pagination import PageQuery
 from bassin_common.schemas import load_or_reject
-from pos import schemas, usecases
+from pos import events, schemas, usecases
 from pos.models import Sale, Shop
 
 FromInventory = Any  # the conftest's class, reached through the ``inventory`` fixture
@@ -291,6 +292,35 @@ def test_keep_article_creates_the_till_copy_then_brings_it_up_to_date(uow: Any, 
     assert [(entry.article_id, entry.name, entry.sale_price) for entry in catalogue] == [
         (row.article_id, "Pompe 0,75 CV mono", Decimal("549.00"))
     ]
+
+
+def test_articles_imported_together_are_kept_as_one_by_one_and_a_repeat_brings_them_up_to_date(
+    uow: Any, inventory: FromInventory, open_till: Callable[..., Till]
+) -> None:
+    other = open_till(uuid.uuid4())  # another company's copies stay as they are
+    known, new = inventory.article(), inventory.article(**inventory.POMPE)
+    with uow() as work:
+        inventory.apply(work, known)  # kept from an article_created already: brought up to date
+    imported = Event(
+        "articles_imported",
+        inventory.tenant_id,
+        "inventory",
+        {"articles": [{**known.data, "name": "Chlore galets 5 kg", "sale_price": "41.90"}, new.data]},
+    )
+    with uow() as work:
+        usecases.keep_articles(work, imported.seen_through(events.ArticlesImportedView()).data)
+    assert work.emitted == []
+    with uow() as work:
+        catalogue = usecases.list_catalogue(work, PageQuery().load({})).items
+    assert sorted((str(entry.article_id), entry.name, entry.sale_price) for entry in catalogue) == sorted(
+        [
+            (known.data["article_id"], "Chlore galets 5 kg", Decimal("41.90")),
+            (new.data["article_id"], "Pompe de filtration 0,75 CV", Decimal("529.00")),
+        ]
+    )
+    with uow(tenant_id=other.tenant_id) as work:
+        names = {entry.name for entry in usecases.list_catalogue(work, PageQuery().load({})).items}
+    assert names == {"Chlore lent galets 5 kg", "Pompe de filtration 0,75 CV"}
 
 
 @pytest.mark.parametrize(

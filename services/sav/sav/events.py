@@ -259,3 +259,9 @@ class ArticleCreatedView(EventView):
     article_id = fields.UUID(required=True)
     sku = fields.String(required=True)
     name = fields.String(required=True)
+
+
+class ArticlesView(EventView):
+    """Articles inventory created together (``articles_imported``): each as ``article_created``."""
+
+    articles = fields.List(fields.Nested(ArticleCreatedView), required=True)

@@ -236,6 +236,7 @@ class SavService(BassinService):
     # --- local copies of inventory's vans and parts ---
     on_location_created = consume("inventory", "location_created", events.LocationCreatedView, usecases.keep_location)
     on_article_created = consume("inventory", "article_created", events.ArticleCreatedView, usecases.keep_article)
+    on_articles_imported = consume("inventory", "articles_imported", events.ArticlesView, usecases.keep_articles)
 
     # --- local copies of customers' and worksites' facts ---
     on_customer_created = consume("customers", "customer_created", events.CustomerView, usecases.keep_customer)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from bassin_common.copies import keep_copies
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
@@ -129,6 +130,15 @@ def keep_article(uow: UnitOfWork, data: dict[str, Any]) -> Article:
     article.sku, article.name = data["sku"], data["name"]
     uow.session.add(article)
     return article
+
+
+def keep_articles(uow: UnitOfWork, imported: dict[str, Any]) -> None:
+    """Articles inventory created together, each kept as ``keep_article``, in one statement."""
+    rows = [
+        {"tenant_id": uow.tenant_id, "id": a["article_id"], "sku": a["sku"], "name": a["name"]}
+        for a in imported["articles"]
+    ]
+    keep_copies(uow.session, Article, rows, key=["id"])
 
 
 def _check_parts(uow: UnitOfWork, parts: list[dict[str, Any]], field: str = "parts") -> None:

@@ -298,6 +298,12 @@ class ArticleCreatedView(EventView):
     name = fields.String(required=True)
 
 
+class ArticlesView(EventView):
+    """Articles inventory created together (``articles_imported``): each as ``article_created``."""
+
+    articles = fields.List(fields.Nested(ArticleCreatedView), required=True)
+
+
 class LocationCreatedView(EventView):
     """inventory's new stock location: a project's materials may come from it."""
 

@@ -162,6 +162,7 @@ class WorksitesService(BassinService):
         "customers", "order_confirmed", events.OrderConfirmedView, usecases.create_project_from_order
     )
     on_article_created = consume("inventory", "article_created", events.ArticleCreatedView, usecases.remember_article)
+    on_articles_imported = consume("inventory", "articles_imported", events.ArticlesView, usecases.remember_articles)
     on_location_created = consume(
         "inventory", "location_created", events.LocationCreatedView, usecases.remember_location
     )

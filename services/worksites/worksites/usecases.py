@@ -20,6 +20,7 @@ from eventlet import tpool
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from bassin_common.copies import keep_copies
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
@@ -67,6 +68,15 @@ def _today() -> date:
 def remember_article(uow: UnitOfWork, article: dict[str, Any]) -> None:
     if uow.session.get(KnownArticle, article["article_id"]) is None:
         uow.session.add(KnownArticle(id=article["article_id"], sku=article["sku"], name=article["name"]))
+
+
+def remember_articles(uow: UnitOfWork, imported: dict[str, Any]) -> None:
+    """Articles inventory created together, each remembered as ``remember_article``, at once."""
+    rows = [
+        {"tenant_id": uow.tenant_id, "id": a["article_id"], "sku": a["sku"], "name": a["name"]}
+        for a in imported["articles"]
+    ]
+    keep_copies(uow.session, KnownArticle, rows, key=["id"], update=False)
 
 
 def remember_location(uow: UnitOfWork, location: dict[str, Any]) -> None:

@@ -1,0 +1,232 @@
+"""bench/demo_load: ``./bassin start --scale S`` timed, and where its CPU goes (issue #29).
+
+    .venv/bin/python bench/demo_load.py [--scale 1] [--prefix bassin_bench_demo_] [--keep]
+
+Runs ``./bassin start`` on databases and a RabbitMQ vhost of its own (``--prefix``, the
+vhost of the same name: created, then dropped at the end unless ``--keep``), as a newcomer
+runs it, and reports:
+
+- ready: from the command's start until it prints its login line (the demo company loaded,
+  the dashboard populated), and each stage of the load as the loader prints it;
+- quiet: until every process has been idle for a few seconds (the events still in flight
+  when the load returned, applied by their consumers);
+- CPU-seconds by process — the launcher (the loader), each service, the gateway, and the
+  PostgreSQL backends serving this run's databases — sampled from ``/proc`` every half
+  second. The CPU-seconds are the figure that predicts the time on a quiet machine; the
+  wall times depend on what else the shared machine runs (the load average is printed).
+
+RabbitMQ's own CPU is not counted: its one process serves every engineer's vhost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+from collections import defaultdict
+from pathlib import Path
+
+import psycopg
+
+REPO = Path(__file__).resolve().parents[1]
+TICKS = os.sysconf("SC_CLK_TCK")
+READY = re.compile(r"log in at http://")
+LOADED = re.compile(r"demo tenant loaded: (\d+) records in ([\d.]+) s \((.*)\)")
+QUIET_SECONDS = 4.0  # every process idle this long: the events in flight are applied
+IDLE_CPU = 0.03  # CPU-seconds per half-second sample below which a process is idle
+
+
+def cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+            if parent == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def process_name(pid: int) -> str:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+    except OSError:
+        return "?"
+    if "bassin_common.run" in command:
+        return command[command.index("bassin_common.run") + 1]
+    if "bassin_gateway.server" in command:
+        return "gateway"
+    return Path(command[0]).name
+
+
+class Sampler:
+    """Per-process CPU-seconds, the last value seen of each (a process may exit)."""
+
+    def __init__(self, launcher: int, database_url: str, prefix: str) -> None:
+        self.launcher, self.prefix = launcher, prefix
+        self.database_url = database_url
+        self.seen: dict[tuple[str, int], float] = {}
+        self.last_busy = time.monotonic()
+        self.stop = threading.Event()
+
+    def backends(self, connection: psycopg.Connection) -> dict[int, str]:
+        rows = connection.execute(
+            "SELECT pid, datname FROM pg_stat_activity WHERE datname LIKE %s", (self.prefix + "%",)
+        ).fetchall()
+        return {pid: "postgres:" + name.removeprefix(self.prefix) for pid, name in rows}
+
+    def run(self) -> None:
+        with psycopg.connect(self.database_url + "/postgres", autocommit=True) as connection:
+            while not self.stop.wait(0.5):
+                processes = {self.launcher: "launcher (loader)"}
+                for child in children(self.launcher):
+                    processes[child] = process_name(child)
+                processes |= self.backends(connection)
+                busy = False
+                for pid, name in processes.items():
+                    now = cpu_seconds(pid)
+                    if now is None:
+                        continue
+                    before = self.seen.get((name, pid), now)
+                    busy = busy or (now - before > IDLE_CPU and not name.startswith("launcher"))
+                    self.seen[(name, pid)] = now
+                if busy:
+                    self.last_busy = time.monotonic()
+
+    def totals(self) -> dict[str, float]:
+        by_name: dict[str, float] = defaultdict(float)
+        for (name, _), seconds in self.seen.items():
+            by_name[name] += seconds
+        return dict(by_name)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rabbitmqctl(*arguments: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *arguments], check=True, capture_output=True)
+
+
+def drop_databases(database_url: str, prefix: str) -> None:
+    with psycopg.connect(database_url + "/postgres", autocommit=True) as connection:
+        names = [
+            row[0]
+            for row in connection.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",))
+        ]
+        for name in names:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="1")
+    parser.add_argument("--prefix", default="bassin_bench_demo_")
+    parser.add_argument("--keep", action="store_true", help="keep the databases and the vhost")
+    parser.add_argument("--log", default="/tmp/bench_demo_load.log", help="the command's output")
+    parser.add_argument(
+        "--workers", default="4", help="BASSIN_MAX_WORKERS: each service's database pool (PostgreSQL is shared)"
+    )
+    args = parser.parse_args()
+    database_url = os.environ.get("BASSIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432").rstrip("/")
+    vhost = args.prefix.rstrip("_")
+    drop_databases(database_url, args.prefix)
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    env = {
+        **os.environ,
+        "BASSIN_DATABASE_URL": database_url,
+        "BASSIN_AMQP_URI": f"pyamqp://guest:guest@127.0.0.1:5672/{urllib.parse.quote(vhost, safe='')}",
+        "BASSIN_DATABASE_PREFIX": args.prefix,
+        "BASSIN_MAX_WORKERS": args.workers,
+    }
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped: the run cleaned up all the same
+    print(f"load average before: {os.getloadavg()}")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(REPO / "bassin"), "start", "--port", str(free_port()), "--scale", args.scale],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    sampler = Sampler(process.pid, database_url, args.prefix)
+    threading.Thread(target=sampler.run, daemon=True).start()
+    output: list[str] = []
+    ready_at: float | None = None
+    loads: list[float] = []
+
+    def read() -> None:
+        nonlocal ready_at
+        with open(args.log, "w") as log:
+            for line in process.stdout:  # type: ignore[union-attr]
+                output.append(line)
+                log.write(line)
+                log.flush()
+                if ready_at is None and READY.search(line):
+                    ready_at = time.monotonic()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        while ready_at is None and process.poll() is None:
+            loads.append(os.getloadavg()[0])
+            time.sleep(1)
+        if ready_at is None:
+            print("".join(output[-60:]))
+            return 1
+        while time.monotonic() - sampler.last_busy < QUIET_SECONDS:
+            loads.append(os.getloadavg()[0])
+            time.sleep(0.5)
+        quiet_at = sampler.last_busy
+    finally:
+        sampler.stop.set()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        if not args.keep:
+            drop_databases(database_url, args.prefix)
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+    loaded = LOADED.search("".join(output))
+    print(
+        f"scale {args.scale}: ready (login line) after {ready_at - started:.1f} s, "
+        f"quiet after {quiet_at - started:.1f} s"
+    )
+    if loaded:
+        print(f"  loader: {loaded.group(1)} records in {loaded.group(2)} s ({loaded.group(3)})")
+    print(
+        f"  load average during the run: min {min(loads):.1f}, max {max(loads):.1f}, mean {sum(loads) / len(loads):.1f}"
+    )
+    totals = sampler.totals()
+    print(f"  CPU-seconds by process (total {sum(totals.values()):.1f}; RabbitMQ not counted):")
+    for name, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+        print(f"    {name:28s} {seconds:7.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
