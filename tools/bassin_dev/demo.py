@@ -67,7 +67,7 @@ class DemoLogin:
 class Loaded:
     """What a load did: the ids the operations named, and how long each stage took."""
 
-    ids: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)  # an id, or a whole result (``"full"``)
     stages: dict[str, float] = field(default_factory=dict)
     operations: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -163,14 +163,20 @@ def _run_stage(settings: Settings, context: RequestContext, stage: demo_data.Sta
 
 
 def _batches(groups: list[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+    """Groups joined into batches of about ``BATCH_OPERATIONS`` records (an operation that
+    writes many, ``import_customers``, says how many: its ``"records"``)."""
     batch: list[dict[str, Any]] = []
     for group in groups:
-        if batch and len(batch) + len(group) > BATCH_OPERATIONS:
+        if batch and _records(batch) + _records(group) > BATCH_OPERATIONS:
             yield batch
             batch = []
         batch.extend(group)
     if batch:
         yield batch
+
+
+def _records(operations: list[dict[str, Any]]) -> int:
+    return sum(operation.get("records", 1) for operation in operations)
 
 
 def _send(rpc: Any, service: str, batch: list[dict[str, Any]], loaded: Loaded, settle: bool) -> None:
@@ -188,14 +194,23 @@ def _send(rpc: Any, service: str, batch: list[dict[str, Any]], loaded: Loaded, s
             time.sleep(0.5)
     with loaded.lock:
         loaded.ids.update(returned)
-        loaded.operations += len(batch)
+        loaded.operations += _records(batch)
 
 
-def _resolved(value: Any, ids: dict[str, str]) -> Any:
-    """``"@name"`` replaced by the id an earlier batch returned for ``name``; a path
-    (``"@name.sites.0.id"``) or a name of the same batch is left to the service."""
+def _resolved(value: Any, ids: dict[str, Any]) -> Any:
+    """``"@name"`` replaced by the id an earlier batch returned for ``name``, and
+    ``"@name.customers.3.id"`` by that path in its whole result (``"full"``); a name of the
+    same batch is left to the service."""
     if isinstance(value, str):
-        return ids.get(value[1:], value) if value.startswith("@") else value
+        if not value.startswith("@"):
+            return value
+        name, *path = value[1:].split(".")
+        found = ids.get(name)
+        if found is None or (path and isinstance(found, str)):
+            return value
+        for step in path:
+            found = found[int(step)] if isinstance(found, list) else found[step]
+        return found
     if isinstance(value, list):
         return [_resolved(item, ids) for item in value]
     if isinstance(value, dict):
