@@ -39,6 +39,19 @@ def calls(company: demo_data.Company) -> Counter[str]:
     )
 
 
+def customer_files(company: demo_data.Company) -> list[dict[str, Any]]:
+    """The customer files the company imports (``customers.import_customers``)."""
+    return [
+        file
+        for operation in company.operations("customers", "import_customers")
+        for file in operation["args"][0]["customers"]
+    ]
+
+
+def pools(company: demo_data.Company) -> list[dict[str, Any]]:
+    return [pool for file in customer_files(company) for pool in file["pools"]]
+
+
 def test_the_same_seed_gives_the_same_company_and_another_seed_another() -> None:
     first = json.dumps([stage.groups for stage in full_company().stages], sort_keys=True)
     again = json.dumps([stage.groups for stage in demo_data.company(2026, TODAY).stages], sort_keys=True)
@@ -50,13 +63,13 @@ def test_the_same_seed_gives_the_same_company_and_another_seed_another() -> None
 def test_a_real_shop_s_size() -> None:
     company = full_company()
     counted = calls(company)
-    assert counted["customers.create_customer"] == 1350
+    assert len(customer_files(company)) == 1350
     assert len(articles(company)) == 6500
     assert counted["inventory.create_article"] == len(demo_data.FIXED_ARTICLES)  # the rest imported in bulk
-    assert counted["customers.sign_contract"] == 300
-    assert counted["customers.create_pool"] >= 1350
-    assert counted["customers.install_equipment"] > 3 * 1350
-    assert counted["customers.record_analysis"] > 1000
+    assert sum(pool["contract"] is not None for pool in pools(company)) == 300
+    assert len(pools(company)) >= 1350
+    assert sum(len(pool["equipment"]) for pool in pools(company)) > 3 * 1350
+    assert sum(len(pool["analyses"]) for pool in pools(company)) > 1000
     assert counted["inventory.create_supplier"] == 12
     assert counted["sav.create_standard_service"] == 20
     assert counted["sav.create_technician"] == 3
@@ -106,18 +119,18 @@ def test_the_browser_tests_articles_and_logins_are_kept() -> None:
 
 
 def test_names_addresses_and_phones_are_french_and_unique_where_they_must_be() -> None:
-    customers = [op["args"][0] for op in full_company().operations("customers", "create_customer")]
+    customers = customer_files(full_company())
     phones = [phone["number"] for customer in customers for phone in customer["phones"]]
     assert all(re.fullmatch(r"0[1-9]( \d\d){4}", phone) for phone in phones)
     assert all(re.fullmatch(r"\d{5}", customer["billing_address"]["postcode"]) for customer in customers)
     emails = [email["address"] for customer in customers for email in customer["emails"]]
     assert len(emails) == len(set(emails))
-    serials = [op["args"][1]["serial_number"] for op in full_company().operations("customers", "install_equipment")]
+    serials = [piece["serial_number"] for pool in pools(full_company()) for piece in pool["equipment"]]
     assert len(serials) == len(set(serials))
 
 
 def test_equipment_install_dates_are_realistic() -> None:
-    pieces = [op["args"][1] for op in full_company().operations("customers", "install_equipment")]
+    pieces = [piece for pool in pools(full_company()) for piece in pool["equipment"]]
     installed = [date.fromisoformat(piece["installed_on"]) for piece in pieces]
     assert max(installed) < TODAY
     under_warranty = sum((TODAY - day).days < 700 for day in installed)
@@ -133,7 +146,7 @@ def test_the_empty_company_has_the_logins_and_the_eight_articles_only() -> None:
     plan = demo._only_fixed(demo_data.company(2026, TODAY, scale=0.0))
     counted = calls(plan)
     assert counted["inventory.create_article"] == 8
-    assert "customers.create_customer" not in counted
+    assert "customers.import_customers" not in counted
     assert len(plan.users) == 7
     assert "inventory.import_articles" not in counted
 

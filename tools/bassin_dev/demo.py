@@ -68,7 +68,7 @@ class DemoLogin:
 class Loaded:
     """What a load did: the ids the operations named, and how long each stage took."""
 
-    ids: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)  # an id, or a whole result (``"full"``)
     stages: dict[str, float] = field(default_factory=dict)
     operations: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -200,11 +200,20 @@ def _send(rpc: Any, service: str, batch: list[dict[str, Any]], loaded: Loaded, s
         loaded.operations += _records(batch)
 
 
-def _resolved(value: Any, ids: dict[str, str]) -> Any:
-    """``"@name"`` replaced by the id an earlier batch returned for ``name``; a path
-    (``"@name.sites.0.id"``) or a name of the same batch is left to the service."""
+def _resolved(value: Any, ids: dict[str, Any]) -> Any:
+    """``"@name"`` replaced by the id an earlier batch returned for ``name``, and
+    ``"@name.customers.3.id"`` by that path in its whole result (``"full"``); a name of the
+    same batch is left to the service."""
     if isinstance(value, str):
-        return ids.get(value[1:], value) if value.startswith("@") else value
+        if not value.startswith("@"):
+            return value
+        name, *path = value[1:].split(".")
+        found = ids.get(name)
+        if found is None or (path and isinstance(found, str)):
+            return value
+        for step in path:
+            found = found[int(step)] if isinstance(found, list) else found[step]
+        return found
     if isinstance(value, list):
         return [_resolved(item, ids) for item in value]
     if isinstance(value, dict):

@@ -26,6 +26,7 @@ from bassin_dev import demo_words as words
 
 PASSWORD = "bassin-demo-2026"
 SIZES = {"customers": 1350, "articles": 6500, "contracts": 300}
+IMPORT_CHUNK = 50  # customer files per import_customers: one transaction, one event
 PARIS = timezone(timedelta(hours=1))
 
 LOCATIONS = [
@@ -388,13 +389,13 @@ def _customer(draw: _Draw, index: int) -> dict[str, Any]:
     return customer
 
 
-def _pool(draw: _Draw, site_ref: str, built: int) -> dict[str, Any]:
+def _pool(draw: _Draw, site: int, built: int) -> dict[str, Any]:
     rng = draw.rng
     shape = rng.choice(POOL_SHAPES)
     length = rng.choice((6, 7, 8, 8, 9, 10, 11, 12))
     above = rng.random() < 0.1
     pool = {
-        "site_id": site_ref,
+        "site": site,
         "name": "Piscine" if not above else "Piscine hors-sol",
         "pool_type": "above_ground" if above else rng.choice(("in_ground",) * 5 + ("semi_buried",)),
         "shape": shape,
@@ -480,40 +481,48 @@ def _analysis(draw: _Draw, pool: dict[str, Any], when: datetime) -> dict[str, An
     return {key: value for key, value in values.items() if value is not None}
 
 
+def customer_ref(index: int, path: str = "id") -> str:
+    """The demo's customer number ``index`` (or ``path`` in its file: ``sites.0.id``), as
+    the ``import_customers`` that created it returned it."""
+    return f"@customers:{index // IMPORT_CHUNK}.customers.{index % IMPORT_CHUNK}.{path}"
+
+
 def _customers(draw: _Draw, stage: Stage, follow_up: Stage) -> None:
+    """The customers' files with their sites, pools, equipment, analyses and contracts: an
+    ``import_customers`` of ``IMPORT_CHUNK`` files at a time (customers' bulk use case, the
+    same rules as one RPC per record: ADR 0029)."""
     rng, today = draw.rng, draw.today
     total = draw.size("customers")
     contract_count = draw.size("contracts")
     contract_holders = set(rng.sample(range(total), min(contract_count, total)))
     ticket_holders: list[str] = []
     season_start = datetime.combine(date(today.year if today.month >= 5 else today.year - 1, 5, 1), time(9), PARIS)
+    files: list[dict[str, Any]] = []
     for index in range(total):
         customer = _customer(draw, index)
-        group = [op("create_customer", customer, name=f"cus:{index}")]
+        customer["pools"] = []
         for site_index in range(len(customer["sites"])):
             if site_index and rng.random() < 0.5:
                 continue
             built = rng.choice(range(1985, today.year))
-            pool = _pool(draw, f"@cus:{index}.sites.{site_index}.id", built)
-            pool_name = f"pool:{index}:{site_index}"
+            pool = _pool(draw, site_index, built)
             pieces = _equipment(draw, pool)
             del pool["_built"]
             # About one pool in 33 has a fault reported on one of its pieces: an open ticket.
             faulty = rng.randrange(len(pieces)) if site_index == 0 and rng.random() < 0.03 else None
-            group.append(op("create_pool", pool, name=pool_name))
-            for piece_index, piece in enumerate(pieces):
-                piece_name = f"eq:{index}:{site_index}:{piece_index}"
-                group.append(
-                    op("install_equipment", f"@{pool_name}", piece, name=piece_name if piece_index == faulty else None)
-                )
-                if piece_index == faulty:
-                    ticket_holders.append(piece_name)
+            if faulty is not None:
+                ticket_holders.append(customer_ref(index, f"pools.{len(customer['pools'])}.equipment.{faulty}.id"))
+            analyses = []
             for _ in range(rng.choice((0, 0, 1, 2, 3, 4))):
                 when = season_start + timedelta(days=rng.randrange(0, 150), hours=rng.randrange(0, 8))
-                group.append(op("record_analysis", f"@{pool_name}", _analysis(draw, pool, min(when, _now(today)))))
-            if site_index == 0 and index in contract_holders:
-                group.append(op("sign_contract", _contract(draw, f"@cus:{index}", f"@{pool_name}")))
-        stage.add("customers", *group)
+                analyses.append(_analysis(draw, pool, min(when, _now(today))))
+            contract = _contract(draw) if site_index == 0 and index in contract_holders else None
+            customer["pools"].append({**pool, "equipment": pieces, "analyses": analyses, "contract": contract})
+        files.append(customer)
+    for first in range(0, total, IMPORT_CHUNK):
+        chunk = files[first : first + IMPORT_CHUNK]
+        operation = op("import_customers", {"customers": chunk}, name=f"customers:{first // IMPORT_CHUNK}")
+        stage.add("customers", {**operation, "full": True, "records": _records(chunk)})
     _worksites(draw, follow_up, total)
     for holder in ticket_holders:
         fault = rng.choice(words.FAULTS)[1]
@@ -522,7 +531,7 @@ def _customers(draw: _Draw, stage: Stage, follow_up: Stage) -> None:
             op(
                 "open_ticket",
                 {
-                    "equipment_id": f"@{holder}",
+                    "equipment_id": holder,
                     "channel": rng.choice(("phone", "email", "shop")),
                     "priority": rng.choice(("normal", "normal", "urgent")),
                     "description": fault,
@@ -532,17 +541,21 @@ def _customers(draw: _Draw, stage: Stage, follow_up: Stage) -> None:
         )
 
 
+def _records(files: list[dict[str, Any]]) -> int:
+    """How many records customer files hold: each file, pool, piece, analysis, contract."""
+    pools = [pool for file in files for pool in file["pools"]]
+    return len(files) + sum(1 + len(p["equipment"]) + len(p["analyses"]) + bool(p["contract"]) for p in pools)
+
+
 def _now(today: date) -> datetime:
     return datetime.combine(today, time(8), PARIS)
 
 
-def _contract(draw: _Draw, customer: str, pool: str) -> dict[str, Any]:
+def _contract(draw: _Draw) -> dict[str, Any]:
     rng, today = draw.rng, draw.today
     formula, opening, closing, visits, products, price = rng.choice(words.CONTRACT_FORMULAS)
     starts = today - timedelta(days=rng.randrange(10, 360))
     return {
-        "customer_id": customer,
-        "pool_id": pool,
         "formula": formula,
         "includes_opening": opening,
         "includes_closing": closing,
@@ -566,8 +579,8 @@ def _worksites(draw: _Draw, stage: Stage, total: int) -> None:
         accepted = number < max(1, round(5 * draw.scale))
         length, width = rng.choice(((8, 4), (9, 4), (10, 5), (7, 3.5)))
         quote = {
-            "customer_id": f"@cus:{customer}",
-            "site_id": f"@site:{customer}",
+            "customer_id": customer_ref(customer),
+            "site_id": customer_ref(customer, "sites.0.id"),
             "kind": "construction",
             "valid_until": (today + timedelta(days=30)).isoformat(),
             "lines": [
@@ -597,11 +610,7 @@ def _worksites(draw: _Draw, stage: Stage, total: int) -> None:
             "promised_filling_date": (today + timedelta(days=rng.randrange(40, 120))).isoformat(),
         }
         name = f"quote:{number}"
-        group = [
-            op("get_customer", f"@cus:{customer}", name=f"site:{customer}"),
-            op("create_quote", {**quote, "site_id": f"@site:{customer}.sites.0.id"}, name=name),
-            op("send_quote", f"@{name}"),
-        ]
+        group = [op("create_quote", quote, name=name), op("send_quote", f"@{name}")]
         if accepted:
             group.append(op("accept_quote", f"@{name}"))
         stage.add("customers", *group)
@@ -628,7 +637,7 @@ def _billing(draw: _Draw, stage: Stage) -> None:
             }
         ]
         group = [
-            op("create_invoice", {"customer_id": f"@cus:{customer}", "lines": lines}, name=name),
+            op("create_invoice", {"customer_id": customer_ref(customer), "lines": lines}, name=name),
             op("check_invoice", f"@{name}"),
             op("issue_invoice", f"@{name}", name=f"{name}:issued"),
         ]
@@ -661,6 +670,6 @@ def _till(draw: _Draw, stage: Stage) -> None:
             payment = {"method": "cash", "amount": str((amount // 10 + 1) * 10)}
         sale: dict[str, Any] = {"location_id": "@loc:MAG", "lines": lines, "payments": [payment]}
         if rng.random() < 0.5:
-            sale["customer_id"] = f"@cus:{rng.randrange(total)}"
+            sale["customer_id"] = customer_ref(rng.randrange(total))
         group.append(op("record_sale", sale))
     stage.add("pos", *group)

@@ -369,6 +369,29 @@ CONTRACT_EXPIRING = EventSpec(
 )
 
 
+class CustomersImported(Schema):
+    customers = fields.List(fields.Nested(CustomerChanged), required=True)
+    equipment = fields.List(fields.Nested(EquipmentInstalled), required=True)
+    contracts = fields.List(fields.Nested(ContractEvent), required=True)
+    analyses = fields.List(fields.Nested(WaterAnalysisRecorded), required=True)
+
+
+CUSTOMERS_IMPORTED = EventSpec(
+    "customers_imported",
+    CustomersImported,
+    "Customer files were imported together (import_customers: the demo company, a migration): "
+    "what customer_created, equipment_installed, contract_signed and water_analysis_recorded "
+    "would each have carried, in one event instead of one per record. A consumer of those events "
+    "consumes this one too, applying each item as it applies the event it stands for (ADR 0029).",
+    example={
+        "customers": [CUSTOMER_EXAMPLE],
+        "equipment": [EQUIPMENT_EXAMPLE],
+        "contracts": [CONTRACT_EXAMPLE],
+        "analyses": [],
+    },
+)
+
+
 class EndOfLifeApproaching(Schema):
     equipment_id = fields.UUID(required=True)
     customer_id = fields.UUID(required=True)

@@ -923,3 +923,61 @@ class ErasureOutput(Schema):
 class RemovalInput(StrictSchema):
     removed_on = fields.Date(validate=PLAUSIBLE_DATES, required=True, metadata={"example": "2026-05-10"})
     reason = _text(200, "Robot hors service, non remplacé", required=True)
+
+
+# --- importing customer files in bulk (the demo company, a migration) ---------------------
+
+IMPORT_MAX_CUSTOMERS = 200  # per call: one transaction, one customers_imported event
+
+
+class ImportedContract(ContractInput):
+    """The pool's maintenance contract: its customer and pool are those it is given with."""
+
+    class Meta(ContractInput.Meta):
+        exclude = ("customer_id", "pool_id")
+
+
+class ImportedPool(PoolFields):
+    """A pool of the customer's site number ``site`` (0: the first), with its equipment,
+    its water analyses and its maintenance contract."""
+
+    site = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=19), metadata={"example": 0})
+    equipment = fields.List(fields.Nested(EquipmentInput), load_default=list, validate=validate.Length(max=50))
+    analyses = fields.List(fields.Nested(AnalysisInput), load_default=list, validate=validate.Length(max=100))
+    contract = fields.Nested(ImportedContract, load_default=None, allow_none=True)
+
+
+class ImportedCustomer(CustomerInput):
+    pools = fields.List(fields.Nested(ImportedPool), load_default=list, validate=validate.Length(max=20))
+
+
+class CustomersImport(StrictSchema):
+    """Customer files with their sites, pools, equipment, water analyses and contracts, each
+    checked by the rules of the RPC that creates it alone, written together."""
+
+    customers = fields.List(
+        fields.Nested(ImportedCustomer), required=True, validate=validate.Length(min=1, max=IMPORT_MAX_CUSTOMERS)
+    )
+
+
+class ImportedId(Schema):
+    id = fields.UUID(metadata={"example": EQUIPMENT})
+
+
+class ImportedPoolIds(Schema):
+    id = fields.UUID(metadata={"example": POOL})
+    equipment = fields.List(fields.Nested(ImportedId))
+    analyses = fields.List(fields.Nested(ImportedId))
+    contract_id = fields.UUID(allow_none=True, metadata={"example": CONTRACT})
+
+
+class ImportedCustomerIds(Schema):
+    id = fields.UUID(metadata={"example": CUSTOMER})
+    sites = fields.List(fields.Nested(ImportedId))
+    pools = fields.List(fields.Nested(ImportedPoolIds))
+
+
+class ImportOutput(Schema):
+    """The ids given, in the order of the import."""
+
+    customers = fields.List(fields.Nested(ImportedCustomerIds))

@@ -61,6 +61,10 @@ class CustomersService(BassinService):
     def portal_list_contracts(self, uow: UnitOfWork, page: dict[str, Any]) -> Any:
         return usecases.own_contracts(uow, page)
 
+    @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.CustomersImport, returns=schemas.ImportOutput, idempotent=True)
+    def import_customers(self, uow: UnitOfWork, customers: dict[str, Any]) -> Any:
+        return usecases.import_customers(uow, customers)
+
     # --- sites and timeline ------------------------------------------------------------
 
     @rpc(requires=MANAGE_CUSTOMERS, accepts=schemas.SiteInput, returns=schemas.SiteOutput, idempotent=True)

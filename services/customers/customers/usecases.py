@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -72,11 +74,15 @@ def create_customer(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
     uow.session.flush()
     for site in data["sites"]:
         uow.session.add(Site(customer_id=customer.id, **site))
-    _timeline(uow, customer.id, "created", f"Fiche créée ({domain.Source(customer.source).value}).")
+    _timeline(uow, customer.id, "created", created_text(customer))
     uow.session.flush()
     index_customer(uow, customer)
     uow.emit(events.CUSTOMER_CREATED, customer_event(customer))
     return customer_file(uow, customer)
+
+
+def created_text(customer: Customer) -> str:
+    return f"Fiche créée ({domain.Source(customer.source).value})."
 
 
 def update_customer(
@@ -238,14 +244,7 @@ def columns(row: Any) -> dict[str, Any]:
 def index_customer(uow: UnitOfWork, customer: Customer) -> None:
     """Write again the terms ``customer`` is found by (its equipment's serials stay)."""
     sites = uow.session.scalars(select(Site).where(Site.customer_id == customer.id)).all()
-    terms = domain.search_terms(
-        names=[customer.display_name, customer.company_name or "", customer.first_name or ""],
-        emails=[e["address"] for e in customer.emails],
-        phones=[p["number"] for p in customer.phones],
-        places=[customer.billing_city, customer.billing_postcode]
-        + [site.city for site in sites]
-        + [site.postcode for site in sites],
-    )
+    terms = customer_terms(customer, sites)
     uow.session.execute(
         delete(SearchTerm).where(SearchTerm.customer_id == customer.id, SearchTerm.equipment_id.is_(None))
     )
@@ -254,6 +253,18 @@ def index_customer(uow: UnitOfWork, customer: Customer) -> None:
     )
     uow.session.add_all(
         SearchTerm(customer_id=customer.id, term=term, sort_name=customer.sort_name) for term in sorted(terms)
+    )
+
+
+def customer_terms(customer: Customer, sites: Any) -> set[str]:
+    """The terms a customer is found by (its name, e-mails, phones, towns), serials aside."""
+    return domain.search_terms(
+        names=[customer.display_name, customer.company_name or "", customer.first_name or ""],
+        emails=[e["address"] for e in customer.emails],
+        phones=[p["number"] for p in customer.phones],
+        places=[customer.billing_city, customer.billing_postcode]
+        + [site.city for site in sites]
+        + [site.postcode for site in sites],
     )
 
 
@@ -383,8 +394,12 @@ def create_pool(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
     _set_pool_fields(pool, data)
     uow.session.add(pool)
     uow.session.flush()
-    _timeline(uow, customer.id, "pool", f"Bassin enregistré : {pool.name}, {pool.volume_m3} m³.", str(pool.id))
+    _timeline(uow, customer.id, "pool", pool_text(pool), str(pool.id))
     return pool_file(uow, pool)
+
+
+def pool_text(pool: Pool) -> str:
+    return f"Bassin enregistré : {pool.name}, {pool.volume_m3} m³."
 
 
 def update_pool(uow: UnitOfWork, pool_id: uuid.UUID, if_match: list[str], data: dict[str, Any]) -> dict[str, Any]:
@@ -444,17 +459,20 @@ def equipment_view(equipment: Equipment, today: date | None = None) -> dict[str,
     }
 
 
-def _new_equipment(uow: UnitOfWork, pool: Pool, data: dict[str, Any]) -> Equipment:
-    category = domain.Category(data["category"])
+def equipment_keys(data: dict[str, Any]) -> tuple[str, str | None]:
+    """The brand and serial number as compared: a serial is unique per brand in a company."""
     serial_key = domain.serial_term(data["serial_number"]) if data["serial_number"] else None
-    brand_key = domain.fold(data["brand"]).strip()
-    if serial_key and uow.session.scalar(
-        select(Equipment.id).where(Equipment.brand_key == brand_key, Equipment.serial_key == serial_key)
-    ):
-        raise ValidationFailed.field("serial_number", f"already registered for a {data['brand']} equipment")
+    return domain.fold(data["brand"]).strip(), serial_key
+
+
+def new_equipment_row(pool: Pool, data: dict[str, Any], company_lifetimes: dict[domain.Category, int]) -> Equipment:
+    """A new piece of equipment on ``pool``: its warranty and end of life from its install
+    date (``lifetimes``: the company's, over the trade's)."""
+    category = domain.Category(data["category"])
+    brand_key, serial_key = equipment_keys(data)
     warranty_months = data["warranty_months"] if data["warranty_months"] is not None else domain.DEFAULT_WARRANTY_MONTHS
-    years = data["lifetime_years"] or lifetimes(uow)[category]
-    equipment = Equipment(
+    years = data["lifetime_years"] or company_lifetimes[category]
+    return Equipment(
         id=uuid.uuid4(),
         customer_id=pool.customer_id,
         pool_id=pool.id,
@@ -473,6 +491,15 @@ def _new_equipment(uow: UnitOfWork, pool: Pool, data: dict[str, Any]) -> Equipme
         end_of_life_on=domain.end_of_life(data["installed_on"], category, {category: years}),
         status=domain.EquipmentStatus.IN_SERVICE.value,
     )
+
+
+def _new_equipment(uow: UnitOfWork, pool: Pool, data: dict[str, Any]) -> Equipment:
+    brand_key, serial_key = equipment_keys(data)
+    if serial_key and uow.session.scalar(
+        select(Equipment.id).where(Equipment.brand_key == brand_key, Equipment.serial_key == serial_key)
+    ):
+        raise ValidationFailed.field("serial_number", f"already registered for a {data['brand']} equipment")
+    equipment = new_equipment_row(pool, data, lifetimes(uow))
     uow.session.add(equipment)
     uow.session.flush()
     if serial_key:
@@ -483,16 +510,19 @@ def _new_equipment(uow: UnitOfWork, pool: Pool, data: dict[str, Any]) -> Equipme
     return equipment
 
 
-def _equipment_event(equipment: Equipment) -> dict[str, Any]:
+def equipment_text(equipment: Equipment) -> str:
+    return f"Équipement installé : {equipment.brand} {equipment.model}."
+
+
+def equipment_event(equipment: Equipment) -> dict[str, Any]:
     return {"equipment_id": equipment.id, **columns(equipment)}
 
 
 def install_equipment(uow: UnitOfWork, pool_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
     pool = pool_row(uow, pool_id)
     equipment = _new_equipment(uow, pool, data)
-    text = f"Équipement installé : {equipment.brand} {equipment.model}"
-    _timeline(uow, pool.customer_id, "equipment", text + ".", str(equipment.id))
-    uow.emit(events.EQUIPMENT_INSTALLED, _equipment_event(equipment))
+    _timeline(uow, pool.customer_id, "equipment", equipment_text(equipment), str(equipment.id))
+    uow.emit(events.EQUIPMENT_INSTALLED, equipment_event(equipment))
     return equipment_view(equipment)
 
 
@@ -519,7 +549,7 @@ def replace_equipment(uow: UnitOfWork, equipment_id: uuid.UUID, data: dict[str, 
     old.out_of_service_on = data["installed_on"]
     text = f"Équipement remplacé : {old.brand} {old.model} par {new.brand} {new.model}."
     _timeline(uow, pool.customer_id, "equipment", text, str(new.id))
-    uow.emit(events.EQUIPMENT_REPLACED, {**_equipment_event(new), "replaced_equipment_id": old.id})
+    uow.emit(events.EQUIPMENT_REPLACED, {**equipment_event(new), "replaced_equipment_id": old.id})
     return equipment_view(new)
 
 
@@ -622,7 +652,12 @@ def set_water_targets(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
 def pool_targets(uow: UnitOfWork, pool: Pool) -> dict[domain.Parameter, domain.Target]:
     """The trade's targets for the pool's coating and treatment, under the company's own
     (for any coating or treatment first, then the more specific ones)."""
-    rows = [r for r in _target_rows(uow) if r.coating in ("*", pool.coating) and r.treatment in ("*", pool.treatment)]
+    return targets_for(_target_rows(uow), pool)
+
+
+def targets_for(rows: list[WaterTarget], pool: Pool) -> dict[domain.Parameter, domain.Target]:
+    """``pool_targets`` from the company's target rows (all of them, read once)."""
+    rows = [r for r in rows if r.coating in ("*", pool.coating) and r.treatment in ("*", pool.treatment)]
     rows.sort(key=lambda r: (r.coating != "*") + (r.treatment != "*"))
     overrides = {domain.Parameter(r.parameter): domain.Target(r.low, r.high, r.aim) for r in rows}
     return domain.targets_for(domain.Coating(pool.coating), domain.Treatment(pool.treatment), overrides)
@@ -636,16 +671,33 @@ def record_analysis(uow: UnitOfWork, pool_id: uuid.UUID, data: dict[str, Any]) -
     """Assess the values against the pool's targets, compute the LSI and the doses of the
     company's products for the pool's volume; the previous analysis's problems come back."""
     pool = pool_row(uow, pool_id)
+    analysis = analysis_row(pool, data, pool_targets(uow, pool), water_products(uow), uow.context.user_id)
+    uow.session.add(analysis)
+    uow.session.flush()
+    _timeline(uow, pool.customer_id, "analysis", analysis_text(analysis), str(analysis.id))
+    uow.emit(events.WATER_ANALYSIS_RECORDED, analysis_event(analysis))
+    return analysis_view(uow, analysis)
+
+
+def analysis_row(
+    pool: Pool,
+    data: dict[str, Any],
+    targets: dict[domain.Parameter, domain.Target],
+    products: dict[domain.Role, domain.Product],
+    user_id: Any,
+) -> WaterAnalysis:
+    """A new analysis of ``pool``'s water, assessed against ``targets``, with the doses of
+    ``products`` (the company's) for the pool's volume."""
     measurements = {p: data[p.value] for p in domain.Parameter if data.get(p.value) is not None}
     treatment = domain.Treatment(pool.treatment)
-    assessment = domain.assess(measurements, pool_targets(uow, pool), treatment)
-    advice = domain.recommend(assessment, pool.volume_m3, water_products(uow))
-    analysis = WaterAnalysis(
+    assessment = domain.assess(measurements, targets, treatment)
+    advice = domain.recommend(assessment, pool.volume_m3, products)
+    return WaterAnalysis(
         id=uuid.uuid4(),
         customer_id=pool.customer_id,
         pool_id=pool.id,
         recorded_at=data["recorded_at"] or datetime.now(UTC),
-        recorded_by=uow.context.user_id,
+        recorded_by=user_id,
         source=data["source"],
         volume_m3=pool.volume_m3,
         readings=[
@@ -673,27 +725,26 @@ def record_analysis(uow: UnitOfWork, pool_id: uuid.UUID, data: dict[str, Any]) -
             for a in advice
         ],
     )
-    uow.session.add(analysis)
-    uow.session.flush()
-    summary = ", ".join(analysis.problems) or "eau équilibrée"
-    _timeline(uow, pool.customer_id, "analysis", f"Analyse d'eau : {summary}.", str(analysis.id))
-    uow.emit(
-        events.WATER_ANALYSIS_RECORDED,
-        {
-            "analysis_id": analysis.id,
-            "customer_id": analysis.customer_id,
-            "pool_id": analysis.pool_id,
-            "recorded_at": analysis.recorded_at,
-            "problems": analysis.problems,
-            "recommendation": [
-                {"article_id": a["article_id"], "quantity": a["quantity"], "unit": a["unit"]}
-                for a in analysis.recommendation
-                if a["article_id"] is not None
-            ],
-            "lsi": analysis.lsi,
-        },
-    )
-    return analysis_view(uow, analysis)
+
+
+def analysis_text(analysis: WaterAnalysis) -> str:
+    return f"Analyse d'eau : {', '.join(analysis.problems) or 'eau équilibrée'}."
+
+
+def analysis_event(analysis: WaterAnalysis) -> dict[str, Any]:
+    return {
+        "analysis_id": analysis.id,
+        "customer_id": analysis.customer_id,
+        "pool_id": analysis.pool_id,
+        "recorded_at": analysis.recorded_at,
+        "problems": analysis.problems,
+        "recommendation": [
+            {"article_id": a["article_id"], "quantity": a["quantity"], "unit": a["unit"]}
+            for a in analysis.recommendation
+            if a["article_id"] is not None
+        ],
+        "lsi": analysis.lsi,
+    }
 
 
 def _previous(uow: UnitOfWork, analysis: WaterAnalysis) -> WaterAnalysis | None:
@@ -1064,8 +1115,18 @@ def contract_view(contract: Contract, today: date | None = None) -> dict[str, An
     return {**columns(contract), "expiry_badge": domain.badge(contract.ends_on, today or date.today())}
 
 
-def _contract_event(contract: Contract) -> dict[str, Any]:
+def contract_event(contract: Contract) -> dict[str, Any]:
     return {"contract_id": contract.id, **columns(contract)}
+
+
+def contract_row_for(data: dict[str, Any]) -> Contract:
+    """A new active contract (its customer and pool checked by the caller)."""
+    domain.ContractTerm(data["starts_on"], data["ends_on"], data["tacit_renewal"])  # a period that ends after it starts
+    return Contract(id=uuid.uuid4(), status="active", **data)
+
+
+def contract_text(contract: Contract) -> str:
+    return f"Contrat d'entretien signé : {contract.formula}, du {contract.starts_on} au {contract.ends_on}."
 
 
 def sign_contract(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
@@ -1074,13 +1135,11 @@ def sign_contract(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
         pool = uow.session.scalar(select(Pool).where(Pool.id == data["pool_id"], Pool.customer_id == customer.id))
         if pool is None:
             raise ValidationFailed.field("pool_id", "not a pool of this customer")
-    domain.ContractTerm(data["starts_on"], data["ends_on"], data["tacit_renewal"])  # a period that ends after it starts
-    contract = Contract(id=uuid.uuid4(), status="active", **data)
+    contract = contract_row_for(data)
     uow.session.add(contract)
     uow.session.flush()
-    text = f"Contrat d'entretien signé : {contract.formula}, du {contract.starts_on} au {contract.ends_on}."
-    _timeline(uow, customer.id, "contract", text, str(contract.id))
-    uow.emit(events.CONTRACT_SIGNED, _contract_event(contract))
+    _timeline(uow, customer.id, "contract", contract_text(contract), str(contract.id))
+    uow.emit(events.CONTRACT_SIGNED, contract_event(contract))
     return contract_view(contract)
 
 
@@ -1147,7 +1206,7 @@ def daily_scan(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, int]:
             and contract.expiry_notified_for != contract.ends_on
         ):
             contract.expiry_notified_for = contract.ends_on
-            uow.emit(events.CONTRACT_EXPIRING, _contract_event(contract))
+            uow.emit(events.CONTRACT_EXPIRING, contract_event(contract))
             counts["contracts_expiring"] += 1
     due = uow.session.scalars(
         select(Equipment)
@@ -1397,3 +1456,147 @@ def record_intervention(uow: UnitOfWork, intervention: dict[str, Any]) -> None:
             except ValidationFailed:
                 note = f"Remplacement de {equipment.brand} {equipment.model} non repris : n° de série déjà connu."
                 _timeline(uow, customer.id, "equipment", note, reference)
+
+
+# --- importing customer files in bulk ----------------------------------------------------
+
+
+@contextmanager
+def _at(path: str) -> Iterator[None]:
+    """A rule refused inside an imported record: its fields named from the import's root."""
+    try:
+        yield
+    except ValidationFailed as refused:
+        raise ValidationFailed.of({f"{path}.{field}": messages for field, messages in refused.errors.items()}) from None
+
+
+def import_customers(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
+    """Customer files with their sites, pools, equipment, water analyses and maintenance
+    contracts, written together: each record is built and checked by what its own use case
+    applies (``create_customer``, ``create_pool``, ``install_equipment``,
+    ``record_analysis``, ``sign_contract``: the same row builders and domain rules), but the
+    company's settings are read once, the rows written in a few multi-row statements, and
+    one ``customers_imported`` event carries what those use cases' events would have. Any
+    refusal refuses the whole import, naming the record (``customers[3].pools[0].width_m``)."""
+    files = data["customers"]
+    if any(pool["analyses"] for file in files for pool in file["pools"]):
+        uow.context.require(RECORD_WATER_ANALYSES)
+    _check_serials(uow, files)
+    company_lifetimes, target_rows, products = lifetimes(uow), _target_rows(uow), water_products(uow)
+    customers: list[Customer] = []
+    sites: list[Site] = []
+    pools: list[Pool] = []
+    later: list[Any] = []  # equipment, analyses, contracts: written once their pools are
+    entries: list[tuple[uuid.UUID, str, str, str | None]] = []
+    published: dict[str, list[dict[str, Any]]] = {"customers": [], "equipment": [], "contracts": [], "analyses": []}
+    ids: list[dict[str, Any]] = []
+    for index, file in enumerate(files):
+        customer = Customer(id=uuid.uuid4(), version=1)
+        with _at(f"customers[{index}]"):
+            _set_fields(customer, file)
+        own_sites = [Site(id=uuid.uuid4(), customer_id=customer.id, **site) for site in file["sites"]]
+        customers.append(customer)
+        sites.extend(own_sites)
+        entries.append((customer.id, "created", created_text(customer), None))
+        published["customers"].append(customer_event(customer))
+        pool_ids = []
+        for number, pool_data in enumerate(file["pools"]):
+            path = f"customers[{index}].pools[{number}]"
+            if pool_data["site"] >= len(own_sites):
+                raise ValidationFailed.field(f"{path}.site", "no such site in this customer's sites")
+            pool = Pool(id=uuid.uuid4(), customer_id=customer.id, site_id=own_sites[pool_data["site"]].id, version=1)
+            with _at(path):
+                _set_pool_fields(pool, pool_data)
+            pools.append(pool)
+            entries.append((customer.id, "pool", pool_text(pool), str(pool.id)))
+            equipment = [new_equipment_row(pool, piece, company_lifetimes) for piece in pool_data["equipment"]]
+            for piece in equipment:
+                entries.append((customer.id, "equipment", equipment_text(piece), str(piece.id)))
+                published["equipment"].append(equipment_event(piece))
+            targets = targets_for(target_rows, pool)
+            analyses = []
+            for analysis_number, values in enumerate(pool_data["analyses"]):
+                with _at(f"{path}.analyses[{analysis_number}]"):
+                    analyses.append(analysis_row(pool, values, targets, products, uow.context.user_id))
+            for analysis in analyses:
+                entries.append((customer.id, "analysis", analysis_text(analysis), str(analysis.id)))
+                published["analyses"].append(analysis_event(analysis))
+            contract = None
+            if pool_data["contract"] is not None:
+                with _at(f"{path}.contract"):
+                    contract = contract_row_for(
+                        {**pool_data["contract"], "customer_id": customer.id, "pool_id": pool.id}
+                    )
+                entries.append((customer.id, "contract", contract_text(contract), str(contract.id)))
+                published["contracts"].append(contract_event(contract))
+            later.extend([*equipment, *analyses, *([contract] if contract else [])])
+            pool_ids.append(
+                {
+                    "id": pool.id,
+                    "equipment": [{"id": piece.id} for piece in equipment],
+                    "analyses": [{"id": analysis.id} for analysis in analyses],
+                    "contract_id": contract.id if contract else None,
+                }
+            )
+        ids.append({"id": customer.id, "sites": [{"id": site.id} for site in own_sites], "pools": pool_ids})
+    _write_imported(uow, customers, sites, pools, later, entries)
+    uow.emit(events.CUSTOMERS_IMPORTED, published)
+    return {"customers": ids}
+
+
+def _check_serials(uow: UnitOfWork, files: list[dict[str, Any]]) -> None:
+    """``install_equipment``'s rule, for a whole import at once: a serial number is unique
+    per brand in the company — among the imported pieces and those already registered."""
+    seen: dict[tuple[str, str], str] = {}
+    for index, file in enumerate(files):
+        for number, pool in enumerate(file["pools"]):
+            for piece_number, piece in enumerate(pool["equipment"]):
+                brand_key, serial_key = equipment_keys(piece)
+                if serial_key is None:
+                    continue
+                path = f"customers[{index}].pools[{number}].equipment[{piece_number}].serial_number"
+                if (brand_key, serial_key) in seen:
+                    raise ValidationFailed.field(path, f"given twice for a {piece['brand']} equipment")
+                seen[(brand_key, serial_key)] = path
+    if not seen:
+        return
+    registered = uow.session.execute(
+        select(Equipment.brand_key, Equipment.serial_key).where(Equipment.serial_key.in_({s for _, s in seen}))
+    )
+    for brand_key, serial_key in registered:
+        if path := seen.get((brand_key, serial_key)):
+            raise ValidationFailed.field(path, "already registered for an equipment of this brand")
+
+
+def _write_imported(
+    uow: UnitOfWork,
+    customers: list[Customer],
+    sites: list[Site],
+    pools: list[Pool],
+    later: list[Any],
+    entries: list[tuple[uuid.UUID, str, str, str | None]],
+) -> None:
+    """The rows, parents first: each flush writes one kind of row in multi-row INSERTs."""
+    for rows in (customers, sites, pools, later):
+        uow.session.add_all(rows)
+        uow.session.flush()
+    sort_names = {customer.id: customer.sort_name for customer in customers}
+    sites_of: dict[uuid.UUID, list[Site]] = {}
+    for site in sites:
+        sites_of.setdefault(site.customer_id, []).append(site)
+    terms = [
+        SearchTerm(customer_id=customer.id, term=term, sort_name=customer.sort_name)
+        for customer in customers
+        for term in sorted(customer_terms(customer, sites_of.get(customer.id, [])))
+    ]
+    terms += [
+        SearchTerm(
+            customer_id=row.customer_id, term=row.serial_key, sort_name=sort_names[row.customer_id], equipment_id=row.id
+        )
+        for row in later
+        if isinstance(row, Equipment) and row.serial_key
+    ]
+    for customer_id, kind, text, reference in entries:
+        _timeline(uow, customer_id, kind, text, reference)
+    uow.session.add_all(terms)
+    uow.session.flush()

@@ -48,6 +48,14 @@ class ContractView(EventView):
     tacit_renewal = fields.Boolean(load_default=None, allow_none=True)
 
 
+class CustomersImportedView(EventView):
+    """customers' ``customers_imported``: customers and contracts, each as its own event
+    (``customer_created``, ``contract_signed``) says it."""
+
+    customers = fields.List(fields.Nested(CustomerView), required=True)
+    contracts = fields.List(fields.Nested(ContractView), required=True)
+
+
 class FirstContactView(EventView):
     lead_id = _id()
     customer_id = _id()
@@ -155,6 +163,7 @@ CONSUMED: tuple[tuple[str, str, type[EventView]], ...] = (
     ("customers", "customer_updated", CustomerView),
     ("customers", "contract_signed", ContractView),
     ("customers", "contract_expiring", ContractView),
+    ("customers", "customers_imported", CustomersImportedView),
     ("customers", "first_contact_recorded", FirstContactView),
     ("customers", "quote_sent", QuoteSentView),
     ("customers", "equipment_end_of_life_approaching", EndOfLifeView),

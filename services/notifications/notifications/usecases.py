@@ -74,9 +74,12 @@ def on_event(uow: UnitOfWork, data: dict[str, Any], *, event: Event) -> None:
     ensure_company(uow)
     kind = event.event_type
     if kind in ("customer_created", "customer_updated"):
-        _keep_customer(uow, data)
+        _keep_customers(uow, [data])
     elif kind in ("contract_signed", "contract_expiring"):
-        _keep_contract(uow, data)
+        _keep_contracts(uow, [data])
+    elif kind == "customers_imported":  # customer_created and contract_signed, many at once
+        _keep_customers(uow, data["customers"])
+        _keep_contracts(uow, data["contracts"])
     elif kind in domain.CANCELLERS:
         cancel_pending(uow, kind, data)
     elif kind in partners.SHARED:
@@ -87,28 +90,34 @@ def on_event(uow: UnitOfWork, data: dict[str, Any], *, event: Event) -> None:
         apply_rules(uow, kind, data, event.event_id, today())
 
 
-def _keep_customer(uow: UnitOfWork, data: Mapping[str, Any]) -> None:
-    consent = data.get("consent") or {}
-    values = {
-        "display_name": data["display_name"],
-        "email": data.get("email"),
-        "phone": data.get("phone"),
-        "consent_email": bool(consent.get("email")),
-        "consent_sms": bool(consent.get("sms")),
-    }
-    uow.session.execute(
-        insert(Customer)
-        .values(id=data["customer_id"], tenant_id=uow.tenant_id, **values)
-        .on_conflict_do_update(index_elements=["id"], set_=values, where=Customer.tenant_id == uow.tenant_id)
-    )
+def _keep_customers(uow: UnitOfWork, customers: list[Mapping[str, Any]]) -> None:
+    rows = [
+        {
+            "id": data["customer_id"],
+            "display_name": data["display_name"],
+            "email": data.get("email"),
+            "phone": data.get("phone"),
+            "consent_email": bool((data.get("consent") or {}).get("email")),
+            "consent_sms": bool((data.get("consent") or {}).get("sms")),
+        }
+        for data in customers
+    ]
+    _upsert(uow, Customer, rows)
 
 
-def _keep_contract(uow: UnitOfWork, data: Mapping[str, Any]) -> None:
-    values = {k: data[k] for k in ("customer_id", "formula", "starts_on", "ends_on")}
+def _keep_contracts(uow: UnitOfWork, contracts: list[Mapping[str, Any]]) -> None:
+    columns = ("customer_id", "formula", "starts_on", "ends_on")
+    _upsert(uow, Contract, [{"id": data["contract_id"], **{k: data[k] for k in columns}} for data in contracts])
+
+
+def _upsert(uow: UnitOfWork, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Copies kept as they are now, in one statement (none of another company's overwritten)."""
+    if not rows:
+        return
+    statement = insert(model).values([{**row, "tenant_id": uow.tenant_id} for row in rows])
+    changed = {key: statement.excluded[key] for key in rows[0] if key != "id"}
     uow.session.execute(
-        insert(Contract)
-        .values(id=data["contract_id"], tenant_id=uow.tenant_id, **values)
-        .on_conflict_do_update(index_elements=["id"], set_=values, where=Contract.tenant_id == uow.tenant_id)
+        statement.on_conflict_do_update(index_elements=["id"], set_=changed, where=model.tenant_id == uow.tenant_id)
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bassin_common.events import Event
 from notifications import delivery, usecases
-from notifications.models import Action, Delivery, DeliveryAttempt
+from notifications.models import Action, Contract, Customer, Delivery, DeliveryAttempt
 
 DAY = date(2026, 5, 4)
 
@@ -147,3 +147,24 @@ def test_the_liner_to_order_when_the_structure_starts_is_one_office_action_namin
         "materials_order_due",
     )
     assert action.link == f"/worksites/projects/{due['project_id']}"
+
+
+def test_an_import_of_customers_keeps_their_copies_and_contracts_as_their_own_events_would(uow) -> None:
+    known = customer(uow, consent=False)
+    new, contract = str(uuid.uuid4()), str(uuid.uuid4())
+    people = [
+        {"customer_id": known, "display_name": "M. Durand", "email": "durand@example.fr", "consent": {"email": True}},
+        {"customer_id": new, "display_name": "Mme Fabre", "email": None, "phone": "0612345678", "consent": {}},
+    ]
+    term = {"formula": "Sérénité", "starts_on": "2026-04-01", "ends_on": "2027-03-31"}
+    receive(
+        uow,
+        "customers_imported",
+        {"customers": people, "contracts": [{"contract_id": contract, "customer_id": new, **term}]},
+    )
+    with uow() as work:
+        copies = {str(c.id): c for c in work.session.scalars(select(Customer))}
+        assert (copies[known].email, copies[known].consent_email) == ("durand@example.fr", True)  # brought up to date
+        assert (copies[new].display_name, copies[new].phone) == ("Mme Fabre", "0612345678")
+        assert str(work.session.scalar(select(Contract.customer_id))) == new
+        assert work.session.scalar(select(func.count()).select_from(Action)) == 0  # copies only: no rule fires

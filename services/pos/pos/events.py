@@ -281,6 +281,12 @@ class CustomerView(EventView):
     vat_number = fields.String(load_default=None, allow_none=True)
 
 
+class CustomersImportedView(EventView):
+    """customers' ``customers_imported``: the customer files, each as ``customer_created`` says it."""
+
+    customers = fields.List(fields.Nested(CustomerView), required=True)
+
+
 class LocationCreatedView(EventView):
     """A location; the till keeps those of kind ``shop``."""
 

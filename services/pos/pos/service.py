@@ -198,6 +198,9 @@ class PosService(BassinService):
     )
     on_customer_created = consume("customers", "customer_created", events.CustomerView, usecases.keep_customer)
     on_customer_updated = consume("customers", "customer_updated", events.CustomerView, usecases.keep_customer)
+    on_customers_imported = consume(
+        "customers", "customers_imported", events.CustomersImportedView, usecases.keep_imported_customers
+    )
     on_task_completed = consume("worksites", "task_completed", events.TaskCompletedView, invoices.draft_payment_request)
     on_intervention_completed = consume(
         "sav", "intervention_completed", events.InterventionCompletedView, invoices.draft_intervention_invoice

@@ -439,6 +439,12 @@ def keep_customer(uow: UnitOfWork, customer: dict[str, Any]) -> CustomerCopy:
     return _keep(uow, CustomerCopy, CustomerCopy.customer_id, customer["customer_id"], copy)
 
 
+def keep_imported_customers(uow: UnitOfWork, data: dict[str, Any]) -> None:
+    """customers_imported: each customer file kept as its ``customer_created`` would be."""
+    for customer in data["customers"]:
+        keep_customer(uow, customer)
+
+
 def keep_shop(uow: UnitOfWork, location: dict[str, Any]) -> Shop | None:
     """A location: the till keeps it, created or brought up to date, if it is a shop."""
     if location["kind"] != "shop":

@@ -234,6 +234,15 @@ class ContractSignedView(EventView):
     tacit_renewal = fields.Boolean(load_default=False)
 
 
+class CustomersImportedView(EventView):
+    """customers' ``customers_imported``: customers, equipment and contracts, each as its
+    own event (``customer_created``, ``equipment_installed``, ``contract_signed``) says it."""
+
+    customers = fields.List(fields.Nested(CustomerView), required=True)
+    equipment = fields.List(fields.Nested(EquipmentInstalledView), required=True)
+    contracts = fields.List(fields.Nested(ContractSignedView), required=True)
+
+
 class HandedOverEquipment(EventView):
     serial_number = fields.String(load_default=None, allow_none=True)
 

@@ -248,6 +248,9 @@ class SavService(BassinService):
         "customers", "equipment_replaced", events.EquipmentReplacedView, usecases.keep_replaced_equipment
     )
     on_contract_signed = consume("customers", "contract_signed", events.ContractSignedView, usecases.keep_contract)
+    on_customers_imported = consume(
+        "customers", "customers_imported", events.CustomersImportedView, usecases.keep_imported
+    )
     on_project_completed = consume(
         "worksites", "project_completed", events.ProjectCompletedView, usecases.keep_handover
     )

@@ -108,6 +108,17 @@ def keep_contract(uow: UnitOfWork, data: dict[str, Any]) -> Contract:
     return contract
 
 
+def keep_imported(uow: UnitOfWork, data: dict[str, Any]) -> None:
+    """customers_imported: each customer, piece of equipment and contract kept as its own
+    event would keep it."""
+    for customer in data["customers"]:
+        keep_customer(uow, customer)
+    for equipment in data["equipment"]:
+        keep_equipment(uow, equipment)
+    for contract in data["contracts"]:
+        keep_contract(uow, contract)
+
+
 def keep_handover(uow: UnitOfWork, data: dict[str, Any]) -> Handover:
     handover = uow.session.get(Handover, data["project_id"]) or Handover(project_id=data["project_id"])
     handover.customer_id = data["customer_id"]

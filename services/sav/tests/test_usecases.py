@@ -17,7 +17,7 @@ from bassin_common.errors import Conflict, NotFound, PreconditionFailed, Validat
 from bassin_common.events import Event
 from bassin_common.schemas import load_or_reject
 from sav import domain, events, schemas, usecases
-from sav.models import Customer, Equipment, Intervention, Ticket, WarrantyReturn
+from sav.models import Contract, Customer, Equipment, Intervention, Ticket, WarrantyReturn
 
 TODAY = datetime.now(UTC).astimezone(domain.TIMEZONE).date()
 SIGNATURE = (
@@ -128,6 +128,32 @@ def test_local_copies_are_kept_once_and_updated_in_place(uow: Any, file: File) -
         customer = work.session.get(Customer, file.customer)
         assert (customer.display_name, customer.email, customer.email_consent) == ("M. et Mme Durand", None, True)
         assert work.session.scalar(select(func.count()).select_from(Equipment)) == 2
+
+
+def test_an_import_of_customers_is_copied_as_its_records_events_would_be(uow: Any) -> None:
+    customer, pool, contract = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    pump = equipment_event(customer, pool, "pump", "Pentair", "PMP-1", TODAY - timedelta(days=10), TODAY)
+    imported = {
+        "customers": [{**customer_event(customer), "customer_id": str(customer)}],
+        "equipment": [{k: str(v) if v is not None else None for k, v in pump.items()}],
+        "contracts": [
+            {
+                "contract_id": str(contract),
+                "customer_id": str(customer),
+                "formula": "Sérénité",
+                "starts_on": "2026-04-01",
+                "ends_on": "2027-03-31",
+                "tacit_renewal": True,
+            }
+        ],
+        "analyses": [],  # not read here
+    }
+    with uow() as work:
+        usecases.keep_imported(work, events.CustomersImportedView().load(imported))
+    with uow() as work:
+        assert work.session.get(Customer, customer).display_name == "Mme Durand"
+        assert work.session.get(Equipment, pump["equipment_id"]).warranty_ends_on == TODAY
+        assert work.session.get(Contract, contract).ends_on == date(2027, 3, 31)
 
 
 def test_a_replaced_equipment_points_to_its_successor_and_its_serial_opens_no_ticket(uow: Any, file: File) -> None:

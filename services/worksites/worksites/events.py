@@ -326,3 +326,9 @@ class CustomerView(EventView):
     customer_id = fields.UUID(required=True)
     display_name = fields.String(required=True)
     billing_address = fields.Nested(AddressView, load_default=dict)
+
+
+class CustomersImportedView(EventView):
+    """customers' ``customers_imported``: the customer files, each as ``customer_created`` says it."""
+
+    customers = fields.List(fields.Nested(CustomerView), required=True)

@@ -168,3 +168,6 @@ class WorksitesService(BassinService):
     )
     on_customer_created = consume("customers", "customer_created", events.CustomerView, usecases.remember_customer)
     on_customer_updated = consume("customers", "customer_updated", events.CustomerView, usecases.remember_customer)
+    on_customers_imported = consume(
+        "customers", "customers_imported", events.CustomersImportedView, usecases.remember_imported_customers
+    )

@@ -86,14 +86,30 @@ def remember_location(uow: UnitOfWork, location: dict[str, Any]) -> None:
 
 def remember_customer(uow: UnitOfWork, customer: dict[str, Any]) -> None:
     """Keep the customer's name and address current (created or updated, in any order)."""
-    address = {k: v or "" for k, v in customer["billing_address"].items()}
+    _remember_customers(uow, [customer])
+
+
+def remember_imported_customers(uow: UnitOfWork, data: dict[str, Any]) -> None:
+    """customers_imported: each customer remembered as its ``customer_created`` would be."""
+    _remember_customers(uow, data["customers"])
+
+
+def _remember_customers(uow: UnitOfWork, customers: list[dict[str, Any]]) -> None:
+    """The customers' names and addresses, in one statement."""
+    rows = [
+        {
+            "id": customer["customer_id"],
+            "tenant_id": uow.tenant_id,
+            "display_name": customer["display_name"],
+            "address": {k: v or "" for k, v in customer["billing_address"].items()},
+        }
+        for customer in customers
+    ]
+    statement = insert(KnownCustomer).values(rows)
     uow.session.execute(
-        insert(KnownCustomer)
-        .values(
-            id=customer["customer_id"], tenant_id=uow.tenant_id, display_name=customer["display_name"], address=address
-        )
-        .on_conflict_do_update(
-            index_elements=["id"], set_={"display_name": customer["display_name"], "address": address}
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"display_name": statement.excluded.display_name, "address": statement.excluded.address},
         )
     )
 
