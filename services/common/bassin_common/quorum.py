@@ -240,7 +240,6 @@ def migrate_queue(
                 channel.queue_delete(name, if_unused=True, if_empty=True)
             except PreconditionFailed as refused:
                 raise MigrationBlocked(f"{name} could not be replaced ({refused}): run it again") from None
-            channel = connection.channel()  # after a refusal, the broker has closed the channel
         wanted(channel).declare()
         for binding in bindings:
             channel.queue_bind(name, binding.exchange.name, binding.routing_key)
