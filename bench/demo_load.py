@@ -16,6 +16,11 @@ runs it, and reports:
   wall times depend on what else the shared machine runs (the load average is printed).
 
 RabbitMQ's own CPU is not counted: its one process serves every engineer's vhost.
+
+``--only inventory`` starts Bassin without the demo and loads, from this process, only
+those services' operations of the demo company (here the catalogue; the other services
+still apply its events): a part of the load measured alone, its times and CPU counted
+from the load's start. (The till and invoices name customers: pos needs customers too.)
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ IDLE_CPU = 0.03  # CPU-seconds per half-second sample below which a process is i
 
 
 def cpu_seconds(pid: int) -> float | None:
+    """The process's CPU time so far, its threads' (exited ones too); None once it is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -116,6 +122,21 @@ class Sampler:
         return dict(by_name)
 
 
+def load_only(services: list[str], scale: float) -> int:
+    """The operations of ``services`` in the demo company, loaded as the demo loads them."""
+    from bassin_common.config import load_settings
+    from bassin_dev import demo, demo_data
+
+    plan = demo_data.company(demo.DEMO_SEED, scale=scale, slug="piscines-bench")
+    plan.stages = [
+        demo_data.Stage(stage.name, {s: g for s, g in stage.groups.items() if s in services}, stage.settle)
+        for stage in plan.stages
+    ]
+    loaded = demo.load_company(load_settings(), plan)
+    assert loaded is not None
+    return loaded.operations
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -143,6 +164,12 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the databases and the vhost")
     parser.add_argument("--log", default="/tmp/bench_demo_load.log", help="the command's output")
     parser.add_argument(
+        "--only",
+        default="",
+        help="load only these services' operations of the demo (inventory: the catalogue), from this "
+        "process into ./bassin start --no-demo; timed from the load's start",
+    )
+    parser.add_argument(
         "--workers", default="4", help="BASSIN_MAX_WORKERS: each service's database pool (PostgreSQL is shared)"
     )
     args = parser.parse_args()
@@ -163,7 +190,8 @@ def main() -> int:
     print(f"load average before: {os.getloadavg()}")
     started = time.monotonic()
     process = subprocess.Popen(
-        [str(REPO / "bassin"), "start", "--port", str(free_port()), "--scale", args.scale],
+        [str(REPO / "bassin"), "start", "--port", str(free_port()), "--scale", args.scale]
+        + (["--no-demo"] if args.only else []),
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -196,6 +224,12 @@ def main() -> int:
         if ready_at is None:
             print("".join(output[-60:]))
             return 1
+        if args.only:
+            os.environ.update(env)
+            at_start = sampler.totals()
+            started = time.monotonic()
+            print(f"  {load_only(args.only.split(','), float(args.scale))} records loaded")
+            ready_at = time.monotonic()
         while time.monotonic() - sampler.last_busy < QUIET_SECONDS:
             loads.append(os.getloadavg()[0])
             time.sleep(0.5)
@@ -222,6 +256,8 @@ def main() -> int:
         f"  load average during the run: min {min(loads):.1f}, max {max(loads):.1f}, mean {sum(loads) / len(loads):.1f}"
     )
     totals = sampler.totals()
+    if args.only:  # the load's CPU only, not the start's
+        totals = {name: seconds - at_start.get(name, 0.0) for name, seconds in totals.items()}
     print(f"  CPU-seconds by process (total {sum(totals.values()):.1f}; RabbitMQ not counted):")
     for name, seconds in sorted(totals.items(), key=lambda item: -item[1]):
         print(f"    {name:28s} {seconds:7.1f}")
