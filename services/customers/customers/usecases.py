@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, func, literal, select, tuple_, union, update
+from sqlalchemy import and_, delete, func, insert, literal, select, tuple_, union, update
 
 from bassin_common.copies import keep_copies
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
@@ -1576,27 +1576,40 @@ def _write_imported(
     later: list[Any],
     entries: list[tuple[uuid.UUID, str, str, str | None]],
 ) -> None:
-    """The rows, parents first: each flush writes one kind of row in multi-row INSERTs."""
+    """The rows, parents first: each flush writes one kind of row in one ``executemany``.
+    Their creation time is the transaction's, as the columns' default would give it: given
+    here, it needs no ``RETURNING`` (which would turn the statement into big multi-row
+    INSERTs that the driver parses again, page by page)."""
+    now = uow.session.scalar(select(func.now()))
+    for customer in customers:
+        customer.created_at = customer.updated_at = now
     for rows in (customers, sites, pools, later):
+        for row in rows:
+            if not isinstance(row, (Customer, WaterAnalysis)):
+                row.created_at = now
         uow.session.add_all(rows)
         uow.session.flush()
+    for customer_id, kind, text, reference in entries:
+        _timeline(uow, customer_id, kind, text, reference).at = now
+    uow.session.flush()
     sort_names = {customer.id: customer.sort_name for customer in customers}
     sites_of: dict[uuid.UUID, list[Site]] = {}
     for site in sites:
         sites_of.setdefault(site.customer_id, []).append(site)
     terms = [
-        SearchTerm(customer_id=customer.id, term=term, sort_name=customer.sort_name)
+        {"customer_id": customer.id, "term": term, "sort_name": customer.sort_name, "equipment_id": None}
         for customer in customers
         for term in sorted(customer_terms(customer, sites_of.get(customer.id, [])))
     ]
     terms += [
-        SearchTerm(
-            customer_id=row.customer_id, term=row.serial_key, sort_name=sort_names[row.customer_id], equipment_id=row.id
-        )
+        {
+            "customer_id": row.customer_id,
+            "term": row.serial_key,
+            "sort_name": sort_names[row.customer_id],
+            "equipment_id": row.id,
+        }
         for row in later
         if isinstance(row, Equipment) and row.serial_key
     ]
-    for customer_id, kind, text, reference in entries:
-        _timeline(uow, customer_id, kind, text, reference)
-    uow.session.add_all(terms)
-    uow.session.flush()
+    # Their ids are the database's: written as rows, not objects, they need no RETURNING.
+    uow.session.execute(insert(SearchTerm.__table__), [{**term, "tenant_id": uow.tenant_id} for term in terms])

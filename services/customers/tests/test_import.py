@@ -106,6 +106,7 @@ def test_an_import_writes_what_the_use_cases_write_one_by_one(uow, helene, find)
     assert contract["customer_id"] == ids["id"] and contract["pool_id"] == pool_ids["id"]
     assert kinds == ["analysis", "contract", "created", "equipment", "pool"]
     assert find("HAY-2021-000043") == ["DURAND Hélène"]
+    assert find("helene saint-chaptes") == ["DURAND Hélène", "DURAND Hélène"]  # by name and site's town
 
     (event,) = emitted
     assert event.event_type == "customers_imported"

@@ -434,15 +434,29 @@ def keep_articles(uow: UnitOfWork, imported: dict[str, Any]) -> None:
 
 def keep_customer(uow: UnitOfWork, customer: dict[str, Any]) -> CustomerCopy:
     """The till's copy of a customer file (to attach a sale to it, sell on its account)."""
+    return _keep(uow, CustomerCopy, CustomerCopy.customer_id, customer["customer_id"], _customer_copy(customer))
+
+
+def _customer_copy(customer: dict[str, Any]) -> dict[str, Any]:
     kept = ("customer_id", "kind", "display_name", "email", "billing_address", "siren", "vat_number")
-    copy = {key: customer.get(key) for key in kept}
-    return _keep(uow, CustomerCopy, CustomerCopy.customer_id, customer["customer_id"], copy)
+    return {key: customer.get(key) for key in kept}
 
 
 def keep_imported_customers(uow: UnitOfWork, data: dict[str, Any]) -> None:
-    """customers_imported: each customer file kept as its ``customer_created`` would be."""
-    for customer in data["customers"]:
-        keep_customer(uow, customer)
+    """customers_imported: each customer file kept as its ``customer_created`` would keep
+    it — those kept already read in one query, the new ones written together."""
+    copies = [_customer_copy(customer) for customer in data["customers"]]
+    ids = [copy["customer_id"] for copy in copies]
+    known = {
+        row.customer_id: row
+        for row in uow.session.scalars(select(CustomerCopy).where(CustomerCopy.customer_id.in_(ids)))
+    }
+    for copy in copies:
+        if (row := known.get(copy["customer_id"])) is None:
+            uow.session.add(CustomerCopy(**copy))
+        else:
+            for name, value in copy.items():
+                setattr(row, name, value)
 
 
 def keep_shop(uow: UnitOfWork, location: dict[str, Any]) -> Shop | None:

@@ -66,8 +66,17 @@ def _in_body(uow: UnitOfWork, model: type, key: Any, field: str, what: str, *, l
 # --- local copies (consumers; each idempotent by its natural key) -------------------------------
 
 
-def keep_customer(uow: UnitOfWork, data: dict[str, Any]) -> Customer:
-    customer = uow.session.get(Customer, data["customer_id"]) or Customer(id=data["customer_id"])
+def _kept(uow: UnitOfWork, model: Any, row_id: Any, known: dict[Any, Any] | None) -> Any:
+    """The copy kept already, if any: read, or found among ``known`` (read all at once)."""
+    return uow.session.get(model, row_id) if known is None else known.get(row_id)
+
+
+def _known(uow: UnitOfWork, model: Any, ids: list[Any]) -> dict[Any, Any]:
+    return {row.id: row for row in uow.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+
+
+def keep_customer(uow: UnitOfWork, data: dict[str, Any], known: dict[Any, Any] | None = None) -> Customer:
+    customer = _kept(uow, Customer, data["customer_id"], known) or Customer(id=data["customer_id"])
     customer.display_name = data["display_name"]
     customer.email = data["email"]
     customer.phone = data["phone"]
@@ -76,8 +85,8 @@ def keep_customer(uow: UnitOfWork, data: dict[str, Any]) -> Customer:
     return customer
 
 
-def keep_equipment(uow: UnitOfWork, data: dict[str, Any]) -> Equipment:
-    equipment = uow.session.get(Equipment, data["equipment_id"]) or Equipment(id=data["equipment_id"])
+def keep_equipment(uow: UnitOfWork, data: dict[str, Any], known: dict[Any, Any] | None = None) -> Equipment:
+    equipment = _kept(uow, Equipment, data["equipment_id"], known) or Equipment(id=data["equipment_id"])
     for field in (
         "customer_id",
         "pool_id",
@@ -100,8 +109,8 @@ def keep_replaced_equipment(uow: UnitOfWork, data: dict[str, Any]) -> Equipment:
     return equipment
 
 
-def keep_contract(uow: UnitOfWork, data: dict[str, Any]) -> Contract:
-    contract = uow.session.get(Contract, data["contract_id"]) or Contract(id=data["contract_id"])
+def keep_contract(uow: UnitOfWork, data: dict[str, Any], known: dict[Any, Any] | None = None) -> Contract:
+    contract = _kept(uow, Contract, data["contract_id"], known) or Contract(id=data["contract_id"])
     for field in ("customer_id", "formula", "starts_on", "ends_on", "tacit_renewal"):
         setattr(contract, field, data[field])
     uow.session.add(contract)
@@ -110,13 +119,16 @@ def keep_contract(uow: UnitOfWork, data: dict[str, Any]) -> Contract:
 
 def keep_imported(uow: UnitOfWork, data: dict[str, Any]) -> None:
     """customers_imported: each customer, piece of equipment and contract kept as its own
-    event would keep it."""
-    for customer in data["customers"]:
-        keep_customer(uow, customer)
-    for equipment in data["equipment"]:
-        keep_equipment(uow, equipment)
-    for contract in data["contracts"]:
-        keep_contract(uow, contract)
+    event would keep it — those kept already read in one query per kind, the new ones
+    written together."""
+    for items, key, model, keep in (
+        (data["customers"], "customer_id", Customer, keep_customer),
+        (data["equipment"], "equipment_id", Equipment, keep_equipment),
+        (data["contracts"], "contract_id", Contract, keep_contract),
+    ):
+        known = _known(uow, model, [item[key] for item in items])
+        for item in items:
+            keep(uow, item, known)
 
 
 def keep_handover(uow: UnitOfWork, data: dict[str, Any]) -> Handover:
