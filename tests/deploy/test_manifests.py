@@ -550,7 +550,37 @@ def test_the_prod_overlay(prod: Rendered) -> None:
 
 # The operators' custom resources: kubernetes-validate has no schema for them (it holds
 # the core API's), so they are skipped there and checked here on what Bassin relies on.
-OPERATOR_KINDS = {("postgresql.cnpg.io/v1", "Cluster"), ("rabbitmq.com/v1beta1", "RabbitmqCluster")}
+OPERATOR_KINDS = {
+    ("postgresql.cnpg.io/v1", "Cluster"),
+    ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
+    ("rabbitmq.com/v1beta1", "User"),
+    ("rabbitmq.com/v1beta1", "Permission"),
+}
+
+
+def test_prod_gives_each_component_its_own_rabbitmq_user(prod: Rendered) -> None:
+    """Each Deployment logs in as its own user (messaging-topology operator's User and
+    Permission, with ``bassin_common.broker_users``' permissions); only the migration Job
+    keeps the administrator's URI of bassin-secrets."""
+    from bassin_common.broker_users import component_permissions
+
+    expected = component_permissions(WITH_UNREGISTERED_PROBE if "unregistered" in prod.source.label else REGISTERED)
+    users = {u["metadata"]["name"]: u for u in prod.of_kind("User")}
+    permissions = {p["spec"]["userReference"]["name"]: p["spec"] for p in prod.of_kind("Permission")}
+    assert set(users) == set(permissions) == {f"bassin-{c.replace('_', '-')}" for c in expected}
+    for component, granted in expected.items():
+        spec = permissions[f"bassin-{component.replace('_', '-')}"]
+        assert spec["permissions"] == {"configure": granted.configure, "write": granted.write, "read": granted.read}
+        assert spec["rabbitmqClusterReference"] == {"name": "bassin-rabbitmq"}
+    for workload in prod.workloads():
+        for item in pod_spec(workload)["containers"]:
+            uri = {e["name"]: e for e in item.get("env", [])}.get("BASSIN_AMQP_URI")
+            if workload["kind"] == "Job":
+                assert uri is None, "the migration Job declares the topology as the administrator"
+                continue
+            assert uri and uri["value"].startswith("pyamqp://$(AMQP_USER):$(AMQP_PASSWORD)@"), workload["metadata"]
+            secret = {e["name"]: e for e in item["env"]}["AMQP_USER"]["valueFrom"]["secretKeyRef"]["name"]
+            assert f"bassin-{secret.removeprefix('bassin-amqp-')}" in users
 
 
 def test_prod_declares_postgresql_and_rabbitmq_to_their_operators(prod: Rendered) -> None:
@@ -955,7 +985,8 @@ def test_no_hand_written_deployment_file_names_a_service() -> None:
     pattern = re.compile(rf"(?<![\w.-])(?:bassin-)?({'|'.join(map(re.escape, sorted(words)))})(?![\w-])")
     found = []
     for path in HAND_WRITTEN:
-        if path == REPO / deployfiles.SERVICES_MANIFEST:
+        whole_files = (deployfiles.SERVICES_MANIFEST, deployfiles.PROD_BROKER_USERS, deployfiles.PROD_BROKER_CREDENTIALS)
+        if path in {REPO / whole for whole in whole_files}:
             continue
         text = path.read_text()
         if path in generated_files:
