@@ -112,13 +112,14 @@ class Names:
     service: str  # the registry's name: commands, the SERVICE build argument, its folder
     k8s: str  # Kubernetes objects and compose services
     image: str  # without registry nor tag
+    env: str  # in environment variables' names (BASSIN_AMQP_PASSWORD_<env>)
 
     @classmethod
     def of(cls, service: Registered) -> Names:
         k8s = service.name.replace("_", "-")
         if not _DEPLOYABLE.fullmatch(k8s):
             raise ValueError(f"service {service.name!r} cannot be deployed: its name must become a DNS label ({k8s!r})")
-        return cls(service.name, k8s, f"bassin-{k8s}")
+        return cls(service.name, k8s, f"bassin-{k8s}", service.name.upper())
 
 
 def _each(template: Path, names: Sequence[Names]) -> list[str]:
@@ -143,8 +144,9 @@ def _overlay(names: Sequence[Names], tag: str, replicas: int, registry: str | No
 
 def _migrations_done(names: Sequence[Names]) -> str:
     """What every nameko service waits for in compose: the broker and every migration job."""
-    jobs = "".join(f"  migrate-{item.k8s}:\n    condition: service_completed_successfully\n" for item in names)
-    return "  rabbitmq:\n    condition: service_healthy\n" + jobs
+    done = "    condition: service_completed_successfully\n"
+    jobs = "".join(f"  migrate-{item.k8s}:\n{done}  broker-user-{item.k8s}:\n{done}" for item in names)
+    return "  rabbitmq:\n    condition: service_healthy\n" + jobs + f"  broker-user-scheduler:\n{done}"
 
 
 def _create(database: str) -> str:
