@@ -24,7 +24,7 @@ from kombu import Connection
 from bassin_common.config import load_settings
 from bassin_common.consumer import ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, TRANSIENT_HEADER
 from bassin_common.registry import all_subscriptions
-from bassin_common.topology import Subscription, dead_letter_queue
+from bassin_common.topology import Subscription, dead_letter_queue, retry_exchange
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def list_dead_letters(connection: Connection) -> list[DeadLetter]:
     for subscription in all_subscriptions():
         with connection.channel() as channel:
             queue = dead_letter_queue(subscription)(channel)
-            queue.declare()
+            channel.queue_declare(queue.name, passive=True)  # declared by the topology step
             while (message := queue.get(no_ack=False)) is not None:
                 found.append(_describe(subscription, message))
             # Closing the channel without acking returns every message to the queue.
@@ -76,7 +76,7 @@ def replay(connection: Connection, queue_name: str | None = None, event_id: str 
             continue
         with connection.channel() as channel:
             queue = dead_letter_queue(subscription)(channel)
-            queue.declare()
+            channel.queue_declare(queue.name, passive=True)  # declared by the topology step
             while (message := queue.get(no_ack=False)) is not None:
                 if event_id and _describe(subscription, message).event_id != event_id:
                     continue  # left unacked: returns to the queue when the channel closes
@@ -85,9 +85,9 @@ def replay(connection: Connection, queue_name: str | None = None, event_id: str 
                     for k, v in (message.headers or {}).items()
                     if k not in (ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, TRANSIENT_HEADER)
                 }
-                producer.publish(
+                producer.publish(  # through the consumer's own exchange: never the default one
                     message.body,
-                    exchange="",
+                    exchange=retry_exchange(subscription.consumer).name,
                     routing_key=subscription.queue_name,
                     headers=headers,
                     content_type=message.content_type,
