@@ -593,8 +593,38 @@ def test_the_prod_overlay(prod: Rendered) -> None:
 
 # The operators' custom resources: kubernetes-validate has no schema for them (it holds
 # the core API's), so they are skipped there and checked here on what Bassin relies on.
-OPERATOR_KINDS = {("postgresql.cnpg.io/v1", "Cluster"), ("rabbitmq.com/v1beta1", "RabbitmqCluster")}
-OPERATOR_KINDS |= {("rabbitmq.com/v1beta1", "Policy")}  # the Messaging Topology Operator's
+OPERATOR_KINDS = {
+    ("postgresql.cnpg.io/v1", "Cluster"),
+    ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
+    ("rabbitmq.com/v1beta1", "User"),
+    ("rabbitmq.com/v1beta1", "Permission"),
+    ("rabbitmq.com/v1beta1", "Policy"),  # the Messaging Topology Operator's
+}
+
+
+def test_prod_gives_each_component_its_own_rabbitmq_user(prod: Rendered) -> None:
+    """Each Deployment logs in as its own user (messaging-topology operator's User and
+    Permission, with ``bassin_common.broker_users``' permissions); only the migration Job
+    keeps the administrator's URI of bassin-secrets."""
+    from bassin_common.broker_users import component_permissions
+
+    expected = component_permissions(WITH_UNREGISTERED_PROBE if "unregistered" in prod.source.label else REGISTERED)
+    users = {u["metadata"]["name"]: u for u in prod.of_kind("User")}
+    permissions = {p["spec"]["userReference"]["name"]: p["spec"] for p in prod.of_kind("Permission")}
+    assert set(users) == set(permissions) == {f"bassin-{c.replace('_', '-')}" for c in expected}
+    for component, granted in expected.items():
+        spec = permissions[f"bassin-{component.replace('_', '-')}"]
+        assert spec["permissions"] == {"configure": granted.configure, "write": granted.write, "read": granted.read}
+        assert spec["rabbitmqClusterReference"] == {"name": "bassin-rabbitmq"}
+    for workload in prod.workloads():
+        for item in pod_spec(workload)["containers"]:
+            uri = {e["name"]: e for e in item.get("env", [])}.get("BASSIN_AMQP_URI")
+            if workload["kind"] == "Job":
+                assert uri is None, "the migration Job declares the topology as the administrator"
+                continue
+            assert uri and uri["value"].startswith("pyamqp://$(AMQP_USER):$(AMQP_PASSWORD)@"), workload["metadata"]
+            secret = {e["name"]: e for e in item["env"]}["AMQP_USER"]["valueFrom"]["secretKeyRef"]["name"]
+            assert f"bassin-{secret.removeprefix('bassin-amqp-')}" in users
 
 
 def test_prod_declares_postgresql_and_rabbitmq_to_their_operators(prod: Rendered) -> None:
@@ -697,8 +727,13 @@ class Compose:
         return {name: f"migrate-{name}" for name in self.source.deployed}
 
     @property
+    def broker_users(self) -> dict[str, str]:
+        """Each component (a Bassin service, the scheduler) -> the job making its RabbitMQ user."""
+        return {name: f"broker-user-{name}" for name in (*self.source.deployed, "scheduler")}
+
+    @property
     def one_shot(self) -> set[str]:
-        return set(self.long_running.values())
+        return set(self.long_running.values()) | set(self.broker_users.values())
 
 
 @pytest.fixture(scope="module")
@@ -750,15 +785,19 @@ def test_compose_start_up_order(compose: Compose) -> None:
         assert services[f"migrate-{name}"]["depends_on"] == {"postgres": HEALTHY, "rabbitmq": HEALTHY}
     assert services[f"migrate-{GATEWAY}"]["depends_on"] == {"postgres": HEALTHY}
     every_migration = {f"migrate-{names.k8s}": COMPLETED for names in compose.source.services}
+    every_user = {f"broker-user-{name}": COMPLETED for name in (*compose.source.nameko, "scheduler")}
     for name in {*compose.source.nameko, *SCHEDULER}:
         # Each service waits for every service's migration (each declares its own queues:
-        # a service may publish as soon as it starts); the gateway for no service.
-        assert services[name]["depends_on"] == {"rabbitmq": HEALTHY, **every_migration}, name
+        # a service may publish as soon as it starts) and broker user; the gateway for no service.
+        assert services[name]["depends_on"] == {"rabbitmq": HEALTHY, **every_migration, **every_user}, name
+    assert services[GATEWAY]["depends_on"][f"broker-user-{GATEWAY}"] == COMPLETED
+    for job in compose.broker_users.values():
+        assert services[job]["depends_on"] == {"rabbitmq": HEALTHY}, job
 
 
 def test_compose_jobs_run_the_migrations_in_the_right_images(compose: Compose) -> None:
     services = compose.services
-    jobs = {tuple(services[name]["command"]): services[name]["image"] for name in compose.one_shot}
+    jobs = {tuple(services[name]["command"]): services[name]["image"] for name in compose.long_running.values()}
     assert set(jobs) == set(compose.source.migrations)
     for command, owner in compose.source.migrations.items():
         assert jobs[command] == services[owner]["image"]
@@ -768,9 +807,19 @@ def test_compose_services_share_one_environment(compose: Compose) -> None:
     shared = compose.document["x-bassin-env"]
     assert {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET", "BASSIN_CONTEXT_KEYS"} <= shared.keys()
     assert shared["BASSIN_SMTP_HOST"] == f"${{BASSIN_SMTP_HOST:-{MAIL_CATCHER}}}"
+    own_user = {**{name: name for name in compose.long_running}, **dict.fromkeys(SCHEDULER, "scheduler")}
     for name in compose.one_shot | compose.long_running.keys() | SCHEDULER:
         environment = compose.services[name]["environment"]
+        if name in own_user:  # it logs in to RabbitMQ as its own user; only the jobs as the administrator
+            component = compose.source.nameko[name].service if name in compose.source.nameko else own_user[name]
+            assert environment["BASSIN_AMQP_URI"].startswith(f"pyamqp://bassin-{component}:"), name
+            environment = {**environment, "BASSIN_AMQP_URI": shared["BASSIN_AMQP_URI"]}
         assert {k: environment.get(k) for k in shared} == shared, name
+    for component, job in compose.broker_users.items():
+        command = compose.services[job]["command"]
+        assert command[0] == "bassin-broker-users", job
+        owner = component if component in compose.services else "scheduler-worker"
+        assert compose.services[job]["image"] == compose.services[owner]["image"], job
     gateway = compose.services[GATEWAY]
     assert gateway["environment"]["BASSIN_GATEWAY_HOST"] == "0.0.0.0"
     assert any(str(port).split(":")[-2:] == ["8000", "8000"] for port in gateway["ports"])
@@ -1032,9 +1081,10 @@ def test_no_hand_written_deployment_file_names_a_service() -> None:
     generated_files = {REPO / d.path for d in deployfiles.derived_files(REGISTERED)}
     words = {word for names in names_of(REGISTERED) for word in (names.service, names.k8s)}
     pattern = re.compile(rf"(?<![\w.-])(?:bassin-)?({'|'.join(map(re.escape, sorted(words)))})(?![\w-])")
+    whole_files = (deployfiles.SERVICES_MANIFEST, deployfiles.PROD_BROKER_USERS, deployfiles.PROD_BROKER_CREDENTIALS)
     found = []
     for path in HAND_WRITTEN:
-        if path == REPO / deployfiles.SERVICES_MANIFEST:
+        if path in {REPO / whole for whole in whole_files}:
             continue
         text = path.read_text()
         if path in generated_files:

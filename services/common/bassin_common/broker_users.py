@@ -214,12 +214,17 @@ def main(argv: list[str] | None = None) -> int:
     """``bassin-broker-users``: each component's RabbitMQ user and permissions, created or
     updated (its password from ``BASSIN_AMQP_PASSWORD_<COMPONENT>``)."""
     parser = argparse.ArgumentParser(prog="bassin-broker-users", description=main.__doc__)
+    parser.add_argument("components", nargs="*", help="only these (default: every one known here)")
     parser.add_argument("--management-uri", default=os.environ.get("BASSIN_RABBIT_MANAGEMENT_URI"))
     parser.add_argument("--vhost", default=os.environ.get("BASSIN_AMQP_VHOST", "/"))
     parser.add_argument("--prefix", default=USER_PREFIX, help=f"of the user names ({USER_PREFIX})")
     parser.add_argument("--show", action="store_true", help="print the permissions as JSON; change nothing")
     args = parser.parse_args(argv)
     permissions = component_permissions()
+    if unknown := set(args.components) - set(permissions):
+        parser.error(f"unknown component(s) here: {', '.join(sorted(unknown))} (known: {', '.join(permissions)})")
+    if args.components:
+        permissions = {c: p for c, p in permissions.items() if c in args.components}
     if args.show:
         print(json.dumps({username(c, args.prefix): asdict(p) for c, p in permissions.items()}, indent=2))
         return 0

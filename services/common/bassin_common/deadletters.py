@@ -26,7 +26,7 @@ from kombu import Connection
 from bassin_common.config import load_settings
 from bassin_common.consumer import ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, TRANSIENT_HEADER
 from bassin_common.registry import all_subscriptions
-from bassin_common.topology import Subscription, dead_letter_queue
+from bassin_common.topology import Subscription, dead_letter_queue, retry_exchange
 
 # What the broker adds on dead-lettering and delivery (a replayed message starts afresh).
 BROKER_HEADERS = (
@@ -82,7 +82,7 @@ def list_dead_letters(connection: Connection, subscriptions: Iterable[Subscripti
     for subscription in all_subscriptions() if subscriptions is None else subscriptions:
         with connection.channel() as channel:
             queue = dead_letter_queue(subscription)(channel)
-            queue.declare()
+            channel.queue_declare(queue.name, passive=True)  # declared by the topology step
             while (message := queue.get(no_ack=False)) is not None:
                 found.append(_describe(subscription, message))
             # Closing the channel without acking returns every message to the queue.
@@ -97,7 +97,7 @@ def replay(connection: Connection, queue_name: str | None = None, event_id: str 
             continue
         with connection.channel() as channel:
             queue = dead_letter_queue(subscription)(channel)
-            queue.declare()
+            channel.queue_declare(queue.name, passive=True)  # declared by the topology step
             while (message := queue.get(no_ack=False)) is not None:
                 if event_id and _describe(subscription, message).event_id != event_id:
                     continue  # left unacked: returns to the queue when the channel closes
@@ -106,9 +106,9 @@ def replay(connection: Connection, queue_name: str | None = None, event_id: str 
                     for k, v in (message.headers or {}).items()
                     if k not in (ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, TRANSIENT_HEADER, *BROKER_HEADERS)
                 }
-                producer.publish(
+                producer.publish(  # through the consumer's own exchange: never the default one
                     message.body,
-                    exchange="",
+                    exchange=retry_exchange(subscription.consumer).name,
                     routing_key=subscription.queue_name,
                     headers=headers,
                     content_type=message.content_type,

@@ -88,8 +88,8 @@ def consumer_queue(subscription: Subscription) -> Queue:
 
 
 def retry_exchange(consumer: str) -> Exchange:
-    """Where ``consumer`` publishes its failed messages: bound to each of its retry and
-    dead-letter queues by the queue's name."""
+    """Where ``consumer`` publishes its failed messages and its operators replay them: bound
+    to each of its consumer, retry and dead-letter queues by the queue's name."""
     return Exchange(f"{consumer}.retry", type="direct", durable=True, delivery_mode="persistent")
 
 
@@ -127,8 +127,16 @@ def declare(connection: Connection, service: str, subscriptions: Iterable[Subscr
         event_exchange(subscription.producer)(channel).declare()
         dead_letter_queue(subscription)(channel).declare()
         consumer_queue(subscription)(channel).declare()
+        _bind_for_replay(channel, subscription)
         for attempt in range(1, retry_levels + 1):
             retry_queue(subscription, attempt)(channel).declare()
+
+
+def _bind_for_replay(channel: Any, subscription: Subscription) -> None:
+    """The consumer queue also bound to its consumer's retry exchange, by its name: how a
+    dead letter is put back (``bassin-dead-letters replay``) without the default exchange."""
+    name = subscription.queue_name
+    channel.queue_bind(name, retry_exchange(subscription.consumer).name, name)
 
 
 def ensure(connection: Connection, service: str, subscriptions: Iterable[Subscription], retry_levels: int) -> None:
@@ -154,6 +162,8 @@ def ensure(connection: Connection, service: str, subscriptions: Iterable[Subscri
                 entity(channel).declare()
         for queue in queues:
             channel.queue_bind(queue.name, queue.exchange.name, queue.routing_key)
+        for subscription in subscriptions:
+            _bind_for_replay(channel, subscription)
     finally:
         channel.close()
 

@@ -15,7 +15,7 @@ from amqp.exceptions import AccessRefused
 from kombu import Connection
 from nameko import config as nameko_config
 
-from bassin_common import topology
+from bassin_common import deadletters, topology
 from bassin_common.broker_users import GATEWAY, SCHEDULER
 from bassin_common.config import load_settings
 from bassin_common.registry import ServiceInfo, installed_services
@@ -138,3 +138,16 @@ def test_a_missing_exchange_is_not_declared_by_a_service_user(broker_users: dict
     """Without the topology step, a service's own user cannot declare it: it says so."""
     with Connection(broker_users[CONSUMER.name]) as connection, pytest.raises(AccessRefused):
         topology.ensure(connection, CONSUMER.name, CONSUMER.subscriptions, 1)
+
+
+def test_a_service_replays_its_own_dead_letters_with_its_own_user(
+    topology_declared: None, broker_users: dict[str, str]
+) -> None:
+    """``bassin-dead-letters`` runs in the service's own image, as its own user."""
+    subscription = CONSUMER.subscriptions[0]
+    dead = topology.dead_letter_queue(subscription)
+    publish(broker_users[CONSUMER.name], dead.exchange.name, dead.routing_key)
+    with Connection(broker_users[CONSUMER.name], transport_options={"confirm_publish": True}) as connection:
+        assert deadletters.replay(connection, queue_name=subscription.queue_name) == 1
+    with channel(broker_users[CONSUMER.name]) as opened:
+        assert opened.basic_get(subscription.queue_name, no_ack=True) is not None

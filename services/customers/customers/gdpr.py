@@ -77,7 +77,7 @@ def redact_dead_letters(amqp_uri: str, tenant_id: uuid.UUID, customer_id: uuid.U
         for subscription in all_subscriptions():
             with connection.channel() as channel:
                 queue = dead_letter_queue(subscription)(channel)
-                queue.declare()
+                channel.queue_declare(queue.name, passive=True)  # declared by the topology step
                 about_them = []
                 while (message := queue.get(no_ack=False)) is not None:
                     try:
@@ -90,8 +90,8 @@ def redact_dead_letters(amqp_uri: str, tenant_id: uuid.UUID, customer_id: uuid.U
                 for message, body in about_them:  # re-queued after the reading, not read again
                     producer.publish(
                         json.dumps({**body, "data": redacted(body["data"])}),
-                        exchange="",
-                        routing_key=queue.name,
+                        exchange=queue.exchange.name,  # its consumer's own: never the default one
+                        routing_key=queue.routing_key,
                         headers=message.headers,
                         content_type=message.content_type,
                         content_encoding=message.content_encoding,
