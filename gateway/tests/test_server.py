@@ -21,6 +21,7 @@ import pytest
 import requests
 from nameko.rpc import rpc
 
+from bassin_common.config import DEVELOPMENT_CONTEXT_KEY
 from bassin_common.testing import wait_until
 
 SLOW_SECONDS = 2.0
@@ -195,8 +196,19 @@ def test_a_client_that_stays_silent_is_disconnected(gateway):
         ({"jwt_secret": "x" * 31}, "shorter than 32 bytes"),
         ({"jwt_secret": "k" * 40, "jwt_previous_keys": "old:" + "y" * 20}, "previous key 'old' is shorter"),
         ({"jwt_secret": "k" * 40, "jwt_previous_keys": "no-colon-here"}, "each entry is kid:secret"),
+        ({"jwt_secret": "k" * 40, "context_keys": DEVELOPMENT_CONTEXT_KEY}, "BASSIN_CONTEXT_KEYS is a value published"),
+        ({"jwt_secret": "k" * 40, "context_keys": "c" * 20}, "BASSIN_CONTEXT_KEYS is shorter than 32 bytes"),
     ],
-    ids=["missing", "old-default", "compose-fallback", "short", "short-previous", "malformed-previous"],
+    ids=[
+        "missing",
+        "old-default",
+        "compose-fallback",
+        "short",
+        "short-previous",
+        "malformed-previous",
+        "development-context-key",
+        "short-context-key",
+    ],
 )
 def test_the_gateway_refuses_to_start_without_a_strong_signing_key(settings, reason):
     port = free_port()

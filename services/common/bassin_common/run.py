@@ -31,11 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bassin-run", description=__doc__.split("\n")[0])
     parser.add_argument("service", help="the name of a registered service")
     args = parser.parse_args(argv)
-    service = find_service(args.service)
     try:
         check_context_keys(load_settings().context_keys)
     except InsecureContextKeys as error:
         raise SystemExit(f"bassin-run: refusing to start: {error}") from None
+    service = find_service(args.service)
     return cli(["run", "--config", str(CONFIG), service.nameko_target], prog_name="bassin-run")
 
 

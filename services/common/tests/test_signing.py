@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -168,3 +171,11 @@ def test_keys_are_read_from_the_environment_as_a_list_and_the_default_is_refused
     check_context_keys((KEY, OTHER_KEY))
     with pytest.raises(InsecureContextKeys):
         check_context_keys(Settings().context_keys)
+
+
+def test_a_service_process_refuses_to_start_with_the_development_key() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "BASSIN_CONTEXT_KEYS"}
+    command = [sys.executable, "-m", "bassin_common.run", "any-service"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert "refusing to start: BASSIN_CONTEXT_KEYS is a value published" in done.stderr, done.stderr[-2000:]

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bassin_common.registry import all_subscriptions
+from bassin_common.signing import EVENT_SIGNATURE_HEADER, ContextSigner
 from bassin_common.topology import dead_letter_queue
 
 ERASED = "effacé"
@@ -67,10 +68,11 @@ def redact_outbox(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID
     return len(rows)
 
 
-def redact_dead_letters(amqp_uri: str, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> int:
+def redact_dead_letters(amqp_uri: str, tenant_id: uuid.UUID, customer_id: uuid.UUID, signer: ContextSigner) -> int:
     """Re-queue, redacted, every dead letter about this customer, in whichever consumer's
     dead-letter queue it waits (those of the services installed here); the others are left
-    as they were."""
+    as they were. A letter whose signature held is signed again once redacted, so it can
+    still be replayed; one whose signature did not hold keeps it (and stays refused)."""
     changed = 0
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
@@ -88,11 +90,15 @@ def redact_dead_letters(amqp_uri: str, tenant_id: uuid.UUID, customer_id: uuid.U
                         about_them.append((message, body))
                     # the others stay unacked: back in the queue when the channel closes
                 for message, body in about_them:  # re-queued after the reading, not read again
+                    redacted_body = {**body, "data": redacted(body["data"])}
+                    headers = dict(message.headers or {})
+                    if signer.event_is_authentic(body, headers):
+                        headers[EVENT_SIGNATURE_HEADER] = signer.sign_event(redacted_body)
                     producer.publish(
-                        json.dumps({**body, "data": redacted(body["data"])}),
+                        json.dumps(redacted_body),
                         exchange=queue.exchange.name,  # its consumer's own: never the default one
                         routing_key=queue.routing_key,
-                        headers=message.headers,
+                        headers=headers,
                         content_type=message.content_type,
                         content_encoding=message.content_encoding,
                         delivery_mode="persistent",

@@ -22,6 +22,7 @@ from bassin_common.permissions import (
     RECORD_WATER_ANALYSES,
 )
 from bassin_common.service import BassinService, consume, rpc
+from bassin_common.signing import ContextSigner
 from bassin_common.uow import UnitOfWork
 from customers import events, gdpr, schemas, usecases
 
@@ -265,8 +266,11 @@ class CustomersService(BassinService):
     def erase_customer(self, uow: UnitOfWork, customer_id: uuid.UUID) -> Any:
         erased = usecases.erase_customer(uow, customer_id)
         # The dead letters too, now: were the erasure not to commit, they are only redacted.
-        amqp_uri = settings_from_nameko().amqp_uri
-        return {**erased, "dead_letters_redacted": gdpr.redact_dead_letters(amqp_uri, uow.tenant_id, customer_id)}
+        settings = settings_from_nameko()
+        redacted = gdpr.redact_dead_letters(
+            settings.amqp_uri, uow.tenant_id, customer_id, ContextSigner.from_settings(settings)
+        )
+        return {**erased, "dead_letters_redacted": redacted}
 
     on_sale_completed = consume("pos", "sale_completed", events.SaleCompletedView, usecases.record_sale)
     on_project_completed = consume(

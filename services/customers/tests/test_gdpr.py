@@ -12,10 +12,14 @@ import pytest
 from kombu import Connection
 from sqlalchemy import create_engine, text
 
+from bassin_common.config import load_settings
 from bassin_common.errors import NotFound
 from bassin_common.registry import all_subscriptions
+from bassin_common.signing import EVENT_SIGNATURE_HEADER, ContextSigner
 from bassin_common.testing import rpc_client, wait_until
 from bassin_common.topology import dead_letter_queue
+
+SIGNER = ContextSigner.from_settings(load_settings())
 
 HELENE = {
     "kind": "private",
@@ -66,8 +70,11 @@ def test_export_then_erase_leaves_no_replayable_personal_data(customers, service
         queue = dead_letter_queue(subscription)(channel)
         queue.declare()
         producer = connection.Producer(channel)
-        for body in (letter, other):
-            producer.publish(json.dumps(body), exchange="", routing_key=queue.name, content_type="application/json")
+        for body in (letter, other):  # hers signed, as a relay signs: still replayable once redacted
+            headers = {EVENT_SIGNATURE_HEADER: SIGNER.sign_event(body)} if body is letter else {}
+            producer.publish(
+                json.dumps(body), exchange="", routing_key=queue.name, content_type="application/json", headers=headers
+            )
 
     with rpc_client(tenant, roles=("manager",)) as rpc:
         erased = rpc.customers.erase_customer(customer["id"])
@@ -88,11 +95,14 @@ def test_export_then_erase_leaves_no_replayable_personal_data(customers, service
         assert "durand" not in payload.lower() and "hélène" not in payload.lower() and "06 12" not in payload, payload
     with Connection(amqp_uri) as connection, connection.channel() as channel:
         queue = dead_letter_queue(subscription)(channel)
-        bodies = []
+        bodies, authentic = [], []
         while (message := queue.get(no_ack=True)) is not None:
             bodies.append(json.loads(message.body))
+            authentic.append(SIGNER.event_is_authentic(bodies[-1], message.headers))
     assert sorted(b["data"]["customer_id"] for b in bodies) == sorted([customer["id"], other["data"]["customer_id"]])
     mine = next(b for b in bodies if b["data"]["customer_id"] == customer["id"])
     assert (mine["data"]["display_name"], mine["data"]["email"]) == ("effacé", None)
     theirs = next(b for b in bodies if b["data"]["customer_id"] != customer["id"])
     assert theirs["data"]["display_name"] == "DURAND Hélène"  # another customer's letter is left alone
+    # Hers, signed, is signed again once redacted (still replayable); an unsigned one is not.
+    assert (authentic[bodies.index(mine)], authentic[bodies.index(theirs)]) == (True, False)
