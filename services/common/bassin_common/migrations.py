@@ -252,10 +252,12 @@ def runtime_login(connection: sa.Connection, runtime_url: str, service_role: str
         ),
         {"user": user, "service_role": service_role},
     ).one()
-    if any(problems[:2]) or problems[2]:
+    privileged, owner, other_roles = problems
+    if privileged or owner or other_roles:
         raise RuntimeError(
             f"the runtime login {user} must not be a superuser, bypass row-level security, own "
-            f"anything or belong to any role but {service_role or 'none'} (it does: {', '.join(problems[2])}; ADR 0033)"
+            f"anything or belong to any role but {service_role or 'none'} (ADR 0033): superuser or "
+            f"BYPASSRLS {privileged}, owner {owner}, other roles {other_roles}"
         )
     return user
 
