@@ -18,13 +18,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import requests
 from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common.config import Settings
-from bassin_common.migrations import grant_runtime_access, upgrade_database
+from bassin_common.database import psycopg_conninfo
+from bassin_common.migrations import grant_component_login, upgrade_database
 from bassin_common.registry import installed_services
 from bassin_common.testing import declare_installed_topology, rpc_client, wait_until
 from bassin_gateway import identities
@@ -194,23 +197,31 @@ def wait_for_till(tenant_id: uuid.UUID, article_id: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def migrate_gateway(test_settings: Settings, runtime_settings: Settings) -> None:
+def migrate_gateway(test_settings: Settings) -> Iterator[str]:
+    """The gateway's database migrated as its migration step does, with the gateway's own
+    login (ADR 0033); yields that login's server URL (dropped at the end)."""
     database = test_settings.service_database_url(SERVICE_NAME)
     upgrade_database(database, GATEWAY_MIGRATIONS)
-    grant_runtime_access(database, runtime_settings)
+    login = f"{test_settings.database_prefix}gateway"
+    url = make_url(test_settings.database_url).set(username=login, password=secrets.token_urlsafe(24))
+    login_url = url.render_as_string(hide_password=False)
+    grant_component_login(database, test_settings.replace(database_url=login_url))
+    yield login_url
+    with psycopg.connect(psycopg_conninfo(database), autocommit=True) as connection:
+        connection.execute(f'DROP OWNED BY "{login}"')
+    with psycopg.connect(psycopg_conninfo(database, "postgres"), autocommit=True) as connection:
+        connection.execute(f'DROP ROLE IF EXISTS "{login}"')
 
 
 @pytest.fixture
-def gateway_app(
-    migrate_gateway: None, service_config: dict[str, Any], test_settings: Settings, runtime_settings: Settings
-):
+def gateway_app(migrate_gateway: str, service_config: dict[str, Any], test_settings: Settings):
     settings = load_gateway_settings().replace(
         database_prefix=test_settings.database_prefix,
         amqp_uri=service_config["AMQP_URI"],
         jwt_secret=TEST_SIGNING_KEY,
     )
     rpc = RpcClient(settings.amqp_uri, timeout=30).start()
-    sessions = gateway_sessions(settings.replace(database_url=runtime_settings.database_url))  # as deployed
+    sessions = gateway_sessions(settings.replace(database_url=migrate_gateway))  # its own login, as deployed
     app = create_app(rpc, sessions, TokenService.from_settings(settings), settings)
     yield app, settings, sessions
     rpc.stop()
@@ -330,13 +341,17 @@ def process_environment(service_config: dict[str, Any], test_settings: Settings)
 
 
 @pytest.fixture
-def service_process(process_environment: dict[str, str]) -> Iterator[Callable[[str], ServiceProcess]]:
+def service_process(
+    process_environment: dict[str, str], service_config: dict[str, Any]
+) -> Iterator[Callable[[str], ServiceProcess]]:
     started: list[ServiceProcess] = []
 
     def make(service: str, amqp_uri: str | None = None) -> ServiceProcess:
         """``amqp_uri``: the service's own broker user's (``broker_users``), else the test's."""
-        env = process_environment if amqp_uri is None else {**process_environment, "BASSIN_AMQP_URI": amqp_uri}
-        process = ServiceProcess(service, env)
+        runtime = {"BASSIN_DATABASE_URL": service_config["DATABASE_URL"]}  # the runtime login, as deployed
+        if amqp_uri is not None:
+            runtime["BASSIN_AMQP_URI"] = amqp_uri
+        process = ServiceProcess(service, {**process_environment, **runtime})
         started.append(process)
         return process
 
@@ -400,7 +415,7 @@ class LiveStack:
 @pytest.fixture
 def live_stack(
     installed: list[type],
-    migrate_gateway: None,
+    migrate_gateway: str,
     process_environment: dict[str, str],
     service_process,
     rabbit_manager,
@@ -417,7 +432,12 @@ def live_stack(
     for process in services.values():
         process.wait_ready(rabbit_manager, vhost)
     gateway = GatewayProcess(
-        {**process_environment, "BASSIN_RPC_TIMEOUT": "5", "BASSIN_AMQP_URI": broker_users["gateway"]}
+        {
+            **process_environment,
+            "BASSIN_DATABASE_URL": migrate_gateway,
+            "BASSIN_RPC_TIMEOUT": "5",
+            "BASSIN_AMQP_URI": broker_users["gateway"],
+        }
     )
     gateway.start()
     try:

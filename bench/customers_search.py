@@ -255,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
 
     settings = load_settings().replace(database_prefix=f"bassin_bench_search_{secrets.token_hex(3)}_")
+    settings = settings.replace(database_tenant_key=settings.database_tenant_key or secrets.token_hex(32))
     admin = psycopg_conninfo(settings.database_url, "postgres")
     try:
         started = time.perf_counter()
@@ -264,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         terms = fill(psycopg_conninfo(settings.service_database_url("customers")), tenant, rows)
         print(f"{len(rows):,} customers, {terms:,} search terms, filled in {time.perf_counter() - started:.0f} s")
 
-        engine = make_engine(settings.service_database_url("customers"), 2, role=settings.database_role)
+        engine = make_engine(
+            settings.service_database_url("customers"), 2, role=settings.database_role, settings=settings
+        )
         sessions = make_session_factory(engine)
         context = RequestContext(tenant, "bench", frozenset({"manager"}))
 

@@ -30,6 +30,7 @@ import base64
 import io
 import os
 import random
+import secrets
 import statistics
 import time
 import uuid
@@ -42,7 +43,7 @@ from bassin_common.config import load_settings
 from bassin_common.database import make_engine, make_session_factory, psycopg_conninfo
 from bassin_common.migrations import migrate_service
 from bassin_common.registry import find_service
-from bassin_common.tenancy import DATABASE_SETTING, RequestContext
+from bassin_common.tenancy import RequestContext, tell_tenant
 from bassin_common.uow import UnitOfWork
 from inventory import pricelists, schemas, usecases
 
@@ -134,6 +135,7 @@ def main() -> None:
     options = parser.parse_args()
 
     settings = load_settings().replace(database_prefix=f"bassin_bench_pl_{os.getpid()}_")
+    settings = settings.replace(database_tenant_key=settings.database_tenant_key or secrets.token_hex(32))
     migrate_service(find_service("inventory"), settings)
     url = settings.service_database_url("inventory")
     engine = make_engine(url, pool_size=2, role=settings.database_role, settings=settings)
@@ -175,7 +177,7 @@ def main() -> None:
             f"{statistics.median(cpu) * 1000:.0f} ms median"
         )
         with sessions.kw["bind"].connect() as connection:  # how busy the machine is: a raw bulk write
-            connection.execute(text(f"SELECT set_config('{DATABASE_SETTING}', :t, true)"), {"t": str(tenant)})
+            tell_tenant(connection, tenant)
             started = time.perf_counter()
             updated = connection.execute(
                 text("UPDATE supplier_offers SET purchase_price = purchase_price + 1")

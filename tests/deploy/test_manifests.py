@@ -47,7 +47,14 @@ COMPOSE_FILE = Path("docker-compose.yml")
 GATEWAY = "gateway"
 GATEWAY_MIGRATION = ("bassin-migrate", "gateway", "--package", "bassin_gateway")
 SECRET_NAME = "bassin-secrets"
-SECRET_KEYS = {"BASSIN_DATABASE_URL", "BASSIN_AMQP_URI", "BASSIN_JWT_SECRET", "BASSIN_DATABASE_TENANT_KEY", "BASSIN_CONTEXT_KEYS"}
+SECRET_KEYS = {
+    "BASSIN_DATABASE_URL",
+    "BASSIN_GATEWAY_DATABASE_URL",  # the gateway's own login (ADR 0033)
+    "BASSIN_AMQP_URI",
+    "BASSIN_JWT_SECRET",
+    "BASSIN_DATABASE_TENANT_KEY",
+    "BASSIN_CONTEXT_KEYS",
+}
 # Set only during a key rotation (JWT, tenant key).
 OPTIONAL_SECRET_KEYS = {"BASSIN_JWT_PREVIOUS_KEYS", "BASSIN_DATABASE_PREVIOUS_TENANT_KEY"}
 # The migration credentials (ADR 0033): the migration Job's Secret, read by nothing else.
@@ -521,6 +528,16 @@ def test_only_the_migration_job_holds_the_migration_credentials(overlay: Rendere
             assert not {v["name"] for v in item.get("env", [])} & MIGRATION_SECRET_KEYS, item["name"]
 
 
+def test_the_gateway_and_its_migration_use_the_gateway_login(overlay: Rendered) -> None:
+    gateway = [container(overlay.get("Deployment", GATEWAY), GATEWAY)]
+    gateway += [
+        c for c in all_containers(pod_spec(overlay.get("Job", "bassin-migrate"))) if c["name"] == "migrate-gateway"
+    ]
+    for item in gateway:
+        (url,) = [v for v in item["env"] if v["name"] == "BASSIN_DATABASE_URL"]
+        assert url["valueFrom"]["secretKeyRef"]["key"] == "BASSIN_GATEWAY_DATABASE_URL", item["name"]
+
+
 def test_the_dev_runtime_login_is_not_the_migration_user(dev: Rendered) -> None:
     from base64 import b64decode
 
@@ -531,7 +548,8 @@ def test_the_dev_runtime_login_is_not_the_migration_user(dev: Rendered) -> None:
     }
     assert values.keys() >= MIGRATION_SECRET_KEYS
     runtime, migration = make_url(values["BASSIN_DATABASE_URL"]), make_url(values["BASSIN_MIGRATION_DATABASE_URL"])
-    assert runtime.username != migration.username
+    gateway = make_url(values["BASSIN_GATEWAY_DATABASE_URL"])
+    assert len({runtime.username, migration.username, gateway.username}) == 3
     assert (runtime.host, runtime.port) == (migration.host, migration.port)
 
 
@@ -810,11 +828,12 @@ def test_compose_services_share_one_environment(compose: Compose) -> None:
     own_user = {**{name: name for name in compose.long_running}, **dict.fromkeys(SCHEDULER, "scheduler")}
     for name in compose.one_shot | compose.long_running.keys() | SCHEDULER:
         environment = compose.services[name]["environment"]
+        own = {"BASSIN_DATABASE_URL"} if name in {GATEWAY, f"migrate-{GATEWAY}"} else set()  # its own login
         if name in own_user:  # it logs in to RabbitMQ as its own user; only the jobs as the administrator
             component = compose.source.nameko[name].service if name in compose.source.nameko else own_user[name]
             assert environment["BASSIN_AMQP_URI"].startswith(f"pyamqp://bassin-{component}:"), name
             environment = {**environment, "BASSIN_AMQP_URI": shared["BASSIN_AMQP_URI"]}
-        assert {k: environment.get(k) for k in shared} == shared, name
+        assert {k: environment.get(k) for k in shared.keys() - own} == {k: shared[k] for k in shared.keys() - own}, name
     for component, job in compose.broker_users.items():
         command = compose.services[job]["command"]
         assert command[0] == "bassin-broker-users", job
@@ -832,10 +851,16 @@ def test_compose_gives_the_migration_credentials_to_the_one_shot_jobs_only(compo
     for name in compose.one_shot | compose.long_running.keys() | SCHEDULER:
         environment = compose.services[name]["environment"]
         assert ("BASSIN_MIGRATION_DATABASE_URL" in environment) == (name in compose.one_shot), name
-    environment = compose.services[min(compose.one_shot)]["environment"]
     user = re.compile(r"^postgresql\+psycopg://([^:@/]+)[:@]")
+    gateway = {
+        user.match(compose.services[name]["environment"]["BASSIN_DATABASE_URL"])[1]
+        for name in (GATEWAY, f"migrate-{GATEWAY}")
+    }
+    environment = compose.services[f"migrate-{min(compose.source.nameko)}"]["environment"]
     runtime = user.match(environment["BASSIN_DATABASE_URL"])[1]
-    assert runtime != user.match(environment["BASSIN_MIGRATION_DATABASE_URL"])[1]
+    owner = user.match(environment["BASSIN_MIGRATION_DATABASE_URL"])[1]
+    # Three logins: the owner, the services', the gateway's (the same for its job and itself).
+    assert len(gateway) == 1 and len({runtime, owner, *gateway}) == 3
 
 
 def test_compose_hardens_and_builds_the_bassin_containers(compose: Compose) -> None:

@@ -44,8 +44,11 @@ LOCAL_BROKER_PASSWORDS = REPO / ".bassin" / "broker-passwords.json"
 LOCAL_CONTEXT_KEY = REPO / ".bassin" / "context-key"
 LOCAL_TENANT_KEY = REPO / ".bassin" / "database-tenant-key"
 LOCAL_RUNTIME_PASSWORD = REPO / ".bassin" / "database-runtime-password"
-# The login services use on a developer's machine (ADR 0033); the migration step creates it.
+LOCAL_GATEWAY_PASSWORD = REPO / ".bassin" / "database-gateway-password"
+# The logins the services and the gateway use on a developer's machine (ADR 0033); the
+# migration step creates them.
 LOCAL_RUNTIME_USER = "bassin_runtime"
+LOCAL_GATEWAY_USER = "bassin_gateway_runtime"
 # A child that exits is started again, but not forever: this many times within the window.
 MAX_RESTARTS = 5
 RESTART_WINDOW_SECONDS = 60.0
@@ -57,7 +60,8 @@ class Managed:
     process: subprocess.Popen[str]
     command: list[str]
     restarts: list[float] = field(default_factory=list)
-    env: dict[str, str] | None = None  # its own, when not the system's (its broker user)
+    from bassin_common.migrations import declare_topology, grant_component_login, migrate_service, upgrade_database
+    from bassin_common.quorum import management_uri
 
 
 def _pump(name: str, stream, width: int) -> None:
@@ -136,16 +140,19 @@ def local_signing_key() -> str:
 
 def runtime_credentials(env: dict[str, str]) -> dict[str, str]:
     """The database environment of a release, made from the one URL found (ADR 0033): it
-    becomes the migration step's, and the services get the runtime login's, on the same
-    server; with the tenant key. What ``env`` sets already is kept."""
+    becomes the migration step's; the services get the runtime login's and the gateway its
+    own (``BASSIN_GATEWAY_DATABASE_URL``), on the same server; with the tenant key. What
+    ``env`` sets already is kept."""
     from sqlalchemy.engine import make_url
 
     found: dict[str, str] = {}
     if not env.get("BASSIN_MIGRATION_DATABASE_URL"):
-        server = env["BASSIN_DATABASE_URL"]
-        runtime = make_url(server).set(username=LOCAL_RUNTIME_USER, password=_local_secret(LOCAL_RUNTIME_PASSWORD))
-        found["BASSIN_MIGRATION_DATABASE_URL"] = server
+        server = make_url(env["BASSIN_DATABASE_URL"])
+        runtime = server.set(username=LOCAL_RUNTIME_USER, password=_local_secret(LOCAL_RUNTIME_PASSWORD))
+        gateway = server.set(username=LOCAL_GATEWAY_USER, password=_local_secret(LOCAL_GATEWAY_PASSWORD))
+        found["BASSIN_MIGRATION_DATABASE_URL"] = env["BASSIN_DATABASE_URL"]
         found["BASSIN_DATABASE_URL"] = runtime.render_as_string(hide_password=False)
+        found["BASSIN_GATEWAY_DATABASE_URL"] = gateway.render_as_string(hide_password=False)
     if not env.get("BASSIN_DATABASE_TENANT_KEY"):
         found["BASSIN_DATABASE_TENANT_KEY"] = _local_secret(LOCAL_TENANT_KEY)
     return found
@@ -171,10 +178,10 @@ def _infrastructure() -> Iterator[dict[str, str]]:
 
 def migrate_everything(quiet: bool = False) -> Any:
     """Every database to head and every service's queues declared, as a release's migration
-    step does; returns the settings used."""
+    step does; returns the settings used, with the migration step's URL (the tooling that
+    runs beside the system, the demo loader, reads the gateway's database as its owner)."""
     from bassin_common.config import load_settings
-    from bassin_common.migrations import declare_topology, grant_runtime_access, migrate_service, upgrade_database
-    from bassin_common.quorum import management_uri
+    from bassin_common.migrations import declare_topology, grant_component_login, migrate_service, upgrade_database
     from bassin_common.registry import installed_services
     from bassin_dev.infra import ensure_rabbit_management
     from bassin_gateway.runtime import GATEWAY_MIGRATIONS, SERVICE_NAME
@@ -184,14 +191,15 @@ def migrate_everything(quiet: bool = False) -> Any:
         ensure_rabbit_management(management)  # the delivery-limit policy is set through it
     gateway_database = settings.migration_service_database_url(SERVICE_NAME)
     upgrade_database(gateway_database, GATEWAY_MIGRATIONS, settings=settings)
-    grant_runtime_access(gateway_database, settings)
+    gateway_login = os.environ.get("BASSIN_GATEWAY_DATABASE_URL") or settings.database_url
+    grant_component_login(gateway_database, settings.replace(database_url=gateway_login))
     for service in installed_services():
         migrate_service(service, settings)
         for queue in declare_topology(service, settings):
             print(f"{queue}: was a classic queue, now a quorum queue with its messages")
         if not quiet:
             print(f"{service.name}: database {settings.database_name(service.name)} migrated, queues declared")
-    return settings
+    return settings.replace(database_url=settings.migration_database_url or settings.database_url)
 
 
 def component_amqp_uris(env: dict[str, str]) -> dict[str, str]:
@@ -235,10 +243,15 @@ def running_system(env: dict[str, str], port: int, quiet: bool = False) -> Itera
     os.environ.pop("BASSIN_MIGRATION_DATABASE_URL", None)
     python = sys.executable
     commands = {service.name: [python, "-m", "bassin_common.run", service.name] for service in installed_services()}
-    commands["gateway"] = [python, "-m", "bassin_gateway.server"]
     managed = [
         _spawn(name, command, {**env, "BASSIN_AMQP_URI": amqp_uris[name]}, quiet) for name, command in commands.items()
     ]
+    gateway_env = {
+        **env,
+        "BASSIN_AMQP_URI": amqp_uris["gateway"],
+        "BASSIN_DATABASE_URL": env.get("BASSIN_GATEWAY_DATABASE_URL") or env["BASSIN_DATABASE_URL"],
+    }
+    managed.append(_spawn("gateway", [python, "-m", "bassin_gateway.server"], gateway_env, quiet))
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_http(f"{url}/healthz", 60, managed)

@@ -22,8 +22,8 @@ services, with ``database_url`` only.
 services, so no event is published before its consumers' queues exist.
 
 ``bassin-migrate gateway --package bassin_gateway`` migrates a database that belongs to
-no registered service (the gateway's identities): step 2, then the grants and the runtime
-login of step 3 (no row-level security: the gateway's queries span tenants by design).
+no registered service (the gateway's identities): step 2, then its component's own login
+(``grant_component_login``: no row-level security there, and no grant to the services).
 ``bassin-migrate SERVICE --new-revision "what changes"`` writes a new, empty revision.
 """
 
@@ -146,6 +146,17 @@ def grant_runtime_access(database_url: str, settings: Settings) -> None:
     engine.dispose()
 
 
+def grant_component_login(database_url: str, settings: Settings) -> None:
+    """A database of no registered service, without row-level security (the gateway's, with
+    the password hashes): its component's own login (``database_url``'s user), member of
+    no role, gets the use of its tables; ``bassin_service``, so every service's login, none."""
+    engine = migration_engine(database_url, settings)
+    with engine.begin() as connection:
+        if login := runtime_login(connection, settings.database_url, None):
+            _grant_tables(connection, login)
+    engine.dispose()
+
+
 def declare_topology(service: ServiceInfo, settings: Settings) -> list[str]:
     """The service's exchange and queues, its classic queues migrated to quorum queues
     first (``topology.prepare_and_declare``); returns the queues migrated."""
@@ -161,6 +172,10 @@ def grant_service_role(connection: sa.Connection, role: str) -> None:
     """
     _create_role(connection, role, "NOLOGIN NOBYPASSRLS")
     connection.execute(sa.text(f'GRANT "{role}" TO CURRENT_USER'))
+    _grant_tables(connection, role)
+
+
+def _grant_tables(connection: sa.Connection, role: str) -> None:
     connection.execute(sa.text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
     connection.execute(sa.text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'))
     connection.execute(sa.text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
@@ -179,11 +194,11 @@ def _create_role(connection: sa.Connection, role: str, attributes: str) -> None:
                 raise
 
 
-def runtime_login(connection: sa.Connection, runtime_url: str, service_role: str) -> str | None:
+def runtime_login(connection: sa.Connection, runtime_url: str, service_role: str | None) -> str | None:
     """Create or update the login of ``runtime_url`` (its password too) as a member of
-    ``service_role`` only, inheriting its rights and no others: not a superuser, no
-    BYPASSRLS, owner of nothing. Returns its name; None when ``runtime_url``'s user is the
-    migration user itself (a single-URL development set-up: nothing to create).
+    ``service_role`` only (None: of no role), inheriting its rights and no others: not a
+    superuser, no BYPASSRLS, owner of nothing. Returns its name; None when ``runtime_url``'s
+    user is the migration user itself (a single-URL development set-up: nothing to create).
 
     ``RESET ROLE`` then leads back to a user with the service role's rights, under the same
     policies: harmless. The password is sent hashed (SCRAM), never in clear text.
@@ -217,7 +232,8 @@ def runtime_login(connection: sa.Connection, runtime_url: str, service_role: str
             with connection.begin_nested():
                 if alter:  # a driver statement: the SCRAM verifier holds colons, not bind parameters
                     connection.exec_driver_sql(alter)
-                connection.execute(sa.text(f'GRANT "{service_role}" TO "{user}"'))
+                if service_role:
+                    connection.execute(sa.text(f'GRANT "{service_role}" TO "{user}"'))
             break
         except sa.exc.DBAPIError as error:
             # The role is the cluster's: migrations of several databases at once (compose
@@ -233,15 +249,17 @@ def runtime_login(connection: sa.Connection, runtime_url: str, service_role: str
             "OR EXISTS (SELECT FROM pg_proc WHERE proowner = r.oid) "
             "OR EXISTS (SELECT FROM pg_database WHERE datdba = r.oid), "
             "ARRAY(SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
-            "      WHERE m.member = r.oid AND g.rolname <> :service_role) "
+            "      WHERE m.member = r.oid AND g.rolname IS DISTINCT FROM :service_role) "
             "FROM pg_roles r WHERE r.rolname = :user"
         ),
         {"user": user, "service_role": service_role},
     ).one()
-    if any(problems[:2]) or problems[2]:
+    privileged, owner, other_roles = problems
+    if privileged or owner or other_roles:
         raise RuntimeError(
             f"the runtime login {user} must not be a superuser, bypass row-level security, own "
-            f"anything or belong to another role than {service_role} (ADR 0033)"
+            f"anything or belong to any role but {service_role or 'none'} (ADR 0033): superuser or "
+            f"BYPASSRLS {privileged}, owner {owner}, other roles {other_roles}"
         )
     return user
 
@@ -279,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         database_url = settings.migration_service_database_url(args.name)
         upgrade_database(database_url, versions, settings=settings)
-        grant_runtime_access(database_url, settings)
+        grant_component_login(database_url, settings)
         print(f"{args.name}: migrated")
         return 0
     service = find_service(args.name)

@@ -4,8 +4,9 @@ tests and ``./bassin start`` run many services on one machine).
 
 - ``GET /healthz``: 200 while the process runs (liveness: nothing else is checked, so a
   database or broker outage never restarts every replica at once).
-- ``GET /readyz``: 200 when the service's database (accepting its tenant key) and the broker answer, 503 (with what
-  failed) otherwise, and from the moment the process was told to stop.
+- ``GET /readyz``: 200 when the service's database (accepting its tenant key) and the
+  broker answer, 503 (with what failed) otherwise, and from the moment the process was
+  told to stop.
 - ``GET /metrics``: the Prometheus text format (version 0.0.4):
 
   ===================================  =========  ======================================

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from bassin_common.config import Settings
 from bassin_common.database import delete_in_batches, make_engine, psycopg_conninfo
-from bassin_common.migrations import grant_runtime_access
+from bassin_common.migrations import grant_component_login, grant_runtime_access
 from bassin_common.tenancy import (
     DATABASE_SETTING,
     HOUSEKEEPING_SETTING,
@@ -210,3 +210,12 @@ def test_a_process_whose_key_the_database_does_not_hold_is_not_ready(
                 with pytest.raises(RuntimeError, match="tenant key"):
                     check_tenant_key(connection)
         engine.dispose()
+
+
+def test_a_login_with_more_than_its_rights_is_refused_by_the_migration_step(
+    runtime_database: str, runtime_settings: Settings, platform_database: str
+) -> None:
+    """The gateway's database is given to a login member of no role: the services' login,
+    a member of bassin_service, named there by mistake, stops the migration step."""
+    with pytest.raises(RuntimeError, match="other roles"):
+        grant_component_login(platform_database, runtime_settings)

@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenant", type=uuid.UUID, action="append", help="a company's id (repeatable)")
     arguments = parser.parse_args(argv)
-    return main_with(load_settings().service_database_url("pos"), arguments.tenant)
+    # Every company's shops are listed as the owner (row-level security hides them from the
+    # runtime login): the migration credentials when given, else BASSIN_DATABASE_URL's.
+    return main_with(load_settings().migration_service_database_url("pos"), arguments.tenant)
 
 
 def main_with(database_url: str, tenants: list[uuid.UUID] | None) -> int:
