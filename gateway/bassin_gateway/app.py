@@ -332,6 +332,7 @@ def authenticate() -> tuple[RequestContext, dict[str, list[str]]]:
     callers: CallerCache = bassin("callers")
     if (checked := callers.get(credential)) is not None:  # checked a moment ago (bassin_gateway.callers)
         return dataclasses.replace(checked[0], correlation_id=g.correlation_id), checked[1]
+    ticket = callers.ticket()
     try:
         token = bassin("tokens").verify(credential, g.correlation_id)
     except InvalidToken:
@@ -340,7 +341,7 @@ def authenticate() -> tuple[RequestContext, dict[str, list[str]]]:
         grants = login_sessions.live_caller(connection, token)
     if grants is None:
         raise NotAuthenticated("the session is over (logged out, or the account changed): log in again")
-    callers.put(credential, token.context, grants)
+    callers.put(credential, token.context, grants, ticket)
     return token.context, grants
 
 

@@ -39,6 +39,7 @@ class CallerCache:
         self.max_callers = max_callers
         self._clock = clock
         self._checked: dict[str, tuple[Checked, float]] = {}
+        self._forgets = 0  # moved by every ``forget``: a check that overlapped one is not kept
 
     def get(self, credential: str) -> Checked | None:
         found = self._checked.get(credential)
@@ -49,8 +50,14 @@ class CallerCache:
             return None
         return found[0]
 
-    def put(self, credential: str, context: RequestContext, grants: dict[str, list[str]]) -> None:
-        if self.seconds <= 0:
+    def ticket(self) -> int:
+        """Taken before checking a credential; ``put`` keeps the check only if no write made
+        this process forget callers meanwhile (a logout answered while its session was
+        being read as live)."""
+        return self._forgets
+
+    def put(self, credential: str, context: RequestContext, grants: dict[str, list[str]], ticket: int) -> None:
+        if self.seconds <= 0 or ticket != self._forgets:
             return
         now = self._clock()
         if len(self._checked) >= self.max_callers:
@@ -61,6 +68,7 @@ class CallerCache:
 
     def forget(self, tenant_id: uuid.UUID | None) -> None:
         """Forget the callers of ``tenant_id`` (every caller when None)."""
+        self._forgets += 1
         if tenant_id is None:
             self._checked.clear()
         elif self._checked:

@@ -27,7 +27,7 @@ def test_a_checked_token_is_trusted_for_its_seconds_only() -> None:
     clock = Clock()
     callers = CallerCache(seconds=1.0, clock=clock)
     context = caller(OURS)
-    callers.put("token-a", context, GRANTS)
+    callers.put("token-a", context, GRANTS, callers.ticket())
     assert callers.get("token-a") == (context, GRANTS)
     assert callers.get("token-b") is None
     clock.now += 1.0
@@ -36,8 +36,8 @@ def test_a_checked_token_is_trusted_for_its_seconds_only() -> None:
 
 def test_a_write_of_a_company_forgets_its_callers_only() -> None:
     callers = CallerCache(seconds=60)
-    callers.put("ours", caller(OURS), GRANTS)
-    callers.put("theirs", caller(THEIRS), GRANTS)
+    callers.put("ours", caller(OURS), GRANTS, callers.ticket())
+    callers.put("theirs", caller(THEIRS), GRANTS, callers.ticket())
     callers.forget(OURS)  # a deactivation, new roles, a new permission table...
     assert "ours" not in callers and "theirs" in callers
     callers.forget(None)  # a logout or a refresh: it names no company
@@ -46,9 +46,19 @@ def test_a_write_of_a_company_forgets_its_callers_only() -> None:
 
 def test_zero_seconds_keeps_nothing_and_the_size_is_bounded() -> None:
     idle = CallerCache(seconds=0)
-    idle.put("token", caller(OURS), GRANTS)
+    idle.put("token", caller(OURS), GRANTS, idle.ticket())
     assert len(idle) == 0
     callers = CallerCache(seconds=60, max_callers=3)
     for number in range(10):
-        callers.put(f"token-{number}", caller(OURS), GRANTS)
+        callers.put(f"token-{number}", caller(OURS), GRANTS, callers.ticket())
     assert len(callers) <= 3 and "token-9" in callers
+
+
+def test_a_check_that_a_write_overlapped_is_not_kept() -> None:
+    callers = CallerCache(seconds=60)
+    ticket = callers.ticket()  # the session is read as live...
+    callers.forget(THEIRS)  # ...while a logout is answered (any company: the check cannot tell)
+    callers.put("token", caller(OURS), GRANTS, ticket)
+    assert "token" not in callers
+    callers.put("token", caller(OURS), GRANTS, callers.ticket())  # the next check is kept
+    assert "token" in callers
