@@ -37,6 +37,7 @@ from bassin_common.permissions import Permission
 from bassin_common.tenancy import RequestContext
 from bassin_gateway import api
 from bassin_gateway import sessions as login_sessions
+from bassin_gateway.callers import CallerCache
 from bassin_gateway.logins import LoginLimits
 from bassin_gateway.mail import mailer_from_settings
 from bassin_gateway.overview_cache import CACHE_LOOKUPS, WRITES, OverviewCache
@@ -99,10 +100,16 @@ def _observe(status: int) -> None:
     HTTP_DURATION.observe(time.monotonic() - started, method=request.method, route=route, status=str(status))
 
 
-def _forget_overviews(status: int) -> None:
-    """A company's write (not refused) invalidates its cached customer 360s as it is
-    answered: the caller reads its own write at once, before the service's event."""
-    if request.method in WRITES and not 400 <= status < 500 and (context := g.get("context")) is not None:
+def _after_write(status: int) -> None:
+    """What a write answered here makes this process forget: the callers it trusted (the
+    writer's company's, or all when the write names none: a logout, a refresh...), and —
+    unless it was refused (4xx) — the company's cached customer 360s, so that the caller
+    reads its own write at once, before the service's event arrives (ADR 0032)."""
+    if request.method not in WRITES:
+        return
+    context = g.get("context")
+    bassin("callers").forget(context.tenant_id if context is not None else None)
+    if context is not None and not 400 <= status < 500:
         bassin("overview_cache").invalidate_tenant(context.tenant_id)
 
 
@@ -129,6 +136,7 @@ def create_app(
         "logins": LoginLimits.from_settings(settings),
         "settings": settings,
         "mailer": mailer_from_settings(settings),
+        "callers": CallerCache(settings.auth_cache_seconds),
         # Not consuming (so not used) until started: build_app starts it (ADR 0032).
         "overview_cache": OverviewCache(
             settings.amqp_uri if settings.overview_cache_ttl_seconds > 0 else None,
@@ -160,7 +168,7 @@ def create_app(
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
         log.info("%s %s %d", request.method, request.path, response.status_code)
         _observe(response.status_code)
-        _forget_overviews(response.status_code)
+        _after_write(response.status_code)
         return response
 
     @app.get("/healthz")
@@ -308,7 +316,9 @@ def authenticate() -> tuple[RequestContext, dict[str, list[str]]]:
     ``Authorization: Bearer`` with an access token (a person) or an API key (a partner,
     ``bassin_pk_…``). An access token's signature is checked first; then one indexed query
     checks that its session and user are still live — or that the API key exists and is not
-    revoked — and brings the table (``bassin_gateway.sessions``)."""
+    revoked — and brings the table (``bassin_gateway.sessions``). An access token checked
+    less than ``auth_cache_seconds`` ago, with no write of its company answered since, is
+    not checked again (``bassin_gateway.callers``)."""
     scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
     credential = credential.strip()
     if scheme.lower() != "bearer" or not credential:
@@ -319,6 +329,10 @@ def authenticate() -> tuple[RequestContext, dict[str, list[str]]]:
         if partner is None:
             raise NotAuthenticated("unknown or revoked API key")
         return partner
+    callers: CallerCache = bassin("callers")
+    if (checked := callers.get(credential)) is not None:  # checked a moment ago (bassin_gateway.callers)
+        return dataclasses.replace(checked[0], correlation_id=g.correlation_id), checked[1]
+    ticket = callers.ticket()
     try:
         token = bassin("tokens").verify(credential, g.correlation_id)
     except InvalidToken:
@@ -327,6 +341,7 @@ def authenticate() -> tuple[RequestContext, dict[str, list[str]]]:
         grants = login_sessions.live_caller(connection, token)
     if grants is None:
         raise NotAuthenticated("the session is over (logged out, or the account changed): log in again")
+    callers.put(credential, token.context, grants, ticket)
     return token.context, grants
 
 

@@ -13,7 +13,8 @@ opened after the user's ``tokens_valid_after`` (moved by deactivation, new roles
 password). Both instants come from the database's clock, so no gateway's clock matters.
 Every authenticated request checks it (``live_caller``, ``partner_caller``): one indexed
 query, which also brings the tenant's permission table, so that a deactivated user or a
-revoked session is refused at its next request, not when its token expires.
+revoked session is refused at its next request, not when its token expires. (A process
+trusts a check for a second, until it answers any write: ``bassin_gateway.callers``.)
 """
 
 from __future__ import annotations

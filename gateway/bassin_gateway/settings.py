@@ -74,6 +74,9 @@ class GatewaySettings(Settings):
     # (Sending e-mail: the smtp_* settings of every process, bassin_common.config.)
     # /readyz: how long each check (database, broker, each service) may take.
     readiness_timeout_seconds: float = 2.0
+    # Seconds a process trusts an access token it checked (signature, live session)
+    # without checking it again; its own writes end that at once (bassin_gateway.callers).
+    auth_cache_seconds: float = 1.0
     # The customer 360's cache (ADR 0032): how long an entry may live at most (0: no
     # cache), and how many are kept per process.
     overview_cache_ttl_seconds: float = 120.0
