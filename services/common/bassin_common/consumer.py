@@ -22,18 +22,30 @@ events but never dead-letters them; only failures of the handler itself are coun
 
 The original is acknowledged only after its copy was confirmed by the broker;
 if that publish fails the original is requeued, never dropped.
+
+A handler declared ``batched`` (every ``consume`` subscription) takes a batch of events
+(``handler(self, *events)``): the deliveries that arrived while the previous batch was
+being applied, up to the prefetch count, go to ONE worker, which applies them in one
+transaction (``DatabaseAccess.apply_once``), and each is acknowledged once it committed.
+If the batch fails, each of its events is applied again alone, and only the one that fails
+alone is retried or dead-lettered as above. One batch at a time per handler: two
+concurrent batches would lock the same rows in different orders. Under load this is what
+spreads a transaction, a worker and the inbox over several events (ADR 0008).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import eventlet
+from eventlet.event import Event as GreenEvent
 from marshmallow import Schema
+from nameko.containers import ContainerBeingKilled
 from nameko.events import SERVICE_POOL, EventHandler
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, decode_from_headers
 
 from bassin_common.broker import confirmed_producer, publish_options, settle
 from bassin_common.config import settings_from_nameko
@@ -55,7 +67,9 @@ DIVERT_FAILURE_PAUSE = 5.0
 
 
 class ReliableEventHandler(EventHandler):
-    def __init__(self, source_service: str, event_type: str, view: type[EventView], **kwargs: Any) -> None:
+    def __init__(
+        self, source_service: str, event_type: str, view: type[EventView], batched: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(
             source_service,
             event_type,
@@ -65,6 +79,7 @@ class ReliableEventHandler(EventHandler):
             **kwargs,
         )
         self.view = view
+        self.batched = batched
 
     def subscription(self, consumer: str, handler: str) -> Subscription:
         return Subscription(self.source_service, self.event_type, consumer, handler, self.view)
@@ -81,6 +96,8 @@ class ReliableEventHandler(EventHandler):
         Consumer.setup(self)  # not EventHandler.setup: the queue is the subscription's
         # kombu acknowledges (drops) a message it cannot decode; dead-letter it instead.
         self.consumer.on_decode_error = self._on_undecodable
+        self._gathered: list[tuple[Event, Any]] = []  # received, waiting for the next batch
+        self._applying = False
 
     def _on_undecodable(self, message: Any, error: Exception) -> None:
         self._divert(message, attempt=0, error=PermanentFailure(f"undecodable message: {error}"))
@@ -95,7 +112,73 @@ class ReliableEventHandler(EventHandler):
         except PermanentFailure as exc:
             self._divert(message, attempt=0, error=exc)
             return
-        super().handle_message(event, message)
+        self._gather(event, message)
+
+    # --- batches -------------------------------------------------------------------------
+
+    def _gather(self, event: Event, message: Any) -> None:
+        """Hand ``event`` to a worker: alone, or in the next batch of a batched handler."""
+        if not self.batched:
+            super().handle_message(event, message)
+            return
+        self._gathered.append((event, message))
+        if not self._applying:
+            self._applying = True
+            identifier = f"{type(self).__name__}.batches[{self.container.service_name}.{self.method_name}]"
+            self.container.spawn_managed_thread(self._apply_batches, identifier=identifier)
+
+    def _apply_batches(self) -> None:
+        """Apply what was gathered, a batch at a time, until nothing is left."""
+        try:
+            while self._gathered:
+                batch, self._gathered = self._gathered, []
+                if len(batch) > 1 and self._run(batch, partial(self._settle_batch, batch)):
+                    continue
+                for event, message in batch:  # alone, or again alone after the batch failed
+                    self._run([(event, message)], partial(self.handle_result, message))
+        finally:
+            self._applying = False
+
+    def _run(self, batch: list[tuple[Event, Any]], handle_result: Any) -> bool:
+        """Run one worker on ``batch``'s events; True if it succeeded."""
+        done = GreenEvent()
+
+        def finished(worker_ctx: Any, result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
+            outcome = handle_result(worker_ctx, result, exc_info)
+            done.send(exc_info is None)
+            return outcome
+
+        _, first = batch[0]
+        try:
+            self.container.spawn_worker(
+                self,
+                tuple(event for event, _ in batch),
+                {},
+                context_data=decode_from_headers(first.headers),
+                handle_result=finished,
+            )
+        except ContainerBeingKilled:
+            for _, message in batch:
+                settle(self.consumer.requeue_message, message)
+            return True  # nothing more to do with them here
+        return done.wait()
+
+    def _settle_batch(
+        self, batch: list[tuple[Event, Any]], worker_ctx: Any, result: Any = None, exc_info: Any = None
+    ) -> tuple[Any, Any]:
+        """A batch committed: acknowledge each of its messages. One that failed: nothing yet
+        (each of its events is applied again alone)."""
+        if exc_info is None:
+            for _, message in batch:
+                settle(self.consumer.ack_message, message)
+        else:
+            log.warning(
+                "%s: a batch of %d events failed (%s); applying each alone",
+                self.queue_subscription.queue_name,
+                len(batch),
+                describe(exc_info[1]),
+            )
+        return result, exc_info
 
     def handle_result(self, message: Any, worker_ctx: Any, result: Any = None, exc_info: Any = None):
         if exc_info is None:

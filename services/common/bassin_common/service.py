@@ -236,11 +236,11 @@ def consume(
     """A handler applying ``use_case(uow, data)`` once per ``producer``'s ``event_type``;
     assign it to a class attribute, whose name names the handler (and its queue)."""
 
-    def handler(self: Any, event: Event) -> None:
-        self.db.apply_once(event, use_case)
+    def handler(self: Any, *events: Event) -> None:
+        self.db.apply_once(*events, use_case=use_case)
 
     handler.use_case = use_case  # type: ignore[attr-defined]
-    return event_consumer(producer, event_type, view)(handler)
+    return event_consumer(producer, event_type, view, batched=True)(handler)
 
 
 def _resolved(value: Any, named: dict[str, Any]) -> Any:
@@ -279,11 +279,16 @@ class DatabaseAccess:
             provider.sessions, context or self.context, provider.container.service_name, provider.wake_relay
         )
 
-    def apply_once(self, event: Event, use_case: Callable[[UnitOfWork, Any], Any]) -> bool:
-        """The idempotent consumer: run ``use_case(uow, event.data)`` in the event's tenant
-        unless this handler already processed the event; the claim commits with the effect."""
-        with self.unit_of_work(event.context) as uow:
-            return inbox.apply_once(uow, self._consumer, event, use_case)
+    def apply_once(self, *events: Event, use_case: Callable[[UnitOfWork, Any], Any]) -> int:
+        """The idempotent consumer: run ``use_case(uow, event.data)`` for each event, in its
+        tenant, unless this handler already processed it; the claims commit with the effects.
+        Returns how many ran. Several events (a consumer's batch) share a transaction per
+        run of one tenant's events: all of them commit, or none."""
+        applied = 0
+        for tenant_events in inbox.by_tenant(events):
+            with self.unit_of_work(tenant_events[0].context) as uow:
+                applied += inbox.apply_each_once(uow, self._consumer, tenant_events, use_case)
+        return applied
 
     def ping(self) -> bool:
         with self._provider.engine.connect() as connection:

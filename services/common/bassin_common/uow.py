@@ -15,7 +15,8 @@ of the whole unit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.context = context
         self.producer = producer
         self.emitted: list[Event] = []  # in emission order; what tests inspect
+        self._emitted_for: list[RequestContext] = []  # the context each event was emitted in
         self._sessions = sessions
         # Called once events are committed (the service's relay publishes them at once).
         self._after_events = after_events
@@ -56,7 +58,8 @@ class UnitOfWork:
     ) -> None:
         try:
             if error is None:
-                outbox.record(self.session, self.emitted, self.context)
+                for context, events in self._emitted_by_context():
+                    outbox.record(self.session, events, context)
                 self.session.commit()
         except IntegrityError as failure:
             error = failure
@@ -75,6 +78,28 @@ class UnitOfWork:
     def tenant_id(self) -> Any:
         return self.context.tenant_id
 
+    @contextmanager
+    def acting_for(self, context: RequestContext) -> Iterator[UnitOfWork]:
+        """Run part of this unit in another context of the same tenant: a consumer's batch
+        applies each event in its own (its correlation id goes on what that part emits)."""
+        if context.tenant_id != self.context.tenant_id:
+            raise ValueError("a unit of work acts for one tenant")
+        outer, self.context = self.context, context
+        try:
+            yield self
+        finally:
+            self.context = outer
+
+    def _emitted_by_context(self) -> list[tuple[RequestContext, list[Event]]]:
+        """The emitted events in runs of the context each was emitted in."""
+        runs: list[tuple[RequestContext, list[Event]]] = []
+        for event, context in zip(self.emitted, self._emitted_for, strict=True):
+            if runs and runs[-1][0] is context:
+                runs[-1][1].append(event)
+            else:
+                runs.append((context, [event]))
+        return runs
+
     def emit(self, spec: EventSpec, data: Any) -> Event:
         """Record an event (``data``: a mapping, or an object the spec's schema dumps); it
         is written to the outbox with this unit's changes and published by the relay once
@@ -88,4 +113,5 @@ class UnitOfWork:
             correlation_id=self.context.correlation_id,
         )
         self.emitted.append(event)
+        self._emitted_for.append(self.context)
         return event

@@ -20,6 +20,7 @@ import psycopg
 import pytest
 import sqlalchemy.exc
 from common_test_models import PLATFORM_TESTS, Widget
+from eventlet.event import Event as GreenEvent
 from kombu import Connection
 from marshmallow import fields
 from nameko.containers import ServiceContainer
@@ -39,6 +40,7 @@ from bassin_common.uow import UnitOfWork
 # name -> what the use case raises on each of its next calls; and every call, by name
 FAILURES: dict[str, list[Exception]] = {}
 CALLS: Counter[str] = Counter()
+HOLDS: dict[str, GreenEvent] = {}  # name -> what its use case waits for
 
 
 class WidgetIn(StrictSchema):
@@ -58,6 +60,8 @@ def make_widget(uow: UnitOfWork, data: dict[str, Any]) -> Widget:
     CALLS[data["name"]] += 1
     if FAILURES.get(data["name"]):
         raise FAILURES[data["name"]].pop(0)
+    if data["name"] in HOLDS:
+        HOLDS[data["name"]].wait()
     widget = Widget(name=data["name"])
     uow.session.add(widget)
     uow.session.flush()
@@ -81,6 +85,7 @@ QUEUE = Subscription("elsewhere", "widget_ordered", PLATFORM_TESTS, "on_widget_o
 def edge(platform_database: str, service_config: dict[str, Any], container_factory: Any) -> ServiceContainer:
     FAILURES.clear()
     CALLS.clear()
+    HOLDS.clear()
     container = container_factory(EdgeService, service_config)
     container.start()
     return container
@@ -209,3 +214,40 @@ def test_an_idempotent_rpc_answers_a_repeat_with_the_first_response(
     with rpc_client(tenant_id) as client:  # an internal caller, no request id: runs
         client.platform_tests.make({"name": "W-10"})
     assert (CALLS["W-9"], widget_names(sessions, tenant_id)) == (1, ["W-10", "W-9"])
+
+
+def test_events_delivered_meanwhile_are_applied_as_one_batch_and_a_failing_one_alone(
+    edge: ServiceContainer, sessions: Any, tenant_id: uuid.UUID, amqp_uri: str, test_settings: Any
+) -> None:
+    handler = next(e for e in edge.entrypoints if getattr(e, "method_name", None) == "on_widget_ordered")
+    HOLDS["W-hold"] = GreenEvent()
+    publish_event(amqp_uri, Event("widget_ordered", tenant_id, "elsewhere", {"name": "W-hold"}))
+    wait_until(lambda: CALLS["W-hold"] == 1, timeout=30)  # the consumer is busy with it
+    FAILURES["W-bug"] = [RuntimeError("a bug") for _ in range(len(test_settings.retry_delays) + 2)]
+    for name in ("W-a", "W-bug", "W-b"):
+        publish_event(amqp_uri, Event("widget_ordered", tenant_id, "elsewhere", {"name": name}))
+    wait_until(lambda: len(handler._gathered) == 3, timeout=30)  # the next batch, waiting
+    HOLDS["W-hold"].send()
+    wait_until(lambda: len(widget_names(sessions, tenant_id)) == 3, timeout=30)
+    # The batch failed on W-bug and was rolled back (W-a had run in it); then each event
+    # was applied alone: the good ones once, the bad one retried, then dead-lettered.
+    wait_until(lambda: messages_in(amqp_uri, f"{QUEUE}.dead") == 1, timeout=30)
+    assert widget_names(sessions, tenant_id) == ["W-a", "W-b", "W-hold"]
+    assert (CALLS["W-a"], CALLS["W-b"]) == (2, 1)
+    assert messages_in(amqp_uri, QUEUE) == 0
+    with Connection(amqp_uri) as connection:
+        dead = connection.SimpleQueue(f"{QUEUE}.dead").get(timeout=5)
+        assert dead.payload["data"] == {"name": "W-bug"}
+        dead.ack()
+
+    # A batch that succeeds commits all its events at once; each is acknowledged.
+    HOLDS["W-hold-2"] = GreenEvent()
+    publish_event(amqp_uri, Event("widget_ordered", tenant_id, "elsewhere", {"name": "W-hold-2"}))
+    wait_until(lambda: CALLS["W-hold-2"] == 1, timeout=30)
+    for name in ("W-c", "W-d"):
+        publish_event(amqp_uri, Event("widget_ordered", tenant_id, "elsewhere", {"name": name}))
+    wait_until(lambda: len(handler._gathered) == 2, timeout=30)
+    HOLDS["W-hold-2"].send()
+    wait_until(lambda: "W-d" in widget_names(sessions, tenant_id), timeout=30)
+    assert (CALLS["W-c"], CALLS["W-d"]) == (1, 1)
+    wait_until(lambda: messages_in(amqp_uri, QUEUE) == 0, timeout=30)

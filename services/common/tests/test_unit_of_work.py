@@ -63,6 +63,35 @@ def test_an_event_its_schema_refuses_is_a_programming_error(sessions) -> None:
         uow.emit(WIDGET_MADE, {"name": "no id"})
 
 
+def test_a_batch_of_events_applies_each_once_in_its_own_context(sessions, owner_sessions) -> None:
+    tenant = uuid.uuid4()
+    first, second, third = (
+        Event("widget_ordered", tenant, "elsewhere", {"name": f"W-{n}"}, correlation_id=f"corr-{n}") for n in range(3)
+    )
+    with UnitOfWork(sessions, first.context, "tests") as uow:  # the first arrived before
+        inbox.apply_once(uow, "tests.on_widget_ordered", first, lambda u, d: make_widget(u, d["name"]))
+    batch = [first, second, second, third]  # a redelivery, and a duplicate in the batch
+    with UnitOfWork(sessions, first.context, "tests") as uow:
+        applied = inbox.apply_each_once(uow, "tests.on_widget_ordered", batch, lambda u, d: make_widget(u, d["name"]))
+    assert applied == 2
+    assert widget_count(sessions, tenant) == 3
+    # What each event's use case emitted carries that event's correlation id.
+    correlations = {row["data"]["name"]: row["correlation_id"] for row in outbox_rows(owner_sessions, tenant)}
+    assert correlations == {"W-0": "corr-0", "W-1": "corr-1", "W-2": "corr-2"}
+    with owner_sessions() as session:
+        headers = session.scalars(
+            text("SELECT headers->>'nameko.correlation_id' FROM outbox WHERE payload->>'tenant_id' = :t ORDER BY id"),
+            {"t": str(tenant)},
+        ).all()
+    assert headers == ["corr-0", "corr-1", "corr-2"]
+
+
+def test_a_unit_of_work_acts_for_one_tenant(sessions) -> None:
+    uow = UnitOfWork(sessions, RequestContext(uuid.uuid4()), "tests")
+    with pytest.raises(ValueError, match="one tenant"), uow, uow.acting_for(RequestContext(uuid.uuid4())):
+        pass
+
+
 def test_an_event_is_applied_once_however_often_it_arrives(sessions) -> None:
     tenant = uuid.uuid4()
     event = Event("widget_ordered", tenant, "elsewhere", {"name": "W-9"})
