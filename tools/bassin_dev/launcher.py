@@ -182,6 +182,7 @@ def migrate_everything(quiet: bool = False) -> Any:
     runs beside the system, the demo loader, reads the gateway's database as its owner)."""
     from bassin_common.config import load_settings
     from bassin_common.migrations import declare_topology, grant_component_login, migrate_service, upgrade_database
+    from bassin_common.quorum import management_uri
     from bassin_common.registry import installed_services
     from bassin_dev.infra import ensure_rabbit_management
     from bassin_gateway.runtime import GATEWAY_MIGRATIONS, SERVICE_NAME

@@ -110,7 +110,11 @@ def retry_queue(subscription: Subscription, attempt: int) -> Queue:
 def dead_letter_queue(subscription: Subscription) -> Queue:
     name = subscription.dead_letter_queue_name
     return Queue(
-        name, exchange=retry_exchange(subscription.consumer), routing_key=name, durable=True, queue_arguments=dict(QUORUM)
+        name,
+        exchange=retry_exchange(subscription.consumer),
+        routing_key=name,
+        durable=True,
+        queue_arguments=dict(QUORUM),
     )
 
 
