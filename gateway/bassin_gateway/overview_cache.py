@@ -230,8 +230,8 @@ class OverviewCache:
             try:
                 with Connection(self.amqp_uri, heartbeat=HEARTBEAT_SECONDS) as connection:
                     channel = connection.channel()
-                    for producer in PRODUCERS:  # idempotent; the bindings need them
-                        event_exchange(producer)(channel).declare()
+                    for producer in PRODUCERS:  # declared by the topology step; checked, as the bindings need them
+                        channel.exchange_declare(event_exchange(producer).name, "topic", passive=True)
                     with Consumer(channel, [self._queue()], callbacks=[self._on_message], accept=["json"], no_ack=True):
                         self.invalidate_everything()  # what happened while away is unknown
                         self.connected = True

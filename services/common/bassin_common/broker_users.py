@@ -33,11 +33,14 @@ the one shared exchange anyone may configure, because nameko declares it (not pa
 in every RPC consumer and reply listener; write on it is what an RPC call is. The context
 that travels with a call is what tells who may do what (``RequestContext``).
 
-The gateway and the scheduler only call RPCs; the scheduler is also a Celery worker and
-beat, whose broker is the same RabbitMQ (its queue ``bassin.scheduler`` and Celery's own
-``celery*`` exchanges and queues). A service declares the extra exchanges and queues of
-its own it uses outside this scheme (notifications: ``bassin.partners``) as
-``broker_resources`` on its class: regular expressions granted in full.
+The gateway calls RPCs and reads the services' events, on a queue of each gateway
+process's own (``gateway.overview-cache-<uuid>``, exclusive), to keep its customer-360
+cache fresh (ADR 0032): read on every ``S.events``, write on none. The scheduler only
+calls RPCs; it is also a Celery worker and beat, whose broker is the same RabbitMQ (its
+queue ``bassin.scheduler`` and Celery's own ``celery*`` exchanges and queues). A service
+declares the extra exchanges and queues of its own it uses outside this scheme
+(notifications: ``bassin.partners``) as ``broker_resources`` on its class: regular
+expressions granted in full.
 
 ``bassin-broker-users`` creates or updates the users and their permissions through the
 management API (idempotent); each component's password comes from
@@ -66,6 +69,8 @@ USER_PREFIX = "bassin-"
 RPC_EXCHANGE = "nameko-rpc"
 GATEWAY = "gateway"
 SCHEDULER = "scheduler"
+# The gateway's overview cache's queues (bassin_gateway.overview_cache), one per process.
+GATEWAY_EVENT_QUEUES = r"gateway\.overview-cache-[0-9a-f-]+"
 # Celery's broker resources: its task queue and exchange, the worker's control (pidbox)
 # and event (celeryev) exchanges and queues.
 CELERY_RESOURCES = (
@@ -125,10 +130,22 @@ def client_permissions(component: str, extra: Iterable[str] = ()) -> Permissions
     return Permissions(configure=everything, write=everything, read=everything)
 
 
+def gateway_permissions(services: Iterable[ServiceInfo]) -> Permissions:
+    """RPC calls, and its overview cache's own queues bound to every service's events."""
+    calls = client_permissions(GATEWAY, [GATEWAY_EVENT_QUEUES])
+    exchanges = [event_exchange(service.name).name for service in services]
+    return Permissions(
+        configure=calls.configure,
+        write=calls.write,
+        read=_any_of([RPC_EXCHANGE, *exchanges], [*_rpc_client(GATEWAY), GATEWAY_EVENT_QUEUES]),
+    )
+
+
 def component_permissions(services: Iterable[ServiceInfo] | None = None) -> dict[str, Permissions]:
     """Every component's permissions: each installed service, the gateway, the scheduler."""
-    found = {service.name: service_permissions(service) for service in services or installed_services()}
-    found[GATEWAY] = client_permissions(GATEWAY)
+    services = list(services or installed_services())
+    found = {service.name: service_permissions(service) for service in services}
+    found[GATEWAY] = gateway_permissions(services)
     found[SCHEDULER] = client_permissions(SCHEDULER, CELERY_RESOURCES)
     return found
 
