@@ -845,12 +845,13 @@ def test_compose_services_share_one_environment(compose: Compose) -> None:
     assert "readyz" in " ".join(gateway["healthcheck"]["test"])
 
 
-def test_compose_gives_the_migration_credentials_to_the_one_shot_jobs_only(compose: Compose) -> None:
+def test_compose_gives_the_migration_credentials_to_the_migration_jobs_only(compose: Compose) -> None:
     """The migration jobs log in as the tables' owner; every other container gets the
-    runtime login only (ADR 0033)."""
+    runtime login only (ADR 0033), the jobs that make the broker users included."""
+    migrations = set(compose.long_running.values())
     for name in compose.one_shot | compose.long_running.keys() | SCHEDULER:
         environment = compose.services[name]["environment"]
-        assert ("BASSIN_MIGRATION_DATABASE_URL" in environment) == (name in compose.one_shot), name
+        assert ("BASSIN_MIGRATION_DATABASE_URL" in environment) == (name in migrations), name
     user = re.compile(r"^postgresql\+psycopg://([^:@/]+)[:@]")
     gateway = {
         user.match(compose.services[name]["environment"]["BASSIN_DATABASE_URL"])[1]
