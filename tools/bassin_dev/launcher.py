@@ -60,8 +60,7 @@ class Managed:
     process: subprocess.Popen[str]
     command: list[str]
     restarts: list[float] = field(default_factory=list)
-    from bassin_common.migrations import declare_topology, grant_component_login, migrate_service, upgrade_database
-    from bassin_common.quorum import management_uri
+    env: dict[str, str] | None = None  # its own, when it differs from the system's (its logins)
 
 
 def _pump(name: str, stream, width: int) -> None:
