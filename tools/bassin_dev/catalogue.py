@@ -256,9 +256,10 @@ def channel(event: PublishedEvent) -> dict[str, Any]:
             "operationId": f"consume_{event.producer}_{event.event_type}",
             "summary": f"Handled by {', '.join(sorted({s.consumer for s in consumers}))}.",
             "description": (
-                "Each consumer has its own durable queue bound to the exchange. A handler records the event id "
-                "with its effect in one transaction (a redelivery does nothing); a failure is retried through "
-                "the retry queues, then dead-lettered (bassin-dead-letters list | replay)."
+                "Each consumer has its own durable quorum queue bound to the exchange. A handler records the "
+                "event id with its effect in one transaction (a redelivery does nothing); a failure is retried "
+                "through the retry queues, then dead-lettered, as is a message delivered more often than the "
+                "delivery limit without being settled (bassin-dead-letters list | replay)."
             ),
             "bindings": {"amqp": {"ack": True, "bindingVersion": "0.2.0"}},
             "message": message_ref,
