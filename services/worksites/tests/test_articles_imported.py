@@ -1,0 +1,39 @@
+"""``articles_imported`` (inventory's import, many articles in one event): each article
+remembered as ``remember_article`` remembers one (created once, then left as it is), in
+one statement, for this company only."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from worksites import events, usecases
+from worksites.models import KnownArticle
+
+ARTICLE = {"sku": "CHL-GAL-5KG", "name": "Chlore lent galets 5 kg", "sale_price": "39.90", "vat_rate": "20.00"}
+
+
+def imported(*articles: dict[str, Any]) -> dict[str, Any]:
+    return events.ArticlesView().load({"articles": list(articles)})
+
+
+def test_imported_articles_are_kept_like_one_by_one(uow: Any) -> None:
+    known, new = uuid.uuid4(), uuid.uuid4()
+    with uow() as work:
+        usecases.remember_article(work, events.ArticleCreatedView().load({"article_id": str(known), **ARTICLE}))
+    with uow(tenant_id=uuid.uuid4()) as other:  # another company's import leaves ours alone
+        usecases.remember_articles(other, imported({"article_id": str(uuid.uuid4()), **ARTICLE}))
+    with uow() as work:
+        usecases.remember_articles(
+            work,
+            imported(
+                {"article_id": str(known), **ARTICLE, "name": "Chlore galets 5 kg"},
+                {"article_id": str(new), **ARTICLE, "sku": "PMP-075", "name": "Pompe 0,75 CV", "sale_price": "529.00"},
+            ),
+        )
+    assert work.emitted == []
+    with uow() as work:
+        names = {row.id: row.name for row in work.session.scalars(select(KnownArticle))}
+    assert names == {known: "Chlore lent galets 5 kg", new: "Pompe 0,75 CV"}  # the first name kept, as one by one
