@@ -233,7 +233,7 @@ def main() -> int:
         while time.monotonic() - sampler.last_busy < QUIET_SECONDS:
             loads.append(os.getloadavg()[0])
             time.sleep(0.5)
-        quiet_at = sampler.last_busy
+        quiet_at = max(sampler.last_busy, ready_at)
     finally:
         sampler.stop.set()
         if process.poll() is None:
