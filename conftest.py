@@ -417,12 +417,13 @@ def live_stack(
     installed: list[type],
     migrate_gateway: str,
     process_environment: dict[str, str],
+    broker_users: dict[str, str],
     service_process,
     rabbit_manager,
     test_settings: Settings,
-    broker_users: dict[str, str],
 ) -> Iterator[LiveStack]:
-    """Each process logs in to RabbitMQ as its own user, as in production."""
+    """Each process logs in to RabbitMQ as its own user, as in production (the users are
+    set up before the processes, so deleted only once they have stopped)."""
     vhost = process_environment["BASSIN_AMQP_URI"].rsplit("/", 1)[1]
     services = {
         service.name: service_process(service.name, broker_users[service.name]) for service in installed_services()

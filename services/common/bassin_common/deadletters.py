@@ -26,7 +26,7 @@ from kombu import Connection
 from bassin_common.config import load_settings
 from bassin_common.consumer import ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, TRANSIENT_HEADER
 from bassin_common.registry import all_subscriptions
-from bassin_common.topology import Subscription, dead_letter_queue, retry_exchange
+from bassin_common.topology import Subscription, dead_letter_queue, declared, retry_exchange
 
 # What the broker adds on dead-lettering and delivery (a replayed message starts afresh).
 BROKER_HEADERS = (
@@ -82,7 +82,8 @@ def list_dead_letters(connection: Connection, subscriptions: Iterable[Subscripti
     for subscription in all_subscriptions() if subscriptions is None else subscriptions:
         with connection.channel() as channel:
             queue = dead_letter_queue(subscription)(channel)
-            channel.queue_declare(queue.name, passive=True)  # declared by the topology step
+            if not declared(channel, queue):  # never declared here: it holds no dead letter
+                continue
             while (message := queue.get(no_ack=False)) is not None:
                 found.append(_describe(subscription, message))
             # Closing the channel without acking returns every message to the queue.
@@ -97,7 +98,8 @@ def replay(connection: Connection, queue_name: str | None = None, event_id: str 
             continue
         with connection.channel() as channel:
             queue = dead_letter_queue(subscription)(channel)
-            channel.queue_declare(queue.name, passive=True)  # declared by the topology step
+            if not declared(channel, queue):  # never declared here: it holds no dead letter
+                continue
             while (message := queue.get(no_ack=False)) is not None:
                 if event_id and _describe(subscription, message).event_id != event_id:
                     continue  # left unacked: returns to the queue when the channel closes

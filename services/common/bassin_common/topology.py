@@ -136,6 +136,16 @@ def declare(connection: Connection, service: str, subscriptions: Iterable[Subscr
             retry_queue(subscription, attempt)(channel).declare()
 
 
+def declared(channel: Any, queue: Queue) -> bool:
+    """Whether ``queue`` exists, checked passively (no permission needed); a channel the
+    broker closed for a missing queue is reopened by py-amqp."""
+    try:
+        channel.queue_declare(queue.name, passive=True)
+    except ChannelError:
+        return False
+    return True
+
+
 def _bind_for_replay(channel: Any, subscription: Subscription) -> None:
     """The consumer queue also bound to its consumer's retry exchange, by its name: how a
     dead letter is put back (``bassin-dead-letters replay``) without the default exchange."""

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bassin_common.registry import all_subscriptions
 from bassin_common.signing import EVENT_SIGNATURE_HEADER, ContextSigner
-from bassin_common.topology import dead_letter_queue
+from bassin_common.topology import dead_letter_queue, declared
 
 ERASED = "effacé"
 # The fields of customers' events that name or reach a person, and what replaces them.
@@ -79,7 +79,8 @@ def redact_dead_letters(amqp_uri: str, tenant_id: uuid.UUID, customer_id: uuid.U
         for subscription in all_subscriptions():
             with connection.channel() as channel:
                 queue = dead_letter_queue(subscription)(channel)
-                channel.queue_declare(queue.name, passive=True)  # declared by the topology step
+                if not declared(channel, queue):  # never declared here: it holds no dead letter
+                    continue
                 about_them = []
                 while (message := queue.get(no_ack=False)) is not None:
                     try:

@@ -37,6 +37,11 @@ app.conf.update(
     task_time_limit=3600,
     task_soft_time_limit=3300,
     task_default_queue="bassin.scheduler",
+    # Named, so Celery publishes to that exchange rather than to the default one, which the
+    # scheduler's own RabbitMQ user may not write to (bassin_common.broker_users).
+    task_routes={
+        "bassin.*": {"queue": "bassin.scheduler", "exchange": "bassin.scheduler", "routing_key": "bassin.scheduler"}
+    },
     broker_connection_retry_on_startup=True,
     beat_schedule_filename=os.environ.get("BASSIN_SCHEDULER_STATE", "celerybeat-schedule"),
     beat_schedule={

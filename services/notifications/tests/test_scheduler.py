@@ -92,8 +92,11 @@ def test_a_remote_error_comes_back_typed(company: uuid.UUID) -> None:
     assert refused.value.exc_type == "ValidationFailed"
 
 
-def test_a_real_celery_worker_runs_a_job_through_the_broker(company: uuid.UUID, tmp_path: Path) -> None:
-    uri = nameko_config["AMQP_URI"]
+def test_a_real_celery_worker_runs_a_job_through_the_broker(
+    company: uuid.UUID, tmp_path: Path, broker_users: dict[str, str]
+) -> None:
+    """As in production, the worker logs in to RabbitMQ as the scheduler's own user."""
+    uri = broker_users["scheduler"]
     env = {**os.environ, "BASSIN_AMQP_URI": uri, "BASSIN_SCHEDULER_STATE": str(tmp_path / "beat-schedule")}
     worker = subprocess.Popen(
         [
