@@ -90,6 +90,19 @@ def _admin_conninfo(settings: Settings) -> str:
     return psycopg_conninfo(settings.database_url, "postgres")
 
 
+def _admin_connection(settings: Settings, attempts: int = 30) -> psycopg.Connection:
+    """A connection to clean up with, waiting a while for one on a server that is full
+    (a shared machine): what is not dropped stays behind."""
+    for attempt in range(attempts):
+        try:
+            return psycopg.connect(_admin_conninfo(settings), autocommit=True)
+        except psycopg.OperationalError:
+            if attempt + 1 == attempts:
+                raise
+            time.sleep(1)
+    raise AssertionError("unreachable")
+
+
 def _runtime_user(prefix: str) -> str:
     return f"{prefix}runtime"
 
@@ -102,7 +115,7 @@ def test_settings() -> Iterator[Settings]:
     owner_url = settings.migration_database_url or settings.database_url
     settings = settings.replace(database_prefix=prefix, database_url=owner_url, migration_database_url="")
     yield settings
-    with psycopg.connect(_admin_conninfo(settings), autocommit=True) as conn:
+    with _admin_connection(settings) as conn:
         names = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)).fetchall()
         for (name,) in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
