@@ -210,23 +210,16 @@ def _next_ticket(uow: UnitOfWork, location_id: uuid.UUID) -> JournalEntry:
     """Take the shop's next ticket number (its row locked: tickets of a shop are written one
     after another, so numbers have no gaps and each chains to the one before), in the
     shop's open cash session — opened with no float when the till has none open."""
-    shops, sessions = Shop.__table__, CashSession.__table__
-    open_session = (  # in the same round trip (the till's hot path)
-        select(sessions.c.id)
-        .where(
-            sessions.c.tenant_id == uow.tenant_id,
-            sessions.c.location_id == location_id,
-            sessions.c.closed_at.is_(None),
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
-    number, previous_hash, at, session_id = uow.session.execute(
+    shops = Shop.__table__
+    number, previous_hash, at = uow.session.execute(
         update(shops)
         .where(shops.c.tenant_id == uow.tenant_id, shops.c.location_id == location_id)
         .values(last_ticket_number=shops.c.last_ticket_number + 1)
-        .returning(shops.c.last_ticket_number, shops.c.last_ticket_hash, func.now(), open_session)
+        .returning(shops.c.last_ticket_number, shops.c.last_ticket_hash, func.now())
     ).one()
+    session_id = uow.session.scalar(
+        select(CashSession.id).where(CashSession.location_id == location_id, CashSession.closed_at.is_(None))
+    )
     if session_id is None:
         session_id = _open_session(uow, location_id, ZERO).id
     return JournalEntry(number, previous_hash, at, session_id)
