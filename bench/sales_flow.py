@@ -352,6 +352,18 @@ def wait_applied(settings, company: Company, since: datetime, timeout: float = 1
         time.sleep(0.5)
 
 
+def settled(settings, company: Company, since: datetime, quiet: float = 3, timeout: float = 180) -> None:
+    """Wait until no sale has been recorded for ``quiet`` seconds and all reached the stock:
+    a request wrk gave up on may still be waiting in pos's queue, and be recorded late."""
+    deadline, last = time.monotonic() + timeout, -1
+    while time.monotonic() < deadline:
+        done = wait_applied(settings, company, since)
+        if done.recorded == last and done.applied == done.recorded:
+            return
+        last = done.recorded
+        time.sleep(quiet)
+
+
 def reconcile(settings, company: Company, initial_stock: int) -> tuple[int, int, int, int, int]:
     """(sales recorded, sales with a movement, units sold, units moved, units gone from stock)."""
     with psycopg.connect(conninfo(settings, f"{PREFIX}pos")) as pos:
@@ -370,6 +382,26 @@ def reconcile(settings, company: Company, initial_stock: int) -> tuple[int, int,
             "SELECT sum(quantity) FROM stock_levels WHERE tenant_id = %s", (company.tenant_id,)
         ).fetchone()[0]
     return sales, moved_sales, sold, moved, initial_stock * ARTICLES - left
+
+
+def batching(settings) -> dict[str, float]:
+    """Rows per transaction where the flow batches, from the rows' own clocks (``now()`` is
+    a transaction's start): outbox rows per relay claim in pos and inventory, and events
+    per consumer transaction in inventory. 1.0 means no batching at all."""
+    found = {}
+    for service in ("pos", "inventory"):
+        with psycopg.connect(conninfo(settings, f"{PREFIX}{service}")) as conn:
+            rows, batches = conn.execute(
+                "SELECT count(*), count(DISTINCT published_at) FROM outbox WHERE published_at IS NOT NULL"
+            ).fetchone()
+            found[f"{service} outbox rows per relay claim"] = rows / max(batches, 1)
+    with psycopg.connect(conninfo(settings, f"{PREFIX}inventory")) as conn:
+        events, transactions = conn.execute(
+            "SELECT count(*), count(DISTINCT processed_at) FROM processed_events "
+            "WHERE consumer = 'inventory.on_sale_completed'"
+        ).fetchone()
+        found["inventory sales per consumer transaction"] = events / max(transactions, 1)
+    return found
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -505,7 +537,10 @@ def run_all(env: dict[str, str], args: argparse.Namespace) -> tuple[list[Step], 
         wrk(f"{system.url}/api/v1/pos/sales", 4, 3, script)
         wait_applied(system.settings, company, warm_up)
         steps = [run_step(system, company, int(c), args.seconds, script) for c in args.clients.split(",")]
+        settled(system.settings, company, warm_up)
         reconciliation = reconcile(system.settings, company, stock)
+        for name, value in batching(system.settings).items():
+            print(f"batching: {name} {value:.2f}")
         baselines = {
             "PostgreSQL single-row update TPS (pgbench -N, 8)": baseline(postgres_update_tps, system.settings, 5),
             "RabbitMQ confirmed persistent publishes": baseline(

@@ -50,6 +50,9 @@ class Settings:
     retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0)
     outbox_poll_interval: float = 1.0
     outbox_batch_size: int = 100
+    # Seconds the relay, woken by a commit, waits for more before it claims its batch: under
+    # load one claim and one mark serve the rows of several commits (0: claim at once).
+    outbox_gather_window: float = 0.01
     # The relay's wait after a failure doubles up to this, so it resumes within about this
     # long once the broker or the database is back.
     outbox_max_backoff: float = 2.0

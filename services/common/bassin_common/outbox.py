@@ -12,7 +12,8 @@ the confirm and the mark republishes the row on restart: consumers are idempoten
 (``bassin_common.inbox``), so that is harmless (at-least-once delivery).
 
 Once a unit of work that wrote events has committed, it wakes its own process's relay
-(``OutboxRelay.wake``), which publishes at once; otherwise the relay polls every
+(``OutboxRelay.wake``), which publishes after ``outbox_gather_window`` (10 ms: under load
+the rows of several commits then share one claim, one mark and one transaction); otherwise the relay polls every
 ``outbox_poll_interval`` seconds, which is how rows written elsewhere — another replica
 whose relay died, ``bassin-outbox replay`` — are picked up. No ``NOTIFY``: it would cost a
 statement per transaction and serialise commits on PostgreSQL's notification lock.
@@ -282,6 +283,8 @@ class OutboxRelay(DependencyProvider):
                 if published < self.publisher.batch_size:
                     with eventlet.Timeout(self.settings.outbox_poll_interval, False):
                         self._woken.wait()
+                        # Woken by a commit: others are likely on their way; one batch for all.
+                        eventlet.sleep(self.settings.outbox_gather_window)
             except Exception as error:
                 if is_transient(error):  # the broker or the database away: expected, no traceback
                     log.warning("outbox relay: %s; retrying in %.1fs", describe(error), backoff)

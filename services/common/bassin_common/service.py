@@ -44,7 +44,7 @@ import inspect
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, partial, wraps
@@ -237,7 +237,7 @@ def consume(
     assign it to a class attribute, whose name names the handler (and its queue)."""
 
     def handler(self: Any, *events: Event) -> None:
-        self.db.apply_once(*events, use_case=use_case)
+        self.db.apply_each_once(events, use_case)
 
     handler.use_case = use_case  # type: ignore[attr-defined]
     return event_consumer(producer, event_type, view, batched=True)(handler)
@@ -279,11 +279,15 @@ class DatabaseAccess:
             provider.sessions, context or self.context, provider.container.service_name, provider.wake_relay
         )
 
-    def apply_once(self, *events: Event, use_case: Callable[[UnitOfWork, Any], Any]) -> int:
-        """The idempotent consumer: run ``use_case(uow, event.data)`` for each event, in its
-        tenant, unless this handler already processed it; the claims commit with the effects.
-        Returns how many ran. Several events (a consumer's batch) share a transaction per
-        run of one tenant's events: all of them commit, or none."""
+    def apply_once(self, event: Event, use_case: Callable[[UnitOfWork, Any], Any]) -> bool:
+        """The idempotent consumer: run ``use_case(uow, event.data)`` in the event's tenant
+        unless this handler already processed the event; the claim commits with the effect."""
+        with self.unit_of_work(event.context) as uow:
+            return inbox.apply_once(uow, self._consumer, event, use_case)
+
+    def apply_each_once(self, events: Sequence[Event], use_case: Callable[[UnitOfWork, Any], Any]) -> int:
+        """``apply_once`` for a consumer's batch: one transaction per run of one tenant's
+        events (all of them commit, or none); returns how many ran."""
         applied = 0
         for tenant_events in inbox.by_tenant(events):
             with self.unit_of_work(tenant_events[0].context) as uow:
