@@ -73,6 +73,9 @@ def test_the_demo_company_loads_through_the_services_and_is_alive_at_first_login
     manager = log_in(url, "gerant@piscines-charge.fr")
     customers = read(manager, f"{url}/api/v1/customers/customers", limit=50)
     assert len(customers["items"]) == 50
+    # Imported with its pools and their equipment (customers.import_customers, ADR 0029).
+    first = read(manager, f"{url}/api/v1/customers/customers/{customers['items'][0]['id']}")
+    assert first["pools"] and first["pools"][0]["equipment"], first
     articles = read(manager, f"{url}/api/v1/inventory/articles", q="CHL-GAL-5KG")
     assert [a["sku"] for a in articles["items"]][:1] == ["CHL-GAL-5KG"]
     dashboard = read(manager, f"{url}/api/v1/dashboard")
