@@ -196,7 +196,7 @@ def test_a_write_through_the_gateway_is_read_at_once(cached: Stack) -> None:
 def test_another_services_event_invalidates_the_cached_file(cached: Stack) -> None:
     """A ticket opened through another gateway process (its own cache: it does not share
     this one's): only sav's ``ticket_opened`` tells this process — the entry would
-    otherwise be served for its whole TTL (two minutes)."""
+    otherwise be served for its whole TTL (five minutes)."""
     company = cached.new_company()
     customer, _, pump = customer_with_a_pool(company)
     wait_until(lambda: company.get(f"/api/v1/sav/equipment/{pump['id']}").status_code == 200)
