@@ -15,9 +15,10 @@ services' own paths: their events, search terms and timelines included) — then
 
 Before wrk, a cold pass reads every customer's overview once, ``--clients`` at a time:
 each is composed from the services (the gateway's cache, ADR 0032, holds nothing yet),
-and reported apart as the cold figures. wrk's run then reads the overviews again (warm:
-served from the cache while nothing changes them); the cache's hits and misses over that
-run come from the gateway's /metrics.
+and reported apart as the cold figures. A composition that overran its deadline (a part
+late: a loaded machine) is not kept; those are read again, a quarter as many at once.
+wrk's run then reads the overviews again (warm: served from the cache while nothing
+changes them); the cache's hits and misses over that run come from the gateway's /metrics.
 
 It prints the p50/p99 of each and the customer 360's req/s as a ratio of /healthz's; the
 targets (issue #26) are a p99 under 100 ms and at least 30 % of /healthz's req/s. It stops
@@ -61,6 +62,7 @@ FIRST = ["Hélène", "Jérôme", "Chloé", "François", "Zoé", "Anaïs", "Lucas
 LAST = ["Durand", "Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Garcia", "Roux", "Guérin", "Muller"]
 TARGET_P99_MS = 100.0
 TARGET_RATIO = 0.30
+FILL_ROUNDS = 3
 
 WRK_SCRIPT = """
 local ids = {ids}
@@ -156,6 +158,7 @@ class Pass:
     latencies_ms: list[float]
     answers: Counter[str]  # status code and X-Bassin-Cache of each answer
     seconds: float
+    not_kept: list[str]  # the customers whose answer the cache did not keep
 
     @property
     def failed(self) -> int:
@@ -174,20 +177,22 @@ def cold_pass(url: str, token: str, ids: list[str], clients: int) -> Pass:
     """Every customer's overview read once, ``clients`` at a time."""
     local = threading.local()
 
-    def read(customer_id: str) -> tuple[float, str]:
+    def read(customer_id: str) -> tuple[float, str, str]:
         if not hasattr(local, "http"):
             local.http = requests.Session()
             local.http.headers["Authorization"] = f"Bearer {token}"
         started = time.perf_counter()
         response = local.http.get(f"{url}/api/v1/customers/customers/{customer_id}/overview", timeout=30)
         elapsed = (time.perf_counter() - started) * 1000
-        return elapsed, f"{response.status_code} {response.headers.get('X-Bassin-Cache', '')}".strip()
+        return elapsed, f"{response.status_code} {response.headers.get('X-Bassin-Cache', '')}".strip(), customer_id
 
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         results = list(pool.map(read, ids))
     seconds = time.perf_counter() - started
-    return Pass([ms for ms, _ in results], Counter(answer for _, answer in results), seconds)
+    answers = Counter(answer for _, answer, _ in results)
+    not_kept = [customer for _, answer, customer in results if answer not in ("200 stored", "200 hit")]
+    return Pass([ms for ms, _, _ in results], answers, seconds, not_kept)
 
 
 def cache_counts(url: str) -> dict[str, float]:
@@ -239,6 +244,15 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(SETTLE_SECONDS)  # the last customers' events settle (ADR 0032)
                 print(f"cold pass ({load_average()})…")
                 cold = cold_pass(system.url, token, ids, args.clients)
+                # A composition that overran its deadline (a loaded machine) is not kept: read
+                # those again, fewer at once, so that the warm run measures a warm cache.
+                refilled, left = [], cold.not_kept
+                for _ in range(FILL_ROUNDS):
+                    if not left:
+                        break
+                    refill = cold_pass(system.url, token, left, max(args.clients // 4, 1))
+                    refilled.append(len(left) - len(refill.not_kept))
+                    left = refill.not_kept
                 with tempfile.TemporaryDirectory() as directory:
                     script = Path(directory) / "overview.lua"
                     script.write_text(
@@ -272,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{result.failed:>8}"
         )
     print(f"cold pass answers: {dict(cold.answers)}")
+    if refilled:
+        print(
+            f"not kept by the cold pass, read again {max(args.clients // 4, 1)} at a time: "
+            f"{' + '.join(map(str, refilled))} kept, {len(left)} still not"
+        )
     print(f"cold customer 360 req/s / healthz req/s: {cold.rate / baseline:.3f}")
     print(f"warm customer 360 req/s / healthz req/s: {ratio:.3f}")
     print(

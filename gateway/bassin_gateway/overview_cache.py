@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 # The services whose data an overview shows. notifications publishes no events: its
 # actions follow other services' events (settling) or a write through the gateway.
 PRODUCERS = ("customers", "sav", "worksites", "pos")
-TTL_SECONDS = 120.0
+TTL_SECONDS = 300.0
 SETTLE_SECONDS = 5.0
 MAX_ENTRIES = 20_000
 HEARTBEAT_SECONDS = 10

@@ -79,7 +79,7 @@ class GatewaySettings(Settings):
     auth_cache_seconds: float = 1.0
     # The customer 360's cache (ADR 0032): how long an entry may live at most (0: no
     # cache), and how many are kept per process.
-    overview_cache_ttl_seconds: float = 120.0
+    overview_cache_ttl_seconds: float = 300.0
     overview_cache_entries: int = 20_000
 
 

@@ -5,6 +5,7 @@ part is marked; another company's customer is 404."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,8 +13,9 @@ import pytest
 
 from bassin_common.registry import installed_services
 from bassin_common.testing import wait_until
+from bassin_gateway import identities
 from bassin_gateway.app import create_app
-from conftest import Company, Stack
+from conftest import PASSWORD, Company, Stack
 
 CUSTOMERS = "/api/v1/customers"
 CUSTOMER = {
@@ -194,7 +196,7 @@ def test_a_write_through_the_gateway_is_read_at_once(cached: Stack) -> None:
 def test_another_services_event_invalidates_the_cached_file(cached: Stack) -> None:
     """A ticket opened through another gateway process (its own cache: it does not share
     this one's): only sav's ``ticket_opened`` tells this process — the entry would
-    otherwise be served for its whole TTL (two minutes)."""
+    otherwise be served for its whole TTL (five minutes)."""
     company = cached.new_company()
     customer, _, pump = customer_with_a_pool(company)
     wait_until(lambda: company.get(f"/api/v1/sav/equipment/{pump['id']}").status_code == 200)
@@ -221,3 +223,24 @@ def test_another_company_gets_404_for_a_cached_customer(cached: Stack) -> None:
     answer = theirs.get(f"{CUSTOMERS}/customers/{customer['id']}/overview")
     assert answer.status_code == 404
     assert "X-Bassin-Cache" not in answer.headers
+
+
+def test_a_cached_file_still_asks_for_the_callers_rights(cached: Stack) -> None:
+    company = cached.new_company()
+    customer, _, _ = customer_with_a_pool(company)
+    read_until_hit(company, customer["id"])
+
+    # A technician's file has no quotes (not its to read): another entry, kept as well.
+    technician = Company(company.tenant_id, cached.client, cached.new_user(company.tenant_id, ("technician",)))
+    body = read_until_hit(technician, customer["id"])
+    assert body["quotes"]["status"] == "not_allowed" and body["customer"]["status"] == "ok"
+    # The customer's own portal account may not read the company's file: 403, cached or not.
+    email = f"client-{uuid.uuid4().hex[:8]}@example.fr"
+    with cached.sessions() as session:
+        roles = ("customer",)
+        identities.create_user(session, company.tenant_id, email, PASSWORD, "Client", roles, uuid.UUID(customer["id"]))
+        session.commit()
+    login = cached.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).get_json()
+    portal = Company(company.tenant_id, cached.client, login["access_token"])
+    assert portal.get(f"{CUSTOMERS}/customers/{customer['id']}/overview").status_code == 403
+    assert served_from(company.get(f"{CUSTOMERS}/customers/{customer['id']}/overview")) == "hit"

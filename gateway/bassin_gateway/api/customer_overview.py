@@ -21,7 +21,7 @@ from marshmallow import Schema, fields
 
 from bassin_common.errors import NotFound
 from bassin_common.permissions import MANAGE_SALES_PIPELINE, READ_BUSINESS_DATA, RECORD_WATER_ANALYSES
-from bassin_gateway.aggregate import OK, Caller, Part, gather_parts
+from bassin_gateway.aggregate import NOT_ALLOWED, OK, Caller, Part, gather_parts
 from bassin_gateway.api.dashboard import Marked
 from bassin_gateway.app import bassin
 from bassin_gateway.overview_cache import BYPASS, CACHE_LOOKUPS, HIT, MISS, Key, OverviewCache
@@ -177,13 +177,17 @@ def customer_overview(customer_id: Any):
     if answer["customer"]["status"] == "ok" and answer["customer"]["file"] is None:
         raise NotFound("no such customer")  # never cached
     body = current_app.json.dumps(answer).encode()  # OverviewOutput, as the services answered it
-    complete = all(part["status"] == OK for part in answer.values())
+    complete = all(part["status"] in CACHEABLE for part in answer.values())
     stored = key is not None and complete and cache.store(key, body, ticket)
     CACHE_LOOKUPS.inc(outcome=MISS if key is not None and cache.connected else BYPASS)
     return _answer(body, STORED if stored else MISS)
 
 
 CACHE_HEADER = "X-Bassin-Cache"
+# A part refused to the caller is decided by what the key holds (its roles and grants): a
+# technician's file, without the quotes, is kept too. A part late, unavailable or failed
+# never is.
+CACHEABLE = frozenset({OK, NOT_ALLOWED})
 STORED = "stored"
 # What decides an overview's parts besides the customer: the parts' permissions.
 PART_PERMISSIONS = (READ_BUSINESS_DATA, RECORD_WATER_ANALYSES, MANAGE_SALES_PIPELINE)
