@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import eventlet
-from kombu import Connection, Consumer, Queue, binding
+from kombu import Connection, Consumer, Exchange, Queue, binding
 
 from bassin_common.logs import mask_secrets
 from bassin_common.observability import Metric
@@ -216,7 +216,9 @@ class OverviewCache:
     def _queue(self) -> Queue:
         return Queue(
             self._queue_name,
-            bindings=[binding(event_exchange(producer), routing_key="#") for producer in PRODUCERS],
+            bindings=[
+                binding(_declared_elsewhere(event_exchange(producer)), routing_key="#") for producer in PRODUCERS
+            ],
             durable=False,
             exclusive=True,
             auto_delete=True,
@@ -248,3 +250,9 @@ class OverviewCache:
             finally:
                 self.connected = False
                 self.invalidate_everything()
+
+
+def _declared_elsewhere(exchange: Exchange) -> Exchange:
+    """``exchange``, not declared again when a queue is bound to it: the topology step
+    declared it, and the gateway's broker user may only read it (ADR 0034)."""
+    return Exchange(exchange.name, type=exchange.type, durable=exchange.durable, no_declare=True)
