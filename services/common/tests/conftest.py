@@ -17,14 +17,16 @@ from bassin_common.migrations import (
     PLATFORM_VERSIONS,
     grant_service_role,
     prepare_database,
+    runtime_login,
     upgrade_database,
 )
 from bassin_common.tenancy import isolate_tenant_tables, tenant_tables
 
 
 @pytest.fixture(scope="session")
-def platform_database(test_settings: Settings) -> str:
-    """Migrated like a service's: platform tables, the models' tables, their policies, the grants."""
+def platform_database(test_settings: Settings, runtime_settings: Settings) -> str:
+    """Migrated like a service's: platform tables, the models' tables, their policies, the
+    grants, and this process's runtime login (which services run with)."""
     url = test_settings.service_database_url(common_test_models.PLATFORM_TESTS)
     prepare_database(url, test_settings)
     upgrade_database(url, PLATFORM_VERSIONS, PLATFORM_VERSION_TABLE)
@@ -33,6 +35,7 @@ def platform_database(test_settings: Settings) -> str:
         common_test_models.Base.metadata.create_all(connection)
         isolate_tenant_tables(connection, tenant_tables(common_test_models.__name__))
         grant_service_role(connection, test_settings.database_role)
+        runtime_login(connection, runtime_settings.database_url, test_settings.database_role)
     engine.dispose()
     return url
 

@@ -21,9 +21,10 @@ from kombu import Connection, Queue
 from sqlalchemy import select
 
 from bassin_common import deadletters, quorum, topology
-from bassin_common.config import Settings
+from bassin_common.config import Settings, load_settings
 from bassin_common.events import Event
 from bassin_common.registry import ServiceInfo
+from bassin_common.signing import EVENT_SIGNATURE_HEADER, ContextSigner
 from bassin_common.tenancy import TENANT_KEY
 from bassin_common.testing import DEFAULT_MANAGEMENT_URI, wait_until
 from bassin_common.topology import Subscription
@@ -38,13 +39,21 @@ def vhost_of(amqp_uri: str) -> str:
 
 
 def order(amqp_uri: str, names: list[str], tenant_id: uuid.UUID | None = None) -> None:
-    """Publish ``widget_ordered`` events as a producer's relay does (persistent, confirmed)."""
+    """Publish ``widget_ordered`` events as a producer's relay does (persistent, confirmed,
+    signed: a consumer dead-letters an unsigned event at once)."""
     exchange = topology.event_exchange("elsewhere")
+    signer = ContextSigner.from_settings(load_settings())
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
         for name in names:
-            event = Event("widget_ordered", tenant_id or uuid.uuid4(), "elsewhere", {"name": name})
-            producer.publish(event.to_message(), exchange=exchange, routing_key="widget_ordered", serializer="json")
+            message = Event("widget_ordered", tenant_id or uuid.uuid4(), "elsewhere", {"name": name}).to_message()
+            producer.publish(
+                message,
+                exchange=exchange,
+                routing_key="widget_ordered",
+                serializer="json",
+                headers={EVENT_SIGNATURE_HEADER: signer.sign_event(message)},
+            )
 
 
 def drain(amqp_uri: str, queue: str) -> list[dict[str, Any]]:

@@ -236,9 +236,8 @@ def test_events_delivered_meanwhile_are_applied_as_one_batch_and_a_failing_one_a
     assert (CALLS["W-a"], CALLS["W-b"]) == (2, 1)
     assert messages_in(amqp_uri, QUEUE) == 0
     with Connection(amqp_uri) as connection:
-        dead = connection.SimpleQueue(f"{QUEUE}.dead").get(timeout=5)
-        assert dead.payload["data"] == {"name": "W-bug"}
-        dead.ack()
+        dead = connection.channel().basic_get(f"{QUEUE}.dead", no_ack=True)  # as declared: a quorum queue
+        assert json.loads(dead.body)["data"] == {"name": "W-bug"}
 
     # A batch that succeeds commits all its events at once; each is acknowledged.
     HOLDS["W-hold-2"] = GreenEvent()

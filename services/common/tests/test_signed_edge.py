@@ -8,6 +8,7 @@ widgets, and a consumer making them from events.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from typing import Any
@@ -134,12 +135,10 @@ def test_an_event_replayed_to_another_company_goes_straight_to_the_dead_letters_
     wait_until(lambda: widget_names(sessions, tenant_id) == ["W-event"], timeout=30)
 
     with Connection(amqp_uri) as connection:
-        dead_queue = connection.SimpleQueue(f"{QUEUE}.dead")
-        wait_until(lambda: dead_queue.qsize() == 2, timeout=30)
-        dead = [dead_queue.get(timeout=5) for _ in range(2)]
-        for message in dead:
-            message.ack()
-    assert sorted(m.payload["data"]["name"] for m in dead) == ["W-replayed", "W-unsigned"]
+        channel = connection.channel()  # the queue as declared (a quorum queue): read, not declared again
+        wait_until(lambda: channel.queue_declare(f"{QUEUE}.dead", passive=True).message_count == 2, timeout=30)
+        dead = [channel.basic_get(f"{QUEUE}.dead", no_ack=True) for _ in range(2)]
+    assert sorted(json.loads(m.body)["data"]["name"] for m in dead) == ["W-replayed", "W-unsigned"]
     # Refused at once, not retried: no attempt counted, the reason given for operators.
     assert all(ATTEMPT_HEADER not in m.headers for m in dead)
     assert all("signature is missing or wrong" in m.headers[ERROR_HEADER] for m in dead)

@@ -111,7 +111,7 @@ def test_an_integer_deadline_signs_as_the_float_the_service_reads() -> None:
 
 
 def event_message(tenant: uuid.UUID | None = None) -> dict[str, Any]:
-    event = Event("sale_completed", tenant or CONTEXT.tenant_id, "pos", {"lines": [{"qty": 2, "price": "9.90"}]})
+    event = Event("widget_sold", tenant or CONTEXT.tenant_id, "elsewhere", {"lines": [{"qty": 2, "price": "9.90"}]})
     return over_the_wire(event.to_message())
 
 
@@ -128,7 +128,7 @@ def test_a_signed_event_is_authentic_however_its_json_was_ordered() -> None:
         {"tenant_id": str(uuid.uuid4())},  # the same event replayed to another company
         {"event_id": str(uuid.uuid4())},  # replayed as a new event, past the inbox
         {"event_type": "sale_cancelled"},
-        {"producer": "inventory"},
+        {"producer": "warehouse"},
         {"correlation_id": "someone-else"},
         {"data": {"lines": [{"qty": 200, "price": "9.90"}]}},
     ],
