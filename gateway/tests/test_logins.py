@@ -51,8 +51,10 @@ class CountingHasher:
     """Stands for ``identities._hasher``: counts verifications, and can note something
     about each one or make it slow (it runs in a real thread, as argon2 does)."""
 
-    def __init__(self, real: PasswordHasher, seconds: float = 0.0, note=None) -> None:
-        self.real, self.seconds, self.note = real, seconds, note
+    def __init__(
+        self, real: PasswordHasher, seconds: float = 0.0, note=None, gate: threading.Event | None = None
+    ) -> None:
+        self.real, self.seconds, self.note, self.gate = real, seconds, note, gate
         self.verified = 0
         self.running = self.most_at_once = 0
         self._lock = threading.Lock()
@@ -66,6 +68,8 @@ class CountingHasher:
             if self.note:
                 self.note()
             time.sleep(self.seconds)
+            if self.gate is not None:
+                self.gate.wait(timeout=30)  # held until the test opens it
             return self.real.verify(hash_, password)
         finally:
             with self._lock:
@@ -214,12 +218,18 @@ def test_the_address_table_is_bounded() -> None:
 
 
 def test_no_more_passwords_hash_at_once_than_the_slots(stand_in_app, sessions, new_user, monkeypatch):
-    slow = CountingHasher(identities._hasher, seconds=0.3)
+    gate = threading.Event()  # the two hashing logins hold their slots until the others have their answer
+    slow = CountingHasher(identities._hasher, gate=gate)
     monkeypatch.setattr(identities, "_hasher", slow)
     app, _ = stand_in_app(sessions, login_hashing_slots=2, login_hashing_wait_seconds=0)
     emails = [new_user() for _ in range(6)]
     pool = eventlet.GreenPool(6)
-    answers = list(pool.imap(lambda n: login(app, emails[n], PASSWORD, f"198.51.100.{40 + n}"), range(6)))
+    logins = [pool.spawn(login, app, emails[n], PASSWORD, f"198.51.100.{40 + n}") for n in range(6)]
+    deadline = time.monotonic() + 30
+    while sum(thread.dead for thread in logins) < 4 and time.monotonic() < deadline:
+        eventlet.sleep(0.01)
+    gate.set()
+    answers = [thread.wait() for thread in logins]
     statuses = sorted(a.status_code for a in answers)
     assert slow.most_at_once == 2
     assert statuses.count(200) == 2 and statuses.count(429) == 4, statuses

@@ -79,7 +79,8 @@ def seed_inventory_directly(stack: Stack, tenant_id: uuid.UUID) -> dict[str, Any
         # Through the RPC's own schema, as the service would have received it.
         article = usecases.create_article(uow, schemas.ArticleInput().load(article))
         ids = {"shop": {"id": str(shop.id)}, "article": {"id": str(article.id)}}
-    OutboxPublisher(engine, stack.settings.amqp_uri, batch_size=100).publish_pending()
+    # The stack's settings carry its context key: the events must be signed as inventory would.
+    OutboxPublisher(engine, stack.settings.amqp_uri, batch_size=100, settings=stack.settings).publish_pending()
     engine.dispose()
     return ids
 
