@@ -19,18 +19,16 @@ from unittest import mock
 import psycopg
 import pytest
 import sqlalchemy.exc
-from common_test_models import PLATFORM_TESTS, Widget
+from common_test_models import PLATFORM_TESTS, Widget, WidgetIn, WidgetOrdered, WidgetOut
 from eventlet.event import Event as GreenEvent
 from kombu import Connection
-from marshmallow import fields
 from nameko.containers import ServiceContainer
 from nameko.rpc import Responder
 from sqlalchemy import select
 
 from bassin_common.errors import Unavailable
-from bassin_common.events import Event, EventView
+from bassin_common.events import Event
 from bassin_common.permissions import MANAGE_STOCK
-from bassin_common.schemas import StrictSchema
 from bassin_common.service import BassinService, consume, rpc
 from bassin_common.tenancy import TENANT_KEY
 from bassin_common.testing import publish_event, rpc_client, wait_until
@@ -41,19 +39,6 @@ from bassin_common.uow import UnitOfWork
 FAILURES: dict[str, list[Exception]] = {}
 CALLS: Counter[str] = Counter()
 HOLDS: dict[str, GreenEvent] = {}  # name -> what its use case waits for
-
-
-class WidgetIn(StrictSchema):
-    name = fields.String(required=True)
-
-
-class WidgetOut(StrictSchema):
-    id = fields.UUID()
-    name = fields.String()
-
-
-class WidgetOrdered(EventView):
-    name = fields.String(required=True)
 
 
 def make_widget(uow: UnitOfWork, data: dict[str, Any]) -> Widget:

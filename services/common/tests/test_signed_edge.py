@@ -14,9 +14,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from common_test_models import PLATFORM_TESTS, Widget
+from common_test_models import PLATFORM_TESTS, Widget, WidgetIn, WidgetOrdered, WidgetOut
 from kombu import Connection
-from marshmallow import fields
 from nameko.containers import ServiceContainer
 from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import func, select, text
@@ -24,9 +23,8 @@ from sqlalchemy import func, select, text
 from bassin_common.config import load_settings
 from bassin_common.consumer import ATTEMPT_HEADER, ERROR_HEADER
 from bassin_common.errors import Forbidden
-from bassin_common.events import Event, EventView
+from bassin_common.events import Event
 from bassin_common.permissions import MANAGE_STOCK
-from bassin_common.schemas import StrictSchema
 from bassin_common.service import BassinService, consume, rpc
 from bassin_common.signing import ContextSigner
 from bassin_common.tenancy import TENANT_KEY, RequestContext
@@ -35,19 +33,6 @@ from bassin_common.topology import Subscription
 from bassin_common.uow import UnitOfWork
 
 CALLS: Counter[str] = Counter()
-
-
-class WidgetIn(StrictSchema):
-    name = fields.String(required=True)
-
-
-class WidgetOut(StrictSchema):
-    id = fields.UUID()
-    name = fields.String()
-
-
-class WidgetOrdered(EventView):
-    name = fields.String(required=True)
 
 
 def make_widget(uow: UnitOfWork, data: dict[str, Any]) -> Widget:

@@ -12,7 +12,8 @@ from marshmallow import Schema, fields
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bassin_common.events import EventSpec
+from bassin_common.events import EventSpec, EventView
+from bassin_common.schemas import StrictSchema
 from bassin_common.tenancy import TenantScoped
 
 PLATFORM_TESTS = "platform_tests"  # the database's name after the test prefix
@@ -48,3 +49,20 @@ WIDGET_MADE = EventSpec(
     "A widget was made (a test event).",
     example={"widget_id": "0c9b7a41-5e2f-4d3a-8f61-7a2b9c4d5e22", "name": "W-1"},
 )
+
+
+# The RPC and event schemas of the test services that make widgets (test_service_edge.py,
+# test_signed_edge.py).
+
+
+class WidgetIn(StrictSchema):
+    name = fields.String(required=True)
+
+
+class WidgetOut(StrictSchema):
+    id = fields.UUID()
+    name = fields.String()
+
+
+class WidgetOrdered(EventView):
+    name = fields.String(required=True)
