@@ -58,7 +58,8 @@ def record_sale(uow: UnitOfWork, data: dict[str, Any], allowed: list[str] | None
 
     ``allowed``: the rights beyond recording sales the caller's company grants it (the
     gateway reads them in the company's permission table); by default, its roles' defaults."""
-    location_id = _till_location(uow, data["location_id"])
+    limited = not _may(uow, REFUND_SALES, allowed)
+    location_id, discount_limit = _till(uow, data["location_id"], limited)
     customer_id = _known_customer(uow, data.get("customer_id"))
     priced = price_sale(
         location_id,
@@ -68,7 +69,7 @@ def record_sale(uow: UnitOfWork, data: dict[str, Any], allowed: list[str] | None
         customer_id=customer_id,
         discount_percent=data.get("discount_percent"),
         discount_amount=data.get("discount_amount"),
-        discount_limit=None if _may(uow, REFUND_SALES, allowed) else _discount_limit(uow),
+        discount_limit=discount_limit,
         may_sell_on_account=_may(uow, SELL_ON_ACCOUNT, allowed),
     )
     _redeem_vouchers(uow, priced.payments)
@@ -162,8 +163,24 @@ def _known_customer(uow: UnitOfWork, customer_id: uuid.UUID | None) -> uuid.UUID
     return customer_id
 
 
+def _till(uow: UnitOfWork, requested: uuid.UUID | None, limited: bool) -> tuple[uuid.UUID, Decimal | None]:
+    """The sale's shop (as ``_till_location``) and, when ``limited``, how far below the
+    catalogue a cashier may sell (``_discount_limit``), read in one query."""
+    shops = select(func.array_agg(Shop.location_id)).scalar_subquery()  # the tenant guard scopes both
+    limit = select(BillingSettings.discount_limit).limit(1)
+    found, discount_limit = uow.session.execute(select(shops, limit.scalar_subquery())).one()
+    if not limited:
+        discount_limit = None
+    elif discount_limit is None:
+        discount_limit = DEFAULT_DISCOUNT_LIMIT
+    return _shop_among(found or [], requested), discount_limit
+
+
 def _till_location(uow: UnitOfWork, requested: uuid.UUID | None) -> uuid.UUID:
-    shops = list(uow.session.scalars(select(Shop.location_id)))
+    return _shop_among(list(uow.session.scalars(select(Shop.location_id))), requested)
+
+
+def _shop_among(shops: list[uuid.UUID], requested: uuid.UUID | None) -> uuid.UUID:
     if requested is not None:
         if requested not in shops:
             raise ValidationFailed.field("location_id", "unknown shop")
@@ -229,13 +246,18 @@ def _next_ticket(uow: UnitOfWork, location_id: uuid.UUID) -> JournalEntry:
 def _chain(uow: UnitOfWork, location_id: uuid.UUID, ticket: Ticket) -> str:
     """The ticket's hash, recorded as the shop's last."""
     digest = ticket.digest()
+    uow.session.execute(_chained(uow, location_id, digest))
+    return digest
+
+
+def _chained(uow: UnitOfWork, location_id: uuid.UUID, digest: str) -> Any:
+    """The UPDATE recording the ticket's hash as the shop's last."""
     shops = Shop.__table__
-    uow.session.execute(
+    return (
         update(shops)
         .where(shops.c.tenant_id == uow.tenant_id, shops.c.location_id == location_id)
         .values(last_ticket_hash=digest)
     )
-    return digest
 
 
 def sale_ticket(
@@ -295,7 +317,7 @@ def _store(uow: UnitOfWork, priced: PricedSale) -> RecordedSale:
     stored = {
         "id": sale_id,
         "number": entry.number,
-        "hash": _chain(uow, priced.location_id, ticket),
+        "hash": ticket.digest(),
         "location_id": priced.location_id,
         "cash_session_id": entry.cash_session_id,
         "customer_id": priced.customer_id,
@@ -307,55 +329,60 @@ def _store(uow: UnitOfWork, priced: PricedSale) -> RecordedSale:
         "cashier_id": uow.context.user_id,
         "completed_at": entry.at,
     }
-    uow.session.execute(
-        insert(Sale.__table__).values(
-            tenant_id=tenant, request_id=uow.context.request_id, previous_hash=entry.previous_hash, **stored
-        )
-    )
-    uow.session.execute(
-        insert(SaleLine.__table__),
-        [
-            {
-                "tenant_id": tenant,
-                "sale_id": sale_id,
-                "position": position,
-                "article_id": line.article_id,
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "vat_rate": line.vat_rate,
-                "total": line.total,
-                "catalogue_price": line.catalogue_price,
-                "discount_percent": line.discount_percent,
-                "discount": line.discount,
-                "category": line.category,
-                "serial_number": line.serial_number,
-                "register_on_pool_id": line.register_on_pool_id,
-            }
-            for position, line in enumerate(cart.lines, start=1)
-        ],
-    )
-    if settlement.payments:
-        uow.session.execute(
-            insert(SalePayment.__table__),
+    # One statement for the sale, its lines, payments and VAT rows and the shop's chain:
+    # each statement is a round trip and ~0.15 ms of pos's CPU (ADR 0008). Foreign keys
+    # are checked at the end of the statement, once every row is in.
+    written = [
+        insert(SaleLine.__table__).values(
             [
                 {
                     "tenant_id": tenant,
                     "sale_id": sale_id,
                     "position": position,
-                    "method": p.method,
-                    "amount": p.amount,
-                    "reference": p.reference,
+                    "article_id": line.article_id,
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "vat_rate": line.vat_rate,
+                    "total": line.total,
+                    "catalogue_price": line.catalogue_price,
+                    "discount_percent": line.discount_percent,
+                    "discount": line.discount,
+                    "category": line.category,
+                    "serial_number": line.serial_number,
+                    "register_on_pool_id": line.register_on_pool_id,
                 }
-                for position, p in enumerate(settlement.payments, start=1)
-            ],
+                for position, line in enumerate(cart.lines, start=1)
+            ]
+        ),
+        insert(SaleVat.__table__).values(
+            [
+                {"tenant_id": tenant, "sale_id": sale_id, "rate": vat.rate, "total": vat.total, "vat": vat.vat}
+                for vat in vat_lines
+            ]
+        ),
+        _chained(uow, priced.location_id, stored["hash"]),
+    ]
+    if settlement.payments:
+        written.append(
+            insert(SalePayment.__table__).values(
+                [
+                    {
+                        "tenant_id": tenant,
+                        "sale_id": sale_id,
+                        "position": position,
+                        "method": p.method,
+                        "amount": p.amount,
+                        "reference": p.reference,
+                    }
+                    for position, p in enumerate(settlement.payments, start=1)
+                ]
+            )
         )
     uow.session.execute(
-        insert(SaleVat.__table__),
-        [
-            {"tenant_id": tenant, "sale_id": sale_id, "rate": vat.rate, "total": vat.total, "vat": vat.vat}
-            for vat in vat_lines
-        ],
+        insert(Sale.__table__)
+        .values(tenant_id=tenant, request_id=uow.context.request_id, previous_hash=entry.previous_hash, **stored)
+        .add_cte(*(statement.cte(f"written_{n}") for n, statement in enumerate(written)))
     )
     return RecordedSale(**stored, lines=cart.lines, payments=settlement.payments, vat_lines=vat_lines)
 
