@@ -10,6 +10,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import eventlet
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -187,6 +188,18 @@ def test_an_untouched_journal_is_intact(uow: Any, journal: list[Any]) -> None:
     checked = verification(uow)
     assert checked["intact"] is True
     assert [(s["tickets"], s["last_number"], s["problems"]) for s in checked["shops"]] == [(5, 5, [])]
+
+
+def test_concurrent_sales_number_their_tickets_without_gaps_and_chain_them(uow: Any, till: Till) -> None:
+    """Sales recorded at once, each in its own transaction (they wait on the shop's row):
+    tickets 1 to 12, one cash session, and the journal's chain intact."""
+    pool = eventlet.GreenPool(6)
+    sold = list(pool.imap(lambda n: sell(uow, till, [(till.chlore, n)], [("card", f"{39.90 * n:.2f}")]), range(1, 13)))
+    assert sorted(sale.number for sale in sold) == list(range(1, 13))
+    assert len({sale.cash_session_id for sale in sold}) == 1
+    checked = verification(uow)
+    assert checked["intact"] is True
+    assert [(s["tickets"], s["last_number"], s["problems"]) for s in checked["shops"]] == [(12, 12, [])]
 
 
 @pytest.mark.parametrize(
