@@ -6,8 +6,10 @@ own transaction. A crash can no longer separate a change from its event.
 
 Relaying (``OutboxRelay``, a nameko dependency in every service process): rows are
 claimed with ``FOR UPDATE SKIP LOCKED``, so replicas share the work without publishing a
-row twice while it is being handled. Each message is published persistent with
-publisher confirms; the row is marked only after the broker confirmed. A crash between
+row twice while it is being handled. A claimed batch is published persistent, in its
+order, on a channel in confirm mode (``broker.ConfirmedBatches``), and its confirms are
+awaited together: one round trip per batch. The rows the broker confirmed are marked in one
+``UPDATE``, and only they. A crash between
 the confirm and the mark republishes the row on restart: consumers are idempotent
 (``bassin_common.inbox``), so that is harmless (at-least-once delivery).
 
@@ -52,7 +54,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from bassin_common import idempotency, inbox, topology
-from bassin_common.broker import FAIL_FAST, confirmed_producer, publish_options
+from bassin_common.broker import FAIL_FAST, ConfirmedBatches, confirmed_producer, publish_options
 from bassin_common.config import Settings, load_settings, settings_from_nameko
 from bassin_common.database import (
     assert_cooperative_psycopg,
@@ -135,6 +137,7 @@ class OutboxPublisher:
         # Each event is signed as it is published (bassin_common.signing): its consumers
         # refuse one that does not come from a holder of the key.
         self.signer = ContextSigner.from_settings(self.settings)
+        self._batches: ConfirmedBatches | None = None  # opened by the first batch
 
     def publish_pending(self) -> int:
         """Publish a batch; returns how many rows the broker confirmed. A row it refused
@@ -162,11 +165,60 @@ class OutboxPublisher:
         return len(confirmed)
 
     def _publish(self, rows: list[Any], confirmed: list[int], refused: list[tuple[Any, BaseException]]) -> None:
-        options = publish_options(self.settings)
+        """The whole batch at once, in its order on one channel, its confirms awaited
+        together. A negative confirm names its row. A channel the broker closed (a refusal
+        that does not say which message) leaves the rows not yet confirmed to the one by one
+        path, which finds the refused row; the rows after it go on as before."""
+        if not rows:
+            return
+        batches = self._batches
+        if batches is None:
+            batches = self._batches = ConfirmedBatches(self.amqp_uri, self.settings.amqp_confirm_timeout)
+        outcomes, interruption = batches.publish([self._message(row) for row in rows], timeout=self._wait_limit())
+        unknown = []
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if outcome is True:
+                self._published(row, confirmed)
+            elif outcome is False:
+                refused.append((row, amqp.exceptions.MessageNacked("negative confirm from the broker")))
+            else:
+                unknown.append(row)
+        if interruption is None:
+            return
+        if not isinstance(interruption, REFUSALS):
+            raise interruption  # the broker away or silent: the rows not confirmed stay pending
+        log.info("outbox: the broker refused a message of a batch (%s); the rest one by one", describe(interruption))
+        self._publish_one_by_one(unknown, confirmed, refused)
+
+    def _wait_limit(self) -> float:
         # The claim's transaction is idle while the batch is published: stop well before
         # PostgreSQL's idle-in-transaction limit would end the session (and the marks).
         idle_limit = self.settings.database_idle_in_transaction_timeout
-        give_up_at = time.monotonic() + idle_limit / 2 if idle_limit > 0 else float("inf")
+        timeout = self.settings.amqp_confirm_timeout
+        return min(timeout, idle_limit / 2) if idle_limit > 0 else timeout
+
+    def _message(self, row: Any) -> dict[str, Any]:
+        """A row as ``Producer.publish``'s arguments, its event signed."""
+        return {
+            "body": row.payload,
+            "exchange": row.exchange,
+            "routing_key": row.routing_key,
+            "headers": {**row.headers, EVENT_SIGNATURE_HEADER: self.signer.sign_event(row.payload)},
+            "serializer": "json",
+            "delivery_mode": "persistent",
+            "message_id": row.payload["event_id"],
+        }
+
+    def _published(self, row: Any, confirmed: list[int]) -> None:
+        confirmed.append(row.id)
+        METRICS.events_published.inc(service=row.exchange.removesuffix(".events"), event_type=row.routing_key)
+
+    def _publish_one_by_one(
+        self, rows: list[Any], confirmed: list[int], refused: list[tuple[Any, BaseException]]
+    ) -> None:
+        """Each row with its own confirm wait: a refusal is then that row's."""
+        options = publish_options(self.settings)
+        give_up_at = time.monotonic() + self._wait_limit()
         pending = list(rows)
         while pending and time.monotonic() < give_up_at:
             # A refusal closes the channel: the rest of the batch goes on a fresh one.
@@ -174,22 +226,20 @@ class OutboxPublisher:
                 while pending and time.monotonic() < give_up_at:
                     row = pending.pop(0)
                     try:
-                        producer.publish(
-                            row.payload,
-                            exchange=row.exchange,
-                            routing_key=row.routing_key,
-                            headers={**row.headers, EVENT_SIGNATURE_HEADER: self.signer.sign_event(row.payload)},
-                            serializer="json",
-                            delivery_mode="persistent",
-                            message_id=row.payload["event_id"],
-                            **options,
-                        )
-                    except REFUSALS as refusal:
+                        producer.publish(**self._message(row), **options)
+                    except Exception as error:
+                        # kombu's retry wraps a negative confirm in its OperationalError.
+                        refusal = error if isinstance(error, REFUSALS) else error.__cause__
+                        if not isinstance(refusal, REFUSALS):
+                            raise
                         refused.append((row, refusal))
                         break
-                    confirmed.append(row.id)
-                    producer_name = row.exchange.removesuffix(".events")
-                    METRICS.events_published.inc(service=producer_name, event_type=row.routing_key)
+                    self._published(row, confirmed)
+
+    def close(self) -> None:
+        """Close the relay's publishing connection (the next batch opens another)."""
+        if self._batches is not None:
+            self._batches.close()
 
     def _count_refusal(self, conn: Any, row: Any, error: BaseException) -> None:
         params = {"id": row.id, "error": describe(error), "max_attempts": self.settings.outbox_max_attempts}
@@ -251,12 +301,14 @@ class OutboxRelay(DependencyProvider):
         self._stopping = True
         if self._thread is not None:
             self._thread.wait()  # finishes the batch in flight (graceful shutdown)
+        self.publisher.close()
         self.engine.dispose()
 
     def kill(self) -> None:
         self._stopping = True
         if self._thread is not None:
             self._thread.kill()
+        self.publisher.close()
 
     def get_dependency(self, worker_ctx: Any) -> OutboxPublisher:
         return self.publisher

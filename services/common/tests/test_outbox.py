@@ -269,3 +269,66 @@ def test_events_are_recorded_in_their_order_with_the_envelope_the_schema_would_d
         assert row.payload == EnvelopeSchema().dump(event) == json.loads(json.dumps(event.to_message()))
         assert Event.from_message(row.payload) == event
     assert rows[0].headers == outbox.message_headers(context)
+
+
+# --- one confirm wait per batch ----------------------------------------------------------------
+
+
+def test_a_batch_is_published_at_once_and_a_refusal_in_its_middle_holds_only_its_row(
+    sessions, platform_database, service_config, monkeypatch
+) -> None:
+    """A batch goes out on one channel, its confirms awaited together (the one by one path
+    is not used); a row the broker refuses in the middle of a batch stays pending with its
+    attempt counted, and each of the others is published exactly once, in their order."""
+    amqp_uri, tenant = service_config["AMQP_URI"], uuid.uuid4()
+    kept = Queue("test.batch.kept", exchange=event_exchange("tests"), routing_key="widget_made")
+    full = Queue(
+        "test.batch.full",
+        exchange=event_exchange("full"),
+        routing_key="widget_made",
+        queue_arguments={"x-max-length": 0, "x-overflow": "reject-publish"},  # a negative confirm
+    )
+    with Connection(amqp_uri) as connection:
+        channel = connection.default_channel
+        kept(channel).declare()
+        full(channel).declare()
+        event_exchange("gone")(channel).declare()
+        channel.exchange_delete("gone.events")  # a channel error, which names no message
+    engine = make_engine(platform_database, pool_size=2)
+    publisher = OutboxPublisher(engine, amqp_uri, batch_size=50, settings=Settings(outbox_max_attempts=3))
+    drain(amqp_uri, kept)
+    publisher.publish_pending()  # earlier tests' rows, if any, out of the way
+
+    one_by_one = []
+    original = OutboxPublisher._publish_one_by_one
+
+    def spy(self, rows, confirmed, refused) -> None:
+        one_by_one.append([row.id for row in rows])
+        original(self, rows, confirmed, refused)
+
+    monkeypatch.setattr(OutboxPublisher, "_publish_one_by_one", spy)
+    clean = [emit_one(sessions, "tests", tenant) for _ in range(4)]
+    assert publisher.publish_pending() == 4
+    assert one_by_one == [] and drain(amqp_uri, kept) == clean
+
+    nacked_batch = [emit_one(sessions, "tests", tenant) for _ in range(2)]
+    nacked = emit_one(sessions, "full", tenant)
+    nacked_batch += [emit_one(sessions, "tests", tenant) for _ in range(2)]
+    assert publisher.publish_pending() == 4
+    assert one_by_one == []  # a negative confirm names its row
+    assert drain(amqp_uri, kept) == nacked_batch
+    assert outbox_row(engine, nacked)[:3] == (1, False, False)
+
+    closed_batch = [emit_one(sessions, "tests", tenant) for _ in range(3)]
+    closed = emit_one(sessions, "gone", tenant)
+    closed_batch += [emit_one(sessions, "tests", tenant) for _ in range(3)]
+    assert publisher.publish_pending() == 6
+    assert len(one_by_one) == 1  # the rows the closed channel left unconfirmed
+    assert drain(amqp_uri, kept) == closed_batch  # each once, in order
+    attempts, set_aside, published, error = outbox_row(engine, closed)
+    assert (attempts, set_aside, published) == (1, False, False) and "NOT_FOUND" in error
+    assert outbox_row(engine, nacked)[:3] == (2, False, False)  # retried with the second batch
+    with Connection(amqp_uri) as connection:
+        connection.default_channel.queue_delete("test.batch.full")
+    publisher.close()
+    engine.dispose()

@@ -21,7 +21,7 @@ from typing import Any
 import eventlet
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bassin_common.database import psycopg_conninfo
 from bassin_common.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
@@ -480,6 +480,45 @@ def test_sales_move_the_quantity_not_the_version(uow: Any, shelf: Shelf) -> None
 
 
 # --- sales ---------------------------------------------------------------------------------
+
+
+def test_a_two_line_sale_is_applied_in_one_statement(uow: Any, shelf: Shelf) -> None:
+    """Both lines' levels, their movements and the unstocked articles left out: one
+    statement (it was one per line plus one for the articles). A service on the ticket
+    moves nothing; the events are as before, in article id order."""
+    with uow() as work:
+        galets = shelf.article
+        brome = add_article(
+            work, {**CHLORE, "sku": "BRO-5KG", "name": "Brome 5 kg"}, shelf.supplier, [level(shelf.shop, 200)]
+        )
+        service = add_article(work, {**CHLORE, "sku": "MO-1H", "name": "Main d'oeuvre 1 h", "stocked": False})
+    sale = events.SaleCompletedView().load(
+        {
+            "sale_id": str(uuid.uuid4()),
+            "location_id": str(shelf.shop),
+            "lines": [
+                {"article_id": str(article), "quantity": quantity}
+                for article, quantity in ((brome, 2), (galets, 3), (service, 1))
+            ],
+        }
+    )
+    statements: list[str] = []
+    with uow() as work:
+        connection = work.session.connection()  # the transaction and its tenant set first
+        listener = lambda *args: statements.append(args[2])  # noqa: E731 (conn, cursor, statement, …)
+        event.listen(connection.engine, "before_cursor_execute", listener)
+        try:
+            changes = usecases.apply_sale(work, sale)
+        finally:
+            event.remove(connection.engine, "before_cursor_execute", listener)
+    assert len(statements) == 1, statements
+    assert sorted((c.article_id, c.before, c.after) for c in changes) == sorted(
+        [(galets, 1000, 997), (brome, 200, 198)]
+    )
+    assert [c.article_id for c in changes] == sorted([galets, brome])
+    assert event_types(work.emitted) == ["stock_level_changed", "stock_level_changed"]
+    assert stock_at(uow, brome, shelf.shop)[0] == 198 and stock_at(uow, galets, shelf.shop)[0] == 997
+    assert [entry[1:3] for entry in ledger(uow, brome)][-1] == (-2, 198)
 
 
 def test_a_sale_crossing_below_the_minimum_fills_the_basket_in_the_same_unit_of_work(uow: Any, shelf: Shelf) -> None:
