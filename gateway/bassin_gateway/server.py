@@ -8,6 +8,11 @@ SIGTERM (or Ctrl-C) drains it: the listening socket is closed at once, so new co
 are refused; idle keep-alive connections are closed; requests in flight get up to
 ``drain_seconds`` to finish (a second signal cuts that short); then the RPC client stops
 and the process exits 0.
+
+Once built, everything the process made while starting (modules, the application, its
+clients: some 110,000 objects) is moved out of the garbage collector's reach
+(``gc.freeze``): they live as long as the process, and a full collection walking them
+all took 50 to 120 ms, during which every request in flight waited (ADR 0032, the tail).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import bassin_common  # noqa: F401  (first: quiets eventlet's notice, picks psyc
 eventlet.monkey_patch()
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -53,6 +59,7 @@ def main() -> None:
         raise SystemExit(f"bassin-gateway: refusing to start: {error}") from None
     assert_cooperative_psycopg()
     app, rpc = build_app(settings)
+    _freeze_start_up()
     listener = eventlet.listen((settings.gateway_host, settings.gateway_port))
     stops = _stop_signals(signal.SIGTERM, signal.SIGINT)
     pool = eventlet.GreenPool(MAX_CONNECTIONS)
@@ -79,6 +86,14 @@ def main() -> None:
         app.extensions["bassin"]["overview_cache"].stop()
         rpc.stop()
         log.info("gateway stopped")
+
+
+def _freeze_start_up() -> None:
+    """Move the objects made so far to the collector's permanent generation: a full
+    collection then walks only what requests leave behind, not the process's modules and
+    long-lived parts (collected first, so no garbage is frozen with them)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _drain(server: Any, listener: Any, stops: LightQueue, seconds: float, pool: eventlet.GreenPool) -> None:
