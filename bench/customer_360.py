@@ -1,6 +1,7 @@
 """bench/customer_360: the customer file's one request, for a company of 1,350 customers.
 
     .venv/bin/python bench/customer_360.py [--customers 1350] [--seconds 20] [--clients 32]
+        [--gateway-processes 1]
 
 Needs ``wrk`` (Debian: ``apt install wrk``). Starts the whole system as ``./bassin start``
 does, on its own databases (``bassin_bench_*``) and RabbitMQ vhost (the helpers of
@@ -19,6 +20,10 @@ and reported apart as the cold figures. A composition that overran its deadline 
 late: a loaded machine) is not kept; those are read again, a quarter as many at once.
 wrk's run then reads the overviews again (warm: served from the cache while nothing
 changes them); the cache's hits and misses over that run come from the gateway's /metrics.
+
+``--gateway-processes`` serves the gateway as that many processes on the port
+(``BASSIN_GATEWAY_PROCESSES``, ADR 0032); the cache's counters then come from the one
+process that answers /metrics.
 
 It prints the p50/p99 of each and the customer 360's req/s as a ratio of /healthz's; the
 targets (issue #26) are a p99 under 100 ms and at least 30 % of /healthz's req/s. It stops
@@ -213,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--makers", type=int, default=6, help="parallel clients making the customers")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--gateway-processes", type=int, default=1, help="BASSIN_GATEWAY_PROCESSES (default 1)")
     parser.add_argument("--verbose", action="store_true", help="show the processes' logs")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -224,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             BASSIN_DATABASE_PREFIX=PREFIX,
             BASSIN_AMQP_URI=fresh_vhost(env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"]),
             BASSIN_LOG_LEVEL="WARNING",
+            BASSIN_GATEWAY_PROCESSES=str(args.gateway_processes),
         )
         drop_bench_databases(load_settings(env))
         try:
@@ -274,7 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     ratio = rate / baseline
     delta = {outcome: after.get(outcome, 0.0) - before.get(outcome, 0.0) for outcome in ("hit", "miss", "bypass")}
     hit_ratio = delta["hit"] / max(sum(delta.values()), 1)
-    print(f"\nbench/customer_360: {args.customers:,} customers, {args.clients} clients, {args.seconds:.0f} s each")
+    print(
+        f"\nbench/customer_360: {args.customers:,} customers, {args.clients} clients, {args.seconds:.0f} s each, "
+        f"{args.gateway_processes} gateway process(es)"
+    )
     print(f"{'':38}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     print(
         f"{'customer 360 cold (each once, composed)':38}{cold.rate:>9.1f}{cold.percentile(0.5):>9.1f}"

@@ -329,10 +329,12 @@ def authenticate() -> tuple[RequestContext, dict[str, list[str]]]:
         if partner is None:
             raise NotAuthenticated("unknown or revoked API key")
         return partner
-    callers: CallerCache = bassin("callers")
-    if (checked := callers.get(credential)) is not None:  # checked a moment ago (bassin_gateway.callers)
-        return dataclasses.replace(checked[0], correlation_id=g.correlation_id), checked[1]
-    ticket = callers.ticket()
+    checked = bassin("callers").check(credential, lambda: _check_token(credential))
+    return dataclasses.replace(checked[0], correlation_id=g.correlation_id), checked[1]
+
+
+def _check_token(credential: str) -> tuple[RequestContext, dict[str, list[str]]]:
+    """An access token's signature, then its session and user, live, in the database."""
     try:
         token = bassin("tokens").verify(credential, g.correlation_id)
     except InvalidToken:
@@ -341,7 +343,6 @@ def authenticate() -> tuple[RequestContext, dict[str, list[str]]]:
         grants = login_sessions.live_caller(connection, token)
     if grants is None:
         raise NotAuthenticated("the session is over (logged out, or the account changed): log in again")
-    callers.put(credential, token.context, grants, ticket)
     return token.context, grants
 
 

@@ -14,10 +14,18 @@ or every caller when the write names no company (a login, a refresh, a logout, a
 reset) — before the next request is checked. A change made through *another* replica, or
 by ``bassin-admin`` in the database, takes effect within ``seconds`` here. API keys
 (partners) are not kept: they are checked at each request as before.
+
+One check at a time per token (``check``): when a token's entry expires, every request of
+that client arriving meanwhile would miss at once and run its own check — with one client
+on 32 connections, 32 queries queued on the gateway's pool of 20, once a second, the tail
+of the customer 360 (ADR 0032). A request that finds the token's check in flight waits for
+it and takes its answer if it was kept; otherwise (it failed, or a write overlapped it) it
+checks on its own.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -40,6 +48,8 @@ class CallerCache:
         self._clock = clock
         self._checked: dict[str, tuple[Checked, float]] = {}
         self._forgets = 0  # moved by every ``forget``: a check that overlapped one is not kept
+        # credential -> the check in flight and, once done, what it kept (None: nothing).
+        self._checking: dict[str, tuple[threading.Event, list[Checked | None]]] = {}
 
     def get(self, credential: str) -> Checked | None:
         found = self._checked.get(credential)
@@ -56,15 +66,41 @@ class CallerCache:
         being read as live)."""
         return self._forgets
 
-    def put(self, credential: str, context: RequestContext, grants: dict[str, list[str]], ticket: int) -> None:
+    def check(self, credential: str, verify: Callable[[], Checked]) -> Checked:
+        """The caller of ``credential``: kept, or the answer of the check in flight for it
+        (waited for), or ``verify()``'s — run here, kept, and shared with the requests
+        that came meanwhile. ``verify`` raises when the credential is refused."""
+        if (checked := self.get(credential)) is not None:
+            return checked
+        if (pending := self._checking.get(credential)) is not None:
+            done, kept = pending
+            done.wait()
+            if kept[0] is not None:
+                return kept[0]
+            return self.check(credential, verify)  # not kept: this request checks on its own
+        done, kept = threading.Event(), [None]
+        self._checking[credential] = (done, kept)
+        try:
+            ticket = self.ticket()
+            checked = verify()
+            if self.put(credential, *checked, ticket):
+                kept[0] = checked
+            return checked
+        finally:
+            del self._checking[credential]
+            done.set()
+
+    def put(self, credential: str, context: RequestContext, grants: dict[str, list[str]], ticket: int) -> bool:
+        """Keep a check begun at ``ticket``; False if not kept."""
         if self.seconds <= 0 or ticket != self._forgets:
-            return
+            return False
         now = self._clock()
         if len(self._checked) >= self.max_callers:
             self._checked = {key: value for key, value in self._checked.items() if value[1] > now}
             if len(self._checked) >= self.max_callers:
                 self._checked.clear()
         self._checked[credential] = ((context, grants), now + self.seconds)
+        return True
 
     def forget(self, tenant_id: uuid.UUID | None) -> None:
         """Forget the callers of ``tenant_id`` (every caller when None)."""

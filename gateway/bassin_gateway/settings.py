@@ -42,6 +42,11 @@ class GatewaySettings(Settings):
     retry_after_seconds: int = 5
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
+    # Processes serving the port (SO_REUSEPORT: the kernel spreads the connections), each
+    # with its own database pool, RPC client and customer-360 cache. 1 by default: in a
+    # cluster, scale the replicas; more on one host when one process is CPU-bound there
+    # (ADR 0032), within the database's max_connections (each holds up to its own pool).
+    gateway_processes: int = 1
     # Proxies in front of the gateway whose X-Forwarded-For is trusted (an ingress: 1).
     # It decides the client address the login limits count per.
     gateway_trusted_proxies: int = 0

@@ -3,10 +3,12 @@ once by a write of their company or by a write that names none (a logout)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 
 from bassin_common.tenancy import RequestContext
-from bassin_gateway.callers import CallerCache
+from bassin_gateway.callers import CallerCache, Checked
 
 OURS, THEIRS = uuid.uuid4(), uuid.uuid4()
 GRANTS = {"read_business_data": ["manager"]}
@@ -62,3 +64,79 @@ def test_a_check_that_a_write_overlapped_is_not_kept() -> None:
     assert "token" not in callers
     callers.put("token", caller(OURS), GRANTS, callers.ticket())  # the next check is kept
     assert "token" in callers
+
+
+class HeldCheck:
+    """A check that starts, then waits for ``release`` before answering (or refusing)."""
+
+    def __init__(self, answer: Checked | None) -> None:
+        self.answer = answer
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.runs = 0
+
+    def __call__(self) -> Checked:
+        self.runs += 1
+        self.started.set()
+        self.release.wait()
+        if self.answer is None:
+            raise PermissionError("refused")
+        return self.answer
+
+
+def in_thread(run: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
+    found: list[object] = []
+
+    def target() -> None:
+        try:
+            found.append(run())
+        except PermissionError as error:
+            found.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread, found
+
+
+def test_the_requests_that_come_during_a_check_wait_for_it_and_share_its_answer() -> None:
+    callers = CallerCache(seconds=60)
+    answer = (caller(OURS), GRANTS)
+    first = HeldCheck(answer)
+    checking, first_found = in_thread(lambda: callers.check("token", first))
+    first.started.wait()
+    others = HeldCheck(answer)  # what a second check would run: it must not run
+    waiting = [in_thread(lambda: callers.check("token", others)) for _ in range(5)]
+    first.release.set()
+    for thread, _ in [(checking, first_found), *waiting]:
+        thread.join()
+    assert first.runs == 1 and others.runs == 0
+    assert first_found == [answer] and all(found == [answer] for _, found in waiting)
+    assert callers.get("token") == answer
+
+
+def test_a_refused_check_or_one_a_write_overlapped_is_not_shared() -> None:
+    callers = CallerCache(seconds=60)
+    refused = HeldCheck(None)  # the session was over when it was read
+    checking, first_found = in_thread(lambda: callers.check("token", refused))
+    refused.started.wait()
+    answer = (caller(OURS), GRANTS)
+    own = HeldCheck(answer)  # logged in again meanwhile: the waiting request checks on its own
+    own.release.set()
+    waiting, found = in_thread(lambda: callers.check("token", own))
+    refused.release.set()
+    checking.join()
+    waiting.join()
+    assert isinstance(first_found[0], PermissionError) and found == [answer] and own.runs == 1
+
+    overlapped = HeldCheck(answer)
+    callers.forget(None)
+    checking, _ = in_thread(lambda: callers.check("other", overlapped))
+    overlapped.started.wait()
+    callers.forget(OURS)  # a logout answered while the session was being read as live
+    after = HeldCheck(answer)
+    after.release.set()
+    waiting, found = in_thread(lambda: callers.check("other", after))
+    overlapped.release.set()
+    checking.join()
+    waiting.join()
+    assert after.runs == 1 and found == [answer] and callers.get("other") == answer
