@@ -381,7 +381,7 @@ def assign_action(uow: UnitOfWork, action_id: uuid.UUID, if_match: list[str], as
 
 def _announce(uow: UnitOfWork, spec: EventSpec, action: Action) -> None:
     """``spec`` of ``action`` as it is now, in the outbox with the change (ADR 0032: the
-    customer 360 and the dashboards forget what they kept of it)."""
+    gateway's customer-360 cache forgets what it kept of it)."""
     uow.emit(spec, {"action_id": action.id, **{k: getattr(action, k) for k in _ANNOUNCED}})
 
 
