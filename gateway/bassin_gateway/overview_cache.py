@@ -20,15 +20,17 @@ Freshness, correctness first:
   counter it depends on moved since — an event that arrived during the composition is
   never overwritten by the data read before it. An entry is valid while its ticket is
   newer than all three counters.
-- **Settling.** An event's effects in other services come later (notifications opens an
-  action when it handles ``ticket_opened``, and publishes no event of its own): for
-  ``settle_seconds`` after an event, the customer's (or tenant's) compositions are served
-  but not stored.
+- **Settling.** An event's effects in other services come later, and not all of them are
+  announced: customers adds a sale to the timeline when it handles pos's
+  ``sale_completed``, pos, sav and worksites keep their copies of a customer's name, and
+  publish nothing for it. For ``settle_seconds`` after an event, the customer's (or
+  tenant's) compositions are served but not stored. notifications' actions do not rely
+  on it: each one opened, closed or changed is its own event (``action_opened``...).
 - **This process's writes.** Any write request (POST, PUT, PATCH, DELETE) of a company
   that was not refused (4xx) invalidates the company's entries as it is answered: the
   caller reads its own write at once, before the service's event arrives.
-- **Bounds.** An entry lives ``ttl_seconds`` at most (a missed event, a daily scan's
-  actions, a date-dependent badge), and at most ``max_entries`` are kept (least recently
+- **Bounds.** An entry lives ``ttl_seconds`` at most (a missed event, a snoozed action's
+  day coming, a date-dependent badge), and at most ``max_entries`` are kept (least recently
   used out first).
 - **No consumer, no cache.** While the consumer is not connected nothing is served from
   the cache nor stored in it: every read composes.
@@ -58,10 +60,12 @@ from bassin_common.topology import event_exchange
 
 log = logging.getLogger(__name__)
 
-# The services whose data an overview shows. notifications publishes no events: its
-# actions follow other services' events (settling) or a write through the gateway.
-PRODUCERS = ("customers", "sav", "worksites", "pos")
+# The services whose data an overview shows (notifications: its actions, opened by its
+# rules on other services' events or by its nightly scans).
+PRODUCERS = ("customers", "sav", "worksites", "pos", "notifications")
 TTL_SECONDS = 300.0
+# The unannounced effects of an event in its consumers (see Settling above): copies and a
+# timeline entry written within a few seconds of it.
 SETTLE_SECONDS = 5.0
 MAX_ENTRIES = 20_000
 HEARTBEAT_SECONDS = 10

@@ -4,11 +4,15 @@ consumer would)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 
-from bassin_gateway.overview_cache import OverviewCache
+from bassin_common.broker_users import gateway_permissions
+from bassin_common.registry import installed_services
+from bassin_common.topology import event_exchange
+from bassin_gateway.overview_cache import PRODUCERS, OverviewCache
 
 OURS, THEIRS = uuid.uuid4(), uuid.uuid4()
 HELENE, JEROME = uuid.uuid4(), uuid.uuid4()
@@ -152,3 +156,13 @@ def test_old_generations_are_forgotten(clock: Clock) -> None:
     clock.now += 121  # every entry these could invalidate has expired
     cache.on_event(event(OURS, HELENE))
     assert len(cache._generations) == 1
+
+
+def test_every_producer_it_binds_is_installed_and_readable_by_the_gateways_broker_user() -> None:
+    """The consumer binds its queue to each producer's exchange: one the gateway's own
+    RabbitMQ user may not read would keep the cache from ever connecting (ADR 0034)."""
+    services = installed_services()
+    assert set(PRODUCERS) <= {service.name for service in services}
+    readable = gateway_permissions(services).read
+    for producer in PRODUCERS:
+        assert re.fullmatch(readable, event_exchange(producer).name), producer

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from bassin_common.events import Event
 from bassin_common.registry import installed_services
-from bassin_common.testing import wait_until
+from bassin_common.testing import publish_event, wait_until
 from bassin_gateway import identities
 from bassin_gateway.app import create_app
-from conftest import PASSWORD, Company, Stack
+from conftest import PASSWORD, Company, Stack, count_rows
+from notifications import usecases
+from notifications_scheduler import jobs
+from notifications_scheduler.rpc import RpcClient
 
 CUSTOMERS = "/api/v1/customers"
 CUSTOMER = {
@@ -244,3 +249,53 @@ def test_a_cached_file_still_asks_for_the_callers_rights(cached: Stack) -> None:
     portal = Company(company.tenant_id, cached.client, login["access_token"])
     assert portal.get(f"{CUSTOMERS}/customers/{customer['id']}/overview").status_code == 403
     assert served_from(company.get(f"{CUSTOMERS}/customers/{customer['id']}/overview")) == "hit"
+
+
+def test_an_action_opened_by_the_nightly_scan_or_closed_elsewhere_shows_at_once(
+    cached: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler's follow-up scan opens an action, and another gateway process closes
+    it: neither is a write of this process, so only notifications' ``action_opened`` and
+    ``action_closed`` tell it — the entry would otherwise be served for its TTL."""
+    monday = date(2026, 5, 4)
+    clock = {"today": monday}
+    monkeypatch.setattr(usecases, "today", lambda: clock["today"])
+    company = cached.new_company()
+    customer, _, _ = customer_with_a_pool(company)
+    contact = {
+        "lead_id": str(uuid.uuid4()),
+        "customer_id": customer["id"],
+        "source": "salon",
+        "contacted_on": monday.isoformat(),
+        "salesperson_id": None,
+    }
+    publish_event(cached.settings.amqp_uri, Event("first_contact_recorded", company.tenant_id, "customers", contact))
+    wait_until(lambda: count_rows(cached, "notifications", "pending_triggers", company.tenant_id) == 1)
+    assert read_until_hit(company, customer["id"])["actions"]["items"] == []  # the call waits three days
+
+    # Three days later, the nightly job, as the scheduler runs it for this company.
+    clock["today"] = day = monday + timedelta(days=3)
+    job = jobs.JOBS["follow_up"]
+    context = jobs.system_context(str(company.tenant_id), job.name, day)
+    scanned = RpcClient(cached.settings.amqp_uri, timeout=30).call(
+        job.service, job.method, job.payload(day), context=context
+    )
+    assert scanned["fired"] == 1
+
+    def actions_shown() -> list[dict[str, Any]]:
+        return overview(company, customer["id"])["actions"]["items"]
+
+    [action] = wait_until(actions_shown)
+    assert action["source_event_type"] == "first_contact_recorded"
+    assert read_until_hit(company, customer["id"])["actions"]["items"] == [action]  # cached again
+
+    # Done, through another gateway process (its own cache: this one is not told by the write).
+    app = cached.client.application
+    bassin = app.extensions["bassin"]
+    replica = create_app(bassin["rpc"], bassin["sessions"], bassin["tokens"], bassin["settings"])
+    elsewhere = Company(company.tenant_id, replica.test_client(), company.token)
+    url = f"/api/v1/notifications/actions/{action['id']}"
+    done = elsewhere.edit(f"{url}/status", read_from=url, json={"status": "done"})
+    assert done.status_code == 200, done.get_json()
+
+    wait_until(lambda: actions_shown() == [])

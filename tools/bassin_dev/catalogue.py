@@ -5,7 +5,8 @@ Sources, so the catalogue cannot drift from the code:
 - the envelope: ``bassin_common.events.EnvelopeSchema``;
 - each service's published events: the ``EventSpec`` declarations of its ``events.py``
   (type, version, schema of ``data``, description, example);
-- who consumes what: each service's ``consume(...)`` declarations.
+- who consumes what: each service's ``consume(...)`` declarations, and the gateway's
+  overview cache (``bassin_gateway.overview_cache.PRODUCERS``).
 
 AsyncAPI 2.x describes one application; here the application is Bassin as a whole.
 A channel's ``subscribe`` operation is the producing service sending the event (others
@@ -27,6 +28,7 @@ from bassin_common.events import EnvelopeSchema, EventSpec
 from bassin_common.registry import ServiceInfo
 from bassin_common.topology import Subscription, event_exchange
 from bassin_dev.generate import Derived
+from bassin_gateway.overview_cache import PRODUCERS as OVERVIEW_PRODUCERS
 
 OUTPUT = Path("docs/events/asyncapi.yaml")
 CATALOGUE_VERSION = "0.1.0"
@@ -220,9 +222,17 @@ def channel(event: PublishedEvent) -> dict[str, Any]:
     exchange = event_exchange(event.producer)
     consumers = event.consumers
     message_ref = {"$ref": f"#/components/messages/{event.message_key}"}
+    cache = (
+        " The gateway's customer-360 cache reads it too (every event of its producer, on a queue of each "
+        "gateway process's own) to forget the overviews it may change (ADR 0032)."
+        if event.producer in OVERVIEW_PRODUCERS
+        else ""
+    )
     if consumers:
         names = ", ".join(f"{s.consumer} ({s.consumer}.{s.handler})" for s in consumers)
-        consumed = f"Consumed by: {names}."
+        consumed = f"Consumed by: {names}.{cache}"
+    elif cache:
+        consumed = f"No Bassin service consumes it yet.{cache}"
     else:
         consumed = "No Bassin service consumes it yet: the exchange drops it (no queue is bound)."
     item: dict[str, Any] = {

@@ -1,12 +1,75 @@
-"""The events notifications consumes (an ``EventView`` each: only the fields it reads), as
-agreed in docs/dev/event-contracts.md. It publishes none: its effects are actions in an
-inbox and messages sent."""
+"""The events notifications publishes (an ``EventSpec`` each) and those it consumes (an
+``EventView`` each: only the fields it reads), as agreed in docs/dev/event-contracts.md.
+
+It publishes what changes an inbox: an action opened (by a rule, on an event or in a
+nightly scan), closed (done or dismissed), or otherwise changed by a person (snoozed,
+re-opened, assigned). The gateway's customer-360 cache drops the customer's entries (the
+company's when the action names no customer) on each (ADR 0032). Messages sent to
+customers are not announced."""
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import Schema, fields
 
-from bassin_common.events import EventView
+from bassin_common.events import EventSpec, EventView
+
+# --- published --------------------------------------------------------------------------
+
+ACTION = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b01"
+CUSTOMER = "3f2a9c1e-7b4d-4e8a-9c21-5d6e7f8a9b01"
+
+
+class ActionChanged(Schema):
+    """An action as it is once changed: what an inbox or a customer's file shows of it."""
+
+    action_id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True, allow_none=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    due_on = fields.Date(required=True)
+    priority = fields.String(required=True)
+    assignee_role = fields.String(required=True, allow_none=True)
+    assignee_user_id = fields.String(required=True, allow_none=True)
+    snoozed_until = fields.Date(required=True, allow_none=True)
+    source_event_type = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+ACTION_EXAMPLE = {
+    "action_id": ACTION,
+    "customer_id": CUSTOMER,
+    "title": "Rappeler M. Durand : premier contact du 02/05/2026, toujours sans devis",
+    "status": "open",
+    "due_on": "2026-05-05",
+    "priority": "normal",
+    "assignee_role": "sales",
+    "assignee_user_id": None,
+    "snoozed_until": None,
+    "source_event_type": "first_contact_recorded",
+    "version": 1,
+}
+
+ACTION_OPENED = EventSpec(
+    "action_opened",
+    ActionChanged,
+    "An action was put in an inbox by a rule: on another service's event, or by a nightly scan "
+    "(follow-ups whose day came, seasonal campaigns). customer_id is null when it concerns no customer.",
+    example=ACTION_EXAMPLE,
+)
+ACTION_CLOSED = EventSpec(
+    "action_closed",
+    ActionChanged,
+    "An action was done or dismissed (status done|dismissed): it leaves the open inboxes.",
+    example={**ACTION_EXAMPLE, "status": "done", "version": 2},
+)
+ACTION_UPDATED = EventSpec(
+    "action_updated",
+    ActionChanged,
+    "An action was snoozed, re-opened or assigned to another role or person: as it is now.",
+    example={**ACTION_EXAMPLE, "status": "snoozed", "snoozed_until": "2026-05-12", "version": 2},
+)
+
+# --- consumed ---------------------------------------------------------------------------
 
 
 def _id(**kw) -> fields.UUID:

@@ -12,11 +12,11 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from bassin_common.errors import NotFound, ValidationFailed
-from bassin_common.events import Event
+from bassin_common.events import Event, EventSpec
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
 from bassin_common.versions import require_version
-from notifications import delivery, domain, partners
+from notifications import delivery, domain, events, partners
 from notifications.models import (
     Action,
     Contract,
@@ -194,31 +194,32 @@ def fire(uow: UnitOfWork, rule: Rule, data: Mapping[str, Any], key: str, day: da
     title = domain.render(rule.title_template, values)[:500]
     message = domain.render(rule.message_template, values)
     if rule.channel == "in_app":
+        action = {
+            "id": uuid.uuid4(),
+            "dedup_key": key,
+            "rule_id": rule.id,
+            "title": title,
+            "message": message,
+            "customer_id": customer.id if customer else _uuid_or_none(data.get("customer_id")),
+            "customer_name": customer.display_name if customer else None,
+            "due_on": due_on,
+            "priority": rule.priority,
+            "source_event_type": rule.trigger,
+            "source_ref": _source_ref(key),
+            "link": domain.render(rule.link_template, values) or None,
+            "assignee_role": rule.recipient if rule.recipient_kind == "role" else None,
+            "assignee_user_id": _assignee(rule, data),
+            "status": domain.OPEN,
+            "snoozed_until": None,
+            "version": 1,
+        }
         created = uow.session.execute(
-            insert(Action)
-            .values(
-                tenant_id=uow.tenant_id,
-                id=uuid.uuid4(),
-                dedup_key=key,
-                rule_id=rule.id,
-                title=title,
-                message=message,
-                customer_id=customer.id if customer else _uuid_or_none(data.get("customer_id")),
-                customer_name=customer.display_name if customer else None,
-                due_on=due_on,
-                priority=rule.priority,
-                source_event_type=rule.trigger,
-                source_ref=_source_ref(key),
-                link=domain.render(rule.link_template, values) or None,
-                assignee_role=rule.recipient if rule.recipient_kind == "role" else None,
-                assignee_user_id=_assignee(rule, data),
-                status=domain.OPEN,
-                version=1,
-            )
-            .on_conflict_do_nothing()
-            .returning(Action.id)
+            insert(Action).values(tenant_id=uow.tenant_id, **action).on_conflict_do_nothing().returning(Action.id)
         ).scalar()
-        return 1 if created else 0
+        if created is None:  # already opened for this natural key: nothing new to announce
+            return 0
+        uow.emit(events.ACTION_OPENED, {**action, "action_id": created})
+        return 1
     return delivery.queue_customer_message(uow, rule, customer, data, key, title, message, settings)
 
 
@@ -362,6 +363,8 @@ def set_action_status(uow: UnitOfWork, action_id: uuid.UUID, if_match: list[str]
     domain.check_transition(action.status, change["status"], change.get("snoozed_until"), today())
     action.status, action.snoozed_until = change["status"], change.get("snoozed_until")
     action.version += 1
+    closed = action.status in (domain.DONE, domain.DISMISSED)
+    _announce(uow, events.ACTION_CLOSED if closed else events.ACTION_UPDATED, action)
     return action
 
 
@@ -372,7 +375,17 @@ def assign_action(uow: UnitOfWork, action_id: uuid.UUID, if_match: list[str], as
     require_version(action.version, if_match, "action")
     action.assignee_role, action.assignee_user_id = assignee.get("role"), assignee.get("user_id")
     action.version += 1
+    _announce(uow, events.ACTION_UPDATED, action)
     return action
+
+
+def _announce(uow: UnitOfWork, spec: EventSpec, action: Action) -> None:
+    """``spec`` of ``action`` as it is now, in the outbox with the change (ADR 0032: the
+    gateway's customer-360 cache forgets what it kept of it)."""
+    uow.emit(spec, {"action_id": action.id, **{k: getattr(action, k) for k in _ANNOUNCED}})
+
+
+_ANNOUNCED = tuple(name for name in events.ActionChanged().fields if name != "action_id")
 
 
 # --- rules -------------------------------------------------------------------------------------
