@@ -528,6 +528,42 @@ def test_only_the_migration_job_holds_the_migration_credentials(overlay: Rendere
             assert not {v["name"] for v in item.get("env", [])} & MIGRATION_SECRET_KEYS, item["name"]
 
 
+def test_a_service_credential_is_read_by_its_service_alone(overlay: Rendered) -> None:
+    """The notifications service creates its partners' broker users through the management
+    API: it reads that URI from a Secret of its own (an example of it kept beside
+    secret.example.yaml), which no other container reads; so does compose."""
+    assert [c.variable for c in deployfiles.SERVICE_CREDENTIALS] == ["BASSIN_RABBIT_MANAGEMENT_URI"]
+    credentials = {c.secret: c for c in deployfiles.SERVICE_CREDENTIALS}
+    secrets = {s["metadata"]["name"] for s in overlay.of_kind("Secret")}
+    for workload in overlay.workloads():
+        for item in all_containers(pod_spec(workload)):
+            for name in {_base_name(secret, secrets) for secret in _secret_references(item)} & set(credentials):
+                assert workload["kind"] == "Deployment"
+                assert workload["metadata"]["name"] == credentials[name].service.replace("_", "-"), item["name"]
+    for credential in deployfiles.SERVICE_CREDENTIALS:
+        item = container(overlay.get("Deployment", credential.service), credential.service)
+        (entry,) = [e for e in item["env"] if e["name"] == credential.variable]
+        reference = entry["valueFrom"]["secretKeyRef"]
+        assert reference["key"] == credential.variable
+        assert _base_name(reference["name"], secrets) == credential.secret
+        example = yaml.safe_load((REPO / K8S / "base/rabbit-management-secret.example.yaml").read_text())
+        assert example["metadata"]["name"] == credential.secret
+        assert "REPLACE_ME" in example["stringData"][credential.variable]
+    compose = yaml.safe_load((REPO / COMPOSE_FILE).read_text())
+    for name, service in compose["services"].items():
+        has = "BASSIN_RABBIT_MANAGEMENT_URI" in service.get("environment", {})
+        expected = name == "notifications" or name.startswith("broker-user-")
+        assert has == expected, name
+    assert compose["services"]["notifications"]["environment"]["BASSIN_RABBIT_MANAGEMENT_URI"].endswith(
+        "@rabbitmq:15672"
+    )
+
+
+def _base_name(name: str, rendered: set[str]) -> str:
+    """A Secret's name without the hash suffix a generator adds (the dev overlay's)."""
+    return name.rsplit("-", 1)[0] if name in rendered else name
+
+
 def test_the_gateway_and_its_migration_use_the_gateway_login(overlay: Rendered) -> None:
     gateway = [container(overlay.get("Deployment", GATEWAY), GATEWAY)]
     gateway += [
@@ -572,7 +608,12 @@ def test_the_secret_example_lists_every_key_with_placeholders(dev: Rendered) -> 
     assert "secret.example.yaml" not in base.get("resources", []), "the example must never be applied"
     # The dev overlay's generated Secrets have exactly the same keys.
     secrets = {s["metadata"]["name"].rsplit("-", 1)[0]: set(s["data"]) for s in dev.of_kind("Secret")}
-    assert secrets == {SECRET_NAME: SECRET_KEYS | OPTIONAL_SECRET_KEYS, MIGRATION_SECRET_NAME: MIGRATION_SECRET_KEYS}
+    own = {c.secret: {c.variable} for c in deployfiles.SERVICE_CREDENTIALS}
+    assert secrets == {
+        SECRET_NAME: SECRET_KEYS | OPTIONAL_SECRET_KEYS,
+        MIGRATION_SECRET_NAME: MIGRATION_SECRET_KEYS,
+        **own,
+    }
     migration = yaml.safe_load((REPO / K8S / "base/migration-secret.example.yaml").read_text())
     assert (migration["kind"], migration["metadata"]["name"]) == ("Secret", MIGRATION_SECRET_NAME)
     assert set(migration["stringData"]) == MIGRATION_SECRET_KEYS

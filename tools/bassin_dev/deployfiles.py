@@ -23,8 +23,14 @@ below, for every registered service, sorted by name:
   RabbitMQ ``User`` and ``Permission`` (the messaging-topology operator's resources; the
   regular expressions of ``bassin_common.broker_users``) and the patch that gives each
   Deployment the AMQP URI of its own user;
+- ``deploy/k8s/base/kustomization.yaml``, region ``service-credentials``, and
+  ``deploy/k8s/overlays/dev/kustomization.yaml``, region ``service-credentials``: the
+  settings holding credentials that one service needs beyond the platform's
+  (``SERVICE_CREDENTIALS``), each read from a Secret of its own by that service's
+  Deployment only (the dev overlay generates throwaway ones);
 - ``docker-compose.yml``, region ``nameko-services``: its one-shot job
-  ``migrate-<name>`` and the long-running service; region ``migrations-done``: what
+  ``migrate-<name>`` and the long-running service (with its ``SERVICE_CREDENTIALS``);
+  region ``migrations-done``: what
   every service waits for (the broker and every service's job); region ``scheduler``:
   the Celery worker and beat, in the image of ``SCHEDULER_SERVICE``.
 
@@ -47,6 +53,7 @@ from bassin_dev.generate import REPO, Derived, fill, replace_region
 
 SERVICES_MANIFEST = Path("deploy/k8s/base/services.yaml")
 MIGRATE_JOB = Path("deploy/k8s/base/migrate-job.yaml")
+BASE_KUSTOMIZATION = Path("deploy/k8s/base/kustomization.yaml")
 DEV_OVERLAY = Path("deploy/k8s/overlays/dev/kustomization.yaml")
 PROD_OVERLAY = Path("deploy/k8s/overlays/prod/kustomization.yaml")
 COMPOSE_FILE = Path("docker-compose.yml")
@@ -93,6 +100,37 @@ SCHEDULER_TEMPLATE = TEMPLATES / "compose-scheduler.yaml.tmpl"
 # build argument and the Celery application <service>_scheduler.app.
 SCHEDULER_SERVICE = "notifications"
 NO_INIT_CONTAINERS = "        []\n"
+
+
+@dataclass(frozen=True)
+class ServiceCredential:
+    """A setting holding credentials that one service needs beyond the platform's.
+
+    In Kubernetes the service's Deployment alone reads it, from the key ``variable`` of
+    the Secret ``secret`` (never from ``bassin-secrets``, which every container reads);
+    production creates that Secret outside Git, the dev overlay generates it with ``dev``.
+    In compose the service's environment gives it ``compose`` (a value, or an alias of a
+    value written once in docker-compose.yml).
+    """
+
+    service: str
+    variable: str
+    secret: str
+    compose: str
+    dev: str
+
+
+SERVICE_CREDENTIALS = (
+    # Partners on AMQP (notifications.partner_amqp): the service creates each partner's
+    # broker user and its permissions through the management API, as an administrator.
+    ServiceCredential(
+        service="notifications",
+        variable="BASSIN_RABBIT_MANAGEMENT_URI",
+        secret="bassin-rabbit-management",
+        compose="*rabbit-management-uri",
+        dev="http://bassin:bassin-dev-only@rabbitmq:15672",
+    ),
+)
 
 # A Kubernetes object name (a DNS label), short enough for the prefix "migrate-".
 _DEPLOYABLE = re.compile(r"[a-z]([a-z0-9-]{0,53}[a-z0-9])?")
@@ -211,6 +249,52 @@ def _broker_users(services: Sequence[Registered]) -> tuple[str, str]:
     return BROKER_HEADER + "---\n".join(resources), CREDENTIALS_HEADER + "---\n".join(patches)
 
 
+def _credentials(names: Sequence[Names]) -> list[ServiceCredential]:
+    """The ``SERVICE_CREDENTIALS`` of the registered services."""
+    registered = {item.service for item in names}
+    return [credential for credential in SERVICE_CREDENTIALS if credential.service in registered]
+
+
+def _credential_patches(credentials: Sequence[ServiceCredential]) -> str:
+    """The base's patches: each Deployment reads its own credentials from their Secret
+    (an ``env`` entry, which wins over the ConfigMap's and bassin-secrets' ``envFrom``)."""
+    patches = []
+    for credential in credentials:
+        k8s = Names.of(_Named(credential.service)).k8s
+        patches.append(
+            "  - patch: |-\n"
+            f"      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: {k8s}\n"
+            "      spec:\n        template:\n          spec:\n            containers:\n"
+            f"              - name: {k8s}\n                env:\n"
+            f"                  - name: {credential.variable}\n                    valueFrom:\n"
+            f"                      secretKeyRef:\n                        name: {credential.secret}\n"
+            f"                        key: {credential.variable}\n"
+        )
+    return "".join(patches)
+
+
+def _dev_credential_secrets(credentials: Sequence[ServiceCredential]) -> str:
+    """The dev overlay's throwaway Secrets of ``credentials``, one per Secret name."""
+    literals: dict[str, list[str]] = {}
+    for credential in credentials:
+        literals.setdefault(credential.secret, []).append(f"{credential.variable}={credential.dev}")
+    return "".join(
+        f"  - name: {secret}\n    type: Opaque\n    literals:\n" + "".join(f"      - {line}\n" for line in lines)
+        for secret, lines in sorted(literals.items())
+    )
+
+
+def _compose_service(text: str, item: Names, credentials: Sequence[ServiceCredential]) -> str:
+    """The compose template rendered for ``item``, its own credentials in its environment."""
+    own = "".join(f"      {c.variable}: {c.compose}\n" for c in credentials if c.service == item.service)
+    return fill(text, {**asdict(item), "credentials": own})
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
 def _with_regions(path: Path, regions: dict[str, str]) -> Derived:
     """The committed hand-written file at ``path`` with its generated ``regions`` rendered."""
     text = (REPO / path).read_text()
@@ -225,12 +309,18 @@ def derived_files(services: Sequence[Registered]) -> list[Derived]:
     init_containers = "".join(_each(MIGRATION_TEMPLATE, names)) or NO_INIT_CONTAINERS
     databases = [f"{DATABASE_PREFIX}{item.service}" for item in names]
     broker_users, broker_credentials = _broker_users(services)
+    credentials = _credentials(names)
+    compose_template = COMPOSE_TEMPLATE.read_text()
     return [
         Derived(PROD_BROKER_USERS, broker_users),
         Derived(PROD_BROKER_CREDENTIALS, broker_credentials),
         Derived(SERVICES_MANIFEST, SERVICES_HEADER + "---\n".join(_each(SERVICE_TEMPLATE, names))),
         _with_regions(MIGRATE_JOB, {"migrations": init_containers}),
-        _with_regions(DEV_OVERLAY, _overlay(names, DEV_TAG, DEV_REPLICAS)),
+        _with_regions(BASE_KUSTOMIZATION, {"service-credentials": _credential_patches(credentials)}),
+        _with_regions(
+            DEV_OVERLAY,
+            {**_overlay(names, DEV_TAG, DEV_REPLICAS), "service-credentials": _dev_credential_secrets(credentials)},
+        ),
         _with_regions(PROD_OVERLAY, _overlay(names, PROD_TAG, PROD_REPLICAS, PROD_REGISTRY)),
         _with_regions(PROD_AUTOSCALERS, {"autoscalers": "".join(_each(AUTOSCALER_TEMPLATE, names))}),
         _with_regions(PROD_POSTGRES, {"databases": "".join(f"        - {_create(db)}\n" for db in databases)}),
@@ -239,7 +329,7 @@ def derived_files(services: Sequence[Registered]) -> list[Derived]:
             COMPOSE_FILE,
             {
                 "migrations-done": _migrations_done(names),
-                "nameko-services": "\n".join(_each(COMPOSE_TEMPLATE, names)),
+                "nameko-services": "\n".join(_compose_service(compose_template, item, credentials) for item in names),
                 "scheduler": "".join(_each(SCHEDULER_TEMPLATE, [n for n in names if n.service == SCHEDULER_SERVICE])),
             },
         ),
