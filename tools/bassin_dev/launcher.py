@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import multiprocessing
 import os
 import secrets
 import signal
@@ -33,7 +32,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,25 +176,19 @@ def _infrastructure() -> Iterator[dict[str, str]]:
         raise SystemExit(f"error: {missing}") from None
 
 
-# Databases migrated side by side (Alembic's context is a process's own). A migration is
-# mostly Python work: more processes than cores only contend (measured: 7 at once is slower
-# than 1 on this 2-core machine; as many as the cores, slightly faster).
-MIGRATION_PROCESSES = max(2, min(os.cpu_count() or 2, 4))
-
-
 def migrate_everything(
     quiet: bool = False, timings: dict[str, float] | None = None, meanwhile: Callable[[], Any] | None = None
-) -> Any:
+) -> tuple[Any, Any]:
     """Every database to head and every service's queues declared, as a release's migration
     step does; returns the settings used, with the migration step's URL (the tooling that
-    runs beside the system, the demo loader, reads the gateway's database as its owner).
+    runs beside the system, the demo loader, reads the gateway's database as its owner),
+    and what ``meanwhile`` returned.
 
-    The databases are independent: each is migrated in a process of its own (forked, so
-    nothing is imported again), up to ``MIGRATION_PROCESSES`` at once, while this process
-    declares the queues on the broker (each service's in a thread of its own: the broker's
-    answers are what they wait for) and runs ``meanwhile`` (the broker users), whose result
-    it returns second. Every step is idempotent and cheap when already done. ``timings``:
-    how long each part took."""
+    The queues are declared (each service's in a thread of its own) and ``meanwhile`` run
+    (the broker users) while the databases are migrated: those wait on the broker's
+    answers, the migrations are Python work. The databases are migrated one after the
+    other: in processes side by side they were no faster on a 2-core machine (ADR 0029).
+    Every step is idempotent and cheap when already done. ``timings``: how long each took."""
     from bassin_common.config import load_settings
     from bassin_common.quorum import management_uri
     from bassin_common.registry import installed_services
@@ -206,48 +199,42 @@ def migrate_everything(
     if (management := management_uri(settings)) is not None:
         ensure_rabbit_management(management)  # the delivery-limit policy is set through it
     names = [service.name for service in installed_services()]
-    fork = multiprocessing.get_context("fork")
-    # Processes first: the pool forks its workers before any thread of ours exists.
-    with ProcessPoolExecutor(min(MIGRATION_PROCESSES, len(names) + 1), mp_context=fork) as processes:
-        databases = {name: processes.submit(_migrate_database, name) for name in names}
-        databases["gateway"] = processes.submit(_migrate_database, None)
-        with ThreadPoolExecutor(len(names) + 1) as threads:
-            queues = {name: threads.submit(_declare_queues, name, settings) for name in names}
-            beside = threads.submit(meanwhile) if meanwhile is not None else None
-            for declared in queues.values():
-                for queue in declared.result():
-                    print(f"{queue}: was a classic queue, now a quorum queue with its messages")
-            result = beside.result() if beside is not None else None
+    with ThreadPoolExecutor(len(names) + 1) as threads:
+        queues = {name: threads.submit(_declare_queues, name, settings) for name in names}
+        beside = threads.submit(meanwhile) if meanwhile is not None else None
+        _migrate_database(None)
+        for name in names:
+            _migrate_database(name)
+            if not quiet:
+                print(f"{name}: database {settings.database_name(name)} migrated")
         if timings is not None:
-            timings["queues and broker users"] = time.monotonic() - started
-        for name, database in databases.items():
-            database.result()
-            if not quiet and name != "gateway":
-                print(f"{name}: database {settings.database_name(name)} migrated, queues declared")
+            timings["migrations"] = time.monotonic() - started
+        for name, declared in queues.items():
+            for queue in declared.result():
+                print(f"{queue}: was a classic queue, now a quorum queue with its messages")
+            if not quiet:
+                print(f"{name}: queues declared")
+        result = beside.result() if beside is not None else None
     if timings is not None:
-        timings["migrations"] = time.monotonic() - started
+        timings["queues and broker users"] = time.monotonic() - started
     return settings.replace(database_url=settings.migration_database_url or settings.database_url), result
 
 
 def _migrate_database(service_name: str | None) -> None:
-    """One database to head (a registered service's; None: the gateway's), in a worker
-    process: its settings from the environment it inherited."""
+    """One database to head: a registered service's; None: the gateway's."""
     from bassin_common.config import load_settings
     from bassin_common.migrations import grant_component_login, migrate_service, upgrade_database
     from bassin_common.registry import find_service
     from bassin_gateway.runtime import GATEWAY_MIGRATIONS, SERVICE_NAME
 
     settings = load_settings()
-    try:
-        if service_name is not None:
-            migrate_service(find_service(service_name), settings)
-            return
-        gateway_database = settings.migration_service_database_url(SERVICE_NAME)
-        upgrade_database(gateway_database, GATEWAY_MIGRATIONS, settings=settings)
-        gateway_login = os.environ.get("BASSIN_GATEWAY_DATABASE_URL") or settings.database_url
-        grant_component_login(gateway_database, settings.replace(database_url=gateway_login))
-    except Exception as error:  # the driver's errors do not all cross back to the launcher
-        raise RuntimeError(f"migrating {service_name or 'the gateway'}'s database: {error!r}") from None
+    if service_name is not None:
+        migrate_service(find_service(service_name), settings)
+        return
+    gateway_database = settings.migration_service_database_url(SERVICE_NAME)
+    upgrade_database(gateway_database, GATEWAY_MIGRATIONS, settings=settings)
+    gateway_login = os.environ.get("BASSIN_GATEWAY_DATABASE_URL") or settings.database_url
+    grant_component_login(gateway_database, settings.replace(database_url=gateway_login))
 
 
 def _declare_queues(service_name: str, settings: Any) -> list[str]:
