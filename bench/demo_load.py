@@ -42,6 +42,7 @@ import psycopg
 REPO = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")
 READY = re.compile(r"log in at http://")
+STARTED = re.compile(r"started in ([\d.]+) s \((.*)\)")
 LOADED = re.compile(r"demo tenant loaded: (\d+) records in ([\d.]+) s \((.*)\)")
 QUIET_SECONDS = 4.0  # every process idle this long: the events in flight are applied
 IDLE_CPU = 0.03  # CPU-seconds per half-second sample below which a process is idle
@@ -250,6 +251,8 @@ def main() -> int:
         f"scale {args.scale}: ready (login line) after {ready_at - started:.1f} s, "
         f"quiet after {quiet_at - started:.1f} s"
     )
+    if started_line := STARTED.search("".join(output)):
+        print(f"  start-up: {started_line.group(1)} s ({started_line.group(2)})")
     if loaded:
         print(f"  loader: {loaded.group(1)} records in {loaded.group(2)} s ({loaded.group(3)})")
     print(

@@ -52,3 +52,26 @@ def test_the_local_signing_key_is_made_once_private_and_long(tmp_path: Path, mon
     assert len(key.encode()) >= 32
     assert launcher.local_signing_key() == key  # kept, so tokens survive a restart
     assert stat.S_IMODE(os.stat(tmp_path / ".bassin" / "jwt-secret").st_mode) == 0o600
+
+
+def test_the_start_migrates_every_database_once_and_declares_the_queues_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every database is migrated once (the gateway's too), every service's queues declared
+    and the broker users made beside the migrations; the start waits for all of it."""
+    from bassin_common.registry import installed_services
+
+    monkeypatch.setenv("BASSIN_RABBIT_MANAGEMENT_URI", "off")  # no delivery-limit policy to set here
+    migrated: list[str] = []
+    declared: list[str] = []
+    monkeypatch.setattr(launcher, "_migrate_database", lambda name: migrated.append(name or "gateway"))
+    monkeypatch.setattr(launcher, "_declare_queues", lambda name, settings: declared.append(name) or [])
+    timings: dict[str, float] = {}
+
+    _, beside = launcher.migrate_everything(quiet=True, timings=timings, meanwhile=lambda: "broker users")
+
+    names = sorted(service.name for service in installed_services())
+    assert sorted(migrated) == sorted([*names, "gateway"])
+    assert sorted(declared) == names
+    assert beside == "broker users"
+    assert set(timings) == {"queues and broker users", "migrations"}

@@ -346,8 +346,15 @@ def update_site(uow: UnitOfWork, site_id: uuid.UUID, if_match: list[str], data: 
 def _timeline(
     uow: UnitOfWork, customer_id: uuid.UUID, kind: str, text: str, reference: str | None = None
 ) -> TimelineEntry:
+    # Its id given here, not by the column's default at INSERT: a flush of many entries is
+    # then one plain batch, without RETURNING the ids (the bulk import writes thousands).
     entry = TimelineEntry(
-        customer_id=customer_id, kind=kind, text=text, author_id=uow.context.user_id, reference=reference
+        id=uuid.uuid4(),
+        customer_id=customer_id,
+        kind=kind,
+        text=text,
+        author_id=uow.context.user_id,
+        reference=reference,
     )
     uow.session.add(entry)
     return entry
