@@ -287,6 +287,12 @@ class ChildProcess:
                 self.process.wait()
 
 
+# How long a process started by a test may take to be ready: a bound, not a measure. Seven
+# processes starting at once on 2 cores, beside another group's system, have needed more
+# than a minute.
+STARTUP_SECONDS = 180.0
+
+
 class ServiceProcess(ChildProcess):
     """One service run by ``bassin-run``."""
 
@@ -294,7 +300,7 @@ class ServiceProcess(ChildProcess):
         super().__init__(service, [sys.executable, "-m", "bassin_common.run", service], env)
         self.service = service
 
-    def wait_ready(self, rabbit_manager: Any, vhost: str, timeout: float = 60) -> None:
+    def wait_ready(self, rabbit_manager: Any, vhost: str, timeout: float = STARTUP_SECONDS) -> None:
         """Ready when its RPC queue has a consumer: it has declared everything and listens."""
 
         def consuming() -> bool:
@@ -317,7 +323,7 @@ class GatewayProcess(ChildProcess):
         )
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = STARTUP_SECONDS) -> None:
         def answering() -> bool:
             self.assert_alive()
             try:
