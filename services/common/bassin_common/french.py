@@ -1,18 +1,29 @@
 """French formats, as the trade reads them (UI.md): ``1 234,50 €`` (a narrow no-break space
-between thousands, a no-break space before €), ``29/11/2026``, ``14:30``, ``20 %``.
+between thousands, a no-break space before €), ``29/11/2026``, ``14:30``, ``20 %``; and the
+companies' calendar, where a day is a day in France.
 
 Babel with the ``fr_FR`` locale does the work; nothing is formatted by hand.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
 LOCALE = "fr_FR"
+TIMEZONE = ZoneInfo("Europe/Paris")
+
+
+def business_day(at: datetime | None = None) -> date:
+    """The day in France at ``at`` (now by default). Servers keep UTC, so between midnight
+    and 01:00 or 02:00 in Paris the UTC date is still yesterday's: a ticket, an invoice or a
+    purchase order dated by the server's calendar would land on the wrong day (and, on the
+    last night of a month, in the wrong month of the accounting export)."""
+    return (at or datetime.now(UTC)).astimezone(TIMEZONE).date()
 
 
 def euros(amount: Decimal | int | str) -> str:

@@ -17,15 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassin_common import outbox
 from bassin_common.errors import Conflict
 from bassin_common.events import Event, EventSpec
+from bassin_common.french import business_day
 from bassin_common.tenancy import TENANT_KEY, RequestContext
 
 UNIQUE_VIOLATION = "23505"
@@ -77,6 +80,11 @@ class UnitOfWork:
     @property
     def tenant_id(self) -> Any:
         return self.context.tenant_id
+
+    def today(self) -> date:
+        """The day in France on the database's clock at this transaction's start: what this
+        work dates its documents with, consistent with the timestamps it writes (``now()``)."""
+        return business_day(self.session.scalar(select(func.now())))
 
     @contextmanager
     def acting_for(self, context: RequestContext) -> Iterator[UnitOfWork]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -24,6 +24,14 @@ def test_french_formats() -> None:
     assert french.number(Decimal("48.25"), 1) == "48,3"
     assert (french.percent(Decimal("20.00")), french.percent(Decimal("5.50"))) == ("20\u00a0%", "5,5\u00a0%")
     assert french.day(date(2026, 11, 29)) == "29/11/2026"
+
+
+def test_a_day_is_a_day_in_france_whatever_the_servers_clock_zone() -> None:
+    # 23:30 UTC on the last night of November is already December in Paris (winter, UTC+1),
+    # and 22:30 UTC on a summer night is already the next day (UTC+2).
+    assert french.business_day(datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == date(2026, 12, 1)
+    assert french.business_day(datetime(2026, 11, 30, 22, 59, tzinfo=UTC)) == date(2026, 11, 30)
+    assert french.business_day(datetime(2026, 7, 14, 22, 30, tzinfo=UTC)) == date(2026, 7, 15)
 
 
 def test_a_document_renders_accents_euros_and_legal_mentions() -> None:

@@ -8,7 +8,7 @@ import pytest
 from common_test_models import WIDGET_MADE, Widget
 from sqlalchemy import func, select, text
 
-from bassin_common import inbox
+from bassin_common import french, inbox
 from bassin_common.events import Event, InvalidEvent
 from bassin_common.tenancy import TENANT_KEY, RequestContext
 from bassin_common.uow import UnitOfWork
@@ -90,6 +90,12 @@ def test_a_unit_of_work_acts_for_one_tenant(sessions) -> None:
     uow = UnitOfWork(sessions, RequestContext(uuid.uuid4()), "tests")
     with pytest.raises(ValueError, match="one tenant"), uow, uow.acting_for(RequestContext(uuid.uuid4())):
         pass
+
+
+def test_today_is_the_day_in_france_on_the_databases_clock(sessions) -> None:
+    with UnitOfWork(sessions, RequestContext(uuid.uuid4()), "tests") as uow:
+        now = uow.session.scalar(select(func.now()))
+        assert uow.today() == french.business_day(now)
 
 
 def test_an_event_is_applied_once_however_often_it_arrives(sessions) -> None:

@@ -1042,7 +1042,7 @@ def create_purchase_order(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, An
     }
     lead_times = [offers[line.article_id].lead_time_days for line in lines if line.article_id in offers]
     lead_times = [days for days in lead_times if days is not None]
-    today = uow.session.scalar(select(func.current_date()))
+    today = uow.today()
     order = PurchaseOrder(
         id=uuid.uuid4(),
         number=f"CF-{_next_number(uow, 'purchase_order'):06d}",
@@ -1114,7 +1114,7 @@ def get_purchase_order(uow: UnitOfWork, order_id: uuid.UUID) -> dict[str, Any]:
         .where(PurchaseOrderLine.purchase_order_id == order_id)
         .order_by(Article.sku, Location.code)
     ).all()
-    today = uow.session.scalar(select(func.current_date()))
+    today = uow.today()
     return {
         **_order_dict(uow, order, supplier_name, today),
         "lines": [
@@ -1154,7 +1154,7 @@ def list_purchase_orders(uow: UnitOfWork, query: dict[str, Any]) -> Page[dict[st
             PurchaseOrder.status != "received" if status == "open" else PurchaseOrder.status == status
         )
     found = read_page(uow.session, statement, (PurchaseOrder.created_at, PurchaseOrder.id), query, descending=True)
-    today = uow.session.scalar(select(func.current_date()))
+    today = uow.today()
     return Page([_order_dict(uow, order, name, today) for order, name in found.items], found.next)
 
 

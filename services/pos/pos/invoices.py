@@ -9,13 +9,13 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from bassin_common.documents import Company, render_pdf
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
+from bassin_common.french import TIMEZONE, business_day
 from bassin_common.money import ZERO, money, vat_included_in
 from bassin_common.pagination import Page, read_page
 from bassin_common.uow import UnitOfWork
@@ -223,7 +223,7 @@ def invoice_sale(uow: UnitOfWork, sale_id: uuid.UUID, data: dict[str, Any]) -> I
     if paid_at_till > 0:
         invoice.payments = [
             InvoicePayment(
-                customer_id=customer_id, amount=paid_at_till, method="till", received_on=sale.completed_at.date()
+                customer_id=customer_id, amount=paid_at_till, method="till", received_on=business_day(sale.completed_at)
             )
         ]
         invoice.paid_total = paid_at_till
@@ -392,7 +392,7 @@ def issue_invoice(uow: UnitOfWork, invoice_id: uuid.UUID) -> Invoice:
     if invoice.status != CHECKED:
         raise Conflict(f"the invoice is {invoice.status}: check it before issuing it")
     settings = billing_settings(uow)
-    today = uow.session.scalar(select(func.current_date()))
+    today = uow.today()
     series = billing.series_of(invoice.kind, today)
     counters = InvoiceCounter.__table__
     number = uow.session.execute(
@@ -442,7 +442,7 @@ def record_payment(uow: UnitOfWork, invoice_id: uuid.UUID, data: dict[str, Any])
         amount=data["amount"],
         method=data["method"],
         reference=data.get("reference"),
-        received_on=data["received_on"] or uow.session.scalar(select(func.current_date())),
+        received_on=data["received_on"] or uow.today(),
     )
     uow.session.add(payment)
     invoice.paid_total += payment.amount
@@ -541,7 +541,7 @@ def scan_overdue_invoices(uow: UnitOfWork, scan: dict[str, Any]) -> dict[str, in
     """What the scheduler calls once a day for a company: publish ``invoice_overdue`` for
     each issued invoice past due with a balance, once per invoice. Run again the same day
     (or any later day), it announces nothing more; a paid invoice is never announced."""
-    as_of = scan["as_of"] or date.today()
+    as_of = scan["as_of"] or business_day()
     candidates = uow.session.scalars(
         select(Invoice)
         .where(Invoice.number.is_not(None), Invoice.overdue_announced_on.is_(None), Invoice.due_on < as_of)
@@ -562,7 +562,7 @@ def customer_balance(uow: UnitOfWork, customer_id: uuid.UUID) -> dict[str, Any]:
     invoice still open (overdue ones flagged)."""
     if uow.session.scalar(select(CustomerCopy.customer_id).where(CustomerCopy.customer_id == customer_id)) is None:
         raise NotFound(f"customer {customer_id} not found")
-    today = uow.session.scalar(select(func.current_date()))
+    today = uow.today()
     issued = list(
         uow.session.scalars(
             select(Invoice)
@@ -655,15 +655,13 @@ METHOD_NAMES = {
 
 # --- the accounting export (FEC) -------------------------------------------------------------
 
-PARIS = ZoneInfo("Europe/Paris")
-
 
 def fec_export(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
     """The FEC of ``[start, end]`` (days in France): the tickets and refunds of the tills,
     the invoices, deposits and credit notes issued, the payments received (``pos.fec``)."""
     start, end = query["start"], query["end"]
-    since = datetime.combine(start, time(0), tzinfo=PARIS)
-    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=PARIS)
+    since = datetime.combine(start, time(0), tzinfo=TIMEZONE)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=TIMEZONE)
     names = {c.customer_id: c.display_name for c in uow.session.scalars(select(CustomerCopy))}
 
     def customer(customer_id: uuid.UUID | None, name: str = "") -> tuple[str, str]:
@@ -680,7 +678,7 @@ def fec_export(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
         entries.append(
             fec.ticket_entry(
                 f"T{sale.number}",
-                sale.completed_at.astimezone(PARIS).date(),
+                business_day(sale.completed_at),
                 f"Ticket {sale.number}",
                 1,
                 methods.items(),
@@ -692,7 +690,7 @@ def fec_export(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
         entries.append(
             fec.ticket_entry(
                 f"T{refund.number}",
-                refund.refunded_at.astimezone(PARIS).date(),
+                business_day(refund.refunded_at),
                 f"Remboursement {refund.number}",
                 -1,
                 [(p.method, p.amount) for p in refund.payments],
@@ -730,7 +728,7 @@ def fec_export(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
             )
         )
     settings = billing_settings(uow)
-    today = uow.session.scalar(select(func.current_date()))
+    today = uow.today()
     return {
         "filename": f"{settings.siren or '000000000'}FEC{end:%Y%m%d}.txt",
         "content": fec.render(entries, today),
@@ -748,8 +746,8 @@ def sales_statistics(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
     category or cashier: tickets, revenue with and without VAT, average basket, and the
     margin where the articles' purchase prices are known (today's, from the catalogue)."""
     start, end, group_by = query["start"], query["end"], query["group_by"]
-    since = datetime.combine(start, time(0), tzinfo=PARIS)
-    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=PARIS)
+    since = datetime.combine(start, time(0), tzinfo=TIMEZONE)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=TIMEZONE)
     costs = {a.article_id: a.purchase_price for a in uow.session.scalars(select(CatalogueArticle))}
     groups: dict[str, dict[str, Any]] = {}
 
@@ -767,7 +765,7 @@ def sales_statistics(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
         )
 
     def key_of(at: datetime, cashier: str | None, category: str | None) -> str:
-        day = at.astimezone(PARIS).date()
+        day = business_day(at)
         if group_by == "day":
             return day.isoformat()
         if group_by == "week":

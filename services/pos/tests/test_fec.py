@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bassin_common.french import business_day
 from pos import fec, invoices, schemas, usecases
 
 Till = Any
@@ -185,7 +186,7 @@ def test_statistics_by_day_category_and_cashier_with_margins(uow: Any, till: Til
                 }
             ),
         )
-    today = first.completed_at.astimezone(invoices.PARIS).date()
+    today = business_day(first.completed_at)
 
     def stats(group_by: str) -> dict[str, Any]:
         query = schemas.StatisticsQuery().load({"start": str(today), "end": str(today), "group_by": group_by})
