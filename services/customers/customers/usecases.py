@@ -18,6 +18,7 @@ from sqlalchemy import and_, delete, func, insert, literal, select, tuple_, unio
 
 from bassin_common.copies import keep_copies
 from bassin_common.errors import Conflict, NotFound, ValidationFailed
+from bassin_common.french import business_day
 from bassin_common.pagination import Page, read_page
 from bassin_common.permissions import MANAGE_SALES_PIPELINE, RECORD_WATER_ANALYSES
 from bassin_common.uow import UnitOfWork
@@ -458,7 +459,7 @@ def set_lifetimes(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def equipment_view(equipment: Equipment, today: date | None = None) -> dict[str, Any]:
-    today = today or date.today()
+    today = today or business_day()
     return {
         **columns(equipment),
         "warranty_badge": domain.badge(equipment.warranty_ends_on, today),
@@ -808,7 +809,7 @@ def record_first_contact(uow: UnitOfWork, data: dict[str, Any]) -> Lead:
         customer_id=customer.id,
         subject=data["subject"],
         source=data["source"],
-        contacted_on=data["contacted_on"] or date.today(),
+        contacted_on=data["contacted_on"] or business_day(),
         salesperson_id=data["salesperson_id"] or customer.salesperson_id,
         status=domain.LeadStatus.OPEN.value,
         next_follow_up_on=data["next_follow_up_on"],
@@ -898,8 +899,8 @@ def _fill_quote(uow: UnitOfWork, quote: Quote, data: dict[str, Any]) -> None:
         ]
         domain.check_payment_schedule([(s["step_code"], s["percent"]) for s in steps])
         schedule = [{"step_code": s["step_code"], "percent": str(s["percent"])} for s in steps]
-    valid_until = data["valid_until"] or date.today() + domain.QUOTE_VALIDITY
-    domain.check_validity(valid_until, date.today())
+    valid_until = data["valid_until"] or business_day() + domain.QUOTE_VALIDITY
+    domain.check_validity(valid_until, business_day())
     quote.kind, quote.site_id, quote.valid_until = kind.value, site_id, valid_until
     quote.lines = [
         {
@@ -925,7 +926,7 @@ def create_quote(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
         lead = uow.session.scalar(select(Lead).where(Lead.id == data["lead_id"], Lead.customer_id == customer.id))
         if lead is None:
             raise ValidationFailed.field("lead_id", "not a lead of this customer")
-    year = date.today().year
+    year = business_day().year
     numbers = uow.session.scalar(
         select(func.count(func.distinct(Quote.number))).where(Quote.number.startswith(f"D-{year}-"))
     )
@@ -1029,7 +1030,7 @@ def send_quote(uow: UnitOfWork, quote_id: uuid.UUID) -> dict[str, Any]:
     quote = quote_row(uow, quote_id, for_update=True)
     if quote.status != domain.QuoteStatus.DRAFT:
         raise Conflict(f"this quote is {quote.status}: only a draft is sent")
-    domain.check_validity(quote.valid_until, date.today())
+    domain.check_validity(quote.valid_until, business_day())
     quote.status, quote.sent_at = domain.QuoteStatus.SENT.value, datetime.now(UTC)
     _timeline(uow, quote.customer_id, "quote", f"Devis {quote.number} v{quote.version} envoyé.", str(quote.id))
     uow.emit(events.QUOTE_SENT, {"quote_id": quote.id, **columns(quote)})
@@ -1042,7 +1043,7 @@ def accept_quote(uow: UnitOfWork, quote_id: uuid.UUID) -> dict[str, Any]:
     quote = quote_row(uow, quote_id, for_update=True)
     if quote.status != domain.QuoteStatus.SENT:
         raise Conflict(f"this quote is {quote.status}: only a sent quote is accepted")
-    if quote.valid_until < date.today():
+    if quote.valid_until < business_day():
         raise Conflict(f"this quote expired on {quote.valid_until}: send a new version")
     now = datetime.now(UTC)
     quote.status, quote.decided_at = domain.QuoteStatus.ACCEPTED.value, now
@@ -1119,7 +1120,7 @@ def pipeline_figures(uow: UnitOfWork, query: dict[str, Any]) -> dict[str, Any]:
 
 
 def contract_view(contract: Contract, today: date | None = None) -> dict[str, Any]:
-    return {**columns(contract), "expiry_badge": domain.badge(contract.ends_on, today or date.today())}
+    return {**columns(contract), "expiry_badge": domain.badge(contract.ends_on, today or business_day())}
 
 
 def contract_event(contract: Contract) -> dict[str, Any]:
@@ -1184,7 +1185,7 @@ def daily_scan(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, int]:
     within 30 days and each equipment near or past its end of life, once; renew the
     contracts that end with tacit renewal, let the others expire. Running it again the
     same day announces nothing more."""
-    today = data["today"] or date.today()
+    today = data["today"] or business_day()
     counts = {"contracts_expiring": 0, "contracts_renewed": 0, "contracts_expired": 0, "equipment_end_of_life": 0}
     active = uow.session.scalars(
         select(Contract)

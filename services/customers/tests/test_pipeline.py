@@ -5,7 +5,7 @@ copy with VAT per rate, its versions, sending, acceptance into one order and one
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bassin_common.errors import Conflict, ValidationFailed
+from bassin_common.french import business_day
 from bassin_common.schemas import load_or_reject
 from customers import schemas, usecases
 from customers.models import Order, Quote
@@ -105,8 +106,8 @@ def test_a_quote_copies_the_catalogue_and_adds_vat_per_rate(uow, prospect) -> No
     )
     assert quote["pool"]["volume_m3"] == "48.0"
     assert sum(Decimal(step["percent"]) for step in quote["payment_schedule"]) == 100
-    assert (quote["number"], quote["version"], quote["status"]) == (f"D-{date.today().year}-0001", 1, "draft")
-    assert quote["valid_until"] == date.today() + timedelta(days=30)
+    assert (quote["number"], quote["version"], quote["status"]) == (f"D-{business_day().year}-0001", 1, "draft")
+    assert quote["valid_until"] == business_day() + timedelta(days=30)
 
 
 def test_a_sent_quote_accepted_becomes_one_order_and_one_order_confirmed(uow, prospect) -> None:

@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any
 
 from bassin_common.errors import Conflict, ValidationFailed
+from bassin_common.french import business_day
 
 SKILLS = ("earthworks", "masonry", "plumbing", "waterproofing", "electrics", "finishing")
 STRUCTURES = ("concrete", "blocks", "panels", "polyester_shell", "kit")
@@ -366,7 +367,7 @@ def plan(
 
 
 def _actual_slot(task: Task, calendar: WorkCalendar, today: date | None) -> Slot:
-    start = task.started_on or today or date.today()
+    start = task.started_on or today or business_day()
     if task.status == "done":
         return Slot(start, task.completed_on or start, task.crew_id)
     planned_end = calendar.add(start, task.duration_days - 1)
