@@ -1,6 +1,6 @@
 """bench/sales_flow: sales through the gateway, down to the stock, against the raw limits.
 
-    .venv/bin/python bench/sales_flow.py [--seconds 20] [--clients 1,8,32]
+    .venv/bin/python bench/sales_flow.py [--seconds 20] [--clients 1,8,32] [--prefix bassin_bench_] [--port 8765]
 
 Needs ``wrk`` (Debian: ``apt install wrk``) and ``pgbench`` (PostgreSQL's client tools).
 Starts the whole system as ``./bassin start`` does, on its own databases
@@ -561,13 +561,23 @@ def baseline(measure, *args) -> float:
         return float("nan")
 
 
+def use_prefix(prefix: str) -> None:
+    """Databases and vhost of this run: two runs at once (two engineers) need two prefixes."""
+    global PREFIX, VHOST
+    PREFIX, VHOST = prefix, prefix.rstrip("_")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20, help="load per step (default 20)")
     parser.add_argument("--clients", default="1,8,32", help="concurrent clients per step (default 1,8,32)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--verbose", action="store_true", help="show the processes' logs")
+    parser.add_argument(
+        "--prefix", default=PREFIX, help=f"databases' prefix, and the vhost's name without its '_' (default {PREFIX})"
+    )
     args = parser.parse_args()
+    use_prefix(args.prefix)
     for tool in ("wrk", "pgbench"):
         if shutil.which(tool) is None:
             raise SystemExit(f"bench/sales_flow needs {tool} (Debian: apt install {tool})")
