@@ -56,23 +56,13 @@ def first_contact(uow, contacted_on: date) -> tuple[str, Event]:
     return customer_id, Event("first_contact_recorded", uow.tenant_id, "customers", contact)
 
 
-def test_an_action_opened_by_an_event_is_announced_once_however_often_it_is_delivered(uow) -> None:
+def test_an_action_opened_by_an_event_is_announced_once_however_often_it_is_delivered(uow, end_of_life) -> None:
     customer_id, equipment_id = str(uuid.uuid4()), str(uuid.uuid4())
-    end_of_life = {
-        "equipment_id": equipment_id,
-        "customer_id": customer_id,
-        "pool_id": None,
-        "category": "sand_filter",
-        "brand": "Astral",
-        "model": "Aster 600",
-        "installed_on": "2016-04-01",
-        "end_of_life_on": "2026-04-01",
-        "life_used_percent": 100,
-    }
-    event = Event("equipment_end_of_life_approaching", uow.tenant_id, "customers", end_of_life)
+    data = end_of_life(customer_id, equipment_id)
+    event = Event("equipment_end_of_life_approaching", uow.tenant_id, "customers", data)
     for _ in range(3):  # the same event redelivered
         delivered(uow, event)
-    delivered(uow, Event(event.event_type, uow.tenant_id, "customers", end_of_life))  # published again: same action
+    delivered(uow, Event(event.event_type, uow.tenant_id, "customers", data))  # published again: same action
 
     with uow() as work:
         [action] = work.session.scalars(select(Action)).all()

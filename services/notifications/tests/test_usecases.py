@@ -41,20 +41,6 @@ def customer(uow, consent: bool = True) -> str:
     return customer_id
 
 
-def end_of_life(customer_id: str, equipment_id: str) -> dict[str, Any]:
-    return {
-        "equipment_id": equipment_id,
-        "customer_id": customer_id,
-        "pool_id": None,
-        "category": "sand_filter",
-        "brand": "Astral",
-        "model": "Aster 600",
-        "installed_on": "2016-04-01",
-        "end_of_life_on": "2026-04-01",
-        "life_used_percent": 100,
-    }
-
-
 class Recorded:
     def __init__(self) -> None:
         self.sent: list[Delivery] = []
@@ -64,7 +50,7 @@ class Recorded:
         return "recorded"
 
 
-def test_the_same_fact_twice_gives_one_action_and_one_message(uow) -> None:
+def test_the_same_fact_twice_gives_one_action_and_one_message(uow, end_of_life) -> None:
     customer_id, equipment_id = customer(uow), str(uuid.uuid4())
     for _ in range(2):  # two events (two ids) for the same equipment
         receive(uow, "equipment_end_of_life_approaching", end_of_life(customer_id, equipment_id))
@@ -73,7 +59,7 @@ def test_the_same_fact_twice_gives_one_action_and_one_message(uow) -> None:
         assert work.session.scalar(select(func.count()).select_from(Delivery)) == 1
 
 
-def test_a_consent_withdrawn_after_queueing_stops_the_message(uow) -> None:
+def test_a_consent_withdrawn_after_queueing_stops_the_message(uow, end_of_life) -> None:
     customer_id = customer(uow)
     receive(uow, "equipment_end_of_life_approaching", end_of_life(customer_id, str(uuid.uuid4())))
     receive(
@@ -96,7 +82,9 @@ def test_a_consent_withdrawn_after_queueing_stops_the_message(uow) -> None:
         assert "withdrew consent" in work.session.scalar(select(Delivery)).last_error
 
 
-def test_a_failing_attempt_is_logged_and_retried_later_then_sent(uow, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_attempt_is_logged_and_retried_later_then_sent(
+    uow, end_of_life, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BASSIN_DELIVERY_RETRY_DELAYS", "0")
     customer_id = customer(uow)
     receive(uow, "equipment_end_of_life_approaching", end_of_life(customer_id, str(uuid.uuid4())))
