@@ -14,6 +14,9 @@ supervises: it starts that many gateways, each a process as above listening on t
 port (``SO_REUSEPORT``), passes each signal on to them (the first drains them, a second
 cuts the drain short) and exits 0 once they all have. If one ends by itself, the others
 are stopped and it exits with that one's code (non-zero): its orchestrator restarts it.
+If the supervisor itself is killed outright (SIGKILL, the OOM killer), the kernel sends
+each of its processes SIGTERM (Linux's parent-death signal): none outlives it holding the
+port, which the restarted supervisor's own processes would then share with them.
 
 Once built, everything the process made while starting (modules, the application, its
 clients: some 110,000 objects) is moved out of the garbage collector's reach
@@ -30,12 +33,14 @@ import bassin_common  # noqa: F401  (first: quiets eventlet's notice, picks psyc
 eventlet.monkey_patch()
 
 import contextlib
+import ctypes
 import gc
 import logging
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import eventlet.wsgi
@@ -58,6 +63,7 @@ SERVER_ENDED = 0  # on the stops queue: the server's loop returned (anything els
 
 
 SUPERVISOR_POLL_SECONDS = 0.5
+PR_SET_PDEATHSIG = 1  # prctl(2), <linux/prctl.h>
 
 
 def main() -> None:
@@ -111,7 +117,10 @@ def supervise(count: int, command: list[str], env: dict[str, str]) -> int:
     stops = _stop_signals(signal.SIGTERM, signal.SIGINT)
     # Each in a process group of its own: a Ctrl-C in a terminal reaches this process only,
     # which passes it on once (twice would cut their drain short).
-    children = [subprocess.Popen(command, env=env, process_group=0) for _ in range(count)]
+    with_supervisor = _terminated_with(os.getpid())
+    children = [
+        subprocess.Popen(command, env=env, process_group=0, preexec_fn=with_supervisor) for _ in range(count)
+    ]
     log.info("gateway supervisor: %d processes (pids %s)", count, ", ".join(str(child.pid) for child in children))
     stopping = False
     code = 0
@@ -131,6 +140,21 @@ def supervise(count: int, command: list[str], env: dict[str, str]) -> int:
         code = next((child.returncode for child in children if child.returncode), 0)
     log.info("gateway supervisor stopped")
     return code
+
+
+def _terminated_with(supervisor: int) -> Callable[[], None] | None:
+    """What a child runs between fork and exec so that the kernel sends it SIGTERM when
+    ``supervisor`` dies (kept across exec); None where prctl does not exist (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+
+    def ask_the_kernel() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != supervisor:  # it died before the request: the signal will never come
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return ask_the_kernel
 
 
 def _signal_all(children: list[subprocess.Popen], signum: int) -> None:

@@ -1,6 +1,7 @@
 """``bassin-gateway`` with ``BASSIN_GATEWAY_PROCESSES`` above 1: the supervisor passes the
 stopping signal on to its processes and waits for them; one ending by itself stops the
-rest. Each process is a stand-in here (the gateway's own drain: test_server.py)."""
+rest; a supervisor killed outright takes them with it. Each process is a stand-in here (the
+gateway's own drain: test_server.py)."""
 
 from __future__ import annotations
 
@@ -69,3 +70,12 @@ def test_a_process_that_ends_by_itself_stops_the_others_and_its_code_is_the_exit
     assert supervisor.wait(timeout=30) == 3
     assert len(readies(tmp_path)) == 2
     assert len(list(tmp_path.glob("*.stopped"))) == 1  # the other one, stopped by the supervisor
+
+
+def test_a_supervisor_killed_outright_leaves_no_process_behind(tmp_path: Path) -> None:
+    supervisor = start_supervisor(tmp_path)
+    wait_until(lambda: len(readies(tmp_path)) == 2)
+    supervisor.kill()  # SIGKILL: it cannot pass anything on
+    supervisor.wait(timeout=30)
+    wait_until(lambda: len(list(tmp_path.glob("*.stopped"))) == 2)
+    assert sorted(path.read_text() for path in tmp_path.glob("*.stopped")) == [str(int(signal.SIGTERM))] * 2
