@@ -245,9 +245,10 @@ def _declare_queues(service_name: str, settings: Any) -> list[str]:
 
 
 def component_amqp_uris(env: dict[str, str]) -> dict[str, str]:
-    """Each component's own RabbitMQ user (``bassin_common.broker_users``) created or
-    updated on the vhost of ``BASSIN_AMQP_URI``, as a release's step does, with passwords
-    made once and kept in .bassin/; returns the AMQP URI each component connects with."""
+    """Each component's own RabbitMQ user (``bassin_common.broker_users``; named after the
+    vhost unless it is ``/``) created or updated on the vhost of ``BASSIN_AMQP_URI``, as a
+    release's step does, with passwords made once and kept in .bassin/; returns the AMQP
+    URI each component connects with."""
     from bassin_common import broker_users as users
     from bassin_dev.infra import ensure_rabbit_management
 
@@ -260,8 +261,13 @@ def component_amqp_uris(env: dict[str, str]) -> dict[str, str]:
         LOCAL_BROKER_PASSWORDS.parent.mkdir(exist_ok=True)
         LOCAL_BROKER_PASSWORDS.touch(mode=0o600)
         LOCAL_BROKER_PASSWORDS.write_text(json.dumps(passwords, indent=2))
-    users.apply(users.Management(management_uri), users.vhost_of(amqp_uri), passwords, permissions)
-    return {c: users.component_uri(amqp_uri, users.username(c), password) for c, password in passwords.items()}
+    vhost = users.vhost_of(amqp_uri)
+    # Users are the broker's, not a vhost's: two systems on two vhosts of one broker (two
+    # worktrees, a bench beside ./bassin start) would each set the other's passwords, and
+    # the first one's relays be refused. A vhost of its own gets users of its own.
+    prefix = users.USER_PREFIX if vhost == "/" else f"{users.USER_PREFIX}{vhost}-"
+    users.apply(users.Management(management_uri), vhost, passwords, permissions, prefix)
+    return {c: users.component_uri(amqp_uri, users.username(c, prefix), password) for c, password in passwords.items()}
 
 
 @contextmanager
