@@ -383,7 +383,7 @@ def _start(args: argparse.Namespace, stop_requested: threading.Event, loading: t
                 print(f"demo tenant loaded: {login.operations} records in {login.seconds:.1f} s ({stages})")
             else:
                 print("demo tenant already there")
-        for slug, seconds, created in _network(system.settings, args):
+        for slug, seconds, created in load_network_timed(system.settings, args.companies, args.scale):
             print(f"network company {slug} {'loaded' if created else 'already there'} ({seconds:.1f} s)")
         loading.clear()
         print(f"\n  Bassin is running: log in at {system.url}/connexion")
@@ -403,15 +403,15 @@ def _start(args: argparse.Namespace, stop_requested: threading.Event, loading: t
     return 0
 
 
-def _network(settings: Any, args: argparse.Namespace) -> Iterator[tuple[str, float, bool]]:
-    """The network's companies (``./bassin demo --companies N``), timed."""
-    if not args.companies:
+def load_network_timed(settings: Any, companies: int, scale: float) -> Iterator[tuple[str, float, bool]]:
+    """The network's companies (``./bassin demo --companies N``; the benchmarks' ``--network N``), timed."""
+    if not companies:
         return
     from bassin_dev.demo import load_network
 
     started = time.monotonic()
-    yield from load_network(settings, args.companies, args.scale)
-    print(f"network of {args.companies} companies loaded in {time.monotonic() - started:.1f} s")
+    yield from load_network(settings, companies, scale)
+    print(f"network of {companies} companies loaded in {time.monotonic() - started:.1f} s")
 
 
 def run_tests(pytest_args: list[str]) -> int:
