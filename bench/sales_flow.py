@@ -170,10 +170,8 @@ def load_network(system: RunningSystem, companies: int) -> None:
     cpu["bench (the loader)"] = _own_cpu_seconds() - own_before
     total = sum(cpu.values())
     parts = ", ".join(f"{name} {seconds:.0f}" for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]))
-    print(
-        f"network load CPU: {total:.0f} s in all, {total / max(loaded, 1):.0f} s per company loaded "
-        f"({loaded} loaded; {parts})"
-    )
+    each = f", {total / loaded:.0f} s per company loaded" if loaded else ""
+    print(f"network load CPU: {total:.0f} s in all{each} ({loaded} loaded; {parts})")
 
 
 def _own_cpu_seconds() -> float:
