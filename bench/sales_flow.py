@@ -115,6 +115,12 @@ def add_system_options(parser: argparse.ArgumentParser, prefix: str, port: int) 
         help="before measuring, load a network of N demo companies, as ./bassin demo --companies N does",
     )
     parser.add_argument(
+        "--scale",
+        type=float,
+        default=DEFAULT_SCALE,
+        help=f"each network company's size, as a share of a real shop's (default {DEFAULT_SCALE:g}, as ./bassin demo)",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="do not drop the databases at the end, and start on the kept ones (a kept network is not loaded again)",
@@ -143,7 +149,7 @@ def bench_system(args: argparse.Namespace, **more_env: str) -> Iterator[RunningS
         try:
             with running_system(env, args.port, quiet=not args.verbose) as system:
                 if args.network:
-                    load_network(system, args.network)
+                    load_network(system, args.network, args.scale)
                 yield system
         finally:
             if args.keep:
@@ -152,14 +158,14 @@ def bench_system(args: argparse.Namespace, **more_env: str) -> Iterator[RunningS
                 drop_bench_databases(settings)
 
 
-def load_network(system: RunningSystem, companies: int) -> None:
+def load_network(system: RunningSystem, companies: int, scale: float) -> None:
     """``companies`` network companies loaded into the running system by the code and at
     the scale of ``./bassin demo --companies N``, with the CPU it took; then the system
     left to digest the network's events, so that the measure that follows is not theirs."""
     meter = CpuMeter(system)
     before, own_before = meter.read(), _own_cpu_seconds()
     loaded = 0
-    for slug, seconds, created in load_network_timed(system.settings, companies, DEFAULT_SCALE):
+    for slug, seconds, created in load_network_timed(system.settings, companies, scale):
         print(f"network company {slug} {'loaded' if created else 'already there'} ({seconds:.1f} s)", flush=True)
         loaded += created
     settling = time.monotonic()
