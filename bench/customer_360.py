@@ -1,14 +1,15 @@
 """bench/customer_360: the customer file's one request, for a company of 1,350 customers.
 
     .venv/bin/python bench/customer_360.py [--customers 1350] [--seconds 20] [--clients 32]
-        [--gateway-processes 1]
+        [--gateway-processes 1] [--prefix bassin_bench360_] [--port 8766] [--network N] [--keep]
 
 Needs ``wrk`` (Debian: ``apt install wrk``). Starts the whole system as ``./bassin start``
-does, on its own databases (``bassin_bench_*``) and RabbitMQ vhost (the helpers of
-bench/sales_flow.py), makes one company of ``--customers`` customers — each with a site, a
-pool, a pump and two water analyses, made through the API by a few parallel clients (the
-services' own paths: their events, search terms and timelines included) — then, with
-``--clients`` concurrent connections, asks wrk for:
+does, on its own databases (``bassin_bench360_*``) and RabbitMQ vhost,
+with ``--network N`` demo companies loaded first (bench/sales_flow.py's ``bench_system``: its docstring),
+makes one company of ``--customers`` customers — each with a site, a pool, a pump and two
+water analyses, made through the API by a few parallel clients (the services' own paths:
+their events, search terms and timelines included) — then, with ``--clients`` concurrent
+connections, asks wrk for:
 
 - ``GET /api/v1/customers/customers/{id}/overview`` (the customer 360: nine parts from five
   services, the pool's analyses after the file), each request another customer;
@@ -52,15 +53,12 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
-import sales_flow
-from sales_flow import PASSWORD, drop_bench_databases, fresh_vhost, wrk
+from sales_flow import PASSWORD, add_system_options, bench_system, load_average, wrk
 
-from bassin_dev.launcher import _infrastructure, running_system
 from bassin_gateway.overview_cache import SETTLE_SECONDS
 
 # Its own databases and vhost: a sales_flow run beside it is not disturbed.
-PREFIX = sales_flow.PREFIX = "bassin_bench360_"
-sales_flow.VHOST = "bassin_bench360"
+PREFIX = "bassin_bench360_"
 
 TOWNS = [("Nîmes", "30900"), ("Uzès", "30700"), ("Alès", "30100"), ("Montpellier", "34000"), ("Arles", "13200")]
 FIRST = ["Hélène", "Jérôme", "Chloé", "François", "Zoé", "Anaïs", "Lucas", "Inès", "Hugo", "Camille"]
@@ -207,74 +205,52 @@ def cache_counts(url: str) -> dict[str, float]:
     return {outcome: float(value) for outcome, value in found}
 
 
-def load_average() -> str:
-    return "load average " + ", ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=1350)
     parser.add_argument("--seconds", type=float, default=20, help="load of each measure (default 20)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--makers", type=int, default=6, help="parallel clients making the customers")
-    parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--gateway-processes", type=int, default=1, help="BASSIN_GATEWAY_PROCESSES (default 1)")
-    parser.add_argument("--verbose", action="store_true", help="show the processes' logs")
+    add_system_options(parser, PREFIX, 8766)
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("bench/customer_360 needs wrk (Debian: apt install wrk)")
-    from bassin_common.config import load_settings
-
-    with _infrastructure() as env:
-        env.update(
-            BASSIN_DATABASE_PREFIX=PREFIX,
-            BASSIN_AMQP_URI=fresh_vhost(env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"]),
-            BASSIN_LOG_LEVEL="WARNING",
-            BASSIN_GATEWAY_PROCESSES=str(args.gateway_processes),
-        )
-        drop_bench_databases(load_settings(env))
-        try:
-            with running_system(env, args.port, quiet=not args.verbose) as system:
-                token = log_in(system)
-                started = time.perf_counter()
-                with ThreadPoolExecutor(args.makers) as pool:
-                    ids = list(pool.map(lambda i: make_customer(system.url, token, i), range(args.customers)))
-                made = time.perf_counter() - started
-                print(f"{len(ids):,} customers (site, pool, pump, 2 analyses each) made in {made:.0f} s")
-                check = requests.get(
-                    f"{system.url}/api/v1/customers/customers/{ids[0]}/overview",
-                    headers={"Authorization": f"Bearer {token}"},
-                    timeout=30,
-                ).json()
-                statuses = {name: part["status"] for name, part in check.items()}
-                print(f"one overview's parts: {statuses}")
-                time.sleep(SETTLE_SECONDS)  # the last customers' events settle (ADR 0032)
-                print(f"cold pass ({load_average()})…")
-                cold = cold_pass(system.url, token, ids, args.clients)
-                # A composition that overran its deadline (a loaded machine) is not kept: read
-                # those again, fewer at once, so that the warm run measures a warm cache.
-                refilled, left = [], cold.not_kept
-                for _ in range(FILL_ROUNDS):
-                    if not left:
-                        break
-                    refill = cold_pass(system.url, token, left, max(args.clients // 4, 1))
-                    refilled.append(len(left) - len(refill.not_kept))
-                    left = refill.not_kept
-                with tempfile.TemporaryDirectory() as directory:
-                    script = Path(directory) / "overview.lua"
-                    script.write_text(
-                        WRK_SCRIPT.format(ids="{" + ", ".join(json.dumps(i) for i in ids) + "}", token=token)
-                    )
-                    wrk(f"{system.url}/api/v1/customers/customers", 8, 3, script)  # warm up
-                    before = cache_counts(system.url)
-                    overview = wrk(
-                        f"{system.url}/api/v1/customers/customers", args.clients, args.seconds, script, timeout=10
-                    )
-                    after = cache_counts(system.url)
-                    healthz = wrk(f"{system.url}/healthz", args.clients, args.seconds, timeout=10)
-                    load = load_average()
-        finally:
-            drop_bench_databases(load_settings(env))
+    with bench_system(args, BASSIN_GATEWAY_PROCESSES=str(args.gateway_processes)) as system:
+        token = log_in(system)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.makers) as pool:
+            ids = list(pool.map(lambda i: make_customer(system.url, token, i), range(args.customers)))
+        made = time.perf_counter() - started
+        print(f"{len(ids):,} customers (site, pool, pump, 2 analyses each) made in {made:.0f} s")
+        check = requests.get(
+            f"{system.url}/api/v1/customers/customers/{ids[0]}/overview",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ).json()
+        statuses = {name: part["status"] for name, part in check.items()}
+        print(f"one overview's parts: {statuses}")
+        time.sleep(SETTLE_SECONDS)  # the last customers' events settle (ADR 0032)
+        print(f"cold pass ({load_average()})…")
+        cold = cold_pass(system.url, token, ids, args.clients)
+        # A composition that overran its deadline (a loaded machine) is not kept: read
+        # those again, fewer at once, so that the warm run measures a warm cache.
+        refilled, left = [], cold.not_kept
+        for _ in range(FILL_ROUNDS):
+            if not left:
+                break
+            refill = cold_pass(system.url, token, left, max(args.clients // 4, 1))
+            refilled.append(len(left) - len(refill.not_kept))
+            left = refill.not_kept
+        with tempfile.TemporaryDirectory() as directory:
+            script = Path(directory) / "overview.lua"
+            script.write_text(WRK_SCRIPT.format(ids="{" + ", ".join(json.dumps(i) for i in ids) + "}", token=token))
+            wrk(f"{system.url}/api/v1/customers/customers", 8, 3, script)  # warm up
+            before = cache_counts(system.url)
+            overview = wrk(f"{system.url}/api/v1/customers/customers", args.clients, args.seconds, script, timeout=10)
+            after = cache_counts(system.url)
+            healthz = wrk(f"{system.url}/healthz", args.clients, args.seconds, timeout=10)
+            load = load_average()
 
     rate = overview.accepted / overview.seconds
     baseline = healthz.accepted / healthz.seconds

@@ -1,6 +1,7 @@
 """bench/sales_flow: sales through the gateway, down to the stock, against the raw limits.
 
     .venv/bin/python bench/sales_flow.py [--seconds 20] [--clients 1,8,32] [--prefix bassin_bench_] [--port 8765]
+        [--network N] [--keep]
 
 Needs ``wrk`` (Debian: ``apt install wrk``) and ``pgbench`` (PostgreSQL's client tools).
 Starts the whole system as ``./bassin start`` does, on its own databases
@@ -19,6 +20,12 @@ then the same-run baselines on the same servers — PostgreSQL single-row update
 confirm per message), the gateway's ``/healthz`` req/s (wrk, 32 connections) — with
 Bassin's ratio to each, and a reconciliation line: sales recorded = movements applied =
 stock dropped. It stops everything it started, on success or failure.
+
+``--network N`` loads N demo companies into the system before the measure, as ``./bassin
+demo --companies N`` does (``bench_system``, which bench/customer_360.py uses too), prints
+how long that took and its CPU, and waits until the services have digested the network's
+events. ``--keep`` keeps the databases at the end and starts on kept ones (the network's
+companies then are there already; each run makes its own company under a new name).
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ from kombu import Connection, Queue
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 from bassin_common.database import psycopg_conninfo
-from bassin_dev.launcher import _infrastructure, running_system
+from bassin_dev.launcher import DEFAULT_SCALE, RunningSystem, _infrastructure, load_network_timed, running_system
 
 PREFIX = "bassin_bench_"
 VHOST = "bassin_bench"
@@ -91,6 +98,116 @@ def drop_bench_databases(settings) -> None:
     with psycopg.connect(conninfo(settings, "postgres"), autocommit=True) as conn:
         for name in bench_databases():
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def add_system_options(parser: argparse.ArgumentParser, prefix: str, port: int) -> None:
+    """The options of the system a bench starts (``bench_system``): both benches take them."""
+    parser.add_argument("--port", type=int, default=port, help=f"the gateway's port (default {port})")
+    parser.add_argument("--verbose", action="store_true", help="show the processes' logs")
+    parser.add_argument(
+        "--prefix", default=prefix, help=f"databases' prefix, and the vhost's name without its '_' (default {prefix})"
+    )
+    parser.add_argument(
+        "--network",
+        type=int,
+        default=0,
+        metavar="N",
+        help="before measuring, load a network of N demo companies, as ./bassin demo --companies N does",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=DEFAULT_SCALE,
+        help=f"each network company's size, as a share of a real shop's (default {DEFAULT_SCALE:g}, as ./bassin demo)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="do not drop the databases at the end, and start on the kept ones (a kept network is not loaded again)",
+    )
+
+
+@contextmanager
+def bench_system(args: argparse.Namespace, **more_env: str) -> Iterator[RunningSystem]:
+    """The whole system on this run's databases and a fresh vhost, with ``--network N``
+    companies loaded; stopped after, and its databases dropped unless ``--keep`` (then
+    the next run with ``--keep`` starts on them: the bench makes its own company under a
+    new slug each run, and the network's companies are found already there)."""
+    from bassin_common.config import load_settings
+
+    use_prefix(args.prefix)
+    with _infrastructure() as env:
+        env.update(
+            BASSIN_DATABASE_PREFIX=PREFIX,
+            BASSIN_AMQP_URI=fresh_vhost(env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"]),
+            BASSIN_LOG_LEVEL="WARNING",
+            **more_env,
+        )
+        settings = load_settings(env)
+        if not args.keep:
+            drop_bench_databases(settings)
+        try:
+            with running_system(env, args.port, quiet=not args.verbose) as system:
+                if args.network:
+                    load_network(system, args.network, args.scale)
+                yield system
+        finally:
+            if args.keep:
+                print(f"databases {PREFIX}* kept (--keep): drop them by hand when done")
+            else:
+                drop_bench_databases(settings)
+
+
+def load_network(system: RunningSystem, companies: int, scale: float) -> None:
+    """``companies`` network companies loaded into the running system by the code and at
+    the scale of ``./bassin demo --companies N``, with the CPU it took; then the system
+    left to digest the network's events, so that the measure that follows is not theirs."""
+    meter = CpuMeter(system)
+    before, own_before = meter.read(), _own_cpu_seconds()
+    loaded = 0
+    for slug, seconds, created in load_network_timed(system.settings, companies, scale):
+        print(f"network company {slug} {'loaded' if created else 'already there'} ({seconds:.1f} s)", flush=True)
+        loaded += created
+    settling = time.monotonic()
+    wait_quiet(system)
+    print(f"the system quiet {time.monotonic() - settling:.0f} s after the load")
+    after = meter.read()
+    cpu = {name: CpuMeter.used(before[name], after[name]) for name in after}
+    cpu["bench (the loader)"] = _own_cpu_seconds() - own_before
+    total = sum(cpu.values())
+    parts = ", ".join(f"{name} {seconds:.0f}" for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]))
+    each = f", {total / loaded:.0f} s per company loaded" if loaded else ""
+    print(f"network load CPU: {total:.0f} s in all{each} ({loaded} loaded; {parts})")
+
+
+def _own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def wait_quiet(system: RunningSystem, timeout: float = 600) -> None:
+    """Until no service has an event left to publish and every consumed queue of the
+    vhost is empty, twice 5 s apart (the management API's counts lag a few seconds). A
+    queue nobody consumes is no work the system is doing, and is not waited for."""
+    from bassin_common.registry import installed_services
+
+    management = system.env["BASSIN_RABBIT_MANAGEMENT_URI"].rstrip("/")
+    deadline, quiet = time.monotonic() + timeout, 0
+    while quiet < 2:
+        queues = requests.get(f"{management}/api/queues/{VHOST}", timeout=10).json()
+        queued = {q["name"]: q.get("messages", 0) for q in queues if q.get("consumers", 0) and q.get("messages", 0)}
+        unpublished = 0
+        for service in installed_services():
+            with psycopg.connect(conninfo(system.settings, f"{PREFIX}{service.name}")) as conn:
+                if conn.execute("SELECT to_regclass('outbox')").fetchone()[0]:
+                    unpublished += conn.execute(
+                        "SELECT count(*) FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL"
+                    ).fetchone()[0]
+        quiet = quiet + 1 if not queued and not unpublished else 0
+        if time.monotonic() > deadline:
+            print(f"  (not quiet after {timeout:.0f} s: {unpublished} events to publish, queued {queued})")
+            return
+        time.sleep(5)
 
 
 @dataclass
@@ -384,21 +501,23 @@ def reconcile(settings, company: Company, initial_stock: int) -> tuple[int, int,
     return sales, moved_sales, sold, moved, initial_stock * ARTICLES - left
 
 
-def batching(settings) -> dict[str, float]:
+def batching(settings, since: datetime) -> dict[str, float]:
     """Rows per transaction where the flow batches, from the rows' own clocks (``now()`` is
     a transaction's start): outbox rows per relay claim in pos and inventory, and events
-    per consumer transaction in inventory. 1.0 means no batching at all."""
+    per consumer transaction in inventory. 1.0 means no batching at all. Only the rows
+    since ``since``: a network loaded before, or a kept run's rows, are not the sales'."""
     found = {}
     for service in ("pos", "inventory"):
         with psycopg.connect(conninfo(settings, f"{PREFIX}{service}")) as conn:
             rows, batches = conn.execute(
-                "SELECT count(*), count(DISTINCT published_at) FROM outbox WHERE published_at IS NOT NULL"
+                "SELECT count(*), count(DISTINCT published_at) FROM outbox WHERE published_at >= %s", (since,)
             ).fetchone()
             found[f"{service} outbox rows per relay claim"] = rows / max(batches, 1)
     with psycopg.connect(conninfo(settings, f"{PREFIX}inventory")) as conn:
         events, transactions = conn.execute(
             "SELECT count(*), count(DISTINCT processed_at) FROM processed_events "
-            "WHERE consumer = 'inventory.on_sale_completed'"
+            "WHERE consumer = 'inventory.on_sale_completed' AND processed_at >= %s",
+            (since,),
         ).fetchone()
         found["inventory sales per consumer transaction"] = events / max(transactions, 1)
     return found
@@ -527,10 +646,11 @@ def report(steps: list[Step], baselines: dict[str, float], reconciliation: tuple
     )
 
 
-def run_all(env: dict[str, str], args: argparse.Namespace) -> tuple[list[Step], tuple, dict[str, float]]:
-    """The system started, its company set up, each step loaded, the baselines measured."""
+def run_all(args: argparse.Namespace) -> tuple[list[Step], tuple, dict[str, float]]:
+    """The system started (the network loaded), its company set up, each step loaded,
+    the baselines measured."""
     stock = STOCK
-    with running_system(env, args.port, quiet=not args.verbose) as system, tempfile.TemporaryDirectory() as directory:
+    with bench_system(args) as system, tempfile.TemporaryDirectory() as directory:
         company = set_up_company(system, stock)
         script = wrk_script(company, Path(directory))
         warm_up = database_now(system.settings)
@@ -539,7 +659,7 @@ def run_all(env: dict[str, str], args: argparse.Namespace) -> tuple[list[Step], 
         steps = [run_step(system, company, int(c), args.seconds, script) for c in args.clients.split(",")]
         settled(system.settings, company, warm_up)
         reconciliation = reconcile(system.settings, company, stock)
-        for name, value in batching(system.settings).items():
+        for name, value in batching(system.settings, warm_up).items():
             print(f"batching: {name} {value:.2f}")
         baselines = {
             "PostgreSQL single-row update TPS (pgbench -N, 8)": baseline(postgres_update_tps, system.settings, 5),
@@ -561,6 +681,10 @@ def baseline(measure, *args) -> float:
         return float("nan")
 
 
+def load_average() -> str:
+    return "load average " + ", ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def use_prefix(prefix: str) -> None:
     """Databases and vhost of this run: two runs at once (two engineers) need two prefixes."""
     global PREFIX, VHOST
@@ -571,30 +695,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20, help="load per step (default 20)")
     parser.add_argument("--clients", default="1,8,32", help="concurrent clients per step (default 1,8,32)")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--verbose", action="store_true", help="show the processes' logs")
-    parser.add_argument(
-        "--prefix", default=PREFIX, help=f"databases' prefix, and the vhost's name without its '_' (default {PREFIX})"
-    )
+    add_system_options(parser, PREFIX, 8765)
     args = parser.parse_args()
-    use_prefix(args.prefix)
     for tool in ("wrk", "pgbench"):
         if shutil.which(tool) is None:
             raise SystemExit(f"bench/sales_flow needs {tool} (Debian: apt install {tool})")
-    from bassin_common.config import load_settings
-
-    with _infrastructure() as env:
-        env.update(
-            BASSIN_DATABASE_PREFIX=PREFIX,
-            BASSIN_AMQP_URI=fresh_vhost(env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"]),
-            BASSIN_LOG_LEVEL="WARNING",
-        )
-        drop_bench_databases(load_settings(env))
-        try:
-            steps, reconciliation, baselines = run_all(env, args)
-        finally:
-            drop_bench_databases(load_settings(env))
-        report(steps, baselines, reconciliation)
+    steps, reconciliation, baselines = run_all(args)
+    report(steps, baselines, reconciliation)
+    print(f"after the run: {load_average()}")
     sales, moved_sales, sold, moved, gone = reconciliation
     ok = all(step.http.failed == 0 for step in steps) and sales == moved_sales and sold == moved == gone
     return 0 if ok else 1

@@ -245,9 +245,10 @@ def _declare_queues(service_name: str, settings: Any) -> list[str]:
 
 
 def component_amqp_uris(env: dict[str, str]) -> dict[str, str]:
-    """Each component's own RabbitMQ user (``bassin_common.broker_users``) created or
-    updated on the vhost of ``BASSIN_AMQP_URI``, as a release's step does, with passwords
-    made once and kept in .bassin/; returns the AMQP URI each component connects with."""
+    """Each component's own RabbitMQ user (``bassin_common.broker_users``; named after the
+    vhost unless it is ``/``) created or updated on the vhost of ``BASSIN_AMQP_URI``, as a
+    release's step does, with passwords made once and kept in .bassin/; returns the AMQP
+    URI each component connects with."""
     from bassin_common import broker_users as users
     from bassin_dev.infra import ensure_rabbit_management
 
@@ -260,8 +261,13 @@ def component_amqp_uris(env: dict[str, str]) -> dict[str, str]:
         LOCAL_BROKER_PASSWORDS.parent.mkdir(exist_ok=True)
         LOCAL_BROKER_PASSWORDS.touch(mode=0o600)
         LOCAL_BROKER_PASSWORDS.write_text(json.dumps(passwords, indent=2))
-    users.apply(users.Management(management_uri), users.vhost_of(amqp_uri), passwords, permissions)
-    return {c: users.component_uri(amqp_uri, users.username(c), password) for c, password in passwords.items()}
+    vhost = users.vhost_of(amqp_uri)
+    # Users are the broker's, not a vhost's: two systems on two vhosts of one broker (two
+    # worktrees, a bench beside ./bassin start) would each set the other's passwords, and
+    # the first one's relays be refused. A vhost of its own gets users of its own.
+    prefix = users.USER_PREFIX if vhost == "/" else f"{users.USER_PREFIX}{vhost}-"
+    users.apply(users.Management(management_uri), vhost, passwords, permissions, prefix)
+    return {c: users.component_uri(amqp_uri, users.username(c, prefix), password) for c, password in passwords.items()}
 
 
 @contextmanager
@@ -377,7 +383,7 @@ def _start(args: argparse.Namespace, stop_requested: threading.Event, loading: t
                 print(f"demo tenant loaded: {login.operations} records in {login.seconds:.1f} s ({stages})")
             else:
                 print("demo tenant already there")
-        for slug, seconds, created in _network(system.settings, args):
+        for slug, seconds, created in load_network_timed(system.settings, args.companies, args.scale):
             print(f"network company {slug} {'loaded' if created else 'already there'} ({seconds:.1f} s)")
         loading.clear()
         print(f"\n  Bassin is running: log in at {system.url}/connexion")
@@ -397,15 +403,15 @@ def _start(args: argparse.Namespace, stop_requested: threading.Event, loading: t
     return 0
 
 
-def _network(settings: Any, args: argparse.Namespace) -> Iterator[tuple[str, float, bool]]:
-    """The network's companies (``./bassin demo --companies N``), timed."""
-    if not args.companies:
+def load_network_timed(settings: Any, companies: int, scale: float) -> Iterator[tuple[str, float, bool]]:
+    """The network's companies (``./bassin demo --companies N``; the benchmarks' ``--network N``), timed."""
+    if not companies:
         return
     from bassin_dev.demo import load_network
 
     started = time.monotonic()
-    yield from load_network(settings, args.companies, args.scale)
-    print(f"network of {args.companies} companies loaded in {time.monotonic() - started:.1f} s")
+    yield from load_network(settings, companies, scale)
+    print(f"network of {companies} companies loaded in {time.monotonic() - started:.1f} s")
 
 
 def run_tests(pytest_args: list[str]) -> int:
@@ -422,7 +428,9 @@ def run_tests(pytest_args: list[str]) -> int:
         return subprocess.call(command, cwd=REPO, env=env)
 
 
-DEFAULT_SCALE = 0.1
+# The demo company is a whole shop (1,350 customers, 6,500 articles): 33 s to load on a quiet
+# 2-core machine since the bulk imports (docs/guide/demo.md); --scale 0.1 is a tenth of it.
+DEFAULT_SCALE = 1.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -435,13 +443,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=int(os.environ.get("BASSIN_GATEWAY_PORT", 8000)))
     demo.add_argument("--companies", type=int, default=50, help="how many network companies (default 50)")
     for parser_ in (start_parser, demo):
-        # A tenth of a real shop loads in about a minute here; a whole shop (--scale 1) takes
-        # many minutes until inventory and customers have bulk use cases (docs/guide/demo.md).
         parser_.add_argument(
             "--scale",
             type=float,
             default=DEFAULT_SCALE,
-            help=f"each demo company's size, as a share of a real shop's ({DEFAULT_SCALE}; 1 for a whole shop)",
+            help=f"each demo company's size, as a share of a real shop's (default {DEFAULT_SCALE:g}: a whole shop)",
         )
         parser_.add_argument(
             "--empty", action="store_true", help="an empty demo company: its logins and 8 articles, no customers"
