@@ -100,15 +100,27 @@ def _observe(status: int) -> None:
     HTTP_DURATION.observe(time.monotonic() - started, method=request.method, route=route, status=str(status))
 
 
+# Set on the view functions of a service's route table (``routing.ServiceApi``, not the
+# gateway's own ``GatewayApi``): what they write is a service's data, never the gateway's.
+WRITES_NO_CALLER = "bassin_writes_no_caller"
+
+
 def _after_write(status: int) -> None:
     """What a write answered here makes this process forget: the callers it trusted (the
     writer's company's, or all when the write names none: a logout, a refresh...), and —
     unless it was refused (4xx) — the company's cached customer 360s, so that the caller
-    reads its own write at once, before the service's event arrives (ADR 0032)."""
+    reads its own write at once, before the service's event arrives (ADR 0032).
+
+    A write of a service's route table (a sale, a stock movement...) forgets no caller:
+    sessions, users, roles and the permission table are in the gateway's database, which
+    those routes only read, so the check it would force reads what the kept one read. Were
+    every write to forget, a till's sales would each pay a token check (ADR 0008)."""
     if request.method not in WRITES:
         return
     context = g.get("context")
-    bassin("callers").forget(context.tenant_id if context is not None else None)
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if not getattr(view, WRITES_NO_CALLER, False):
+        bassin("callers").forget(context.tenant_id if context is not None else None)
     if context is not None and not 400 <= status < 500:
         bassin("overview_cache").invalidate_tenant(context.tenant_id)
 

@@ -10,3 +10,6 @@ from bassin_gateway.routing import ServiceApi
 
 class GatewayApi(ServiceApi):
     """A route table of the gateway's own; ``name`` names it and its prefix."""
+
+    # Its writes may change who a caller is or what it may do: each forgets the callers.
+    writes_no_caller = False

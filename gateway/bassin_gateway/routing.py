@@ -41,7 +41,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from bassin_common.errors import PreconditionRequired
 from bassin_common.permissions import Permission
-from bassin_gateway.app import call, json_body, requires
+from bassin_gateway.app import WRITES_NO_CALLER, call, json_body, requires
 
 API_PREFIX = "/api/v1"
 
@@ -81,6 +81,10 @@ class View:
 
 
 class ServiceApi:
+    # Its routes write a service's data, never the gateway's (sessions, users, roles,
+    # permissions): a write answered by one forgets no trusted caller (app._after_write).
+    writes_no_caller = True
+
     def __init__(self, service: str, prefix: str | None = None) -> None:
         self.service = service
         self.prefix = f"{API_PREFIX}/{prefix or service.replace('_', '-')}"
@@ -94,6 +98,7 @@ class ServiceApi:
         def register(function: Any) -> Any:
             route = View(http_method, rule, permission, name=function.__name__, **description)
             handler = function if permission is None else requires(permission)(function)
+            self._mark(handler)
             self.blueprint.add_url_rule(rule, endpoint=function.__name__, view_func=handler, methods=[http_method])
             self.views.append(route)
             return function
@@ -104,10 +109,14 @@ class ServiceApi:
         route = Forward(http_method, rule, self.service, rpc_method, permission, **options)
         view = _forwarding_view(route, self.prefix)
         view.__name__ = rpc_method
-        self.blueprint.add_url_rule(
-            rule, endpoint=rpc_method, view_func=requires(permission)(view), methods=[http_method]
-        )
+        handler = requires(permission)(view)
+        self._mark(handler)
+        self.blueprint.add_url_rule(rule, endpoint=rpc_method, view_func=handler, methods=[http_method])
         self.forwards.append(route)
+
+    def _mark(self, handler: Any) -> None:
+        if self.writes_no_caller:
+            setattr(handler, WRITES_NO_CALLER, True)
 
 
 def _forwarding_view(route: Forward, prefix: str) -> Any:

@@ -140,3 +140,24 @@ def test_a_refused_check_or_one_a_write_overlapped_is_not_shared() -> None:
     checking.join()
     waiting.join()
     assert after.runs == 1 and found == [answer] and callers.get("other") == answer
+
+
+def test_a_write_to_a_service_keeps_the_callers_one_to_the_gateway_forgets_them(stand_in_app, bearer) -> None:
+    """A sale is the till's steady write: it cannot change a session, a user, roles or the
+    permission table (the gateway's database), so it does not force the next request's
+    token check; a write of the gateway's own routes (users here) still does."""
+    app, rpc = stand_in_app(auth_cache_seconds=60)
+    headers = bearer("manager")
+    token = headers["Authorization"].partition(" ")[2]
+    callers = app.extensions["bassin"]["callers"]
+    client = app.test_client()
+    sale = {"lines": [], "payments": []}
+
+    answer = client.post("/api/v1/pos/sales", json=sale, headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+
+    assert answer.status_code == 201, answer.get_json()
+    assert [call[1:3] for call in rpc.calls] == [("pos", "record_sale")]
+    assert token in callers
+    answer = client.post("/api/v1/users", json={}, headers=headers)  # refused, but a write all the same
+    assert answer.status_code == 422, answer.get_json()
+    assert token not in callers

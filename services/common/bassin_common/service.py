@@ -170,6 +170,10 @@ def rpc(
     response (``bassin_common.idempotency``); every create and command should say so.
     """
     declaration = RpcDeclaration(requires, accepts, returns() if isinstance(returns, type) else returns)
+    # One instance per RPC, not per call: building a schema binds its fields (and, at its
+    # first load, its nested schemas') — about 3 % of pos's CPU per sale. A schema keeps
+    # no state between loads (nothing here sets its ``context``).
+    accepting = accepts() if accepts is not None else None
 
     def decorate(method: Callable[..., Any]) -> Any:
         itself, _uow, *arguments = inspect.signature(method).parameters.values()
@@ -187,8 +191,8 @@ def rpc(
             for name in ids:
                 if call.arguments.get(name) is not None:  # an optional id may be left out
                     call.arguments[name] = parse_id(call.arguments[name])
-            if accepts is not None:
-                call.arguments[payload] = load_or_reject(accepts(), call.arguments[payload])
+            if accepting is not None:
+                call.arguments[payload] = load_or_reject(accepting, call.arguments[payload])
             return call
 
         def run_in(self: Any, uow: UnitOfWork, args: list[Any], dump: bool = True) -> Any:
