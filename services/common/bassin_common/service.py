@@ -231,16 +231,23 @@ def rpc(
 
 
 def consume(
-    producer: str, event_type: str, view: type[EventView], use_case: Callable[[UnitOfWork, Any], Any]
+    producer: str,
+    event_type: str,
+    view: type[EventView],
+    use_case: Callable[[UnitOfWork, Any], Any],
+    applies_to: Callable[[Any], bool] | None = None,
 ) -> Callable[[Any, Event], None]:
     """A handler applying ``use_case(uow, data)`` once per ``producer``'s ``event_type``;
-    assign it to a class attribute, whose name names the handler (and its queue)."""
+    assign it to a class attribute, whose name names the handler (and its queue).
+    ``applies_to(data)`` False: the use case would do nothing with that event, which is
+    acknowledged without a transaction (``bassin_common.consumer``)."""
 
     def handler(self: Any, *events: Event) -> None:
         self.db.apply_each_once(events, use_case)
 
     handler.use_case = use_case  # type: ignore[attr-defined]
-    return event_consumer(producer, event_type, view, batched=True)(handler)
+    handler.applies_to = applies_to  # type: ignore[attr-defined]
+    return event_consumer(producer, event_type, view, batched=True, applies_to=applies_to)(handler)
 
 
 def _resolved(value: Any, named: dict[str, Any]) -> Any:
