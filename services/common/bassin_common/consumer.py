@@ -31,11 +31,17 @@ If the batch fails, each of its events is applied again alone, and only the one 
 alone is retried or dead-lettered as above. One batch at a time per handler: two
 concurrent batches would lock the same rows in different orders. Under load this is what
 spreads a transaction, a worker and the inbox over several events (ADR 0008).
+
+A handler may say which events concern it (``applies_to(data)``, a business rule of the
+consuming service): one that does not is acknowledged as soon as its signature and data
+are checked, with no worker, transaction or inbox claim. Its use case would change
+nothing, so applying it "once" needs no record (customers and an anonymous till sale).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -68,7 +74,13 @@ DIVERT_FAILURE_PAUSE = 5.0
 
 class ReliableEventHandler(EventHandler):
     def __init__(
-        self, source_service: str, event_type: str, view: type[EventView], batched: bool = False, **kwargs: Any
+        self,
+        source_service: str,
+        event_type: str,
+        view: type[EventView],
+        batched: bool = False,
+        applies_to: Callable[[Any], bool] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(
             source_service,
@@ -80,6 +92,7 @@ class ReliableEventHandler(EventHandler):
         )
         self.view = view
         self.batched = batched
+        self.applies_to = applies_to
 
     def subscription(self, consumer: str, handler: str) -> Subscription:
         return Subscription(self.source_service, self.event_type, consumer, handler, self.view)
@@ -111,6 +124,13 @@ class ReliableEventHandler(EventHandler):
             event = Event.from_message(body).seen_through(self.view_schema)
         except PermanentFailure as exc:
             self._divert(message, attempt=0, error=exc)
+            return
+        if self.applies_to is not None and not self.applies_to(event.data):
+            # Nothing to apply, so nothing to remember having applied: no worker, no claim.
+            METRICS.events_consumed.inc(
+                service=self.container.service_name, handler=self.method_name, outcome="not_concerned"
+            )
+            settle(self.consumer.ack_message, message)
             return
         self._gather(event, message)
 

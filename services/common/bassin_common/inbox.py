@@ -22,29 +22,42 @@ from sqlalchemy.orm import Session
 
 from bassin_common.database import delete_in_batches
 from bassin_common.events import Event
+from bassin_common.tenancy import TENANT_KEY, TENANT_SETTINGS, tenant_settings
 
 if TYPE_CHECKING:  # the unit of work writes the outbox, whose relay purges this table
     from bassin_common.uow import UnitOfWork
 
-_CLAIM = text(
-    "INSERT INTO processed_events (consumer, event_id) VALUES (:consumer, :event_id) "
-    "ON CONFLICT DO NOTHING RETURNING event_id"
-)
 _CLAIM_EACH = text(
     "INSERT INTO processed_events (consumer, event_id) "
     "SELECT :consumer, id FROM unnest(CAST(:event_ids AS uuid[])) AS id ON CONFLICT DO NOTHING RETURNING event_id"
+)
+# The same, telling the transaction its tenant first: the uncorrelated subquery is a
+# one-time filter, run once before any row is inserted (and true: set_config returns the
+# value set). ``processed_events`` has no tenant policy; what follows the claim has.
+_TELL_AND_CLAIM_EACH = text(
+    "INSERT INTO processed_events (consumer, event_id) "
+    "SELECT :consumer, id FROM unnest(CAST(:event_ids AS uuid[])) AS id "
+    f"WHERE (SELECT num_nonnulls({TENANT_SETTINGS}) = 2) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
 )
 
 
 def claim(session: Session, consumer: str, event: Event) -> bool:
     """Mark ``event`` processed by ``consumer`` in this transaction; False if it already was."""
-    return session.execute(_CLAIM, {"consumer": consumer, "event_id": event.event_id}).first() is not None
+    return bool(claim_each(session, consumer, [event]))
 
 
 def claim_each(session: Session, consumer: str, events: Sequence[Event]) -> set[str]:
-    """``claim`` for several events in one statement; the ids (text) of those not processed yet."""
-    rows = session.execute(_CLAIM_EACH, {"consumer": consumer, "event_ids": [str(e.event_id) for e in events]})
-    return {str(event_id) for (event_id,) in rows}
+    """``claim`` for several events in one statement; the ids (text) of those not processed yet.
+
+    In a session of a tenant, the statement also tells the transaction its tenant (the row-
+    level security settings): a consumer's unit of work opened with ``TOLD_BY_FIRST_STATEMENT``
+    claims first and so needs no statement of its own for them (``tell_tenant``)."""
+    parameters: dict[str, Any] = {"consumer": consumer, "event_ids": [str(e.event_id) for e in events]}
+    if (tenant := session.info.get(TENANT_KEY)) is None:
+        return {str(event_id) for (event_id,) in session.execute(_CLAIM_EACH, parameters)}
+    parameters |= tenant_settings(session.connection(), tenant)
+    return {str(event_id) for (event_id,) in session.execute(_TELL_AND_CLAIM_EACH, parameters)}
 
 
 def apply_once(uow: UnitOfWork, consumer: str, event: Event, use_case: Callable[[UnitOfWork, Any], Any]) -> bool:

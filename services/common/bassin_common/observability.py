@@ -21,7 +21,9 @@ tests and ``./bassin start`` run many services on one machine).
   bassin_outbox_set_aside              gauge      service
   ===================================  =========  ======================================
 
-  ``outcome`` is ``ok``, ``refused`` (a domain error: the caller's mistake) or ``error``;
+  ``outcome`` is ``ok``, ``refused`` (a domain error: the caller's mistake) or ``error``
+  (and, for an event that does not concern its handler, ``not_concerned``: acknowledged
+  without being applied, ``consume(..., applies_to=...)``);
   a retry's ``cause`` is ``failure`` (the handler failed: an attempt spent) or
   ``transient`` (the database or the broker was unreachable). The outbox gauges are read
   from the service's database at each scrape: rows waiting to be published, the age of

@@ -235,16 +235,23 @@ def rpc(
 
 
 def consume(
-    producer: str, event_type: str, view: type[EventView], use_case: Callable[[UnitOfWork, Any], Any]
+    producer: str,
+    event_type: str,
+    view: type[EventView],
+    use_case: Callable[[UnitOfWork, Any], Any],
+    applies_to: Callable[[Any], bool] | None = None,
 ) -> Callable[[Any, Event], None]:
     """A handler applying ``use_case(uow, data)`` once per ``producer``'s ``event_type``;
-    assign it to a class attribute, whose name names the handler (and its queue)."""
+    assign it to a class attribute, whose name names the handler (and its queue).
+    ``applies_to(data)`` False: the use case would do nothing with that event, which is
+    acknowledged without a transaction (``bassin_common.consumer``)."""
 
     def handler(self: Any, *events: Event) -> None:
         self.db.apply_each_once(events, use_case)
 
     handler.use_case = use_case  # type: ignore[attr-defined]
-    return event_consumer(producer, event_type, view, batched=True)(handler)
+    handler.applies_to = applies_to  # type: ignore[attr-defined]
+    return event_consumer(producer, event_type, view, batched=True, applies_to=applies_to)(handler)
 
 
 def _resolved(value: Any, named: dict[str, Any]) -> Any:
@@ -277,16 +284,21 @@ class DatabaseAccess:
         signature is checked: ``Forbidden`` when it is missing or wrong."""
         return self._provider.signer.verified(self._context_data)
 
-    def unit_of_work(self, context: RequestContext | None = None) -> UnitOfWork:
+    def unit_of_work(self, context: RequestContext | None = None, claims_first: bool = False) -> UnitOfWork:
         provider = self._provider
         return UnitOfWork(
-            provider.sessions, context or self.context, provider.container.service_name, provider.wake_relay
+            provider.sessions,
+            context or self.context,
+            provider.container.service_name,
+            provider.wake_relay,
+            claims_first=claims_first,
         )
 
     def apply_once(self, event: Event, use_case: Callable[[UnitOfWork, Any], Any]) -> bool:
         """The idempotent consumer: run ``use_case(uow, event.data)`` in the event's tenant
-        unless this handler already processed the event; the claim commits with the effect."""
-        with self.unit_of_work(event.context) as uow:
+        unless this handler already processed the event; the claim commits with the effect
+        (and, the unit's first statement, tells the transaction its tenant)."""
+        with self.unit_of_work(event.context, claims_first=True) as uow:
             return inbox.apply_once(uow, self._consumer, event, use_case)
 
     def apply_each_once(self, events: Sequence[Event], use_case: Callable[[UnitOfWork, Any], Any]) -> int:
@@ -294,7 +306,7 @@ class DatabaseAccess:
         events (all of them commit, or none); returns how many ran."""
         applied = 0
         for tenant_events in inbox.by_tenant(events):
-            with self.unit_of_work(tenant_events[0].context) as uow:
+            with self.unit_of_work(tenant_events[0].context, claims_first=True) as uow:
                 applied += inbox.apply_each_once(uow, self._consumer, tenant_events, use_case)
         return applied
 

@@ -24,7 +24,7 @@ from eventlet.event import Event as GreenEvent
 from kombu import Connection
 from nameko.containers import ServiceContainer
 from nameko.rpc import Responder
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bassin_common.errors import Unavailable
 from bassin_common.events import Event
@@ -60,7 +60,9 @@ class EdgeService(BassinService):
     def make(self, uow: UnitOfWork, widget: dict[str, Any]) -> Widget:
         return make_widget(uow, widget)
 
-    on_widget_ordered = consume("elsewhere", "widget_ordered", WidgetOrdered, make_widget)
+    on_widget_ordered = consume(
+        "elsewhere", "widget_ordered", WidgetOrdered, make_widget, applies_to=lambda data: data["name"] != "not-ours"
+    )
 
 
 QUEUE = Subscription("elsewhere", "widget_ordered", PLATFORM_TESTS, "on_widget_ordered").queue_name
@@ -235,3 +237,20 @@ def test_events_delivered_meanwhile_are_applied_as_one_batch_and_a_failing_one_a
     wait_until(lambda: "W-d" in widget_names(sessions, tenant_id), timeout=30)
     assert (CALLS["W-c"], CALLS["W-d"]) == (1, 1)
     wait_until(lambda: messages_in(amqp_uri, QUEUE) == 0, timeout=30)
+
+
+def test_an_event_that_does_not_concern_the_handler_is_acknowledged_without_a_transaction(
+    edge: ServiceContainer, sessions: Any, tenant_id: uuid.UUID, amqp_uri: str
+) -> None:
+    ignored = Event("widget_ordered", tenant_id, "elsewhere", {"name": "not-ours"})
+    publish_event(amqp_uri, ignored)
+    publish_event(amqp_uri, Event("widget_ordered", tenant_id, "elsewhere", {"name": "W-ours"}))
+    wait_until(lambda: "W-ours" in widget_names(sessions, tenant_id), timeout=30)
+    wait_until(lambda: messages_in(amqp_uri, QUEUE) == 0, timeout=30)  # both acknowledged
+    assert CALLS["not-ours"] == 0
+    with sessions() as session:  # no claim in the inbox: nothing was applied, nothing to remember
+        claimed = session.scalar(
+            text("SELECT count(*) FROM processed_events WHERE event_id = :id"), {"id": ignored.event_id}
+        )
+    assert claimed == 0
+    assert messages_in(amqp_uri, f"{QUEUE}.dead") == 0

@@ -126,3 +126,34 @@ def test_a_failed_application_does_not_claim_the_event(sessions) -> None:
     with UnitOfWork(sessions, event.context, "tests") as uow:  # the retry applies it
         assert inbox.apply_once(uow, "tests.on_widget_ordered", event, lambda u, d: make_widget(u, d["name"]))
     assert widget_count(sessions, event.tenant_id) == 1
+
+
+def test_a_consumers_claim_tells_the_tenant_itself_one_statement_less_and_still_isolated(sessions) -> None:
+    from sqlalchemy import event as sa_event
+
+    mine, theirs = uuid.uuid4(), uuid.uuid4()
+    with UnitOfWork(sessions, RequestContext(theirs), "tests") as uow:
+        make_widget(uow, "W-theirs")
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = sessions.kw["bind"]
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        counts = []
+        for claims_first in (False, True):
+            statements.clear()
+            event = Event("widget_ordered", mine, "elsewhere", {"name": f"W-{claims_first}"})
+            with UnitOfWork(sessions, event.context, "tests", claims_first=claims_first) as uow:
+                assert inbox.apply_once(uow, "tests.on_widget_ordered", event, lambda u, d: make_widget(u, d["name"]))
+                # Row-level security knows the tenant: its own rows only (the ORM's filter aside).
+                names = uow.session.scalars(text("SELECT name FROM widgets ORDER BY name")).all()
+            counts.append(len(statements))
+            told, claimed = (0, 0) if claims_first else (0, 1)
+            assert "set_config" in statements[told] and "processed_events" in statements[claimed]
+        assert names == ["W-False", "W-True"]
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    assert counts[1] == counts[0] - 1

@@ -272,7 +272,13 @@ class CustomersService(BassinService):
         )
         return {**erased, "dead_letters_redacted": redacted}
 
-    on_sale_completed = consume("pos", "sale_completed", events.SaleCompletedView, usecases.record_sale)
+    on_sale_completed = consume(
+        "pos",
+        "sale_completed",
+        events.SaleCompletedView,
+        usecases.record_sale,
+        applies_to=usecases.sale_concerns_a_customer,
+    )
     on_project_completed = consume(
         "worksites", "project_completed", events.ProjectCompletedView, usecases.register_handover
     )

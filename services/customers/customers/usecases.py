@@ -1312,12 +1312,18 @@ def erase_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> dict[str, Any]:
 # --- what other services tell ------------------------------------------------------------
 
 
+def sale_concerns_a_customer(sale: dict[str, Any]) -> bool:
+    """Only a sale to a named customer says anything to customers: an anonymous till sale
+    (most of a shop's) is not even opened in a transaction (``consume``'s ``applies_to``)."""
+    return sale["customer_id"] is not None
+
+
 def record_sale(uow: UnitOfWork, sale: dict[str, Any]) -> None:
     """A till sale to a known customer: a timeline entry, and each piece of equipment sold
     with a serial number for one of their pools registered on it (installed the day of
     the sale, the legal guarantee unless set later). A serial number already registered
     is noted in the timeline instead: the sale stands."""
-    if sale["customer_id"] is None:
+    if not sale_concerns_a_customer(sale):
         return
     customer = uow.session.scalar(
         select(Customer).where(Customer.id == sale["customer_id"], Customer.erased_at.is_(None))

@@ -89,3 +89,11 @@ def test_a_sale_to_a_customer_is_in_the_timeline_and_registers_the_equipment_sol
             select(TimelineEntry.kind).where(TimelineEntry.customer_id == customer["id"]).order_by(TimelineEntry.at)
         ).all()
     assert kinds.count("sale") == 1 and kinds.count("equipment") == 1
+
+
+def test_an_anonymous_till_sale_is_acknowledged_by_customers_without_a_transaction() -> None:
+    from customers.service import CustomersService
+
+    assert not usecases.sale_concerns_a_customer({"customer_id": None})
+    assert usecases.sale_concerns_a_customer({"customer_id": uuid.uuid4()})
+    assert CustomersService.on_sale_completed.applies_to is usecases.sale_concerns_a_customer
