@@ -118,9 +118,7 @@ def supervise(count: int, command: list[str], env: dict[str, str]) -> int:
     # Each in a process group of its own: a Ctrl-C in a terminal reaches this process only,
     # which passes it on once (twice would cut their drain short).
     with_supervisor = _terminated_with(os.getpid())
-    children = [
-        subprocess.Popen(command, env=env, process_group=0, preexec_fn=with_supervisor) for _ in range(count)
-    ]
+    children = [subprocess.Popen(command, env=env, process_group=0, preexec_fn=with_supervisor) for _ in range(count)]
     log.info("gateway supervisor: %d processes (pids %s)", count, ", ".join(str(child.pid) for child in children))
     stopping = False
     code = 0
