@@ -88,15 +88,23 @@ def test_events_published_consumed_and_dead_lettered_are_counted(running: Any, s
         "billing_address": {"line1": "12 chemin des Oliviers", "postcode": "30900", "city": "Nîmes"},
     }
     with rpc_client(tenant) as client:
-        client.customers.create_customer(customer)  # announces customer_created (outbox)
-    sale = {
+        created = client.customers.create_customer(customer)  # announces customer_created (outbox)
+    anonymous = {
         "sale_id": str(uuid.uuid4()),
         "customer_id": None,
         "total": "10.00",
         "lines": [],
         "completed_at": datetime(2026, 6, 1, 10, 0, tzinfo=UTC).isoformat(),
     }
+    sale = {
+        "sale_id": str(uuid.uuid4()),
+        "customer_id": created["id"],
+        "total": "10.00",
+        "lines": [],
+        "completed_at": datetime(2026, 6, 1, 10, 0, tzinfo=UTC).isoformat(),
+    }
     publish_event(service_config["AMQP_URI"], Event("sale_completed", tenant, "pos", sale))  # handled
+    publish_event(service_config["AMQP_URI"], Event("sale_completed", tenant, "pos", anonymous))  # not its concern
     publish_event(service_config["AMQP_URI"], Event("sale_completed", tenant, "pos", {}))  # malformed
 
     def counted() -> str | None:
@@ -105,6 +113,7 @@ def test_events_published_consumed_and_dead_lettered_are_counted(running: Any, s
         wanted = [
             ("bassin_events_published_total", f'{{service="{SERVICE}",event_type="customer_created"}}'),
             ("bassin_events_consumed_total", handled),
+            ("bassin_events_consumed_total", handled.replace('outcome="ok"', 'outcome="not_concerned"')),
             ("bassin_handler_duration_seconds_count", handled),
             ("bassin_dead_letters_total", f'{{service="{SERVICE}",handler="on_sale_completed"}}'),
             ("bassin_rpc_duration_seconds_count", f'{{service="{SERVICE}",method="create_customer",outcome="ok"}}'),
