@@ -1,12 +1,13 @@
 """bench/sales_flow: sales through the gateway, down to the stock, against the raw limits.
 
     .venv/bin/python bench/sales_flow.py [--seconds 20] [--clients 1,8,32] [--prefix bassin_bench_] [--port 8765]
-        [--network N] [--keep]
+        [--network N] [--keep] [--shops 1]
 
 Needs ``wrk`` (Debian: ``apt install wrk``) and ``pgbench`` (PostgreSQL's client tools).
 Starts the whole system as ``./bassin start`` does, on its own databases
-(``bassin_bench_*``) and RabbitMQ vhost, with one company of 10 articles, and prints in
-one table, for each number of concurrent clients:
+(``bassin_bench_*``) and RabbitMQ vhost, with one company of 10 articles stocked in
+``--shops`` shops (the sales dealt among them in turn), and prints in one table, for each
+number of concurrent clients:
 
 - sales/s accepted (HTTP 201) and sales/s applied to stock (until the last movement);
 - p50/p99 of the HTTP answer (wrk) and of sale -> stock (the ledger movement's
@@ -214,11 +215,11 @@ def wait_quiet(system: RunningSystem, timeout: float = 600) -> None:
 class Company:
     tenant_id: uuid.UUID
     token: str
-    shop_id: str
+    shop_ids: list[str]  # each stocked with every article
     articles: list[dict]  # id and sale price
 
 
-def set_up_company(system, stock: int) -> Company:
+def set_up_company(system, stock: int, shops: int = 1) -> Company:
     from bassin_gateway import identities
     from bassin_gateway.runtime import gateway_sessions
 
@@ -241,7 +242,10 @@ def set_up_company(system, stock: int) -> Company:
         response.raise_for_status()
         return response.json()
 
-    shop = create("locations", {"code": "MAG", "name": "Magasin", "kind": "shop"})
+    shop_ids = [
+        create("locations", {"code": f"MAG-{number:02d}", "name": f"Magasin {number}", "kind": "shop"})["id"]
+        for number in range(1, shops + 1)
+    ]
     articles = []
     for number in range(ARTICLES):
         price = f"{9.90 + number * 3:.2f}"
@@ -252,33 +256,39 @@ def set_up_company(system, stock: int) -> Company:
                 "name": f"Article {number}",
                 "purchase_price": "5.00",
                 "sale_price": price,
-                "stock": [{"location_id": shop["id"], "quantity": stock}],
+                "stock": [{"location_id": shop_id, "quantity": stock} for shop_id in shop_ids],
             },
         )
         articles.append({"id": article["id"], "price": price})
-    # The till learns of articles by events: wait until it can sell the last one.
+    # The till learns of shops and articles by events: wait until each shop sells the last one.
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if sell_once(system.url, token["access_token"], articles[-1]) == 201:
-            return Company(tenant.id, token["access_token"], shop["id"], articles)
-        time.sleep(0.2)
-    raise SystemExit("the till never learnt of the articles")
+    waiting = list(shop_ids)
+    while waiting and time.monotonic() < deadline:
+        if sell_once(system.url, token["access_token"], articles[-1], waiting[0] if shops > 1 else None) == 201:
+            waiting.pop(0)
+        else:
+            time.sleep(0.2)
+    if waiting:
+        raise SystemExit("the till never learnt of the shops and articles")
+    return Company(tenant.id, token["access_token"], shop_ids, articles)
 
 
-def sale_body(articles: list[dict], rng: random.Random) -> dict:
-    """One or two lines, paid by card."""
+def sale_body(articles: list[dict], rng: random.Random, shop_id: str | None = None) -> dict:
+    """One or two lines, paid by card; at ``shop_id`` (the company's only shop if None)."""
     lines = rng.sample(articles, rng.choice((1, 2)))
     total = sum(float(a["price"]) for a in lines)
     return {
         "lines": [{"article_id": a["id"], "quantity": 1} for a in lines],
         "payments": [{"method": "card", "amount": f"{total:.2f}"}],
+        **({"location_id": shop_id} if shop_id else {}),
     }
 
 
-def sell_once(url: str, token: str, article: dict) -> int:
+def sell_once(url: str, token: str, article: dict, shop_id: str | None = None) -> int:
     body = {
         "lines": [{"article_id": article["id"], "quantity": 1}],
         "payments": [{"method": "card", "amount": article["price"]}],
+        **({"location_id": shop_id} if shop_id else {}),
     }
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
     return requests.post(f"{url}/api/v1/pos/sales", json=body, headers=headers, timeout=30).status_code
@@ -353,7 +363,8 @@ def wrk(url: str, connections: int, seconds: float, script: Path | None = None, 
 
 def wrk_script(company: Company, directory: Path) -> Path:
     rng = random.Random(2026)
-    bodies = [json.dumps(sale_body(company.articles, rng)) for _ in range(50)]
+    shops = company.shop_ids if len(company.shop_ids) > 1 else [None]
+    bodies = [json.dumps(sale_body(company.articles, rng, shops[n % len(shops)])) for n in range(50)]
     lua_bodies = "{" + ", ".join(json.dumps(body) for body in bodies) + "}"
     path = directory / "sale.lua"
     path.write_text(WRK_SCRIPT.format(bodies=lua_bodies, token=company.token))
@@ -498,7 +509,7 @@ def reconcile(settings, company: Company, initial_stock: int) -> tuple[int, int,
         left = inventory.execute(
             "SELECT sum(quantity) FROM stock_levels WHERE tenant_id = %s", (company.tenant_id,)
         ).fetchone()[0]
-    return sales, moved_sales, sold, moved, initial_stock * ARTICLES - left
+    return sales, moved_sales, sold, moved, initial_stock * ARTICLES * len(company.shop_ids) - left
 
 
 def batching(settings, since: datetime) -> dict[str, float]:
@@ -612,9 +623,11 @@ def run_step(system, company: Company, clients: int, seconds: float, script: Pat
     )
 
 
-def report(steps: list[Step], baselines: dict[str, float], reconciliation: tuple[int, int, int, int, int]) -> None:
+def report(
+    steps: list[Step], baselines: dict[str, float], reconciliation: tuple[int, int, int, int, int], shops: int = 1
+) -> None:
     names = list(steps[0].cpu_ms)
-    print("\nbench/sales_flow: sales through the gateway to the stock (10 articles, 1-2 lines, card)")
+    print(f"\nbench/sales_flow: sales through the gateway to the stock (10 articles, 1-2 lines, card, {shops} shop(s))")
     header = (
         f"{'clients':>7} {'accepted/s':>10} {'applied/s':>9} {'HTTP p50':>9} {'p99':>7} {'stock p50':>9} {'p99':>7}"
     )
@@ -651,7 +664,7 @@ def run_all(args: argparse.Namespace) -> tuple[list[Step], tuple, dict[str, floa
     the baselines measured."""
     stock = STOCK
     with bench_system(args) as system, tempfile.TemporaryDirectory() as directory:
-        company = set_up_company(system, stock)
+        company = set_up_company(system, stock, args.shops)
         script = wrk_script(company, Path(directory))
         warm_up = database_now(system.settings)
         wrk(f"{system.url}/api/v1/pos/sales", 4, 3, script)
@@ -695,13 +708,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20, help="load per step (default 20)")
     parser.add_argument("--clients", default="1,8,32", help="concurrent clients per step (default 1,8,32)")
+    parser.add_argument(
+        "--shops",
+        type=int,
+        default=1,
+        help="the company's shops, the sales dealt among them in turn (default 1: every sale waits for the "
+        "one shop's ticket lock, ADR 0008)",
+    )
     add_system_options(parser, PREFIX, 8765)
     args = parser.parse_args()
     for tool in ("wrk", "pgbench"):
         if shutil.which(tool) is None:
             raise SystemExit(f"bench/sales_flow needs {tool} (Debian: apt install {tool})")
     steps, reconciliation, baselines = run_all(args)
-    report(steps, baselines, reconciliation)
+    report(steps, baselines, reconciliation, args.shops)
     print(f"after the run: {load_average()}")
     sales, moved_sales, sold, moved, gone = reconciliation
     ok = all(step.http.failed == 0 for step in steps) and sales == moved_sales and sold == moved == gone
