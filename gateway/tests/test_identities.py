@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import eventlet
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 from bassin_common.errors import Forbidden, ValidationFailed
 from bassin_common.permissions import (
@@ -26,6 +26,7 @@ from bassin_common.permissions import (
     validate_grants,
 )
 from bassin_common.tenancy import RequestContext
+from bassin_common.testing import recorded_statements
 from bassin_gateway import identities
 from bassin_gateway import sessions as login_sessions
 from bassin_gateway.app import called_services, route_tables
@@ -555,14 +556,7 @@ def test_an_authenticated_request_costs_one_query_of_the_gateways_database(stand
         "/api/v1/partners/keys", json={"brand": "hayward", "name": "x"}, headers=people.login(app, manager)["auth"]
     )
     office = people.login(app, people.add_user(tenant, "office"))
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = gateway_database.kw["bind"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(gateway_database.kw["bind"]) as statements:
         assert app.test_client().get(LOCATIONS, headers=office["auth"]).status_code == 200
         assert len(statements) == 1 and "login_sessions" in statements[0] and "tenant_permissions" in statements[0]
         statements.clear()
@@ -572,8 +566,6 @@ def test_an_authenticated_request_costs_one_query_of_the_gateways_database(stand
         statements.clear()
         assert app.test_client().get(LOCATIONS, headers={"Authorization": "Bearer forged"}).status_code == 401
         assert statements == []  # a token that is not even signed costs no query
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     with gateway_database() as session:  # the indexes it relies on
         indexes = set(session.scalars(text("SELECT indexname FROM pg_indexes WHERE tablename = 'api_keys'")))
     assert "api_keys_key_hash_key" in indexes

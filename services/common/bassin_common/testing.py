@@ -53,7 +53,7 @@ import pytest
 from kombu import Connection
 from nameko import config as nameko_config
 from nameko.standalone.rpc import ClusterRpcClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -313,6 +313,22 @@ def rpc_client(
     context_data = ContextSigner.from_settings(load_settings()).signed_context_data(context)
     with ClusterRpcClient(context_data=context_data, timeout=30) as client:
         yield client
+
+
+@contextmanager
+def recorded_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` sends while the block runs, in order (a test that
+    bounds the round trips of a path: clear the list between the parts it counts)."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:

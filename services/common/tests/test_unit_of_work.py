@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from bassin_common import french, inbox
 from bassin_common.events import Event, InvalidEvent
 from bassin_common.tenancy import TENANT_KEY, RequestContext
+from bassin_common.testing import recorded_statements
 from bassin_common.uow import UnitOfWork
 
 
@@ -129,19 +130,10 @@ def test_a_failed_application_does_not_claim_the_event(sessions) -> None:
 
 
 def test_a_consumers_claim_tells_the_tenant_itself_one_statement_less_and_still_isolated(sessions) -> None:
-    from sqlalchemy import event as sa_event
-
     mine, theirs = uuid.uuid4(), uuid.uuid4()
     with UnitOfWork(sessions, RequestContext(theirs), "tests") as uow:
         make_widget(uow, "W-theirs")
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = sessions.kw["bind"]
-    sa_event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(sessions.kw["bind"]) as statements:
         counts = []
         for claims_first in (False, True):
             statements.clear()
@@ -154,6 +146,4 @@ def test_a_consumers_claim_tells_the_tenant_itself_one_statement_less_and_still_
             told, claimed = (0, 0) if claims_first else (0, 1)
             assert "set_config" in statements[told] and "processed_events" in statements[claimed]
         assert names == ["W-False", "W-True"]
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", count)
     assert counts[1] == counts[0] - 1

@@ -21,14 +21,14 @@ from typing import Any
 import eventlet
 import psycopg
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bassin_common.database import psycopg_conninfo
 from bassin_common.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from bassin_common.events import Event
 from bassin_common.pagination import Page, PageQuery
 from bassin_common.schemas import load_or_reject
-from bassin_common.testing import wait_until
+from bassin_common.testing import recorded_statements, wait_until
 from inventory import events, schemas, usecases
 from inventory.domain import StockChange
 from inventory.models import StockMovement, SupplierBasketLine
@@ -502,15 +502,10 @@ def test_a_two_line_sale_is_applied_in_one_statement(uow: Any, shelf: Shelf) -> 
             ],
         }
     )
-    statements: list[str] = []
     with uow() as work:
         connection = work.session.connection()  # the transaction and its tenant set first
-        listener = lambda *args: statements.append(args[2])  # noqa: E731 (conn, cursor, statement, …)
-        event.listen(connection.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(connection.engine) as statements:
             changes = usecases.apply_sale(work, sale)
-        finally:
-            event.remove(connection.engine, "before_cursor_execute", listener)
     assert len(statements) == 1, statements
     assert sorted((c.article_id, c.before, c.after) for c in changes) == sorted(
         [(galets, 1000, 997), (brome, 200, 198)]

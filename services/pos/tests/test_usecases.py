@@ -17,13 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bassin_common import idempotency
 from bassin_common.errors import NotFound, ValidationFailed
 from bassin_common.events import Event
 from bassin_common.pagination import PageQuery
 from bassin_common.schemas import load_or_reject
+from bassin_common.testing import recorded_statements
 from pos import events, schemas, usecases
 from pos.models import Sale, Shop
 
@@ -126,16 +127,8 @@ def test_a_sale_is_recorded_in_a_bounded_number_of_statements(uow: Any, till: Ti
     sell("ticket-1")  # opens the shop's cash session
     with uow() as work:
         engine = work.session.get_bind()
-    issued: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        issued.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(engine) as issued:
         sale = sell("ticket-2")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert sale["number"] == 2
     assert sell("ticket-2") == sale  # a repeat gets the stored response
     assert len(issued) <= STATEMENTS_PER_SALE, "\n\n".join(issued)
