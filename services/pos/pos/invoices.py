@@ -392,7 +392,8 @@ def issue_invoice(uow: UnitOfWork, invoice_id: uuid.UUID) -> Invoice:
     if invoice.status != CHECKED:
         raise Conflict(f"the invoice is {invoice.status}: check it before issuing it")
     settings = billing_settings(uow)
-    today = uow.today()
+    issued_at = uow.session.scalar(select(func.now()))
+    today = business_day(issued_at)  # the day of that instant in France, not asked again
     series = billing.series_of(invoice.kind, today)
     counters = InvoiceCounter.__table__
     number = uow.session.execute(
@@ -405,7 +406,7 @@ def issue_invoice(uow: UnitOfWork, invoice_id: uuid.UUID) -> Invoice:
         .returning(counters.c.last_number)
     ).scalar_one()
     invoice.series, invoice.number = series, billing.number_in(series, number)
-    invoice.issued_on, invoice.issued_at = today, uow.session.scalar(select(func.now()))
+    invoice.issued_on, invoice.issued_at = today, issued_at
     invoice.due_on = today if invoice.kind == CREDIT_NOTE else billing.due_date(today, settings.payment_terms_days)
     customer = uow.session.scalar(select(CustomerCopy).where(CustomerCopy.customer_id == invoice.customer_id))
     if customer is not None:  # the name and address as they are on the day it is issued
