@@ -61,6 +61,12 @@ class Shop(TenantScoped, Base):
     last_ticket_number: Mapped[int] = mapped_column(default=0)
     last_ticket_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
     last_session_number: Mapped[int] = mapped_column(default=0)
+    # The shop's open cash session, kept with this row locked by whoever opens or closes one,
+    # so that taking a ticket number (an UPDATE of this row) also says which session the
+    # ticket goes to, as of the moment the lock was granted. NULL: none open, or not recorded
+    # yet (shops from before migration 0010): a ticket then looks in cash_sessions.
+    # No foreign key: cash_sessions already refers to this table.
+    open_cash_session_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class CashSession(TenantScoped, Base):

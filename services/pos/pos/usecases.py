@@ -146,12 +146,18 @@ def _may(uow: UnitOfWork, permission: Permission, allowed: list[str] | None) -> 
     return granted and permission.within_limit(roles)
 
 
+# The till's hot path reads and locks with statements of fixed text naming the tenant (row-level
+# security applies as everywhere): building a select or an update per sale, and loading ORM
+# objects, cost more client CPU than the query itself (ADR 0008, "pos's reads").
+_CATALOGUE = text(
+    "SELECT article_id, sku, name, sale_price, vat_rate, category FROM catalogue_articles "
+    "WHERE tenant_id = :tenant_id AND article_id = ANY(:article_ids)"
+)
+
+
 def _catalogue(uow: UnitOfWork, article_ids: set[uuid.UUID]) -> dict[uuid.UUID, CatalogueEntry]:
-    rows = uow.session.scalars(select(CatalogueArticle).where(CatalogueArticle.article_id.in_(article_ids)))
-    return {
-        row.article_id: CatalogueEntry(row.article_id, row.sku, row.name, row.sale_price, row.vat_rate, row.category)
-        for row in rows
-    }
+    rows = uow.session.execute(_CATALOGUE, {"tenant_id": uow.tenant_id, "article_ids": list(article_ids)})
+    return {row.article_id: CatalogueEntry(*row) for row in rows}
 
 
 def _known_customer(uow: UnitOfWork, customer_id: uuid.UUID | None) -> uuid.UUID | None:
@@ -162,12 +168,16 @@ def _known_customer(uow: UnitOfWork, customer_id: uuid.UUID | None) -> uuid.UUID
     return customer_id
 
 
+_TILL = text(
+    "SELECT (SELECT array_agg(location_id) FROM shops WHERE tenant_id = :tenant_id), "
+    "(SELECT discount_limit FROM billing_settings WHERE tenant_id = :tenant_id LIMIT 1)"
+)
+
+
 def _till(uow: UnitOfWork, requested: uuid.UUID | None, limited: bool) -> tuple[uuid.UUID, Decimal | None]:
     """The sale's shop (as ``_till_location``) and, when ``limited``, how far below the
     catalogue a cashier may sell (``_discount_limit``), read in one query."""
-    shops = select(func.array_agg(Shop.location_id)).scalar_subquery()  # the tenant guard scopes both
-    limit = select(BillingSettings.discount_limit).limit(1)
-    found, discount_limit = uow.session.execute(select(shops, limit.scalar_subquery())).one()
+    found, discount_limit = uow.session.execute(_TILL, {"tenant_id": uow.tenant_id}).one()
     if not limited:
         discount_limit = None
     elif discount_limit is None:
@@ -223,20 +233,33 @@ class JournalEntry:
     cash_session_id: uuid.UUID
 
 
+# RETURNING reads the row as it is once the lock is granted (PostgreSQL re-reads the latest
+# version of a row it waited for), so the open session comes with the number: a session the
+# transaction it waited for opened or closed is seen. A subquery of cash_sessions here would
+# read the statement's snapshot, taken before the wait (ADR 0008).
+_TAKE_TICKET = text(
+    "UPDATE shops SET last_ticket_number = last_ticket_number + 1 "
+    "WHERE tenant_id = :tenant_id AND location_id = :location_id "
+    "RETURNING last_ticket_number, last_ticket_hash, now(), open_cash_session_id"
+)
+_OPEN_SESSION = text(
+    "SELECT id FROM cash_sessions WHERE tenant_id = :tenant_id AND location_id = :location_id AND closed_at IS NULL"
+)
+_RECORD_OPEN_SESSION = text(
+    "UPDATE shops SET open_cash_session_id = :session_id WHERE tenant_id = :tenant_id AND location_id = :location_id"
+)
+
+
 def _next_ticket(uow: UnitOfWork, location_id: uuid.UUID) -> JournalEntry:
     """Take the shop's next ticket number (its row locked: tickets of a shop are written one
     after another, so numbers have no gaps and each chains to the one before), in the
     shop's open cash session — opened with no float when the till has none open."""
-    shops = Shop.__table__
-    number, previous_hash, at = uow.session.execute(
-        update(shops)
-        .where(shops.c.tenant_id == uow.tenant_id, shops.c.location_id == location_id)
-        .values(last_ticket_number=shops.c.last_ticket_number + 1)
-        .returning(shops.c.last_ticket_number, shops.c.last_ticket_hash, func.now())
-    ).one()
-    session_id = uow.session.scalar(
-        select(CashSession.id).where(CashSession.location_id == location_id, CashSession.closed_at.is_(None))
-    )
+    where = {"tenant_id": uow.tenant_id, "location_id": location_id}
+    number, previous_hash, at, session_id = uow.session.execute(_TAKE_TICKET, where).one()
+    if session_id is None:  # none open, or one opened before the shop's row recorded it
+        session_id = uow.session.scalar(_OPEN_SESSION, where)
+        if session_id is not None:
+            uow.session.execute(_RECORD_OPEN_SESSION, {**where, "session_id": session_id})
     if session_id is None:
         session_id = _open_session(uow, location_id, ZERO).id
     return JournalEntry(number, previous_hash, at, session_id)
@@ -409,15 +432,19 @@ def _store(uow: UnitOfWork, priced: PricedSale) -> RecordedSale:
 def _open_session(uow: UnitOfWork, location_id: uuid.UUID, opening_float: Decimal) -> CashSession:
     """A new cash session of the shop, numbered after its last one (the shop's row is
     locked by the caller's UPDATE of it)."""
-    shops = Shop.__table__
+    shops, session_id = Shop.__table__, uuid.uuid4()
     number = uow.session.execute(
         update(shops)
         .where(shops.c.tenant_id == uow.tenant_id, shops.c.location_id == location_id)
-        .values(last_session_number=shops.c.last_session_number + 1)
+        .values(last_session_number=shops.c.last_session_number + 1, open_cash_session_id=session_id)
         .returning(shops.c.last_session_number)
     ).scalar_one()
     session = CashSession(
-        location_id=location_id, number=number, opening_float=opening_float, opened_by=uow.context.user_id
+        id=session_id,
+        location_id=location_id,
+        number=number,
+        opening_float=opening_float,
+        opened_by=uow.context.user_id,
     )
     uow.session.add(session)
     uow.session.flush()
@@ -528,13 +555,14 @@ def _keep(uow: UnitOfWork, model: type[Any], key: Any, key_value: Any, values: d
 # --- cash sessions and the Z report ----------------------------------------------------------
 
 
-def _lock_shop(uow: UnitOfWork, location_id: uuid.UUID) -> None:
-    """Lock the shop's row: tickets, openings and closings of a shop happen one at a time."""
+def _lock_shop(uow: UnitOfWork, location_id: uuid.UUID, **changes: Any) -> None:
+    """Lock the shop's row (with ``changes``, if any): tickets, openings and closings of a
+    shop happen one at a time."""
     shops = Shop.__table__
     uow.session.execute(
         update(shops)
         .where(shops.c.tenant_id == uow.tenant_id, shops.c.location_id == location_id)
-        .values(last_session_number=shops.c.last_session_number)
+        .values(last_session_number=shops.c.last_session_number, **changes)
     )
 
 
@@ -554,7 +582,8 @@ def close_cash_session(uow: UnitOfWork, session_id: uuid.UUID, data: dict[str, A
     """Close a session with the amounts counted per method: its Z report, what was expected
     per method (cash with the float) and the variances are kept with it."""
     session = _cash_session(uow, session_id)
-    _lock_shop(uow, session.location_id)
+    # Rolled back with the rest if the session turns out closed already (409 below).
+    _lock_shop(uow, session.location_id, open_cash_session_id=None)
     uow.session.refresh(session)  # as it is now that no ticket can be added to it
     if session.closed_at is not None:
         raise Conflict(f"cash session {session.number} is already closed")

@@ -12,10 +12,11 @@ from typing import Any
 
 import eventlet
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from bassin_common.errors import Conflict, ValidationFailed
 from pos import schemas, usecases, verify
+from pos.models import Shop
 
 Till = Any
 
@@ -200,6 +201,60 @@ def test_concurrent_sales_number_their_tickets_without_gaps_and_chain_them(uow: 
     checked = verification(uow)
     assert checked["intact"] is True
     assert [(s["tickets"], s["last_number"], s["problems"]) for s in checked["shops"]] == [(12, 12, [])]
+
+
+def test_a_sale_waiting_for_the_shop_while_its_session_closes_goes_to_the_next_session(
+    uow: Any, till: Till, test_settings: Any
+) -> None:
+    """The shop's row names its open session, read with the ticket number once the row's lock
+    is granted: a sale queued behind the closing is not recorded in the closed session."""
+    opened = open_session(uow, "100.00")
+    sell(uow, till, [(till.chlore, 1)], [("cash", "39.90")])
+    with uow(roles=("cashier",), user_id="julie") as closing:
+        usecases.close_cash_session(
+            closing,
+            opened["id"],
+            schemas.CashSessionClosing().load({"counted": [{"method": "cash", "amount": "139.90"}]}),
+        )
+        waiting = eventlet.spawn(sell, uow, till, [(till.chlore, 2)], [("card", "79.80")])
+        wait_for_a_lock_wait(test_settings)
+    queued = waiting.wait()
+    assert queued.cash_session_id != opened["id"]
+    with uow() as work:
+        session = usecases.get_cash_session(work, queued.cash_session_id)
+        assert (session["number"], session["status"]) == (2, "open")
+        assert usecases.get_cash_session(work, opened["id"])["z_report"]["sales_count"] == 1
+
+
+def wait_for_a_lock_wait(settings: Any) -> None:
+    """Until a transaction of pos's database waits for a lock (polled as its owner, bounded)."""
+    engine = create_engine(settings.service_database_url("pos"))
+    try:
+        for _ in range(200):
+            with engine.connect() as connection:
+                if connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                ):
+                    return
+            eventlet.sleep(0.05)
+    finally:
+        engine.dispose()
+    raise AssertionError("no transaction came to wait for the shop's row")
+
+
+def test_a_shop_row_that_does_not_name_its_open_session_finds_it_and_names_it(
+    uow: Any, till: Till, test_settings: Any
+) -> None:
+    """Shops from before migration 0010 name no open session: the next ticket finds it."""
+    opened = open_session(uow, "50.00")
+    as_owner(test_settings, "UPDATE shops SET open_cash_session_id = NULL")
+    assert sell(uow, till, [(till.chlore, 1)], [("card", "39.90")]).cash_session_id == opened["id"]
+    with uow() as work:
+        assert work.session.scalar(select(Shop.open_cash_session_id)) == opened["id"]
+    assert sell(uow, till, [(till.chlore, 1)], [("card", "39.90")]).cash_session_id == opened["id"]
 
 
 @pytest.mark.parametrize(
