@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from bassin_common.database import delete_in_batches
 from bassin_common.errors import ValidationFailed
+from bassin_common.tenancy import TENANT_SETTINGS, RequestContext, tenant_settings
 
 if TYPE_CHECKING:  # the unit of work writes the outbox, whose relay purges this table
     from bassin_common.uow import UnitOfWork
@@ -43,9 +44,15 @@ KEY_FIELD = "Idempotency-Key"  # how the caller knows the request id (the gatewa
 MAX_REQUEST_ID = 100
 
 _KEY = "tenant_id = :tenant_id AND rpc = :rpc AND request_id = :request_id"
+# The claim, telling the transaction its tenant first (as a consumer's inbox claim does,
+# ``bassin_common.inbox``): the uncorrelated subquery is a one-time filter, run before the
+# row is produced, so the table's own policy checks the row against the tenant just set. An
+# RPC's unit of work opened with ``claims_first`` so needs no statement of its own for them.
 _CLAIM = text(
     "INSERT INTO processed_requests (tenant_id, rpc, request_id, fingerprint) "
-    "VALUES (:tenant_id, :rpc, :request_id, :fingerprint) ON CONFLICT DO NOTHING RETURNING 1"
+    "SELECT CAST(:tenant_id AS uuid), :rpc, :request_id, :fingerprint "
+    f"WHERE (SELECT num_nonnulls({TENANT_SETTINGS}) = 2) "
+    "ON CONFLICT DO NOTHING RETURNING 1"
 )
 _FIRST = text(f"SELECT fingerprint, response FROM processed_requests WHERE {_KEY}")
 _RESPOND = text(f"UPDATE processed_requests SET response = :response WHERE {_KEY}").bindparams(
@@ -59,16 +66,23 @@ def fingerprint(arguments: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def claims(context: RequestContext) -> bool:
+    """Whether ``run_once`` in this context starts with its claim, which tells the transaction
+    its tenant (a unit of work opened ``claims_first`` then sends no statement of its own)."""
+    return context.request_id is not None
+
+
 def run_once(uow: UnitOfWork, rpc: str, arguments_fingerprint: str, respond: Callable[[], Any]) -> Any:
     """``respond()`` (the use case, its result dumped to JSON values) once per request id of
     the unit of work's context; a repeat returns the first response (see the module doc)."""
     request_id = uow.context.request_id
-    if request_id is None:
+    if request_id is None:  # not ``claims``
         return respond()
     if len(request_id) > MAX_REQUEST_ID:
         raise ValidationFailed.field(KEY_FIELD, f"at most {MAX_REQUEST_ID} characters")
     key = {"tenant_id": uow.context.tenant_id, "rpc": rpc, "request_id": request_id}
-    if uow.session.execute(_CLAIM, {**key, "fingerprint": arguments_fingerprint}).first() is None:
+    told = tenant_settings(uow.session.connection(), uow.context.tenant_id)
+    if uow.session.execute(_CLAIM, {**key, **told, "fingerprint": arguments_fingerprint}).first() is None:
         # Taken, by a committed request (or one that committed while this insert waited).
         first = uow.session.execute(_FIRST, key).one()
         if first.fingerprint != arguments_fingerprint:

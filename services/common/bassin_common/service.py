@@ -217,7 +217,8 @@ def rpc(
                 else {}
             )
             call = checked(self, context, args, kwargs)
-            with _transient_as_unavailable(method.__name__), self.db.unit_of_work() as uow:
+            claims_first = idempotent and idempotency.claims(context)
+            with _transient_as_unavailable(method.__name__), self.db.unit_of_work(claims_first=claims_first) as uow:
 
                 def respond() -> Any:
                     return declaration.returns.dump(method(self, uow, *call.args[1:], **call.kwargs))

@@ -220,11 +220,13 @@ class UnitsOfWork:
         tenant_id: uuid.UUID | None = None,
         user_id: str = "test-user",
         request_id: str | None = None,
+        claims_first: bool = False,
     ) -> UnitOfWork:
+        """``claims_first``: as an idempotent RPC opens its unit (``bassin_common.idempotency``)."""
         context = RequestContext(
             tenant_id or self.tenant_id, user_id, frozenset(roles), f"test-{uuid.uuid4()}", request_id
         )
-        return UnitOfWork(self._sessions, context, self.service)
+        return UnitOfWork(self._sessions, context, self.service, claims_first=claims_first)
 
 
 def unit_of_work_fixture(service: str) -> Any:
@@ -329,6 +331,14 @@ def recorded_statements(engine: Engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def someone_waits_on_a_lock(database_url: str) -> bool:
+    """Whether a backend of that database waits for a lock (a row another transaction holds):
+    what a test polls, with ``wait_until``, before releasing the holder."""
+    with psycopg.connect(psycopg_conninfo(database_url), autocommit=True) as connection:
+        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        return connection.execute(query).fetchone()[0] > 0
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:

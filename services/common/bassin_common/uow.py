@@ -46,8 +46,9 @@ class UnitOfWork:
         claims_first: bool = False,
     ) -> None:
         self.context = context
-        # A consumer's unit whose first statement is the inbox claim, which tells the
-        # transaction its tenant itself (``bassin_common.inbox``): one round trip less.
+        # A unit whose first statement is a claim that tells the transaction its tenant
+        # itself — a consumer's inbox claim (``bassin_common.inbox``), an idempotent RPC's
+        # request claim (``bassin_common.idempotency``): one round trip less.
         self._claims_first = claims_first
         self.producer = producer
         self.emitted: list[Event] = []  # in emission order; what tests inspect

@@ -5,19 +5,18 @@ concurrent repeat waits for the first and gets its response."""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
 
 import eventlet
-import psycopg
 import pytest
 from common_test_models import Widget
 from sqlalchemy import func, select, text
 
 from bassin_common import idempotency
-from bassin_common.database import psycopg_conninfo
 from bassin_common.errors import ValidationFailed
 from bassin_common.tenancy import TENANT_KEY, RequestContext
-from bassin_common.testing import wait_until
+from bassin_common.testing import recorded_statements, someone_waits_on_a_lock, wait_until
 from bassin_common.uow import UnitOfWork
 
 RPC = "make_widget"
@@ -30,7 +29,9 @@ class MakeWidget:
         self.runs = 0
 
     def __call__(self, sessions: Any, tenant: uuid.UUID, request_id: str | None, name: str) -> Any:
-        with UnitOfWork(sessions, RequestContext(tenant, request_id=request_id), "tests") as uow:
+        context = RequestContext(tenant, request_id=request_id)
+        # As the RPC adapter opens it (``service.rpc``): claiming first when there is a key.
+        with UnitOfWork(sessions, context, "tests", claims_first=idempotency.claims(context)) as uow:
             return idempotency.run_once(uow, RPC, idempotency.fingerprint({"name": name}), lambda: self.run(uow, name))
 
     def run(self, uow: UnitOfWork, name: str) -> dict[str, str]:
@@ -87,12 +88,6 @@ def test_a_failed_request_leaves_no_record_and_its_retry_runs(sessions) -> None:
     assert (make.runs, widgets(sessions, tenant)) == (3, 2)
 
 
-def someone_waits_on_a_lock(database_url: str) -> bool:
-    with psycopg.connect(psycopg_conninfo(database_url), autocommit=True) as connection:
-        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        return connection.execute(query).fetchone()[0] > 0
-
-
 def test_a_concurrent_repeat_waits_for_the_first_and_gets_its_response(sessions, platform_database) -> None:
     make, tenant = MakeWidget(), uuid.uuid4()
     fingerprint = idempotency.fingerprint({"name": "W-1"})
@@ -136,3 +131,27 @@ def test_processed_requests_are_forgotten_after_their_retention_by_the_housekeep
     with owner_sessions() as session:
         kept = session.scalars(text("SELECT request_id FROM processed_requests WHERE tenant_id = :t"), {"t": tenant})
         assert list(kept) == ["recent"]
+
+
+def test_an_idempotent_calls_claim_tells_the_tenant_itself_one_statement_less_and_still_isolated(sessions) -> None:
+    make, mine, theirs = MakeWidget(), uuid.uuid4(), uuid.uuid4()
+    make(sessions, theirs, "req-theirs", "W-theirs")
+    counts = []
+    with recorded_statements(sessions.kw["bind"]) as statements:
+        for claims_first in (False, True):
+            statements.clear()
+            context = RequestContext(mine, request_id=f"req-{claims_first}")
+            assert idempotency.claims(context)
+            name = f"W-{claims_first}"
+            with UnitOfWork(sessions, context, "tests", claims_first=claims_first) as uow:
+                idempotency.run_once(uow, RPC, idempotency.fingerprint({"name": name}), partial(make.run, uow, name))
+                # Row-level security knows the tenant: its own rows only (the ORM's filter aside).
+                names = uow.session.scalars(text("SELECT name FROM widgets ORDER BY name")).all()
+            counts.append(len(statements))
+            assert "processed_requests" in statements[0 if claims_first else 1]
+        assert names == ["W-False", "W-True"]
+    assert counts[1] == counts[0] - 1
+    # A repeat in a unit that claims first gets the first response, read under its tenant.
+    with UnitOfWork(sessions, RequestContext(mine, request_id="req-True"), "tests", claims_first=True) as uow:
+        again = idempotency.run_once(uow, RPC, idempotency.fingerprint({"name": "W-True"}), lambda: make.run(uow, "x"))
+    assert again["name"] == "W-True" and make.runs == 3

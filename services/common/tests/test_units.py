@@ -216,7 +216,7 @@ class FakeDatabase:
         self.units: list[str] = []
 
     @contextmanager
-    def unit_of_work(self):
+    def unit_of_work(self, claims_first: bool = False):
         self.units.append("opened")
         yield "the unit of work"
         self.units.append("committed")

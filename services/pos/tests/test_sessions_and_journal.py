@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from bassin_common.errors import Conflict, ValidationFailed
+from bassin_common.testing import someone_waits_on_a_lock, wait_until
 from pos import schemas, usecases, verify
 from pos.models import Shop
 
@@ -217,32 +218,13 @@ def test_a_sale_waiting_for_the_shop_while_its_session_closes_goes_to_the_next_s
             schemas.CashSessionClosing().load({"counted": [{"method": "cash", "amount": "139.90"}]}),
         )
         waiting = eventlet.spawn(sell, uow, till, [(till.chlore, 2)], [("card", "79.80")])
-        wait_for_a_lock_wait(test_settings)
+        wait_until(lambda: someone_waits_on_a_lock(test_settings.service_database_url("pos")))
     queued = waiting.wait()
     assert queued.cash_session_id != opened["id"]
     with uow() as work:
         session = usecases.get_cash_session(work, queued.cash_session_id)
         assert (session["number"], session["status"]) == (2, "open")
         assert usecases.get_cash_session(work, opened["id"])["z_report"]["sales_count"] == 1
-
-
-def wait_for_a_lock_wait(settings: Any) -> None:
-    """Until a transaction of pos's database waits for a lock (polled as its owner, bounded)."""
-    engine = create_engine(settings.service_database_url("pos"))
-    try:
-        for _ in range(200):
-            with engine.connect() as connection:
-                if connection.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                    )
-                ):
-                    return
-            eventlet.sleep(0.05)
-    finally:
-        engine.dispose()
-    raise AssertionError("no transaction came to wait for the shop's row")
 
 
 def test_a_shop_row_that_does_not_name_its_open_session_finds_it_and_names_it(
