@@ -15,12 +15,12 @@ the wait it chose.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from time import monotonic
 from typing import Any, TypeVar
 
 import greenlet
+from eventlet import patcher
 from eventlet.hubs import get_hub
 from psycopg import errors, waiting
 from psycopg.abc import PQGen
@@ -104,8 +104,7 @@ def _ready(hub: Any, fileno: int, wait: int, timeout: float | None) -> int:
 def install_in_green_process() -> bool:
     """Make psycopg wait through the hub if eventlet has monkey-patched this process
     (``select``: where psycopg's ``wait_select`` is eventlet's); True if it does."""
-    patcher = sys.modules.get("eventlet.patcher")
-    if patcher is None or not patcher.is_monkey_patched("select"):
+    if not patcher.is_monkey_patched("select"):
         return False
     waiting.wait = wait_on_hub  # psycopg's Connection.wait looks it up at each call
     return True
