@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bassin_common import green_wait
 from bassin_common.config import Settings, load_settings
 from bassin_common.tenancy import TENANT_KEY_OPTION, as_housekeeping, install_tenant_guard
 
@@ -29,14 +30,21 @@ _KEEPALIVES = {
 }
 
 
+# In a process eventlet has monkey-patched (services, the gateway, the tests), psycopg waits
+# through the hub; the command-line tools keep psycopg's own wait.
+green_wait.install_in_green_process()
+
+
 def assert_cooperative_psycopg() -> None:
-    """Fail fast if psycopg would block the eventlet hub (see bassin_common/__init__)."""
+    """Fail fast if psycopg would block the eventlet hub: it must wait through the hub
+    (``bassin_common.green_wait``), which this module installs when it is imported after
+    ``eventlet.monkey_patch()``."""
     from psycopg import waiting
 
-    if getattr(waiting, "wait_c", None) is not None and waiting.wait is waiting.wait_c:
+    if waiting.wait is not green_wait.wait_on_hub:
         raise RuntimeError(
-            "psycopg uses its C wait function, which blocks eventlet: import bassin_common "
-            "before psycopg or set PSYCOPG_WAIT_FUNC=wait_select"
+            f"psycopg waits with {getattr(waiting.wait, '__name__', waiting.wait)}, not through eventlet's hub: "
+            "call eventlet.monkey_patch() before anything imports psycopg or bassin_common.database"
         )
 
 
