@@ -53,6 +53,9 @@ class Settings:
     # Seconds the relay, woken by a commit, waits for more before it claims its batch: under
     # load one claim and one mark serve the rows of several commits (0: claim at once).
     outbox_gather_window: float = 0.01
+    # Seconds a relay's lease on the rows it publishes outlasts its confirm timeout: a relay
+    # that dies mid-batch delays its rows by at most both (another takes them then).
+    outbox_lease_margin: float = 5.0
     # The relay's wait after a failure doubles up to this, so it resumes within about this
     # long once the broker or the database is back.
     outbox_max_backoff: float = 2.0

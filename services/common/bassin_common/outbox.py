@@ -4,18 +4,21 @@ published by a relay.
 Writing (``record``): a unit of work inserts its events into the ``outbox`` table in its
 own transaction. A crash can no longer separate a change from its event.
 
-Relaying (``OutboxRelay``, a nameko dependency in every service process): rows are
-claimed with ``FOR UPDATE SKIP LOCKED``, so replicas share the work without publishing a
-row twice while it is being handled. A claimed batch is published persistent, in its
-order, on a channel in confirm mode (``broker.ConfirmedBatches``), and its confirms are
-awaited together: one round trip per batch. The rows the broker confirmed are marked in one
-``UPDATE``, and only they. A crash between
-the confirm and the mark republishes the row on restart: consumers are idempotent
-(``bassin_common.inbox``), so that is harmless (at-least-once delivery).
+Relaying (``OutboxRelay``, a nameko dependency in every service process): a batch of rows
+is leased (``leased_until``, taken with ``FOR UPDATE SKIP LOCKED`` in one statement that
+commits at once), so replicas share the work without publishing a row twice while it is
+being handled, and no transaction stays open while the broker confirms. A claimed batch is
+published persistent, in its order, on a channel in confirm mode
+(``broker.ConfirmedBatches``), and its confirms are awaited together: one round trip per
+batch. The rows the broker confirmed are marked in one ``UPDATE``, and only they; the lease
+of the others is given back at once. A relay that dies mid-batch leaves its rows to the
+next claim when their lease runs out (``outbox_lease``). A crash between the confirm and
+the mark republishes the row: consumers are idempotent (``bassin_common.inbox``), so that
+is harmless (at-least-once delivery).
 
 Once a unit of work that wrote events has committed, it wakes its own process's relay
 (``OutboxRelay.wake``), which publishes after ``outbox_gather_window`` (10 ms: under load
-the rows of several commits then share one claim, one mark and one transaction); otherwise the relay polls every
+the rows of several commits then share one claim and one mark); otherwise the relay polls every
 ``outbox_poll_interval`` seconds, which is how rows written elsewhere — another replica
 whose relay died, ``bassin-outbox replay`` — are picked up. No ``NOTIFY``: it would cost a
 statement per transaction and serialise commits on PostgreSQL's notification lock.
@@ -89,11 +92,16 @@ _RECORD = text(
     ORDER BY r.n
     """
 )
+# Each runs alone, committed at once (the relay's connection is in autocommit): two round
+# trips a batch, where a claim's transaction took four (ADR 0008, "the relay's lease").
 _CLAIM = text(
-    "SELECT id, exchange, routing_key, payload, headers FROM outbox "
-    "WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+    "UPDATE outbox SET leased_until = now() + make_interval(secs => :lease) WHERE id IN ("
+    " SELECT id FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL"
+    " AND (leased_until IS NULL OR leased_until < now()) ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+    ") RETURNING id, exchange, routing_key, payload, headers"
 )
-_MARK_SENT = text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)")
+_MARK_SENT = text("UPDATE outbox SET published_at = now(), leased_until = NULL WHERE id = ANY(:ids)")
+_GIVE_BACK = text("UPDATE outbox SET leased_until = NULL WHERE id = ANY(:ids)")
 _COUNT_REFUSAL = text(
     "UPDATE outbox SET attempts = attempts + 1, last_error = :error, "
     "set_aside_at = CASE WHEN attempts + 1 >= :max_attempts THEN now() END "
@@ -146,8 +154,9 @@ class OutboxPublisher:
         confirmed: list[int] = []
         refused: list[tuple[Any, BaseException]] = []
         failure: Exception | None = None
-        with self.engine.begin() as conn:
-            rows = conn.execute(_CLAIM, {"limit": self.batch_size}).all()
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            claim = {"limit": self.batch_size, "lease": self.lease_seconds()}
+            rows = sorted(conn.execute(_CLAIM, claim).all(), key=lambda row: row.id)
             if not rows:
                 return 0
             try:
@@ -160,9 +169,15 @@ class OutboxPublisher:
                 conn.execute(_MARK_SENT, {"ids": confirmed})
             for row, error in refused:
                 self._count_refusal(conn, row, error)
+            if unsettled := sorted({row.id for row in rows} - set(confirmed)):
+                conn.execute(_GIVE_BACK, {"ids": unsettled})  # refused or not confirmed: next batch
         if failure is not None:
             raise failure
         return len(confirmed)
+
+    def lease_seconds(self) -> float:
+        """How long a claimed batch is this relay's: longer than its publish may take."""
+        return self._wait_limit() + self.settings.outbox_lease_margin
 
     def _publish(self, rows: list[Any], confirmed: list[int], refused: list[tuple[Any, BaseException]]) -> None:
         """The whole batch at once, in its order on one channel, its confirms awaited
@@ -191,11 +206,7 @@ class OutboxPublisher:
         self._publish_one_by_one(unknown, confirmed, refused)
 
     def _wait_limit(self) -> float:
-        # The claim's transaction is idle while the batch is published: stop well before
-        # PostgreSQL's idle-in-transaction limit would end the session (and the marks).
-        idle_limit = self.settings.database_idle_in_transaction_timeout
-        timeout = self.settings.amqp_confirm_timeout
-        return min(timeout, idle_limit / 2) if idle_limit > 0 else timeout
+        return self.settings.amqp_confirm_timeout
 
     def _message(self, row: Any) -> dict[str, Any]:
         """A row as ``Producer.publish``'s arguments, its event signed."""
@@ -353,7 +364,7 @@ _SET_ASIDE = text(
     "created_at, set_aside_at FROM outbox WHERE set_aside_at IS NOT NULL ORDER BY id"
 )
 _REPLAY = text(
-    "UPDATE outbox SET set_aside_at = NULL, attempts = 0, last_error = NULL "
+    "UPDATE outbox SET set_aside_at = NULL, attempts = 0, last_error = NULL, leased_until = NULL "
     "WHERE set_aside_at IS NOT NULL AND (:all OR id = :id OR event_id = CAST(:event_id AS uuid))"
 )
 

@@ -332,3 +332,46 @@ def test_a_batch_is_published_at_once_and_a_refusal_in_its_middle_holds_only_its
         connection.default_channel.queue_delete("test.batch.full")
     publisher.close()
     engine.dispose()
+
+
+# --- the lease ------------------------------------------------------------------------------
+
+
+def test_a_claim_is_a_committed_lease_and_a_relay_dying_mid_batch_leaves_its_rows_until_it_ends(
+    sessions, platform_database, service_config
+) -> None:
+    """No transaction stays open while a batch is published: the claim's lease is already
+    committed (seen from another connection). A relay killed mid-batch marks nothing and
+    gives nothing back: no other relay takes its rows until their lease has run out, then
+    the next claim publishes them."""
+    amqp_uri = service_config["AMQP_URI"]
+    queue = Queue("test.outbox.lease", exchange=event_exchange("tests"), routing_key="widget_made")
+    engine = make_engine(platform_database, pool_size=4)
+    with Connection(amqp_uri) as connection:
+        queue(connection.default_channel).declare()
+    OutboxPublisher(engine, amqp_uri, batch_size=100).publish_pending()  # earlier tests' rows out of the way
+    tenant, emitted = emit_widgets(sessions, 3)
+    leased = text("SELECT count(*) FROM outbox WHERE payload->>'tenant_id' = :t AND leased_until > now()")
+    seen_leased = []
+
+    class KilledMidBatch(OutboxPublisher):
+        def _publish(self, rows, confirmed, refused) -> None:
+            with engine.connect() as observer:
+                seen_leased.append(observer.scalar(leased, {"t": str(tenant)}))
+            raise eventlet.greenlet.GreenletExit  # what killing the relay's green thread raises
+
+    with pytest.raises(eventlet.greenlet.GreenletExit):
+        KilledMidBatch(engine, amqp_uri, batch_size=10).publish_pending()
+    assert seen_leased == [3]
+    other = OutboxPublisher(engine, amqp_uri, batch_size=10)
+    assert other.lease_seconds() > Settings().amqp_confirm_timeout
+    assert other.publish_pending() == 0 and drain(amqp_uri, queue) == []
+    with engine.begin() as conn:  # the lease runs out
+        conn.execute(
+            text("UPDATE outbox SET leased_until = now() - interval '1 second' WHERE leased_until IS NOT NULL")
+        )
+    assert other.publish_pending() == 3
+    assert set(drain(amqp_uri, queue)) == emitted
+    with engine.connect() as conn:
+        assert conn.scalar(leased, {"t": str(tenant)}) == 0
+    engine.dispose()
