@@ -28,7 +28,7 @@ from bassin_common.errors import NotFound, PreconditionFailed, PreconditionRequi
 from bassin_common.events import Event
 from bassin_common.pagination import Page, PageQuery
 from bassin_common.schemas import load_or_reject
-from bassin_common.testing import recorded_statements, wait_until
+from bassin_common.testing import orm_executions, recorded_statements, wait_until
 from inventory import events, schemas, usecases
 from inventory.domain import StockChange
 from inventory.models import StockMovement, SupplierBasketLine
@@ -509,9 +509,10 @@ def test_a_two_line_sale_is_applied_in_one_statement(uow: Any, shelf: Shelf) -> 
     )
     with uow() as work:
         connection = work.session.connection()  # the transaction and its tenant set first
-        with recorded_statements(connection.engine) as statements:
+        with recorded_statements(connection.engine) as statements, orm_executions(work.session) as through_the_orm:
             changes = usecases.apply_sale(work, sale)
     assert len(statements) == 1, statements
+    assert through_the_orm == []  # fixed text on the connection: no ORM execution path (ADR 0008)
     assert sorted((c.article_id, c.before, c.after) for c in changes) == sorted(
         [(galets, 1000, 997), (brome, 200, 198)]
     )
@@ -555,9 +556,9 @@ def test_a_sale_below_the_minimum_keeps_the_open_line_current_in_two_statements(
     sale = sale_completed(shelf.shop, (shelf.article, 3))
     with uow() as work:
         connection = work.session.connection()  # the transaction and its tenant set first
-        with recorded_statements(connection.engine) as statements:
+        with recorded_statements(connection.engine) as statements, orm_executions(work.session) as through_the_orm:
             usecases.apply_sale(work, sale)
-    assert len(statements) == 3, statements
+    assert (len(statements), through_the_orm) == (3, []), statements
     assert event_types(work.emitted) == ["stock_level_changed"]
     assert basket(uow) == [(shelf.supplier, shelf.article, 354)]
 
