@@ -677,10 +677,10 @@ def _announce(uow: UnitOfWork, change: StockChange, reason: str, reference: str 
 
 # What a reorder needs, in one round trip of fixed text naming the tenant (row-level
 # security checks it too): the quantity on order at the location, and the article's
-# preferred offer (at most one: a unique index), NULLs when it has none. A sale below the
-# minimum asks it every time while the basket line stays open; as a per-call ORM select
-# under the tenant guard plus a second statement it cost several times the client CPU
-# (ADR 0008).
+# preferred offer (at most one: a unique index; NULLs without one). Every sale leaving a
+# level below its minimum asks it; until the need was ordered, these were two statements,
+# the offer a per-call ORM select under the tenant guard: 20-50 % more client CPU for such
+# a sale (ADR 0008).
 _REORDER_FACTS = text(
     """
     SELECT (
