@@ -123,7 +123,8 @@ def record(session: Session, events: Sequence[Event], context: RequestContext) -
     statement however many there are (a price list emits thousands)."""
     if not events:
         return
-    session.execute(
+    # On the session's connection, as the inbox's claim (bassin_common.inbox): client CPU.
+    session.connection().execute(
         _RECORD,
         {
             "rows": json.dumps(

@@ -55,7 +55,7 @@ from nameko import config as nameko_config
 from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from bassin_common import topology
 from bassin_common.config import Settings, load_settings
@@ -339,6 +339,23 @@ def someone_waits_on_a_lock(database_url: str) -> bool:
     with psycopg.connect(psycopg_conninfo(database_url), autocommit=True) as connection:
         query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         return connection.execute(query).fetchone()[0] > 0
+
+
+@contextmanager
+def orm_executions(sessions: Session | sessionmaker[Session]) -> Iterator[list[str]]:
+    """The statements run through the ORM's execution path (``Session.execute`` and its
+    events, the tenant guard's among them) by a session, or the sessions of a factory
+    opened while the block runs: what a path of fixed-text statements avoids (ADR 0008)."""
+    statements: list[str] = []
+
+    def record(state: ORMExecuteState) -> None:
+        statements.append(str(state.statement))
+
+    event.listen(sessions, "do_orm_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(sessions, "do_orm_execute", record)
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from bassin_common import french, inbox
 from bassin_common.events import Event, InvalidEvent
 from bassin_common.tenancy import TENANT_KEY, RequestContext
-from bassin_common.testing import recorded_statements
+from bassin_common.testing import orm_executions, recorded_statements
 from bassin_common.uow import UnitOfWork
 
 
@@ -127,6 +127,25 @@ def test_a_failed_application_does_not_claim_the_event(sessions) -> None:
     with UnitOfWork(sessions, event.context, "tests") as uow:  # the retry applies it
         assert inbox.apply_once(uow, "tests.on_widget_ordered", event, lambda u, d: make_widget(u, d["name"]))
     assert widget_count(sessions, event.tenant_id) == 1
+
+
+def test_a_consumers_claim_and_its_outbox_write_skip_the_orms_execution(sessions, owner_sessions) -> None:
+    """Both are statements of fixed text: on the session's connection, they do without the
+    ORM's execution path (its events, the tenant guard's), client CPU in every event
+    applied (ADR 0008)."""
+    incoming = Event("widget_ordered", uuid.uuid4(), "elsewhere", {"name": "W-1"})
+
+    def announce(uow: UnitOfWork, data: dict) -> None:
+        uow.emit(WIDGET_MADE, {"widget_id": uuid.uuid4(), "name": data["name"]})
+
+    with (
+        orm_executions(sessions) as through_the_orm,
+        UnitOfWork(sessions, incoming.context, "tests", claims_first=True) as uow,
+    ):
+        assert inbox.apply_once(uow, "tests.on_widget_ordered", incoming, announce)
+    assert through_the_orm == []
+    [payload] = outbox_rows(owner_sessions, incoming.tenant_id)
+    assert payload["data"]["name"] == "W-1"
 
 
 def test_a_consumers_claim_tells_the_tenant_itself_one_statement_less_and_still_isolated(sessions) -> None:

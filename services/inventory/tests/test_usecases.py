@@ -19,16 +19,14 @@ from decimal import Decimal
 from typing import Any
 
 import eventlet
-import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from bassin_common.database import psycopg_conninfo
 from bassin_common.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from bassin_common.events import Event
 from bassin_common.pagination import Page, PageQuery
 from bassin_common.schemas import load_or_reject
-from bassin_common.testing import recorded_statements, wait_until
+from bassin_common.testing import orm_executions, recorded_statements, someone_waits_on_a_lock, wait_until
 from inventory import events, schemas, usecases
 from inventory.domain import StockChange
 from inventory.models import StockMovement, SupplierBasketLine
@@ -127,15 +125,20 @@ class Sold:
     emitted: list[Event]
 
 
-def sell(uow: Any, location: uuid.UUID, *lines: tuple[uuid.UUID, int]) -> Sold:
-    """Apply a ``sale_completed`` as the consumer does: its data loaded by inventory's view."""
-    sale = events.SaleCompletedView().load(
+def sale_completed(location: uuid.UUID, *lines: tuple[uuid.UUID, int]) -> dict[str, Any]:
+    """A ``sale_completed``'s data as the consumer gets it: loaded by inventory's view."""
+    return events.SaleCompletedView().load(
         {
             "sale_id": str(uuid.uuid4()),
             "location_id": str(location),
             "lines": [{"article_id": str(article), "quantity": quantity} for article, quantity in lines],
         }
     )
+
+
+def sell(uow: Any, location: uuid.UUID, *lines: tuple[uuid.UUID, int]) -> Sold:
+    """Apply a ``sale_completed`` as the consumer does."""
+    sale = sale_completed(location, *lines)
     with uow() as work:
         changes = usecases.apply_sale(work, sale)
     return Sold(sale["sale_id"], changes, work.emitted)
@@ -504,9 +507,10 @@ def test_a_two_line_sale_is_applied_in_one_statement(uow: Any, shelf: Shelf) -> 
     )
     with uow() as work:
         connection = work.session.connection()  # the transaction and its tenant set first
-        with recorded_statements(connection.engine) as statements:
+        with recorded_statements(connection.engine) as statements, orm_executions(work.session) as through_the_orm:
             changes = usecases.apply_sale(work, sale)
     assert len(statements) == 1, statements
+    assert through_the_orm == []  # fixed text on the connection: no ORM execution path (ADR 0008)
     assert sorted((c.article_id, c.before, c.after) for c in changes) == sorted(
         [(galets, 1000, 997), (brome, 200, 198)]
     )
@@ -540,6 +544,39 @@ def test_a_sale_crossing_below_the_minimum_fills_the_basket_in_the_same_unit_of_
     ]  # no second reorder_needed: the open line is kept current instead
     assert basket(uow) == [(shelf.supplier, shelf.article, 354)]
     assert stock_at(uow, shelf.article, shelf.shop) == (846, 850, 1200)
+
+
+def test_a_sale_below_the_minimum_keeps_the_open_line_current_in_two_statements(uow: Any, shelf: Shelf) -> None:
+    """While the line is open, every sale below the minimum asks what is on order and the
+    preferred offer (one statement), then tops the line up (one more): with the level's,
+    three statements (four before, one of them an ORM select: ADR 0008)."""
+    sell(uow, shelf.shop, (shelf.article, 151))  # 849: the line opens
+    sale = sale_completed(shelf.shop, (shelf.article, 3))
+    with uow() as work:
+        connection = work.session.connection()  # the transaction and its tenant set first
+        with recorded_statements(connection.engine) as statements, orm_executions(work.session) as through_the_orm:
+            usecases.apply_sale(work, sale)
+    assert (len(statements), through_the_orm) == (3, []), statements
+    assert event_types(work.emitted) == ["stock_level_changed"]
+    assert basket(uow) == [(shelf.supplier, shelf.article, 354)]
+
+
+def test_an_article_without_a_preferred_offer_is_reordered_in_units_from_no_supplier(uow: Any, shelf: Shelf) -> None:
+    with uow() as work:
+        pompe = add_article(work, POMPE, stock=[level(shelf.shop, 10, 5, 12)])
+    sold = sell(uow, shelf.shop, (pompe, 6))  # 4, under 5: 8 to reach 12
+    assert of_type(sold.emitted, "reorder_needed") == [
+        {
+            "article_id": str(pompe),
+            "location_id": str(shelf.shop),
+            "supplier_id": None,
+            "quantity_on_hand": 4,
+            "minimum": 5,
+            "maximum": 12,
+            "suggested_quantity": 8,
+        }
+    ]
+    assert basket(uow) == [(None, pompe, 8)]
 
 
 def test_a_sale_at_the_minimum_is_not_below_it(uow: Any, shelf: Shelf) -> None:
@@ -626,12 +663,6 @@ def test_an_article_sold_where_it_is_not_stocked_gets_an_unmanaged_negative_leve
     assert stock_at(uow, shelf.article, van) == (-2, 0, 0)
     assert stock_at(uow, shelf.article, shelf.shop) == (1000, 850, 1200)
     assert basket(uow) == []
-
-
-def someone_waits_on_a_lock(database_url: str) -> bool:
-    with psycopg.connect(psycopg_conninfo(database_url), autocommit=True) as connection:
-        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        return connection.execute(query).fetchone()[0] > 0
 
 
 def test_concurrent_decrements_of_one_level_both_count(uow: Any, shelf: Shelf, test_settings: Any) -> None:
