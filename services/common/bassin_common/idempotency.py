@@ -81,15 +81,17 @@ def run_once(uow: UnitOfWork, rpc: str, arguments_fingerprint: str, respond: Cal
     if len(request_id) > MAX_REQUEST_ID:
         raise ValidationFailed.field(KEY_FIELD, f"at most {MAX_REQUEST_ID} characters")
     key = {"tenant_id": uow.context.tenant_id, "rpc": rpc, "request_id": request_id}
-    told = tenant_settings(uow.session.connection(), uow.context.tenant_id)
-    if uow.session.execute(_CLAIM, {**key, **told, "fingerprint": arguments_fingerprint}).first() is None:
+    # On the session's connection (its transaction), as the inbox's claim: client CPU.
+    connection = uow.session.connection()
+    told = tenant_settings(connection, uow.context.tenant_id)
+    if connection.execute(_CLAIM, {**key, **told, "fingerprint": arguments_fingerprint}).first() is None:
         # Taken, by a committed request (or one that committed while this insert waited).
-        first = uow.session.execute(_FIRST, key).one()
+        first = connection.execute(_FIRST, key).one()
         if first.fingerprint != arguments_fingerprint:
             raise ValidationFailed.field(KEY_FIELD, "reused with a different request")
         return first.response
     response = respond()
-    uow.session.execute(_RESPOND, {**key, "response": response})
+    uow.session.connection().execute(_RESPOND, {**key, "response": response})
     return response
 
 

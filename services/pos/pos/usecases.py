@@ -147,8 +147,9 @@ def _may(uow: UnitOfWork, permission: Permission, allowed: list[str] | None) -> 
 
 
 # The till's hot path reads and locks with statements of fixed text naming the tenant (row-level
-# security applies as everywhere): building a select or an update per sale, and loading ORM
-# objects, cost more client CPU than the query itself (ADR 0008, "pos's reads").
+# security applies as everywhere), run on the session's connection: building a select or an
+# update per sale, loading ORM objects and the ORM's execution path cost more client CPU
+# than the query itself (ADR 0008).
 _CATALOGUE = text(
     "SELECT article_id, sku, name, sale_price, vat_rate, category FROM catalogue_articles "
     "WHERE tenant_id = :tenant_id AND article_id = ANY(:article_ids)"
@@ -156,7 +157,7 @@ _CATALOGUE = text(
 
 
 def _catalogue(uow: UnitOfWork, article_ids: set[uuid.UUID]) -> dict[uuid.UUID, CatalogueEntry]:
-    rows = uow.session.execute(_CATALOGUE, {"tenant_id": uow.tenant_id, "article_ids": list(article_ids)})
+    rows = uow.session.connection().execute(_CATALOGUE, {"tenant_id": uow.tenant_id, "article_ids": list(article_ids)})
     return {row.article_id: CatalogueEntry(*row) for row in rows}
 
 
@@ -177,7 +178,7 @@ _TILL = text(
 def _till(uow: UnitOfWork, requested: uuid.UUID | None, limited: bool) -> tuple[uuid.UUID, Decimal | None]:
     """The sale's shop (as ``_till_location``) and, when ``limited``, how far below the
     catalogue a cashier may sell (``_discount_limit``), read in one query."""
-    found, discount_limit = uow.session.execute(_TILL, {"tenant_id": uow.tenant_id}).one()
+    found, discount_limit = uow.session.connection().execute(_TILL, {"tenant_id": uow.tenant_id}).one()
     if not limited:
         discount_limit = None
     elif discount_limit is None:
@@ -255,11 +256,12 @@ def _next_ticket(uow: UnitOfWork, location_id: uuid.UUID) -> JournalEntry:
     after another, so numbers have no gaps and each chains to the one before), in the
     shop's open cash session — opened with no float when the till has none open."""
     where = {"tenant_id": uow.tenant_id, "location_id": location_id}
-    number, previous_hash, at, session_id = uow.session.execute(_TAKE_TICKET, where).one()
+    connection = uow.session.connection()
+    number, previous_hash, at, session_id = connection.execute(_TAKE_TICKET, where).one()
     if session_id is None:  # none open, or one opened before the shop's row recorded it
-        session_id = uow.session.scalar(_OPEN_SESSION, where)
+        session_id = connection.scalar(_OPEN_SESSION, where)
         if session_id is not None:
-            uow.session.execute(_RECORD_OPEN_SESSION, {**where, "session_id": session_id})
+            connection.execute(_RECORD_OPEN_SESSION, {**where, "session_id": session_id})
     if session_id is None:
         session_id = _open_session(uow, location_id, ZERO).id
     return JournalEntry(number, previous_hash, at, session_id)
@@ -386,7 +388,7 @@ def _store(uow: UnitOfWork, priced: PricedSale) -> RecordedSale:
         "cashier_id": uow.context.user_id,
         "completed_at": entry.at,
     }
-    uow.session.execute(
+    uow.session.connection().execute(
         _STORE_SALE,
         {
             **stored,
