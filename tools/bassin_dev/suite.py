@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Everything but the end-to-end flows. The flows stay in one process: two flow processes
-# side by side have exhausted PostgreSQL's 100 connections (six services' pools each).
+# side by side have exhausted PostgreSQL's 100 connections (six services' pools each); even
+# one flow process beside the own-system flows did once: .ci/run gives a local cluster 200.
 UNIT_AND_CONTRACT = ["services", "gateway", "tests/platform", "tests/docs", "tests/tools", "tests/deploy", "tests/ui"]
 E2E = "tests/e2e"
 # Flows that start a whole system of their own (real processes, one at a time): they run
