@@ -12,9 +12,9 @@ published persistent, in its order, on a channel in confirm mode
 (``broker.ConfirmedBatches``), and its confirms are awaited together: one round trip per
 batch. The rows the broker confirmed are marked in one ``UPDATE``, and only they; the lease
 of the others is given back at once. A relay that dies mid-batch leaves its rows to the
-next claim when their lease runs out (``outbox_lease``). A crash between the confirm and
-the mark republishes the row: consumers are idempotent (``bassin_common.inbox``), so that
-is harmless (at-least-once delivery).
+next claim when their lease runs out (``amqp_confirm_timeout`` + ``outbox_lease_margin``).
+A crash between the confirm and the mark republishes the row: consumers are idempotent
+(``bassin_common.inbox``), so that is harmless (at-least-once delivery).
 
 Once a unit of work that wrote events has committed, it wakes its own process's relay
 (``OutboxRelay.wake``), which publishes after ``outbox_gather_window`` (10 ms: under load
