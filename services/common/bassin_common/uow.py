@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
@@ -89,10 +89,15 @@ class UnitOfWork:
     def tenant_id(self) -> Any:
         return self.context.tenant_id
 
+    def now(self) -> datetime:
+        """This transaction's start on the database's clock (PostgreSQL's ``now()``): what
+        this work stamps its rows with, the same however often it is asked."""
+        return self.session.scalar(select(func.now()))
+
     def today(self) -> date:
-        """The day in France on the database's clock at this transaction's start: what this
-        work dates its documents with, consistent with the timestamps it writes (``now()``)."""
-        return business_day(self.session.scalar(select(func.now())))
+        """The day in France of ``now()``: what this work dates its documents with,
+        consistent with the timestamps it writes."""
+        return business_day(self.now())
 
     @contextmanager
     def acting_for(self, context: RequestContext) -> Iterator[UnitOfWork]:

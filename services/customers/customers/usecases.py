@@ -1594,7 +1594,7 @@ def _write_imported(
     Their creation time is the transaction's, as the columns' default would give it: given
     here, it needs no ``RETURNING`` (which would turn the statement into big multi-row
     INSERTs that the driver parses again, page by page)."""
-    now = uow.session.scalar(select(func.now()))
+    now = uow.now()
     for customer in customers:
         customer.created_at = customer.updated_at = now
     for rows in (customers, sites, pools, later):

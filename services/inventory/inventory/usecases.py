@@ -135,7 +135,7 @@ def _write_details(uow: UnitOfWork, article: Article, data: dict[str, Any], sour
     session.flush()
     for ean in dict.fromkeys(data["barcodes"]):
         session.add(Barcode(ean=ean, article_id=article.id, tenant_id=uow.tenant_id))
-    now = uow.session.scalar(select(func.now()))
+    now = uow.now()
     for offer in data["offers"]:
         old = old_offers.get(offer["supplier_id"])
         changed = old is None or old.purchase_price != offer["purchase_price"]
@@ -303,7 +303,7 @@ def update_article(uow: UnitOfWork, article_id: uuid.UUID, if_match: list[str], 
     _write_details(uow, article, data, "edit")
     article.version += 1
     if article.sale_price != old_sale_price:
-        article.price_updated_at = uow.session.scalar(select(func.now()))
+        article.price_updated_at = uow.now()
         uow.session.add(
             PriceChange(
                 article_id=article.id,
@@ -1565,6 +1565,6 @@ def email_purchase_order(
         )
     )
     record = uow.session.get(PurchaseOrder, order_id)
-    record.emailed_at = uow.session.scalar(select(func.now()))
+    record.emailed_at = uow.now()
     uow.session.flush()
     return get_purchase_order(uow, order_id)

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from bassin_common.documents import Company, render_pdf
@@ -392,8 +392,8 @@ def issue_invoice(uow: UnitOfWork, invoice_id: uuid.UUID) -> Invoice:
     if invoice.status != CHECKED:
         raise Conflict(f"the invoice is {invoice.status}: check it before issuing it")
     settings = billing_settings(uow)
-    issued_at = uow.session.scalar(select(func.now()))
-    today = business_day(issued_at)  # the day of that instant in France, not asked again
+    issued_at = uow.now()
+    today = business_day(issued_at)  # uow.today(), without asking the clock a second time
     series = billing.series_of(invoice.kind, today)
     counters = InvoiceCounter.__table__
     number = uow.session.execute(
@@ -460,7 +460,7 @@ def record_payment(uow: UnitOfWork, invoice_id: uuid.UUID, data: dict[str, Any])
 def mark_sent(uow: UnitOfWork, invoice_id: uuid.UUID, to: str) -> Invoice:
     """Record that the invoice went out by e-mail (after it did)."""
     invoice = _invoice(uow, invoice_id, lock=True)
-    invoice.sent_at, invoice.sent_to = uow.session.scalar(select(func.now())), to
+    invoice.sent_at, invoice.sent_to = uow.now(), to
     if invoice.status in (ISSUED,):
         invoice.status = SENT
     invoice.version += 1

@@ -598,7 +598,7 @@ def close_cash_session(uow: UnitOfWork, session_id: uuid.UUID, data: dict[str, A
     session.expected = {m: str(a) for m, a in expected_in_till(session.opening_float, report.by_method).items()}
     session.counted = {m: str(a) for m, a in counted.items()}
     session.closed_by = uow.context.user_id
-    session.closed_at = uow.session.scalar(select(func.now()))
+    session.closed_at = uow.now()
     uow.session.flush()
     return session_report(uow, session, report)
 
