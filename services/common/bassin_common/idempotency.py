@@ -91,7 +91,7 @@ def run_once(uow: UnitOfWork, rpc: str, arguments_fingerprint: str, respond: Cal
             raise ValidationFailed.field(KEY_FIELD, "reused with a different request")
         return first.response
     response = respond()
-    uow.session.connection().execute(_RESPOND, {**key, "response": response})
+    connection.execute(_RESPOND, {**key, "response": response})
     return response
 
 
