@@ -546,7 +546,9 @@ def test_a_sale_crossing_below_the_minimum_fills_the_basket_in_the_same_unit_of_
     assert stock_at(uow, shelf.article, shelf.shop) == (846, 850, 1200)
 
 
-def test_a_sale_below_the_minimum_keeps_the_open_line_current_in_two_statements(uow: Any, shelf: Shelf) -> None:
+def test_a_sale_below_the_minimum_is_applied_with_its_open_line_kept_current_in_three_statements(
+    uow: Any, shelf: Shelf
+) -> None:
     """While the line is open, every sale below the minimum asks what is on order and the
     preferred offer (one statement), then tops the line up (one more): with the level's,
     three statements (four before, one of them an ORM select: ADR 0008)."""
