@@ -20,7 +20,10 @@ then the same-run baselines on the same servers — PostgreSQL single-row update
 (``pgbench -N``, 8 clients), RabbitMQ confirmed persistent publishes/s (one channel, a
 confirm per message), the gateway's ``/healthz`` req/s (wrk, 32 connections) — with
 Bassin's ratio to each, and a reconciliation line: sales recorded = movements applied =
-stock dropped. It stops everything it started, on success or failure.
+stock dropped. Last, with the system stopped, the shape's floor at the same client counts
+(bench/shape_floor.py: the same stack carrying a trivial order, no tenancy nor outbox) and
+Bassin's ratios to it (``--no-floor`` skips it). It stops everything it started, on success
+or failure.
 
 ``--network N`` loads N demo companies into the system before the measure, as ``./bassin
 demo --companies N`` does (``bench_system``, which bench/customer_360.py uses too), prints
@@ -47,13 +50,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import psycopg
 import requests
 from kombu import Connection, Queue
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+
+from measure import WrkResult, cpu_seconds, fresh_vhost, pids_of, wrk
+from shape_floor import FloorRun, run_floor
+from shape_floor import report as report_floor
 
 from bassin_common.database import psycopg_conninfo
 from bassin_dev.launcher import DEFAULT_SCALE, RunningSystem, _infrastructure, load_network_timed, running_system
@@ -63,7 +69,6 @@ VHOST = "bassin_bench"
 PASSWORD = "bench-password-2026"
 ARTICLES = 10
 STOCK = 1_000_000  # units of each article at the start
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- the system and its company ------------------------------------------------------
@@ -71,20 +76,6 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 def conninfo(settings, database: str) -> str:
     return psycopg_conninfo(settings.database_url, database)
-
-
-def fresh_vhost(management_uri: str, amqp_uri: str) -> str:
-    """A new, empty vhost for this run; returns the AMQP URI that points at it."""
-    base = management_uri.rstrip("/")
-    amqp = urlparse(amqp_uri)
-    requests.delete(f"{base}/api/vhosts/{VHOST}", timeout=10)
-    requests.put(f"{base}/api/vhosts/{VHOST}", timeout=10).raise_for_status()
-    requests.put(
-        f"{base}/api/permissions/{VHOST}/{amqp.username or 'guest'}",
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-        timeout=10,
-    ).raise_for_status()
-    return urlunparse(amqp._replace(path=f"/{VHOST}"))
 
 
 def bench_databases() -> list[str]:
@@ -140,7 +131,7 @@ def bench_system(args: argparse.Namespace, **more_env: str) -> Iterator[RunningS
     with _infrastructure() as env:
         env.update(
             BASSIN_DATABASE_PREFIX=PREFIX,
-            BASSIN_AMQP_URI=fresh_vhost(env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"]),
+            BASSIN_AMQP_URI=fresh_vhost(env["BASSIN_RABBIT_MANAGEMENT_URI"], env["BASSIN_AMQP_URI"], VHOST),
             BASSIN_LOG_LEVEL="WARNING",
             **more_env,
         )
@@ -164,7 +155,7 @@ def load_network(system: RunningSystem, companies: int, scale: float) -> None:
     the scale of ``./bassin demo --companies N``, with the CPU it took; then the system
     left to digest the network's events, so that the measure that follows is not theirs."""
     meter = CpuMeter(system)
-    before, own_before = meter.read(), _own_cpu_seconds()
+    before, own_before = meter.read(), _owncpu_seconds()
     loaded = 0
     for slug, seconds, created in load_network_timed(system.settings, companies, scale):
         print(f"network company {slug} {'loaded' if created else 'already there'} ({seconds:.1f} s)", flush=True)
@@ -174,14 +165,14 @@ def load_network(system: RunningSystem, companies: int, scale: float) -> None:
     print(f"the system quiet {time.monotonic() - settling:.0f} s after the load")
     after = meter.read()
     cpu = {name: CpuMeter.used(before[name], after[name]) for name in after}
-    cpu["bench (the loader)"] = _own_cpu_seconds() - own_before
+    cpu["bench (the loader)"] = _owncpu_seconds() - own_before
     total = sum(cpu.values())
     parts = ", ".join(f"{name} {seconds:.0f}" for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]))
     each = f", {total / loaded:.0f} s per company loaded" if loaded else ""
     print(f"network load CPU: {total:.0f} s in all{each} ({loaded} loaded; {parts})")
 
 
-def _own_cpu_seconds() -> float:
+def _owncpu_seconds() -> float:
     times = os.times()
     return times.user + times.system
 
@@ -324,43 +315,6 @@ end
 """
 
 
-@dataclass
-class WrkResult:
-    requests: int
-    failed: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-
-    @property
-    def accepted(self) -> int:
-        return self.requests - self.failed
-
-
-def _milliseconds(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-def wrk(url: str, connections: int, seconds: float, script: Path | None = None, timeout: float = 2) -> WrkResult:
-    command = ["wrk", "--latency", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{round(seconds)}s"]
-    command += ["--timeout", f"{timeout:g}s"]  # an answer slower than this counts as an error
-    arguments = []
-    if script is not None:
-        command += ["-s", str(script)]
-        arguments = ["--", uuid.uuid4().hex[:12]]  # this run's keys: every sale a new one
-    output = subprocess.run([*command, url, *arguments], capture_output=True, text=True, check=True).stdout
-    if os.environ.get("BENCH_SHOW_WRK"):
-        print(output)
-    total = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", output)[1])
-    elapsed = _milliseconds(re.search(r"requests in ([\d.]+\w+)", output)[1]) / 1000
-    failed = int(m[1]) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
-    failed += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
-    p50 = _milliseconds(re.search(r"50%\s+([\d.]+\w+)", output)[1])
-    p99 = _milliseconds(re.search(r"99%\s+([\d.]+\w+)", output)[1])
-    return WrkResult(total, failed, elapsed, p50, p99)
-
-
 def wrk_script(company: Company, directory: Path) -> Path:
     rng = random.Random(2026)
     shops = company.shop_ids if len(company.shop_ids) > 1 else [None]
@@ -372,26 +326,6 @@ def wrk_script(company: Company, directory: Path) -> Path:
 
 
 # --- CPU from /proc ---------------------------------------------------------------------
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def _pids_of(command: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == command:
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 class CpuMeter:
@@ -406,7 +340,7 @@ class CpuMeter:
     def __init__(self, system) -> None:
         self.settings = system.settings
         self.groups = {item.name: [item.process.pid] for item in system.managed}
-        self.groups["RabbitMQ"] = _pids_of("beam.smp")
+        self.groups["RabbitMQ"] = pids_of("beam.smp")
 
     def _backends(self) -> dict[int, float]:
         with psycopg.connect(conninfo(self.settings, "postgres")) as conn:
@@ -414,10 +348,10 @@ class CpuMeter:
                 "SELECT pid FROM pg_stat_activity WHERE datname = ANY(%s) AND pid <> pg_backend_pid()",
                 (bench_databases(),),
             ).fetchall()
-        return {pid: _cpu_seconds(pid) for (pid,) in pids}
+        return {pid: cpu_seconds(pid) for (pid,) in pids}
 
     def read(self) -> dict[str, dict[int, float]]:
-        readings = {name: {pid: _cpu_seconds(pid) for pid in pids} for name, pids in self.groups.items()}
+        readings = {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in self.groups.items()}
         readings["PostgreSQL"] = self._backends()
         return readings
 
@@ -624,7 +558,11 @@ def run_step(system, company: Company, clients: int, seconds: float, script: Pat
 
 
 def report(
-    steps: list[Step], baselines: dict[str, float], reconciliation: tuple[int, int, int, int, int], shops: int = 1
+    steps: list[Step],
+    baselines: dict[str, float],
+    reconciliation: tuple[int, int, int, int, int],
+    shops: int = 1,
+    floor: FloorRun | None = None,
 ) -> None:
     names = list(steps[0].cpu_ms)
     print(f"\nbench/sales_flow: sales through the gateway to the stock (10 articles, 1-2 lines, card, {shops} shop(s))")
@@ -651,6 +589,15 @@ def report(
     print("same-run baselines, and Bassin's best accepted/s as a ratio of each:")
     for name, value in baselines.items():
         print(f"  {name:<48} {value:9.1f}/s   ratio {best / value:.3f}")
+    if floor is not None:
+        report_floor(floor)
+        print("Bassin's sale against the shape's floor, at the same clients (rate ratio; CPU per sale ratio):")
+        for step, floor_step in zip(steps, floor.steps, strict=True):
+            rate = step.http.accepted / step.http.seconds
+            print(
+                f"  {step.clients:>3} clients: {rate / floor_step.orders_per_second:.2f}x the orders/s; "
+                f"{sum(step.cpu_ms.values()) / floor_step.cpu_total_ms:.2f}x the CPU per request"
+            )
     sales, moved_sales, sold, moved, gone = reconciliation
     verdict = "ok" if sales == moved_sales and sold == moved == gone else "MISMATCH"
     print(
@@ -659,9 +606,9 @@ def report(
     )
 
 
-def run_all(args: argparse.Namespace) -> tuple[list[Step], tuple, dict[str, float]]:
+def run_all(args: argparse.Namespace) -> tuple[list[Step], tuple, dict[str, float], FloorRun | None]:
     """The system started (the network loaded), its company set up, each step loaded,
-    the baselines measured."""
+    the baselines measured; then, the system stopped, the shape's floor at the same steps."""
     stock = STOCK
     with bench_system(args) as system, tempfile.TemporaryDirectory() as directory:
         company = set_up_company(system, stock, args.shops)
@@ -681,7 +628,13 @@ def run_all(args: argparse.Namespace) -> tuple[list[Step], tuple, dict[str, floa
             ),
             "gateway /healthz (wrk, 32 connections)": baseline(healthz_rate, system.url),
         }
-    return steps, reconciliation, baselines
+    floor = None
+    if not args.no_floor:
+        try:
+            floor = run_floor([step.clients for step in steps], args.seconds)
+        except (RuntimeError, subprocess.CalledProcessError, psycopg.Error, OSError) as error:
+            print(f"  (the shape's floor could not be measured: {error})", file=sys.stderr)
+    return steps, reconciliation, baselines, floor
 
 
 def baseline(measure, *args) -> float:
@@ -715,13 +668,16 @@ def main() -> int:
         help="the company's shops, the sales dealt among them in turn (default 1: every sale waits for the "
         "one shop's ticket lock, ADR 0008)",
     )
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the shape's floor (bench/shape_floor.py) at the end"
+    )
     add_system_options(parser, PREFIX, 8765)
     args = parser.parse_args()
     for tool in ("wrk", "pgbench"):
         if shutil.which(tool) is None:
             raise SystemExit(f"bench/sales_flow needs {tool} (Debian: apt install {tool})")
-    steps, reconciliation, baselines = run_all(args)
-    report(steps, baselines, reconciliation, args.shops)
+    steps, reconciliation, baselines, floor = run_all(args)
+    report(steps, baselines, reconciliation, args.shops, floor)
     print(f"after the run: {load_average()}")
     sales, moved_sales, sold, moved, gone = reconciliation
     ok = all(step.http.failed == 0 for step in steps) and sales == moved_sales and sold == moved == gone
