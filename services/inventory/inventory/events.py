@@ -67,30 +67,44 @@ ARTICLES_IMPORTED = EventSpec(
 )
 
 
-class StockLevelChanged(Schema):
+class ChangedLevel(Schema):
     article_id = fields.UUID(required=True)
     location_id = fields.UUID(required=True)
     quantity = fields.Integer(required=True)
     previous_quantity = fields.Integer(required=True)
     minimum = fields.Integer(required=True)
     maximum = fields.Integer(required=True)
+
+
+class StockLevelsChanged(Schema):
     reason = fields.String(required=True)
     reference = fields.String(allow_none=True)
+    levels = fields.List(fields.Nested(ChangedLevel), required=True)
 
 
-STOCK_LEVEL_CHANGED = EventSpec(
-    "stock_level_changed",
-    StockLevelChanged,
-    "One article's quantity changed at one location (a sale, a receipt, a count), with its thresholds.",
+STOCK_LEVELS_CHANGED = EventSpec(
+    "stock_levels_changed",
+    StockLevelsChanged,
+    "Stock quantities changed in one transaction (a sale, a refund, parts used, materials consumed, a "
+    "receipt, a count, a transfer), with each level's thresholds: one event for the transaction instead "
+    "of one per level, the levels in the order they were applied. reason is what moved the stock, as the "
+    "ledger names it (sale, refund, intervention, worksite, receipt, count), or transfer (its levels: the "
+    "source's, then the target's); reference is the sale, refund, intervention, worksite task, receipt, "
+    "count or transfer. It replaces stock_level_changed (one per level), which no service consumed: retired "
+    "without a compatibility period (ADR 0008).",
     example={
-        "article_id": ARTICLE,
-        "location_id": SHOP,
-        "quantity": 849,
-        "previous_quantity": 852,
-        "minimum": 850,
-        "maximum": 1200,
         "reason": "sale",
         "reference": "7d1e2f3a-4b5c-4d6e-8f70-81a2b3c4d5e6",
+        "levels": [
+            {
+                "article_id": ARTICLE,
+                "location_id": SHOP,
+                "quantity": 849,
+                "previous_quantity": 852,
+                "minimum": 850,
+                "maximum": 1200,
+            }
+        ],
     },
 )
 

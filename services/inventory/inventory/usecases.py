@@ -582,11 +582,11 @@ def _apply_lines(
             "reference": reference,
         },
     ).all()
-    changes = []
-    for article_id, delta, after, minimum, maximum in rows:
-        change = StockChange(article_id, location_id, after - delta, after, minimum, maximum)
-        _announce(uow, change, reason, reference)
-        changes.append(change)
+    changes = [
+        StockChange(article_id, location_id, after - delta, after, minimum, maximum)
+        for article_id, delta, after, minimum, maximum in rows
+    ]
+    _announce(uow, changes, reason, reference)
     return changes
 
 
@@ -657,22 +657,35 @@ def apply_materials_consumed(uow: UnitOfWork, consumption: dict[str, Any]) -> li
     return _apply_lines(uow, consumption["location_id"], consumption["lines"], -1, "worksite", reference, -1)
 
 
-def _announce(uow: UnitOfWork, change: StockChange, reason: str, reference: str | None) -> None:
+def _announce(uow: UnitOfWork, changes: list[StockChange], reason: str, reference: str | None) -> None:
+    """One ``stock_levels_changed`` for the levels this use case changed, in the order they
+    were applied (one event per transaction, not one per level: ADR 0008); then each level
+    that fell is checked against its minimum (``reorder_needed``). Emitted in the unit's
+    current context: a consumer's batch applies each event in its own (``acting_for``), so
+    each sale of a batch has its own event, with its correlation."""
+    if not changes:
+        return
     uow.emit(
-        events.STOCK_LEVEL_CHANGED,
+        events.STOCK_LEVELS_CHANGED,
         {
-            "article_id": change.article_id,
-            "location_id": change.location_id,
-            "quantity": change.after,
-            "previous_quantity": change.before,
-            "minimum": change.minimum,
-            "maximum": change.maximum,
             "reason": reason,
             "reference": reference,
+            "levels": [
+                {
+                    "article_id": change.article_id,
+                    "location_id": change.location_id,
+                    "quantity": change.after,
+                    "previous_quantity": change.before,
+                    "minimum": change.minimum,
+                    "maximum": change.maximum,
+                }
+                for change in changes
+            ],
         },
     )
-    if change.after < change.before:
-        keep_basket_current(uow, change)
+    for change in changes:
+        if change.after < change.before:
+            keep_basket_current(uow, change)
 
 
 # What a reorder needs, in one round trip of fixed text naming the tenant (row-level
@@ -887,8 +900,7 @@ def transfer_stock(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
     transfer_id = uuid.uuid4()
     out = move_stock(uow, article_id, source, -quantity, "transfer_out", str(transfer_id))
     into = move_stock(uow, article_id, target, quantity, "transfer_in", str(transfer_id))
-    _announce(uow, out, "transfer_out", str(transfer_id))
-    _announce(uow, into, "transfer_in", str(transfer_id))
+    _announce(uow, [out, into], "transfer", str(transfer_id))
     return {
         "id": transfer_id,
         "article_id": article_id,
@@ -912,17 +924,17 @@ def record_count(uow: UnitOfWork, data: dict[str, Any]) -> StockCount:
             raise ValidationFailed.field(f"lines[{index}].article_id", "counted twice")
         seen.add(line["article_id"])
     count = StockCount(location_id=location_id, note=data.get("note"), lines=[], id=uuid.uuid4())
-    report = []
+    report, changes = [], []
     for line in sorted(data["lines"], key=lambda line: line["article_id"]):
         article_id = line["article_id"]
         expected = lock_level(uow, article_id, location_id)
         variance = line["counted"] - expected
         if variance:
-            change = move_stock(uow, article_id, location_id, variance, "count", str(count.id))
-            _announce(uow, change, "count", str(count.id))
+            changes.append(move_stock(uow, article_id, location_id, variance, "count", str(count.id)))
         report.append(
             {"article_id": str(article_id), "expected": expected, "counted": line["counted"], "variance": variance}
         )
+    _announce(uow, changes, "count", str(count.id))
     count.lines = report
     uow.session.add(count)
     uow.session.flush()
@@ -1209,10 +1221,11 @@ def receive_goods(uow: UnitOfWork, order_id: uuid.UUID, data: dict[str, Any]) ->
         ],
     )
     uow.session.add(receipt)
+    changes = []
     for (article_id, location_id), quantity in sorted(received.items()):
         lines[(article_id, location_id)].received += quantity
-        change = move_stock(uow, article_id, location_id, quantity, "receipt", str(receipt.id))
-        _announce(uow, change, "receipt", str(receipt.id))
+        changes.append(move_stock(uow, article_id, location_id, quantity, "receipt", str(receipt.id)))
+    _announce(uow, changes, "receipt", str(receipt.id))
     order.status = order_status([(line.quantity, line.received) for line in lines.values()])
     uow.session.flush()
     uow.emit(

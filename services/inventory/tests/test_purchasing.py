@@ -78,16 +78,21 @@ def order(uow: Any, supplier: uuid.UUID, line_ids: list[uuid.UUID] | None = None
 
 
 def receive(uow: Any, order_id: uuid.UUID, *lines: tuple[uuid.UUID, uuid.UUID, int]) -> dict[str, Any]:
+    return receiving(uow, order_id, *lines)[0]
+
+
+def receiving(uow: Any, order_id: uuid.UUID, *lines: tuple[uuid.UUID, uuid.UUID, int]) -> tuple[dict, list[Any]]:
+    """``receive``, and the events the receipt emitted."""
     payload = {"lines": [{"article_id": str(a), "location_id": str(loc), "quantity": q} for a, loc, q in lines]}
     with uow() as work:
-        return usecases.receive_goods(work, order_id, load(schemas.ReceiptInput, payload))
+        return usecases.receive_goods(work, order_id, load(schemas.ReceiptInput, payload)), work.emitted
 
 
 def test_the_line_is_kept_current_while_open_and_announced_once(uow: Any, shops: dict[str, Any]) -> None:
     first = sell(uow, shops["nimes"], shops["galets"], 501)  # 1000 -> 499: under the minimum
     assert [e.data["suggested_quantity"] for e in first if e.event_type == "reorder_needed"] == [401]
     later = sell(uow, shops["nimes"], shops["galets"], 55)  # 499 -> 444
-    assert [e.event_type for e in later] == ["stock_level_changed"]
+    assert [e.event_type for e in later] == ["stock_levels_changed"]
     # The issue's example: a shop at 444 with a maximum of 900 is told to order 456, not 401.
     assert basket(uow)[shops["nimes"]]["quantity"] == 456
 
@@ -151,8 +156,20 @@ def test_basket_to_order_to_partial_then_full_receipt(uow: Any, shops: dict[str,
         receive(uow, placed["id"], (galets, nimes, 257))  # 256 still due
     assert refused.value.errors == {"lines[0].quantity": ["more than the 256 still due on this line"]}
 
-    full = receive(uow, placed["id"], (galets, nimes, 256), (galets, ales, 700))
+    full, emitted = receiving(uow, placed["id"], (galets, nimes, 256), (galets, ales, 700))
     assert full["status"] == "received"
+    # One stock_levels_changed for the receipt, a level per received line, then goods_received.
+    assert [e.event_type for e in emitted] == ["stock_levels_changed", "goods_received"]
+    receipt = emitted[1].data["receipt_id"]
+    levels = {
+        nimes: {"quantity": 856, "previous_quantity": 600, "minimum": 500, "maximum": 900},
+        ales: {"quantity": 900, "previous_quantity": 200, "minimum": 500, "maximum": 900},
+    }
+    assert emitted[0].data == {
+        "reason": "receipt",
+        "reference": receipt,
+        "levels": [{"article_id": str(galets), "location_id": str(shop), **levels[shop]} for shop in sorted(levels)],
+    }
     with uow() as work:
         assert usecases.get_stock_level(work, galets, nimes)["quantity"] == 400 + 456
         assert usecases.get_stock_level(work, galets, ales)["quantity"] == 900

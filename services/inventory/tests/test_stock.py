@@ -96,9 +96,29 @@ def lines_of(article: uuid.UUID, quantity: int) -> list[dict[str, Any]]:
     return [{"article_id": str(article), "quantity": quantity}]
 
 
+def announced(emitted: list[Any]) -> list[tuple[str, str | None, list[tuple[str, str, int, int]]]]:
+    """Each ``stock_levels_changed`` emitted: (reason, reference, its levels as (article,
+    location, previous quantity, quantity))."""
+    return [
+        (
+            e.data["reason"],
+            e.data["reference"],
+            [(lv["article_id"], lv["location_id"], lv["previous_quantity"], lv["quantity"]) for lv in e.data["levels"]],
+        )
+        for e in emitted
+        if e.event_type == "stock_levels_changed"
+    ]
+
+
 def test_a_transfer_moves_goods_between_two_locations_in_two_movements(uow: Any, places: dict[str, Any]) -> None:
     article, shop, van = places["article"], places["MAG"], places["CAM-1"]
-    moved = transfer(uow, article, shop, van, 6)
+    with uow() as work:
+        payload = {"article_id": article, "from_location_id": shop, "to_location_id": van, "quantity": 6}
+        moved = usecases.transfer_stock(work, payload)
+    # One event for the transfer: the source's level, then the target's.
+    assert announced(work.emitted) == [
+        ("transfer", str(moved["id"]), [(str(article), str(shop), 20, 14), (str(article), str(van), 20, 26)])
+    ]
     assert (moved["from_quantity"], moved["to_quantity"]) == (14, 26)
     assert on_hand(uow, article)[shop] == (14, 0) and on_hand(uow, article)[van] == (26, 0)
     with uow() as work:
@@ -134,6 +154,7 @@ def test_a_count_adjusts_by_the_variance_and_keeps_its_report(uow: Any, places: 
     article, shop = places["article"], places["MAG"]
     recorded, emitted = count(uow, shop, (article, 7))
     assert recorded.lines == [{"article_id": str(article), "expected": 20, "counted": 7, "variance": -13}]
+    assert announced(emitted) == [("count", str(recorded.id), [(str(article), str(shop), 20, 7)])]
     assert on_hand(uow, article)[shop] == (7, 0)
     # Under the minimum (10) by the count: the basket gets maximum - on hand.
     assert [e.data["suggested_quantity"] for e in emitted if e.event_type == "reorder_needed"] == [53]
@@ -153,7 +174,7 @@ def test_a_refund_puts_goods_back_on_the_refunding_shop_s_shelf(uow: Any, places
     with uow() as work:
         usecases.apply_refund(work, refund)
     assert on_hand(uow, article)[shop] == (22, 0)
-    assert [e.data["reason"] for e in work.emitted] == ["refund"]
+    assert announced(work.emitted) == [("refund", str(refund["refund_id"]), [(str(article), str(shop), 20, 22)])]
 
 
 def test_a_technician_s_parts_leave_the_van_not_the_shop(uow: Any, places: dict[str, Any]) -> None:
@@ -165,7 +186,9 @@ def test_a_technician_s_parts_leave_the_van_not_the_shop(uow: Any, places: dict[
         usecases.apply_parts_used(work, used)
     assert on_hand(uow, article)[van] == (17, 0)
     assert on_hand(uow, article)[shop] == (20, 0)
-    assert [(e.data["location_id"], e.data["reason"]) for e in work.emitted] == [(str(van), "intervention")]
+    assert announced(work.emitted) == [
+        ("intervention", str(used["intervention_id"]), [(str(article), str(van), 20, 17)])
+    ]
 
 
 def test_a_worksite_reserves_then_consumes_its_materials(uow: Any, places: dict[str, Any]) -> None:
@@ -183,6 +206,8 @@ def test_a_worksite_reserves_then_consumes_its_materials(uow: Any, places: dict[
         )
         level = usecases.get_stock_level(work, article, depot)
     assert (level["quantity"], level["reserved"], level["available"]) == (15, 3, 12)
+    task = f"{materials['project_id']}/{materials['task_id']}"
+    assert announced(work.emitted) == [("worksite", task, [(str(article), str(depot), 20, 15)])]
 
 
 def test_a_confirmed_products_order_is_reserved_at_the_shop(uow: Any, places: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ import eventlet
 import pytest
 from sqlalchemy import func, select
 
+from bassin_common import inbox
 from bassin_common.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from bassin_common.events import Event
 from bassin_common.pagination import Page, PageQuery
@@ -169,18 +170,37 @@ def thresholds(work: Any, shelf: Shelf, minimum: int, maximum: int, version: int
     return usecases.set_thresholds(work, shelf.article, shelf.shop, [str(version)], minimum, maximum)
 
 
-def level_changed(shelf: Shelf, sold: Sold, before: int, after: int) -> dict[str, Any]:
-    """The ``stock_level_changed`` a sale of the shelf's article at its shop emits."""
+def changed_level(
+    article: uuid.UUID, location: uuid.UUID, before: int, after: int, minimum: int = 850, maximum: int = 1200
+) -> dict[str, Any]:
+    """One level of a ``stock_levels_changed``, in its wire form."""
     return {
-        "article_id": str(shelf.article),
-        "location_id": str(shelf.shop),
+        "article_id": str(article),
+        "location_id": str(location),
         "quantity": after,
         "previous_quantity": before,
-        "minimum": 850,
-        "maximum": 1200,
+        "minimum": minimum,
+        "maximum": maximum,
+    }
+
+
+def level_changed(shelf: Shelf, sold: Sold, before: int, after: int) -> dict[str, Any]:
+    """The ``stock_levels_changed`` a sale of the shelf's article alone at its shop emits."""
+    return {
         "reason": "sale",
         "reference": str(sold.sale_id),
+        "levels": [changed_level(shelf.article, shelf.shop, before, after)],
     }
+
+
+def changed_levels(emitted: list[Event]) -> list[tuple[str, str, int, int]]:
+    """(article, location, previous quantity, quantity) of every level the emitted
+    ``stock_levels_changed`` carry, in their order."""
+    return [
+        (level["article_id"], level["location_id"], level["previous_quantity"], level["quantity"])
+        for data in of_type(emitted, "stock_levels_changed")
+        for level in data["levels"]
+    ]
 
 
 # --- locations and suppliers ---------------------------------------------------------------
@@ -515,14 +535,51 @@ def test_a_two_line_sale_is_applied_in_one_statement(uow: Any, shelf: Shelf) -> 
         [(galets, 1000, 997), (brome, 200, 198)]
     )
     assert [c.article_id for c in changes] == sorted([galets, brome])
-    assert event_types(work.emitted) == ["stock_level_changed", "stock_level_changed"]
+    # One event for the sale (ADR 0008), a level per stocked article, in the order applied.
+    assert event_types(work.emitted) == ["stock_levels_changed"]
+    levels = {
+        galets: changed_level(galets, shelf.shop, 1000, 997),
+        brome: changed_level(brome, shelf.shop, 200, 198, 0, 0),
+    }
+    assert work.emitted[0].data == {
+        "reason": "sale",
+        "reference": str(sale["sale_id"]),
+        "levels": [levels[article] for article in sorted(levels)],
+    }
     assert stock_at(uow, brome, shelf.shop)[0] == 198 and stock_at(uow, galets, shelf.shop)[0] == 997
     assert [entry[1:3] for entry in ledger(uow, brome)][-1] == (-2, 198)
 
 
+def test_a_batch_of_sales_in_one_unit_of_work_announces_each_sale_once_with_its_correlation(
+    uow: Any, shelf: Shelf
+) -> None:
+    """The consumer applies a batch of ``sale_completed`` in one transaction, each in its
+    own context (``inbox.apply_each_once``): each sale has its own ``stock_levels_changed``,
+    carrying its correlation id, its reference and its levels only."""
+    with uow() as work:
+        pompe = add_article(work, POMPE, stock=[level(shelf.shop, 5)])
+    first = sale_completed(shelf.shop, (shelf.article, 2), (pompe, 1))
+    second = sale_completed(shelf.shop, (shelf.article, 3))
+    batch = [
+        Event("sale_completed", shelf.tenant_id, "pos", sale, correlation_id=f"till-{n}")
+        for n, sale in enumerate((first, second), 1)
+    ]
+    with uow() as work:
+        assert inbox.apply_each_once(work, "inventory.sales", batch, usecases.apply_sale) == 2
+    assert [(e.event_type, e.correlation_id, e.data["reference"]) for e in work.emitted] == [
+        ("stock_levels_changed", "till-1", str(first["sale_id"])),
+        ("stock_levels_changed", "till-2", str(second["sale_id"])),
+    ]
+    galets, shop = str(shelf.article), str(shelf.shop)
+    assert [changed_levels([event]) for event in work.emitted] == [
+        sorted([(galets, shop, 1000, 998), (str(pompe), shop, 5, 4)]),
+        [(galets, shop, 998, 995)],
+    ]
+
+
 def test_a_sale_crossing_below_the_minimum_fills_the_basket_in_the_same_unit_of_work(uow: Any, shelf: Shelf) -> None:
     crossing = sell(uow, shelf.shop, (shelf.article, 151))  # 1000 -> 849, the minimum is 850
-    assert event_types(crossing.emitted) == ["stock_level_changed", "reorder_needed"]
+    assert event_types(crossing.emitted) == ["stock_levels_changed", "reorder_needed"]
     assert [event.data for event in crossing.emitted] == [
         level_changed(shelf, crossing, 1000, 849),
         {
@@ -540,7 +597,7 @@ def test_a_sale_crossing_below_the_minimum_fills_the_basket_in_the_same_unit_of_
 
     still_below = sell(uow, shelf.shop, (shelf.article, 3))
     assert [(event.event_type, event.data) for event in still_below.emitted] == [
-        ("stock_level_changed", level_changed(shelf, still_below, 849, 846))
+        ("stock_levels_changed", level_changed(shelf, still_below, 849, 846))
     ]  # no second reorder_needed: the open line is kept current instead
     assert basket(uow) == [(shelf.supplier, shelf.article, 354)]
     assert stock_at(uow, shelf.article, shelf.shop) == (846, 850, 1200)
@@ -559,7 +616,7 @@ def test_a_sale_below_the_minimum_is_applied_with_its_open_line_kept_current_in_
         with recorded_statements(connection.engine) as statements, orm_executions(work.session) as through_the_orm:
             usecases.apply_sale(work, sale)
     assert (len(statements), through_the_orm) == (3, []), statements
-    assert event_types(work.emitted) == ["stock_level_changed"]
+    assert event_types(work.emitted) == ["stock_levels_changed"]
     assert basket(uow) == [(shelf.supplier, shelf.article, 354)]
 
 
@@ -583,7 +640,7 @@ def test_an_article_without_a_preferred_offer_is_reordered_in_units_from_no_supp
 
 def test_a_sale_at_the_minimum_is_not_below_it(uow: Any, shelf: Shelf) -> None:
     sold = sell(uow, shelf.shop, (shelf.article, 150))
-    assert event_types(sold.emitted) == ["stock_level_changed"]
+    assert [event.data for event in sold.emitted] == [level_changed(shelf, sold, 1000, 850)]
     assert (sold.changes[0].after, sold.changes[0].crossed_below_minimum) == (850, False)
     assert basket(uow) == []
 
@@ -606,10 +663,10 @@ def test_lines_of_the_same_article_are_taken_out_together(uow: Any, shelf: Shelf
     with uow() as work:
         pompe = add_article(work, POMPE, stock=[level(shelf.shop, 5)])
     sold = sell(uow, shelf.shop, (shelf.article, 2), (pompe, 1), (shelf.article, 3))
-    changed = of_type(sold.emitted, "stock_level_changed")
-    assert [(c["article_id"], c["previous_quantity"], c["quantity"]) for c in changed] == sorted(
-        [(str(shelf.article), 1000, 995), (str(pompe), 5, 4)]  # in article-id order: the lock order
-    )
+    assert event_types(sold.emitted) == ["stock_levels_changed"]  # one for the sale
+    assert changed_levels(sold.emitted) == sorted(
+        [(str(shelf.article), str(shelf.shop), 1000, 995), (str(pompe), str(shelf.shop), 5, 4)]
+    )  # a level per article, in article-id order (the lock order)
     assert [(c.article_id, c.before, c.after) for c in sold.changes] == sorted(
         [(shelf.article, 1000, 995), (pompe, 5, 4)]
     )
@@ -635,7 +692,7 @@ def test_a_sale_takes_stock_out_of_its_own_location_only(
 ) -> None:
     van, choc = two_locations
     sold = sell(uow, van, (choc, 2))
-    assert [(e["location_id"], e["quantity"]) for e in of_type(sold.emitted, "stock_level_changed")] == [(str(van), 4)]
+    assert changed_levels(sold.emitted) == [(str(choc), str(van), 6, 4)]
     assert [(e["location_id"], e["suggested_quantity"]) for e in of_type(sold.emitted, "reorder_needed")] == [
         (str(van), 8)
     ]
@@ -660,7 +717,9 @@ def test_an_article_sold_where_it_is_not_stocked_gets_an_unmanaged_negative_leve
     with uow() as work:
         van = add_location(work, CAMION)
     sold = sell(uow, van, (shelf.article, 2))
-    assert event_types(sold.emitted) == ["stock_level_changed"]
+    assert [event.data for event in sold.emitted] == [
+        {"reason": "sale", "reference": str(sold.sale_id), "levels": [changed_level(shelf.article, van, 0, -2, 0, 0)]}
+    ]
     assert (sold.changes[0].before, sold.changes[0].after, sold.changes[0].is_managed) == (0, -2, False)
     assert stock_at(uow, shelf.article, van) == (-2, 0, 0)
     assert stock_at(uow, shelf.article, shelf.shop) == (1000, 850, 1200)
