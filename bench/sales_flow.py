@@ -58,7 +58,7 @@ from kombu import Connection, Queue
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 from measure import WrkResult, cpu_seconds, fresh_vhost, pids_of, wrk
-from shape_floor import FloorRun, run_floor
+from shape_floor import FloorRun, floor_servers, run_floor
 from shape_floor import report as report_floor
 
 from bassin_common.database import psycopg_conninfo
@@ -610,6 +610,7 @@ def run_all(args: argparse.Namespace) -> tuple[list[Step], tuple, dict[str, floa
     """The system started (the network loaded), its company set up, each step loaded,
     the baselines measured; then, the system stopped, the shape's floor at the same steps."""
     stock = STOCK
+    servers = None if args.no_floor else floor_servers()
     with bench_system(args) as system, tempfile.TemporaryDirectory() as directory:
         company = set_up_company(system, stock, args.shops)
         script = wrk_script(company, Path(directory))
@@ -629,9 +630,9 @@ def run_all(args: argparse.Namespace) -> tuple[list[Step], tuple, dict[str, floa
             "gateway /healthz (wrk, 32 connections)": baseline(healthz_rate, system.url),
         }
     floor = None
-    if not args.no_floor:
+    if servers is not None:
         try:
-            floor = run_floor([step.clients for step in steps], args.seconds)
+            floor = run_floor([step.clients for step in steps], args.seconds, servers=servers)
         except (RuntimeError, subprocess.CalledProcessError, psycopg.Error, OSError) as error:
             print(f"  (the shape's floor could not be measured: {error})", file=sys.stderr)
     return steps, reconciliation, baselines, floor

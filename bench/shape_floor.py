@@ -374,13 +374,25 @@ def measure_floor(
     return FloorRun(steps, orders, gone)
 
 
-def run_floor(clients: list[int], seconds: float, port: int = 8799, queue_type: str = "quorum") -> FloorRun:
-    """``measure_floor`` on the servers ``./bassin start`` finds (or starts)."""
+def floor_servers() -> tuple[str, str, str]:
+    """PostgreSQL (as a user that creates databases), RabbitMQ and its management API, as
+    ``./bassin start`` finds them; read before a system is started in this process (it
+    leaves its runtime login in the environment)."""
     from bassin_dev.launcher import _infrastructure
 
     with _infrastructure() as env:
-        servers = env["BASSIN_DATABASE_URL"], env["BASSIN_AMQP_URI"], env["BASSIN_RABBIT_MANAGEMENT_URI"]
-        return measure_floor(*servers, clients, seconds, port, queue_type)
+        return env["BASSIN_DATABASE_URL"], env["BASSIN_AMQP_URI"], env["BASSIN_RABBIT_MANAGEMENT_URI"]
+
+
+def run_floor(
+    clients: list[int],
+    seconds: float,
+    port: int = 8799,
+    queue_type: str = "quorum",
+    servers: tuple[str, str, str] | None = None,
+) -> FloorRun:
+    """``measure_floor`` on ``servers`` (``floor_servers()`` if not given)."""
+    return measure_floor(*(servers or floor_servers()), clients, seconds, port, queue_type)
 
 
 def report(run: FloorRun) -> None:
