@@ -6,7 +6,9 @@ The shape every Bassin write goes through (nameko services on RabbitMQ, a Postgr
 database per service, a Flask gateway under eventlet), carrying one trivial order:
 
 - ``POST /orders`` on a Flask app served by ``eventlet.wsgi``, which calls
-- a nameko RPC (nameko's own ``ClusterRpcClient``, one per concurrent request) on the
+- a nameko RPC, published by the gateway's own client (``bassin_gateway.rpc``: one reply
+  queue per process; ``--nameko-client``: nameko's standalone ``ClusterRpcClient``, one per
+  concurrent request, which costs the broker several operations per call) to the
   ``floor_orders`` service, which inserts one row in its database (psycopg 3, autocommit,
   waiting through eventlet's hub as Bassin's services do) and dispatches ``order_placed``
   (nameko's ``EventDispatcher``: persistent, with publisher confirms), then replies;
@@ -164,26 +166,17 @@ def serve_http() -> None:
     _green_process()
     import eventlet
     import eventlet.wsgi
-    from eventlet.queue import LightQueue
     from flask import Flask, jsonify, request
     from nameko import config
-    from nameko.standalone.rpc import ClusterRpcClient
 
-    config.update({"AMQP_URI": os.environ["FLOOR_AMQP_URI"]})
-    clients: LightQueue = LightQueue()
-    for _ in range(32):  # one per concurrent request: nameko's client is single-threaded
-        clients.put(ClusterRpcClient(timeout=10).start())
+    amqp_uri = os.environ["FLOOR_AMQP_URI"]
+    place = _bassin_client(amqp_uri) if os.environ["FLOOR_CLIENT"] == "bassin" else _nameko_clients(config, amqp_uri)
     app = Flask("floor")
 
     @app.post("/orders")
     def place_order():
         order = request.get_json()
-        client = clients.get()
-        try:
-            order_id = client.floor_orders.place(int(order["article"]), int(order["quantity"]))
-        finally:
-            clients.put(client)
-        return jsonify({"id": order_id}), 201
+        return jsonify({"id": place(int(order["article"]), int(order["quantity"]))}), 201
 
     @app.get("/healthz")
     def healthz():
@@ -192,6 +185,42 @@ def serve_http() -> None:
     listener = eventlet.listen(("127.0.0.1", int(os.environ["FLOOR_PORT"])))
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     eventlet.wsgi.server(listener, app, log_output=False)
+
+
+def _bassin_client(amqp_uri: str):
+    """The gateway's own RPC client (bassin_gateway.rpc): one reply queue and listener for
+    the process, each call a confirmed publish and a wait on its own event."""
+    import uuid
+
+    from bassin_common.signing import ContextSigner
+    from bassin_common.tenancy import RequestContext
+    from bassin_gateway.rpc import RpcClient
+
+    client = RpcClient(amqp_uri, name="floor", signer=ContextSigner((os.urandom(32),))).start()
+    context = RequestContext(tenant_id=uuid.uuid4())
+    return lambda article, quantity: client.call(context, "floor_orders", "place", article, quantity)
+
+
+def _nameko_clients(config, amqp_uri: str):
+    """nameko's standalone ``ClusterRpcClient``, one per concurrent request (it is
+    single-threaded). Each call starts and cancels a consumer on its reply queue and
+    checks that queue with a passive declare: several broker operations per call."""
+    from eventlet.queue import LightQueue
+    from nameko.standalone.rpc import ClusterRpcClient
+
+    config.update({"AMQP_URI": amqp_uri})
+    clients: LightQueue = LightQueue()
+    for _ in range(32):
+        clients.put(ClusterRpcClient(timeout=10).start())
+
+    def place(article: int, quantity: int) -> int:
+        client = clients.get()
+        try:
+            return client.floor_orders.place(article, quantity)
+        finally:
+            clients.put(client)
+
+    return place
 
 
 # --- the bench ----------------------------------------------------------------------------
@@ -268,7 +297,7 @@ def _wait_for_http(url: str, processes: list[subprocess.Popen], timeout: float =
 
 @contextmanager
 def floor_system(
-    database_url: str, amqp_uri: str, management_uri: str, port: int, queue_type: str = "quorum"
+    database_url: str, amqp_uri: str, management_uri: str, port: int, queue_type: str = "quorum", client: str = "bassin"
 ) -> Iterator[dict[str, int]]:
     """The three processes running on fresh databases and a fresh vhost; their pids by name."""
     import requests
@@ -282,6 +311,7 @@ def floor_system(
         "FLOOR_STOCK_DB": _conninfo(database_url, STOCK_DB),
         "FLOOR_PORT": str(port),
         "FLOOR_QUEUE_TYPE": queue_type,
+        "FLOOR_CLIENT": client,
     }
     processes = {
         name: subprocess.Popen([sys.executable, __file__, "serve", name], env=env)
@@ -346,11 +376,12 @@ def measure_floor(
     seconds: float,
     port: int = 8799,
     queue_type: str = "quorum",
+    client: str = "bassin",
 ) -> FloorRun:
     """The floor app started, loaded at each client count, reconciled, stopped."""
     from measure import wrk
 
-    system = floor_system(database_url, amqp_uri, management_uri, port, queue_type)
+    system = floor_system(database_url, amqp_uri, management_uri, port, queue_type, client)
     with system as pids, tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "order.lua"
         script.write_text(WRK_SCRIPT)
@@ -390,9 +421,10 @@ def run_floor(
     port: int = 8799,
     queue_type: str = "quorum",
     servers: tuple[str, str, str] | None = None,
+    client: str = "bassin",
 ) -> FloorRun:
     """``measure_floor`` on ``servers`` (``floor_servers()`` if not given)."""
-    return measure_floor(*(servers or floor_servers()), clients, seconds, port, queue_type)
+    return measure_floor(*(servers or floor_servers()), clients, seconds, port, queue_type, client)
 
 
 def report(run: FloorRun) -> None:
@@ -418,9 +450,15 @@ def main() -> int:
     parser.add_argument("--clients", default="1,8,32", help="concurrent clients per step (default 1,8,32)")
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--classic-queue", action="store_true", help="the handler's queue classic, as nameko's default")
+    parser.add_argument(
+        "--nameko-client",
+        action="store_true",
+        help="call with nameko's standalone ClusterRpcClient instead of the gateway's RPC client",
+    )
     args = parser.parse_args()
     queue_type = "classic" if args.classic_queue else "quorum"
-    run = run_floor([int(c) for c in args.clients.split(",")], args.seconds, args.port, queue_type)
+    client = "nameko" if args.nameko_client else "bassin"
+    run = run_floor([int(c) for c in args.clients.split(",")], args.seconds, args.port, queue_type, client=client)
     report(run)
     return 0 if run.reconciled and not any(step.failed for step in run.steps) else 1
 
