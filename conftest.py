@@ -21,7 +21,9 @@ from typing import Any
 import psycopg
 import pytest
 import requests
+from amqp.exceptions import ChannelError
 from flask.testing import FlaskClient
+from kombu import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -277,6 +279,12 @@ class ChildProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
 
+    def terminate(self) -> None:
+        """SIGTERM, without waiting: processes told at once stop side by side (``stop`` then
+        waits for each), not one graceful shutdown after the other."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -296,19 +304,32 @@ STARTUP_SECONDS = 180.0
 class ServiceProcess(ChildProcess):
     """One service run by ``bassin-run``."""
 
-    def __init__(self, service: str, env: dict[str, str]) -> None:
+    def __init__(self, service: str, env: dict[str, str], probe_uri: str | None = None) -> None:
+        """``probe_uri``: the broker URI ``wait_ready`` asks with (the test's), else the process's."""
         super().__init__(service, [sys.executable, "-m", "bassin_common.run", service], env)
         self.service = service
+        self.probe_uri = probe_uri or env["BASSIN_AMQP_URI"]
 
-    def wait_ready(self, rabbit_manager: Any, vhost: str, timeout: float = STARTUP_SECONDS) -> None:
-        """Ready when its RPC queue has a consumer: it has declared everything and listens."""
+    def wait_ready(self, timeout: float = STARTUP_SECONDS) -> None:
+        """Ready when its RPC queue has a consumer: it has declared everything and listens.
 
-        def consuming() -> bool:
-            self.assert_alive()
-            queues = {q["name"]: q for q in rabbit_manager.get_queues(vhost)}
-            return queues.get(f"rpc-{self.service}", {}).get("consumers", 0) > 0
+        Asked over AMQP (a passive declare answers with the queue's consumer count), not
+        through the management API, whose queue listing the broker builds from every queue
+        of the vhost (some 200 with the installed topology), each poll."""
+        with Connection(self.probe_uri) as connection:
 
-        wait_until(consuming, timeout=timeout)
+            def consuming() -> bool:
+                self.assert_alive()
+                channel = connection.channel()
+                try:
+                    return channel.queue_declare(f"rpc-{self.service}", passive=True).consumer_count > 0
+                except ChannelError:  # not declared yet (the broker closed the channel)
+                    return False
+                finally:
+                    if channel.is_open:
+                        channel.close()
+
+            wait_until(consuming, timeout=timeout)
 
 
 class GatewayProcess(ChildProcess):
@@ -357,11 +378,13 @@ def service_process(
         runtime = {"BASSIN_DATABASE_URL": service_config["DATABASE_URL"]}  # the runtime login, as deployed
         if amqp_uri is not None:
             runtime["BASSIN_AMQP_URI"] = amqp_uri
-        process = ServiceProcess(service, {**process_environment, **runtime})
+        process = ServiceProcess(service, {**process_environment, **runtime}, process_environment["BASSIN_AMQP_URI"])
         started.append(process)
         return process
 
     yield make
+    for process in started:
+        process.terminate()
     for process in started:
         process.stop()
 
@@ -437,7 +460,7 @@ def live_stack(
     for process in services.values():
         process.start()
     for process in services.values():
-        process.wait_ready(rabbit_manager, vhost)
+        process.wait_ready()
     gateway = GatewayProcess(
         {
             **process_environment,
@@ -477,6 +500,8 @@ def live_stack(
         wait_for_till(tenant.id, stack.article["id"])
         yield stack
     finally:
+        for process in [gateway, *services.values()]:
+            process.terminate()
         gateway.stop()
 
 

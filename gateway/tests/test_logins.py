@@ -218,7 +218,10 @@ def test_the_address_table_is_bounded() -> None:
 
 
 def test_no_more_passwords_hash_at_once_than_the_slots(stand_in_app, sessions, new_user, monkeypatch):
-    gate = threading.Event()  # the two hashing logins hold their slots until the others have their answer
+    # The two hashing logins hold their slots until the others have their answer. The hashes
+    # run in tpool's OS threads: an Event of eventlet's (the patched threading's) set from
+    # the hub does not wake them, so they waited out their 30 s; the OS's Event does.
+    gate = eventlet.patcher.original("threading").Event()
     slow = CountingHasher(identities._hasher, gate=gate)
     monkeypatch.setattr(identities, "_hasher", slow)
     app, _ = stand_in_app(sessions, login_hashing_slots=2, login_hashing_wait_seconds=0)

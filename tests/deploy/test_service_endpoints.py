@@ -40,13 +40,13 @@ def samples(exposition: str, name: str) -> dict[str, float]:
 
 
 @pytest.fixture
-def running(migrate: Callable[[str], None], service_process: Any, rabbit_manager: Any, process_environment: Any):
+def running(migrate: Callable[[str], None], service_process: Any, process_environment: Any):
     migrate(SERVICE)
     port = free_port()
     process = service_process(SERVICE)
     process.env = {**process.env, "BASSIN_HTTP_PORT": str(port), "BASSIN_LOG_FORMAT": "json"}
     process.start()
-    process.wait_ready(rabbit_manager, process_environment["BASSIN_AMQP_URI"].rsplit("/", 1)[1])
+    process.wait_ready()
     return process, f"http://127.0.0.1:{port}"
 
 

@@ -98,7 +98,7 @@ def test_events_wait_for_a_consumer_that_never_started_or_is_stopped(
     wait_until(lambda: queue_depth(rabbit_manager, amqp_uri, SALE_QUEUE) == 1)
     inventory = service_process("inventory")
     inventory.start()
-    inventory.wait_ready(rabbit_manager, vhost_of(amqp_uri))
+    inventory.wait_ready()
     wait_until(lambda: company.shop_quantity() == 999)
 
     # Stopped (SIGTERM): the next sale waits again, and is applied on restart.
@@ -106,18 +106,15 @@ def test_events_wait_for_a_consumer_that_never_started_or_is_stopped(
     assert company.post("/api/v1/pos/sales", json=company.sale_payload(2)).status_code == 201
     wait_until(lambda: queue_depth(rabbit_manager, amqp_uri, SALE_QUEUE) == 1)
     inventory.start()
-    inventory.wait_ready(rabbit_manager, vhost_of(amqp_uri))
+    inventory.wait_ready()
     wait_until(lambda: company.shop_quantity() == 997)
     assert [m["delta"] for m in sale_movements(company)] == [-1, -2]
 
 
-def test_sigkill_during_a_stream_of_100_sales_applies_each_exactly_once(
-    pos_stack: Stack, service_process, rabbit_manager
-) -> None:
-    vhost = vhost_of(pos_stack.settings.amqp_uri)
+def test_sigkill_during_a_stream_of_100_sales_applies_each_exactly_once(pos_stack: Stack, service_process) -> None:
     inventory = service_process("inventory")
     inventory.start()
-    inventory.wait_ready(rabbit_manager, vhost)
+    inventory.wait_ready()
     company = pos_stack.new_company(stock=1000, minimum=0, maximum=0)
     # Each sale takes inventory 50 ms inside its transaction, so the kill lands while
     # handlers are mid-flight: committed-but-unacked and uncommitted work both exist.
@@ -141,7 +138,7 @@ def test_sigkill_during_a_stream_of_100_sales_applies_each_exactly_once(
 
     sale_ids = list(eventlet.GreenPool(10).imap(sell, range(100)))
     inventory.start()
-    inventory.wait_ready(rabbit_manager, vhost)
+    inventory.wait_ready()
     wait_until(lambda: company.shop_quantity() <= 900, timeout=60)
     assert company.shop_quantity() == 900
     references = [m["reference"] for m in sale_movements(company)]

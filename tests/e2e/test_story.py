@@ -23,7 +23,6 @@ sleeping. E-mail goes to a real SMTP server, webhooks to two real local HTTP rec
 from __future__ import annotations
 
 import json
-import signal
 import threading
 import uuid
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ import pytest
 import requests
 
 from bassin_common.testing import wait_until
-from conftest import PASSWORD, LiveStack, ServiceProcess
+from conftest import PASSWORD, LiveStack
 
 FRANCE = ZoneInfo("Europe/Paris")
 TODAY = datetime.now(FRANCE).date()
@@ -99,28 +98,6 @@ def process_environment(process_environment: dict[str, str], smtp_server: Any) -
         "BASSIN_DELIVERY_RETRY_DELAYS": "0.2,0.4",
         "BASSIN_WEBHOOK_ALLOW_PRIVATE": "1",
     }
-
-
-@pytest.fixture(autouse=True)
-def patient_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Six services importing at once on a shared two-core machine may take more than the
-    minute ``live_stack`` gives each: this story waits up to three."""
-    wait_ready = ServiceProcess.wait_ready
-    monkeypatch.setattr(
-        ServiceProcess,
-        "wait_ready",
-        lambda self, manager, vhost, timeout=180: wait_ready(self, manager, vhost, timeout),
-    )
-
-
-@pytest.fixture
-def story_stack(live_stack: LiveStack) -> Any:
-    """``live_stack``, whose processes are told to stop all at once at the end (its own
-    teardown then waits for each in turn, already on its way out)."""
-    yield live_stack
-    for process in live_stack.processes():
-        if process.process is not None and process.process.poll() is None:
-            process.process.send_signal(signal.SIGTERM)
 
 
 # --- the office's HTTP client ---------------------------------------------------------------------
@@ -244,8 +221,8 @@ def run_nightly_job(amqp_uri: str, name: str, day: date) -> dict[str, Any]:
 
 
 @pytest.mark.e2e
-def test_a_week_at_a_pool_company(story_stack: LiveStack, smtp_server: Any, manufacturers: dict) -> None:
-    stack = story_stack
+def test_a_week_at_a_pool_company(live_stack: LiveStack, smtp_server: Any, manufacturers: dict) -> None:
+    stack = live_stack
     started = {"at": time_now(), "chapter": "set-up"}
 
     def chapter(name: str) -> None:

@@ -30,7 +30,7 @@ def get(stack: LiveStack, path: str) -> dict[str, Any]:
 
 
 @pytest.mark.e2e
-def test_a_day_at_the_till_with_inventory_down(live_stack: LiveStack, rabbit_manager: Any) -> None:
+def test_a_day_at_the_till_with_inventory_down(live_stack: LiveStack) -> None:
     stack = live_stack
     before = stack.shop_quantity()
     opened = post(stack, "/cash-sessions", {"opening_float": "150.00"})
@@ -53,7 +53,7 @@ def test_a_day_at_the_till_with_inventory_down(live_stack: LiveStack, rabbit_man
     assert [sale.json()["number"] for sale in sales] == list(range(1, SALES_WHILE_DOWN + 1))
 
     inventory.start()
-    inventory.wait_ready(rabbit_manager, stack.vhost)
+    inventory.wait_ready()
     wait_until(lambda: stack.shop_quantity() == before - SALES_WHILE_DOWN, timeout=60)
 
     first = sales[0].json()
