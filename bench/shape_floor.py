@@ -34,16 +34,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ORDERS_DB = "bassin_floor_orders"
 STOCK_DB = "bassin_floor_stock"
 VHOST = "bassin_floor"
 STOCK = 10_000_000
 ARTICLES = 10
+
+PlaceOrder = Callable[[int, int], int]  # (article, quantity) -> the order's id, over RPC
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
@@ -61,7 +64,7 @@ end
 """
 
 
-# --- the three processes (run by this file: `shape_floor.py serve orders|stock|http`) ---------
+# --- the three processes (each `shape_floor.py serve floor_orders|floor_stock|floor_http`) ---
 
 
 def _green_process() -> None:
@@ -76,7 +79,7 @@ def _green_process() -> None:
     green_wait.install_in_green_process()  # psycopg waits through the hub, as in Bassin
 
 
-def _connections(conninfo: str, size: int):
+def _connections(conninfo: str, size: int) -> Any:
     """A green queue of ``size`` autocommit connections (psycopg_pool is not installed)."""
     import psycopg
     from eventlet.queue import LightQueue
@@ -149,7 +152,7 @@ def serve_stock() -> None:
     _run_service(config, ServiceRunner, FloorStock)
 
 
-def _run_service(config, runner_class, service_class) -> None:
+def _run_service(config: Any, runner_class: type, service_class: type) -> None:
     import eventlet
 
     config.update({"AMQP_URI": os.environ["FLOOR_AMQP_URI"]})
@@ -174,12 +177,12 @@ def serve_http() -> None:
     app = Flask("floor")
 
     @app.post("/orders")
-    def place_order():
+    def place_order() -> tuple[Any, int]:
         order = request.get_json()
         return jsonify({"id": place(int(order["article"]), int(order["quantity"]))}), 201
 
     @app.get("/healthz")
-    def healthz():
+    def healthz() -> Any:
         return jsonify({"status": "ok"})
 
     listener = eventlet.listen(("127.0.0.1", int(os.environ["FLOOR_PORT"])))
@@ -187,7 +190,7 @@ def serve_http() -> None:
     eventlet.wsgi.server(listener, app, log_output=False)
 
 
-def _bassin_client(amqp_uri: str):
+def _bassin_client(amqp_uri: str) -> PlaceOrder:
     """The gateway's own RPC client (bassin_gateway.rpc): one reply queue and listener for
     the process, each call a confirmed publish and a wait on its own event."""
     import uuid
@@ -201,7 +204,7 @@ def _bassin_client(amqp_uri: str):
     return lambda article, quantity: client.call(context, "floor_orders", "place", article, quantity)
 
 
-def _nameko_clients(config, amqp_uri: str):
+def _nameko_clients(config: Any, amqp_uri: str) -> PlaceOrder:
     """nameko's standalone ``ClusterRpcClient``, one per concurrent request (it is
     single-threaded). Each call starts and cancels a consumer on its reply queue and
     checks that queue with a passive declare: several broker operations per call."""
