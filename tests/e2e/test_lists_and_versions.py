@@ -7,9 +7,9 @@ from __future__ import annotations
 import uuid
 
 import eventlet
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 
-from bassin_common.testing import wait_until
+from bassin_common.testing import backends_waiting_on_a_lock, wait_until
 from conftest import Company, Stack
 
 LOCATIONS = "/api/v1/inventory/locations"
@@ -117,7 +117,8 @@ def test_of_two_concurrent_edits_from_the_same_etag_one_wins_the_other_gets_412(
 
     # The level's row held locked while both edits arrive: the fault is proven to land (both
     # wait on the lock, their If-Match read) before either may compare.
-    engine = create_engine(stack.settings.service_database_url("inventory"))
+    inventory_database = stack.settings.service_database_url("inventory")
+    engine = create_engine(inventory_database)
     try:
         with engine.connect() as holder:
             holder.execute(
@@ -125,7 +126,7 @@ def test_of_two_concurrent_edits_from_the_same_etag_one_wins_the_other_gets_412(
                 {"a": company.article["id"], "l": company.shop["id"]},
             )
             edits = [eventlet.spawn(edit, minimum) for minimum in (800, 1000)]
-            wait_until(lambda: waiting_on_locks(engine) == 2)
+            wait_until(lambda: backends_waiting_on_a_lock(inventory_database) == 2)
             holder.rollback()
         answers = [edit.wait() for edit in edits]
     finally:
@@ -134,10 +135,3 @@ def test_of_two_concurrent_edits_from_the_same_etag_one_wins_the_other_gets_412(
     [winner] = [answer.get_json() for answer in answers if answer.status_code == 200]
     level = company.stock_level()
     assert (level["minimum"], level["etag"]) == (winner["minimum"], f'"{winner["version"]}"')
-
-
-def waiting_on_locks(engine: Engine) -> int:
-    """Backends of the engine's database waiting for a lock."""
-    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    with engine.connect() as observer:
-        return observer.scalar(text(query))

@@ -352,12 +352,17 @@ def recorded_statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def someone_waits_on_a_lock(database_url: str) -> bool:
-    """Whether a backend of that database waits for a lock (a row another transaction holds):
+def backends_waiting_on_a_lock(database_url: str) -> int:
+    """How many backends of that database wait for a lock (a row another transaction holds):
     what a test polls, with ``wait_until``, before releasing the holder."""
     with psycopg.connect(psycopg_conninfo(database_url), autocommit=True) as connection:
         query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        return connection.execute(query).fetchone()[0] > 0
+        return connection.execute(query).fetchone()[0]
+
+
+def someone_waits_on_a_lock(database_url: str) -> bool:
+    """Whether a backend of that database waits for a lock (``backends_waiting_on_a_lock``)."""
+    return backends_waiting_on_a_lock(database_url) > 0
 
 
 @contextmanager
