@@ -155,7 +155,7 @@ def load_network(system: RunningSystem, companies: int, scale: float) -> None:
     the scale of ``./bassin demo --companies N``, with the CPU it took; then the system
     left to digest the network's events, so that the measure that follows is not theirs."""
     meter = CpuMeter(system)
-    before, own_before = meter.read(), _owncpu_seconds()
+    before, own_before = meter.read(), _own_cpu_seconds()
     loaded = 0
     for slug, seconds, created in load_network_timed(system.settings, companies, scale):
         print(f"network company {slug} {'loaded' if created else 'already there'} ({seconds:.1f} s)", flush=True)
@@ -165,14 +165,14 @@ def load_network(system: RunningSystem, companies: int, scale: float) -> None:
     print(f"the system quiet {time.monotonic() - settling:.0f} s after the load")
     after = meter.read()
     cpu = {name: CpuMeter.used(before[name], after[name]) for name in after}
-    cpu["bench (the loader)"] = _owncpu_seconds() - own_before
+    cpu["bench (the loader)"] = _own_cpu_seconds() - own_before
     total = sum(cpu.values())
     parts = ", ".join(f"{name} {seconds:.0f}" for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]))
     each = f", {total / loaded:.0f} s per company loaded" if loaded else ""
     print(f"network load CPU: {total:.0f} s in all{each} ({loaded} loaded; {parts})")
 
 
-def _owncpu_seconds() -> float:
+def _own_cpu_seconds() -> float:
     times = os.times()
     return times.user + times.system
 
