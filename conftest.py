@@ -257,6 +257,7 @@ class ChildProcess:
         self.command = command
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
+        self._told_to_stop: subprocess.Popen[bytes] | None = None  # the process SIGTERM was sent to
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bassin-{name}-{uuid.uuid4().hex[:6]}.log"
 
     def start(self) -> None:
@@ -281,13 +282,15 @@ class ChildProcess:
 
     def terminate(self) -> None:
         """SIGTERM, without waiting: processes told at once stop side by side (``stop`` then
-        waits for each), not one graceful shutdown after the other."""
-        if self.process and self.process.poll() is None:
+        waits for each), not one graceful shutdown after the other. Sent once per process: a
+        second SIGTERM would cut the gateway's drain short."""
+        if self.process and self.process.poll() is None and self._told_to_stop is not self.process:
             self.process.send_signal(signal.SIGTERM)
+            self._told_to_stop = self.process
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
