@@ -51,6 +51,9 @@ HOLDING_SUFFIX = ".migrating"
 # quorum queue keeps itself.
 DROPPED_PROPERTIES = {"expiration"}
 DELIVERY_COUNT = "x-delivery-count"
+# How long the switch back to Q waits for the broker to enqueue what it routed to both
+# queues just before the holding queue lost its binding (see migrate_queue).
+SWITCH_SETTLE_SECONDS = 1.0
 
 
 class MigrationBlocked(RuntimeError):
@@ -192,6 +195,7 @@ def migrate_queue(
     feeders: Iterable[str] = (),
     wait_for_feeders: float = 0.0,
     pause: Callable[[float], None] = time.sleep,
+    settle: float = SWITCH_SETTLE_SECONDS,
 ) -> int:
     """Replace the classic queue named ``wanted.name`` by ``wanted`` (a quorum queue)
     without losing a message, while producers keep publishing; returns how many messages
@@ -205,10 +209,16 @@ def migrate_queue(
        with the consumers stopped nothing enters them, and what they hold expires into ``Q``
        within the longest delay (``wait_for_feeders`` seconds). ``Q`` is deleted (refused by the
        broker if a consumer is attached or a message arrived), and declared again as ``wanted``.
-    4. ``Q`` takes the bindings back, then the holding queue loses them; what ``Q`` received
-       meanwhile goes into the holding queue too.
+    4. ``Q`` takes the bindings back, then the holding queue loses them; after ``settle``
+       seconds, what ``Q`` received meanwhile goes into the holding queue too.
     5. Every message of the holding queue is moved into ``Q``, each identical copy once;
        the holding queue is deleted.
+
+    Never a message lost; a message twice only in one race: one routed to both queues at
+    the instant of the switch in step 4 whose copy reaches ``Q`` more than ``settle``
+    seconds later (the broker routes, then enqueues: under load the two are apart). Its
+    copies are then one in ``Q`` and one moved from the holding queue; the consumer's
+    inbox ignores the second (the same ``event_id``).
 
     Every step is idempotent: a migration interrupted at any point is finished by running
     it again (the topology step does whenever it finds a classic ``Q`` or a holding queue).
@@ -244,6 +254,7 @@ def migrate_queue(
         for binding in bindings:
             channel.queue_bind(name, binding.exchange.name, binding.routing_key)
             channel.queue_unbind(holding.name, binding.exchange.name, binding.routing_key)
+        pause(settle)  # what was routed to both before the unbind reaches Q before Q is emptied
         if classic or not state or not state[1]:
             move_messages(connection, name, holding.name)  # routed to Q while both were bound
         moved = move_messages(connection, holding.name, name, seen=set())
