@@ -90,15 +90,31 @@ def ensure_database(database_url: str, settings: Settings | None = None) -> bool
     return True
 
 
-def make_engine(database_url: str, pool_size: int, role: str = "", settings: Settings | None = None) -> Engine:
+def make_engine(
+    database_url: str,
+    pool_size: int,
+    role: str = "",
+    settings: Settings | None = None,
+    *,
+    synchronous_commit: bool = True,
+) -> Engine:
     """A pooled engine; with ``role``, every connection acts as that role (row-level security).
 
     Every connection has the timeouts of ``settings`` (``connect_arguments``), their
     defaults when none are given: no statement, lock wait or forgotten transaction of a
     service holds a connection, or its locks, for ever. Its transactions prove their tenant
     with the tenant key of ``settings`` (the environment's when none are given).
+
+    ``synchronous_commit=False`` is for an engine whose commits may be lost in a crash of
+    PostgreSQL without harm (the outbox relay's bookkeeping, ``bassin_common.outbox``): its
+    connections start with ``synchronous_commit = off`` (a startup option: no statement),
+    and a commit returns without waiting for its WAL to reach the disk. Never for business
+    transactions.
     """
     tenant_key = (settings or load_settings()).database_tenant_key
+    connect_args = connect_arguments(settings)
+    if not synchronous_commit:
+        connect_args["options"] += " -c synchronous_commit=off"
     engine = create_engine(
         database_url,
         pool_size=pool_size,
@@ -107,7 +123,7 @@ def make_engine(database_url: str, pool_size: int, role: str = "", settings: Set
         # dropped fails its next use once; SQLAlchemy then discards the whole pool, and the
         # failure is transient (503 to a caller, a retry for a consumer): faults.py.
         pool_recycle=1800,
-        connect_args=connect_arguments(settings),
+        connect_args=connect_args,
         execution_options={TENANT_KEY_OPTION: tenant_key},
     )
     if role:

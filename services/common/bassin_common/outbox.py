@@ -281,7 +281,16 @@ class OutboxRelay(DependencyProvider):
         assert_cooperative_psycopg()
         self.settings: Settings = settings_from_nameko()
         url = self.settings.service_database_url(self.container.service_name)
-        self.engine = make_engine(url, pool_size=1, role=self.settings.database_role, settings=self.settings)
+        # The relay's statements (claim, mark, give back, count a refusal, housekeeping)
+        # commit without waiting for the disk: a crash of PostgreSQL may lose the last of
+        # them, and none of those losses breaks a guarantee. A lost mark republishes its
+        # rows (at-least-once: consumers are idempotent, bassin_common.inbox); a lost
+        # lease or give-back only lets another relay take the rows, as at a lease's end;
+        # a lost refusal count is one more attempt; a lost purge is redone. The rows
+        # themselves are written by business transactions, which keep synchronous commits.
+        self.engine = make_engine(
+            url, pool_size=1, role=self.settings.database_role, settings=self.settings, synchronous_commit=False
+        )
         self.publisher = OutboxPublisher(
             self.engine, self.settings.amqp_uri, self.settings.outbox_batch_size, self.settings
         )

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import eventlet
 import pytest
-from common_test_models import PLATFORM_TESTS, WIDGET_MADE
+from common_test_models import PLATFORM_TESTS, WIDGET_MADE, WidgetIn, WidgetOut
 from kombu import Connection, Queue
 from sqlalchemy import text
 
@@ -19,6 +19,8 @@ from bassin_common.config import Settings
 from bassin_common.database import make_engine, psycopg_conninfo
 from bassin_common.faults import is_transient
 from bassin_common.outbox import OutboxPublisher, OutboxRelay
+from bassin_common.permissions import MANAGE_STOCK
+from bassin_common.service import BassinService, Database, rpc
 from bassin_common.tenancy import RequestContext
 from bassin_common.topology import event_exchange
 from bassin_common.uow import UnitOfWork
@@ -375,3 +377,37 @@ def test_a_claim_is_a_committed_lease_and_a_relay_dying_mid_batch_leaves_its_row
     with engine.connect() as conn:
         assert conn.scalar(leased, {"t": str(tenant)}) == 0
     engine.dispose()
+
+
+# --- in a service: the relay's connection, the handoff ---------------------------------------
+
+
+class HandingService(BassinService):
+    name = PLATFORM_TESTS  # its database is the platform tests'
+
+    @rpc(requires=MANAGE_STOCK, accepts=WidgetIn, returns=WidgetOut)
+    def make(self, uow: UnitOfWork, widget: dict) -> dict:
+        made = {"widget_id": uuid.uuid4(), "name": widget["name"]}
+        uow.emit(WIDGET_MADE, made)
+        return {"id": made["widget_id"], "name": made["name"]}
+
+
+def handing_service(container_factory, service_config) -> tuple[OutboxRelay, Database]:
+    container = container_factory(HandingService, service_config)
+    container.start()
+    [relay] = [d for d in container.dependencies if isinstance(d, OutboxRelay)]
+    [database] = [d for d in container.dependencies if isinstance(d, Database)]
+    return relay, database
+
+
+def test_the_relay_s_connection_commits_asynchronously_and_a_business_transaction_does_not(
+    platform_database, service_config, container_factory, tenant_id
+) -> None:
+    """Losing the relay's last statements in a crash of PostgreSQL only republishes rows or
+    frees their lease early; a business transaction's commit still waits for the disk."""
+    relay, database = handing_service(container_factory, service_config)
+    show = text("SHOW synchronous_commit")
+    with relay.engine.connect() as conn:
+        assert conn.scalar(show) == "off"
+    with UnitOfWork(database.sessions, RequestContext(tenant_id), PLATFORM_TESTS) as uow:
+        assert uow.session.scalar(show) == "on"
