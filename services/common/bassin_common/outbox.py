@@ -4,26 +4,37 @@ published by a relay.
 Writing (``record``): a unit of work inserts its events into the ``outbox`` table in its
 own transaction. A crash can no longer separate a change from its event.
 
-Relaying (``OutboxRelay``, a nameko dependency in every service process): a batch of rows
-is leased (``leased_until``, taken with ``FOR UPDATE SKIP LOCKED`` in one statement that
-commits at once), so replicas share the work without publishing a row twice while it is
-being handled, and no transaction stays open while the broker confirms. A claimed batch is
-published persistent, in its order, on a channel in confirm mode
+Relaying (``OutboxRelay``, a nameko dependency in every service process): a row is
+published while it is leased to one relay (``leased_until``), so replicas share the work
+without publishing a row twice while it is being handled, and no transaction stays open
+while the broker confirms. The writer's relay publishes what its process wrote: a unit of
+work of a service process inserts its rows already leased to its process's relay
+(``amqp_confirm_timeout`` + ``outbox_lease_margin``) and gets them back from the insert,
+the same one statement; once it has committed, and only then, it hands them to that relay
+in memory (``OutboxRelay.hand``), which publishes them without claiming them. Other rows —
+written elsewhere, by a unit without a relay (tests, command-line tools) or with more
+events than a batch, left by a relay that died, put back by ``bassin-outbox replay`` — are
+claimed: leased with ``FOR UPDATE SKIP LOCKED`` in one statement that commits at once.
+A batch (the rows handed, plus a claim when none were or every ``outbox_poll_interval``)
+is published persistent, in its order, on a channel in confirm mode
 (``broker.ConfirmedBatches``), and its confirms are awaited together: one round trip per
 batch. The rows the broker confirmed are marked in one ``UPDATE``, and only they; the lease
-of the others is given back at once. A relay that dies mid-batch leaves its rows to the
-next claim when their lease runs out (``amqp_confirm_timeout`` + ``outbox_lease_margin``).
-A crash between the confirm and the mark republishes the row: consumers are idempotent
-(``bassin_common.inbox``), so that is harmless (at-least-once delivery).
+of the others is given back at once. A handed row not published within
+``outbox_lease_margin`` of its insert (its confirm could come after its lease) is given
+back and claimed again, in order. A relay that dies mid-batch, or with rows handed to it,
+leaves them to the next claim when their lease runs out. A crash between the confirm and
+the mark republishes the row: consumers are idempotent (``bassin_common.inbox``), so that
+is harmless (at-least-once delivery). For the same reason the relay's connection commits
+with ``synchronous_commit = off``: losing its last statements in a crash of PostgreSQL
+only republishes rows or frees their lease early (``OutboxRelay.setup``).
 
-Once a unit of work that wrote events has committed, it wakes its own process's relay
-(``OutboxRelay.wake``), which publishes after ``outbox_gather_window`` (10 ms: under load
-the rows of several commits then share one claim and one mark); otherwise the relay polls every
-``outbox_poll_interval`` seconds, which is how rows written elsewhere — another replica
-whose relay died, ``bassin-outbox replay`` — are picked up. No ``NOTIFY``: it would cost a
-statement per transaction and serialise commits on PostgreSQL's notification lock.
-When the broker or the database fails, it retries with a backoff capped at
-``outbox_max_backoff`` (2 s), so it resumes within about that once they are back.
+A commit with events wakes its process's relay, which publishes after
+``outbox_gather_window`` (10 ms: under load the rows of several commits then share one
+batch and one mark); otherwise the relay polls every ``outbox_poll_interval`` seconds. No
+``NOTIFY``: it would cost a statement per transaction and serialise commits on
+PostgreSQL's notification lock. Stopping, the relay publishes the rows handed to it
+before it ends. When the broker or the database fails, it retries with a backoff capped
+at ``outbox_max_backoff`` (2 s), so it resumes within about that once they are back.
 
 A row the broker itself refuses (its exchange was deleted, the message is too large: a
 channel error or a negative confirm for that message, not a lost connection) counts an
@@ -46,6 +57,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import amqp.exceptions
@@ -82,18 +94,22 @@ REFUSALS: tuple[type[BaseException], ...] = (amqp.exceptions.ChannelError, amqp.
 _CALLER_ONLY = ("roles", "request_id", "deadline")
 
 # The rows travel as one JSON document: arrays of thousands of JSON texts cost psycopg an
-# escaping pass per element, a single text parameter costs nothing.
-_RECORD = text(
-    """
-    INSERT INTO outbox (event_id, exchange, routing_key, payload, headers)
+# escaping pass per element, a single text parameter costs nothing. With a ``:lease`` (the
+# writer's own relay will publish them) the rows are inserted leased to it, from the
+# statement's start, and returned; without (NULL) they are inserted free, for a claim.
+_INSERT = """
+    INSERT INTO outbox (event_id, exchange, routing_key, payload, headers, leased_until)
     SELECT CAST(r.value->'payload'->>'event_id' AS uuid), r.value->>'exchange', r.value->'payload'->>'event_type',
-           r.value->'payload', CAST(:headers AS jsonb)
+           r.value->'payload', CAST(:headers AS jsonb),
+           statement_timestamp() + make_interval(secs => CAST(:lease AS double precision))
     FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS r(value, n)
     ORDER BY r.n
     """
-)
-# Each runs alone, committed at once (the relay's connection is in autocommit): two round
-# trips a batch, where a claim's transaction took four (ADR 0008, "the relay's lease").
+_RECORD = text(_INSERT)
+_RECORD_LEASED = text(_INSERT + " RETURNING id, exchange, routing_key, payload, headers")
+# Each runs alone, committed at once (the relay's connection is in autocommit, and does not
+# wait for its commits to reach the disk: OutboxRelay.setup): a claim and a mark a batch,
+# the mark alone for the rows handed by this process's units of work (ADR 0008).
 _CLAIM = text(
     "UPDATE outbox SET leased_until = now() + make_interval(secs => :lease) WHERE id IN ("
     " SELECT id FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL"
@@ -118,21 +134,39 @@ def message_headers(context: RequestContext) -> dict[str, Any]:
     }
 
 
-def record(session: Session, events: Sequence[Event], context: RequestContext) -> None:
+@dataclass(frozen=True)
+class Lease:
+    """The lease a unit of work takes on the rows it writes for its process's relay
+    (``OutboxPublisher.lease_for``): ``seconds`` from their insert, during which no other
+    relay claims them. The relay publishes them from memory only until ``publish_by``
+    (``time.monotonic()``), so that their confirm is in before the lease runs out."""
+
+    seconds: float
+    publish_by: float
+
+
+def record(session: Session, events: Sequence[Event], context: RequestContext, lease: Lease | None = None) -> list[Any]:
     """Write ``events`` to the outbox in the session's transaction, in their order, in one
-    statement however many there are (a price list emits thousands)."""
+    statement however many there are (a price list emits thousands).
+
+    With a ``lease``, the rows are inserted leased and returned (``id``, ``exchange``,
+    ``routing_key``, ``payload``, ``headers``), for the unit of work to hand to its relay
+    once committed (``OutboxPublisher.hand``); without, they wait for a claim and none are
+    returned."""
     if not events:
-        return
+        return []
+    params = {
+        "rows": json.dumps(
+            [{"exchange": topology.event_exchange(e.producer).name, "payload": e.to_message()} for e in events]
+        ),
+        "headers": json.dumps(message_headers(context)),
+        "lease": lease.seconds if lease is not None else None,
+    }
     # On the session's connection, as the inbox's claim (bassin_common.inbox): client CPU.
-    session.connection().execute(
-        _RECORD,
-        {
-            "rows": json.dumps(
-                [{"exchange": topology.event_exchange(e.producer).name, "payload": e.to_message()} for e in events]
-            ),
-            "headers": json.dumps(message_headers(context)),
-        },
-    )
+    if lease is None:
+        session.connection().execute(_RECORD, params)
+        return []
+    return session.connection().execute(_RECORD_LEASED, params).all()
 
 
 class OutboxPublisher:
@@ -147,23 +181,64 @@ class OutboxPublisher:
         # refuse one that does not come from a holder of the key.
         self.signer = ContextSigner.from_settings(self.settings)
         self._batches: ConfirmedBatches | None = None  # opened by the first batch
+        # Rows this process's units of work wrote leased and handed over (``hand``), each
+        # with the time by which it must be published; the next batches take them in turn.
+        self._handed: list[tuple[float, Any]] = []
+        self._claimed_at = -float("inf")  # time.monotonic() of the last claim
+
+    def lease_for(self, rows: int) -> Lease | None:
+        """The lease a unit of work takes on the ``rows`` it writes, for this relay to publish
+        them when they are handed over; None when they would not fit one batch (a price
+        list's thousands): they are then written free and claimed."""
+        if rows > self.batch_size:
+            return None
+        return Lease(self.lease_seconds(), time.monotonic() + self.settings.outbox_lease_margin)
+
+    def hand(self, rows: Sequence[Any], lease: Lease | None) -> None:
+        """Rows a unit of work of this process committed under ``lease`` (``record``): the
+        next batch publishes them without claiming them. Without a lease, the unit wrote
+        its rows free: the claim takes them."""
+        if lease is not None:
+            self._handed.extend((lease.publish_by, row) for row in rows)
+
+    @property
+    def handed(self) -> int:
+        """How many handed rows wait for a batch."""
+        return len(self._handed)
 
     def publish_pending(self) -> int:
-        """Publish a batch; returns how many rows the broker confirmed. A row it refused
-        counts an attempt and the batch goes on; a lost broker stops the batch (raised
-        after what was confirmed is marked)."""
+        """Publish a batch: the rows handed over (``hand``) and, when there were none or the
+        poll is due (``outbox_poll_interval``), rows claimed from the table (written
+        elsewhere, left by a relay that died, replayed); returns how many rows the broker
+        confirmed. A row it refused counts an attempt and the batch goes on; a lost broker
+        stops the batch (raised after what was confirmed is marked)."""
+        try:
+            return self._publish_batch()
+        except BaseException:
+            # Rows of a failed batch may be left unconfirmed and leased: the handed rows
+            # behind them must not overtake them. Forgotten here, they go back to the
+            # claim, in their order, when their lease runs out (or at once: given back
+            # with the batch when the broker failed).
+            self._handed.clear()
+            raise
+
+    def _publish_batch(self) -> int:
         confirmed: list[int] = []
         refused: list[tuple[Any, BaseException]] = []
         failure: Exception | None = None
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            claim = {"limit": self.batch_size, "lease": self.lease_seconds()}
-            rows = sorted(conn.execute(_CLAIM, claim).all(), key=lambda row: row.id)
+            rows = self._take_handed(conn)
+            if not rows or self._poll_due():
+                rows += self._claim(conn, self.batch_size - len(rows))
             if not rows:
                 return 0
+            rows.sort(key=lambda row: row.id)
             try:
                 self._publish(rows, confirmed, refused)
             except Exception as exc:  # the broker went away mid-batch
                 failure = exc
+                rows += [row for _, row in self._handed]  # given back below: claimed again in order
+                self._handed.clear()
             if confirmed:
                 # What the broker confirmed is marked even if a later row failed: it is not
                 # published again on the next attempt.
@@ -175,6 +250,28 @@ class OutboxPublisher:
         if failure is not None:
             raise failure
         return len(confirmed)
+
+    def _take_handed(self, conn: Any) -> list[Any]:
+        """The next batch of handed rows. If one of them can no longer be confirmed before
+        its lease runs out (this relay fell that far behind), every handed row is given
+        back instead: the claim that follows takes them again, in their order, with a
+        fresh lease."""
+        batch, self._handed = self._handed[: self.batch_size], self._handed[self.batch_size :]
+        if batch and min(publish_by for publish_by, _ in batch) < time.monotonic():
+            late = [row.id for _, row in batch + self._handed]
+            self._handed = []
+            conn.execute(_GIVE_BACK, {"ids": late})
+            return []
+        return [row for _, row in batch]
+
+    def _poll_due(self) -> bool:
+        return time.monotonic() - self._claimed_at >= self.settings.outbox_poll_interval
+
+    def _claim(self, conn: Any, limit: int) -> list[Any]:
+        if limit <= 0:
+            return []
+        self._claimed_at = time.monotonic()
+        return conn.execute(_CLAIM, {"limit": limit, "lease": self.lease_seconds()}).all()
 
     def lease_seconds(self) -> float:
         """How long a claimed batch is this relay's: longer than its publish may take."""
@@ -320,8 +417,9 @@ class OutboxRelay(DependencyProvider):
 
     def stop(self) -> None:
         self._stopping = True
+        self.wake()
         if self._thread is not None:
-            self._thread.wait()  # finishes the batch in flight (graceful shutdown)
+            self._thread.wait()  # finishes the batch in flight and the rows handed (graceful shutdown)
         self.publisher.close()
         self.engine.dispose()
 
@@ -334,8 +432,20 @@ class OutboxRelay(DependencyProvider):
     def get_dependency(self, worker_ctx: Any) -> OutboxPublisher:
         return self.publisher
 
+    def lease_for(self, rows: int) -> Lease | None:
+        """The lease a unit of work of this process takes on the rows it writes
+        (``OutboxPublisher.lease_for``)."""
+        return self.publisher.lease_for(rows)
+
+    def hand(self, rows: Sequence[Any], lease: Lease | None) -> None:
+        """A unit of work of this process committed events: publish them now, not at the
+        next poll; ``rows``, leased under ``lease``, without claiming them (none when they
+        were written free: the claim takes them)."""
+        self.publisher.hand(rows, lease)
+        self.wake()
+
     def wake(self) -> None:
-        """Rows were just committed in this process: publish them now, not at the next poll."""
+        """Publish now, not at the next poll (rows were handed, or the relay stops)."""
         if not self._woken.ready():
             self._woken.send()
 
@@ -343,17 +453,18 @@ class OutboxRelay(DependencyProvider):
         first_wait = min(self.settings.outbox_poll_interval, self.settings.outbox_max_backoff)
         backoff = first_wait
         last_housekeeping = 0.0
-        while not self._stopping:
+        # Stopping, it still publishes what was handed to it (the last workers' rows).
+        while not self._stopping or self.publisher.handed:
             try:
                 if not self._declared:
                     self._declare()
-                self._woken = GreenEvent()  # a wake-up from now on is for rows not yet claimed
+                self._woken = GreenEvent()  # a wake-up from now on is for rows not yet taken
                 published = self.publisher.publish_pending()
                 if time.monotonic() - last_housekeeping > HOUSEKEEPING_INTERVAL:
                     self.publisher.housekeeping()
                     last_housekeeping = time.monotonic()
                 backoff = first_wait
-                if published < self.publisher.batch_size:
+                if published < self.publisher.batch_size and not self.publisher.handed and not self._stopping:
                     with eventlet.Timeout(self.settings.outbox_poll_interval, False):
                         self._woken.wait()
                         # Woken by a commit: others are likely on their way; one batch for all.
@@ -363,6 +474,8 @@ class OutboxRelay(DependencyProvider):
                     log.warning("outbox relay: %s; retrying in %.1fs", describe(error), backoff)
                 else:
                     log.exception("outbox relay failed; retrying in %.1fs", backoff)
+                if self._stopping:
+                    return  # the rows still handed keep their lease; any relay takes them after it
                 eventlet.sleep(backoff)
                 backoff = min(backoff * 2, self.settings.outbox_max_backoff)
 

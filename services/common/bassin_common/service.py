@@ -291,7 +291,7 @@ class DatabaseAccess:
             provider.sessions,
             context or self.context,
             provider.container.service_name,
-            provider.wake_relay,
+            provider.relay,
             claims_first=claims_first,
         )
 
@@ -327,7 +327,7 @@ class Database(DependencyProvider):
         self.sessions = make_session_factory(self.engine)
         self.signer = ContextSigner.from_settings(settings)
         relays = [d for d in self.container.dependencies if isinstance(d, OutboxRelay)]
-        self.wake_relay = relays[0].wake if relays else None
+        self.relay = relays[0] if relays else None
 
     def stop(self) -> None:
         self.engine.dispose()

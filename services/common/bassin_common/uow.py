@@ -15,11 +15,11 @@ of the whole unit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,15 @@ from bassin_common.tenancy import TENANT_KEY, TOLD_BY_FIRST_STATEMENT, RequestCo
 UNIQUE_VIOLATION = "23505"
 
 
+class Relay(Protocol):
+    """The outbox relay of this process (``outbox.OutboxRelay``; an ``OutboxPublisher``
+    will do without nameko), which publishes a unit's events once they are committed."""
+
+    def lease_for(self, rows: int) -> outbox.Lease | None: ...
+
+    def hand(self, rows: Sequence[Any], lease: outbox.Lease | None) -> None: ...
+
+
 class UnitOfWork:
     session: Session
 
@@ -42,7 +51,7 @@ class UnitOfWork:
         sessions: sessionmaker[Session],
         context: RequestContext,
         producer: str,
-        after_events: Callable[[], None] | None = None,
+        relay: Relay | None = None,
         claims_first: bool = False,
     ) -> None:
         self.context = context
@@ -54,8 +63,10 @@ class UnitOfWork:
         self.emitted: list[Event] = []  # in emission order; what tests inspect
         self._emitted_for: list[RequestContext] = []  # the context each event was emitted in
         self._sessions = sessions
-        # Called once events are committed (the service's relay publishes them at once).
-        self._after_events = after_events
+        # This process's relay: a unit's events are written leased to it and handed to it
+        # once committed, and it publishes them without claiming them (ADR 0008). Without
+        # one (tests, command-line tools), they are written free and any relay claims them.
+        self._relay = relay
 
     def __enter__(self) -> UnitOfWork:
         info: dict[str, Any] = {TENANT_KEY: self.context.tenant_id}
@@ -67,10 +78,12 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, error: BaseException | None, _tb: TracebackType | None
     ) -> None:
+        lease = self._relay.lease_for(len(self.emitted)) if self._relay is not None and self.emitted else None
+        rows: list[Any] = []
         try:
             if error is None:
                 for context, events in self._emitted_by_context():
-                    outbox.record(self.session, events, context)
+                    rows += outbox.record(self.session, events, context, lease)
                 self.session.commit()
         except IntegrityError as failure:
             error = failure
@@ -82,8 +95,8 @@ class UnitOfWork:
             raise Conflict("this already exists (created concurrently?)") from error
         if error is not None and exc_type is None:
             raise error
-        if error is None and self.emitted and self._after_events is not None:
-            self._after_events()
+        if error is None and self.emitted and self._relay is not None:
+            self._relay.hand(rows, lease)  # committed: never on a rollback
 
     @property
     def tenant_id(self) -> Any:

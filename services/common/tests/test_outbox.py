@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import eventlet
 import pytest
 from common_test_models import PLATFORM_TESTS, WIDGET_MADE, WidgetIn, WidgetOut
+from eventlet.event import Event as GreenEvent
 from kombu import Connection, Queue
 from sqlalchemy import text
 
@@ -22,6 +23,7 @@ from bassin_common.outbox import OutboxPublisher, OutboxRelay
 from bassin_common.permissions import MANAGE_STOCK
 from bassin_common.service import BassinService, Database, rpc
 from bassin_common.tenancy import RequestContext
+from bassin_common.testing import recorded_statements, rpc_client, wait_until
 from bassin_common.topology import event_exchange
 from bassin_common.uow import UnitOfWork
 
@@ -182,6 +184,7 @@ def test_the_relay_backs_off_at_most_outbox_max_backoff(platform_database, monke
 
     class BrokerAway:
         batch_size = 10
+        handed = 0
         calls = 0
 
         def publish_pending(self) -> int:
@@ -379,6 +382,154 @@ def test_a_claim_is_a_committed_lease_and_a_relay_dying_mid_batch_leaves_its_row
     engine.dispose()
 
 
+# --- the writer's relay publishes its own rows -----------------------------------------------
+
+LEASED = text("SELECT count(*) FROM outbox WHERE payload->>'tenant_id' = :t AND leased_until > now()")
+MARK = "UPDATE outbox SET published_at"
+
+
+def handing_publisher(engine, amqp_uri: str, **settings) -> OutboxPublisher:
+    """A relay's publisher whose own poll is not due during the test (claims only once)."""
+    publisher = OutboxPublisher(engine, amqp_uri, batch_size=10, settings=Settings(outbox_poll_interval=60, **settings))
+    publisher.publish_pending()  # earlier tests' rows, if any, out of the way; its poll is done
+    return publisher
+
+
+def widgets_for(relay, count: int, tenant: uuid.UUID | None = None, sessions=None) -> list[str]:
+    with UnitOfWork(sessions, RequestContext(tenant or uuid.uuid4()), "tests", relay) as uow:
+        for n in range(count):
+            uow.emit(WIDGET_MADE, {"widget_id": uuid.uuid4(), "name": f"W-{n}"})
+    return [str(event.event_id) for event in uow.emitted]
+
+
+@pytest.fixture
+def handoff_queue(service_config) -> Queue:
+    queue = Queue("test.outbox.handoff", exchange=event_exchange("tests"), routing_key="widget_made")
+    with Connection(service_config["AMQP_URI"]) as connection:
+        event_exchange("tests")(connection.default_channel).declare()
+        queue(connection.default_channel).declare()
+    drain(service_config["AMQP_URI"], queue)
+    return queue
+
+
+def test_a_unit_of_work_hands_its_committed_rows_to_its_relay_which_publishes_them_without_a_claim(
+    sessions, platform_database, service_config, handoff_queue
+) -> None:
+    """The rows are written leased (no other relay's claim takes them) and handed over once
+    committed; the relay's batch is then one statement, the mark, and the events go out in
+    their order."""
+    amqp_uri, tenant = service_config["AMQP_URI"], uuid.uuid4()
+    engine = make_engine(platform_database, pool_size=2)
+    publisher = handing_publisher(engine, amqp_uri)
+    emitted = widgets_for(publisher, 3, tenant, sessions)
+    assert publisher.handed == 3
+    with engine.connect() as observer:
+        assert observer.scalar(LEASED, {"t": str(tenant)}) == 3
+    assert OutboxPublisher(engine, amqp_uri, batch_size=10).publish_pending() == 0  # another replica's claim
+    with recorded_statements(engine) as statements:
+        assert publisher.publish_pending() == 3
+    assert len(statements) == 1 and statements[0].startswith(MARK)
+    assert drain(amqp_uri, handoff_queue) == emitted
+    with engine.connect() as conn:
+        pending = text("SELECT count(*) FROM outbox WHERE payload->>'tenant_id' = :t AND published_at IS NULL")
+        assert conn.scalar(pending, {"t": str(tenant)}) == 0
+        assert conn.scalar(LEASED, {"t": str(tenant)}) == 0
+    publisher.close()
+    engine.dispose()
+
+
+def test_a_rolled_back_unit_of_work_hands_nothing(sessions, platform_database, service_config) -> None:
+    tenant = uuid.uuid4()
+    engine = make_engine(platform_database, pool_size=2)
+    publisher = handing_publisher(engine, service_config["AMQP_URI"])
+    with pytest.raises(RuntimeError), UnitOfWork(sessions, RequestContext(tenant), "tests", publisher) as uow:
+        uow.emit(WIDGET_MADE, {"widget_id": uuid.uuid4(), "name": "never"})
+        raise RuntimeError("the use case failed")
+    assert publisher.handed == 0
+    with engine.connect() as conn:
+        assert (
+            conn.scalar(text("SELECT count(*) FROM outbox WHERE payload->>'tenant_id' = :t"), {"t": str(tenant)}) == 0
+        )
+    engine.dispose()
+
+
+def test_rows_handed_to_a_relay_that_dies_before_publishing_go_to_another_relay_after_their_lease(
+    sessions, platform_database, service_config, handoff_queue
+) -> None:
+    amqp_uri, tenant = service_config["AMQP_URI"], uuid.uuid4()
+    engine = make_engine(platform_database, pool_size=2)
+    dead = handing_publisher(engine, amqp_uri)
+    emitted = widgets_for(dead, 3, tenant, sessions)
+    assert dead.handed == 3  # and the process dies: nothing published, nothing given back
+    other = OutboxPublisher(engine, amqp_uri, batch_size=10)
+    assert other.publish_pending() == 0 and drain(amqp_uri, handoff_queue) == []
+    with engine.begin() as conn:  # the lease runs out
+        conn.execute(
+            text("UPDATE outbox SET leased_until = now() - interval '1 second' WHERE payload->>'tenant_id' = :t"),
+            {"t": str(tenant)},
+        )
+    assert other.publish_pending() == 3
+    assert drain(amqp_uri, handoff_queue) == emitted
+    other.close()
+    engine.dispose()
+
+
+def test_rows_a_relay_could_not_publish_within_their_lease_are_given_back_and_claimed_in_order(
+    sessions, platform_database, service_config, handoff_queue
+) -> None:
+    """A relay that fell behind its handed rows (their lease could run out before their
+    confirm) gives them back and claims them again, with a fresh lease."""
+    amqp_uri = service_config["AMQP_URI"]
+    engine = make_engine(platform_database, pool_size=2)
+    late = handing_publisher(engine, amqp_uri, outbox_lease_margin=0)  # late as soon as handed
+    emitted = widgets_for(late, 2, sessions=sessions) + widgets_for(late, 2, sessions=sessions)
+    with recorded_statements(engine) as statements:
+        assert late.publish_pending() == 4
+    assert [statement.split()[0] for statement in statements] == ["UPDATE"] * 3  # give back, claim, mark
+    assert "SKIP LOCKED" in statements[1] and statements[2].startswith(MARK)
+    assert drain(amqp_uri, handoff_queue) == emitted and late.handed == 0
+    late.close()
+    engine.dispose()
+
+
+def test_rows_that_would_not_fit_one_batch_and_rows_of_a_unit_without_a_relay_are_written_free(
+    sessions, platform_database, service_config, handoff_queue
+) -> None:
+    amqp_uri = service_config["AMQP_URI"]
+    engine = make_engine(platform_database, pool_size=2)
+    publisher = handing_publisher(engine, amqp_uri)
+    tenants = [uuid.uuid4(), uuid.uuid4()]
+    emitted = widgets_for(publisher, 11, tenants[0], sessions)  # its batch is 10
+    emitted += widgets_for(None, 1, tenants[1], sessions)
+    assert publisher.handed == 0
+    with engine.connect() as conn:
+        assert [conn.scalar(LEASED, {"t": str(tenant)}) for tenant in tenants] == [0, 0]
+    other = OutboxPublisher(engine, amqp_uri, batch_size=100)
+    assert other.publish_pending() == 12
+    assert drain(amqp_uri, handoff_queue) == emitted
+    other.close()
+    publisher.close()
+    engine.dispose()
+
+
+def test_a_stopping_relay_publishes_the_rows_handed_to_it_before_it_ends(
+    sessions, platform_database, service_config, handoff_queue
+) -> None:
+    """Graceful shutdown: the last workers' rows, handed after the relay was told to stop,
+    are still published by it."""
+    amqp_uri = service_config["AMQP_URI"]
+    engine = make_engine(platform_database, pool_size=2)
+    relay = OutboxRelay()
+    relay.settings = Settings(outbox_poll_interval=60)
+    relay.publisher = handing_publisher(engine, amqp_uri)
+    relay._declared, relay._woken, relay._stopping = True, GreenEvent(), True
+    emitted = widgets_for(relay, 2, sessions=sessions)
+    relay._run()  # returns once they are published
+    assert drain(amqp_uri, handoff_queue) == emitted and relay.publisher.handed == 0
+    relay.publisher.close()
+    engine.dispose()
+
+
 # --- in a service: the relay's connection, the handoff ---------------------------------------
 
 
@@ -411,3 +562,23 @@ def test_the_relay_s_connection_commits_asynchronously_and_a_business_transactio
         assert conn.scalar(show) == "off"
     with UnitOfWork(database.sessions, RequestContext(tenant_id), PLATFORM_TESTS) as uow:
         assert uow.session.scalar(show) == "on"
+
+
+def test_in_a_service_the_relay_publishes_an_rpc_s_events_with_its_mark_as_only_statement(
+    platform_database, service_config, container_factory, tenant_id, monkeypatch
+) -> None:
+    monkeypatch.setenv("BASSIN_OUTBOX_POLL_INTERVAL", "60")  # no poll during the test
+    amqp_uri = service_config["AMQP_URI"]
+    queue = Queue("test.outbox.service", exchange=event_exchange(PLATFORM_TESTS), routing_key="widget_made")
+    relay, _ = handing_service(container_factory, service_config)
+    with Connection(amqp_uri) as connection:
+        queue(connection.default_channel).declare()
+    with rpc_client(tenant_id) as client:
+        client.platform_tests.make({"name": "warm-up"})  # the relay's first batch, its poll, are behind
+        wait_until(lambda: drain(amqp_uri, queue))
+        with recorded_statements(relay.engine) as statements:
+            made = client.platform_tests.make({"name": "W-1"})
+            [event_id] = wait_until(lambda: drain(amqp_uri, queue))
+            wait_until(lambda: statements)
+    assert len(statements) == 1 and statements[0].startswith(MARK)
+    assert event_id and made["name"] == "W-1"
