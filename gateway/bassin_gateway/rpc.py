@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 
 REPLY_QUEUE_EXPIRY_MS = 300_000
 PUBLISH_CONNECTIONS = 10  # requests published at once by one process
+# How long the reply listener waits for a reply before it checks the heartbeat and whether
+# it is stopping: ``stop`` waits up to that (1 s made every test's gateway teardown wait).
+LISTEN_SECONDS = 0.2
 # What a broker that is away, restarting, refusing or blocked raises while we publish.
 BROKER_ERRORS: tuple[type[BaseException], ...] = (
     OSError,  # refused, reset, unreachable; socket.timeout: no confirm in time
@@ -204,7 +207,7 @@ class RpcClient:
                             self._ready.send()
                         while not self._stopping:
                             try:
-                                connection.drain_events(timeout=1)
+                                connection.drain_events(timeout=LISTEN_SECONDS)
                             except TimeoutError:
                                 connection.heartbeat_check()
             except Exception:

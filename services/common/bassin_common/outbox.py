@@ -417,7 +417,7 @@ class OutboxRelay(DependencyProvider):
 
     def stop(self) -> None:
         self._stopping = True
-        self.wake()
+        self.wake()  # an idle relay stops now, not at the end of its poll interval
         if self._thread is not None:
             self._thread.wait()  # finishes the batch in flight and the rows handed (graceful shutdown)
         self.publisher.close()

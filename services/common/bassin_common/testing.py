@@ -158,6 +158,9 @@ def service_config(
 
     Empties the platform tables (outbox, inbox, processed requests) left by earlier tests
     of this process, so that a relay in this test never publishes another test's events.
+    With ``DELETE``, not ``TRUNCATE``: the tables hold a few rows, and a ``TRUNCATE``
+    makes new files for each table and index (about 50 ms a database, 15 with ``DELETE``;
+    eight databases, some 200 tests a process).
     """
     with psycopg.connect(_admin_conninfo(test_settings), autocommit=True) as conn:
         names = [
@@ -170,7 +173,7 @@ def service_config(
     for name in names:
         with psycopg.connect(psycopg_conninfo(test_settings.database_url, name), autocommit=True) as conn:
             if conn.execute("SELECT to_regclass('processed_requests')").fetchone()[0]:
-                conn.execute("TRUNCATE outbox, processed_events, processed_requests")
+                conn.execute("DELETE FROM outbox; DELETE FROM processed_events; DELETE FROM processed_requests")
     yield {
         "AMQP_URI": nameko_config["AMQP_URI"],
         "DATABASE_URL": runtime_settings.database_url,
