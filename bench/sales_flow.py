@@ -448,16 +448,17 @@ def reconcile(settings, company: Company, initial_stock: int) -> tuple[int, int,
 
 def batching(settings, since: datetime) -> dict[str, float]:
     """Rows per transaction where the flow batches, from the rows' own clocks (``now()`` is
-    a transaction's start): outbox rows per relay claim in pos and inventory, and events
-    per consumer transaction in inventory. 1.0 means no batching at all. Only the rows
-    since ``since``: a network loaded before, or a kept run's rows, are not the sales'."""
+    a transaction's start): outbox rows per relay batch (one mark each) in pos and
+    inventory, and events per consumer transaction in inventory. 1.0 means no batching at
+    all. Only the rows since ``since``: a network loaded before, or a kept run's rows, are
+    not the sales'."""
     found = {}
     for service in ("pos", "inventory"):
         with psycopg.connect(conninfo(settings, f"{PREFIX}{service}")) as conn:
             rows, batches = conn.execute(
                 "SELECT count(*), count(DISTINCT published_at) FROM outbox WHERE published_at >= %s", (since,)
             ).fetchone()
-            found[f"{service} outbox rows per relay claim"] = rows / max(batches, 1)
+            found[f"{service} outbox rows per relay batch"] = rows / max(batches, 1)
     with psycopg.connect(conninfo(settings, f"{PREFIX}inventory")) as conn:
         events, transactions = conn.execute(
             "SELECT count(*), count(DISTINCT processed_at) FROM processed_events "
