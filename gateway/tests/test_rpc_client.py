@@ -125,15 +125,16 @@ def test_a_request_expires_in_the_broker_when_its_caller_stops_waiting(clients, 
     amqp_uri = service_config["AMQP_URI"]
     queue = declare_rpc_queue(amqp_uri, "late")
     client = clients(amqp_uri, timeout=30)
+    started = time.monotonic()
     reply = client.call_async(context(time.time() + 1.5), "late", "work", "while-down")
     with Connection(amqp_uri) as connection:
         message = queue(connection.default_channel).get(no_ack=False)
         assert 1300 <= int(message.properties["expiration"]) <= 1500
         message.requeue()
-    started = time.monotonic()
     with pytest.raises(RpcTimeout):
         reply.result()
-    assert 1.2 < time.monotonic() - started < 2
+    # At the caller's deadline (1.5 s), far from the client's 30 s; loose above: CI is loaded.
+    assert 1.3 < time.monotonic() - started < 10
     wait_until(lambda: messages_in(amqp_uri, queue) == 0, timeout=5)
 
 
@@ -160,7 +161,7 @@ def test_gather_waits_until_the_shared_deadline_in_total(clients, service_config
     replies = [client.call_async(caller, "sleeper", "sleep", 0.7), client.call_async(caller, "late", "work", "x")]
     with pytest.raises(RpcTimeout):
         client.gather(replies)
-    assert time.monotonic() - started < 1.3  # not 0.7 s, then another whole timeout
+    assert time.monotonic() - started < 1.6  # not 0.7 s, then another whole timeout (1.7 s)
     caller = context(time.time() + 10)
     assert client.gather([client.call_async(caller, "sleeper", "sleep", s) for s in (0.5, 0.4, 0.3)]) == [0.5, 0.4, 0.3]
     # In parallel: each of the three calls returns only once all three have arrived.
@@ -174,7 +175,7 @@ def test_a_call_to_a_service_with_no_queue_fails_at_once_and_leaves_nothing_pend
     started = time.monotonic()
     with pytest.raises(UnknownService):
         client.call_async(context(), "nobody", "anything")
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 4  # not the 5 s of its timeout
     assert client._pending == {}
 
 
@@ -194,7 +195,7 @@ def test_a_broker_that_stops_confirming_fails_the_call_fast(clients, broker_prox
     started = time.monotonic()
     with pytest.raises(BrokerUnavailable):
         client.call_async(context(), "sleeper", "sleep", 0)
-    assert time.monotonic() - started < 1.5  # not the 10 s of the request's deadline
+    assert time.monotonic() - started < 5  # not the 10 s of the request's deadline
     assert client._pending == {}
     broker_proxy.restore()
     wait_until(lambda: answered(client))
@@ -208,7 +209,7 @@ def test_a_broker_that_is_gone_fails_the_call_and_leaves_nothing_pending(clients
         started = time.monotonic()
         with pytest.raises(BrokerUnavailable):
             client.call_async(context(), "sleeper", "sleep", 0)
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 5  # not the 10 s of the request's deadline
     assert client._pending == {}
 
 
