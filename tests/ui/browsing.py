@@ -22,7 +22,11 @@ EMAIL = os.environ.get("BASSIN_UI_EMAIL", "")
 PASSWORD = os.environ.get("BASSIN_UI_PASSWORD", "")
 CHROMIUM = os.environ.get("BASSIN_UI_CHROMIUM", "/usr/bin/chromium")
 START_LOG = Path(os.environ.get("BASSIN_UI_START_LOG", "/nonexistent"))  # ./bassin start's output
-SHOTS = Path(os.environ.get("BASSIN_SCREENSHOTS", Path(__file__).parent.parent.parent / "docs" / "screenshots"))
+# Each run's pictures go to .bassin/ (ignored by git): every run draws new data, so writing
+# them into docs/screenshots/ left the tree changed after each test run. To refresh the
+# documentation's pictures: BASSIN_SCREENSHOTS=docs/screenshots ./bassin test tests/ui
+_REPOSITORY = Path(__file__).parent.parent.parent
+SHOTS = _REPOSITORY / os.environ.get("BASSIN_SCREENSHOTS", ".bassin/screenshots")
 BUDGET_BYTES = 200 * 1024
 SHOP_PC = {"width": 1366, "height": 768}
 TABLET = {"width": 1280, "height": 800}

@@ -4,8 +4,8 @@ own: see there) against the system ``./bassin start`` started, logged in as its 
 These are the foundation's journeys (login, dashboard, till, stock); each area adds its own
 ``journeys_<area>.py`` beside this one, built on ``browsing.py``. Every journey fails on a
 console error, an uncaught exception or a failed request (a status >= 400 that the journey
-did not expect). The main screens' pictures are written to docs/screenshots/
-(``BASSIN_SCREENSHOTS`` names another folder): they are the documentation's.
+did not expect). The main screens' pictures are written to .bassin/screenshots/;
+``BASSIN_SCREENSHOTS=docs/screenshots`` refreshes the documentation's.
 """
 
 from __future__ import annotations
