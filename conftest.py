@@ -31,7 +31,8 @@ from bassin_common.config import Settings
 from bassin_common.database import psycopg_conninfo
 from bassin_common.migrations import grant_component_login, upgrade_database
 from bassin_common.registry import installed_services
-from bassin_common.testing import declare_installed_topology, rpc_client, wait_until
+from bassin_common.testing import pooled_vhost, rpc_client, wait_until
+from bassin_common.vhost_pool import VhostPool
 from bassin_gateway import identities
 from bassin_gateway.app import create_app
 from bassin_gateway.rpc import RpcClient
@@ -231,12 +232,19 @@ def gateway_app(migrate_gateway: str, service_config: dict[str, Any], test_setti
 
 
 @pytest.fixture
-def installed(migrate: Callable[[str], None], service_config: dict[str, Any]) -> list[type]:
+def rabbit_uri(request: pytest.FixtureRequest, vhost_pool: VhostPool) -> Iterator[str]:
+    """This test's vhost, in place of nameko's fixture (which ``rabbit_config`` uses):
+    vhosts with the installed topology are reused (``bassin_common.vhost_pool``)."""
+    with pooled_vhost(request, vhost_pool) as amqp_uri:
+        yield amqp_uri
+
+
+@pytest.fixture
+def installed(migrate: Callable[[str], None], service_config: dict[str, Any], installed_topology: str) -> list[type]:
     """Every registered service migrated, and its queues declared on this test's vhost, as
     a release's migration step does; returns their nameko classes."""
     for service in installed_services():
         migrate(service.name)
-    declare_installed_topology(service_config["AMQP_URI"])
     return [service.service_class for service in installed_services()]
 
 

@@ -3,8 +3,11 @@
 Isolation between tests, without recreating databases for each one:
 - each pytest process gets its own databases, ``bassin_test_<pid>_<rand>_*``,
   created and migrated once, dropped at the end;
-- each test gets its own RabbitMQ vhost (nameko's ``rabbit_config``), an empty outbox
-  and inbox, and new tenants — tenant scoping keeps their rows apart.
+- each test gets its own RabbitMQ vhost (nameko's ``rabbit_config``; the repository's
+  ``conftest.py`` takes it from ``vhost_pool``: a test with the installed topology may
+  get one an earlier test used, brought back to the topology as declared, see
+  ``bassin_common.vhost_pool``), an empty outbox and inbox, and new tenants — tenant
+  scoping keeps their rows apart.
 
 Where the servers are comes from the environment (``./bassin test`` resolves it and
 sets ``BASSIN_DATABASE_URL``, ``BASSIN_AMQP_URI``, ``BASSIN_RABBIT_MANAGEMENT_URI``);
@@ -17,6 +20,7 @@ process's own, ``bassin_test_<pid>_<rand>_runtime``, made by the first migration
 dropped at the end. Each pytest process has its own tenant key.
 
 Fixtures: ``test_settings``, ``runtime_settings``, ``migrate``, ``service_config``, ``tenant_id``,
+``vhost_pool``, ``installed_topology`` (every installed service's exchanges and queues),
 ``smtp_server`` (a real SMTP server, aiosmtpd, whose received messages a test reads),
 ``broker_users`` (each component's own RabbitMQ user on the test's vhost), and,
 made per service by ``unit_of_work_fixture(name)``, ``uow``: units of work on that
@@ -67,6 +71,7 @@ from bassin_common.signing import EVENT_SIGNATURE_HEADER, ContextSigner
 from bassin_common.tenancy import RequestContext
 from bassin_common.topology import Subscription
 from bassin_common.uow import UnitOfWork
+from bassin_common.vhost_pool import VhostPool
 
 DEFAULT_MANAGEMENT_URI = "http://guest:guest@127.0.0.1:15672"
 TEST_ENVIRONMENT = {
@@ -271,6 +276,55 @@ def declare_installed_topology(amqp_uri: str) -> None:
 # The broker URIs (each test's own vhost) whose installed topology this process declared:
 # ``publish_event`` declares it once per vhost, not at every event.
 _declared_topologies: set[str] = set()
+
+
+@pytest.fixture(scope="session")
+def vhost_pool(rabbit_manager: Any, pytestconfig: pytest.Config) -> Iterator[VhostPool]:
+    """This process's vhosts (``bassin_common.vhost_pool``), all deleted at the end."""
+    pool = VhostPool(
+        rabbit_manager,
+        pytestconfig.getoption("RABBIT_AMQP_URI"),
+        declare=declare_installed_topology,
+        forget=_declared_topologies.discard,
+    )
+    yield pool
+    pool.close()
+    _vhost_counts.append(pool.counts())
+
+
+_vhost_counts: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for counts in _vhost_counts:
+        terminalreporter.write_line(f"RabbitMQ vhosts: {counts}")
+
+
+@contextmanager
+def pooled_vhost(request: pytest.FixtureRequest, pool: VhostPool) -> Iterator[str]:
+    """The AMQP URI of a test's vhost from ``pool``: a new one, or, for a test with the
+    installed topology (the ``installed_topology`` fixture), one an earlier test left and
+    that was reset to the topology as declared; given back after the test.
+
+    For the repository's root ``conftest.py``, whose ``rabbit_uri`` fixture replaces
+    nameko's with this: a conftest's fixture always wins over a plugin's, where two
+    plugins' order depends on how their packages were installed."""
+    vhost = pool.acquire(reusable="installed_topology" in request.fixturenames)
+    amqp_uri = pool.uri(vhost)
+    try:
+        yield amqp_uri
+    finally:
+        pool.release(vhost, declared=amqp_uri in _declared_topologies)
+
+
+@pytest.fixture
+def installed_topology(rabbit_config: None) -> str:
+    """Every installed service's exchanges and queues on this test's vhost, as a release's
+    migration step declares them (already there on a vhost reused); its AMQP URI."""
+    amqp_uri = nameko_config["AMQP_URI"]
+    if amqp_uri not in _declared_topologies:
+        declare_installed_topology(amqp_uri)
+    return amqp_uri
 
 
 @pytest.fixture
