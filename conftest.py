@@ -3,6 +3,7 @@ services as separate processes for crash and restart tests."""
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import shutil
@@ -74,6 +75,22 @@ def _share_url_builders() -> None:
 
 
 _share_url_builders()
+
+# CPython collects its young generation every 700 net allocations and, every hundred of
+# those, once the old generation has grown by a quarter, all of it: here some 400,000
+# objects (every service's and the gateway's modules, the tests), 80 to 200 ms a walk.
+# Each test builds objects that live until its end (a gateway app, service containers,
+# engines): they reach the old generation and keep calling those walks, which took a
+# third of the gateway tests' CPU (8 of 23 s). Ten times the young threshold makes a
+# third as many walks (13 from 36; 2.6 s of collection in all, from 8); the peak memory
+# did not change (630 MB). The processes a test starts (``ServiceProcess``,
+# ``GatewayProcess``) keep Python's defaults.
+GC_YOUNG_THRESHOLD = 7000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
 
 REPO = Path(__file__).parent
 RABBITMQCTL = shutil.which("rabbitmqctl")
