@@ -78,7 +78,7 @@ def test_a_used_vhost_comes_back_as_declared_with_nothing_left_of_its_test(pool:
     rabbit_manager._put(
         "policies", vhost, "limit", json={"pattern": ".*", "definition": {"delivery-limit": 2}, "apply-to": "queues"}
     )
-    user = f"bassin-{vhost}-pos"
+    user = f"bassin-{vhost}-gateway"
     rabbit_manager._put("users", user, json={"password": "secret", "tags": ""})
     rabbit_manager.set_vhost_permissions(vhost, user, "", ".*", ".*")
 
