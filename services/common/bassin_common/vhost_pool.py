@@ -21,7 +21,8 @@ A vhost given back is recycled in a green thread of its own, off the tests' path
    keeps the vhost from reuse.
 3. Purge every queue (the retry queues first: an expiring retry puts its message back
    in its queue), delete the policies (the delivery limit a test sets) and the users
-   given permissions on the vhost (a system's own users, made per vhost).
+   whose only permissions are on the vhost (a system's own users, made per vhost; the
+   partners' users). A vhost deleted loses its users the same way.
 4. Let it rest longer than a statistics interval, then check it again. The management
    API shows connections and message counts as of its last statistics
    (``collect_statistics_interval``, 5 s): a connection opened in the test's last
@@ -296,11 +297,13 @@ class VhostPool:
         return True
 
     def _delete_users(self, vhost: str) -> None:
-        """The users given permissions on this vhost alone (each system's own, made per
-        vhost), but the test user: users are the broker's and outlive a vhost."""
+        """The users whose only permissions are on this vhost (a system's own users, made
+        per vhost; the partners' users notifications makes), never the test user: users
+        are the broker's and outlive a vhost."""
+        own = urllib.parse.unquote(urllib.parse.urlsplit(self.amqp_uri).username or "guest")
         for permission in self.management._get("vhosts", vhost, "permissions"):
             user = permission["user"]
-            if vhost in user:  # never the test user's
+            if user != own and all(p["vhost"] == vhost for p in self.management._get("users", user, "permissions")):
                 self._gone("users", user)
 
     def _gone(self, *path: str) -> None:

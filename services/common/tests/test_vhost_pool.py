@@ -78,9 +78,10 @@ def test_a_used_vhost_comes_back_as_declared_with_nothing_left_of_its_test(pool:
     rabbit_manager._put(
         "policies", vhost, "limit", json={"pattern": ".*", "definition": {"delivery-limit": 2}, "apply-to": "queues"}
     )
-    user = f"bassin-{vhost}-gateway"
-    rabbit_manager._put("users", user, json={"password": "secret", "tags": ""})
-    rabbit_manager.set_vhost_permissions(vhost, user, "", ".*", ".*")
+    users = [f"bassin-{vhost}-gateway", f"partner-{vhost}-brand"]
+    for user in users:
+        rabbit_manager._put("users", user, json={"password": "secret", "tags": ""})
+        rabbit_manager.set_vhost_permissions(vhost, user, "", ".*", ".*")
 
     pool.release(vhost, declared=True)
     pool.settle()
@@ -93,8 +94,9 @@ def test_a_used_vhost_comes_back_as_declared_with_nothing_left_of_its_test(pool:
     holder.release()
     assert set(message_counts(amqp_uri, pool.baseline.queues).values()) == {0}
     assert rabbit_manager._get("policies", vhost) == []
-    with pytest.raises(requests.HTTPError, match="404"):
-        rabbit_manager._get("users", user)
+    for user in users:
+        with pytest.raises(requests.HTTPError, match="404"):
+            rabbit_manager._get("users", user)
     pool.release(vhost, declared=True)
     pool.release(other, declared=False)
 
@@ -114,11 +116,22 @@ def test_a_vhost_whose_topology_changed_is_deleted_not_reused(pool: VhostPool, r
     pool.release(other, declared=False)
 
 
-def test_a_vhost_without_the_installed_topology_is_deleted(pool: VhostPool, rabbit_manager) -> None:
+def test_a_vhost_without_the_installed_topology_is_deleted_with_its_own_users(pool: VhostPool, rabbit_manager) -> None:
     vhost = pool.acquire(reusable=False)
+    other = pool.acquire(reusable=False)
+    # A user of this vhost alone, and one of two vhosts (an operator's, say).
+    for user, vhosts in ((f"partner-{vhost}-brand", [vhost]), (f"operator-{vhost}", [vhost, other])):
+        rabbit_manager._put("users", user, json={"password": "secret", "tags": ""})
+        for each in vhosts:
+            rabbit_manager.set_vhost_permissions(each, user, "", ".*", "")
     pool.release(vhost, declared=False)
     pool.settle()
     assert vhost not in {v["name"] for v in rabbit_manager.get_all_vhosts()}
+    with pytest.raises(requests.HTTPError, match="404"):
+        rabbit_manager._get("users", f"partner-{vhost}-brand")
+    assert rabbit_manager._get("users", f"operator-{vhost}")["name"] == f"operator-{vhost}"
+    rabbit_manager._delete("users", f"operator-{vhost}")
+    pool.release(other, declared=False)
 
 
 def test_a_vhost_rests_before_it_is_reused(pool: VhostPool) -> None:
