@@ -428,6 +428,7 @@ class OutboxRelay(DependencyProvider):
         if self._thread is not None:
             self._thread.kill()
         self.publisher.close()
+        self.engine.dispose()  # as ``Database.kill``
 
     def get_dependency(self, worker_ctx: Any) -> OutboxPublisher:
         return self.publisher

@@ -9,6 +9,7 @@ events, whose use case fails as a test tells it to.
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 import uuid
@@ -25,7 +26,9 @@ from kombu import Connection
 from nameko.containers import ServiceContainer
 from nameko.rpc import Responder
 from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
+from bassin_common.database import psycopg_conninfo
 from bassin_common.errors import Unavailable
 from bassin_common.events import Event
 from bassin_common.permissions import MANAGE_STOCK
@@ -254,3 +257,28 @@ def test_an_event_that_does_not_concern_the_handler_is_acknowledged_without_a_tr
         )
     assert claimed == 0
     assert messages_in(amqp_uri, f"{QUEUE}.dead") == 0
+
+
+def test_a_killed_container_releases_its_database_connections(
+    edge: ServiceContainer, platform_database: str, runtime_settings: Any
+) -> None:
+    """nameko kills a container when a dependency fails (and test runners kill theirs):
+    its connections are closed then, not whenever the garbage collector gets to them."""
+    tenant = uuid.uuid4()
+    with rpc_client(tenant) as rpc:
+        rpc.platform_tests.make({"name": "before the kill"})
+    login = make_url(runtime_settings.database_url).username
+
+    def connections() -> int:
+        with psycopg.connect(psycopg_conninfo(platform_database)) as watcher:
+            return watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = %s AND datname = current_database()", (login,)
+            ).fetchone()[0]
+
+    assert connections() > 0
+    gc.disable()  # no collection may close them for the container
+    try:
+        edge.kill()
+        assert connections() == 0
+    finally:
+        gc.enable()

@@ -164,3 +164,15 @@ def test_a_vhost_with_a_consumer_the_reset_did_not_see_is_deleted(pool: VhostPoo
 
     assert vhost not in {v["name"] for v in rabbit_manager.get_all_vhosts()}
     straggler.release()
+
+
+def test_a_vhost_no_test_takes_is_deleted(pool: VhostPool, rabbit_manager) -> None:
+    """Its quorum queues cost the broker CPU even idle."""
+    pool.idle_seconds = 0.5
+    vhost, _ = declared_vhost(pool)
+    pool.release(vhost, declared=True)
+    pool.settle()
+    wait_until(lambda: vhost not in {v["name"] for v in rabbit_manager.get_all_vhosts()}, timeout=10)
+    other = pool.acquire(reusable=True)
+    assert other != vhost
+    pool.release(other, declared=False)
