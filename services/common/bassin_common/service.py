@@ -336,7 +336,7 @@ class Database(DependencyProvider):
         # A killed container (nameko kills on a dependency's failure, and test runners at
         # teardown) closes its connections too, not when the engine is garbage collected:
         # until then they held PostgreSQL's connection slots.
-        self.engine.dispose()
+        self.stop()
 
     def get_dependency(self, worker_ctx: Any) -> DatabaseAccess:
         return DatabaseAccess(self, worker_ctx)

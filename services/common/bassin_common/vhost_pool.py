@@ -197,14 +197,18 @@ class VhostPool:
         base = urllib.parse.urlsplit(self.amqp_uri)
         return urllib.parse.urlunsplit((base.scheme, base.netloc, "/" + urllib.parse.quote(vhost, safe=""), "", ""))
 
+    @property
+    def _user(self) -> str:
+        """The test user, ``amqp_uri``'s."""
+        return urllib.parse.unquote(urllib.parse.urlsplit(self.amqp_uri).username or "guest")
+
     def counts(self) -> str:
         return f"{self.created} created, {self.reused} reused ({self.discarded} used with the topology, not kept)"
 
     def _new(self) -> str:
         vhost = "nameko_test_" + "".join(random.choices(string.ascii_lowercase, k=10))  # nameko's naming
         self.management.create_vhost(vhost)
-        user = urllib.parse.unquote(urllib.parse.urlsplit(self.amqp_uri).username or "guest")
-        self.management.set_vhost_permissions(vhost, user, ".*", ".*", ".*")
+        self.management.set_vhost_permissions(vhost, self._user, ".*", ".*", ".*")
         return vhost
 
     def _recycle(self, vhost: str, declared: bool) -> None:
@@ -318,7 +322,6 @@ class VhostPool:
         """The users whose only permissions are on this vhost (a system's own users, made
         per vhost; the partners' users notifications makes), never the test user: users
         are the broker's and outlive a vhost."""
-        own = urllib.parse.unquote(urllib.parse.urlsplit(self.amqp_uri).username or "guest")
         try:
             permissions = self.management._get("vhosts", vhost, "permissions")
         except requests.HTTPError as error:
@@ -327,7 +330,9 @@ class VhostPool:
             raise
         for permission in permissions:
             user = permission["user"]
-            if user != own and all(p["vhost"] == vhost for p in self.management._get("users", user, "permissions")):
+            if user == self._user:
+                continue
+            if all(p["vhost"] == vhost for p in self.management._get("users", user, "permissions")):
                 self._gone("users", user)
 
     def _gone(self, *path: str) -> None:
